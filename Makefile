@@ -1,0 +1,65 @@
+# The two commands of the README: `make run` and `make test`.
+# Both create (or reuse) .venv and install exactly the pinned dependencies.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3.12 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test install lint format migrate demo worker messages check-deploy clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; v=sys.version_info; sys.exit(0 if (3,11) <= v[:2] < (3,13) else "okrkpi needs Python 3.11 or 3.12, found %d.%d" % v[:2])'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet ".[dev]"
+	@rm -rf build *.egg-info
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+## make run: the whole app on http://127.0.0.1:8000 with demo data, worker and beat (embedded mode).
+run: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/honcho -f Procfile.dev start
+
+## make test: the whole suite (DATABASE_URL / REDIS_URL select PostgreSQL / Redis).
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+demo: install
+	$(BIN)/python manage.py seed_demo
+
+worker: install
+	$(BIN)/celery -A okrkpi worker --beat --loglevel=INFO
+
+## make messages: refresh and compile the Vietnamese translations.
+messages: install
+	$(BIN)/python manage.py makemessages -l vi --no-obsolete --ignore=.venv --ignore=var --ignore=build
+	$(BIN)/python manage.py makemessages -d djangojs -l vi --no-obsolete --ignore=.venv --ignore=var --ignore=static/vendor
+	$(BIN)/python manage.py compilemessages --ignore=.venv
+
+check-deploy: install
+	DJANGO_SETTINGS_MODULE=okrkpi.settings.production SECRET_KEY=$$($(BIN)/python -c 'import secrets;print(secrets.token_urlsafe(64))') \
+	  ALLOWED_HOSTS=okr.example.com DATABASE_URL=$${DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/postgres} \
+	  REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} \
+	  $(BIN)/python manage.py check --deploy --fail-level WARNING
+
+clean:
+	rm -rf $(VENV) var build *.egg-info .pytest_cache .ruff_cache

@@ -1,0 +1,20 @@
+"""/api/v1/: the schema, docs, token auth and every tenant resource under
+/api/v1/orgs/<slug>/. Apps register their viewsets on ``router``."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.routers import SimpleRouter
+
+from orgs.api import MemberViewSet, TeamViewSet, TokenView
+
+router = SimpleRouter()
+router.register("teams", TeamViewSet, basename="team")
+router.register("members", MemberViewSet, basename="member")
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("auth/token/", TokenView.as_view(), name="api-token"),
+    path("orgs/<slug:slug>/", include(router.urls)),
+]

@@ -1,0 +1,67 @@
+"""API plumbing shared by every app: pagination and one error format.
+
+Errors are ``{"message": "...", "errors": {field: [messages]}}`` with a 4xx
+status. Django ``ValidationError`` raised by services becomes a 400 too, so
+business rules live in services and still answer cleanly through the API.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class Pagination(PageNumberPagination):
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+def _django_validation_to_dict(exc: DjangoValidationError) -> dict[str, list[str]]:
+    if hasattr(exc, "error_dict"):
+        return {
+            ("non_field_errors" if field == "__all__" else field): [str(m) for e in errs for m in e.messages]
+            for field, errs in exc.error_dict.items()
+        }
+    return {"non_field_errors": [str(m) for m in exc.messages]}
+
+
+def _flatten_first(errors: Any) -> str:
+    if isinstance(errors, dict):
+        for field, value in errors.items():
+            inner = _flatten_first(value)
+            if inner:
+                return inner if field in ("non_field_errors", "detail") else f"{field}: {inner}"
+        return ""
+    if isinstance(errors, list):
+        return _flatten_first(errors[0]) if errors else ""
+    return str(errors)
+
+
+def exception_handler(exc: Exception, context: dict) -> Response | None:
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(_django_validation_to_dict(exc))
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(str(exc) or None)
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    data = response.data
+    if isinstance(exc, exceptions.ValidationError):
+        errors = data if isinstance(data, dict) else {"non_field_errors": data}
+        message = _flatten_first(errors) or "Invalid input."
+        response.data = {"message": message, "errors": errors}
+    else:
+        detail = data.get("detail") if isinstance(data, dict) else data
+        response.data = {"message": str(detail), "errors": {}}
+    if response.status_code >= 500:  # never leak a 5xx shape from here
+        response.status_code = status.HTTP_400_BAD_REQUEST
+    return response

@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import transaction
+
+from orgs.demo import ADMIN_EMAIL, DEMO_ORGS, DEMO_PASSWORD, seed_org
+from orgs.models import Organization
+
+
+class Command(BaseCommand):
+    help = "Load the demo organisations (English and Vietnamese). Safe to run again: existing ones are kept."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--reset", action="store_true", help="Delete the demo organisations first.")
+
+    def handle(self, *args: object, **opts: object) -> None:
+        with transaction.atomic():
+            if opts["reset"]:
+                Organization.objects.filter(slug__in=[o.slug for o in DEMO_ORGS]).delete()
+            created = []
+            for spec in DEMO_ORGS:
+                existed = Organization.objects.filter(slug=spec.slug).exists()
+                org = seed_org(spec)
+                self._extend(org, fresh=not existed)
+                if not existed:
+                    created.append(org.slug)
+        msg = f"Demo data ready ({'created ' + ', '.join(created) if created else 'already there'})."
+        self.stdout.write(self.style.SUCCESS(msg))
+        self.stdout.write(
+            "\n  Open   http://127.0.0.1:8000/\n"
+            f"  Log in {ADMIN_EMAIL} / {DEMO_PASSWORD}   (admin of both demo organisations)\n"
+            f"  Others maria@demo.okrkpi.test (manager), sam@demo.okrkpi.test (member) — same password\n"
+        )
+
+    def _extend(self, org: Organization, *, fresh: bool) -> None:
+        """Hook for the OKR and KPI demo content (added by their apps)."""

@@ -1,0 +1,128 @@
+"""Reading configuration from the environment, loudly.
+
+Every helper raises ``ImproperlyConfigured`` with the variable's name and the
+accepted values when a value is malformed, so a typo stops the process at
+start instead of surfacing as odd behaviour later.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import urlparse
+
+from django.core.exceptions import ImproperlyConfigured
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def env_str(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip()
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean; use one of 1/0, true/false, yes/no, on/off.")
+
+
+def env_int(name: str, default: int, *, minimum: int | None = None, maximum: int | None = None) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not an integer.") from None
+    if minimum is not None and value < minimum:
+        raise ImproperlyConfigured(f"{name}={value} is below the minimum {minimum}.")
+    if maximum is not None and value > maximum:
+        raise ImproperlyConfigured(f"{name}={value} is above the maximum {maximum}.")
+    return value
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def database_config(url: str | None, *, sqlite_path: Path) -> dict:
+    """``DATABASES['default']`` from ``DATABASE_URL`` (PostgreSQL) or the embedded SQLite file.
+
+    SQLite gets WAL, IMMEDIATE transactions and a busy timeout: without them
+    concurrent writers fail with "database is locked".
+    """
+    if not url:
+        return sqlite_config(sqlite_path)
+    parsed = urlparse(url)
+    scheme = parsed.scheme.lower()
+    if scheme in {"postgres", "postgresql", "pgsql"}:
+        if not parsed.path or parsed.path == "/":
+            raise ImproperlyConfigured(
+                f"DATABASE_URL={_redact(url)!r} names no database; use postgresql://user:password@host:5432/dbname."
+            )
+        import dj_database_url
+
+        config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+        config["ENGINE"] = "django.db.backends.postgresql"
+        return config
+    if scheme == "sqlite":
+        path = parsed.path
+        if parsed.netloc:  # sqlite://relative/path
+            path = parsed.netloc + path
+        if path.startswith("//"):
+            path = path[1:]
+        if not path or path == "/":
+            raise ImproperlyConfigured(
+                "DATABASE_URL=sqlite:/// needs a file path, e.g. sqlite:////var/lib/okrkpi/db.sqlite3."
+            )
+        return sqlite_config(Path(path.lstrip("/") if not path.startswith("/") else path))
+    raise ImproperlyConfigured(
+        f"DATABASE_URL={_redact(url)!r} has an unsupported scheme {scheme or '(none)'!r}; "
+        "use postgresql://user:password@host:5432/dbname or sqlite:////path/to/db.sqlite3."
+    )
+
+
+def sqlite_config(path: Path) -> dict:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": str(path),
+        "OPTIONS": {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000;",
+        },
+    }
+
+
+def broker_url(value: str | None) -> str | None:
+    """Validate a Celery broker URL; ``None`` means the embedded filesystem broker."""
+    if not value:
+        return None
+    scheme = urlparse(value).scheme.lower()
+    if scheme not in {"redis", "rediss", "filesystem", "memory"}:
+        raise ImproperlyConfigured(
+            f"Broker URL {_redact(value)!r} has an unsupported scheme {scheme or '(none)'!r}; "
+            "use redis://host:6379/0 (or rediss:// for TLS)."
+        )
+    return value
+
+
+def _redact(url: str) -> str:
+    parsed = urlparse(url)
+    if parsed.password:
+        return url.replace(parsed.password, "***")
+    return url

@@ -1,0 +1,48 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from okrkpi.core.views import healthz
+from orgs import views as org_views
+from orgs.forms import EmailAuthenticationForm
+
+# Everything under /o/<slug>/ is tenant-scoped by orgs.tenancy.org_view.
+org_patterns = [
+    path("", include("orgs.urls")),
+]
+
+urlpatterns = [
+    path("", org_views.home, name="home"),
+    path("healthz", healthz, name="healthz"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(authentication_form=EmailAuthenticationForm, redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "accounts/password-reset/",
+        auth_views.PasswordResetView.as_view(email_template_name="registration/password_reset_email.txt"),
+        name="password_reset",
+    ),
+    path(
+        "accounts/password-reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path("accounts/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("accounts/profile/", org_views.profile, name="profile"),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("invitations/<str:token>/", org_views.invitation_accept, name="invitation_accept"),
+    path("o/<slug:slug>/", include(org_patterns)),
+    path("api/v1/", include("okrkpi.api_urls")),
+    path("admin/", admin.site.urls),
+]

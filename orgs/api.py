@@ -1,0 +1,254 @@
+"""API resources ``teams/`` and ``members/``, and the token endpoint."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import authenticate
+from django.db.models import QuerySet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.authtoken.models import Token
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from orgs import permissions, selectors, services
+from orgs.models import Membership, Role, Team, User
+from orgs.tenancy import OrgScopedViewSet
+
+
+class OrgScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
+    """A foreign key that only accepts rows of the caller's organisation."""
+
+    def get_queryset(self) -> QuerySet:
+        qs = super().get_queryset()
+        org = self.context.get("org") if hasattr(self, "context") else None
+        if org is None:
+            return qs.none()
+        return qs.filter(organization=org)
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class OrgUserField(serializers.PrimaryKeyRelatedField):
+    """A user id that must belong to a member of the caller's organisation."""
+
+    def get_queryset(self) -> QuerySet:
+        org = self.context.get("org") if hasattr(self, "context") else None
+        if org is None:
+            return User.objects.none()
+        return User.objects.filter(memberships__organization=org)
+
+
+# --- auth token --------------------------------------------------------------------
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+    password = serializers.CharField(trim_whitespace=False, style={"input_type": "password"})
+
+
+class TokenView(APIView):
+    """Exchange e-mail and password for an API token (``Authorization: Token <token>``)."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "login"
+
+    @extend_schema(
+        request=TokenRequestSerializer,
+        responses={200: inline_serializer("TokenResponse", {"token": serializers.CharField()})},
+        tags=["auth"],
+    )
+    def post(self, request: Request) -> Response:
+        data = TokenRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = authenticate(
+            request._request, email=data.validated_data["email"], password=data.validated_data["password"]
+        )
+        if user is None:
+            return Response({"message": "Wrong e-mail or password.", "errors": {}}, status=status.HTTP_400_BAD_REQUEST)
+        token, _created = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})
+
+
+# --- teams ---------------------------------------------------------------------------
+
+
+class TeamSerializer(serializers.ModelSerializer):
+    parent = OrgScopedPrimaryKeyField(queryset=Team.objects.all(), allow_null=True, required=False)
+    managers = serializers.ListField(child=OrgUserField(), required=False, help_text="User ids of the team's managers.")
+    members = serializers.ListField(
+        child=OrgUserField(), required=False, help_text="User ids of the team's members (managers included)."
+    )
+
+    class Meta:
+        model = Team
+        fields = ["id", "name", "parent", "managers", "members"]
+
+    def to_representation(self, instance: Team) -> dict[str, Any]:
+        people = list(instance.memberships.all())
+        return {
+            "id": instance.pk,
+            "name": instance.name,
+            "parent": instance.parent_id,
+            "managers": sorted(tm.user_id for tm in people if tm.is_manager),
+            "members": sorted(tm.user_id for tm in people),
+        }
+
+
+class TeamViewSet(OrgScopedViewSet):
+    model = Team
+    serializer_class = TeamSerializer
+
+    def refine_queryset(self, qs: QuerySet) -> QuerySet:
+        qs = qs.prefetch_related("memberships").order_by("name", "id")
+        parent = self.request.query_params.get("parent")
+        if parent == "null":
+            qs = qs.filter(parent__isnull=True)
+        elif parent and parent.isdigit():
+            qs = qs.filter(parent_id=int(parent))
+        return qs
+
+    def perform_create(self, serializer: TeamSerializer) -> None:
+        data = serializer.validated_data
+        parent = data.get("parent")
+        if not permissions.can_manage_team(self.membership, parent):
+            raise PermissionDenied("Only admins, or managers of the parent team, can create teams here.")
+        serializer.instance = services.team_create(
+            org=self.org,
+            actor=self.request.user,
+            name=data["name"],
+            parent=parent,
+            managers=data.get("managers", []),
+            members=data.get("members", []),
+        )
+
+    def perform_update(self, serializer: TeamSerializer) -> None:
+        team = serializer.instance
+        data = serializer.validated_data
+        if not permissions.can_manage_team(self.membership, team):
+            raise PermissionDenied("You can only change teams you manage.")
+        kwargs: dict[str, Any] = {}
+        if "parent" in data:
+            if not permissions.can_manage_team(self.membership, data["parent"]):
+                raise PermissionDenied("You can only move a team under a team you manage.")
+            kwargs["parent"] = data["parent"]
+        serializer.instance = services.team_update(
+            team=team,
+            actor=self.request.user,
+            name=data.get("name"),
+            managers=data.get("managers"),
+            members=data.get("members"),
+            **kwargs,
+        )
+
+    def perform_destroy(self, instance: Team) -> None:
+        if not permissions.can_manage_team(self.membership, instance.parent):
+            raise PermissionDenied("Only admins, or managers of the parent team, can delete this team.")
+        services.team_delete(team=instance, actor=self.request.user)
+
+    def get_object(self) -> Team:
+        obj = super().get_object()
+        return obj
+
+
+# --- members -----------------------------------------------------------------------------
+
+
+class MemberSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True, help_text="The user's id.")
+    email = serializers.EmailField()
+    name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    role = serializers.ChoiceField(choices=Role.choices)
+    password = serializers.CharField(
+        write_only=True, required=False, trim_whitespace=False, style={"input_type": "password"}
+    )
+    teams = serializers.ListField(child=OrgScopedPrimaryKeyField(queryset=Team.objects.all()), required=False)
+    primary_team = serializers.IntegerField(read_only=True, allow_null=True)
+
+    def to_representation(self, instance: Membership) -> dict[str, Any]:
+        team_ids = getattr(instance.user, "org_team_memberships", None)
+        if team_ids is None:
+            teams = list(
+                instance.user.team_memberships.filter(organization_id=instance.organization_id).values_list(
+                    "team_id", flat=True
+                )
+            )
+        else:
+            teams = [tm.team_id for tm in team_ids]
+        return {
+            "id": instance.user_id,
+            "email": instance.user.email,
+            "name": instance.user.name,
+            "role": instance.role,
+            "teams": sorted(teams),
+            "primary_team": instance.primary_team_id,
+        }
+
+
+class MemberUpdateSerializer(MemberSerializer):
+    email = serializers.EmailField(read_only=True)
+    role = serializers.ChoiceField(choices=Role.choices, required=False)
+
+
+class MemberViewSet(OrgScopedViewSet):
+    model = Membership
+    lookup_field = "user_id"
+    lookup_url_kwarg = "id"
+
+    def get_serializer_class(self) -> type[serializers.Serializer]:
+        return MemberUpdateSerializer if self.action == "partial_update" else MemberSerializer
+
+    def refine_queryset(self, qs: QuerySet) -> QuerySet:
+        qs = selectors.member_list(org=self.org)
+        role = self.request.query_params.get("role")
+        if role in Role.values:
+            qs = qs.filter(role=role)
+        team = self.request.query_params.get("team")
+        if team and team.isdigit():
+            qs = qs.filter(user__team_memberships__team_id=int(team))
+        return qs
+
+    def perform_create(self, serializer: MemberSerializer) -> None:
+        if not permissions.is_admin(self.membership):
+            raise PermissionDenied("Only admins can add members.")
+        data = serializer.validated_data
+        serializer.instance = services.member_add(
+            org=self.org,
+            actor=self.request.user,
+            email=data["email"],
+            role=data["role"],
+            name=data.get("name", ""),
+            password=data.get("password"),
+            teams=data.get("teams", []),
+        )
+
+    def perform_update(self, serializer: MemberSerializer) -> None:
+        membership: Membership = serializer.instance
+        data = serializer.validated_data
+        if "role" in data and data["role"] != membership.role:
+            if not permissions.is_admin(self.membership):
+                raise PermissionDenied("Only admins can change roles.")
+            services.member_set_role(membership=membership, actor=self.request.user, role=data["role"])
+        if "teams" in data or "name" in data:
+            if not permissions.can_manage_person(self.membership, membership.user_id):
+                raise PermissionDenied("You can only change people in teams you manage.")
+            if "teams" in data and not permissions.is_admin(self.membership):
+                for team in data["teams"]:
+                    if not permissions.can_manage_team(self.membership, team):
+                        raise PermissionDenied("You can only place people in teams you manage.")
+            services.member_update(
+                membership=membership, actor=self.request.user, name=data.get("name"), teams=data.get("teams")
+            )
+        serializer.instance = self.get_queryset().get(pk=membership.pk)
+
+    def perform_destroy(self, instance: Membership) -> None:
+        if not permissions.is_admin(self.membership):
+            raise PermissionDenied("Only admins can remove members.")
+        services.member_remove(membership=instance, actor=self.request.user)

@@ -1,0 +1,156 @@
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.cache import cache
+from django.utils.translation import gettext_lazy as _
+
+from orgs.models import Membership, Organization, Role, Team, User
+
+
+class EmailAuthenticationForm(AuthenticationForm):
+    """Login by e-mail, throttled per address and per client address."""
+
+    username = forms.EmailField(
+        label=_("E-mail"), widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
+    )
+    MAX_FAILURES = 10
+    WINDOW = 15 * 60
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _("Wrong e-mail or password. Both are case-sensitive except the e-mail."),
+        "throttled": _("Too many failed attempts. Wait a few minutes and try again."),
+    }
+
+    def _keys(self) -> list[str]:
+        email = (self.data.get("username") or "").strip().lower()
+        ip = self.request.META.get("REMOTE_ADDR", "") if self.request else ""
+        return [f"login-fail:e:{email}", f"login-fail:ip:{ip}"]
+
+    def clean(self):  # type: ignore[no-untyped-def]
+        keys = self._keys()
+        if any((cache.get(k) or 0) >= self.MAX_FAILURES for k in keys):
+            raise forms.ValidationError(self.error_messages["throttled"], code="throttled")
+        try:
+            return super().clean()
+        except forms.ValidationError:
+            for k in keys:
+                cache.add(k, 0, self.WINDOW)
+                try:
+                    cache.incr(k)
+                except ValueError:
+                    cache.set(k, 1, self.WINDOW)
+            raise
+
+
+def _team_choices(org: Organization) -> list[tuple[str, str]]:
+    from orgs.selectors import flatten_tree, team_tree
+
+    return [(str(n.team.pk), "— " * n.depth + n.team.name) for n in flatten_tree(team_tree(org=org))]
+
+
+class TeamForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=120)
+    parent = forms.TypedChoiceField(
+        label=_("Parent team"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        help_text=_("Leave empty for a top-level team directly under the company."),
+    )
+    managers = forms.TypedMultipleChoiceField(
+        label=_("Managers"), required=False, coerce=int, widget=forms.CheckboxSelectMultiple
+    )
+    members = forms.TypedMultipleChoiceField(
+        label=_("Members"), required=False, coerce=int, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, org: Organization, exclude_team: Team | None = None, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        choices = _team_choices(org)
+        if exclude_team is not None:
+            choices = [c for c in choices if c[0] != str(exclude_team.pk)]
+        self.fields["parent"].choices = [("", _("— Company (top level) —")), *choices]
+        people = [
+            (m.user_id, m.user.display_name)
+            for m in Membership.objects.filter(organization=org).select_related("user").order_by("user__name")
+        ]
+        self.fields["managers"].choices = people
+        self.fields["members"].choices = people
+
+
+class MemberForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=150, required=False)
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    teams = forms.TypedMultipleChoiceField(
+        label=_("Teams"), required=False, coerce=int, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, org: Organization, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["teams"].choices = _team_choices(org)
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail"))
+    name = forms.CharField(label=_("Name"), max_length=150, required=False)
+    role = forms.ChoiceField(
+        label=_("Role"),
+        choices=Role.choices,
+        initial=Role.MEMBER,
+        help_text=_(
+            "Admins manage everything; managers plan their teams' OKRs; members update their own; viewers read."
+        ),
+    )
+    team = forms.TypedChoiceField(label=_("Team"), required=False, coerce=int, empty_value=None)
+
+    def __init__(self, *args, org: Organization, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["team"].choices = [("", _("— No team yet —")), *_team_choices(org)]
+
+
+class AcceptInvitationForm(forms.Form):
+    name = forms.CharField(label=_("Your name"), max_length=150)
+    password1 = forms.CharField(
+        label=_("Password"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        strip=False,
+        help_text=_("At least 8 characters, not only digits."),
+    )
+    password2 = forms.CharField(
+        label=_("Password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self):  # type: ignore[no-untyped-def]
+        data = super().clean()
+        if data.get("password1") and data.get("password1") != data.get("password2"):
+            self.add_error("password2", _("The two passwords differ."))
+        return data
+
+
+class OrganizationSettingsForm(forms.ModelForm):
+    class Meta:
+        model = Organization
+        fields = [
+            "name",
+            "timezone",
+            "language",
+            "fiscal_year_start_month",
+            "children_contribute",
+            "reminder_hour",
+            "reminder_grace_days",
+        ]
+
+
+class ProfileForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["name", "language"]
+
+    language = forms.ChoiceField(
+        label=_("Language"), required=False, choices=[("", _("Organisation default")), *settings.LANGUAGES]
+    )

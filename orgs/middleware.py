@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+from django.utils import translation
+
+from orgs.models import Membership
+
+
+class UserLanguageMiddleware:
+    """Activate the user's own language, else their current organisation's.
+
+    Runs after authentication; the browser's preference (LocaleMiddleware)
+    applies only to anonymous visitors and users with no choice anywhere.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            lang = user.language
+            if not lang:
+                slug = request.session.get("current_org")
+                qs = Membership.objects.filter(user=user)
+                if slug:
+                    qs = qs.filter(organization__slug=slug)
+                lang = qs.values_list("organization__language", flat=True).first()
+            if lang:
+                translation.activate(lang)
+                request.LANGUAGE_CODE = translation.get_language()
+        return self.get_response(request)

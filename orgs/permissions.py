@@ -1,0 +1,96 @@
+"""Who may do what — the one permission module for HTML views and the API.
+
+Defaults (DESIGN §3): admins do everything in their organisation; managers
+edit what belongs to the teams they manage (and those teams' subtrees and
+people); members edit their own things; viewers read. Everyone in an
+organisation reads everything in it.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+
+from orgs.models import Membership, Role, Team, TeamMember
+
+WRITE_ROLES = frozenset({Role.ADMIN, Role.MANAGER, Role.MEMBER})
+PLANNER_ROLES = frozenset({Role.ADMIN, Role.MANAGER})
+
+
+def is_admin(m: Membership) -> bool:
+    return m.role == Role.ADMIN
+
+
+def can_write(m: Membership) -> bool:
+    """Anyone but a viewer may write something (what exactly is checked per object)."""
+    return m.role in WRITE_ROLES
+
+
+def can_plan(m: Membership) -> bool:
+    """Admins and managers: open cycles, plan team OKRs."""
+    return m.role in PLANNER_ROLES
+
+
+def managed_team_ids(m: Membership) -> frozenset[int]:
+    """Teams the member manages, with every team below them. Cached on the
+    membership object, which lives for one request only."""
+    cached = getattr(m, "_managed_team_ids", None)
+    if cached is not None:
+        return cached
+    if m.role not in PLANNER_ROLES:
+        result: frozenset[int] = frozenset()
+    else:
+        roots = set(
+            TeamMember.objects.filter(
+                organization_id=m.organization_id, user_id=m.user_id, is_manager=True
+            ).values_list("team_id", flat=True)
+        )
+        result = frozenset(_with_descendants(m.organization_id, roots))
+    m._managed_team_ids = result  # type: ignore[attr-defined]
+    return result
+
+
+def _with_descendants(org_id: int, roots: set[int]) -> set[int]:
+    if not roots:
+        return set()
+    edges = Team.objects.filter(organization_id=org_id).values_list("id", "parent_id")
+    children: dict[int | None, list[int]] = {}
+    for team_id, parent_id in edges:
+        children.setdefault(parent_id, []).append(team_id)
+    seen: set[int] = set()
+    stack = list(roots)
+    while stack:
+        tid = stack.pop()
+        if tid in seen:
+            continue
+        seen.add(tid)
+        stack.extend(children.get(tid, []))
+    return seen
+
+
+def can_manage_team(m: Membership, team: Team | int | None) -> bool:
+    """Admins manage every team; managers the teams they manage and below.
+    ``None`` (the organisation root) is admin-only."""
+    if is_admin(m):
+        return True
+    if team is None:
+        return False
+    team_id = team if isinstance(team, int) else team.pk
+    return team_id in managed_team_ids(m)
+
+
+def can_manage_person(m: Membership, user_id: int) -> bool:
+    """Admins manage everyone; managers the people in the teams they manage."""
+    if is_admin(m):
+        return True
+    if user_id == m.user_id:
+        return False
+    teams = managed_team_ids(m)
+    if not teams:
+        return False
+    return TeamMember.objects.filter(organization_id=m.organization_id, user_id=user_id, team_id__in=teams).exists()
+
+
+def require(allowed: bool, message: str = "") -> None:
+    """Raise 403 unless ``allowed``. The caller is a member (non-members got a 404 earlier)."""
+    if not allowed:
+        raise PermissionDenied(message or "You do not have permission to do this.")

@@ -1,0 +1,86 @@
+"""Reads shared by views, the API and tasks. Query counts are decided here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch, QuerySet
+
+from orgs.models import Invitation, Membership, Organization, Team, TeamMember, User
+
+
+def team_list(*, org: Organization) -> QuerySet[Team]:
+    return (
+        Team.objects.filter(organization=org)
+        .select_related("parent")
+        .prefetch_related(Prefetch("memberships", queryset=TeamMember.objects.select_related("user")))
+        .order_by("name")
+    )
+
+
+@dataclass
+class TeamNode:
+    team: Team
+    depth: int
+    managers: list[User] = field(default_factory=list)
+    members: list[User] = field(default_factory=list)
+    children: list[TeamNode] = field(default_factory=list)
+
+
+def team_tree(*, org: Organization) -> list[TeamNode]:
+    """The team forest, roots first, children sorted by name; three queries in all."""
+    teams = list(team_list(org=org))
+    nodes = {t.pk: TeamNode(team=t, depth=0) for t in teams}
+    for t in teams:
+        for tm in t.memberships.all():
+            (nodes[t.pk].managers if tm.is_manager else nodes[t.pk].members).append(tm.user)
+    roots: list[TeamNode] = []
+    for t in teams:
+        node = nodes[t.pk]
+        if t.parent_id and t.parent_id in nodes:
+            nodes[t.parent_id].children.append(node)
+        else:
+            roots.append(node)
+
+    def set_depth(items: list[TeamNode], depth: int) -> None:
+        for n in items:
+            n.depth = depth
+            set_depth(n.children, depth + 1)
+
+    set_depth(roots, 0)
+    return roots
+
+
+def flatten_tree(roots: list[TeamNode]) -> list[TeamNode]:
+    out: list[TeamNode] = []
+
+    def walk(items: list[TeamNode]) -> None:
+        for n in items:
+            out.append(n)
+            walk(n.children)
+
+    walk(roots)
+    return out
+
+
+def member_list(*, org: Organization) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(organization=org)
+        .select_related("user", "primary_team")
+        .prefetch_related(
+            Prefetch(
+                "user__team_memberships",
+                queryset=TeamMember.objects.filter(organization=org).select_related("team"),
+                to_attr="org_team_memberships",
+            )
+        )
+        .order_by("user__name", "user__email")
+    )
+
+
+def pending_invitations(*, org: Organization) -> QuerySet[Invitation]:
+    from django.utils import timezone
+
+    return Invitation.objects.filter(
+        organization=org, accepted_at=None, revoked_at=None, expires_at__gt=timezone.now()
+    ).select_related("team", "invited_by")

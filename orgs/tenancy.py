@@ -1,0 +1,126 @@
+"""Tenant scoping, written once, failing closed.
+
+The organisation comes from the URL (``/o/<slug>/…`` and
+``/api/v1/orgs/<slug>/…``). ``resolve_membership`` looks it up together with
+the caller's membership in one query; anything else — unknown slug,
+anonymous caller, not a member — is a 404, exactly like a missing object.
+The result is attached to the request object (which lives for one request),
+never to a thread-local.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from django.contrib.auth.views import redirect_to_login
+from django.db.models import Model, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+
+from orgs.models import Membership, Organization
+
+M = TypeVar("M", bound=Model)
+
+
+def resolve_membership(request: HttpRequest, slug: str) -> Membership:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        raise Http404("No such organisation.")
+    try:
+        membership = Membership.objects.select_related("organization", "user").get(organization__slug=slug, user=user)
+    except Membership.DoesNotExist:
+        raise Http404("No such organisation.") from None
+    request.org = membership.organization  # type: ignore[attr-defined]
+    request.membership = membership  # type: ignore[attr-defined]
+    return membership
+
+
+def org_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Decorator for HTML views under ``/o/<slug>/``: login required, then
+    membership resolved (404 otherwise). The view receives ``request.org``
+    and ``request.membership`` and is called without ``slug``."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, slug: str, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        resolve_membership(request, slug)
+        request.session["current_org"] = slug
+        return view(request, *args, **kwargs)
+
+    wrapper.org_scoped = True  # type: ignore[attr-defined]
+    return wrapper
+
+
+def scoped(model: type[M], org: Organization) -> QuerySet[M]:
+    """The only way request paths read tenant rows: always filtered by org."""
+    return model._default_manager.filter(organization=org)
+
+
+def get_scoped_or_404(model: type[M], org: Organization, **lookup: Any) -> M:
+    try:
+        return scoped(model, org).get(**lookup)
+    except (model.DoesNotExist, ValueError, TypeError):  # type: ignore[attr-defined]
+        raise Http404 from None
+
+
+# --- the API side of the same mechanism -------------------------------------------
+
+from rest_framework import permissions as drf_permissions  # noqa: E402
+from rest_framework import viewsets  # noqa: E402
+from rest_framework.request import Request  # noqa: E402
+
+from orgs import permissions as org_permissions  # noqa: E402
+
+
+class IsOrgWriter(drf_permissions.BasePermission):
+    """Reads for every member; writes for every role but viewer. Finer,
+    per-object rules are checked in the view with ``orgs.permissions``."""
+
+    message = "Viewers have read-only access."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        if request.method in drf_permissions.SAFE_METHODS:
+            return True
+        membership = getattr(request, "membership", None)
+        return membership is not None and org_permissions.can_write(membership)
+
+
+class OrgScopedViewSet(viewsets.ModelViewSet):
+    """Base of every ``/api/v1/orgs/<slug>/…`` resource.
+
+    The organisation and membership are resolved before anything else
+    (404 for non-members), and the queryset is always filtered by the
+    organisation here — subclasses refine it in ``refine_queryset`` and
+    cannot forget the filter.
+    """
+
+    model: type[Model]
+    permission_classes = [drf_permissions.IsAuthenticated, IsOrgWriter]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    org: Organization
+    membership: Membership
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        self.perform_authentication(request)
+        if request.user and request.user.is_authenticated:
+            self.membership = resolve_membership(request, kwargs["slug"])
+            self.org = self.membership.organization
+            request._request.membership = self.membership  # type: ignore[attr-defined]
+            request._request.org = self.org  # type: ignore[attr-defined]
+        super().initial(request, *args, **kwargs)
+
+    def get_queryset(self) -> QuerySet:
+        if getattr(self, "swagger_fake_view", False):
+            return self.model._default_manager.none()
+        return self.refine_queryset(scoped(self.model, self.org))
+
+    def refine_queryset(self, qs: QuerySet) -> QuerySet:
+        return qs
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = super().get_serializer_context()
+        context["org"] = getattr(self, "org", None)
+        context["membership"] = getattr(self, "membership", None)
+        return context

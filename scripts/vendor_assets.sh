@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Re-vendors the front-end assets from the npm registry at the pinned
+# versions below. The app never loads anything from a CDN: run this only to
+# upgrade a pin, then commit static/vendor/.
+set -euo pipefail
+HTMX=2.0.11
+PICO=2.1.1
+CHARTJS=4.5.1
+root=$(cd "$(dirname "$0")/.." && pwd)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cd "$tmp"
+npm pack --silent "htmx.org@$HTMX" "@picocss/pico@$PICO" "chart.js@$CHARTJS" >/dev/null
+for f in *.tgz; do mkdir "${f%.tgz}"; tar xzf "$f" -C "${f%.tgz}"; done
+dst="$root/static/vendor"
+rm -rf "$dst" && mkdir -p "$dst/htmx" "$dst/pico" "$dst/chartjs"
+cp "htmx.org-$HTMX/package/dist/htmx.min.js" "htmx.org-$HTMX/package/LICENSE" "$dst/htmx/"
+cp "picocss-pico-$PICO/package/css/pico.min.css" "picocss-pico-$PICO/package/LICENSE.md" "$dst/pico/"
+cp "chart.js-$CHARTJS/package/dist/chart.umd.min.js" "chart.js-$CHARTJS/package/LICENSE.md" "$dst/chartjs/"
+cat > "$dst/VERSIONS" <<V
+htmx.org $HTMX
+@picocss/pico $PICO
+chart.js $CHARTJS
+V
+echo "vendored into $dst"

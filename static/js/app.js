@@ -1,0 +1,19 @@
+// Small progressive enhancements; every page works without JavaScript.
+(function () {
+  "use strict";
+  document.addEventListener("change", function (event) {
+    var el = event.target;
+    if (el.matches && el.matches("[data-autosubmit]") && el.form) { el.form.submit(); }
+  });
+  // Close an open dropdown when clicking elsewhere.
+  document.addEventListener("click", function (event) {
+    document.querySelectorAll("details.dropdown[open]").forEach(function (d) {
+      if (!d.contains(event.target)) { d.removeAttribute("open"); }
+    });
+  });
+  // Confirm destructive htmx actions that carry data-confirm.
+  document.addEventListener("htmx:confirm", function (event) {
+    var msg = event.target.getAttribute && event.target.getAttribute("data-confirm");
+    if (msg) { event.preventDefault(); if (window.confirm(msg)) { event.detail.issueRequest(); } }
+  });
+})();
