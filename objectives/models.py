@@ -1,1 +1,226 @@
-"""Models arrive with the issue that builds this app."""
+"""Objectives, key results, check-ins and initiatives (DESIGN §4).
+
+Progress is stored (``progress`` columns, clamped to [0, 1]) and recomputed
+from stored values by ``objectives.rollup``; the math itself lives in the
+pure module ``objectives.progress``.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cycles.models import Cycle
+from objectives import progress as math
+from orgs.models import Team, TenantModel
+
+MAX_KEY_RESULTS = 5
+MIN_KEY_RESULTS_TO_ACTIVATE = 2
+
+
+class OwnerType(models.TextChoices):
+    COMPANY = "company", _("Company")
+    TEAM = "team", _("Team")
+    PERSON = "person", _("Person")
+
+
+class ObjectiveStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    ACTIVE = "active", _("Active")
+    CLOSED = "closed", _("Closed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class KeyResultKind(models.TextChoices):
+    NUMBER = "number", _("Number")
+    PERCENT = "percent", _("Percent")
+    CURRENCY = "currency", _("Currency")
+    MILESTONE = "milestone", _("Milestone (done / not done)")
+
+
+class InitiativeStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    IN_PROGRESS = "in_progress", _("In progress")
+    DONE = "done", _("Done")
+    BLOCKED = "blocked", _("Blocked")
+
+
+class Objective(TenantModel):
+    cycle = models.ForeignKey(Cycle, verbose_name=_("cycle"), on_delete=models.PROTECT, related_name="objectives")
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    owner_type = models.CharField(_("owner level"), max_length=16, choices=OwnerType.choices)
+    owner_team = models.ForeignKey(
+        Team, verbose_name=_("owner team"), null=True, blank=True, on_delete=models.PROTECT, related_name="objectives"
+    )
+    owner_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="objectives",
+    )
+    parent = models.ForeignKey(
+        "self", verbose_name=_("aligned to"), null=True, blank=True, on_delete=models.SET_NULL, related_name="children"
+    )
+    weight = models.FloatField(_("weight"), default=1.0, validators=[MinValueValidator(0.0)])
+    status = models.CharField(
+        _("status"), max_length=16, choices=ObjectiveStatus.choices, default=ObjectiveStatus.DRAFT
+    )
+    progress = models.FloatField(default=0.0)
+    confidence = models.PositiveSmallIntegerField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("objective")
+        verbose_name_plural = _("objectives")
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                name="objective_owner_matches_level",
+                condition=(
+                    models.Q(owner_type="company", owner_team__isnull=True, owner_user__isnull=True)
+                    | models.Q(owner_type="team", owner_team__isnull=False, owner_user__isnull=True)
+                    | models.Q(owner_type="person", owner_team__isnull=True, owner_user__isnull=False)
+                ),
+            ),
+            models.CheckConstraint(
+                name="objective_progress_0_1", condition=models.Q(progress__gte=0.0, progress__lte=1.0)
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "cycle"]),
+            models.Index(fields=["organization", "parent"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def owner_label(self) -> str:
+        if self.owner_type == OwnerType.TEAM and self.owner_team:
+            return self.owner_team.name
+        if self.owner_type == OwnerType.PERSON and self.owner_user:
+            return self.owner_user.display_name
+        return str(_("Company"))
+
+    def expected_progress(self, today: object | None = None) -> float:
+        day = today or timezone.localdate()
+        return math.expected_progress(start=self.cycle.start_date, end=self.cycle.end_date, on=day)  # type: ignore[arg-type]
+
+    def health(self, today: object | None = None) -> str:
+        if self.status in (ObjectiveStatus.DRAFT, ObjectiveStatus.CANCELLED):
+            return ""
+        return math.health(
+            progress=self.progress, expected=self.expected_progress(today), confidence=self.confidence
+        ).value
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in (ObjectiveStatus.DRAFT, ObjectiveStatus.ACTIVE) and self.cycle.is_open()
+
+
+class KeyResult(TenantModel):
+    objective = models.ForeignKey(Objective, on_delete=models.CASCADE, related_name="key_results")
+    title = models.CharField(_("title"), max_length=200)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="key_results"
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=KeyResultKind.choices, default=KeyResultKind.NUMBER)
+    unit = models.CharField(_("unit"), max_length=24, blank=True, help_text=_("e.g. leads, %, VND, NPS points"))
+    start_value = models.FloatField(_("start value"), default=0.0)
+    target_value = models.FloatField(_("target value"))
+    current_value = models.FloatField(_("current value"))
+    weight = models.FloatField(_("weight"), default=1.0, validators=[MinValueValidator(0.0)])
+    progress = models.FloatField(default=0.0)
+    confidence = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(10)]
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+    last_check_in_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("key result")
+        verbose_name_plural = _("key results")
+        ordering = ["position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                name="key_result_progress_0_1", condition=models.Q(progress__gte=0.0, progress__lte=1.0)
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "objective"]),
+            models.Index(fields=["organization", "owner"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def progress_raw(self) -> float:
+        """Unclamped progress: over-achievement shows as more than 100 %."""
+        return math.key_result_progress_raw(
+            kind=self.kind, start=self.start_value, target=self.target_value, current=self.current_value
+        )
+
+    def progress_value(self) -> float:
+        return math.clamp01(self.progress_raw())
+
+
+class CheckIn(TenantModel):
+    """Append-only: a value, a confidence and a note at a moment."""
+
+    key_result = models.ForeignKey(KeyResult, on_delete=models.CASCADE, related_name="check_ins")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    value = models.FloatField(_("value"))
+    confidence = models.PositiveSmallIntegerField(
+        _("confidence"), validators=[MinValueValidator(1), MaxValueValidator(10)]
+    )
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("check-in")
+        verbose_name_plural = _("check-ins")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["organization", "key_result", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.key_result_id}: {self.value}"
+
+
+class Initiative(TenantModel):
+    objective = models.ForeignKey(Objective, on_delete=models.CASCADE, related_name="initiatives")
+    key_result = models.ForeignKey(
+        KeyResult, null=True, blank=True, on_delete=models.CASCADE, related_name="initiatives"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="initiatives",
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=InitiativeStatus.choices, default=InitiativeStatus.PLANNED
+    )
+    due_date = models.DateField(_("due date"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("initiative")
+        verbose_name_plural = _("initiatives")
+        ordering = ["due_date", "id"]
+        indexes = [models.Index(fields=["organization", "objective"])]
+
+    def __str__(self) -> str:
+        return self.title

@@ -5,11 +5,18 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
+from cycles.api import CycleViewSet
+from objectives.api import CheckInViewSet, InitiativeViewSet, KeyResultViewSet, ObjectiveViewSet
 from orgs.api import MemberViewSet, TeamViewSet, TokenView
 
 router = SimpleRouter()
 router.register("teams", TeamViewSet, basename="team")
 router.register("members", MemberViewSet, basename="member")
+router.register("cycles", CycleViewSet, basename="cycle")
+router.register("objectives", ObjectiveViewSet, basename="objective")
+router.register("key-results", KeyResultViewSet, basename="key-result")
+router.register("check-ins", CheckInViewSet, basename="check-in")
+router.register("initiatives", InitiativeViewSet, basename="initiative")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

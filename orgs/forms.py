@@ -20,7 +20,7 @@ class EmailAuthenticationForm(AuthenticationForm):
 
     error_messages = {
         **AuthenticationForm.error_messages,
-        "invalid_login": _("Wrong e-mail or password. Both are case-sensitive except the e-mail."),
+        "invalid_login": _("Wrong e-mail or password. The password is case-sensitive."),
         "throttled": _("Too many failed attempts. Wait a few minutes and try again."),
     }
 

@@ -94,3 +94,38 @@ def require(allowed: bool, message: str = "") -> None:
     """Raise 403 unless ``allowed``. The caller is a member (non-members got a 404 earlier)."""
     if not allowed:
         raise PermissionDenied(message or "You do not have permission to do this.")
+
+
+# --- OKRs and KPIs: who may edit what an owner owns -------------------------------------
+
+
+def can_edit_owned(m: Membership, *, owner_type: str, owner_team_id: int | None, owner_user_id: int | None) -> bool:
+    """Edit an objective (or KPI) owned by the company, a team or a person.
+
+    Company level: admins. Team level: admins and managers of that team (or a
+    team above it). Person level: admins, the person themself (unless a
+    viewer) and managers of a team the person is in.
+    """
+    if not can_write(m):
+        return False
+    if is_admin(m):
+        return True
+    if owner_type == "team":
+        return owner_team_id is not None and owner_team_id in managed_team_ids(m)
+    if owner_type == "person":
+        if owner_user_id == m.user_id:
+            return True
+        return owner_user_id is not None and can_manage_person(m, owner_user_id)
+    return False
+
+
+def can_create_owned(m: Membership, *, owner_type: str, owner_team_id: int | None, owner_user_id: int | None) -> bool:
+    """Creating follows editing: you may create what you would be allowed to edit."""
+    return can_edit_owned(m, owner_type=owner_type, owner_team_id=owner_team_id, owner_user_id=owner_user_id)
+
+
+def can_check_in(m: Membership, *, key_result_owner_id: int, objective_editable: bool) -> bool:
+    """The key result's owner checks in; so does anyone who may edit its objective."""
+    if not can_write(m):
+        return False
+    return key_result_owner_id == m.user_id or objective_editable

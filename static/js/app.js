@@ -17,3 +17,9 @@
     if (msg) { event.preventDefault(); if (window.confirm(msg)) { event.detail.issueRequest(); } }
   });
 })();
+// Forms that ask before submitting (data-confirm-form="question").
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  var question = form.getAttribute && form.getAttribute("data-confirm-form");
+  if (question && !window.confirm(question)) { event.preventDefault(); }
+});

@@ -33,4 +33,9 @@ class Command(BaseCommand):
         )
 
     def _extend(self, org: Organization, *, fresh: bool) -> None:
-        """Hook for the OKR and KPI demo content (added by their apps)."""
+        """OKR (and later KPI) demo content, for organisations created here."""
+        if not fresh:
+            return
+        from objectives.demo import seed_okrs
+
+        seed_okrs(org)

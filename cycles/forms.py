@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from cycles.models import CycleKind
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class CycleForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=80, help_text=_("e.g. Q1 2027"))
+    kind = forms.ChoiceField(label=_("Kind"), choices=CycleKind.choices, initial=CycleKind.QUARTER)
+    start_date = forms.DateField(label=_("Start date"), widget=DateInput)
+    end_date = forms.DateField(label=_("End date"), widget=DateInput)
+
+    def clean(self):  # type: ignore[no-untyped-def]
+        data = super().clean()
+        if data.get("start_date") and data.get("end_date") and data["end_date"] < data["start_date"]:
+            self.add_error("end_date", _("The end date must be on or after the start date."))
+        return data

@@ -1,0 +1,184 @@
+"""Every write to cycles, and the quarter presets of an organisation's fiscal year."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from activity.services import activity_record
+from cycles.models import Cycle, CycleKind, CycleStatus
+from orgs.models import Organization, User
+
+# Allowed status moves. Re-opening a closed cycle is allowed to admins only (checked in views).
+TRANSITIONS: dict[str, set[str]] = {
+    CycleStatus.PLANNING: {CycleStatus.ACTIVE},
+    CycleStatus.ACTIVE: {CycleStatus.CLOSED, CycleStatus.PLANNING},
+    CycleStatus.CLOSED: {CycleStatus.ACTIVE},
+}
+
+
+@dataclass(frozen=True)
+class CyclePreset:
+    name: str
+    kind: str
+    start_date: date
+    end_date: date
+
+
+def _add_months(day: date, months: int) -> date:
+    month = day.month - 1 + months
+    return date(day.year + month // 12, month % 12 + 1, 1)
+
+
+def cycle_presets(*, org: Organization, fiscal_year: int) -> list[CyclePreset]:
+    """The four quarters and the whole year of a fiscal year. A fiscal year is
+    named after the calendar year in which it starts (FY2027 starting in April
+    2027 runs to March 2028)."""
+    start = date(fiscal_year, org.fiscal_year_start_month, 1)
+    label = f"FY{fiscal_year}" if org.fiscal_year_start_month != 1 else str(fiscal_year)
+    presets = []
+    for q in range(4):
+        q_start = _add_months(start, 3 * q)
+        q_end = _add_months(start, 3 * (q + 1)) - timedelta(days=1)
+        presets.append(CyclePreset(f"Q{q + 1} {label}", CycleKind.QUARTER, q_start, q_end))
+    presets.append(
+        CyclePreset(
+            label if label.startswith("FY") else f"Year {label}",
+            CycleKind.YEAR,
+            start,
+            _add_months(start, 12) - timedelta(days=1),
+        )
+    )
+    return presets
+
+
+def _validate(org: Organization, name: str, start_date: date, end_date: date, exclude: int | None = None) -> str:
+    name = (name or "").strip()
+    errors: dict[str, str] = {}
+    if not name:
+        errors["name"] = _("A name is required.")
+    elif len(name) > 80:
+        errors["name"] = _("Use at most 80 characters.")
+    else:
+        clash = Cycle.objects.filter(organization=org, name__iexact=name)
+        if exclude:
+            clash = clash.exclude(pk=exclude)
+        if clash.exists():
+            errors["name"] = _("A cycle with this name already exists.")
+    if start_date and end_date and end_date < start_date:
+        errors["end_date"] = _("The end date must be on or after the start date.")
+    if start_date and end_date and (end_date - start_date).days > 3 * 366:
+        errors["end_date"] = _("A cycle can last at most three years.")
+    if errors:
+        raise ValidationError(errors)
+    return name
+
+
+@transaction.atomic
+def cycle_create(
+    *,
+    org: Organization,
+    actor: User | None,
+    name: str,
+    start_date: date,
+    end_date: date,
+    kind: str = CycleKind.QUARTER,
+    status: str = CycleStatus.PLANNING,
+) -> Cycle:
+    if kind not in CycleKind.values:
+        raise ValidationError({"kind": _("Unknown kind.")})
+    if status not in CycleStatus.values:
+        raise ValidationError({"status": _("Unknown status.")})
+    name = _validate(org, name, start_date, end_date)
+    cycle = Cycle.objects.create(
+        organization=org, name=name, kind=kind, start_date=start_date, end_date=end_date, status=status
+    )
+    activity_record(
+        org=org,
+        actor=actor,
+        verb="cycle.created",
+        target=cycle,
+        after={"name": name, "start_date": str(start_date), "end_date": str(end_date), "status": status},
+    )
+    return cycle
+
+
+@transaction.atomic
+def cycle_update(
+    *,
+    cycle: Cycle,
+    actor: User,
+    name: str | None = None,
+    start_date: date | None = None,
+    end_date: date | None = None,
+    status: str | None = None,
+) -> Cycle:
+    """Rename, re-date or move a cycle along planning → active → closed.
+    Closing a cycle freezes its OKRs: no more check-ins."""
+    before = {
+        "name": cycle.name,
+        "start_date": str(cycle.start_date),
+        "end_date": str(cycle.end_date),
+        "status": cycle.status,
+    }
+    new_name = _validate(
+        cycle.organization,
+        cycle.name if name is None else name,
+        start_date or cycle.start_date,
+        end_date or cycle.end_date,
+        exclude=cycle.pk,
+    )
+    fields = []
+    if new_name != cycle.name:
+        cycle.name = new_name
+        fields.append("name")
+    for field, value in (("start_date", start_date), ("end_date", end_date)):
+        if value is not None and value != getattr(cycle, field):
+            setattr(cycle, field, value)
+            fields.append(field)
+    if status is not None and status != cycle.status:
+        if status not in CycleStatus.values:
+            raise ValidationError({"status": _("Unknown status.")})
+        if status not in TRANSITIONS[cycle.status]:
+            raise ValidationError(
+                {
+                    "status": _("A cycle cannot go from %(a)s to %(b)s.")
+                    % {"a": cycle.get_status_display(), "b": CycleStatus(status).label}
+                }
+            )
+        cycle.status = status
+        fields.append("status")
+    if fields:
+        cycle.save(update_fields=fields)
+        verb = "cycle.closed" if "status" in fields and cycle.status == CycleStatus.CLOSED else "cycle.updated"
+        activity_record(
+            org=cycle.organization,
+            actor=actor,
+            verb=verb,
+            target=cycle,
+            before=before,
+            after={
+                "name": cycle.name,
+                "start_date": str(cycle.start_date),
+                "end_date": str(cycle.end_date),
+                "status": cycle.status,
+            },
+        )
+    return cycle
+
+
+@transaction.atomic
+def cycle_delete(*, cycle: Cycle, actor: User) -> None:
+    """Delete a cycle that holds no objectives (a cycle with OKRs is closed, not deleted)."""
+    from objectives.models import Objective
+
+    if Objective.objects.filter(organization_id=cycle.organization_id, cycle=cycle).exists():
+        raise ValidationError({"cycle": _("This cycle holds objectives; close it instead of deleting it.")})
+    activity_record(
+        org=cycle.organization, actor=actor, verb="cycle.deleted", target=cycle, before={"name": cycle.name}
+    )
+    cycle.delete()

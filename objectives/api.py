@@ -1,0 +1,387 @@
+"""API resources ``objectives/``, ``key-results/``, ``check-ins/`` and ``initiatives/``.
+
+Serializers validate shapes and scope foreign keys to the caller's
+organisation; the rules of the method live in ``objectives.services``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework.exceptions import PermissionDenied
+
+from cycles.models import Cycle
+from objectives import services
+from objectives.models import (
+    CheckIn,
+    Initiative,
+    InitiativeStatus,
+    KeyResult,
+    KeyResultKind,
+    Objective,
+    ObjectiveStatus,
+    OwnerType,
+)
+from orgs import permissions
+from orgs.api import OrgScopedPrimaryKeyField, OrgUserField
+from orgs.models import Membership, Team
+from orgs.tenancy import OrgScopedViewSet
+
+
+def _can_edit(m: Membership, objective: Objective) -> bool:
+    return permissions.can_edit_owned(
+        m, owner_type=objective.owner_type, owner_team_id=objective.owner_team_id, owner_user_id=objective.owner_user_id
+    )
+
+
+def _int_param(request: Any, name: str) -> int | None:
+    raw = request.query_params.get(name)
+    return int(raw) if raw and raw.isdigit() else None
+
+
+# --- objectives ----------------------------------------------------------------------
+
+
+class ObjectiveSerializer(serializers.ModelSerializer):
+    cycle = OrgScopedPrimaryKeyField(queryset=Cycle.objects.all())
+    owner_type = serializers.ChoiceField(choices=OwnerType.choices)
+    owner_team = OrgScopedPrimaryKeyField(queryset=Team.objects.all(), allow_null=True, required=False)
+    owner_user = OrgUserField(allow_null=True, required=False)
+    parent = OrgScopedPrimaryKeyField(queryset=Objective.objects.all(), allow_null=True, required=False)
+    weight = serializers.FloatField(min_value=0, max_value=1000, required=False, default=1.0)
+    status = serializers.ChoiceField(choices=ObjectiveStatus.choices, required=False)
+    progress = serializers.FloatField(read_only=True, help_text="Rolled-up progress in [0, 1].")
+    confidence = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text="The lowest confidence of its key results (1–10)."
+    )
+    health = serializers.SerializerMethodField(help_text="on_track, at_risk or off_track (null for drafts).")
+    key_results = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta:
+        model = Objective
+        fields = [
+            "id",
+            "cycle",
+            "title",
+            "description",
+            "owner_type",
+            "owner_team",
+            "owner_user",
+            "parent",
+            "weight",
+            "status",
+            "progress",
+            "confidence",
+            "health",
+            "key_results",
+        ]
+
+    @extend_schema_field(serializers.ChoiceField(choices=["on_track", "at_risk", "off_track"], allow_null=True))
+    def get_health(self, obj: Objective) -> str | None:
+        return obj.health(self.context.get("today")) or None
+
+
+class ObjectiveViewSet(OrgScopedViewSet):
+    """Filters: ``?cycle=``, ``?status=``, ``?owner_type=``, ``?owner_team=``, ``?owner_user=``, ``?parent=``."""
+
+    model = Objective
+    serializer_class = ObjectiveSerializer
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = super().get_serializer_context()
+        context["today"] = timezone.localdate()
+        return context
+
+    def refine_queryset(self, qs: QuerySet) -> QuerySet:
+        qs = qs.select_related("cycle").prefetch_related("key_results").order_by("id")
+        params = self.request.query_params
+        for name in ("cycle", "owner_team", "owner_user"):
+            value = _int_param(self.request, name)
+            if value is not None:
+                qs = qs.filter(**{f"{name}_id": value})
+        if params.get("parent") == "null":
+            qs = qs.filter(parent__isnull=True)
+        elif _int_param(self.request, "parent") is not None:
+            qs = qs.filter(parent_id=_int_param(self.request, "parent"))
+        if params.get("status") in ObjectiveStatus.values:
+            qs = qs.filter(status=params["status"])
+        if params.get("owner_type") in OwnerType.values:
+            qs = qs.filter(owner_type=params["owner_type"])
+        return qs
+
+    def _require_owner(self, owner_type: str, team: Team | None, user: Any) -> None:
+        if not permissions.can_create_owned(
+            self.membership,
+            owner_type=owner_type,
+            owner_team_id=team.pk if team else None,
+            owner_user_id=user.pk if user else None,
+        ):
+            raise PermissionDenied(
+                "You cannot own objectives at this level; members create their own, managers "
+                "their teams', admins the company's."
+            )
+
+    def perform_create(self, serializer: ObjectiveSerializer) -> None:
+        data = serializer.validated_data
+        self._require_owner(data["owner_type"], data.get("owner_team"), data.get("owner_user"))
+        objective = services.objective_create(
+            org=self.org,
+            actor=self.request.user,
+            cycle=data["cycle"],
+            title=data["title"],
+            description=data.get("description", ""),
+            owner_type=data["owner_type"],
+            owner_team=data.get("owner_team"),
+            owner_user=data.get("owner_user"),
+            parent=data.get("parent"),
+            weight=data.get("weight", 1.0),
+        )
+        if data.get("status") and data["status"] != ObjectiveStatus.DRAFT:
+            objective = services.objective_set_status(
+                objective=objective, actor=self.request.user, status=data["status"]
+            )
+        serializer.instance = objective
+
+    def perform_update(self, serializer: ObjectiveSerializer) -> None:
+        objective: Objective = serializer.instance
+        if not _can_edit(self.membership, objective):
+            raise PermissionDenied("You cannot change this objective.")
+        data = dict(serializer.validated_data)
+        status = data.pop("status", None)
+        kwargs: dict[str, Any] = {
+            k: data[k] for k in ("title", "description", "owner_type", "weight", "cycle") if k in data
+        }
+        for key in ("owner_team", "owner_user", "parent"):
+            if key in data:
+                kwargs[key] = data[key]
+        if "owner_type" in kwargs or "owner_team" in kwargs or "owner_user" in kwargs:
+            self._require_owner(
+                kwargs.get("owner_type", objective.owner_type),
+                kwargs.get("owner_team", objective.owner_team if "owner_type" not in kwargs else None),
+                kwargs.get("owner_user", objective.owner_user if "owner_type" not in kwargs else None),
+            )
+        if kwargs:
+            objective = services.objective_update(objective=objective, actor=self.request.user, **kwargs)
+        if status is not None:
+            objective = services.objective_set_status(objective=objective, actor=self.request.user, status=status)
+        serializer.instance = self.get_queryset().get(pk=objective.pk)
+
+    def perform_destroy(self, instance: Objective) -> None:
+        if not _can_edit(self.membership, instance):
+            raise PermissionDenied("You cannot delete this objective.")
+        services.objective_delete(objective=instance, actor=self.request.user)
+
+
+# --- key results --------------------------------------------------------------------------
+
+
+class KeyResultSerializer(serializers.ModelSerializer):
+    objective = OrgScopedPrimaryKeyField(queryset=Objective.objects.all())
+    owner = OrgUserField(required=False)
+    kind = serializers.ChoiceField(choices=KeyResultKind.choices, required=False, default=KeyResultKind.NUMBER)
+    unit = serializers.CharField(max_length=24, required=False, allow_blank=True, default="")
+    start_value = serializers.FloatField(required=False, default=0.0)
+    target_value = serializers.FloatField(required=False)
+    current_value = serializers.FloatField(read_only=True, help_text="Set by check-ins.")
+    weight = serializers.FloatField(min_value=0, max_value=1000, required=False, default=1.0)
+    progress = serializers.FloatField(read_only=True)
+    confidence = serializers.IntegerField(read_only=True, allow_null=True)
+    kpi = serializers.SerializerMethodField(help_text="The KPI this key result follows (null when none).")
+
+    class Meta:
+        model = KeyResult
+        fields = [
+            "id",
+            "objective",
+            "title",
+            "owner",
+            "kind",
+            "unit",
+            "start_value",
+            "target_value",
+            "current_value",
+            "weight",
+            "progress",
+            "confidence",
+            "kpi",
+        ]
+
+    @extend_schema_field(OpenApiTypes.INT)
+    def get_kpi(self, obj: KeyResult) -> int | None:
+        return getattr(obj, "kpi_id", None)
+
+
+class KeyResultViewSet(OrgScopedViewSet):
+    """Filters: ``?objective=``, ``?owner=``, ``?cycle=``."""
+
+    model = KeyResult
+    serializer_class = KeyResultSerializer
+
+    def refine_queryset(self, qs: QuerySet) -> QuerySet:
+        qs = qs.select_related("objective").order_by("objective_id", "position", "id")
+        for name, field in (("objective", "objective_id"), ("owner", "owner_id"), ("cycle", "objective__cycle_id")):
+            value = _int_param(self.request, name)
+            if value is not None:
+                qs = qs.filter(**{field: value})
+        return qs
+
+    def perform_create(self, serializer: KeyResultSerializer) -> None:
+        data = serializer.validated_data
+        objective = data["objective"]
+        if not _can_edit(self.membership, objective):
+            raise PermissionDenied("You cannot add key results to this objective.")
+        serializer.instance = services.key_result_create(
+            objective=objective,
+            actor=self.request.user,
+            title=data["title"],
+            owner=data.get("owner"),
+            kind=data.get("kind", KeyResultKind.NUMBER),
+            unit=data.get("unit", ""),
+            start_value=data.get("start_value", 0.0),
+            target_value=data.get("target_value"),
+            weight=data.get("weight", 1.0),
+        )
+
+    def perform_update(self, serializer: KeyResultSerializer) -> None:
+        kr: KeyResult = serializer.instance
+        if not _can_edit(self.membership, kr.objective):
+            raise PermissionDenied("You cannot change this key result.")
+        data = dict(serializer.validated_data)
+        if "objective" in data and data["objective"].pk != kr.objective_id:
+            raise serializers.ValidationError({"objective": "A key result cannot move to another objective."})
+        kwargs = {
+            k: data[k] for k in ("title", "owner", "kind", "unit", "start_value", "target_value", "weight") if k in data
+        }
+        serializer.instance = services.key_result_update(key_result=kr, actor=self.request.user, **kwargs)
+
+    def perform_destroy(self, instance: KeyResult) -> None:
+        if not _can_edit(self.membership, instance.objective):
+            raise PermissionDenied("You cannot delete this key result.")
+        services.key_result_delete(key_result=instance, actor=self.request.user)
+
+
+# --- check-ins (append-only) ---------------------------------------------------------------
+
+
+class CheckInSerializer(serializers.ModelSerializer):
+    key_result = OrgScopedPrimaryKeyField(queryset=KeyResult.objects.all())
+    value = serializers.FloatField()
+    confidence = serializers.IntegerField(min_value=1, max_value=10)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+    author = serializers.PrimaryKeyRelatedField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+
+    class Meta:
+        model = CheckIn
+        fields = ["id", "key_result", "value", "confidence", "note", "author", "created_at"]
+
+
+class CheckInViewSet(OrgScopedViewSet):
+    """Append-only: list, retrieve and create. Filters: ``?key_result=``, ``?author=``, ``?objective=``."""
+
+    model = CheckIn
+    serializer_class = CheckInSerializer
+    http_method_names = ["get", "post", "head", "options"]
+
+    def refine_queryset(self, qs: QuerySet) -> QuerySet:
+        qs = qs.order_by("-created_at", "-id")
+        for name, field in (
+            ("key_result", "key_result_id"),
+            ("author", "author_id"),
+            ("objective", "key_result__objective_id"),
+        ):
+            value = _int_param(self.request, name)
+            if value is not None:
+                qs = qs.filter(**{field: value})
+        return qs
+
+    def perform_create(self, serializer: CheckInSerializer) -> None:
+        data = serializer.validated_data
+        kr: KeyResult = data["key_result"]
+        if not permissions.can_check_in(
+            self.membership,
+            key_result_owner_id=kr.owner_id,
+            objective_editable=_can_edit(self.membership, kr.objective),
+        ):
+            raise PermissionDenied("Only the key result's owner (or whoever may edit its objective) checks in.")
+        serializer.instance = services.key_result_check_in(
+            key_result=kr,
+            actor=self.request.user,
+            value=data["value"],
+            confidence=data["confidence"],
+            note=data.get("note", ""),
+        )
+
+
+# --- initiatives ---------------------------------------------------------------------------
+
+
+class InitiativeSerializer(serializers.ModelSerializer):
+    key_result = OrgScopedPrimaryKeyField(queryset=KeyResult.objects.all(), allow_null=True, required=False)
+    objective = OrgScopedPrimaryKeyField(queryset=Objective.objects.all(), required=False)
+    owner = OrgUserField(allow_null=True, required=False)
+    status = serializers.ChoiceField(choices=InitiativeStatus.choices, required=False, default=InitiativeStatus.PLANNED)
+
+    class Meta:
+        model = Initiative
+        fields = ["id", "key_result", "objective", "title", "owner", "status", "due_date"]
+
+    def validate(self, attrs: dict) -> dict:
+        if self.instance is None and not attrs.get("objective") and not attrs.get("key_result"):
+            raise serializers.ValidationError({"objective": "Give the objective or the key result it serves."})
+        return attrs
+
+
+class InitiativeViewSet(OrgScopedViewSet):
+    """Filters: ``?objective=``, ``?key_result=``, ``?owner=``, ``?status=``."""
+
+    model = Initiative
+    serializer_class = InitiativeSerializer
+
+    def refine_queryset(self, qs: QuerySet) -> QuerySet:
+        qs = qs.order_by("due_date", "id")
+        for name, field in (("objective", "objective_id"), ("key_result", "key_result_id"), ("owner", "owner_id")):
+            value = _int_param(self.request, name)
+            if value is not None:
+                qs = qs.filter(**{field: value})
+        if self.request.query_params.get("status") in InitiativeStatus.values:
+            qs = qs.filter(status=self.request.query_params["status"])
+        return qs
+
+    def perform_create(self, serializer: InitiativeSerializer) -> None:
+        data = serializer.validated_data
+        objective = data.get("objective") or data["key_result"].objective
+        if not _can_edit(self.membership, objective):
+            raise PermissionDenied("You cannot add initiatives to this objective.")
+        serializer.instance = services.initiative_create(
+            actor=self.request.user,
+            objective=objective,
+            key_result=data.get("key_result"),
+            title=data["title"],
+            owner=data.get("owner"),
+            status=data.get("status", InitiativeStatus.PLANNED),
+            due_date=data.get("due_date"),
+        )
+
+    def perform_update(self, serializer: InitiativeSerializer) -> None:
+        initiative: Initiative = serializer.instance
+        allowed = _can_edit(self.membership, initiative.objective) or (
+            permissions.can_write(self.membership) and initiative.owner_id == self.request.user.pk
+        )
+        if not allowed:
+            raise PermissionDenied("You cannot change this initiative.")
+        data = serializer.validated_data
+        if "objective" in data and data["objective"].pk != initiative.objective_id:
+            raise serializers.ValidationError({"objective": "An initiative cannot move to another objective."})
+        kwargs = {k: data[k] for k in ("title", "owner", "status", "due_date", "key_result") if k in data}
+        serializer.instance = services.initiative_update(initiative=initiative, actor=self.request.user, **kwargs)
+
+    def perform_destroy(self, instance: Initiative) -> None:
+        if not _can_edit(self.membership, instance.objective):
+            raise PermissionDenied("You cannot delete this initiative.")
+        services.initiative_delete(initiative=instance, actor=self.request.user)

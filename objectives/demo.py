@@ -1,0 +1,380 @@
+"""Demo OKRs: an active quarter with company, team and personal objectives
+aligned to each other and several weeks of check-in history, in English
+(northwind) and Vietnamese (saomai)."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from cycles import services as cycle_services
+from cycles.models import Cycle, CycleStatus
+from objectives import services
+from objectives.models import Objective, ObjectiveStatus
+from orgs.models import Organization, Team, User
+
+
+@dataclass(frozen=True)
+class KR:
+    title: str
+    owner: str  # e-mail
+    start: float
+    target: float
+    kind: str = "number"
+    unit: str = ""
+    pace: float = 0.9  # how far along the line the owner is, relative to the calendar
+
+
+@dataclass(frozen=True)
+class Obj:
+    key: str
+    title: str
+    owner: str  # "company", "team:<name>" or "person:<email>"
+    krs: tuple[KR, ...]
+    parent: str | None = None
+    description: str = ""
+    initiatives: tuple[str, ...] = field(default=())
+
+
+def _e(name: str) -> str:
+    return f"{name}@demo.okrkpi.test"
+
+
+NORTHWIND: tuple[Obj, ...] = (
+    Obj(
+        "c1",
+        "Delight our customers on every channel",
+        "company",
+        (
+            KR("Raise NPS from 32 to 45", _e("ceo"), 32, 45, unit="NPS", pace=0.8),
+            KR("Cut first support response time from 8 h to 2 h", _e("ceo"), 8, 2, unit="h", pace=1.1),
+            KR("Grow repeat purchase rate from 18% to 30%", _e("ceo"), 18, 30, "percent", "%", 0.7),
+        ),
+        description="Customers who love us stay, buy again and bring their friends.",
+        initiatives=("Roll out a multichannel help desk", "Interview 20 customers who left"),
+    ),
+    Obj(
+        "c2",
+        "Build a profitable, predictable growth engine",
+        "company",
+        (
+            KR(
+                "Grow monthly recurring revenue from $120k to $180k", _e("ceo"), 120000, 180000, "currency", "USD", 0.85
+            ),
+            KR("Raise net profit margin from 8% to 12%", _e("chris"), 8, 12, "percent", "%", 0.6),
+            KR("Launch the partner programme", _e("jordan"), 0, 1, "milestone"),
+        ),
+    ),
+    Obj(
+        "m1",
+        "Become the go-to brand for warehouse robotics",
+        "team:Marketing",
+        (
+            KR("Increase qualified leads per month from 40 to 90", _e("maria"), 40, 90, unit="leads", pace=1.0),
+            KR("Publish 12 customer case studies", _e("sam"), 0, 12, unit="stories", pace=0.75),
+            KR("Grow newsletter subscribers from 2,000 to 5,000", _e("maria"), 2000, 5000, unit="subscribers"),
+        ),
+        parent="c2",
+        initiatives=("Content calendar with two stories a month",),
+    ),
+    Obj(
+        "g1",
+        "Turn website visitors into conversations",
+        "team:Growth",
+        (
+            KR("Lift visitor-to-lead conversion from 1.2% to 2.5%", _e("sam"), 1.2, 2.5, "percent", "%", 0.9),
+            KR("Launch self-serve demo booking", _e("sam"), 0, 1, "milestone"),
+        ),
+        parent="m1",
+    ),
+    Obj(
+        "s1",
+        "Close bigger deals, faster",
+        "team:Sales",
+        (
+            KR("Shorten the sales cycle from 60 to 40 days", _e("jordan"), 60, 40, unit="days", pace=0.5),
+            KR("Send 30 proposals a month", _e("taylor"), 12, 30, unit="proposals", pace=0.9),
+        ),
+        parent="c2",
+    ),
+    Obj(
+        "f1",
+        "Give everyone a clear view of cash",
+        "team:Finance",
+        (
+            KR(
+                "Reduce receivables older than 60 days from $85k to $30k",
+                _e("chris"),
+                85000,
+                30000,
+                "currency",
+                "USD",
+                0.7,
+            ),
+            KR("Close the books within 5 working days", _e("priya"), 10, 5, unit="days", pace=1.0),
+        ),
+        parent="c2",
+    ),
+    Obj(
+        "h1",
+        "Make Northwind a place people want to stay",
+        "team:People & HR",
+        (
+            KR("Raise employee satisfaction from 6.8 to 8.0", _e("dana"), 6.8, 8.0, unit="/10", pace=0.6),
+            KR("Cut absenteeism from 4.5% to 3%", _e("lee"), 4.5, 3.0, "percent", "%", 0.8),
+            KR("Fill 50% of open roles by internal promotion", _e("dana"), 20, 50, "percent", "%", 0.4),
+        ),
+        parent="c1",
+    ),
+    Obj(
+        "p1",
+        "Master marketing automation",
+        "person:" + _e("sam"),
+        (
+            KR("Automate 5 nurture journeys", _e("sam"), 0, 5, unit="journeys", pace=1.2),
+            KR("Earn the marketing automation certification", _e("sam"), 0, 1, "milestone"),
+        ),
+        parent="g1",
+    ),
+    Obj(
+        "p2",
+        "Build a pipeline I can rely on",
+        "person:" + _e("taylor"),
+        (
+            KR("Book 20 demos a month", _e("taylor"), 8, 20, unit="demos", pace=0.8),
+            KR("Keep CRM hygiene above 90%", _e("taylor"), 70, 90, "percent", "%", 1.0),
+        ),
+        parent="s1",
+    ),
+)
+
+SAOMAI: tuple[Obj, ...] = (
+    Obj(
+        "c1",
+        "Mang lại trải nghiệm tuyệt vời cho khách hàng trên mọi kênh",
+        "company",
+        (
+            KR("Tăng chỉ số NPS từ 30 lên 45", _e("ceo"), 30, 45, unit="NPS", pace=0.8),
+            KR(
+                "Giảm khiếu nại của khách hàng từ 120 xuống 60 mỗi tháng",
+                _e("ceo"),
+                120,
+                60,
+                unit="khiếu nại",
+                pace=1.0,
+            ),
+            KR("Tăng tỷ lệ khách hàng quay lại từ 20% lên 35%", _e("ceo"), 20, 35, "percent", "%", 0.7),
+        ),
+        description="Khách hàng hài lòng sẽ ở lại, mua thêm và giới thiệu bạn bè.",
+        initiatives=("Triển khai hệ thống CRM đa kênh mới", "Nghiên cứu những khách hàng bỏ đi sau 8 tuần"),
+    ),
+    Obj(
+        "c2",
+        "Tăng trưởng doanh thu bền vững và có lãi",
+        "company",
+        (
+            KR(
+                "Tăng doanh thu thuần hàng tháng từ 2 tỷ lên 3 tỷ đồng",
+                _e("ceo"),
+                2_000_000_000,
+                3_000_000_000,
+                "currency",
+                "VND",
+                0.85,
+            ),
+            KR("Nâng biên lợi nhuận gộp từ 28% lên 33%", _e("hoa"), 28, 33, "percent", "%", 0.6),
+        ),
+    ),
+    Obj(
+        "m1",
+        "Trở thành thương hiệu được tin chọn trong ngành",
+        "team:Phòng Marketing",
+        (
+            KR(
+                "Tăng số khách hàng tiềm năng đủ điều kiện từ 150 lên 300 mỗi tháng",
+                _e("lan"),
+                150,
+                300,
+                unit="khách hàng",
+                pace=1.0,
+            ),
+            KR("Xuất bản 10 câu chuyện khách hàng", _e("minh"), 0, 10, unit="bài", pace=0.8),
+        ),
+        parent="c2",
+        initiatives=("Tạo nội dung phù hợp với từng phân khúc khách hàng",),
+    ),
+    Obj(
+        "s1",
+        "Chốt hợp đồng lớn hơn, nhanh hơn",
+        "team:Phòng Kinh doanh",
+        (
+            KR("Gửi 40 đề xuất hợp đồng mỗi tháng", _e("thu"), 15, 40, unit="đề xuất", pace=0.9),
+            KR("Rút ngắn chu kỳ bán hàng từ 45 xuống 30 ngày", _e("hung"), 45, 30, unit="ngày", pace=0.5),
+        ),
+        parent="c2",
+    ),
+    Obj(
+        "f1",
+        "Kiểm soát dòng tiền chủ động",
+        "team:Phòng Tài chính",
+        (
+            KR(
+                "Giảm các khoản phải thu quá hạn từ 900 triệu xuống 300 triệu đồng",
+                _e("hoa"),
+                900_000_000,
+                300_000_000,
+                "currency",
+                "VND",
+                0.7,
+            ),
+            KR("Tăng vòng quay hàng tồn kho từ 6 lên 8 lần/năm", _e("nam"), 6, 8, unit="lần", pace=0.9),
+        ),
+        parent="c2",
+    ),
+    Obj(
+        "h1",
+        "Xây dựng nơi làm việc mà mọi người muốn gắn bó",
+        "team:Phòng Nhân sự",
+        (
+            KR("Nâng tỷ lệ hài lòng của nhân viên từ 70% lên 85%", _e("mai"), 70, 85, "percent", "%", 0.7),
+            KR("Giảm tỷ lệ vắng mặt từ 5% xuống 3%", _e("tuan"), 5, 3, "percent", "%", 0.9),
+        ),
+        parent="c1",
+    ),
+    Obj(
+        "p1",
+        "Làm chủ tiếp thị tự động",
+        "person:" + _e("minh"),
+        (
+            KR("Tự động hoá 4 chuỗi email nuôi dưỡng khách hàng", _e("minh"), 0, 4, unit="chuỗi", pace=1.1),
+            KR("Hoàn thành chứng chỉ tiếp thị số", _e("minh"), 0, 1, "milestone"),
+        ),
+        parent="m1",
+    ),
+)
+
+CONTENT = {"northwind": NORTHWIND, "saomai": SAOMAI}
+NOTES = {
+    "en": [
+        "Steady week.",
+        "Big customer call went well.",
+        "Blocked on data, unblocked Friday.",
+        "",
+        "Campaign launched.",
+        "Slower than hoped; adjusting the plan.",
+        "",
+    ],
+    "vi": [
+        "Tuần ổn định.",
+        "Buổi gặp khách hàng lớn rất tốt.",
+        "Bị chậm vì thiếu dữ liệu.",
+        "",
+        "Đã chạy chiến dịch mới.",
+        "Chậm hơn dự kiến, đang điều chỉnh.",
+        "",
+    ],
+}
+
+
+def current_quarter(org: Organization, today: date) -> tuple[str, date, date]:
+    fy = today.year if today.month >= org.fiscal_year_start_month else today.year - 1
+    for preset in cycle_services.cycle_presets(org=org, fiscal_year=fy):
+        if preset.kind == "quarter" and preset.start_date <= today <= preset.end_date:
+            return preset.name, preset.start_date, preset.end_date
+    raise RuntimeError("no quarter contains today")  # pragma: no cover — the presets tile the year
+
+
+@transaction.atomic
+def seed_okrs(org: Organization, *, today: date | None = None) -> Cycle | None:
+    spec = CONTENT.get(org.slug)
+    if spec is None or Cycle.objects.filter(organization=org).exists():
+        return None
+    today = today or timezone.localdate()
+    admin = User.objects.get(email=_e("ceo"))
+    name, start, end = current_quarter(org, today)
+    cycle = cycle_services.cycle_create(
+        org=org, actor=admin, name=name, start_date=start, end_date=end, status=CycleStatus.ACTIVE
+    )
+    # The next quarter, in planning, so the planning flow has somewhere to go.
+    nxt_start = end + timedelta(days=1)
+    nxt = [
+        p
+        for p in cycle_services.cycle_presets(
+            org=org,
+            fiscal_year=nxt_start.year if nxt_start.month >= org.fiscal_year_start_month else nxt_start.year - 1,
+        )
+        if p.kind == "quarter" and p.start_date == nxt_start
+    ]
+    if nxt:
+        cycle_services.cycle_create(
+            org=org, actor=admin, name=nxt[0].name, start_date=nxt[0].start_date, end_date=nxt[0].end_date
+        )
+    teams = {t.name: t for t in Team.objects.filter(organization=org)}
+    users = {u.email: u for u in User.objects.filter(memberships__organization=org)}
+    rng = random.Random(org.slug)  # noqa: S311 — demo data, not security
+    made: dict[str, Objective] = {}
+    weeks = max(1, (today - start).days // 7)
+    elapsed = min(1.0, (today - start).days / max(1, (end - start).days))
+    notes = NOTES.get(org.language, NOTES["en"])
+    for o in spec:
+        kind, _, who = o.owner.partition(":")
+        objective = services.objective_create(
+            org=org,
+            actor=admin,
+            cycle=cycle,
+            title=o.title,
+            description=o.description,
+            owner_type="company" if kind == "company" else kind,
+            owner_team=teams[who] if kind == "team" else None,
+            owner_user=users[who] if kind == "person" else None,
+            parent=made.get(o.parent or ""),
+        )
+        made[o.key] = objective
+        krs = [
+            services.key_result_create(
+                objective=objective,
+                actor=admin,
+                title=k.title,
+                owner=users[k.owner],
+                kind=k.kind,
+                unit=k.unit,
+                start_value=k.start,
+                target_value=k.target,
+            )
+            for k in o.krs
+        ]
+        services.objective_set_status(objective=objective, actor=admin, status=ObjectiveStatus.ACTIVE)
+        for title in o.initiatives:
+            services.initiative_create(
+                actor=admin,
+                objective=objective,
+                title=title,
+                owner=users[o.krs[0].owner],
+                status=rng.choice(["planned", "in_progress", "in_progress", "done"]),
+                due_date=end - timedelta(days=rng.randint(5, 40)),
+            )
+        for kr, k in zip(krs, o.krs, strict=True):
+            for week in range(1, weeks + 1):
+                when = timezone.make_aware(datetime.combine(start + timedelta(days=7 * week - 3), time(10, 0)))
+                if when.date() > today:
+                    break
+                share = min(1.0, k.pace * elapsed * week / weeks)
+                if k.kind == "milestone":
+                    value = 1.0 if share >= 0.75 else 0.0
+                else:
+                    jitter = 1 + rng.uniform(-0.08, 0.08)
+                    value = round(k.start + (k.target - k.start) * share * jitter, 2)
+                confidence = max(2, min(10, round(4 + 6 * k.pace * (0.7 + 0.3 * rng.random()))))
+                services.key_result_check_in(
+                    key_result=kr,
+                    actor=users[k.owner],
+                    value=value,
+                    confidence=confidence,
+                    note=notes[(week + len(k.title)) % len(notes)],
+                    at=when,
+                )
+    return cycle

@@ -1,0 +1,143 @@
+"""Reads of OKRs shared by pages, the API and tasks; query counts are decided here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch, QuerySet
+
+from cycles.models import Cycle, CycleStatus
+from objectives.models import CheckIn, Initiative, KeyResult, Objective, ObjectiveStatus, OwnerType
+from orgs.models import Organization, Team, User
+from orgs.selectors import TeamNode, flatten_tree, team_tree
+
+
+def objective_queryset(*, org: Organization) -> QuerySet[Objective]:
+    """Objectives with what every list shows, in a fixed number of queries."""
+    return (
+        Objective.objects.filter(organization=org)
+        .select_related("cycle", "owner_team", "owner_user", "parent")
+        .prefetch_related(
+            Prefetch("key_results", queryset=KeyResult.objects.filter(organization=org).select_related("owner"))
+        )
+    )
+
+
+def key_result_queryset(*, org: Organization) -> QuerySet[KeyResult]:
+    return KeyResult.objects.filter(organization=org).select_related("owner", "objective", "objective__cycle")
+
+
+@dataclass
+class TeamSection:
+    node: TeamNode
+    objectives: list[Objective] = field(default_factory=list)
+
+
+@dataclass
+class PersonSection:
+    user: User
+    objectives: list[Objective] = field(default_factory=list)
+
+
+@dataclass
+class CycleOkrs:
+    cycle: Cycle
+    company: list[Objective]
+    teams: list[TeamSection]
+    people: list[PersonSection]
+    count: int
+
+
+def cycle_okrs(*, org: Organization, cycle: Cycle, include_cancelled: bool = False) -> CycleOkrs:
+    """The cycle's OKRs grouped company → teams (in tree order) → people.
+    Four queries whatever the number of objectives."""
+    qs = objective_queryset(org=org).filter(cycle=cycle).order_by("id")
+    if not include_cancelled:
+        qs = qs.exclude(status=ObjectiveStatus.CANCELLED)
+    objectives = list(qs)
+    nodes = flatten_tree(team_tree(org=org))
+    by_team: dict[int, list[Objective]] = {}
+    by_person: dict[int, list[Objective]] = {}
+    company: list[Objective] = []
+    users: dict[int, User] = {}
+    for o in objectives:
+        if o.owner_type == OwnerType.COMPANY:
+            company.append(o)
+        elif o.owner_type == OwnerType.TEAM:
+            by_team.setdefault(o.owner_team_id, []).append(o)  # type: ignore[arg-type]
+        else:
+            by_person.setdefault(o.owner_user_id, []).append(o)  # type: ignore[arg-type]
+            users[o.owner_user_id] = o.owner_user  # type: ignore[index,assignment]
+    teams = [TeamSection(node=n, objectives=by_team.get(n.team.pk, [])) for n in nodes if by_team.get(n.team.pk)]
+    people = [
+        PersonSection(user=users[uid], objectives=objs)
+        for uid, objs in sorted(by_person.items(), key=lambda kv: users[kv[0]].display_name.lower())
+    ]
+    return CycleOkrs(cycle=cycle, company=company, teams=teams, people=people, count=len(objectives))
+
+
+def objective_detail(*, org: Organization, objective_id: int) -> Objective:
+    """One objective with key results (and their recent check-ins), initiatives and aligned children."""
+    return (
+        Objective.objects.filter(organization=org)
+        .select_related("cycle", "owner_team", "owner_user", "parent")
+        .prefetch_related(
+            Prefetch(
+                "key_results",
+                queryset=KeyResult.objects.filter(organization=org)
+                .select_related("owner")
+                .prefetch_related(
+                    Prefetch(
+                        "check_ins",
+                        queryset=CheckIn.objects.filter(organization=org)
+                        .select_related("author")
+                        .order_by("created_at", "id"),
+                    )
+                ),
+            ),
+            Prefetch(
+                "initiatives",
+                queryset=Initiative.objects.filter(organization=org).select_related("owner", "key_result"),
+            ),
+            Prefetch(
+                "children",
+                queryset=Objective.objects.filter(organization=org)
+                .select_related("owner_team", "owner_user", "cycle")
+                .order_by("id"),
+            ),
+        )
+        .get(pk=objective_id)
+    )
+
+
+def my_key_results(*, org: Organization, user: User) -> list[KeyResult]:
+    """Key results the person owns in open cycles whose objectives still take check-ins."""
+    return list(
+        KeyResult.objects.filter(
+            organization=org,
+            owner=user,
+            objective__cycle__status__in=[CycleStatus.ACTIVE, CycleStatus.PLANNING],
+            objective__status__in=[ObjectiveStatus.ACTIVE, ObjectiveStatus.DRAFT],
+        )
+        .select_related("objective", "objective__cycle", "objective__owner_team", "objective__owner_user")
+        .order_by("objective__cycle__start_date", "objective_id", "position", "id")
+    )
+
+
+def alignment_candidates(*, org: Organization, cycle: Cycle, exclude: Objective | None = None) -> QuerySet[Objective]:
+    """Objectives one can align to: same cycle or a longer cycle containing it, not cancelled."""
+    qs = (
+        Objective.objects.filter(
+            organization=org, cycle__start_date__lte=cycle.start_date, cycle__end_date__gte=cycle.end_date
+        )
+        .exclude(status=ObjectiveStatus.CANCELLED)
+        .select_related("owner_team", "owner_user", "cycle")
+        .order_by("owner_type", "title")
+    )
+    if exclude is not None:
+        qs = qs.exclude(pk=exclude.pk)
+    return qs
+
+
+def team_objects(*, org: Organization) -> QuerySet[Team]:
+    return Team.objects.filter(organization=org).order_by("name")

@@ -1,0 +1,23 @@
+from django.urls import path
+
+from objectives import views
+
+app_name = "objectives"
+
+# Mounted under /o/<slug>/.
+urlpatterns = [
+    path("okrs/", views.cycle_okrs, name="cycle"),
+    path("okrs/new/", views.objective_create, name="create"),
+    path("okrs/<int:objective_id>/", views.objective_detail, name="detail"),
+    path("okrs/<int:objective_id>/edit/", views.objective_edit, name="edit"),
+    path("okrs/<int:objective_id>/status/", views.objective_status, name="status"),
+    path("okrs/<int:objective_id>/delete/", views.objective_delete, name="delete"),
+    path("okrs/<int:objective_id>/key-results/", views.key_result_create, name="kr_create"),
+    path("okrs/<int:objective_id>/initiatives/", views.initiative_create, name="initiative_create"),
+    path("key-results/<int:kr_id>/edit/", views.key_result_edit, name="kr_edit"),
+    path("key-results/<int:kr_id>/delete/", views.key_result_delete, name="kr_delete"),
+    path("key-results/<int:kr_id>/check-in/", views.key_result_check_in, name="check_in"),
+    path("initiatives/<int:initiative_id>/edit/", views.initiative_edit, name="initiative_edit"),
+    path("initiatives/<int:initiative_id>/delete/", views.initiative_delete, name="initiative_delete"),
+    path("check-ins/", views.my_check_ins, name="my_check_ins"),
+]

@@ -1,0 +1,631 @@
+"""OKR pages: the cycle's OKRs, objective detail, the planning flow (htmx),
+my check-ins, and edit / cancel / delete with confirmation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from activity.selectors import activity_for
+from cycles.models import Cycle, CycleStatus
+from cycles.selectors import cycle_list, default_cycle
+from objectives import selectors, services
+from objectives.forms import CheckInForm, InitiativeForm, KeyResultForm, ObjectiveForm
+from objectives.models import MAX_KEY_RESULTS, Initiative, KeyResult, Objective, ObjectiveStatus, OwnerType
+from orgs import permissions
+from orgs.models import Membership, Team, User
+from orgs.tenancy import get_scoped_or_404, org_view, scoped
+
+
+def _add_errors(form: Any, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def can_edit(m: Membership, objective: Objective) -> bool:
+    return permissions.can_edit_owned(
+        m, owner_type=objective.owner_type, owner_team_id=objective.owner_team_id, owner_user_id=objective.owner_user_id
+    )
+
+
+def can_check_in(m: Membership, kr: KeyResult, objective: Objective) -> bool:
+    return permissions.can_check_in(m, key_result_owner_id=kr.owner_id, objective_editable=can_edit(m, objective))
+
+
+def _member(org: Any, user_id: int | None) -> User | None:
+    if user_id is None:
+        return None
+    m = scoped(Membership, org).select_related("user").filter(user_id=user_id).first()
+    if m is None:
+        raise Http404
+    return m.user
+
+
+# --- the cycle's OKRs --------------------------------------------------------------------
+
+
+@org_view
+def cycle_okrs(request: HttpRequest) -> HttpResponse:
+    org, m = request.org, request.membership
+    cycles = list(cycle_list(org=org))
+    cycle_id = request.GET.get("cycle")
+    cycle = None
+    if cycle_id and cycle_id.isdigit():
+        cycle = next((c for c in cycles if c.pk == int(cycle_id)), None)
+        if cycle is None:
+            raise Http404
+    cycle = cycle or default_cycle(org=org)
+    data = selectors.cycle_okrs(org=org, cycle=cycle) if cycle else None
+    return render(
+        request,
+        "objectives/cycle_okrs.html",
+        {
+            "cycles": cycles,
+            "cycle": cycle,
+            "okrs": data,
+            "can_create": permissions.can_write(m),
+        },
+    )
+
+
+# --- objective detail ----------------------------------------------------------------------
+
+
+def _detail_context(request: HttpRequest, objective: Objective) -> dict[str, Any]:
+    m = request.membership
+    editable = can_edit(m, objective) and objective.is_editable
+    krs = list(objective.key_results.all())
+    chart = [
+        {
+            "label": kr.title,
+            "points": [
+                [
+                    ci.created_at.date().isoformat(),
+                    round(
+                        services.key_result_progress_preview(
+                            kind=kr.kind, start=kr.start_value, target=kr.target_value, current=ci.value
+                        )
+                        * 100,
+                        1,
+                    ),
+                ]
+                for ci in kr.check_ins.all()
+            ],
+        }
+        for kr in krs
+    ]
+    history = sorted((ci for kr in krs for ci in kr.check_ins.all()), key=lambda ci: ci.created_at, reverse=True)
+    for kr in krs:
+        kr.can_check_in = (
+            objective.is_editable and objective.status != ObjectiveStatus.CANCELLED and can_check_in(m, kr, objective)
+        )
+    return {
+        "objective": objective,
+        "key_results": krs,
+        "editable": editable,
+        "can_add_kr": editable and len(krs) < MAX_KEY_RESULTS,
+        "max_krs": MAX_KEY_RESULTS,
+        "kr_form": KeyResultForm(org=request.org, initial={"owner": objective.owner_user_id or request.user.pk}),
+        "initiative_form": InitiativeForm(org=request.org, objective=objective),
+        "initiatives": list(objective.initiatives.all()),
+        "children": list(objective.children.all()),
+        "history": history[:50],
+        "chart": chart,
+        "activity": activity_for(org=request.org, target_type="objectives.objective", target_id=objective.pk),
+    }
+
+
+@org_view
+def objective_detail(request: HttpRequest, objective_id: int) -> HttpResponse:
+    try:
+        objective = selectors.objective_detail(org=request.org, objective_id=objective_id)
+    except Objective.DoesNotExist:
+        raise Http404 from None
+    return render(request, "objectives/objective_detail.html", _detail_context(request, objective))
+
+
+def _render_krs(request: HttpRequest, objective_id: int, status: int = 200, kr_form: Any = None) -> HttpResponse:
+    objective = selectors.objective_detail(org=request.org, objective_id=objective_id)
+    context = _detail_context(request, objective)
+    if kr_form is not None:
+        context["kr_form"] = kr_form
+    return render(request, "objectives/_key_results.html", context, status=status)
+
+
+# --- planning flow -------------------------------------------------------------------------
+
+
+def _objective_form(request: HttpRequest, *, objective: Objective | None, data: Any = None) -> ObjectiveForm:
+    org = request.org
+    cycles = [c for c in cycle_list(org=org) if c.status != CycleStatus.CLOSED]
+    if objective is not None and objective.cycle not in cycles:
+        cycles.append(objective.cycle)
+    chosen = None
+    raw = (data or {}).get("cycle") or request.GET.get("cycle")
+    if raw and str(raw).isdigit():
+        chosen = next((c for c in cycles if c.pk == int(raw)), None)
+    chosen = chosen or (objective.cycle if objective else None) or (cycles[0] if cycles else None)
+    if objective is None and chosen is None:
+        chosen = default_cycle(org=org)
+    parents = list(selectors.alignment_candidates(org=org, cycle=chosen, exclude=objective)) if chosen else []
+    initial: dict[str, Any] = {"cycle": chosen.pk if chosen else None}
+    if objective is not None:
+        initial.update(
+            title=objective.title,
+            description=objective.description,
+            owner_type=objective.owner_type,
+            owner_team=objective.owner_team_id,
+            owner_user=objective.owner_user_id,
+            parent=objective.parent_id,
+            weight=objective.weight,
+        )
+    else:
+        m = request.membership
+        initial["parent"] = request.GET.get("parent") or None
+        if request.GET.get("owner_type") in OwnerType.values:
+            initial["owner_type"] = request.GET["owner_type"]
+        elif permissions.is_admin(m):
+            initial["owner_type"] = OwnerType.COMPANY
+        elif permissions.managed_team_ids(m):
+            initial["owner_type"] = OwnerType.TEAM
+        else:
+            initial["owner_type"] = OwnerType.PERSON
+            initial["owner_user"] = request.user.pk
+        if request.GET.get("team", "").isdigit():
+            initial["owner_team"] = int(request.GET["team"])
+        elif m.primary_team_id:
+            initial["owner_team"] = m.primary_team_id
+    return ObjectiveForm(data, org=org, cycles=cycles, parents=parents, initial=initial)
+
+
+def _owner_from(request: HttpRequest, data: dict[str, Any]) -> tuple[str, Team | None, User | None]:
+    owner_type = data["owner_type"]
+    team = get_scoped_or_404(Team, request.org, pk=data["owner_team"]) if owner_type == OwnerType.TEAM else None
+    user = _member(request.org, data["owner_user"]) if owner_type == OwnerType.PERSON else None
+    return owner_type, team, user
+
+
+@org_view
+@require_http_methods(["GET", "POST"])
+def objective_create(request: HttpRequest) -> HttpResponse:
+    org, m = request.org, request.membership
+    permissions.require(permissions.can_write(m), _("Viewers cannot create objectives."))
+    if not cycle_list(org=org).exclude(status=CycleStatus.CLOSED).exists():
+        messages.info(request, _("Open a cycle first: objectives belong to a cycle."))
+        return redirect("cycles:list", slug=org.slug)
+    form = _objective_form(request, objective=None, data=request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        owner_type, team, user = _owner_from(request, data)
+        permissions.require(
+            permissions.can_create_owned(
+                m,
+                owner_type=owner_type,
+                owner_team_id=team.pk if team else None,
+                owner_user_id=user.pk if user else None,
+            ),
+            _("You can create objectives for yourself, and managers for the teams they manage."),
+        )
+        cycle = get_scoped_or_404(Cycle, org, pk=data["cycle"])
+        parent = get_scoped_or_404(Objective, org, pk=data["parent"]) if data["parent"] else None
+        try:
+            objective = services.objective_create(
+                org=org,
+                actor=request.user,
+                cycle=cycle,
+                title=data["title"],
+                description=data["description"],
+                owner_type=owner_type,
+                owner_team=team,
+                owner_user=user,
+                parent=parent,
+                weight=data["weight"],
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Objective created as a draft. Add 2 to 5 key results, then activate it."))
+            return redirect("objectives:detail", slug=org.slug, objective_id=objective.pk)
+    return render(request, "objectives/objective_form.html", {"form": form, "objective": None})
+
+
+def _editable_objective(request: HttpRequest, objective_id: int) -> Objective:
+    objective = get_scoped_or_404(Objective, request.org, pk=objective_id)
+    permissions.require(can_edit(request.membership, objective), _("You cannot change this objective."))
+    return objective
+
+
+@org_view
+@require_http_methods(["GET", "POST"])
+def objective_edit(request: HttpRequest, objective_id: int) -> HttpResponse:
+    org, m = request.org, request.membership
+    objective = _editable_objective(request, objective_id)
+    form = _objective_form(request, objective=objective, data=request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        owner_type, team, user = _owner_from(request, data)
+        permissions.require(
+            permissions.can_create_owned(
+                m,
+                owner_type=owner_type,
+                owner_team_id=team.pk if team else None,
+                owner_user_id=user.pk if user else None,
+            ),
+            _("You cannot give this objective to that owner."),
+        )
+        parent = get_scoped_or_404(Objective, org, pk=data["parent"]) if data["parent"] else None
+        try:
+            services.objective_update(
+                objective=objective,
+                actor=request.user,
+                title=data["title"],
+                description=data["description"],
+                owner_type=owner_type,
+                owner_team=team,
+                owner_user=user,
+                parent=parent,
+                weight=data["weight"],
+                cycle=get_scoped_or_404(Cycle, org, pk=data["cycle"]),
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Objective saved."))
+            return redirect("objectives:detail", slug=org.slug, objective_id=objective.pk)
+    return render(request, "objectives/objective_form.html", {"form": form, "objective": objective})
+
+
+@org_view
+@require_POST
+def objective_status(request: HttpRequest, objective_id: int) -> HttpResponse:
+    objective = _editable_objective(request, objective_id)
+    status = request.POST.get("status", "")
+    try:
+        services.objective_set_status(objective=objective, actor=request.user, status=status)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        labels = {
+            "active": _("Objective activated."),
+            "cancelled": _("Objective cancelled."),
+            "closed": _("Objective closed."),
+            "draft": _("Objective moved back to draft."),
+        }
+        messages.success(request, labels.get(status, _("Saved.")))
+    return redirect("objectives:detail", slug=request.org.slug, objective_id=objective.pk)
+
+
+@org_view
+@require_http_methods(["GET", "POST"])
+def objective_delete(request: HttpRequest, objective_id: int) -> HttpResponse:
+    objective = _editable_objective(request, objective_id)
+    if request.method == "POST":
+        cycle_id = objective.cycle_id
+        services.objective_delete(objective=objective, actor=request.user)
+        messages.success(request, _("Objective %(title)s deleted.") % {"title": objective.title})
+        return redirect(reverse("objectives:cycle", kwargs={"slug": request.org.slug}) + f"?cycle={cycle_id}")
+    return render(
+        request,
+        "orgs/confirm_delete.html",
+        {
+            "title": _("Delete the objective “%(title)s”?") % {"title": objective.title},
+            "explanation": _(
+                "Its key results, check-ins and initiatives are deleted too; objectives aligned to it "
+                "stay but lose their alignment. To keep the history, cancel it instead."
+            ),
+            "cancel_url": reverse("objectives:detail", kwargs={"slug": request.org.slug, "objective_id": objective.pk}),
+        },
+    )
+
+
+# --- key results ----------------------------------------------------------------------------
+
+
+@org_view
+@require_POST
+def key_result_create(request: HttpRequest, objective_id: int) -> HttpResponse:
+    org = request.org
+    objective = _editable_objective(request, objective_id)
+    form = KeyResultForm(request.POST, org=org)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.key_result_create(
+                objective=objective,
+                actor=request.user,
+                title=data["title"],
+                owner=_member(org, data["owner"]),
+                kind=data["kind"],
+                unit=data["unit"],
+                start_value=data["start_value"],
+                target_value=data["target_value"],
+                weight=data["weight"],
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            if request.htmx:
+                return _render_krs(request, objective.pk)
+            messages.success(request, _("Key result added."))
+            return redirect("objectives:detail", slug=org.slug, objective_id=objective.pk)
+    if request.htmx:
+        return _render_krs(request, objective.pk, kr_form=form)
+    messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
+    return redirect("objectives:detail", slug=org.slug, objective_id=objective.pk)
+
+
+def _kr(request: HttpRequest, kr_id: int) -> KeyResult:
+    return get_scoped_or_404(KeyResult, request.org, pk=kr_id)
+
+
+@org_view
+@require_http_methods(["GET", "POST"])
+def key_result_edit(request: HttpRequest, kr_id: int) -> HttpResponse:
+    org = request.org
+    kr = _kr(request, kr_id)
+    objective = _editable_objective(request, kr.objective_id)
+    form = KeyResultForm(
+        request.POST or None,
+        org=org,
+        initial={
+            "title": kr.title,
+            "owner": kr.owner_id,
+            "kind": kr.kind,
+            "unit": kr.unit,
+            "start_value": kr.start_value,
+            "target_value": kr.target_value,
+            "weight": kr.weight,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.key_result_update(
+                key_result=kr,
+                actor=request.user,
+                title=data["title"],
+                owner=_member(org, data["owner"]),
+                kind=data["kind"],
+                unit=data["unit"],
+                start_value=data["start_value"],
+                target_value=data["target_value"],
+                weight=data["weight"],
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Key result saved."))
+            return redirect("objectives:detail", slug=org.slug, objective_id=objective.pk)
+    return render(request, "objectives/key_result_form.html", {"form": form, "kr": kr, "objective": objective})
+
+
+@org_view
+@require_http_methods(["GET", "POST"])
+def key_result_delete(request: HttpRequest, kr_id: int) -> HttpResponse:
+    kr = _kr(request, kr_id)
+    objective = _editable_objective(request, kr.objective_id)
+    back = reverse("objectives:detail", kwargs={"slug": request.org.slug, "objective_id": objective.pk})
+    if request.method == "POST":
+        try:
+            services.key_result_delete(key_result=kr, actor=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Key result deleted."))
+        return redirect(back)
+    return render(
+        request,
+        "orgs/confirm_delete.html",
+        {
+            "title": _("Delete the key result “%(title)s”?") % {"title": kr.title},
+            "explanation": _("Its check-in history goes with it."),
+            "cancel_url": back,
+        },
+    )
+
+
+@org_view
+@require_POST
+def key_result_check_in(request: HttpRequest, kr_id: int) -> HttpResponse:
+    org, m = request.org, request.membership
+    kr = get_scoped_or_404(KeyResult, org, pk=kr_id)
+    objective = get_scoped_or_404(Objective, org, pk=kr.objective_id)
+    permissions.require(can_check_in(m, kr, objective), _("Only the key result's owner can check in on it."))
+    form = CheckInForm(request.POST, key_result=kr)
+    saved = False
+    if form.is_valid():
+        try:
+            services.key_result_check_in(
+                key_result=kr,
+                actor=request.user,
+                value=form.cleaned_data["value"],
+                confidence=form.cleaned_data["confidence"],
+                note=form.cleaned_data["note"],
+            )
+            saved = True
+        except ValidationError as exc:
+            _add_errors(form, exc)
+    if request.htmx:
+        kr.refresh_from_db()
+        kr.objective = Objective.objects.select_related("cycle").get(pk=kr.objective_id)
+        return render(
+            request,
+            "objectives/_checkin_row.html",
+            {"kr": kr, "form": form if not saved else None, "saved": saved},
+            status=200 if saved else 400,
+        )
+    if saved:
+        messages.success(request, _("Check-in saved."))
+    else:
+        messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
+    return redirect(
+        request.POST.get("next")
+        or reverse("objectives:detail", kwargs={"slug": org.slug, "objective_id": objective.pk})
+    )
+
+
+# --- my check-ins ---------------------------------------------------------------------------
+
+
+@org_view
+@require_http_methods(["GET", "POST"])
+def my_check_ins(request: HttpRequest) -> HttpResponse:
+    """Every key result the person owns, on one screen, last values prefilled.
+    One submit saves every row that changed; rows left untouched are skipped;
+    a row with an error keeps what was typed and the others are saved."""
+    org = request.org
+    krs = selectors.my_key_results(org=org, user=request.user)
+    rows = []
+    saved = 0
+    for kr in krs:
+        prefix = f"kr{kr.pk}"
+        initial = {"value": kr.current_value, "confidence": kr.confidence or 5}
+        if request.method == "POST":
+            form = CheckInForm(request.POST, prefix=prefix, key_result=kr, initial=initial)
+            if form.has_changed():
+                if form.is_valid():
+                    try:
+                        services.key_result_check_in(
+                            key_result=kr,
+                            actor=request.user,
+                            value=form.cleaned_data["value"],
+                            confidence=form.cleaned_data["confidence"],
+                            note=form.cleaned_data["note"],
+                        )
+                        saved += 1
+                        kr.refresh_from_db()
+                        form = CheckInForm(
+                            prefix=prefix,
+                            key_result=kr,
+                            initial={"value": kr.current_value, "confidence": kr.confidence},
+                        )
+                    except ValidationError as exc:
+                        _add_errors(form, exc)
+            else:
+                form = CheckInForm(prefix=prefix, key_result=kr, initial=initial)
+        else:
+            form = CheckInForm(prefix=prefix, key_result=kr, initial=initial)
+        rows.append({"kr": kr, "form": form})
+    errors = any(r["form"].errors for r in rows)
+    if request.method == "POST":
+        if saved and not errors:
+            messages.success(request, _("%(n)d check-ins saved. Thank you!") % {"n": saved})
+            return redirect("objectives:my_check_ins", slug=org.slug)
+        if saved:
+            messages.success(request, _("%(n)d check-ins saved.") % {"n": saved})
+        if not saved and not errors:
+            messages.info(request, _("Nothing changed, so nothing was saved."))
+            return redirect("objectives:my_check_ins", slug=org.slug)
+    return render(
+        request, "objectives/my_check_ins.html", {"rows": rows, "has_errors": errors}, status=400 if errors else 200
+    )
+
+
+# --- initiatives ----------------------------------------------------------------------------
+
+
+@org_view
+@require_POST
+def initiative_create(request: HttpRequest, objective_id: int) -> HttpResponse:
+    org = request.org
+    objective = get_scoped_or_404(Objective, org, pk=objective_id)
+    permissions.require(can_edit(request.membership, objective), _("You cannot change this objective."))
+    form = InitiativeForm(request.POST, org=org, objective=objective)
+    if form.is_valid():
+        data = form.cleaned_data
+        kr = get_scoped_or_404(KeyResult, org, pk=data["key_result"]) if data["key_result"] else None
+        try:
+            services.initiative_create(
+                actor=request.user,
+                objective=objective,
+                key_result=kr,
+                title=data["title"],
+                owner=_member(org, data["owner"]),
+                status=data["status"],
+                due_date=data["due_date"],
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Initiative added."))
+    else:
+        messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
+    return redirect("objectives:detail", slug=org.slug, objective_id=objective.pk)
+
+
+@org_view
+@require_http_methods(["GET", "POST"])
+def initiative_edit(request: HttpRequest, initiative_id: int) -> HttpResponse:
+    org = request.org
+    initiative = get_scoped_or_404(Initiative, org, pk=initiative_id)
+    objective = get_scoped_or_404(Objective, org, pk=initiative.objective_id)
+    allowed = can_edit(request.membership, objective) or (
+        permissions.can_write(request.membership) and initiative.owner_id == request.user.pk
+    )
+    permissions.require(allowed, _("You cannot change this initiative."))
+    form = InitiativeForm(
+        request.POST or None,
+        org=org,
+        objective=objective,
+        initial={
+            "title": initiative.title,
+            "key_result": initiative.key_result_id,
+            "owner": initiative.owner_id,
+            "status": initiative.status,
+            "due_date": initiative.due_date,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        kr = get_scoped_or_404(KeyResult, org, pk=data["key_result"]) if data["key_result"] else None
+        try:
+            services.initiative_update(
+                initiative=initiative,
+                actor=request.user,
+                title=data["title"],
+                owner=_member(org, data["owner"]),
+                status=data["status"],
+                due_date=data["due_date"],
+                key_result=kr,
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Initiative saved."))
+            return redirect("objectives:detail", slug=org.slug, objective_id=objective.pk)
+    return render(
+        request, "objectives/initiative_form.html", {"form": form, "objective": objective, "initiative": initiative}
+    )
+
+
+@org_view
+@require_http_methods(["GET", "POST"])
+def initiative_delete(request: HttpRequest, initiative_id: int) -> HttpResponse:
+    org = request.org
+    initiative = get_scoped_or_404(Initiative, org, pk=initiative_id)
+    objective = get_scoped_or_404(Objective, org, pk=initiative.objective_id)
+    permissions.require(can_edit(request.membership, objective), _("You cannot change this objective."))
+    back = reverse("objectives:detail", kwargs={"slug": org.slug, "objective_id": objective.pk})
+    if request.method == "POST":
+        services.initiative_delete(initiative=initiative, actor=request.user)
+        messages.success(request, _("Initiative deleted."))
+        return redirect(back)
+    return render(
+        request,
+        "orgs/confirm_delete.html",
+        {
+            "title": _("Delete the initiative “%(title)s”?") % {"title": initiative.title},
+            "explanation": "",
+            "cancel_url": back,
+        },
+    )

@@ -1,0 +1,35 @@
+// Draws the charts whose data sits in a <script type="application/json"> next to
+// the canvas (data-chart="<id of that script>"). Chart.js is vendored.
+(function () {
+  "use strict";
+  var palette = ["#0b6bcb", "#16a34a", "#d97706", "#9333ea", "#dc2626", "#0891b2"];
+  function draw(canvas) {
+    var source = document.getElementById(canvas.getAttribute("data-chart"));
+    if (!source || typeof Chart === "undefined") { return; }
+    var series = JSON.parse(source.textContent);
+    var datasets = series.map(function (s, i) {
+      return {
+        label: s.label,
+        data: s.points.map(function (p) { return { x: p[0], y: p[1] }; }),
+        borderColor: palette[i % palette.length],
+        backgroundColor: palette[i % palette.length],
+        tension: 0.2, pointRadius: 3, fill: false
+      };
+    });
+    var labels = Array.from(new Set([].concat.apply([], series.map(function (s) {
+      return s.points.map(function (p) { return p[0]; });
+    })))).sort();
+    new Chart(canvas, {
+      type: "line",
+      data: { labels: labels, datasets: datasets },
+      options: {
+        responsive: true, maintainAspectRatio: false, spanGaps: true,
+        parsing: { xAxisKey: "x", yAxisKey: "y" },
+        scales: { y: { suggestedMin: 0, suggestedMax: 100, ticks: { callback: function (v) { return v + "%"; } } } },
+        plugins: { legend: { position: "bottom" } }
+      }
+    });
+  }
+  function init(root) { (root || document).querySelectorAll("canvas[data-chart]").forEach(draw); }
+  document.addEventListener("DOMContentLoaded", function () { init(); });
+})();
