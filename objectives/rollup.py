@@ -40,9 +40,12 @@ class _PathNode:
     status: str
 
 
-def _path(org_id: int, objective_id: int) -> list[_PathNode]:
-    """The objective and its ancestors, leaf first, locked root-first on PostgreSQL."""
+def _path(org_id: int, objective_id: int) -> tuple[list[_PathNode], bool]:
+    """The objective and its ancestors, leaf first — locked root-first on
+    PostgreSQL — and the organisation's children-contribute setting, in one
+    statement."""
     o = Objective._meta.db_table
+    org_table = Organization._meta.db_table
     lock = " FOR UPDATE OF o" if connection.vendor == "postgresql" else ""
     sql = f"""
         WITH RECURSIVE path(id, parent_id, depth) AS (
@@ -51,8 +54,8 @@ def _path(org_id: int, objective_id: int) -> list[_PathNode]:
             SELECT p.id, p.parent_id, path.depth + 1 FROM {o} p JOIN path ON p.id = path.parent_id
             WHERE path.depth < %s AND p.organization_id = %s
         )
-        SELECT o.id, o.parent_id, o.progress, o.confidence, o.weight, o.status, path.depth
-        FROM {o} o JOIN path ON o.id = path.id
+        SELECT o.id, o.parent_id, o.progress, o.confidence, o.weight, o.status, path.depth, org.children_contribute
+        FROM {o} o JOIN path ON o.id = path.id JOIN {org_table} org ON org.id = o.organization_id
         ORDER BY path.depth DESC{lock}
     """  # noqa: S608 — table names come from model metadata, values are parameters
     with connection.cursor() as cursor:
@@ -61,80 +64,102 @@ def _path(org_id: int, objective_id: int) -> list[_PathNode]:
     rows.reverse()  # leaf first
     seen: set[int] = set()
     nodes: list[_PathNode] = []
-    for oid, parent_id, prog, conf, weight, status, _depth in rows:
+    for oid, parent_id, prog, conf, weight, status, _depth, _contribute in rows:
         if oid in seen:
             raise CycleInTreeError(f"objective {objective_id}: parent chain loops at {oid}")
         seen.add(oid)
         nodes.append(_PathNode(oid, parent_id, prog, conf, weight, status))
     if len(rows) > MAX_DEPTH:
         raise CycleInTreeError(f"objective {objective_id}: parent chain deeper than {MAX_DEPTH}")
-    return nodes
+    return nodes, bool(rows[0][7]) if rows else True
 
 
-def _sums(rows) -> dict[int, tuple[float, float, int | None]]:  # type: ignore[no-untyped-def]
-    return {r[0]: (float(r[1] or 0.0), float(r[2] or 0.0), r[3] if len(r) > 3 else None) for r in rows}
+def _aggregates(org_id: int, ids: list[int], children_contribute: bool) -> tuple[dict, dict]:
+    """Key-result sums of every path objective and child sums (children not on
+    the path, not cancelled), in one statement."""
+    k = KeyResult._meta.db_table
+    o = Objective._meta.db_table
+    marks = ", ".join(["%s"] * len(ids))
+    clamp = "CASE WHEN progress > 1 THEN 1.0 WHEN progress < 0 THEN 0.0 ELSE progress END"
+    sql = f"""
+        SELECT 'k', objective_id, SUM(CASE WHEN weight > 0 THEN weight * ({clamp}) ELSE 0 END),
+               SUM(CASE WHEN weight > 0 THEN weight ELSE 0 END), MIN(confidence)
+        FROM {k} WHERE organization_id = %s AND objective_id IN ({marks}) GROUP BY objective_id
+    """  # noqa: S608
+    params: list = [org_id, *ids]
+    if children_contribute:
+        sql += f"""
+        UNION ALL
+        SELECT 'c', parent_id, SUM(CASE WHEN weight > 0 THEN weight * ({clamp}) ELSE 0 END),
+               SUM(CASE WHEN weight > 0 THEN weight ELSE 0 END), NULL
+        FROM {o} WHERE organization_id = %s AND parent_id IN ({marks}) AND id NOT IN ({marks}) AND status <> %s
+        GROUP BY parent_id
+        """  # noqa: S608
+        params += [org_id, *ids, *ids, ObjectiveStatus.CANCELLED]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    kr: dict[int, tuple[float, float, int | None]] = {}
+    child: dict[int, tuple[float, float]] = {}
+    for kind, oid, num, den, conf in rows:
+        if kind == "k":
+            kr[oid] = (float(num or 0.0), float(den or 0.0), conf)
+        else:
+            child[oid] = (float(num or 0.0), float(den or 0.0))
+    return kr, child
 
 
-def rollup_objective(*, org_id: int, objective_id: int, children_contribute: bool | None = None) -> int:
+def _write(changes: list[_PathNode]) -> None:
+    """One UPDATE for every changed objective on the path (a handful of rows)."""
+    if not changes:
+        return
+    o = Objective._meta.db_table
+    progress_case = " ".join("WHEN %s THEN %s" for _ in changes)
+    marks = ", ".join(["%s"] * len(changes))
+    cast = "CAST(%s AS smallint)" if connection.vendor == "postgresql" else "%s"
+    confidence_case = " ".join(f"WHEN %s THEN {cast}" for _ in changes)
+    sql = (
+        f"UPDATE {o} SET progress = CASE id {progress_case} END, "  # noqa: S608
+        f"confidence = CASE id {confidence_case} END WHERE id IN ({marks})"
+    )
+    params: list = []
+    for n in changes:
+        params += [n.id, n.progress]
+    for n in changes:
+        params += [n.id, n.confidence]
+    params += [n.id for n in changes]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def rollup_objective(*, org_id: int, objective_id: int) -> int:
     """Recompute ``objective_id`` and every ancestor from stored values.
-    Returns how many objectives changed. Must run inside a transaction."""
-    path = _path(org_id, objective_id)
+
+    Three statements whatever the depth: the locked path, the aggregates,
+    one UPDATE of the rows that changed. Returns how many objectives changed.
+    Must run inside a transaction (the path lock lasts until it commits).
+    """
+    path, children_contribute = _path(org_id, objective_id)
     if not path:
         log.info("rollup: objective %s of organisation %s no longer exists", objective_id, org_id)
         return 0
-    if children_contribute is None:
-        children_contribute = (
-            Organization.objects.filter(pk=org_id).values_list("children_contribute", flat=True).first()
-        )
-        if children_contribute is None:
-            return 0
-    ids = [n.id for n in path]
-    k = KeyResult._meta.db_table
-    o = Objective._meta.db_table
-    placeholders = ", ".join(["%s"] * len(ids))
-    with connection.cursor() as cursor:
-        # Key results of every objective on the path, in one aggregate.
-        cursor.execute(
-            f"""SELECT objective_id,
-                       SUM(CASE WHEN weight > 0 THEN weight * (CASE WHEN progress > 1 THEN 1
-                           WHEN progress < 0 THEN 0 ELSE progress END) ELSE 0 END),
-                       SUM(CASE WHEN weight > 0 THEN weight ELSE 0 END),
-                       MIN(confidence)
-                FROM {k} WHERE organization_id = %s AND objective_id IN ({placeholders})
-                GROUP BY objective_id""",  # noqa: S608
-            [org_id, *ids],
-        )
-        kr = _sums(cursor.fetchall())
-        child: dict[int, tuple[float, float, int | None]] = {}
-        if children_contribute and len(ids) > 0:
-            # Children of the path's objectives that are not themselves on the path
-            # (those get their fresh value from this walk).
-            cursor.execute(
-                f"""SELECT parent_id,
-                           SUM(CASE WHEN weight > 0 THEN weight * progress ELSE 0 END),
-                           SUM(CASE WHEN weight > 0 THEN weight ELSE 0 END)
-                    FROM {o} WHERE organization_id = %s AND parent_id IN ({placeholders})
-                      AND id NOT IN ({placeholders}) AND status <> %s
-                    GROUP BY parent_id""",  # noqa: S608
-                [org_id, *ids, *ids, ObjectiveStatus.CANCELLED],
-            )
-            child = _sums(cursor.fetchall())
-    changed = 0
+    kr, child = _aggregates(org_id, [n.id for n in path], children_contribute)
+    changes: list[_PathNode] = []
     below: _PathNode | None = None
     for node in path:
         num, den, conf = kr.get(node.id, (0.0, 0.0, None))
-        c_num, c_den, _ = child.get(node.id, (0.0, 0.0, None))
+        c_num, c_den = child.get(node.id, (0.0, 0.0))
         num, den = num + c_num, den + c_den
         if children_contribute and below is not None and below.status != ObjectiveStatus.CANCELLED and below.weight > 0:
             num += below.weight * below.progress
             den += below.weight
         new = math.clamp01(num / den) if den > 0 else 0.0
         if new != node.progress or conf != node.confidence:
-            Objective.objects.filter(pk=node.id).update(progress=new, confidence=conf)
             node.progress, node.confidence = new, conf
-            changed += 1
+            changes.append(node)
         below = node
-    return changed
+    _write(changes)
+    return len(changes)
 
 
 def rollup_objective_atomic(*, org_id: int, objective_id: int) -> int:

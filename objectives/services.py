@@ -468,7 +468,10 @@ def key_result_update(
 
 @transaction.atomic
 def key_result_delete(*, key_result: KeyResult, actor: User) -> None:
-    objective = key_result.objective
+    # Lock the objective and read its current status: the caller's copy may be stale.
+    objective = (
+        Objective.objects.select_for_update().select_related("cycle", "organization").get(pk=key_result.objective_id)
+    )
     _check_cycle_open(objective.cycle)
     remaining = KeyResult.objects.filter(objective=objective).exclude(pk=key_result.pk).count()
     if objective.status == ObjectiveStatus.ACTIVE and remaining < MIN_KEY_RESULTS_TO_ACTIVATE:

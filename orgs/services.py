@@ -66,11 +66,12 @@ def organization_create(
         raise ValidationError({"slug": _("Use letters, numbers, hyphens or underscores only.")}) from None
     if slug in RESERVED_SLUGS:
         raise ValidationError({"slug": _("The slug %(slug)s is reserved.") % {"slug": slug}})
-    if Organization.objects.filter(slug=slug).exists():
-        raise ValidationError({"slug": _("The slug %(slug)s is already taken.") % {"slug": slug}})
     if not (name or "").strip():
         raise ValidationError({"name": _("A name is required.")})
     email = _clean_email(admin_email, "admin_email")
+    # Checks that need the database come after the ones that do not.
+    if Organization.objects.filter(slug=slug).exists():
+        raise ValidationError({"slug": _("The slug %(slug)s is already taken.") % {"slug": slug}})
     user = User.objects.filter(email__iexact=email).first()
     if user is None:
         if not admin_password:

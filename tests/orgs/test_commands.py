@@ -108,9 +108,9 @@ def test_create_org_exits_non_zero_from_the_shell(tmp_path):
     import subprocess
     import sys
 
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "okrkpi.settings.test"}
-    if "DATABASE_URL" not in env:
-        env["OKRKPI_VAR_DIR"] = str(tmp_path)
+    # A throwaway embedded database: the e-mail is refused before anything is read or written.
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env |= {"DJANGO_SETTINGS_MODULE": "okrkpi.settings.test", "OKRKPI_VAR_DIR": str(tmp_path)}
     # An invalid e-mail is refused before any database write.
     result = subprocess.run(
         [
@@ -128,6 +128,7 @@ def test_create_org_exits_non_zero_from_the_shell(tmp_path):
         capture_output=True,
         text=True,
         timeout=120,
+        env=env,
     )
     assert result.returncode != 0
     assert "valid e-mail" in result.stderr
