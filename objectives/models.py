@@ -224,3 +224,37 @@ class Initiative(TenantModel):
 
     def __str__(self) -> str:
         return self.title
+
+
+class ObjectiveSnapshot(TenantModel):
+    """An objective's progress at the end of a day (DESIGN §5 snapshots)."""
+
+    objective = models.ForeignKey(Objective, on_delete=models.CASCADE, related_name="snapshots")
+    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="+")
+    date = models.DateField()
+    progress = models.FloatField()
+    confidence = models.PositiveSmallIntegerField(null=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["objective", "date"], name="uniq_objective_snapshot")]
+        indexes = [models.Index(fields=["organization", "cycle", "date"])]
+
+    def __str__(self) -> str:
+        return f"{self.objective_id} @ {self.date}: {self.progress:.3f}"
+
+
+class TeamSnapshot(TenantModel):
+    """A team's progress and subtree progress in a cycle at the end of a day."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="snapshots")
+    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="+")
+    date = models.DateField()
+    progress = models.FloatField(null=True)
+    subtree_progress = models.FloatField(null=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["team", "cycle", "date"], name="uniq_team_snapshot")]
+        indexes = [models.Index(fields=["organization", "cycle", "date"])]
+
+    def __str__(self) -> str:
+        return f"team {self.team_id} @ {self.date}"

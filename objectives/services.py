@@ -34,7 +34,7 @@ from objectives.models import (
     ObjectiveStatus,
     OwnerType,
 )
-from objectives.rollup import rollup_objective
+from objectives.queue import schedule_rollup
 from orgs.models import Membership, Organization, Team, User
 
 _UNSET: Any = object()
@@ -89,8 +89,8 @@ def _is_member(org: Organization, user: User | None) -> bool:
 
 
 def _rollup(objective: Objective) -> None:
-    """Bring the objective and its ancestors up to date (inside the caller's transaction)."""
-    rollup_objective(org_id=objective.organization_id, objective_id=objective.pk)
+    """Queue the recompute of the objective and its ancestors, published after commit."""
+    schedule_rollup(org_id=objective.organization_id, objective_id=objective.pk)
 
 
 def _snapshot(obj: Objective) -> dict[str, Any]:
@@ -277,7 +277,7 @@ def objective_update(
         activity_record(org=org, actor=actor, verb="objective.updated", target=objective, before=before, after=after)
     if old_parent_id != objective.parent_id or before["weight"] != objective.weight:
         if old_parent_id:
-            rollup_objective(org_id=org.pk, objective_id=old_parent_id)
+            schedule_rollup(org_id=org.pk, objective_id=old_parent_id)
         _rollup(objective)
     return objective
 
@@ -315,7 +315,7 @@ def objective_set_status(*, objective: Objective, actor: User, status: str) -> O
         after={"status": status},
     )
     if objective.parent_id and ObjectiveStatus.CANCELLED in (before, status):
-        rollup_objective(org_id=objective.organization_id, objective_id=objective.parent_id)
+        schedule_rollup(org_id=objective.organization_id, objective_id=objective.parent_id)
     return objective
 
 
@@ -330,7 +330,7 @@ def objective_delete(*, objective: Objective, actor: User) -> None:
     Objective.objects.filter(organization=org, parent=objective).update(parent=None)
     objective.delete()
     if parent_id:
-        rollup_objective(org_id=org.pk, objective_id=parent_id)
+        schedule_rollup(org_id=org.pk, objective_id=parent_id)
     for child_id in children:
         activity_record(
             org=org,

@@ -13,12 +13,20 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from activity.selectors import activity_for
+from activity.selectors import activity_for_objective
 from cycles.models import Cycle, CycleStatus
 from cycles.selectors import cycle_list, default_cycle
 from objectives import selectors, services
 from objectives.forms import CheckInForm, InitiativeForm, KeyResultForm, ObjectiveForm
-from objectives.models import MAX_KEY_RESULTS, Initiative, KeyResult, Objective, ObjectiveStatus, OwnerType
+from objectives.models import (
+    MAX_KEY_RESULTS,
+    Initiative,
+    KeyResult,
+    Objective,
+    ObjectiveSnapshot,
+    ObjectiveStatus,
+    OwnerType,
+)
 from orgs import permissions
 from orgs.models import Membership, Team, User
 from orgs.tenancy import get_scoped_or_404, org_view, scoped
@@ -104,6 +112,12 @@ def _detail_context(request: HttpRequest, objective: Objective) -> dict[str, Any
         }
         for kr in krs
     ]
+    trend_points = [
+        [d.isoformat(), round(p * 100, 1)]
+        for d, p in ObjectiveSnapshot.objects.filter(organization=request.org, objective=objective)
+        .order_by("date")
+        .values_list("date", "progress")[:400]
+    ]
     history = sorted((ci for kr in krs for ci in kr.check_ins.all()), key=lambda ci: ci.created_at, reverse=True)
     for kr in krs:
         kr.can_check_in = (
@@ -121,7 +135,10 @@ def _detail_context(request: HttpRequest, objective: Objective) -> dict[str, Any
         "children": list(objective.children.all()),
         "history": history[:50],
         "chart": chart,
-        "activity": activity_for(org=request.org, target_type="objectives.objective", target_id=objective.pk),
+        "trend": [{"label": str(_("Objective progress")), "points": trend_points}] if trend_points else [],
+        "activity": activity_for_objective(
+            org=request.org, objective_id=objective.pk, key_result_ids=[kr.pk for kr in krs]
+        ),
     }
 
 

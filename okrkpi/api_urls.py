@@ -6,7 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.routers import SimpleRouter
 
 from cycles.api import CycleViewSet
-from objectives.api import CheckInViewSet, InitiativeViewSet, KeyResultViewSet, ObjectiveViewSet
+from objectives.api import CascadeView, CheckInViewSet, InitiativeViewSet, KeyResultViewSet, ObjectiveViewSet
 from orgs.api import MemberViewSet, TeamViewSet, TokenView
 
 router = SimpleRouter()
@@ -23,5 +23,6 @@ urlpatterns = [
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     path("auth/token/", TokenView.as_view(), name="api-token"),
+    path("orgs/<slug:slug>/cascade/", CascadeView.as_view(), name="api-cascade"),
     path("orgs/<slug:slug>/", include(router.urls)),
 ]

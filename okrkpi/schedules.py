@@ -3,8 +3,19 @@
 
 from __future__ import annotations
 
+from celery.schedules import crontab
+
 BEAT_SCHEDULE: dict[str, dict] = {
     # Every minute: proves the worker and beat are alive (health page shows
     # the last heartbeat), and is cheap.
     "heartbeat": {"task": "okrkpi.core.tasks.heartbeat", "schedule": 60.0},
+    # Every minute: organisations whose rollups could not be queued (broker
+    # down) are reconciled as soon as a worker runs again.
+    "repair-dirty-rollups": {"task": "objectives.repair_dirty", "schedule": 60.0},
+    # Hourly: the full set-based reconcile of every organisation repairs
+    # anything a lost task left stale (it writes only changed rows).
+    "reconcile-all": {"task": "objectives.reconcile_all", "schedule": crontab(minute=17)},
+    # Daily, just after midnight UTC: progress snapshots for trend charts and
+    # "as of" views (idempotent per day, so a re-run does no harm).
+    "snapshot-progress": {"task": "objectives.snapshot_all", "schedule": crontab(hour=0, minute=5)},
 }

@@ -111,6 +111,12 @@ class Organization(models.Model):
     reminder_grace_days = models.PositiveSmallIntegerField(
         _("days before an overdue reminder escalates"), default=3, validators=[MaxValueValidator(60)]
     )
+    rollup_dirty_since = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Set when a rollup could not be queued (broker down); the repair sweep clears it.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

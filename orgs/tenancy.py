@@ -70,6 +70,7 @@ def get_scoped_or_404(model: type[M], org: Organization, **lookup: Any) -> M:
 from rest_framework import permissions as drf_permissions  # noqa: E402
 from rest_framework import viewsets  # noqa: E402
 from rest_framework.request import Request  # noqa: E402
+from rest_framework.views import APIView  # noqa: E402
 
 from orgs import permissions as org_permissions  # noqa: E402
 
@@ -87,7 +88,29 @@ class IsOrgWriter(drf_permissions.BasePermission):
         return membership is not None and org_permissions.can_write(membership)
 
 
-class OrgScopedViewSet(viewsets.ModelViewSet):
+class OrgScopedMixin:
+    """Resolves ``slug`` to the organisation and the caller's membership before
+    anything else runs (authentication first, then 404 for non-members)."""
+
+    permission_classes = [drf_permissions.IsAuthenticated, IsOrgWriter]
+    org: Organization
+    membership: Membership
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        self.perform_authentication(request)  # type: ignore[attr-defined]
+        if request.user and request.user.is_authenticated:
+            self.membership = resolve_membership(request, kwargs["slug"])
+            self.org = self.membership.organization
+            request._request.membership = self.membership  # type: ignore[attr-defined]
+            request._request.org = self.org  # type: ignore[attr-defined]
+        super().initial(request, *args, **kwargs)  # type: ignore[misc]
+
+
+class OrgScopedAPIView(OrgScopedMixin, APIView):
+    """Base of tenant endpoints that are not model resources (e.g. the cascade)."""
+
+
+class OrgScopedViewSet(OrgScopedMixin, viewsets.ModelViewSet):
     """Base of every ``/api/v1/orgs/<slug>/…`` resource.
 
     The organisation and membership are resolved before anything else
@@ -97,19 +120,7 @@ class OrgScopedViewSet(viewsets.ModelViewSet):
     """
 
     model: type[Model]
-    permission_classes = [drf_permissions.IsAuthenticated, IsOrgWriter]
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
-    org: Organization
-    membership: Membership
-
-    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        self.perform_authentication(request)
-        if request.user and request.user.is_authenticated:
-            self.membership = resolve_membership(request, kwargs["slug"])
-            self.org = self.membership.organization
-            request._request.membership = self.membership  # type: ignore[attr-defined]
-            request._request.org = self.org  # type: ignore[attr-defined]
-        super().initial(request, *args, **kwargs)
 
     def get_queryset(self) -> QuerySet:
         if getattr(self, "swagger_fake_view", False):

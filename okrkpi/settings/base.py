@@ -131,6 +131,14 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL") or "okrkpi <noreply@localhost
 
 # Celery. REDIS_URL or CELERY_BROKER_URL selects Redis; with neither, kombu's
 # filesystem transport runs a real worker and beat against a local folder.
+# Publishing from the web gives up within about a second when Redis is down or
+# hung (objectives/queue.py then marks the organisation for repair).
+REDIS_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 1,
+    "socket_timeout": 1,
+    "max_retries": 0,
+    "visibility_timeout": 3600,
+}
 CELERY_BROKER_URL = broker_url(env_str("CELERY_BROKER_URL")) or broker_url(env_str("REDIS_URL"))
 if CELERY_BROKER_URL is None:
     _broker_dir = VAR_DIR / "broker"
@@ -143,13 +151,7 @@ if CELERY_BROKER_URL is None:
     }
     BROKER_IS_EMBEDDED = True
 else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        # Web-side publishing must give up quickly when Redis hangs.
-        "socket_connect_timeout": 1,
-        "socket_timeout": 2,
-        "max_retries": 1,
-        "visibility_timeout": 3600,
-    }
+    CELERY_BROKER_TRANSPORT_OPTIONS = REDIS_TRANSPORT_OPTIONS
     BROKER_IS_EMBEDDED = False
 CELERY_BROKER_CONNECTION_TIMEOUT = 1
 CELERY_TASK_IGNORE_RESULT = True
@@ -163,6 +165,14 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Web-side publishing gives up fast when the broker is down or hung (see objectives/queue.py).
+CELERY_BROKER_CONNECTION_MAX_RETRIES = 0
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_BROKER_POOL_LIMIT = 10
+
+# Rollups normally run in the worker after commit; ROLLUP_INLINE=true computes
+# them in the request instead (handy for scripts; the tests use it).
+ROLLUP_INLINE = env_bool("ROLLUP_INLINE", False)
 
 # REST API
 REST_FRAMEWORK = {

@@ -51,3 +51,45 @@ def kpi_label(value: str | None) -> str:
 @register.filter
 def get_item(mapping: dict, key: object) -> object:
     return mapping.get(key) if mapping else None
+
+
+VERB_LABELS = {
+    "organization.created": _("created the organisation"),
+    "organization.updated": _("changed the settings"),
+    "member.added": _("added a member"),
+    "member.updated": _("updated a member"),
+    "member.role_changed": _("changed a role"),
+    "member.removed": _("removed a member"),
+    "team.created": _("created a team"),
+    "team.updated": _("changed a team"),
+    "team.deleted": _("deleted a team"),
+    "invitation.created": _("sent an invitation"),
+    "invitation.accepted": _("accepted an invitation"),
+    "invitation.revoked": _("revoked an invitation"),
+    "cycle.created": _("opened a cycle"),
+    "cycle.updated": _("changed a cycle"),
+    "cycle.closed": _("closed a cycle"),
+    "cycle.deleted": _("deleted a cycle"),
+    "objective.created": _("created an objective"),
+    "objective.updated": _("edited an objective"),
+    "objective.activated": _("activated an objective"),
+    "objective.closed": _("closed an objective"),
+    "objective.cancelled": _("cancelled an objective"),
+    "objective.status_changed": _("changed an objective's status"),
+    "objective.deleted": _("deleted an objective"),
+    "objective.unaligned": _("unaligned an objective"),
+    "key_result.created": _("added a key result"),
+    "key_result.updated": _("edited a key result"),
+    "key_result.deleted": _("deleted a key result"),
+    "key_result.checked_in": _("checked in"),
+    "initiative.created": _("added an initiative"),
+    "initiative.updated": _("updated an initiative"),
+    "initiative.deleted": _("deleted an initiative"),
+}
+
+
+@register.filter
+def verb_label(verb: str) -> str:
+    """A readable, translated label for an activity verb (the code itself if unknown)."""
+    label = VERB_LABELS.get(verb)
+    return str(label) if label is not None else verb

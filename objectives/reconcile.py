@@ -1,0 +1,149 @@
+"""Reconcile: a set-based full recompute of an organisation's stored progress.
+
+Two reads (one aggregate over the key-result table, one scan of the
+objectives), a bottom-up pass in memory, and batched writes of only the rows
+that changed. It repairs whatever a lost or failed rollup left stale and
+reports how many rows that was (the drift). Safe to run at any time and
+idempotent: a second run changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+
+from objectives import progress as math
+from objectives.models import KeyResult, Objective, ObjectiveStatus
+from objectives.rollup import MAX_DEPTH, CycleInTreeError
+from orgs.models import Organization
+
+log = logging.getLogger(__name__)
+WRITE_BATCH = 500
+
+
+@dataclass(frozen=True)
+class ReconcileResult:
+    objectives: int
+    repaired: int
+    seconds: float
+
+
+def _kr_sums(org_id: int) -> dict[int, tuple[float, float, int | None]]:
+    k = KeyResult._meta.db_table
+    sql = f"""
+        SELECT objective_id,
+               SUM(CASE WHEN weight > 0 THEN weight * (CASE WHEN progress > 1 THEN 1.0 WHEN progress < 0 THEN 0.0
+                   ELSE progress END) ELSE 0 END),
+               SUM(CASE WHEN weight > 0 THEN weight ELSE 0 END),
+               MIN(confidence)
+        FROM {k} WHERE organization_id = %s GROUP BY objective_id
+    """  # noqa: S608 — table name from model metadata
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [org_id])
+        return {oid: (float(num or 0.0), float(den or 0.0), conf) for oid, num, den, conf in cursor.fetchall()}
+
+
+def compute(org: Organization) -> tuple[dict[int, tuple[float, int | None]], dict[int, tuple[float, int | None]]]:
+    """(fresh values, stored values) for every objective of the organisation, keyed by id."""
+    kr = _kr_sums(org.pk)
+    rows = list(
+        Objective.objects.filter(organization=org).values_list(
+            "id", "parent_id", "weight", "status", "progress", "confidence"
+        )
+    )
+    children: dict[int, list[int]] = {}
+    info: dict[int, tuple[float, str]] = {}
+    stored: dict[int, tuple[float, int | None]] = {}
+    for oid, parent_id, weight, status, prog, conf in rows:
+        info[oid] = (weight, status)
+        stored[oid] = (prog, conf)
+        if parent_id is not None:
+            children.setdefault(parent_id, []).append(oid)
+    fresh: dict[int, tuple[float, int | None]] = {}
+    contribute = org.children_contribute
+    # Iterative post-order walk: children before parents, loops detected.
+    state: dict[int, int] = {}  # 1 = on the stack, 2 = done
+    for root in stored:
+        if state.get(root) == 2:
+            continue
+        stack: list[tuple[int, int]] = [(root, 0)]
+        while stack:
+            oid, depth = stack[-1]
+            if depth > MAX_DEPTH * 1000:
+                raise CycleInTreeError(f"objective {oid}: tree too deep")
+            if state.get(oid) is None:
+                state[oid] = 1
+                for child in children.get(oid, []) if contribute else []:
+                    if state.get(child) == 1:
+                        raise CycleInTreeError(f"objective {child}: parent chain loops")
+                    if state.get(child) is None:
+                        stack.append((child, depth + 1))
+                continue
+            stack.pop()
+            if state[oid] == 2:
+                continue
+            num, den, conf = kr.get(oid, (0.0, 0.0, None))
+            if contribute:
+                for child in children.get(oid, []):
+                    weight, status = info[child]
+                    if status != ObjectiveStatus.CANCELLED and weight > 0:
+                        num += weight * fresh[child][0]
+                        den += weight
+            fresh[oid] = (math.clamp01(num / den) if den > 0 else 0.0, conf)
+            state[oid] = 2
+    if not contribute:
+        # Loops still matter when children do not count: check the parent chains once.
+        parents = {oid: pid for oid, pid, *_ in rows}
+        for start in parents:
+            seen: set[int] = set()
+            node: int | None = start
+            while node is not None:
+                if node in seen:
+                    raise CycleInTreeError(f"objective {start}: parent chain loops")
+                seen.add(node)
+                node = parents.get(node)
+    return fresh, stored
+
+
+def _write(changes: list[tuple[int, float, int | None]]) -> None:
+    o = Objective._meta.db_table
+    pg = connection.vendor == "postgresql"
+    row = "(CAST(%s AS bigint), CAST(%s AS double precision), CAST(%s AS smallint))" if pg else "(%s, %s, %s)"
+    with connection.cursor() as cursor:
+        for i in range(0, len(changes), WRITE_BATCH):
+            batch = changes[i : i + WRITE_BATCH]
+            values = ", ".join([row] * len(batch))
+            sql = (
+                f"WITH v(id, p, c) AS (VALUES {values}) "  # noqa: S608
+                f"UPDATE {o} SET progress = v.p, confidence = v.c FROM v WHERE {o}.id = v.id"
+            )
+            params: list = []
+            for oid, prog, conf in batch:
+                params += [oid, prog, conf]
+            cursor.execute(sql, params)
+
+
+def reconcile_organization(*, org: Organization, cycle_id: int | None = None) -> ReconcileResult:
+    """Recompute every objective of ``org`` and write the ones that drifted
+    (only those of ``cycle_id`` when given). Runs in one transaction."""
+    started = time.perf_counter()
+    with transaction.atomic():
+        fresh, stored = compute(org)
+        if cycle_id is not None:
+            in_cycle = set(Objective.objects.filter(organization=org, cycle_id=cycle_id).values_list("id", flat=True))
+        changes = [
+            (oid, prog, conf)
+            for oid, (prog, conf) in fresh.items()
+            if (abs(stored[oid][0] - prog) > 1e-12 or stored[oid][1] != conf) and (cycle_id is None or oid in in_cycle)
+        ]
+        _write(changes)
+    if changes:
+        log.info("reconcile %s: repaired %d of %d objectives", org.slug, len(changes), len(fresh))
+    return ReconcileResult(objectives=len(fresh), repaired=len(changes), seconds=time.perf_counter() - started)
+
+
+def clear_dirty(org: Organization) -> None:
+    Organization.objects.filter(pk=org.pk).update(rollup_dirty_since=None)
