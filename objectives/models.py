@@ -93,6 +93,7 @@ class Objective(TenantModel):
             models.CheckConstraint(
                 name="objective_progress_0_1", condition=models.Q(progress__gte=0.0, progress__lte=1.0)
             ),
+            models.CheckConstraint(name="objective_weight_not_negative", condition=models.Q(weight__gte=0.0)),
         ]
         indexes = [
             models.Index(fields=["organization", "cycle"]),
@@ -155,6 +156,7 @@ class KeyResult(TenantModel):
             models.CheckConstraint(
                 name="key_result_progress_0_1", condition=models.Q(progress__gte=0.0, progress__lte=1.0)
             ),
+            models.CheckConstraint(name="key_result_weight_not_negative", condition=models.Q(weight__gte=0.0)),
         ]
         indexes = [
             models.Index(fields=["organization", "objective"]),

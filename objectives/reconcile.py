@@ -31,29 +31,30 @@ class ReconcileResult:
     seconds: float
 
 
-def _kr_sums(org_id: int) -> dict[int, tuple[float, float, int | None]]:
+def _rows(org_id: int) -> list[tuple]:
+    """Every objective of the organisation with its key-result sums, in one statement.
+    Stored progress is in [0, 1] and weights are >= 0 (database constraints), so
+    plain sums give the weighted mean of DESIGN §4."""
     k = KeyResult._meta.db_table
+    o = Objective._meta.db_table
     sql = f"""
-        SELECT objective_id,
-               SUM(CASE WHEN weight > 0 THEN weight * (CASE WHEN progress > 1 THEN 1.0 WHEN progress < 0 THEN 0.0
-                   ELSE progress END) ELSE 0 END),
-               SUM(CASE WHEN weight > 0 THEN weight ELSE 0 END),
-               MIN(confidence)
-        FROM {k} WHERE organization_id = %s GROUP BY objective_id
-    """  # noqa: S608 — table name from model metadata
+        SELECT o.id, o.parent_id, o.weight, o.status, o.progress, o.confidence, k.num, k.den, k.conf
+        FROM {o} o LEFT JOIN (
+            SELECT objective_id, SUM(weight * progress) AS num, SUM(weight) AS den, MIN(confidence) AS conf
+            FROM {k} WHERE organization_id = %s GROUP BY objective_id
+        ) k ON k.objective_id = o.id
+        WHERE o.organization_id = %s
+    """  # noqa: S608 — table names from model metadata
     with connection.cursor() as cursor:
-        cursor.execute(sql, [org_id])
-        return {oid: (float(num or 0.0), float(den or 0.0), conf) for oid, num, den, conf in cursor.fetchall()}
+        cursor.execute(sql, [org_id, org_id])
+        return cursor.fetchall()
 
 
 def compute(org: Organization) -> tuple[dict[int, tuple[float, int | None]], dict[int, tuple[float, int | None]]]:
     """(fresh values, stored values) for every objective of the organisation, keyed by id."""
-    kr = _kr_sums(org.pk)
-    rows = list(
-        Objective.objects.filter(organization=org).values_list(
-            "id", "parent_id", "weight", "status", "progress", "confidence"
-        )
-    )
+    raw = _rows(org.pk)
+    kr = {r[0]: (float(r[6] or 0.0), float(r[7] or 0.0), r[8]) for r in raw}
+    rows = [r[:6] for r in raw]
     children: dict[int, list[int]] = {}
     info: dict[int, tuple[float, str]] = {}
     stored: dict[int, tuple[float, int | None]] = {}

@@ -80,18 +80,17 @@ def _aggregates(org_id: int, ids: list[int], children_contribute: bool) -> tuple
     k = KeyResult._meta.db_table
     o = Objective._meta.db_table
     marks = ", ".join(["%s"] * len(ids))
-    clamp = "CASE WHEN progress > 1 THEN 1.0 WHEN progress < 0 THEN 0.0 ELSE progress END"
+    # Stored progress is in [0, 1] and weights are >= 0 (both are database
+    # constraints), so plain sums give the weighted mean of DESIGN §4.
     sql = f"""
-        SELECT 'k', objective_id, SUM(CASE WHEN weight > 0 THEN weight * ({clamp}) ELSE 0 END),
-               SUM(CASE WHEN weight > 0 THEN weight ELSE 0 END), MIN(confidence)
+        SELECT 'k', objective_id, SUM(weight * progress), SUM(weight), MIN(confidence)
         FROM {k} WHERE organization_id = %s AND objective_id IN ({marks}) GROUP BY objective_id
     """  # noqa: S608
     params: list = [org_id, *ids]
     if children_contribute:
         sql += f"""
         UNION ALL
-        SELECT 'c', parent_id, SUM(CASE WHEN weight > 0 THEN weight * ({clamp}) ELSE 0 END),
-               SUM(CASE WHEN weight > 0 THEN weight ELSE 0 END), NULL
+        SELECT 'c', parent_id, SUM(weight * progress), SUM(weight), NULL
         FROM {o} WHERE organization_id = %s AND parent_id IN ({marks}) AND id NOT IN ({marks}) AND status <> %s
         GROUP BY parent_id
         """  # noqa: S608
@@ -154,7 +153,7 @@ def rollup_objective(*, org_id: int, objective_id: int) -> int:
             num += below.weight * below.progress
             den += below.weight
         new = math.clamp01(num / den) if den > 0 else 0.0
-        if new != node.progress or conf != node.confidence:
+        if abs(new - node.progress) > 1e-12 or conf != node.confidence:
             node.progress, node.confidence = new, conf
             changes.append(node)
         below = node
