@@ -246,6 +246,17 @@ def objective_update(
         if cycle.organization_id != org.pk:
             raise ValidationError({"cycle": _("Unknown cycle.")})
         _check_cycle_open(cycle)
+        for child in Objective.objects.filter(organization=org, parent=objective).select_related("cycle"):
+            if child.cycle_id != cycle.pk and not cycle.contains(child.cycle):
+                raise ValidationError(
+                    {
+                        "cycle": _(
+                            "“%(child)s” is aligned to this objective and its cycle would no "
+                            "longer fit inside this one; re-align it first."
+                        )
+                        % {"child": child.title}
+                    }
+                )
         objective.cycle = cycle
     if title is not None:
         objective.title = _title(title)
@@ -619,6 +630,7 @@ def initiative_update(
     due_date: date | None = _UNSET,
     key_result: KeyResult | None = _UNSET,
 ) -> Initiative:
+    _check_cycle_open(initiative.objective.cycle)
     before = {
         "title": initiative.title,
         "status": initiative.status,
@@ -657,6 +669,7 @@ def initiative_update(
 
 @transaction.atomic
 def initiative_delete(*, initiative: Initiative, actor: User) -> None:
+    _check_cycle_open(initiative.objective.cycle)
     activity_record(
         org=initiative.objective.organization,
         actor=actor,

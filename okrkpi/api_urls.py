@@ -6,6 +6,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.routers import SimpleRouter
 
 from cycles.api import CycleViewSet
+from kpis.api import KpiViewSet, MeasurementViewSet
+from notifications.api import NotificationViewSet
 from objectives.api import CascadeView, CheckInViewSet, InitiativeViewSet, KeyResultViewSet, ObjectiveViewSet
 from orgs.api import MemberViewSet, TeamViewSet, TokenView
 
@@ -17,6 +19,9 @@ router.register("objectives", ObjectiveViewSet, basename="objective")
 router.register("key-results", KeyResultViewSet, basename="key-result")
 router.register("check-ins", CheckInViewSet, basename="check-in")
 router.register("initiatives", InitiativeViewSet, basename="initiative")
+router.register("kpis", KpiViewSet, basename="kpi")
+router.register("measurements", MeasurementViewSet, basename="measurement")
+router.register("notifications", NotificationViewSet, basename="notification")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -22,5 +22,5 @@ def _setup(sender: Celery, **kwargs: object) -> None:
     sender.conf.beat_schedule = BEAT_SCHEDULE
     # The embedded filesystem broker needs its folders before the first publish.
     if getattr(settings, "BROKER_IS_EMBEDDED", False):
-        for key in ("data_folder_in", "processed_folder"):
+        for key in ("data_folder_in", "processed_folder", "control_folder"):
             Path(settings.CELERY_BROKER_TRANSPORT_OPTIONS[key]).mkdir(parents=True, exist_ok=True)

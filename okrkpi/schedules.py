@@ -17,5 +17,9 @@ BEAT_SCHEDULE: dict[str, dict] = {
     "reconcile-all": {"task": "objectives.reconcile_all", "schedule": crontab(minute=17)},
     # Daily, just after midnight UTC: progress snapshots for trend charts and
     # "as of" views (idempotent per day, so a re-run does no harm).
+    # Every 15 minutes: KPI measurement reminders at each organisation's local
+    # reminder hour, escalations past the grace period, Monday check-in
+    # reminders. Claims make overlapping or retried sweeps send nothing twice.
+    "send-reminders": {"task": "notifications.send_reminders", "schedule": crontab(minute="*/15")},
     "snapshot-progress": {"task": "objectives.snapshot_all", "schedule": crontab(hour=0, minute=5)},
 }

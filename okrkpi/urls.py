@@ -12,6 +12,8 @@ org_patterns = [
     path("", include("orgs.urls")),
     path("", include("cycles.urls")),
     path("", include("objectives.urls")),
+    path("", include("kpis.urls")),
+    path("", include("notifications.urls")),
 ]
 
 urlpatterns = [

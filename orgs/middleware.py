@@ -23,7 +23,7 @@ class UserLanguageMiddleware:
         if user is not None and user.is_authenticated:
             lang = user.language
             if not lang:
-                slug = request.session.get("current_org")
+                slug = _slug_from_path(request.path_info) or request.session.get("current_org")
                 qs = Membership.objects.filter(user=user)
                 if slug:
                     qs = qs.filter(organization__slug=slug)
@@ -32,3 +32,13 @@ class UserLanguageMiddleware:
                 translation.activate(lang)
                 request.LANGUAGE_CODE = translation.get_language()
         return self.get_response(request)
+
+
+def _slug_from_path(path: str) -> str | None:
+    """The organisation of /o/<slug>/… and /api/v1/orgs/<slug>/… URLs."""
+    parts = path.strip("/").split("/")
+    if len(parts) >= 2 and parts[0] == "o":
+        return parts[1]
+    if len(parts) >= 4 and parts[:3] == ["api", "v1", "orgs"]:
+        return parts[3]
+    return None

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email, validate_slug
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -412,7 +413,18 @@ def team_delete(*, team: Team, actor: User) -> None:
         target=team,
         before={"name": team.name, "parent": team.parent_id},
     )
-    team.delete()
+    try:
+        with transaction.atomic():
+            team.delete()
+    except ProtectedError:
+        raise ValidationError(
+            {
+                "team": _(
+                    "This team still owns objectives or KPIs; give them to another owner (or delete them) "
+                    "before deleting the team."
+                )
+            }
+        ) from None
 
 
 # --- invitations ---------------------------------------------------------------------

@@ -10,6 +10,7 @@ never to a thread-local.
 
 from __future__ import annotations
 
+import zoneinfo
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
@@ -17,6 +18,7 @@ from typing import Any, TypeVar
 from django.contrib.auth.views import redirect_to_login
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
 
 from orgs.models import Membership, Organization
 
@@ -45,9 +47,14 @@ def org_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     def wrapper(request: HttpRequest, slug: str, *args: Any, **kwargs: Any) -> HttpResponse:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        resolve_membership(request, slug)
+        membership = resolve_membership(request, slug)
         request.session["current_org"] = slug
-        return view(request, *args, **kwargs)
+        # Dates and times on the organisation's pages are shown in its time zone.
+        timezone.activate(zoneinfo.ZoneInfo(membership.organization.timezone))
+        try:
+            return view(request, *args, **kwargs)
+        finally:
+            timezone.deactivate()
 
     wrapper.org_scoped = True  # type: ignore[attr-defined]
     return wrapper
@@ -67,6 +74,7 @@ def get_scoped_or_404(model: type[M], org: Organization, **lookup: Any) -> M:
 
 # --- the API side of the same mechanism -------------------------------------------
 
+from django.db import transaction  # noqa: E402
 from rest_framework import permissions as drf_permissions  # noqa: E402
 from rest_framework import viewsets  # noqa: E402
 from rest_framework.request import Request  # noqa: E402
@@ -129,6 +137,20 @@ class OrgScopedViewSet(OrgScopedMixin, viewsets.ModelViewSet):
 
     def refine_queryset(self, qs: QuerySet) -> QuerySet:
         return qs
+
+    # A write that calls several services is all or nothing: a rule refused by
+    # the second must not leave the first one's change behind.
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Any:
+        with transaction.atomic():
+            return super().create(request, *args, **kwargs)
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Any:
+        with transaction.atomic():
+            return super().update(request, *args, **kwargs)
+
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Any:
+        with transaction.atomic():
+            return super().destroy(request, *args, **kwargs)
 
     def get_serializer_context(self) -> dict[str, Any]:
         context = super().get_serializer_context()

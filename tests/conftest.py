@@ -51,6 +51,15 @@ def _build(slug: str) -> OrgWorld:
     )
 
 
+@pytest.fixture(autouse=True)
+def _english():
+    """Every test starts in English: a Vietnamese request must not leak into the next test."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture
 def world_a(db) -> OrgWorld:
     return _build("alpha")

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "objectives",
     "kpis",
     "scorecards",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -74,6 +75,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "orgs.context_processors.tenancy",
+                "notifications.context_processors.bell",
             ],
         },
     },
@@ -128,6 +130,8 @@ if EMAIL_HOST:
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL") or "okrkpi <noreply@localhost>"
+# The public address of the site, for links in e-mails sent by background jobs.
+SITE_URL = env_str("SITE_URL") or "http://127.0.0.1:8000"
 
 # Celery. REDIS_URL or CELERY_BROKER_URL selects Redis; with neither, kombu's
 # filesystem transport runs a real worker and beat against a local folder.
@@ -147,6 +151,7 @@ if CELERY_BROKER_URL is None:
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
     BROKER_IS_EMBEDDED = True

@@ -201,3 +201,13 @@ def test_schema_and_docs_are_served_locally(client):
     docs = client.get("/api/v1/docs/").content.decode()
     assert "/static/drf_spectacular_sidecar/" in docs
     assert "cdn" not in docs.lower()
+
+
+@pytest.mark.django_db
+def test_deleting_a_team_that_owns_objectives_is_a_clear_400(world_a, api):
+    from tests.objectives.okr_factories import make_cycle, make_objective
+
+    make_objective(world_a.org, make_cycle(world_a.org), owner_type="team", team=world_a.other_team)
+    r = api(world_a.admin).delete(f"/api/v1/orgs/alpha/teams/{world_a.other_team.pk}/")
+    assert r.status_code == 400 and "still owns" in r.json()["message"]
+    assert Team.objects.filter(pk=world_a.other_team.pk).exists()

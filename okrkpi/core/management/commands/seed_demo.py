@@ -38,8 +38,10 @@ class Command(BaseCommand):
             return
         from django.test.utils import override_settings
 
+        # Thousands of demo check-ins: compute their rollups here rather than queueing each.
+        from kpis.demo import seed_kpis
         from objectives.demo import seed_okrs
 
-        # Thousands of demo check-ins: compute their rollups here rather than queueing each.
         with override_settings(ROLLUP_INLINE=True):
             seed_okrs(org)
+            seed_kpis(org)

@@ -1,0 +1,297 @@
+"""API resources ``kpis/`` and ``measurements/`` (DESIGN §6).
+
+Serializers validate shapes and scope foreign keys to the caller's
+organisation; the rules (targets that fit the direction, periods, one value
+per period) live in ``kpis.services``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
+from rest_framework import serializers, status
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from kpis import selectors, services
+from kpis.models import Direction, Frequency, Kpi, Measurement, Perspective
+from kpis.permissions import can_record
+from objectives.models import OwnerType
+from orgs import permissions
+from orgs.api import OrgScopedPrimaryKeyField, OrgUserField
+from orgs.models import Team
+from orgs.tenancy import OrgScopedViewSet
+
+
+def _int_param(request: Any, name: str) -> int | None:
+    raw = request.query_params.get(name)
+    if raw in (None, ""):
+        return None
+    if not raw.isdigit():
+        raise ValidationError({name: ["Expected a whole number."]})
+    return int(raw)
+
+
+def _date_param(request: Any, name: str) -> date | None:
+    raw = request.query_params.get(name)
+    if raw in (None, ""):
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise ValidationError({name: ["Expected a date as YYYY-MM-DD."]}) from None
+
+
+# --- KPIs -----------------------------------------------------------------------------------
+
+
+class KpiSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(max_length=200)
+    description = serializers.CharField(
+        required=False, allow_blank=True, max_length=5000, default="", help_text="Why it matters."
+    )
+    owner_type = serializers.ChoiceField(choices=OwnerType.choices)
+    owner_team = OrgScopedPrimaryKeyField(queryset=Team.objects.all(), allow_null=True, required=False)
+    owner_user = OrgUserField(allow_null=True, required=False)
+    unit = serializers.CharField(max_length=24, required=False, allow_blank=True, default="")
+    direction = serializers.ChoiceField(choices=Direction.choices)
+    target = serializers.FloatField(
+        required=False, allow_null=True, help_text="Green at or beyond it (higher/lower is better)."
+    )
+    target_low = serializers.FloatField(required=False, allow_null=True, help_text="Range start (within_range).")
+    target_high = serializers.FloatField(required=False, allow_null=True, help_text="Range end (within_range).")
+    amber_threshold = serializers.FloatField(
+        required=False,
+        allow_null=True,
+        help_text="Amber between it and the target; for within_range, the tolerance outside the range.",
+    )
+    frequency = serializers.ChoiceField(choices=Frequency.choices)
+    perspective = serializers.ChoiceField(choices=Perspective.choices)
+    active = serializers.BooleanField(required=False, default=True)
+    latest_value = serializers.SerializerMethodField(help_text="The value of the latest period measured (null: none).")
+    status = serializers.SerializerMethodField(help_text="green, amber or red for the latest value; null: no data.")
+
+    class Meta:
+        model = Kpi
+        fields = [
+            "id",
+            "name",
+            "description",
+            "owner_type",
+            "owner_team",
+            "owner_user",
+            "unit",
+            "direction",
+            "target",
+            "target_low",
+            "target_high",
+            "amber_threshold",
+            "frequency",
+            "perspective",
+            "active",
+            "latest_value",
+            "status",
+        ]
+
+    @extend_schema_field(serializers.FloatField(allow_null=True))
+    def get_latest_value(self, obj: Kpi) -> float | None:
+        return obj.latest_value
+
+    @extend_schema_field(serializers.ChoiceField(choices=["green", "amber", "red"], allow_null=True))
+    def get_status(self, obj: Kpi) -> str | None:
+        return obj.status
+
+
+_TARGET_FIELDS = ("target", "target_low", "target_high", "amber_threshold")
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter("owner_type", str, enum=OwnerType.values),
+            OpenApiParameter("owner_team", int),
+            OpenApiParameter("owner_user", int),
+            OpenApiParameter("perspective", str, enum=Perspective.values),
+            OpenApiParameter("frequency", str, enum=Frequency.values),
+            OpenApiParameter("active", bool),
+        ]
+    )
+)
+class KpiViewSet(OrgScopedViewSet):
+    """KPIs with their latest value and status. Filters: ``?owner_type=``, ``?owner_team=``,
+    ``?owner_user=``, ``?perspective=``, ``?frequency=``, ``?active=true|false``."""
+
+    model = Kpi
+    serializer_class = KpiSerializer
+
+    def refine_queryset(self, qs: QuerySet) -> QuerySet:
+        # The selector filters by the same organisation and owns the prefetch of
+        # the latest value (one windowed query per page).
+        params = self.request.query_params
+        active = params.get("active")
+        return selectors.kpi_list(
+            org=self.org,
+            owner_type=params.get("owner_type") if params.get("owner_type") in OwnerType.values else None,
+            owner_team=_int_param(self.request, "owner_team"),
+            owner_user=_int_param(self.request, "owner_user"),
+            perspective=params.get("perspective") if params.get("perspective") in Perspective.values else None,
+            frequency=params.get("frequency") if params.get("frequency") in Frequency.values else None,
+            active={"true": True, "false": False}.get((active or "").lower()),
+            history=1,
+        )
+
+    def _require_owner(self, owner_type: str, team: Team | None, user: Any) -> None:
+        if not permissions.can_create_owned(
+            self.membership,
+            owner_type=owner_type,
+            owner_team_id=team.pk if team else None,
+            owner_user_id=user.pk if user else None,
+        ):
+            raise PermissionDenied(
+                "You cannot own KPIs at this level; members own their own, managers their teams', admins the company's."
+            )
+
+    def perform_create(self, serializer: KpiSerializer) -> None:
+        data = serializer.validated_data
+        self._require_owner(data["owner_type"], data.get("owner_team"), data.get("owner_user"))
+        serializer.instance = services.kpi_create(
+            org=self.org,
+            actor=self.request.user,
+            name=data["name"],
+            description=data.get("description", ""),
+            owner_type=data["owner_type"],
+            owner_team=data.get("owner_team"),
+            owner_user=data.get("owner_user"),
+            unit=data.get("unit", ""),
+            direction=data["direction"],
+            target=data.get("target"),
+            target_low=data.get("target_low"),
+            target_high=data.get("target_high"),
+            amber_threshold=data.get("amber_threshold"),
+            frequency=data["frequency"],
+            perspective=data["perspective"],
+            active=data.get("active", True),
+        )
+
+    def perform_update(self, serializer: KpiSerializer) -> None:
+        kpi: Kpi = serializer.instance
+        if not can_record(self.membership, kpi):
+            raise PermissionDenied("You cannot change this KPI.")
+        data = dict(serializer.validated_data)
+        kwargs: dict[str, Any] = {
+            k: data[k]
+            for k in ("name", "description", "unit", "direction", "frequency", "perspective", "active", *_TARGET_FIELDS)
+            if k in data
+        }
+        if {"owner_type", "owner_team", "owner_user"} & data.keys():
+            owner_type = data.get("owner_type", kpi.owner_type)
+            team = data.get("owner_team", kpi.owner_team if owner_type == OwnerType.TEAM else None)
+            user = data.get("owner_user", kpi.owner_user if owner_type == OwnerType.PERSON else None)
+            self._require_owner(owner_type, team, user)
+            kwargs.update(owner_type=owner_type, owner_team=team, owner_user=user)
+        kpi = services.kpi_update(kpi=kpi, actor=self.request.user, **kwargs)
+        serializer.instance = self.get_queryset().get(pk=kpi.pk)
+
+    def perform_destroy(self, instance: Kpi) -> None:
+        if not can_record(self.membership, instance):
+            raise PermissionDenied("You cannot delete this KPI.")
+        services.kpi_delete(kpi=instance, actor=self.request.user)
+
+
+# --- measurements -----------------------------------------------------------------------------
+
+
+class MeasurementSerializer(serializers.ModelSerializer):
+    kpi = OrgScopedPrimaryKeyField(queryset=Kpi.objects.all())
+    period = serializers.DateField(help_text="Any day of the period; stored as the period's first day.")
+    value = serializers.FloatField()
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    author = serializers.PrimaryKeyRelatedField(read_only=True, help_text="Who recorded the current value.")
+
+    class Meta:
+        model = Measurement
+        fields = ["id", "kpi", "period", "value", "note", "author"]
+        # A second value for a period corrects the first (an upsert in the service),
+        # so the model's unique (kpi, period) must not turn it into a 400 here.
+        validators: list = []
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter("kpi", int),
+            OpenApiParameter("author", int),
+            OpenApiParameter("period_from", OpenApiTypes.DATE),
+            OpenApiParameter("period_to", OpenApiTypes.DATE),
+        ]
+    ),
+    create=extend_schema(
+        description="Record a value. A value for a period that already has one corrects it "
+        "(200, the old value goes to the activity log); a new period answers 201.",
+        responses={200: MeasurementSerializer, 201: MeasurementSerializer},
+    ),
+)
+class MeasurementViewSet(OrgScopedViewSet):
+    """Filters: ``?kpi=``, ``?author=``, ``?period_from=``, ``?period_to=`` (YYYY-MM-DD).
+    The period is normalised to its first day; one measurement per KPI and period."""
+
+    model = Measurement
+    serializer_class = MeasurementSerializer
+
+    def refine_queryset(self, qs: QuerySet) -> QuerySet:
+        qs = qs.select_related("kpi").order_by("kpi_id", "-period", "id")
+        for name in ("kpi", "author"):
+            value = _int_param(self.request, name)
+            if value is not None:
+                qs = qs.filter(**{f"{name}_id": value})
+        since, until = _date_param(self.request, "period_from"), _date_param(self.request, "period_to")
+        if since:
+            qs = qs.filter(period__gte=since)
+        if until:
+            qs = qs.filter(period__lte=until)
+        return qs
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        kpi: Kpi = data["kpi"]
+        if not can_record(self.membership, kpi):
+            raise PermissionDenied("Only the KPI's owner, managers of its team and admins record its values.")
+        result = services.measurement_record(
+            kpi=kpi, actor=request.user, period=data["period"], value=data["value"], note=data.get("note")
+        )
+        out = self.get_serializer(result.measurement)
+        return Response(out.data, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
+
+    def perform_update(self, serializer: MeasurementSerializer) -> None:
+        measurement: Measurement = serializer.instance
+        if not can_record(self.membership, measurement.kpi):
+            raise PermissionDenied("Only the KPI's owner, managers of its team and admins correct its values.")
+        data = serializer.validated_data
+        if "kpi" in data and data["kpi"].pk != measurement.kpi_id:
+            raise ValidationError({"kpi": ["A measurement cannot move to another KPI."]})
+        if "period" in data:
+            start = measurement.kpi.period_of(data["period"], fiscal_year_start_month=self.org.fiscal_year_start_month)
+            if start != measurement.period:
+                raise ValidationError(
+                    {"period": ["A measurement cannot move to another period; record that period instead."]}
+                )
+        result = services.measurement_record(
+            kpi=measurement.kpi,
+            actor=self.request.user,
+            period=measurement.period,
+            value=data.get("value", measurement.value),
+            note=data.get("note"),
+        )
+        serializer.instance = result.measurement
+
+    def perform_destroy(self, instance: Measurement) -> None:
+        if not can_record(self.membership, instance.kpi):
+            raise PermissionDenied("Only the KPI's owner, managers of its team and admins delete its values.")
+        services.measurement_delete(measurement=instance, actor=self.request.user)

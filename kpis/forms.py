@@ -1,0 +1,145 @@
+from __future__ import annotations
+
+from datetime import date
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from kpis import periods
+from kpis.models import Direction, Frequency, Kpi, Perspective, period_label
+from objectives.forms import DateInput, people_choices, team_choices
+from objectives.models import OwnerType
+from orgs.models import Organization
+
+PERIOD_CHOICES = 36  # how many past periods the inline form offers (older ones: CSV import)
+
+
+class KpiForm(forms.Form):
+    name = forms.CharField(
+        label=_("KPI"),
+        max_length=200,
+        help_text=_("Specific: one thing, named so everyone reads it the same way."),
+        widget=forms.TextInput(attrs={"placeholder": _("e.g. Qualified leads per month")}),
+    )
+    description = forms.CharField(
+        label=_("Why it matters"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Relevant: which decision does this number inform?"),
+    )
+    how_measured = forms.CharField(
+        label=_("How it is measured"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Measurable: the source and the formula, so two people get the same number."),
+    )
+    owner_type = forms.ChoiceField(
+        label=_("Owned by"), choices=OwnerType.choices, widget=forms.RadioSelect, initial=OwnerType.TEAM
+    )
+    owner_team = forms.TypedChoiceField(label=_("Team"), coerce=int, required=False, empty_value=None)
+    owner_user = forms.TypedChoiceField(label=_("Person"), coerce=int, required=False, empty_value=None)
+    perspective = forms.ChoiceField(
+        label=_("Perspective"),
+        choices=Perspective.choices,
+        help_text=_("The balanced-scorecard perspective this KPI reports on."),
+    )
+    frequency = forms.ChoiceField(
+        label=_("Reported"),
+        choices=Frequency.choices,
+        initial=Frequency.MONTHLY,
+        help_text=_("Time-bound: how often a value is due."),
+    )
+    unit = forms.CharField(label=_("Unit"), max_length=24, required=False, help_text=_("e.g. leads, %, days, VND"))
+    direction = forms.ChoiceField(label=_("Direction"), choices=Direction.choices, initial=Direction.HIGHER_IS_BETTER)
+    target = forms.FloatField(
+        label=_("Target"), required=False, help_text=_("Achievable: green at or beyond this value.")
+    )
+    target_low = forms.FloatField(label=_("Lowest good value"), required=False)
+    target_high = forms.FloatField(label=_("Highest good value"), required=False)
+    amber_threshold = forms.FloatField(
+        label=_("Amber threshold"),
+        required=False,
+        help_text=_(
+            "Between this value and the target the KPI is amber, beyond it red. For a range: how far outside "
+            "the range is still amber."
+        ),
+    )
+    tracking_since = forms.DateField(
+        label=_("Tracking since"),
+        required=False,
+        widget=DateInput,
+        help_text=_("Values can be recorded for periods from this date on. Empty: the start of this fiscal year."),
+    )
+    active = forms.BooleanField(
+        label=_("Active"), required=False, initial=True, help_text=_("Inactive KPIs are kept but no longer due.")
+    )
+
+    def __init__(self, *args, org: Organization, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["owner_team"].choices = [("", _("— choose a team —")), *team_choices(org)]
+        self.fields["owner_user"].choices = [("", _("— choose a person —")), *people_choices(org)]
+
+    def clean(self):  # type: ignore[no-untyped-def]
+        data = super().clean()
+        kind = data.get("owner_type")
+        if kind == OwnerType.TEAM and not data.get("owner_team"):
+            self.add_error("owner_team", _("Choose the team that owns this KPI."))
+        if kind == OwnerType.PERSON and not data.get("owner_user"):
+            self.add_error("owner_user", _("Choose the person who owns this KPI."))
+        direction = data.get("direction")
+        if direction == Direction.WITHIN_RANGE:
+            for name in ("target_low", "target_high"):
+                if data.get(name) is None and name not in self.errors:
+                    self.add_error(name, _("A range needs both its lowest and highest good values."))
+        elif direction and data.get("target") is None and "target" not in self.errors:
+            self.add_error("target", _("A target is required."))
+        return data
+
+
+def period_choices(kpi: Kpi, *, fiscal_year_start_month: int, today: date) -> list[tuple[str, str]]:
+    """The current and past periods a value can be recorded for, newest first."""
+    starts = periods.last_periods(
+        PERIOD_CHOICES,
+        until=today,
+        frequency=kpi.frequency,
+        fiscal_year_start_month=fiscal_year_start_month,
+        since=kpi.tracking_since,
+    )
+    return [
+        (
+            s.isoformat(),
+            period_label(s, frequency=kpi.frequency, fiscal_year_start_month=fiscal_year_start_month),
+        )
+        for s in reversed(starts)
+    ]
+
+
+class MeasurementForm(forms.Form):
+    period = forms.CharField(label=_("Period"), widget=forms.Select)
+    value = forms.FloatField(label=_("Value"))
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=2000,
+        widget=forms.TextInput(attrs={"placeholder": _("What explains this value?")}),
+    )
+
+    def __init__(self, *args, choices: list[tuple[str, str]], **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["period"].widget.choices = choices
+
+
+class ImportUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("CSV file"),
+        help_text=_("Columns: kpi (the KPI's name), period (YYYY-MM-DD or YYYY-MM), value; optional: note, kpi_id."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )
+
+
+class ImportConfirmForm(forms.Form):
+    content = forms.CharField(widget=forms.HiddenInput, strip=False)
+    filename = forms.CharField(widget=forms.HiddenInput, required=False)
+    only_good_rows = forms.BooleanField(label=_("Import only the good rows"), required=False)

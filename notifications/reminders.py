@@ -1,0 +1,302 @@
+"""The reminder sweep (DESIGN §5): KPI measurements due and overdue, and
+weekly key-result check-ins. Run every 15 minutes by beat and by
+``manage.py send_reminders``.
+
+Exactly once: every reminder is first *claimed* by inserting a row whose
+(kind, subject, period, recipient) is unique, with conflicts ignored, inside
+the transaction that also creates the in-app notifications. Only the claims
+this run inserted (its ``run`` token) are notified, so two overlapping sweeps,
+or a retried one, can never notify twice. E-mails leave after the commit.
+
+Query count does not depend on the number of KPIs or people: each step reads
+or writes whole sets.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+import zoneinfo
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.core.mail import get_connection, send_mass_mail
+from django.db import connection, transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from cycles.models import CycleStatus
+from notifications.models import Notification, NotificationKind, ReminderClaim
+from objectives.models import KeyResult, ObjectiveStatus
+from orgs.models import Membership, Organization, Role, Team, TeamMember, User
+
+log = logging.getLogger(__name__)
+CHECK_IN_WEEKDAY = 0  # Monday: the weekly check-in reminder goes out at the start of the week
+
+
+@dataclass(frozen=True)
+class Wanted:
+    kind: str
+    subject: str
+    period: date
+    recipient_id: int
+    message_args: dict
+    url: str
+
+
+@dataclass
+class SweepResult:
+    sent: int = 0
+    emails: int = 0
+    by_kind: dict[str, int] = field(default_factory=dict)
+
+
+def local_now(org: Organization, now: datetime) -> datetime:
+    return now.astimezone(zoneinfo.ZoneInfo(org.timezone))
+
+
+def _kpi_wanted(org: Organization, today: date) -> list[Wanted]:
+    from kpis.models import Kpi, Measurement
+    from kpis.periods import period_end, period_start, shift
+
+    kpis = list(
+        Kpi.objects.filter(organization=org, active=True).values(
+            "id", "name", "frequency", "owner_type", "owner_team_id", "owner_user_id", "tracking_since"
+        )
+    )
+    if not kpis:
+        return []
+    due: dict[int, date] = {}
+    for k in kpis:
+        current = period_start(today, frequency=k["frequency"], fiscal_year_start_month=org.fiscal_year_start_month)
+        previous = shift(current, frequency=k["frequency"], periods=-1)
+        since = k["tracking_since"]
+        first = (
+            period_start(since, frequency=k["frequency"], fiscal_year_start_month=org.fiscal_year_start_month)
+            if since
+            else None
+        )
+        if first is None or previous >= first:  # the period containing tracking_since counts
+            due[k["id"]] = previous
+    recorded = set(
+        Measurement.objects.filter(organization=org, kpi_id__in=list(due), period__in=set(due.values())).values_list(
+            "kpi_id", "period"
+        )
+    )
+    managers_of: dict[int, set[int]] = {}
+    teams_of: dict[int, set[int]] = {}
+    for team_id, user_id, is_manager in TeamMember.objects.filter(organization=org).values_list(
+        "team_id", "user_id", "is_manager"
+    ):
+        teams_of.setdefault(user_id, set()).add(team_id)
+        if is_manager:
+            managers_of.setdefault(team_id, set()).add(user_id)
+    parent_of = dict(Team.objects.filter(organization=org).values_list("id", "parent_id"))
+    admins = set(Membership.objects.filter(organization=org, role=Role.ADMIN).values_list("user_id", flat=True))
+    wanted: list[Wanted] = []
+    grace = timedelta(days=org.reminder_grace_days)
+    for k in kpis:
+        period = due.get(k["id"])
+        if period is None or (k["id"], period) in recorded:
+            continue
+        if k["owner_type"] == "person":
+            owners = {k["owner_user_id"]}
+            escalate = {m for t in teams_of.get(k["owner_user_id"], set()) for m in managers_of.get(t, set())}
+        elif k["owner_type"] == "team":
+            owners = managers_of.get(k["owner_team_id"], set()) or admins
+            escalate = managers_of.get(parent_of.get(k["owner_team_id"]), set()) or admins
+        else:
+            owners, escalate = admins, set()
+        url = reverse("kpis:detail", kwargs={"slug": org.slug, "kpi_id": k["id"]})
+        args = {"kpi": k["name"], "period": period.isoformat()}
+        subject = f"kpi:{k['id']}"
+        for uid in owners:
+            wanted.append(Wanted(NotificationKind.KPI_DUE, subject, period, uid, args, url))
+        overdue_since = period_end(period, frequency=k["frequency"]) + timedelta(days=1)
+        if today >= overdue_since + grace:
+            for uid in escalate - owners:
+                wanted.append(Wanted(NotificationKind.KPI_OVERDUE, subject, period, uid, args, url))
+    return wanted
+
+
+def _check_in_wanted(org: Organization, today: date) -> list[Wanted]:
+    if today.weekday() != CHECK_IN_WEEKDAY:
+        return []
+    week = today - timedelta(days=today.weekday())
+    week_start = timezone.make_aware(datetime.combine(week, datetime.min.time()), zoneinfo.ZoneInfo(org.timezone))
+    owners: dict[int, int] = {}
+    for owner_id in (
+        KeyResult.objects.filter(
+            organization=org,
+            objective__status=ObjectiveStatus.ACTIVE,
+            objective__cycle__status=CycleStatus.ACTIVE,
+            objective__cycle__start_date__lte=today,
+            objective__cycle__end_date__gte=today,
+        )
+        .filter(Q(last_check_in_at__isnull=True) | Q(last_check_in_at__lt=week_start))
+        .values_list("owner_id", flat=True)
+    ):
+        owners[owner_id] = owners.get(owner_id, 0) + 1
+    url = reverse("objectives:my_check_ins", kwargs={"slug": org.slug})
+    return [
+        Wanted(NotificationKind.CHECK_IN_DUE, "check-ins", week, uid, {"count": n}, url) for uid, n in owners.items()
+    ]
+
+
+def _message(kind: str, args: dict) -> str:
+    if kind == NotificationKind.KPI_DUE:
+        return _("Time to record %(kpi)s for the period starting %(period)s.") % args
+    if kind == NotificationKind.KPI_OVERDUE:
+        return _("%(kpi)s has no value yet for the period starting %(period)s; it is overdue.") % args
+    return (
+        translation.ngettext(
+            "You have %(count)d key result to update this week.",
+            "You have %(count)d key results to update this week.",
+            args["count"],
+        )
+        % args
+    )
+
+
+def sweep_organization(*, org: Organization, now: datetime | None = None) -> SweepResult:
+    """Claim and send every reminder now due in one organisation."""
+    now = now or timezone.now()
+    local = local_now(org, now)
+    if local.hour < org.reminder_hour:
+        return SweepResult()
+    today = local.date()
+    wanted = _kpi_wanted(org, today) + _check_in_wanted(org, today)
+    if not wanted:
+        return SweepResult()
+    run = str(uuid.uuid4())
+    by_key = {(w.kind, w.subject, w.period, w.recipient_id): w for w in wanted}
+    with transaction.atomic():
+        _insert_claims(org, run, now, list(by_key.values()))
+        mine = [
+            by_key[key]
+            for key in ReminderClaim.objects.filter(organization=org, run=run).values_list(
+                "kind", "subject", "period", "recipient_id"
+            )
+        ]
+        users = {u.pk: u for u in User.objects.filter(pk__in={w.recipient_id for w in mine})}
+        notifications = []
+        mails = []
+        for w in mine:
+            user = users[w.recipient_id]
+            with translation.override(user.language or org.language):
+                message = _message(w.kind, w.message_args)
+                subject = _("[%(org)s] %(message)s") % {"org": org.name, "message": message}
+                body = _("%(message)s\n\nOpen: %(url)s\n\nYou receive this because you own it in %(org)s.") % {
+                    "message": message,
+                    "url": settings.SITE_URL.rstrip("/") + w.url,
+                    "org": org.name,
+                }
+            notifications.append({"recipient_id": user.pk, "kind": w.kind, "message": message[:500], "url": w.url})
+            mails.append((subject[:200], body, None, [user.email]))
+        _insert_notifications(org, now, notifications)
+        transaction.on_commit(lambda: _send(mails))
+    result = SweepResult(sent=len(mine), emails=len(mails))
+    for w in mine:
+        result.by_kind[w.kind] = result.by_kind.get(w.kind, 0) + 1
+    return result
+
+
+def _json_insert(table: str, columns: dict[str, str], rows: list[dict], *, ignore_conflicts: bool) -> None:
+    """Insert any number of rows in one statement: the rows travel as one JSON
+    parameter, so the sweep's statement count does not depend on how many
+    reminders are due. ``columns`` maps column → SQL type (PostgreSQL cast)."""
+    if not rows:
+        return
+    names = ", ".join(columns)
+    if connection.vendor == "postgresql":
+        values = ", ".join(f"(r->>'{c}')::{t}" for c, t in columns.items())
+        source = "jsonb_array_elements(%s::jsonb) r"
+        where = ""
+    else:
+        values = ", ".join(f"json_extract(value, '$.{c}')" for c in columns)
+        source = "json_each(%s)"
+        where = " WHERE true"  # SQLite needs it before ON CONFLICT
+    conflict = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
+    sql = f"INSERT INTO {table} ({names}) SELECT {values} FROM {source}{where}{conflict}"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [json.dumps(rows, default=str)])
+
+
+def _db_now(now: datetime) -> str:
+    if connection.vendor == "postgresql":
+        return now.isoformat()
+    return str(connection.ops.adapt_datetimefield_value(now))
+
+
+def _insert_claims(org: Organization, run: str, now: datetime, wanted: list[Wanted]) -> None:
+    created = _db_now(now)
+    _json_insert(
+        ReminderClaim._meta.db_table,
+        {
+            "organization_id": "bigint",
+            "kind": "text",
+            "subject": "text",
+            "period": "date",
+            "recipient_id": "bigint",
+            "run": "text",
+            "created_at": "timestamptz",
+        },
+        [
+            {
+                "organization_id": org.pk,
+                "kind": str(w.kind),
+                "subject": w.subject,
+                "period": w.period.isoformat(),
+                "recipient_id": w.recipient_id,
+                "run": run,
+                "created_at": created,
+            }
+            for w in wanted
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def _insert_notifications(org: Organization, now: datetime, rows: list[dict]) -> None:
+    created = _db_now(now)
+    _json_insert(
+        Notification._meta.db_table,
+        {
+            "organization_id": "bigint",
+            "recipient_id": "bigint",
+            "kind": "text",
+            "message": "text",
+            "url": "text",
+            "created_at": "timestamptz",
+        },
+        [{"organization_id": org.pk, "created_at": created, **r, "kind": str(r["kind"])} for r in rows],
+        ignore_conflicts=False,
+    )
+
+
+def _send(mails: list[tuple]) -> None:
+    if not mails:
+        return
+    try:
+        send_mass_mail(mails, fail_silently=False, connection=get_connection())
+    except OSError:
+        # The in-app notification is there; a mail server outage must not fail the sweep.
+        log.exception("could not send %d reminder e-mails", len(mails))
+
+
+def sweep(*, now: datetime | None = None, org_slug: str | None = None) -> SweepResult:
+    total = SweepResult()
+    orgs = Organization.objects.all()
+    if org_slug:
+        orgs = orgs.filter(slug=org_slug)
+    for org in orgs:
+        r = sweep_organization(org=org, now=now)
+        total.sent += r.sent
+        total.emails += r.emails
+        for k, v in r.by_kind.items():
+            total.by_kind[k] = total.by_kind.get(k, 0) + v
+    return total
