@@ -17,6 +17,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from cycles.models import Cycle
+from kpis.models import Kpi
 from objectives import services
 from objectives.cascade import cascade
 from objectives.models import (
@@ -193,7 +194,12 @@ class KeyResultSerializer(serializers.ModelSerializer):
     weight = serializers.FloatField(min_value=0, max_value=1000, required=False, default=1.0)
     progress = serializers.FloatField(read_only=True)
     confidence = serializers.IntegerField(read_only=True, allow_null=True)
-    kpi = serializers.SerializerMethodField(help_text="The KPI this key result follows (null when none).")
+    kpi = OrgScopedPrimaryKeyField(
+        queryset=Kpi.objects.all(),
+        allow_null=True,
+        required=False,
+        help_text="The KPI whose latest measurement sets current_value (null when none).",
+    )
 
     class Meta:
         model = KeyResult
@@ -212,10 +218,6 @@ class KeyResultSerializer(serializers.ModelSerializer):
             "confidence",
             "kpi",
         ]
-
-    @extend_schema_field(OpenApiTypes.INT)
-    def get_kpi(self, obj: KeyResult) -> int | None:
-        return getattr(obj, "kpi_id", None)
 
 
 class KeyResultViewSet(OrgScopedViewSet):
@@ -247,6 +249,7 @@ class KeyResultViewSet(OrgScopedViewSet):
             start_value=data.get("start_value", 0.0),
             target_value=data.get("target_value"),
             weight=data.get("weight", 1.0),
+            kpi=data.get("kpi"),
         )
 
     def perform_update(self, serializer: KeyResultSerializer) -> None:
@@ -257,7 +260,9 @@ class KeyResultViewSet(OrgScopedViewSet):
         if "objective" in data and data["objective"].pk != kr.objective_id:
             raise serializers.ValidationError({"objective": "A key result cannot move to another objective."})
         kwargs = {
-            k: data[k] for k in ("title", "owner", "kind", "unit", "start_value", "target_value", "weight") if k in data
+            k: data[k]
+            for k in ("title", "owner", "kind", "unit", "start_value", "target_value", "weight", "kpi")
+            if k in data
         }
         serializer.instance = services.key_result_update(key_result=kr, actor=self.request.user, **kwargs)
 

@@ -88,10 +88,23 @@ class KeyResultForm(forms.Form):
     start_value = forms.FloatField(label=_("Start"), initial=0, required=False)
     target_value = forms.FloatField(label=_("Target"), required=False)
     weight = forms.FloatField(label=_("Weight"), initial=1.0, min_value=0, max_value=1000)
+    kpi = forms.TypedChoiceField(
+        label=_("Follows KPI"),
+        coerce=int,
+        required=False,
+        empty_value=None,
+        help_text=_("Optional: the value then follows the KPI's latest measurement."),
+    )
 
     def __init__(self, *args, org: Organization, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
         self.fields["owner"].choices = people_choices(org)
+        from kpis.models import Kpi
+
+        self.fields["kpi"].choices = [
+            ("", _("— none —")),
+            *Kpi.objects.filter(organization=org, active=True).order_by("name").values_list("id", "name"),
+        ]
 
     def clean(self):  # type: ignore[no-untyped-def]
         data = super().clean()

@@ -143,6 +143,15 @@ class KeyResult(TenantModel):
     confidence = models.PositiveSmallIntegerField(
         null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(10)]
     )
+    kpi = models.ForeignKey(
+        "kpis.Kpi",
+        verbose_name=_("follows KPI"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="key_results",
+        help_text=_("The current value then follows the KPI's latest measurement."),
+    )
     position = models.PositiveSmallIntegerField(default=0)
     last_check_in_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

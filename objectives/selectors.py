@@ -85,7 +85,7 @@ def objective_detail(*, org: Organization, objective_id: int) -> Objective:
             Prefetch(
                 "key_results",
                 queryset=KeyResult.objects.filter(organization=org)
-                .select_related("owner")
+                .select_related("owner", "kpi")
                 .prefetch_related(
                     Prefetch(
                         "check_ins",

@@ -109,6 +109,7 @@ def _snapshot(obj: Objective) -> dict[str, Any]:
 
 def _kr_snapshot(kr: KeyResult) -> dict[str, Any]:
     return {
+        "kpi": kr.kpi_id,
         "title": kr.title,
         "owner": kr.owner_id,
         "kind": kr.kind,
@@ -384,6 +385,7 @@ def key_result_create(
     target_value: Any = None,
     current_value: Any = None,
     weight: Any = 1.0,
+    kpi: Any = None,
 ) -> KeyResult:
     """Add a key result; a sixth is refused. The objective row is locked so two
     concurrent additions cannot both pass the count."""
@@ -414,6 +416,9 @@ def key_result_create(
     if target_value in (None, ""):
         raise ValidationError({"target_value": _("A target is required.")})
     start_v, target_v, current_v = _kr_values(kind, start_value, target_value, current_value)
+    kpi = _check_kpi(org, kind, kpi)
+    if kpi is not None:
+        current_v = _latest_kpi_value(kpi.pk, default=current_v)
     position = (KeyResult.objects.filter(objective=objective).aggregate(m=Max("position"))["m"] or 0) + 1
     kr = KeyResult(
         organization=org,
@@ -427,6 +432,7 @@ def key_result_create(
         current_value=current_v,
         weight=_weight(weight),
         position=position,
+        kpi=kpi,
     )
     kr.progress = kr.progress_value()
     kr.save()
@@ -447,8 +453,10 @@ def key_result_update(
     start_value: Any = _UNSET,
     target_value: Any = _UNSET,
     weight: Any = None,
+    kpi: Any = _UNSET,
 ) -> KeyResult:
-    """Change a key result's definition. Its current value changes only through check-ins."""
+    """Change a key result's definition. Its current value changes only through
+    check-ins, or follows the KPI it is linked to."""
     kr = KeyResult.objects.select_for_update().select_related("objective__cycle").get(pk=key_result.pk)
     _check_cycle_open(kr.objective.cycle)
     before = _kr_snapshot(kr)
@@ -468,6 +476,10 @@ def key_result_update(
     kr.kind = new_kind
     if weight is not None:
         kr.weight = _weight(weight)
+    if kpi is not _UNSET:
+        kr.kpi = _check_kpi(org, new_kind, kpi)
+    if kr.kpi_id is not None:
+        kr.current_value = _latest_kpi_value(kr.kpi_id, default=kr.current_value)
     kr.progress = kr.progress_value()
     kr.save()
     after = _kr_snapshot(kr)
@@ -562,6 +574,62 @@ def key_result_check_in(
     )
     _rollup(objective)
     return check_in
+
+
+# --- key results that follow a KPI ------------------------------------------------------------
+
+
+def _check_kpi(org: Organization, kind: str, kpi: Any) -> Any:
+    if kpi is None:
+        return None
+    if kpi.organization_id != org.pk:
+        raise ValidationError({"kpi": _("Unknown KPI.")})
+    if kind == KeyResultKind.MILESTONE:
+        raise ValidationError({"kpi": _("A milestone cannot follow a KPI; measure it as a number instead.")})
+    return kpi
+
+
+def _latest_kpi_value(kpi_id: int, *, default: float) -> float:
+    from kpis.models import Measurement
+
+    value = Measurement.objects.filter(kpi_id=kpi_id).order_by("-period").values_list("value", flat=True).first()
+    return default if value is None else value
+
+
+@transaction.atomic
+def key_results_follow_kpis(*, org_id: int, kpi_ids: Any) -> int:
+    """Set every open key result linked to these KPIs to the KPI's latest
+    measurement and queue the rollups. Called by the KPI services after a
+    measurement is recorded, corrected, imported or deleted. Returns how many
+    key results changed."""
+    from django.db.models import OuterRef, Subquery
+
+    from kpis.models import Measurement
+
+    kpi_ids = list(kpi_ids)
+    if not kpi_ids:
+        return 0
+    latest = Measurement.objects.filter(kpi_id=OuterRef("kpi_id")).order_by("-period").values("value")[:1]
+    krs = list(
+        KeyResult.objects.select_for_update(of=("self",))
+        .filter(
+            organization_id=org_id,
+            kpi_id__in=kpi_ids,
+            objective__status__in=[ObjectiveStatus.DRAFT, ObjectiveStatus.ACTIVE],
+        )
+        .exclude(objective__cycle__status=CycleStatus.CLOSED)
+        .annotate(latest_value=Subquery(latest))
+    )
+    changed = 0
+    for kr in krs:
+        if kr.latest_value is None or kr.latest_value == kr.current_value:
+            continue
+        kr.current_value = kr.latest_value
+        kr.progress = kr.progress_value()
+        kr.save(update_fields=["current_value", "progress", "updated_at"])
+        schedule_rollup(org_id=org_id, objective_id=kr.objective_id)
+        changed += 1
+    return changed
 
 
 # --- initiatives ---------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from activity.selectors import activity_for_objective
 from cycles.models import Cycle, CycleStatus
 from cycles.selectors import cycle_list, default_cycle
+from kpis.models import Kpi
 from objectives import selectors, services
 from objectives.forms import CheckInForm, InitiativeForm, KeyResultForm, ObjectiveForm
 from objectives.models import (
@@ -367,6 +368,7 @@ def key_result_create(request: HttpRequest, objective_id: int) -> HttpResponse:
                 start_value=data["start_value"],
                 target_value=data["target_value"],
                 weight=data["weight"],
+                kpi=get_scoped_or_404(Kpi, org, pk=data["kpi"]) if data["kpi"] else None,
             )
         except ValidationError as exc:
             _add_errors(form, exc)
@@ -402,6 +404,7 @@ def key_result_edit(request: HttpRequest, kr_id: int) -> HttpResponse:
             "start_value": kr.start_value,
             "target_value": kr.target_value,
             "weight": kr.weight,
+            "kpi": kr.kpi_id,
         },
     )
     if request.method == "POST" and form.is_valid():
@@ -417,6 +420,7 @@ def key_result_edit(request: HttpRequest, kr_id: int) -> HttpResponse:
                 start_value=data["start_value"],
                 target_value=data["target_value"],
                 weight=data["weight"],
+                kpi=get_scoped_or_404(Kpi, org, pk=data["kpi"]) if data["kpi"] else None,
             )
         except ValidationError as exc:
             _add_errors(form, exc)

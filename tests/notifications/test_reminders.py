@@ -82,6 +82,16 @@ def test_the_same_moment_is_not_yet_reminder_time_in_london(world_a, person_kpi)
     assert sweep_organization(org=world_a.org, now=datetime(2026, 12, 1, 9, 0, tzinfo=UTC)).sent == 1  # 09:00
 
 
+def test_reminder_in_the_recipients_language(world_a, person_kpi, django_capture_on_commit_callbacks):
+    world_a.member.language = "vi"
+    world_a.member.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        sweep_organization(org=world_a.org, now=DEC_1)
+    message = Notification.objects.get().message
+    assert "Proposals sent" in message and "Time to record" not in message
+    assert mail.outbox[0].body.startswith(message)
+
+
 def test_weekly_check_in_reminder_goes_to_owners_who_have_not_checked_in(world_a):
     from objectives import services
 
