@@ -53,12 +53,13 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @org_view
 def dashboard(request: HttpRequest) -> HttpResponse:
+    from okrkpi.core.dashboard import dashboard_summary
+
     org = request.org
-    roots = selectors.team_tree(org=org)
     context = {
-        "team_count": len(selectors.flatten_tree(roots)),
-        "member_count": scoped(Membership, org).count(),
-        "recent": activity_for(org=org, limit=10),
+        **dashboard_summary(org=org, user=request.user),
+        "team_count": Team.objects.filter(organization=org).count(),
+        "recent": activity_for(org=org, limit=12),
     }
     return render(request, "orgs/dashboard.html", context)
 

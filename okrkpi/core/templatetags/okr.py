@@ -85,6 +85,13 @@ VERB_LABELS = {
     "initiative.created": _("added an initiative"),
     "initiative.updated": _("updated an initiative"),
     "initiative.deleted": _("deleted an initiative"),
+    "kpi.created": _("created a KPI"),
+    "kpi.updated": _("edited a KPI"),
+    "kpi.deleted": _("deleted a KPI"),
+    "measurement.recorded": _("recorded a KPI value"),
+    "measurement.corrected": _("corrected a KPI value"),
+    "measurement.deleted": _("deleted a KPI value"),
+    "measurements.imported": _("imported KPI values"),
 }
 
 

@@ -1,0 +1,59 @@
+"""The organisation's home page: how the company is doing at a glance."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from django.utils import timezone
+
+from cycles.selectors import default_cycle
+from objectives import progress as math
+from objectives.models import KeyResult, Objective, ObjectiveStatus, OwnerType
+from orgs.models import Membership, Organization, User
+
+
+def dashboard_summary(*, org: Organization, user: User) -> dict[str, Any]:
+    """A handful of queries whatever the size of the organisation."""
+    cycle = default_cycle(org=org)
+    summary: dict[str, Any] = {"cycle": cycle}
+    if cycle is not None:
+        rows = list(
+            Objective.objects.filter(organization=org, cycle=cycle)
+            .exclude(status__in=[ObjectiveStatus.CANCELLED, ObjectiveStatus.DRAFT])
+            .select_related("owner_team", "owner_user", "cycle")
+            .order_by("progress")
+        )
+        today = timezone.localdate()
+        expected = math.expected_progress(start=cycle.start_date, end=cycle.end_date, on=today)
+        health = Counter()
+        at_risk = []
+        for o in rows:
+            h = math.health(progress=o.progress, expected=expected, confidence=o.confidence).value
+            o.health_value = h  # type: ignore[attr-defined]
+            health[h] += 1
+            if h != "on_track":
+                at_risk.append(o)
+        company = [o.progress for o in rows if o.owner_type == OwnerType.COMPANY]
+        summary.update(
+            company_progress=sum(company) / len(company) if company else None,
+            expected=expected,
+            health=health,
+            objective_count=len(rows),
+            at_risk=at_risk[:8],
+        )
+        summary["my_key_results"] = KeyResult.objects.filter(
+            organization=org, owner=user, objective__cycle=cycle, objective__status=ObjectiveStatus.ACTIVE
+        ).count()
+    from kpis.selectors import kpi_list
+
+    statuses = Counter(k.status for k in kpi_list(org=org, active=True, history=1))
+    summary["kpi_status"] = {
+        "green": statuses.get("green", 0),
+        "amber": statuses.get("amber", 0),
+        "red": statuses.get("red", 0),
+        "none": statuses.get(None, 0),
+    }
+    summary["kpi_count"] = sum(statuses.values())
+    summary["member_count"] = Membership.objects.filter(organization=org).count()
+    return summary
