@@ -22,6 +22,7 @@ from kpis import selectors, services
 from kpis.models import Direction, Frequency, Kpi, Measurement, Perspective
 from kpis.permissions import can_record
 from objectives.models import OwnerType
+from okrkpi.core.ids import parse_id
 from orgs import permissions
 from orgs.api import OrgScopedPrimaryKeyField, OrgUserField
 from orgs.models import Team
@@ -32,9 +33,10 @@ def _int_param(request: Any, name: str) -> int | None:
     raw = request.query_params.get(name)
     if raw in (None, ""):
         return None
-    if not raw.isdigit():
+    value = parse_id(raw)
+    if value is None:
         raise ValidationError({name: ["Expected a whole number."]})
-    return int(raw)
+    return value
 
 
 def _date_param(request: Any, name: str) -> date | None:

@@ -29,6 +29,7 @@ from kpis import csvfile, periods
 from kpis.models import Direction, Frequency, Kpi, Measurement, Perspective
 from objectives.models import OwnerType
 from objectives.services import key_results_follow_kpis
+from okrkpi.core.ids import parse_id
 from orgs.models import Membership, Organization, Team, User
 
 _UNSET: Any = object()
@@ -580,7 +581,7 @@ def _resolve(
         )
         kpi_id = raw.get("kpi_id", "")
         if kpi_id:
-            kpi = by_id.get(int(kpi_id)) if kpi_id.isdigit() else None
+            kpi = by_id.get(parse_id(kpi_id))  # type: ignore[arg-type]
             if kpi is None:
                 row.errors.append(_("Unknown KPI id %(id)s.") % {"id": kpi_id[:20]})
             row.kpi = kpi

@@ -25,6 +25,7 @@ from kpis.models import HISTORY_PERIODS, Kpi, Perspective, period_label
 from kpis.permissions import can_record
 from objectives.forms import people_choices, team_choices
 from objectives.models import OwnerType
+from okrkpi.core.ids import parse_id
 from orgs import permissions
 from orgs.models import Membership, Team, User
 from orgs.tenancy import get_scoped_or_404, org_view, scoped
@@ -71,10 +72,10 @@ def _owner_filter(raw: str) -> dict[str, Any]:
     if raw == OwnerType.COMPANY:
         return {"owner_type": OwnerType.COMPANY}
     kind, _sep, ident = raw.partition(":")
-    if kind == OwnerType.TEAM and ident.isdigit():
-        return {"owner_team": int(ident)}
-    if kind == OwnerType.PERSON and ident.isdigit():
-        return {"owner_user": int(ident)}
+    if kind == OwnerType.TEAM and parse_id(ident):
+        return {"owner_team": parse_id(ident)}
+    if kind == OwnerType.PERSON and parse_id(ident):
+        return {"owner_user": parse_id(ident)}
     return {}
 
 
@@ -138,8 +139,8 @@ def _new_kpi_initial(request: HttpRequest) -> dict[str, Any]:
     else:
         initial["owner_type"] = OwnerType.PERSON
         initial["owner_user"] = request.user.pk
-    if request.GET.get("team", "").isdigit():
-        initial["owner_team"] = int(request.GET["team"])
+    if parse_id(request.GET.get("team")):
+        initial["owner_team"] = parse_id(request.GET["team"])
     if request.GET.get("perspective") in Perspective.values:
         initial["perspective"] = request.GET["perspective"]
     return initial
@@ -530,7 +531,7 @@ def _number_cell(value: float) -> str:
 def measurement_export(request: HttpRequest) -> HttpResponse:
     """Every measurement (``?kpi=<id>`` repeats to narrow), as CSV that the import reads back."""
     org = request.org
-    kpi_ids = [int(v) for v in request.GET.getlist("kpi") if v.isdigit()]
+    kpi_ids = [i for i in (parse_id(v) for v in request.GET.getlist("kpi")) if i]
     rows = selectors.measurement_export(org=org, kpi_ids=kpi_ids or None)
     tz = services.org_timezone(org)
 

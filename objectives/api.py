@@ -30,6 +30,7 @@ from objectives.models import (
     ObjectiveStatus,
     OwnerType,
 )
+from okrkpi.core.ids import parse_id
 from orgs import permissions
 from orgs.api import OrgScopedPrimaryKeyField, OrgUserField
 from orgs.models import Membership, Team
@@ -44,7 +45,7 @@ def _can_edit(m: Membership, objective: Objective) -> bool:
 
 def _int_param(request: Any, name: str) -> int | None:
     raw = request.query_params.get(name)
-    return int(raw) if raw and raw.isdigit() else None
+    return parse_id(raw)
 
 
 # --- objectives ----------------------------------------------------------------------

@@ -28,6 +28,7 @@ from objectives.models import (
     ObjectiveStatus,
     OwnerType,
 )
+from okrkpi.core.ids import parse_id
 from orgs import permissions
 from orgs.models import Membership, Team, User
 from orgs.tenancy import get_scoped_or_404, org_view, scoped
@@ -69,8 +70,8 @@ def cycle_okrs(request: HttpRequest) -> HttpResponse:
     cycles = list(cycle_list(org=org))
     cycle_id = request.GET.get("cycle")
     cycle = None
-    if cycle_id and cycle_id.isdigit():
-        cycle = next((c for c in cycles if c.pk == int(cycle_id)), None)
+    if cycle_id:
+        cycle = next((c for c in cycles if c.pk == parse_id(cycle_id)), None)
         if cycle is None:
             raise Http404
     cycle = cycle or default_cycle(org=org)
@@ -170,8 +171,8 @@ def _objective_form(request: HttpRequest, *, objective: Objective | None, data: 
         cycles.append(objective.cycle)
     chosen = None
     raw = (data or {}).get("cycle") or request.GET.get("cycle")
-    if raw and str(raw).isdigit():
-        chosen = next((c for c in cycles if c.pk == int(raw)), None)
+    if raw and parse_id(raw):
+        chosen = next((c for c in cycles if c.pk == parse_id(raw)), None)
     chosen = chosen or (objective.cycle if objective else None) or (cycles[0] if cycles else None)
     if objective is None and chosen is None:
         chosen = default_cycle(org=org)
@@ -199,8 +200,8 @@ def _objective_form(request: HttpRequest, *, objective: Objective | None, data: 
         else:
             initial["owner_type"] = OwnerType.PERSON
             initial["owner_user"] = request.user.pk
-        if request.GET.get("team", "").isdigit():
-            initial["owner_team"] = int(request.GET["team"])
+        if parse_id(request.GET.get("team")):
+            initial["owner_team"] = parse_id(request.GET["team"])
         elif m.primary_team_id:
             initial["owner_team"] = m.primary_team_id
     return ObjectiveForm(data, org=org, cycles=cycles, parents=parents, initial=initial)

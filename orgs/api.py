@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from okrkpi.core.ids import parse_id
 from orgs import permissions, selectors, services
 from orgs.models import Membership, Role, Team, User
 from orgs.tenancy import OrgScopedViewSet
@@ -111,8 +112,8 @@ class TeamViewSet(OrgScopedViewSet):
         parent = self.request.query_params.get("parent")
         if parent == "null":
             qs = qs.filter(parent__isnull=True)
-        elif parent and parent.isdigit():
-            qs = qs.filter(parent_id=int(parent))
+        elif parse_id(parent):
+            qs = qs.filter(parent_id=parse_id(parent))
         return qs
 
     def perform_create(self, serializer: TeamSerializer) -> None:
@@ -211,8 +212,8 @@ class MemberViewSet(OrgScopedViewSet):
         if role in Role.values:
             qs = qs.filter(role=role)
         team = self.request.query_params.get("team")
-        if team and team.isdigit():
-            qs = qs.filter(user__team_memberships__team_id=int(team))
+        if parse_id(team):
+            qs = qs.filter(user__team_memberships__team_id=parse_id(team))
         return qs
 
     def perform_create(self, serializer: MemberSerializer) -> None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from okrkpi.core.ids import parse_id
 from orgs import services
 from orgs.management.commands.create_org import validation_message
 from orgs.models import Organization, Role, Team
@@ -27,7 +28,9 @@ class Command(BaseCommand):
         if opts["team"]:
             name = str(opts["team"])
             qs = Team.objects.filter(organization=org)
-            team = (qs.filter(pk=int(name)).first() if name.isdigit() else None) or qs.filter(name__iexact=name).first()
+            team = (qs.filter(pk=parse_id(name)).first() if parse_id(name) else None) or qs.filter(
+                name__iexact=name
+            ).first()
             if team is None:
                 raise CommandError(f"No team {name!r} in {org.slug}.")
             teams = [team]
