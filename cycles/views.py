@@ -15,6 +15,7 @@ from cycles import services
 from cycles.forms import CycleForm
 from cycles.models import Cycle, CycleStatus
 from cycles.selectors import cycle_list
+from okrkpi.core.forms import add_service_errors
 from orgs import permissions
 from orgs.tenancy import get_scoped_or_404, org_view
 
@@ -34,8 +35,7 @@ def cycle_index(request: HttpRequest) -> HttpResponse:
             try:
                 cycle = services.cycle_create(org=org, actor=request.user, **form.cleaned_data)
             except ValidationError as exc:
-                for field, errs in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errs)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("Cycle %(name)s created.") % {"name": cycle.name})
                 return redirect("cycles:list", slug=org.slug)
@@ -105,8 +105,7 @@ def cycle_edit(request: HttpRequest, cycle_id: int) -> HttpResponse:
                 end_date=data["end_date"],
             )
         except ValidationError as exc:
-            for field, errs in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errs)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Cycle saved."))
             return redirect("cycles:list", slug=org.slug)

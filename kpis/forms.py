@@ -7,8 +7,9 @@ from django.utils.translation import gettext_lazy as _
 
 from kpis import periods
 from kpis.models import Direction, Frequency, Kpi, Perspective, period_label
-from objectives.forms import DateInput, people_choices, team_choices
+from objectives.forms import DateInput
 from objectives.models import OwnerType
+from orgs.forms import people_choices, team_choices
 from orgs.models import Organization
 
 PERIOD_CHOICES = 36  # how many past periods the inline form offers (older ones: CSV import)

@@ -18,8 +18,8 @@ from django.utils.translation import gettext_lazy as _
 
 from kpis import periods
 from objectives import progress as math
-from objectives.models import OwnerType
 from orgs.models import Team, TenantModel
+from orgs.ownership import OwnerType, owner_matches_level
 
 HISTORY_PERIODS = 12  # the sparkline and "last 12" lists
 
@@ -85,14 +85,7 @@ class Kpi(TenantModel):
         verbose_name_plural = _("KPIs")
         ordering = ["name", "id"]
         constraints = [
-            models.CheckConstraint(
-                name="kpi_owner_matches_level",
-                condition=(
-                    models.Q(owner_type="company", owner_team__isnull=True, owner_user__isnull=True)
-                    | models.Q(owner_type="team", owner_team__isnull=False, owner_user__isnull=True)
-                    | models.Q(owner_type="person", owner_team__isnull=True, owner_user__isnull=False)
-                ),
-            ),
+            owner_matches_level("kpi_owner_matches_level"),
             models.CheckConstraint(
                 name="kpi_target_matches_direction",
                 condition=(

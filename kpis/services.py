@@ -31,6 +31,7 @@ from objectives.models import OwnerType
 from objectives.services import key_results_follow_kpis
 from okrkpi.core.ids import parse_id
 from orgs.models import Membership, Organization, Team, User
+from orgs.ownership import check_owner
 
 _UNSET: Any = object()
 MAX_TEXT = 5000
@@ -94,24 +95,7 @@ def _is_member(org: Organization, user: User | None) -> bool:
 
 
 def _check_owner(org: Organization, owner_type: str, owner_team: Team | None, owner_user: User | None) -> None:
-    if owner_type not in OwnerType.values:
-        raise ValidationError({"owner_type": _("Choose company, team or person.")})
-    if owner_type == OwnerType.COMPANY and (owner_team or owner_user):
-        raise ValidationError({"owner_type": _("A company KPI has no owner team or person.")})
-    if owner_type == OwnerType.TEAM:
-        if owner_team is None:
-            raise ValidationError({"owner_team": _("Choose the team that owns this KPI.")})
-        if owner_team.organization_id != org.pk:
-            raise ValidationError({"owner_team": _("Unknown team.")})
-        if owner_user is not None:
-            raise ValidationError({"owner_user": _("A team KPI is owned by a team, not a person.")})
-    if owner_type == OwnerType.PERSON:
-        if owner_user is None:
-            raise ValidationError({"owner_user": _("Choose the person who owns this KPI.")})
-        if not _is_member(org, owner_user):
-            raise ValidationError({"owner_user": _("The owner must be a member of the organisation.")})
-        if owner_team is not None:
-            raise ValidationError({"owner_team": _("A personal KPI is owned by a person, not a team.")})
+    check_owner(org=org, owner_type=owner_type, owner_team=owner_team, owner_user=owner_user)
 
 
 @dataclass(frozen=True)

@@ -23,20 +23,14 @@ from kpis.csvfile import MAX_IMPORT_BYTES, safe_cell
 from kpis.forms import ImportConfirmForm, ImportUploadForm, KpiForm, MeasurementForm, period_choices
 from kpis.models import HISTORY_PERIODS, Kpi, Perspective, period_label
 from kpis.permissions import can_record
-from objectives.forms import people_choices, team_choices
 from objectives.models import OwnerType
+from okrkpi.core.forms import add_service_errors
 from okrkpi.core.ids import parse_id
 from orgs import permissions
+from orgs.forms import people_choices, team_choices
 from orgs.models import Membership, Team, User
+from orgs.ownership import default_owner
 from orgs.tenancy import get_scoped_or_404, org_view, scoped
-
-
-def _add_errors(form: Any, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _member(org: Any, user_id: int | None) -> User | None:
@@ -128,19 +122,7 @@ def _owner_from(request: HttpRequest, data: dict[str, Any]) -> tuple[str, Team |
 
 
 def _new_kpi_initial(request: HttpRequest) -> dict[str, Any]:
-    m = request.membership
-    initial: dict[str, Any] = {"owner_team": m.primary_team_id}
-    if request.GET.get("owner_type") in OwnerType.values:
-        initial["owner_type"] = request.GET["owner_type"]
-    elif permissions.is_admin(m):
-        initial["owner_type"] = OwnerType.COMPANY
-    elif permissions.managed_team_ids(m):
-        initial["owner_type"] = OwnerType.TEAM
-    else:
-        initial["owner_type"] = OwnerType.PERSON
-        initial["owner_user"] = request.user.pk
-    if parse_id(request.GET.get("team")):
-        initial["owner_team"] = parse_id(request.GET["team"])
+    initial = default_owner(request)
     if request.GET.get("perspective") in Perspective.values:
         initial["perspective"] = request.GET["perspective"]
     return initial
@@ -191,7 +173,7 @@ def kpi_create(request: HttpRequest) -> HttpResponse:
                 **{k: data[k] for k in _FIELDS},
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("KPI %(name)s created. Record its first value below.") % {"name": kpi.name})
             return redirect("kpis:detail", slug=org.slug, kpi_id=kpi.pk)
@@ -237,7 +219,7 @@ def kpi_edit(request: HttpRequest, kpi_id: int) -> HttpResponse:
                 **{k: data[k] for k in _FIELDS},
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("KPI saved."))
             return redirect("kpis:detail", slug=org.slug, kpi_id=kpi.pk)
@@ -398,7 +380,7 @@ def measurement_record(request: HttpRequest, kpi_id: int) -> HttpResponse:
                 kpi=kpi, actor=request.user, period=data["period"], value=data["value"], note=data["note"] or None
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             label = period_label(result.measurement.period, frequency=kpi.frequency, fiscal_year_start_month=fsm)
             if result.created:
@@ -510,7 +492,7 @@ def measurement_import(request: HttpRequest) -> HttpResponse:
             try:
                 preview = services.measurement_import_preview(org=org, data=data, filename=file.name, allowed=allowed)
             except ValidationError as exc:
-                _add_errors(upload, exc)
+                add_service_errors(upload, exc)
             else:
                 text = data.decode("utf-8-sig")
                 confirm = ImportConfirmForm(initial={"content": text, "filename": file.name})

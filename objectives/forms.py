@@ -5,25 +5,12 @@ from django.utils.translation import gettext_lazy as _
 
 from cycles.models import Cycle
 from objectives.models import InitiativeStatus, KeyResult, KeyResultKind, Objective, OwnerType
-from orgs.models import Membership, Organization
-from orgs.selectors import flatten_tree, team_tree
+from orgs.forms import people_choices, team_choices
+from orgs.models import Organization
 
 
 class DateInput(forms.DateInput):
     input_type = "date"
-
-
-def people_choices(org: Organization) -> list[tuple[int, str]]:
-    return [
-        (m.user_id, m.user.display_name)
-        for m in Membership.objects.filter(organization=org)
-        .select_related("user")
-        .order_by("user__name", "user__email")
-    ]
-
-
-def team_choices(org: Organization) -> list[tuple[int, str]]:
-    return [(n.team.pk, "— " * n.depth + n.team.name) for n in flatten_tree(team_tree(org=org))]
 
 
 class ObjectiveForm(forms.Form):

@@ -16,15 +16,10 @@ from django.utils.translation import gettext_lazy as _
 from cycles.models import Cycle
 from objectives import progress as math
 from orgs.models import Team, TenantModel
+from orgs.ownership import OwnerType, owner_matches_level
 
 MAX_KEY_RESULTS = 5
 MIN_KEY_RESULTS_TO_ACTIVATE = 2
-
-
-class OwnerType(models.TextChoices):
-    COMPANY = "company", _("Company")
-    TEAM = "team", _("Team")
-    PERSON = "person", _("Person")
 
 
 class ObjectiveStatus(models.TextChoices):
@@ -82,14 +77,7 @@ class Objective(TenantModel):
         verbose_name_plural = _("objectives")
         ordering = ["id"]
         constraints = [
-            models.CheckConstraint(
-                name="objective_owner_matches_level",
-                condition=(
-                    models.Q(owner_type="company", owner_team__isnull=True, owner_user__isnull=True)
-                    | models.Q(owner_type="team", owner_team__isnull=False, owner_user__isnull=True)
-                    | models.Q(owner_type="person", owner_team__isnull=True, owner_user__isnull=False)
-                ),
-            ),
+            owner_matches_level("objective_owner_matches_level"),
             models.CheckConstraint(
                 name="objective_progress_0_1", condition=models.Q(progress__gte=0.0, progress__lte=1.0)
             ),

@@ -36,6 +36,7 @@ from objectives.models import (
 )
 from objectives.queue import schedule_rollup
 from orgs.models import Membership, Organization, Team, User
+from orgs.ownership import check_owner
 
 _UNSET: Any = object()
 
@@ -122,24 +123,7 @@ def _kr_snapshot(kr: KeyResult) -> dict[str, Any]:
 
 
 def _check_owner(org: Organization, owner_type: str, owner_team: Team | None, owner_user: User | None) -> None:
-    if owner_type not in OwnerType.values:
-        raise ValidationError({"owner_type": _("Choose company, team or person.")})
-    if owner_type == OwnerType.COMPANY and (owner_team or owner_user):
-        raise ValidationError({"owner_type": _("A company objective has no owner team or person.")})
-    if owner_type == OwnerType.TEAM:
-        if owner_team is None:
-            raise ValidationError({"owner_team": _("Choose the team that owns this objective.")})
-        if owner_team.organization_id != org.pk:
-            raise ValidationError({"owner_team": _("Unknown team.")})
-        if owner_user is not None:
-            raise ValidationError({"owner_user": _("A team objective is owned by a team, not a person.")})
-    if owner_type == OwnerType.PERSON:
-        if owner_user is None:
-            raise ValidationError({"owner_user": _("Choose the person who owns this objective.")})
-        if not _is_member(org, owner_user):
-            raise ValidationError({"owner_user": _("The owner must be a member of the organisation.")})
-        if owner_team is not None:
-            raise ValidationError({"owner_team": _("A personal objective is owned by a person, not a team.")})
+    check_owner(org=org, owner_type=owner_type, owner_team=owner_team, owner_user=owner_user)
 
 
 def _check_parent(org: Organization, objective: Objective | None, parent: Objective | None, cycle: Cycle) -> None:

@@ -28,18 +28,12 @@ from objectives.models import (
     ObjectiveStatus,
     OwnerType,
 )
+from okrkpi.core.forms import add_service_errors
 from okrkpi.core.ids import parse_id
 from orgs import permissions
 from orgs.models import Membership, Team, User
+from orgs.ownership import default_owner
 from orgs.tenancy import get_scoped_or_404, org_view, scoped
-
-
-def _add_errors(form: Any, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def can_edit(m: Membership, objective: Objective) -> bool:
@@ -189,21 +183,8 @@ def _objective_form(request: HttpRequest, *, objective: Objective | None, data: 
             weight=objective.weight,
         )
     else:
-        m = request.membership
         initial["parent"] = request.GET.get("parent") or None
-        if request.GET.get("owner_type") in OwnerType.values:
-            initial["owner_type"] = request.GET["owner_type"]
-        elif permissions.is_admin(m):
-            initial["owner_type"] = OwnerType.COMPANY
-        elif permissions.managed_team_ids(m):
-            initial["owner_type"] = OwnerType.TEAM
-        else:
-            initial["owner_type"] = OwnerType.PERSON
-            initial["owner_user"] = request.user.pk
-        if parse_id(request.GET.get("team")):
-            initial["owner_team"] = parse_id(request.GET["team"])
-        elif m.primary_team_id:
-            initial["owner_team"] = m.primary_team_id
+        initial.update(default_owner(request))
     return ObjectiveForm(data, org=org, cycles=cycles, parents=parents, initial=initial)
 
 
@@ -251,7 +232,7 @@ def objective_create(request: HttpRequest) -> HttpResponse:
                 weight=data["weight"],
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Objective created as a draft. Add 2 to 5 key results, then activate it."))
             return redirect("objectives:detail", slug=org.slug, objective_id=objective.pk)
@@ -297,7 +278,7 @@ def objective_edit(request: HttpRequest, objective_id: int) -> HttpResponse:
                 cycle=get_scoped_or_404(Cycle, org, pk=data["cycle"]),
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Objective saved."))
             return redirect("objectives:detail", slug=org.slug, objective_id=objective.pk)
@@ -372,7 +353,7 @@ def key_result_create(request: HttpRequest, objective_id: int) -> HttpResponse:
                 kpi=get_scoped_or_404(Kpi, org, pk=data["kpi"]) if data["kpi"] else None,
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             if request.htmx:
                 return _render_krs(request, objective.pk)
@@ -424,7 +405,7 @@ def key_result_edit(request: HttpRequest, kr_id: int) -> HttpResponse:
                 kpi=get_scoped_or_404(Kpi, org, pk=data["kpi"]) if data["kpi"] else None,
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Key result saved."))
             return redirect("objectives:detail", slug=org.slug, objective_id=objective.pk)
@@ -476,7 +457,7 @@ def key_result_check_in(request: HttpRequest, kr_id: int) -> HttpResponse:
             )
             saved = True
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
     if request.htmx:
         kr.refresh_from_db()
         kr.objective = Objective.objects.select_related("cycle").get(pk=kr.objective_id)
@@ -532,7 +513,7 @@ def my_check_ins(request: HttpRequest) -> HttpResponse:
                             initial={"value": kr.current_value, "confidence": kr.confidence},
                         )
                     except ValidationError as exc:
-                        _add_errors(form, exc)
+                        add_service_errors(form, exc)
             else:
                 form = CheckInForm(prefix=prefix, key_result=kr, initial=initial)
         else:
@@ -621,7 +602,7 @@ def initiative_edit(request: HttpRequest, initiative_id: int) -> HttpResponse:
                 key_result=kr,
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Initiative saved."))
             return redirect("objectives:detail", slug=org.slug, objective_id=objective.pk)

@@ -45,10 +45,21 @@ class EmailAuthenticationForm(AuthenticationForm):
             raise
 
 
-def _team_choices(org: Organization) -> list[tuple[str, str]]:
+def team_choices(org: Organization) -> list[tuple[int, str]]:
+    """The organisation's teams in tree order, indented by depth."""
     from orgs.selectors import flatten_tree, team_tree
 
-    return [(str(n.team.pk), "— " * n.depth + n.team.name) for n in flatten_tree(team_tree(org=org))]
+    return [(n.team.pk, "— " * n.depth + n.team.name) for n in flatten_tree(team_tree(org=org))]
+
+
+def people_choices(org: Organization) -> list[tuple[int, str]]:
+    """The organisation's members by name."""
+    return [
+        (m.user_id, m.user.display_name)
+        for m in Membership.objects.filter(organization=org)
+        .select_related("user")
+        .order_by("user__name", "user__email")
+    ]
 
 
 class TeamForm(forms.Form):
@@ -69,9 +80,9 @@ class TeamForm(forms.Form):
 
     def __init__(self, *args, org: Organization, exclude_team: Team | None = None, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
-        choices = _team_choices(org)
+        choices = team_choices(org)
         if exclude_team is not None:
-            choices = [c for c in choices if c[0] != str(exclude_team.pk)]
+            choices = [c for c in choices if c[0] != exclude_team.pk]
         self.fields["parent"].choices = [("", _("— Company (top level) —")), *choices]
         people = [
             (m.user_id, m.user.display_name)
@@ -90,7 +101,7 @@ class MemberForm(forms.Form):
 
     def __init__(self, *args, org: Organization, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
-        self.fields["teams"].choices = _team_choices(org)
+        self.fields["teams"].choices = team_choices(org)
 
 
 class InviteForm(forms.Form):
@@ -108,7 +119,7 @@ class InviteForm(forms.Form):
 
     def __init__(self, *args, org: Organization, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
-        self.fields["team"].choices = [("", _("— No team yet —")), *_team_choices(org)]
+        self.fields["team"].choices = [("", _("— No team yet —")), *team_choices(org)]
 
 
 class AcceptInvitationForm(forms.Form):

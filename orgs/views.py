@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from activity.selectors import activity_for
+from okrkpi.core.forms import add_service_errors
 from orgs import permissions, selectors, services
 from orgs.forms import (
     AcceptInvitationForm,
@@ -26,14 +27,6 @@ from orgs.forms import (
 )
 from orgs.models import Invitation, Membership, Role, Team, User
 from orgs.tenancy import get_scoped_or_404, org_view, scoped
-
-
-def _add_errors(form, exc: ValidationError) -> None:  # type: ignore[no-untyped-def]
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 @login_required
@@ -113,7 +106,7 @@ def team_create(request: HttpRequest) -> HttpResponse:
                 members=_users(org, form.cleaned_data["members"]),
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Team %(name)s created.") % {"name": team.name})
             return redirect("orgs:teams", slug=org.slug)
@@ -150,7 +143,7 @@ def team_edit(request: HttpRequest, team_id: int) -> HttpResponse:
                 members=_users(org, form.cleaned_data["members"]),
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Team %(name)s saved.") % {"name": team.name})
             return redirect("orgs:teams", slug=org.slug)
@@ -226,7 +219,7 @@ def member_edit(request: HttpRequest, user_id: int) -> HttpResponse:
                 teams=list(scoped(Team, org).filter(pk__in=form.cleaned_data["teams"])),
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("%(name)s saved.") % {"name": membership.user.display_name})
             return redirect("orgs:members", slug=org.slug)
@@ -283,7 +276,7 @@ def invitation_create(request: HttpRequest) -> HttpResponse:
                 base_url=request.build_absolute_uri("/"),
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(
                 request,
