@@ -1,0 +1,51 @@
+"""Celery is configured as DESIGN §5 says, and every scheduled job names a real task."""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from okrkpi.celery import app
+from okrkpi.schedules import BEAT_SCHEDULE
+
+
+def test_reliability_settings():
+    conf = app.conf
+    assert conf.task_acks_late is True and conf.task_reject_on_worker_lost is True
+    assert conf.worker_prefetch_multiplier == 1
+    assert conf.task_soft_time_limit and conf.task_time_limit > conf.task_soft_time_limit
+    assert conf.task_serializer == "json" and conf.accept_content == ["json"]
+    assert conf.broker_connection_timeout <= 1
+
+
+def test_redis_publishing_gives_up_fast():
+    options = settings.REDIS_TRANSPORT_OPTIONS
+    assert options["socket_connect_timeout"] <= 1 and options["socket_timeout"] <= 1
+    assert options["max_retries"] == 0
+
+
+def test_progress_tasks_retry_transient_database_errors_with_backoff_and_jitter():
+    from objectives.tasks import rollup_objective_task
+
+    assert rollup_objective_task.acks_late is True
+    assert rollup_objective_task.retry_backoff and rollup_objective_task.retry_jitter
+    assert rollup_objective_task.max_retries >= 3
+    assert rollup_objective_task.autoretry_for
+
+
+def test_every_scheduled_job_is_a_registered_task():
+    app.loader.import_default_modules()
+    assert {"repair-dirty-rollups", "reconcile-all", "snapshot-progress", "send-reminders"} <= set(BEAT_SCHEDULE)
+    for entry in BEAT_SCHEDULE.values():
+        assert entry["task"] in app.tasks, entry["task"]
+
+
+def test_broker_follows_the_environment(settings):
+    """With REDIS_URL (CI's PostgreSQL run) Redis with the short timeouts; without it
+    (the embedded default) kombu's filesystem broker under var/."""
+    if not settings.BROKER_IS_EMBEDDED:
+        assert settings.CELERY_BROKER_URL.startswith("redis")
+        assert settings.CELERY_BROKER_TRANSPORT_OPTIONS == settings.REDIS_TRANSPORT_OPTIONS
+        return
+    assert settings.CELERY_BROKER_URL == "filesystem://"
+    folders = settings.CELERY_BROKER_TRANSPORT_OPTIONS
+    assert all(str(settings.VAR_DIR) in folders[k] for k in ("data_folder_in", "processed_folder", "control_folder"))
