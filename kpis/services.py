@@ -178,11 +178,15 @@ def _snapshot(kpi: Kpi) -> dict[str, Any]:
 
 def _as_date(value: Any, field: str) -> date:
     if isinstance(value, date):
-        return value
-    try:
-        return periods.parse_period(str(value))
-    except ValueError:
-        raise ValidationError({field: _("Enter a date as YYYY-MM-DD.")}) from None
+        day = value
+    else:
+        try:
+            day = periods.parse_period(str(value))
+        except ValueError:
+            raise ValidationError({field: _("Enter a date as YYYY-MM-DD.")}) from None
+    if day < EARLIEST:
+        raise ValidationError({field: _("Periods before %(year)d are not supported.") % {"year": EARLIEST.year}})
+    return day
 
 
 # --- KPIs -------------------------------------------------------------------------------------
@@ -360,6 +364,9 @@ def kpi_delete(*, kpi: Kpi, actor: User | None) -> None:
 # --- measurements -------------------------------------------------------------------------
 
 
+EARLIEST = date(1900, 1, 1)  # older "periods" are typos, and year-0 arithmetic would fail
+
+
 def check_period(kpi: Kpi, value: Any, *, fiscal_year_start_month: int, today: date) -> date:
     """Normalise ``value`` (a date or ``YYYY-MM-DD`` / ``YYYY-MM`` / ``YYYY-Www`` text) to
     its period's first day, refusing periods in the future or before tracking started."""
@@ -375,6 +382,8 @@ def check_period(kpi: Kpi, value: Any, *, fiscal_year_start_month: int, today: d
                     % {"value": str(value)[:40]}
                 }
             ) from None
+    if day < EARLIEST:
+        raise ValidationError({"period": _("Periods before %(year)d are not supported.") % {"year": EARLIEST.year}})
     start = kpi.period_of(day, fiscal_year_start_month=fiscal_year_start_month)
     if start > kpi.period_of(today, fiscal_year_start_month=fiscal_year_start_month):
         raise ValidationError(

@@ -96,7 +96,10 @@ def _kpi_wanted(org: Organization, today: date) -> list[Wanted]:
         if is_manager:
             managers_of.setdefault(team_id, set()).add(user_id)
     parent_of = dict(Team.objects.filter(organization=org).values_list("id", "parent_id"))
-    admins = set(Membership.objects.filter(organization=org, role=Role.ADMIN).values_list("user_id", flat=True))
+    roles = dict(Membership.objects.filter(organization=org).values_list("user_id", "role"))
+    admins = {uid for uid, role in roles.items() if role == Role.ADMIN}
+    # Only current members who may record values are reminded (not former members, not viewers).
+    writers = {uid for uid, role in roles.items() if role != Role.VIEWER}
     wanted: list[Wanted] = []
     grace = timedelta(days=org.reminder_grace_days)
     for k in kpis:
@@ -111,6 +114,8 @@ def _kpi_wanted(org: Organization, today: date) -> list[Wanted]:
             escalate = managers_of.get(parent_of.get(k["owner_team_id"]), set()) or admins
         else:
             owners, escalate = admins, set()
+        owners = (owners & writers) or admins
+        escalate &= writers
         url = reverse("kpis:detail", kwargs={"slug": org.slug, "kpi_id": k["id"]})
         args = {"kpi": k["name"], "period": period.isoformat()}
         subject = f"kpi:{k['id']}"

@@ -15,7 +15,6 @@ transaction instead (tests and small scripts).
 from __future__ import annotations
 
 import logging
-import threading
 
 from django.conf import settings
 from django.db import transaction
@@ -26,7 +25,18 @@ from objectives.rollup import rollup_objective
 from orgs.models import Organization
 
 log = logging.getLogger(__name__)
-_local = threading.local()  # per-thread set of (org, objective) pending for the open transaction
+
+
+class _Publish:
+    """An on-commit callback that remembers what it publishes, so one
+    transaction queues each objective's rollup once. It lives in Django's
+    on-commit list, which a rollback empties: no state outlives the transaction."""
+
+    def __init__(self, org_id: int, objective_id: int) -> None:
+        self.key = (org_id, objective_id)
+
+    def __call__(self) -> None:
+        publish_rollup(org_id=self.key[0], objective_id=self.key[1])
 
 
 def schedule_rollup(*, org_id: int, objective_id: int) -> None:
@@ -37,20 +47,10 @@ def schedule_rollup(*, org_id: int, objective_id: int) -> None:
     if not conn.in_atomic_block:
         publish_rollup(org_id=org_id, objective_id=objective_id)
         return
-    pending: set[tuple[int, int]] | None = getattr(_local, "pending", None)
-    if pending is None:
-        pending = _local.pending = set()
-        transaction.on_commit(_flush)
     key = (org_id, objective_id)
-    if key not in pending:
-        pending.add(key)
-
-
-def _flush() -> None:
-    pending = getattr(_local, "pending", None) or set()
-    _local.pending = None
-    for org_id, objective_id in sorted(pending):
-        publish_rollup(org_id=org_id, objective_id=objective_id)
+    if any(isinstance(entry[1], _Publish) and entry[1].key == key for entry in conn.run_on_commit):
+        return
+    transaction.on_commit(_Publish(org_id, objective_id))
 
 
 def publish_rollup(*, org_id: int, objective_id: int) -> bool:

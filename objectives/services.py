@@ -223,6 +223,14 @@ def objective_update(
     weight: Any = None,
     cycle: Cycle | None = None,
 ) -> Objective:
+    """Edit an objective's definition. The row is re-read under a lock, and only
+    the edited columns are written, so a concurrent rollup (progress) or status
+    change is never overwritten by the caller's stale copy."""
+    objective = (
+        Objective.objects.select_for_update(of=("self",))
+        .select_related("cycle", "organization", "parent", "parent__cycle", "owner_team", "owner_user")
+        .get(pk=objective.pk)
+    )
     org = objective.organization
     before = _snapshot(objective)
     _check_cycle_open(objective.cycle)
@@ -267,7 +275,19 @@ def objective_update(
         _check_parent(org, objective, objective.parent, objective.cycle)
     if weight is not None:
         objective.weight = _weight(weight)
-    objective.save()
+    objective.save(
+        update_fields=[
+            "cycle",
+            "title",
+            "description",
+            "owner_type",
+            "owner_team",
+            "owner_user",
+            "parent",
+            "weight",
+            "updated_at",
+        ]
+    )
     after = _snapshot(objective)
     if after != before:
         activity_record(org=org, actor=actor, verb="objective.updated", target=objective, before=before, after=after)
@@ -318,7 +338,12 @@ def objective_set_status(*, objective: Objective, actor: User, status: str) -> O
 @transaction.atomic
 def objective_delete(*, objective: Objective, actor: User) -> None:
     """Delete an objective with its key results, check-ins and initiatives.
-    Objectives aligned to it lose their alignment (they are not deleted)."""
+    Objectives aligned to it lose their alignment (they are not deleted).
+    A closed cycle is frozen: its objectives cannot be deleted."""
+    objective = (
+        Objective.objects.select_for_update(of=("self",)).select_related("cycle", "organization").get(pk=objective.pk)
+    )
+    _check_cycle_open(objective.cycle)
     org = objective.organization
     parent_id = objective.parent_id
     children = list(Objective.objects.filter(organization=org, parent=objective).values_list("id", flat=True))
@@ -460,8 +485,7 @@ def key_result_update(
     kr.kind = new_kind
     if weight is not None:
         kr.weight = _weight(weight)
-    if kpi is not _UNSET:
-        kr.kpi = _check_kpi(org, new_kind, kpi)
+    kr.kpi = _check_kpi(org, new_kind, kr.kpi if kpi is _UNSET else kpi)
     if kr.kpi_id is not None:
         kr.current_value = _latest_kpi_value(kr.kpi_id, default=kr.current_value)
     kr.progress = kr.progress_value()

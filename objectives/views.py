@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -471,10 +472,12 @@ def key_result_check_in(request: HttpRequest, kr_id: int) -> HttpResponse:
         messages.success(request, _("Check-in saved."))
     else:
         messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
-    return redirect(
-        request.POST.get("next")
-        or reverse("objectives:detail", kwargs={"slug": org.slug, "objective_id": objective.pk})
-    )
+    target = request.POST.get("next") or ""
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = reverse("objectives:detail", kwargs={"slug": org.slug, "objective_id": objective.pk})
+    return redirect(target)
 
 
 # --- my check-ins ---------------------------------------------------------------------------
@@ -486,8 +489,10 @@ def my_check_ins(request: HttpRequest) -> HttpResponse:
     """Every key result the person owns, on one screen, last values prefilled.
     One submit saves every row that changed; rows left untouched are skipped;
     a row with an error keeps what was typed and the others are saved."""
-    org = request.org
-    krs = selectors.my_key_results(org=org, user=request.user)
+    org, m = request.org, request.membership
+    if request.method == "POST":
+        permissions.require(permissions.can_write(m), _("Viewers cannot check in."))
+    krs = selectors.my_key_results(org=org, user=request.user) if permissions.can_write(m) else []
     rows = []
     saved = 0
     for kr in krs:

@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 
 from okrkpi.core.ids import parse_id
 from orgs import permissions, selectors, services
-from orgs.models import Membership, Role, Team, User
+from orgs.models import Membership, Role, Team, TeamMember, User
 from orgs.tenancy import OrgScopedViewSet
 
 
@@ -237,13 +237,22 @@ class MemberViewSet(OrgScopedViewSet):
             if not permissions.is_admin(self.membership):
                 raise PermissionDenied("Only admins can change roles.")
             services.member_set_role(membership=membership, actor=self.request.user, role=data["role"])
+        if "name" in data and not permissions.is_admin(self.membership):
+            raise PermissionDenied("Only admins change a member's name; people change their own in their profile.")
         if "teams" in data or "name" in data:
             if not permissions.can_manage_person(self.membership, membership.user_id):
                 raise PermissionDenied("You can only change people in teams you manage.")
             if "teams" in data and not permissions.is_admin(self.membership):
-                for team in data["teams"]:
-                    if not permissions.can_manage_team(self.membership, team):
-                        raise PermissionDenied("You can only place people in teams you manage.")
+                current = set(
+                    TeamMember.objects.filter(organization=self.org, user_id=membership.user_id).values_list(
+                        "team_id", flat=True
+                    )
+                )
+                wanted = {team.pk for team in data["teams"]}
+                # Both ends of the change must be in the manager's teams: adding to one, or leaving one.
+                for team_id in wanted ^ current:
+                    if not permissions.can_manage_team(self.membership, team_id):
+                        raise PermissionDenied("You can only move people into or out of teams you manage.")
             services.member_update(
                 membership=membership, actor=self.request.user, name=data.get("name"), teams=data.get("teams")
             )

@@ -217,6 +217,12 @@ def member_update(
     before: dict = {}
     after: dict = {}
     if name is not None and name.strip() != user.name:
+        # A person's name is theirs across organisations: one organisation may
+        # only set it for someone who belongs to it alone (e.g. fixing an invitation typo).
+        if Membership.objects.filter(user=user).exclude(organization=org).exists():
+            raise ValidationError(
+                {"name": _("This person also belongs to other organisations; they change their name in their profile.")}
+            )
         before["name"], after["name"] = user.name, name.strip()
         user.name = name.strip()
         user.save(update_fields=["name"])
