@@ -257,3 +257,19 @@ def test_objective_detail_query_count_does_not_grow_with_history(world_a, cycle,
     with django_assert_max_num_queries(30) as large:
         client.get(f"/o/alpha/okrs/{objective.pk}/")
     assert len(large.captured_queries) == len(small.captured_queries)
+
+
+def test_cascade_page_shows_the_tree_and_the_teams(world_a, cycle, client, django_assert_max_num_queries):
+    company = make_objective(world_a.org, cycle, title="Company objective")
+    make_objective(world_a.org, cycle, title="Team objective", owner_type="team", team=world_a.team, parent=company)
+    client.force_login(world_a.viewer)
+    with django_assert_max_num_queries(20):
+        html = client.get(f"/o/alpha/okrs/cascade/?cycle={cycle.pk}").content.decode()
+    assert html.index("Company objective") < html.index("Team objective")
+    assert "Marketing" in html and "Growth" in html
+    assert client.get("/o/alpha/okrs/cascade/?cycle=999999").status_code == 404
+
+
+def test_cascade_page_without_a_cycle_guides_the_user(world_a, client):
+    client.force_login(world_a.admin)
+    assert "No cycle yet" in client.get("/o/alpha/okrs/cascade/").content.decode()
