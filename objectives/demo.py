@@ -367,7 +367,8 @@ def seed_okrs(org: Organization, *, today: date | None = None) -> Cycle | None:
                     value = 1.0 if share >= 0.75 else 0.0
                 else:
                     jitter = 1 + rng.uniform(-0.08, 0.08)
-                    value = round(k.start + (k.target - k.start) * share * jitter, 2)
+                    whole = float(k.start).is_integer() and float(k.target).is_integer() and k.kind == "number"
+                    value = round(k.start + (k.target - k.start) * share * jitter, 0 if whole else 2)
                 confidence = max(2, min(10, round(4 + 6 * k.pace * (0.7 + 0.3 * rng.random()))))
                 services.key_result_check_in(
                     key_result=kr,
