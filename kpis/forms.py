@@ -4,6 +4,7 @@ from datetime import date
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kpis import periods
 from kpis.models import Direction, Frequency, Kpi, Perspective, period_label
@@ -74,7 +75,10 @@ class KpiForm(forms.Form):
         help_text=_("Values can be recorded for periods from this date on. Empty: the start of this fiscal year."),
     )
     active = forms.BooleanField(
-        label=_("Active"), required=False, initial=True, help_text=_("Inactive KPIs are kept but no longer due.")
+        label=pgettext_lazy("KPI is tracked", "Active"),
+        required=False,
+        initial=True,
+        help_text=_("Inactive KPIs are kept but no longer due."),
     )
 
     def __init__(self, *args, org: Organization, **kwargs):  # type: ignore[no-untyped-def]

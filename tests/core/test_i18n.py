@@ -56,9 +56,11 @@ def test_compiled_catalogue_matches_the_po_file(entries):
         if "msgid_plural" in e:
             got = catalogue.ngettext(e["msgid"], e["msgid_plural"], 1)
             want = e["msgstr[0]"]
+        elif "msgctxt" in e:
+            got = catalogue.pgettext(e["msgctxt"], e["msgid"])
+            want = e["msgstr"]
         else:
-            context, _, msgid = e["msgid"].rpartition("\x04")
-            got = catalogue.pgettext(context, msgid) if context else catalogue.gettext(e["msgid"])
+            got = catalogue.gettext(e["msgid"])
             want = e["msgstr"]
         if got != want:
             stale.append(e["msgid"])
