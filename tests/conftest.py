@@ -8,11 +8,20 @@ import os
 from dataclasses import dataclass
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from orgs.models import Membership, Organization, Role, Team, User
 from tests.factories import PASSWORD, MembershipFactory, OrganizationFactory, TeamFactory, UserFactory, place
+
+
+# No per-example deadline (shared machines are slow at times, which is not a
+# bug); CI also fixes the seed so a run is repeatable, while local runs keep
+# exploring new examples.
+hypothesis_settings.register_profile("local", deadline=None)
+hypothesis_settings.register_profile("ci", derandomize=True, deadline=None)
+hypothesis_settings.load_profile("ci" if os.environ.get("CI") else "local")
 
 
 @dataclass

@@ -44,7 +44,7 @@ def browser():
         options.add_argument(arg)
     options.binary_location = CHROMIUM
     driver = webdriver.Chrome(service=webdriver.ChromeService(DRIVER), options=options)
-    driver.implicitly_wait(5)
+    driver.implicitly_wait(15)
     yield driver
     driver.quit()
 
@@ -67,7 +67,7 @@ def test_plan_an_objective_and_check_in_from_the_pages_alone(world_a, live_serve
 
     settings.ROLLUP_INLINE = True
     cycle = make_cycle(world_a.org)
-    wait = WebDriverWait(browser, 10)
+    wait = WebDriverWait(browser, 30)  # generous: CI machines are shared
 
     # The manager plans: objective → three key results (htmx, no reload) → activate.
     _login(browser, live_server, world_a.manager.email, password)
