@@ -15,7 +15,6 @@ from rest_framework.test import APIClient
 from orgs.models import Membership, Organization, Role, Team, User
 from tests.factories import PASSWORD, MembershipFactory, OrganizationFactory, TeamFactory, UserFactory, place
 
-
 # No per-example deadline (shared machines are slow at times, which is not a
 # bug); CI also fixes the seed so a run is repeatable, while local runs keep
 # exploring new examples.
