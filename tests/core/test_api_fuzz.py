@@ -11,7 +11,7 @@ import pytest
 from drf_spectacular.generators import SchemaGenerator
 
 from tests.kpis.kpi_factories import make_kpi, record
-from tests.objectives.okr_factories import make_cycle, make_kr, make_objective
+from tests.objectives.okr_factories import make_cycle, make_objective
 
 BAD_VALUES = [
     "",
@@ -67,7 +67,6 @@ def data(world_a):
         "kpis": kpi.pk,
         "measurements": measurement.pk,
         "notifications": note.pk,
-        "_kr": make_kr,
     }
 
 
