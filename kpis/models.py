@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from kpis import periods
 from objectives import progress as math
 from orgs.models import Team, TenantModel
-from orgs.ownership import OwnerType, owner_matches_level
+from orgs.ownership import OwnedMixin, OwnerType, owner_matches_level
 
 HISTORY_PERIODS = 12  # the sparkline and "last 12" lists
 
@@ -46,7 +46,7 @@ class Perspective(models.TextChoices):
     LEARNING_GROWTH = "learning_growth", _("Learning and growth")
 
 
-class Kpi(TenantModel):
+class Kpi(OwnedMixin, TenantModel):
     name = models.CharField(_("name"), max_length=200)
     description = models.TextField(_("why it matters"), blank=True)
     how_measured = models.TextField(_("how it is measured"), blank=True)
@@ -108,16 +108,6 @@ class Kpi(TenantModel):
 
     def __str__(self) -> str:
         return self.name
-
-    # --- owner -------------------------------------------------------------------------------
-
-    @property
-    def owner_label(self) -> str:
-        if self.owner_type == OwnerType.TEAM and self.owner_team:
-            return self.owner_team.name
-        if self.owner_type == OwnerType.PERSON and self.owner_user:
-            return self.owner_user.display_name
-        return str(_("Company"))
 
     # --- status math (DESIGN §4), delegated to the one pure module -----------------------------
 

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from cycles.models import Cycle
 from objectives import progress as math
 from orgs.models import Team, TenantModel
-from orgs.ownership import OwnerType, owner_matches_level
+from orgs.ownership import OwnedMixin, OwnerType, owner_matches_level
 
 MAX_KEY_RESULTS = 5
 MIN_KEY_RESULTS_TO_ACTIVATE = 2
@@ -43,7 +43,7 @@ class InitiativeStatus(models.TextChoices):
     BLOCKED = "blocked", _("Blocked")
 
 
-class Objective(TenantModel):
+class Objective(OwnedMixin, TenantModel):
     cycle = models.ForeignKey(Cycle, verbose_name=_("cycle"), on_delete=models.PROTECT, related_name="objectives")
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
@@ -90,14 +90,6 @@ class Objective(TenantModel):
 
     def __str__(self) -> str:
         return self.title
-
-    @property
-    def owner_label(self) -> str:
-        if self.owner_type == OwnerType.TEAM and self.owner_team:
-            return self.owner_team.name
-        if self.owner_type == OwnerType.PERSON and self.owner_user:
-            return self.owner_user.display_name
-        return str(_("Company"))
 
     def expected_progress(self, today: object | None = None) -> float:
         day = today or timezone.localdate()

@@ -344,14 +344,7 @@ def key_result_create(request: HttpRequest, objective_id: int) -> HttpResponse:
             services.key_result_create(
                 objective=objective,
                 actor=request.user,
-                title=data["title"],
-                owner=_member(org, data["owner"]),
-                kind=data["kind"],
-                unit=data["unit"],
-                start_value=data["start_value"],
-                target_value=data["target_value"],
-                weight=data["weight"],
-                kpi=get_scoped_or_404(Kpi, org, pk=data["kpi"]) if data["kpi"] else None,
+                **_kr_definition(org, data),
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
@@ -364,6 +357,20 @@ def key_result_create(request: HttpRequest, objective_id: int) -> HttpResponse:
         return _render_krs(request, objective.pk, kr_form=form)
     messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
     return redirect("objectives:detail", slug=org.slug, objective_id=objective.pk)
+
+
+def _kr_definition(org: Any, data: dict[str, Any]) -> dict[str, Any]:
+    """The key-result form's cleaned data as service arguments (owner and KPI scoped to the organisation)."""
+    return {
+        "title": data["title"],
+        "owner": _member(org, data["owner"]),
+        "kind": data["kind"],
+        "unit": data["unit"],
+        "start_value": data["start_value"],
+        "target_value": data["target_value"],
+        "weight": data["weight"],
+        "kpi": get_scoped_or_404(Kpi, org, pk=data["kpi"]) if data["kpi"] else None,
+    }
 
 
 def _kr(request: HttpRequest, kr_id: int) -> KeyResult:
@@ -396,14 +403,7 @@ def key_result_edit(request: HttpRequest, kr_id: int) -> HttpResponse:
             services.key_result_update(
                 key_result=kr,
                 actor=request.user,
-                title=data["title"],
-                owner=_member(org, data["owner"]),
-                kind=data["kind"],
-                unit=data["unit"],
-                start_value=data["start_value"],
-                target_value=data["target_value"],
-                weight=data["weight"],
-                kpi=get_scoped_or_404(Kpi, org, pk=data["kpi"]) if data["kpi"] else None,
+                **_kr_definition(org, data),
             )
         except ValidationError as exc:
             add_service_errors(form, exc)

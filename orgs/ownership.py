@@ -25,6 +25,22 @@ class OwnerType(models.TextChoices):
     PERSON = "person", gettext_lazy("Person")
 
 
+class OwnedMixin:
+    """For models with owner_type / owner_team / owner_user (objectives, KPIs)."""
+
+    owner_type: str
+    owner_team: Team | None
+    owner_user: User | None
+
+    @property
+    def owner_label(self) -> str:
+        if self.owner_type == OwnerType.TEAM and self.owner_team:
+            return self.owner_team.name
+        if self.owner_type == OwnerType.PERSON and self.owner_user:
+            return self.owner_user.display_name
+        return str(gettext_lazy("Company"))
+
+
 def owner_matches_level(name: str) -> models.CheckConstraint:
     """The database check that the owner columns fit the owner level."""
     return models.CheckConstraint(
