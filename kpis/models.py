@@ -17,7 +17,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kpis import periods
-from objectives import progress as math
+from kpis import status as kpi_math
 from orgs.models import Team, TenantModel
 from orgs.ownership import OwnedMixin, OwnerType, owner_matches_level
 
@@ -115,7 +115,7 @@ class Kpi(OwnedMixin, TenantModel):
         """``green``/``amber``/``red`` for a value; None when there is no value."""
         if value is None:
             return None
-        return math.kpi_status(
+        return kpi_math.kpi_status(
             direction=self.direction,
             value=value,
             target=self.target,
@@ -128,7 +128,7 @@ class Kpi(OwnedMixin, TenantModel):
         """Achievement in [0, 1.5]; None when there is no value."""
         if value is None:
             return None
-        return math.kpi_achievement(
+        return kpi_math.kpi_achievement(
             direction=self.direction,
             value=value,
             target=self.target,

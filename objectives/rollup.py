@@ -4,10 +4,10 @@
 ancestor path root-first (``SELECT … FOR UPDATE`` on PostgreSQL; SQLite's
 IMMEDIATE transactions already serialise writers), reads the key-result and
 child aggregates of the whole path in two statements, and writes only the
-objectives whose values changed — about depth + 3 statements in all.
+objectives whose values changed — three statements whatever the depth.
 
-``recompute_all`` is the reference full recompute (bottom-up, in memory) that
-reconcile and the tests compare against.
+The reference full recompute, which the tests compare this against, is
+``objectives.reconcile.compute``.
 """
 
 from __future__ import annotations
@@ -164,40 +164,3 @@ def rollup_objective(*, org_id: int, objective_id: int) -> int:
 def rollup_objective_atomic(*, org_id: int, objective_id: int) -> int:
     with transaction.atomic():
         return rollup_objective(org_id=org_id, objective_id=objective_id)
-
-
-def recompute_all(*, org: Organization, cycle_id: int | None = None) -> dict[int, tuple[float, int | None]]:
-    """Full recompute of every objective of the organisation (optionally one
-    cycle's tree and whatever it aligns to), bottom-up in memory, from key
-    results. Returns {objective id: (progress, confidence)}; writes nothing."""
-    objectives = list(Objective.objects.filter(organization=org).values_list("id", "parent_id", "weight", "status"))
-    krs = KeyResult.objects.filter(organization=org).values_list("objective_id", "progress", "weight", "confidence")
-    kr_items: dict[int, list[math.Contribution]] = {}
-    conf: dict[int, int | None] = {}
-    for oid, prog, weight, c in krs:
-        kr_items.setdefault(oid, []).append(math.Contribution(value=prog, weight=weight))
-        if c is not None:
-            conf[oid] = c if conf.get(oid) is None else min(conf[oid], c)  # type: ignore[type-var]
-    children: dict[int, list[tuple[int, float, str]]] = {}
-    for oid, parent_id, weight, status in objectives:
-        if parent_id is not None:
-            children.setdefault(parent_id, []).append((oid, weight, status))
-    result: dict[int, tuple[float, int | None]] = {}
-
-    def compute(oid: int, trail: frozenset[int]) -> float:
-        if oid in result:
-            return result[oid][0]
-        if oid in trail or len(trail) > MAX_DEPTH:
-            raise CycleInTreeError(f"objective {oid}: parent chain loops")
-        items = list(kr_items.get(oid, []))
-        if org.children_contribute:
-            for cid, weight, status in children.get(oid, []):
-                if status != ObjectiveStatus.CANCELLED:
-                    items.append(math.Contribution(value=compute(cid, trail | {oid}), weight=weight))
-        value = math.weighted_mean(items)
-        result[oid] = (value, conf.get(oid))
-        return value
-
-    for oid, *_rest in objectives:
-        compute(oid, frozenset())
-    return result
