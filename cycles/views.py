@@ -7,7 +7,6 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -40,7 +39,7 @@ def cycle_index(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("Cycle %(name)s created.") % {"name": cycle.name})
                 return redirect("cycles:list", slug=org.slug)
     cycles = list(cycle_list(org=org))
-    today = timezone.localdate()
+    today = org.today()
     fy = _fiscal_year_of(today, org.fiscal_year_start_month)
     taken = {c.name.lower() for c in cycles}
     presets = [

@@ -575,7 +575,7 @@ def seed_kpis(org: Organization, *, today: date | None = None) -> list[Kpi]:
     specs = DEMO_KPIS.get(org.slug)
     if not specs or Kpi.objects.filter(organization=org).exists():
         return []
-    today = today or services.org_today(org)
+    today = today or org.today()
     fsm = org.fiscal_year_start_month
     rng = random.Random(f"{org.slug}:kpis")  # noqa: S311 — demo data, not security
     admin = Membership.objects.filter(organization=org, role="admin").select_related("user").order_by("id").first()

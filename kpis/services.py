@@ -11,7 +11,6 @@ or before the KPI's tracking start.
 from __future__ import annotations
 
 import math as pymath
-import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -19,7 +18,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -40,18 +38,6 @@ MAX_NUMBER = 1e15
 
 
 # --- helpers -------------------------------------------------------------------------------
-
-
-def org_timezone(org: Organization) -> zoneinfo.ZoneInfo:
-    try:
-        return zoneinfo.ZoneInfo(org.timezone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo("UTC")
-
-
-def org_today(org: Organization) -> date:
-    """Today in the organisation's time zone (periods are the organisation's, not the server's)."""
-    return timezone.localdate(timezone=org_timezone(org))
 
 
 def _number(value: Any, field: str) -> float:
@@ -221,7 +207,7 @@ def kpi_create(
     since = (
         _as_date(tracking_since, "tracking_since")
         if tracking_since not in (None, "")
-        else periods.fiscal_year_start(org_today(org), fiscal_year_start_month=org.fiscal_year_start_month)
+        else periods.fiscal_year_start(org.today(), fiscal_year_start_month=org.fiscal_year_start_month)
     )
     kpi = Kpi.objects.create(
         organization=org,
@@ -444,9 +430,7 @@ def measurement_record(
     )
     org = kpi.organization
     number = _number(value, "value")
-    start = check_period(
-        kpi, period, fiscal_year_start_month=org.fiscal_year_start_month, today=today or org_today(org)
-    )
+    start = check_period(kpi, period, fiscal_year_start_month=org.fiscal_year_start_month, today=today or org.today())
     text = None if note is None else _text(note, "note", limit=MAX_NOTE)
     existing = Measurement.objects.filter(kpi=kpi, period=start).first()
     if existing is None:
@@ -652,7 +636,7 @@ def measurement_import_preview(
     (not CSV, wrong columns, empty, too big) raise ``ValidationError`` on ``file``;
     row problems are reported on each row."""
     raw_rows, ignored = csvfile.read_rows(data, filename)
-    rows = _resolve(org, raw_rows, allowed=allowed, today=today or org_today(org), lock=False)
+    rows = _resolve(org, raw_rows, allowed=allowed, today=today or org.today(), lock=False)
     return ImportPreview(rows=rows, ignored_columns=ignored)
 
 
@@ -674,7 +658,7 @@ def measurement_import(
     in ``measurement_record``; the writes are set-based (one insert for the new
     rows, one update per correction, one insert for the activity entries)."""
     raw_rows, _ignored = csvfile.read_rows(data, filename)
-    rows = _resolve(org, raw_rows, allowed=allowed, today=today or org_today(org), lock=True)
+    rows = _resolve(org, raw_rows, allowed=allowed, today=today or org.today(), lock=True)
     bad = [r for r in rows if not r.ok]
     if bad and not only_good_rows:
         raise ValidationError(

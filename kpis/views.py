@@ -105,7 +105,7 @@ def library(request: HttpRequest) -> HttpResponse:
             "team_options": [(f"team:{pk}", name) for pk, name in team_choices(org)],
             "people_options": [(f"person:{pk}", name) for pk, name in people_choices(org)],
             "can_create": permissions.can_write(m),
-            "today": services.org_today(org),
+            "today": org.today(),
             "history_periods": HISTORY_PERIODS,
         },
     )
@@ -320,7 +320,7 @@ def _detail_context(
 ) -> dict[str, Any]:
     org = request.org
     fsm = org.fiscal_year_start_month
-    today = services.org_today(org)
+    today = org.today()
     history = selectors.measurement_history(kpi=kpi)
     for m in history:
         m.status = kpi.status_for(m.value)
@@ -369,9 +369,7 @@ def measurement_record(request: HttpRequest, kpi_id: int) -> HttpResponse:
         _("Only the KPI's owner, managers of its team and admins record its values."),
     )
     fsm = org.fiscal_year_start_month
-    form = MeasurementForm(
-        request.POST, choices=period_choices(kpi, fiscal_year_start_month=fsm, today=services.org_today(org))
-    )
+    form = MeasurementForm(request.POST, choices=period_choices(kpi, fiscal_year_start_month=fsm, today=org.today()))
     saved = ""
     if form.is_valid():
         data = form.cleaned_data
@@ -515,7 +513,7 @@ def measurement_export(request: HttpRequest) -> HttpResponse:
     org = request.org
     kpi_ids = [i for i in (parse_id(v) for v in request.GET.getlist("kpi")) if i]
     rows = selectors.measurement_export(org=org, kpi_ids=kpi_ids or None)
-    tz = services.org_timezone(org)
+    tz = org.tzinfo
 
     def stream() -> Iterator[str]:
         writer = csv.writer(_Echo())
@@ -537,6 +535,6 @@ def measurement_export(request: HttpRequest) -> HttpResponse:
             )
 
     response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
-    stamp = services.org_today(org).isoformat()
+    stamp = org.today().isoformat()
     response["Content-Disposition"] = f'attachment; filename="{org.slug}-kpi-measurements-{stamp}.csv"'
     return response

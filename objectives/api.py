@@ -9,17 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from django.utils import timezone
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.response import Response
 
 from cycles.models import Cycle
 from kpis.models import Kpi
 from objectives import services
-from objectives.cascade import cascade
 from objectives.models import (
     CheckIn,
     Initiative,
@@ -34,7 +30,7 @@ from okrkpi.core.ids import parse_id
 from orgs import permissions
 from orgs.api import OrgScopedPrimaryKeyField, OrgUserField
 from orgs.models import Membership, Team
-from orgs.tenancy import OrgScopedAPIView, OrgScopedViewSet
+from orgs.tenancy import OrgScopedViewSet
 
 
 def _can_edit(m: Membership, objective: Objective) -> bool:
@@ -98,7 +94,7 @@ class ObjectiveViewSet(OrgScopedViewSet):
 
     def get_serializer_context(self) -> dict[str, Any]:
         context = super().get_serializer_context()
-        context["today"] = timezone.localdate()
+        context["today"] = self.org.today()
         return context
 
     def refine_queryset(self, qs: QuerySet) -> QuerySet:
@@ -393,32 +389,3 @@ class InitiativeViewSet(OrgScopedViewSet):
         if not _can_edit(self.membership, instance.objective):
             raise PermissionDenied("You cannot delete this initiative.")
         services.initiative_delete(initiative=instance, actor=self.request.user)
-
-
-# --- the cascade ----------------------------------------------------------------------------
-
-
-class CascadeQuerySerializer(serializers.Serializer):
-    cycle = serializers.IntegerField(help_text="The cycle's id.")
-    as_of = serializers.DateField(required=False, help_text="Answer from the daily snapshots of that date.")
-
-
-class CascadeView(OrgScopedAPIView):
-    """The rolled-up tree of a cycle: company progress, aligned objectives, teams."""
-
-    @extend_schema(
-        parameters=[CascadeQuerySerializer],
-        responses={200: OpenApiTypes.OBJECT},
-        description="DESIGN §6 cascade document.",
-    )
-    def get(self, request: Any, slug: str) -> Response:
-        query = CascadeQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        cycle = Cycle.objects.filter(organization=self.org, pk=query.validated_data["cycle"]).first()
-        if cycle is None:
-            raise serializers.ValidationError({"cycle": "Unknown cycle."})
-        from objectives.snapshots import local_today
-
-        return Response(
-            cascade(org=self.org, cycle=cycle, as_of=query.validated_data.get("as_of"), today=local_today(self.org))
-        )

@@ -293,7 +293,7 @@ def seed_okrs(org: Organization, *, today: date | None = None) -> Cycle | None:
     spec = CONTENT.get(org.slug)
     if spec is None or Cycle.objects.filter(organization=org).exists():
         return None
-    today = today or timezone.localdate()
+    today = today or org.today()
     admin = User.objects.get(email=_e("ceo"))
     name, start, end = current_quarter(org, today)
     cycle = cycle_services.cycle_create(

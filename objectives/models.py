@@ -92,7 +92,7 @@ class Objective(OwnedMixin, TenantModel):
         return self.title
 
     def expected_progress(self, today: object | None = None) -> float:
-        day = today or timezone.localdate()
+        day = today or self.organization.today()
         return math.expected_progress(start=self.cycle.start_date, end=self.cycle.end_date, on=day)  # type: ignore[arg-type]
 
     def health(self, today: object | None = None) -> str:

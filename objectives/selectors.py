@@ -16,7 +16,7 @@ def objective_queryset(*, org: Organization) -> QuerySet[Objective]:
     """Objectives with what every list shows, in a fixed number of queries."""
     return (
         Objective.objects.filter(organization=org)
-        .select_related("cycle", "owner_team", "owner_user", "parent")
+        .select_related("organization", "cycle", "owner_team", "owner_user", "parent")
         .prefetch_related(
             Prefetch("key_results", queryset=KeyResult.objects.filter(organization=org).select_related("owner"))
         )
@@ -80,7 +80,7 @@ def objective_detail(*, org: Organization, objective_id: int) -> Objective:
     """One objective with key results (and their recent check-ins), initiatives and aligned children."""
     return (
         Objective.objects.filter(organization=org)
-        .select_related("cycle", "owner_team", "owner_user", "parent")
+        .select_related("organization", "cycle", "owner_team", "owner_user", "parent")
         .prefetch_related(
             Prefetch(
                 "key_results",
@@ -102,7 +102,7 @@ def objective_detail(*, org: Organization, objective_id: int) -> Objective:
             Prefetch(
                 "children",
                 queryset=Objective.objects.filter(organization=org)
-                .select_related("owner_team", "owner_user", "cycle")
+                .select_related("organization", "owner_team", "owner_user", "cycle")
                 .order_by("id"),
             ),
         )
@@ -131,7 +131,7 @@ def alignment_candidates(*, org: Organization, cycle: Cycle, exclude: Objective 
             organization=org, cycle__start_date__lte=cycle.start_date, cycle__end_date__gte=cycle.end_date
         )
         .exclude(status=ObjectiveStatus.CANCELLED)
-        .select_related("owner_team", "owner_user", "cycle")
+        .select_related("organization", "owner_team", "owner_user", "cycle")
         .order_by("owner_type", "title")
     )
     if exclude is not None:

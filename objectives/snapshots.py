@@ -5,26 +5,18 @@ from __future__ import annotations
 from datetime import date
 
 from django.db import transaction
-from django.utils import timezone
 
 from cycles.models import Cycle, CycleStatus
-from objectives.cascade import _objectives as cycle_objectives
-from objectives.cascade import team_progress
 from objectives.models import Objective, ObjectiveSnapshot, TeamSnapshot
+from objectives.tree import objective_rows, team_progress
 from orgs.models import Organization, Team, TeamMember
-
-
-def local_today(org: Organization) -> date:
-    import zoneinfo
-
-    return timezone.localtime(timezone.now(), zoneinfo.ZoneInfo(org.timezone)).date()
 
 
 @transaction.atomic
 def snapshot_organization(*, org: Organization, day: date | None = None) -> int:
     """Record today's progress of every objective and team in the organisation's
     active cycles. Idempotent: a second run the same day replaces the rows."""
-    day = day or local_today(org)
+    day = day or org.today()
     cycles = list(Cycle.objects.filter(organization=org, status=CycleStatus.ACTIVE))
     if not cycles:
         return 0
@@ -41,7 +33,7 @@ def snapshot_organization(*, org: Organization, day: date | None = None) -> int:
     people = list(TeamMember.objects.filter(organization=org).values_list("team_id", "user_id"))
     team_rows = []
     for cycle in cycles:
-        values = team_progress(objectives=cycle_objectives(org, cycle, None), teams=teams, people=people)
+        values = team_progress(objectives=objective_rows(org=org, cycle=cycle), teams=teams, people=people)
         team_rows += [
             TeamSnapshot(organization=org, team_id=tid, cycle=cycle, date=day, progress=p, subtree_progress=s)
             for tid, (p, s) in values.items()

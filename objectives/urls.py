@@ -7,7 +7,6 @@ app_name = "objectives"
 # Mounted under /o/<slug>/.
 urlpatterns = [
     path("okrs/", views.cycle_okrs, name="cycle"),
-    path("okrs/cascade/", views.cascade_page, name="cascade"),
     path("okrs/new/", views.objective_create, name="create"),
     path("okrs/<int:objective_id>/", views.objective_detail, name="detail"),
     path("okrs/<int:objective_id>/edit/", views.objective_edit, name="edit"),

@@ -637,27 +637,3 @@ def initiative_delete(request: HttpRequest, initiative_id: int) -> HttpResponse:
             "cancel_url": back,
         },
     )
-
-
-# --- the cascade ---------------------------------------------------------------------------
-
-
-@org_view
-def cascade_page(request: HttpRequest) -> HttpResponse:
-    """The executive view: the cycle's aligned objectives as a tree, and every team's progress."""
-    from objectives.cascade import cascade
-    from objectives.snapshots import local_today
-
-    org = request.org
-    cycles = list(cycle_list(org=org))
-    cycle = next((c for c in cycles if c.pk == parse_id(request.GET.get("cycle"))), None) or default_cycle(org=org)
-    if request.GET.get("cycle") and cycle is not None and cycle.pk != parse_id(request.GET.get("cycle")):
-        raise Http404
-    doc = cascade(org=org, cycle=cycle, today=local_today(org)) if cycle else None
-    teams = dict(Team.objects.filter(organization=org).values_list("id", "name"))
-    people = {m.user_id: m.user.display_name for m in scoped(Membership, org).select_related("user")}
-    return render(
-        request,
-        "objectives/cascade.html",
-        {"cycles": cycles, "cycle": cycle, "doc": doc, "teams": teams, "people": people},
-    )

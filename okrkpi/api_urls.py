@@ -8,8 +8,9 @@ from rest_framework.routers import SimpleRouter
 from cycles.api import CycleViewSet
 from kpis.api import KpiViewSet, MeasurementViewSet
 from notifications.api import NotificationViewSet
-from objectives.api import CascadeView, CheckInViewSet, InitiativeViewSet, KeyResultViewSet, ObjectiveViewSet
+from objectives.api import CheckInViewSet, InitiativeViewSet, KeyResultViewSet, ObjectiveViewSet
 from orgs.api import MemberViewSet, TeamViewSet, TokenView
+from scorecards.api import CascadeView
 
 router = SimpleRouter()
 router.register("teams", TeamViewSet, basename="team")

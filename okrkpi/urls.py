@@ -9,6 +9,7 @@ from orgs.forms import EmailAuthenticationForm
 
 # Everything under /o/<slug>/ is tenant-scoped by orgs.tenancy.org_view.
 org_patterns = [
+    path("", include("scorecards.urls")),
     path("", include("orgs.urls")),
     path("", include("cycles.urls")),
     path("", include("objectives.urls")),

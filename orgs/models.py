@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zoneinfo
+from datetime import date
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -126,6 +127,19 @@ class Organization(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def tzinfo(self) -> zoneinfo.ZoneInfo:
+        """The organisation's time zone (UTC if the stored name is unknown to this server)."""
+        try:
+            return zoneinfo.ZoneInfo(self.timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            return zoneinfo.ZoneInfo("UTC")
+
+    def today(self) -> date:
+        """Today in the organisation's time zone: the one "today" of every page, job and API
+        field (cycles, pace, KPI periods and reminders are the organisation's, not the server's)."""
+        return timezone.localdate(timezone=self.tzinfo)
 
 
 class TenantModel(models.Model):

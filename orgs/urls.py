@@ -6,7 +6,6 @@ app_name = "orgs"
 
 # Mounted under /o/<slug>/ (see okrkpi/urls.py).
 urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
     path("teams/", views.team_tree, name="teams"),
     path("teams/new/", views.team_create, name="team_create"),
     path("teams/<int:team_id>/edit/", views.team_edit, name="team_edit"),

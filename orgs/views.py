@@ -38,23 +38,10 @@ def home(request: HttpRequest) -> HttpResponse:
     current = request.session.get("current_org")
     for m in memberships:
         if m.organization.slug == current:
-            return redirect("orgs:dashboard", slug=current)
+            return redirect("scorecards:dashboard", slug=current)
     if len(memberships) == 1:
-        return redirect("orgs:dashboard", slug=memberships[0].organization.slug)
+        return redirect("scorecards:dashboard", slug=memberships[0].organization.slug)
     return render(request, "orgs/choose_org.html", {"memberships": memberships})
-
-
-@org_view
-def dashboard(request: HttpRequest) -> HttpResponse:
-    from okrkpi.core.dashboard import dashboard_summary
-
-    org = request.org
-    context = {
-        **dashboard_summary(org=org, user=request.user),
-        "team_count": Team.objects.filter(organization=org).count(),
-        "recent": activity_for(org=org, limit=12),
-    }
-    return render(request, "orgs/dashboard.html", context)
 
 
 # --- team tree -------------------------------------------------------------------------
@@ -347,7 +334,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
                     status=403 if exc.code == "login_required" else 410,
                 )
             messages.success(request, _("Welcome to %(org)s.") % {"org": membership.organization.name})
-            return redirect("orgs:dashboard", slug=membership.organization.slug)
+            return redirect("scorecards:dashboard", slug=membership.organization.slug)
         return render(request, "orgs/invitation_accept.html", {"invitation": invitation, "existing": existing})
     form = AcceptInvitationForm(request.POST or None, initial={"name": invitation.name})
     if request.method == "POST" and form.is_valid():
@@ -368,7 +355,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         else:
             login(request, membership.user, backend="orgs.auth.EmailBackend")
             messages.success(request, _("Welcome to %(org)s.") % {"org": membership.organization.name})
-            return redirect("orgs:dashboard", slug=membership.organization.slug)
+            return redirect("scorecards:dashboard", slug=membership.organization.slug)
     return render(request, "orgs/invitation_accept.html", {"invitation": invitation, "form": form})
 
 

@@ -12,7 +12,6 @@ from django.utils.translation import gettext as _
 
 from kpis import selectors
 from kpis.models import Direction, Kpi, period_label
-from kpis.services import org_today
 from okrkpi.core.templatetags.okr import num
 
 register = template.Library()
@@ -106,6 +105,6 @@ def sparkline_svg(kpi: Kpi, window: list[date], *, label: str = "") -> SafeStrin
 def sparkline(context: template.Context, kpi: Kpi) -> SafeString:
     """``{% sparkline kpi %}``: the last 12 periods up to the current one."""
     org = context.get("current_org")
-    today: Any = context.get("today") or (org_today(org) if org is not None else date.today())  # noqa: DTZ011
+    today: Any = context.get("today") or (org.today() if org is not None else date.today())  # noqa: DTZ011
     window = selectors.sparkline_window(kpi, fiscal_year_start_month=_fsm(context), today=today)
     return sparkline_svg(kpi, window)

@@ -32,7 +32,7 @@ def _log(kpi: Kpi, verb: str) -> list[ActivityEntry]:
 def test_create_logs_the_definition_and_defaults_tracking_to_the_fiscal_year(world_a, monkeypatch):
     Organization.objects.filter(pk=world_a.org.pk).update(fiscal_year_start_month=4)
     world_a.org.refresh_from_db()
-    monkeypatch.setattr(services, "org_today", lambda org: TODAY)
+    monkeypatch.setattr(Organization, "today", lambda self: TODAY)
     kpi = make_kpi(world_a.org, since=None)
     assert kpi.tracking_since == date(2026, 4, 1)
     [entry] = _log(kpi, "kpi.created")
@@ -207,7 +207,7 @@ def test_the_organisations_time_zone_decides_what_the_current_period_is(world_a,
     world_a.org.refresh_from_db()
     kpi = make_kpi(world_a.org)
     monkeypatch.setattr(timezone, "now", lambda: datetime(2026, 11, 30, 20, 0, tzinfo=UTC))
-    assert services.org_today(world_a.org) == date(2026, 12, 1)
+    assert world_a.org.today() == date(2026, 12, 1)
     services.measurement_record(kpi=kpi, actor=None, period=date(2026, 12, 1), value=1)
     Organization.objects.filter(pk=world_a.org.pk).update(timezone="UTC")
     kpi.refresh_from_db()

@@ -1,8 +1,10 @@
-"""The rolled-up cascade of a cycle (DESIGN §4 team/subtree/company progress, §6 cascade contract).
+"""Selectors for a cycle's objective tree and the teams' progress (DESIGN §4),
+live or as of a day from the daily snapshots. The cascade document and the
+dashboard (``scorecards/``) are assembled from these.
 
 A handful of queries whatever the size: the cycle's objectives, their key
 results, the teams and the team memberships (plus, for ``as_of``, two
-snapshot reads). Everything else is assembled in memory.
+snapshot reads).
 """
 
 from __future__ import annotations
@@ -15,13 +17,12 @@ from typing import Any
 from django.db.models import Max, OuterRef, Subquery
 
 from cycles.models import Cycle
-from objectives import progress as math
 from objectives.models import KeyResult, Objective, ObjectiveSnapshot, ObjectiveStatus, OwnerType, TeamSnapshot
 from orgs.models import Organization, Team, TeamMember
 
 
 @dataclass
-class _Obj:
+class ObjectiveRow:
     id: int
     title: str
     owner_type: str
@@ -33,17 +34,19 @@ class _Obj:
     confidence: int | None
 
 
-def _mean(values: list[float]) -> float | None:
+def mean_or_none(values: list[float]) -> float | None:
     return fmean(values) if values else None
 
 
-def _objectives(org: Organization, cycle: Cycle, as_of: date | None) -> list[_Obj]:
+def objective_rows(*, org: Organization, cycle: Cycle, as_of: date | None = None) -> list[ObjectiveRow]:
+    """The cycle's objectives that are not cancelled, live or from the snapshot of ``as_of``
+    (the latest one on or before it; none before the first snapshot)."""
     rows = (
         Objective.objects.filter(organization=org, cycle=cycle).exclude(status=ObjectiveStatus.CANCELLED).order_by("id")
     )
     if as_of is None:
         return [
-            _Obj(*r)
+            ObjectiveRow(*r)
             for r in rows.values_list(
                 "id",
                 "title",
@@ -66,7 +69,7 @@ def _objectives(org: Organization, cycle: Cycle, as_of: date | None) -> list[_Ob
         snap_progress=Subquery(snap.values("progress")[:1]), snap_confidence=Subquery(snap.values("confidence")[:1])
     )
     return [
-        _Obj(*r)
+        ObjectiveRow(*r)
         for r in rows.values_list(
             "id",
             "title",
@@ -82,7 +85,7 @@ def _objectives(org: Organization, cycle: Cycle, as_of: date | None) -> list[_Ob
 
 
 def team_progress(
-    *, objectives: list[_Obj], teams: list[tuple[int, int | None, str]], people: list[tuple[int, int]]
+    *, objectives: list[ObjectiveRow], teams: list[tuple[int, int | None, str]], people: list[tuple[int, int]]
 ) -> dict[int, tuple[float | None, float | None]]:
     """{team id: (progress, subtree progress)} from the cycle's objectives."""
     children: dict[int | None, list[int]] = {}
@@ -114,83 +117,47 @@ def team_progress(
     for tid, _parent, _name in teams:
         values, users = walk(tid, frozenset())
         subtree = values + [p for uid in users for p in personal.get(uid, [])]
-        result[tid] = (_mean(own.get(tid, [])), _mean(subtree))
+        result[tid] = (mean_or_none(own.get(tid, [])), mean_or_none(subtree))
     return result
 
 
-def cascade(*, org: Organization, cycle: Cycle, as_of: date | None = None, today: date | None = None) -> dict[str, Any]:
-    """The cascade document of DESIGN §6."""
-    objectives = _objectives(org, cycle, as_of)
-    ids = [o.id for o in objectives]
+def key_result_rows(*, org: Organization, objective_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """{objective id: [{"id", "title", "progress"}]} in the objectives' display order, one query."""
     krs: dict[int, list[dict[str, Any]]] = {}
     for kid, oid, title, prog in (
-        KeyResult.objects.filter(organization=org, objective_id__in=ids)
+        KeyResult.objects.filter(organization=org, objective_id__in=objective_ids)
         .order_by("objective_id", "position", "id")
         .values_list("id", "objective_id", "title", "progress")
     ):
         krs.setdefault(oid, []).append({"id": kid, "title": title, "progress": prog})
-    day = as_of or today or date.today()  # noqa: DTZ011 — callers pass the organisation's local date
-    expected = math.expected_progress(start=cycle.start_date, end=cycle.end_date, on=day)
-    by_parent: dict[int | None, list[_Obj]] = {}
-    present = set(ids)
-    for o in objectives:
-        by_parent.setdefault(o.parent if o.parent in present else None, []).append(o)
+    return krs
 
-    def node(o: _Obj, trail: frozenset[int]) -> dict[str, Any]:
-        health = None
-        if o.status != ObjectiveStatus.DRAFT:
-            health = math.health(progress=o.progress, expected=expected, confidence=o.confidence).value
-        return {
-            "id": o.id,
-            "title": o.title,
-            "owner_type": o.owner_type,
-            "owner_team": o.owner_team,
-            "owner_user": o.owner_user,
-            "progress": o.progress,
-            "health": health,
-            "key_results": krs.get(o.id, []),
-            "children": [node(c, trail | {o.id}) for c in by_parent.get(o.id, []) if c.id not in trail],
-        }
 
-    teams = list(Team.objects.filter(organization=org).order_by("name").values_list("id", "parent_id", "name"))
-    if as_of is not None:
-        latest = TeamSnapshot.objects.filter(organization=org, cycle=cycle, date__lte=as_of).aggregate(d=Max("date"))[
-            "d"
-        ]
-        snaps = (
-            {
-                t: (p, s)
-                for t, p, s in TeamSnapshot.objects.filter(organization=org, cycle=cycle, date=latest).values_list(
-                    "team_id", "progress", "subtree_progress"
-                )
-            }
-            if latest
-            else {}
-        )
-        team_values = {tid: snaps.get(tid, (None, None)) for tid, _p, _n in teams}
-    else:
+def team_rows(*, org: Organization) -> list[tuple[int, int | None, str]]:
+    """Every team as ``(id, parent id, name)``, by name."""
+    return list(Team.objects.filter(organization=org).order_by("name").values_list("id", "parent_id", "name"))
+
+
+def team_values(
+    *,
+    org: Organization,
+    cycle: Cycle,
+    objectives: list[ObjectiveRow],
+    teams: list[tuple[int, int | None, str]],
+    as_of: date | None = None,
+) -> dict[int, tuple[float | None, float | None]]:
+    """{team id: (progress, subtree progress)}: computed from ``objectives`` (live), or read
+    from the team snapshots of ``as_of``."""
+    if as_of is None:
         people = list(TeamMember.objects.filter(organization=org).values_list("team_id", "user_id"))
-        team_values = team_progress(objectives=objectives, teams=teams, people=people)
-    team_children: dict[int | None, list[tuple[int, int | None, str]]] = {}
-    known = {t[0] for t in teams}
-    for t in teams:
-        team_children.setdefault(t[1] if t[1] in known else None, []).append(t)
-
-    def team_node(t: tuple[int, int | None, str], trail: frozenset[int]) -> dict[str, Any]:
-        prog, subtree = team_values.get(t[0], (None, None))
-        return {
-            "id": t[0],
-            "name": t[2],
-            "progress": prog,
-            "subtree_progress": subtree,
-            "children": [team_node(c, trail | {t[0]}) for c in team_children.get(t[0], []) if c[0] not in trail],
-        }
-
-    company = [o.progress for o in objectives if o.owner_type == OwnerType.COMPANY]
-    return {
-        "cycle": cycle.pk,
-        "as_of": as_of.isoformat() if as_of else None,
-        "progress": _mean(company),
-        "objectives": [node(o, frozenset()) for o in by_parent.get(None, [])],
-        "teams": [team_node(t, frozenset()) for t in team_children.get(None, [])],
+        return team_progress(objectives=objectives, teams=teams, people=people)
+    latest = TeamSnapshot.objects.filter(organization=org, cycle=cycle, date__lte=as_of).aggregate(d=Max("date"))["d"]
+    if latest is None:
+        return {tid: (None, None) for tid, _p, _n in teams}
+    snaps = {
+        t: (p, s)
+        for t, p, s in TeamSnapshot.objects.filter(organization=org, cycle=cycle, date=latest).values_list(
+            "team_id", "progress", "subtree_progress"
+        )
     }
+    return {tid: snaps.get(tid, (None, None)) for tid, _p, _n in teams}

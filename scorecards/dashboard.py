@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from django.utils import timezone
-
 from cycles.selectors import default_cycle
+from kpis.selectors import kpi_list
 from objectives import progress as math
 from objectives.models import KeyResult, Objective, ObjectiveStatus, OwnerType
 from orgs.models import Membership, Organization, User
@@ -24,7 +23,7 @@ def dashboard_summary(*, org: Organization, user: User) -> dict[str, Any]:
             .select_related("owner_team", "owner_user", "cycle")
             .order_by("progress")
         )
-        today = timezone.localdate()
+        today = org.today()
         expected = math.expected_progress(start=cycle.start_date, end=cycle.end_date, on=today)
         health = Counter()
         at_risk = []
@@ -45,8 +44,6 @@ def dashboard_summary(*, org: Organization, user: User) -> dict[str, Any]:
         summary["my_key_results"] = KeyResult.objects.filter(
             organization=org, owner=user, objective__cycle=cycle, objective__status=ObjectiveStatus.ACTIVE
         ).count()
-    from kpis.selectors import kpi_list
-
     statuses = Counter(k.status for k in kpi_list(org=org, active=True, history=1))
     summary["kpi_status"] = {
         "green": statuses.get("green", 0),

@@ -1,0 +1,70 @@
+"""The cascade document of DESIGN §6: the cycle's aligned objectives as a tree
+with progress and health, and every team's own and subtree progress, live or
+as of a day. Read from the ``objectives.tree`` selectors: a handful of queries
+whatever the size of the organisation."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from cycles.models import Cycle
+from objectives import progress as math
+from objectives.models import ObjectiveStatus, OwnerType
+from objectives.tree import ObjectiveRow, key_result_rows, mean_or_none, objective_rows, team_rows, team_values
+from orgs.models import Organization
+
+
+def cascade(*, org: Organization, cycle: Cycle, as_of: date | None = None) -> dict[str, Any]:
+    """The cascade document of DESIGN §6 (``as_of``: from that day's snapshots)."""
+    objectives = objective_rows(org=org, cycle=cycle, as_of=as_of)
+    ids = [o.id for o in objectives]
+    krs = key_result_rows(org=org, objective_ids=ids)
+    day = as_of or org.today()
+    expected = math.expected_progress(start=cycle.start_date, end=cycle.end_date, on=day)
+    by_parent: dict[int | None, list[ObjectiveRow]] = {}
+    present = set(ids)
+    for o in objectives:
+        by_parent.setdefault(o.parent if o.parent in present else None, []).append(o)
+
+    def node(o: ObjectiveRow, trail: frozenset[int]) -> dict[str, Any]:
+        health = None
+        if o.status != ObjectiveStatus.DRAFT:
+            health = math.health(progress=o.progress, expected=expected, confidence=o.confidence).value
+        return {
+            "id": o.id,
+            "title": o.title,
+            "owner_type": o.owner_type,
+            "owner_team": o.owner_team,
+            "owner_user": o.owner_user,
+            "progress": o.progress,
+            "health": health,
+            "key_results": krs.get(o.id, []),
+            "children": [node(c, trail | {o.id}) for c in by_parent.get(o.id, []) if c.id not in trail],
+        }
+
+    teams = team_rows(org=org)
+    values = team_values(org=org, cycle=cycle, objectives=objectives, teams=teams, as_of=as_of)
+    team_children: dict[int | None, list[tuple[int, int | None, str]]] = {}
+    known = {t[0] for t in teams}
+    for t in teams:
+        team_children.setdefault(t[1] if t[1] in known else None, []).append(t)
+
+    def team_node(t: tuple[int, int | None, str], trail: frozenset[int]) -> dict[str, Any]:
+        prog, subtree = values.get(t[0], (None, None))
+        return {
+            "id": t[0],
+            "name": t[2],
+            "progress": prog,
+            "subtree_progress": subtree,
+            "children": [team_node(c, trail | {t[0]}) for c in team_children.get(t[0], []) if c[0] not in trail],
+        }
+
+    company = [o.progress for o in objectives if o.owner_type == OwnerType.COMPANY]
+    return {
+        "cycle": cycle.pk,
+        "as_of": as_of.isoformat() if as_of else None,
+        "progress": mean_or_none(company),
+        "objectives": [node(o, frozenset()) for o in by_parent.get(None, [])],
+        "teams": [team_node(t, frozenset()) for t in team_children.get(None, [])],
+    }
