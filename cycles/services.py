@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 
 from activity.services import activity_record
@@ -173,12 +174,14 @@ def cycle_update(
 
 @transaction.atomic
 def cycle_delete(*, cycle: Cycle, actor: User) -> None:
-    """Delete a cycle that holds no objectives (a cycle with OKRs is closed, not deleted)."""
-    from objectives.models import Objective
+    """Delete a cycle that holds no objectives (a cycle with OKRs is closed, not deleted).
 
-    if Objective.objects.filter(organization_id=cycle.organization_id, cycle=cycle).exists():
-        raise ValidationError({"cycle": _("This cycle holds objectives; close it instead of deleting it.")})
+    The objectives' foreign key protects the cycle, so the database says whether it
+    holds any; the activity entry is rolled back with the refused delete."""
     activity_record(
         org=cycle.organization, actor=actor, verb="cycle.deleted", target=cycle, before={"name": cycle.name}
     )
-    cycle.delete()
+    try:
+        cycle.delete()
+    except ProtectedError:
+        raise ValidationError({"cycle": _("This cycle holds objectives; close it instead of deleting it.")}) from None

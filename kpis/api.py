@@ -21,11 +21,11 @@ from rest_framework.response import Response
 from kpis import selectors, services
 from kpis.models import Direction, Frequency, Kpi, Measurement, Perspective
 from kpis.permissions import can_record
-from objectives.models import OwnerType
 from okrkpi.core.ids import parse_id
 from orgs import permissions
 from orgs.api import OrgScopedPrimaryKeyField, OrgUserField
 from orgs.models import Team
+from orgs.ownership import OwnerType
 from orgs.tenancy import OrgScopedViewSet
 
 

@@ -8,10 +8,10 @@ from django.utils.translation import pgettext_lazy
 
 from kpis import periods
 from kpis.models import Direction, Frequency, Kpi, Perspective, period_label
-from objectives.forms import DateInput
-from objectives.models import OwnerType
+from okrkpi.core.forms import DateInput
 from orgs.forms import people_choices, team_choices
 from orgs.models import Organization
+from orgs.ownership import OwnerType
 
 PERIOD_CHOICES = 36  # how many past periods the inline form offers (older ones: CSV import)
 

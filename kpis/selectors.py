@@ -9,8 +9,8 @@ from django.db.models import Prefetch, QuerySet
 
 from kpis import periods
 from kpis.models import HISTORY_PERIODS, Kpi, Measurement, Perspective
-from objectives.models import OwnerType
 from orgs.models import Organization, Team, User
+from orgs.ownership import OwnerType
 
 
 def kpi_list(

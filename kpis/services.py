@@ -25,11 +25,10 @@ from activity.models import ActivityEntry
 from activity.services import activity_record
 from kpis import csvfile, periods
 from kpis.models import Direction, Frequency, Kpi, Measurement, Perspective
-from objectives.models import OwnerType
-from objectives.services import key_results_follow_kpis
+from kpis.signals import send_measurements_changed
 from okrkpi.core.ids import parse_id
 from orgs.models import Membership, Organization, Team, User
-from orgs.ownership import check_owner
+from orgs.ownership import OwnerType, check_owner
 
 _UNSET: Any = object()
 MAX_TEXT = 5000
@@ -440,7 +439,7 @@ def measurement_record(
         activity_record(
             org=org, actor=actor, verb="measurement.recorded", target=kpi, after=_measurement_state(measurement)
         )
-        key_results_follow_kpis(org_id=org.pk, kpi_ids=[kpi.pk])
+        send_measurements_changed(org_id=org.pk, kpi_ids=[kpi.pk])
         return Recorded(measurement=measurement, created=True, changed=True)
     new_note = existing.note if text is None else text
     previous = existing.value
@@ -457,7 +456,7 @@ def measurement_record(
         before=before,
         after=_measurement_state(existing),
     )
-    key_results_follow_kpis(org_id=org.pk, kpi_ids=[kpi.pk])
+    send_measurements_changed(org_id=org.pk, kpi_ids=[kpi.pk])
     return Recorded(measurement=existing, created=False, changed=True, previous=previous)
 
 
@@ -472,7 +471,7 @@ def measurement_delete(*, measurement: Measurement, actor: User | None) -> None:
         before=_measurement_state(measurement),
     )
     measurement.delete()
-    key_results_follow_kpis(org_id=kpi.organization_id, kpi_ids=[kpi.pk])
+    send_measurements_changed(org_id=kpi.organization_id, kpi_ids=[kpi.pk])
 
 
 # --- CSV import ---------------------------------------------------------------------------------
@@ -702,7 +701,7 @@ def measurement_import(
         corrected += 1
     Measurement.objects.bulk_create(new)
     ActivityEntry.objects.bulk_create(entries)
-    key_results_follow_kpis(org_id=org.pk, kpi_ids={r.kpi.pk for r in rows if r.ok and r.kpi is not None})
+    send_measurements_changed(org_id=org.pk, kpi_ids={r.kpi.pk for r in rows if r.ok and r.kpi is not None})
     if new or corrected:
         activity_record(
             org=org,

@@ -23,13 +23,12 @@ from kpis.csvfile import MAX_IMPORT_BYTES, safe_cell
 from kpis.forms import ImportConfirmForm, ImportUploadForm, KpiForm, MeasurementForm, period_choices
 from kpis.models import HISTORY_PERIODS, Kpi, Perspective, period_label
 from kpis.permissions import can_record
-from objectives.models import OwnerType
 from okrkpi.core.forms import add_service_errors
 from okrkpi.core.ids import parse_id
 from orgs import permissions
 from orgs.forms import people_choices, team_choices
 from orgs.models import Membership, Team, User
-from orgs.ownership import default_owner
+from orgs.ownership import OwnerType, default_owner
 from orgs.tenancy import get_scoped_or_404, org_view, scoped
 
 

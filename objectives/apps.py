@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class ObjectivesConfig(AppConfig):
     name = "objectives"
     verbose_name = _("Objectives and key results")
+
+    def ready(self) -> None:
+        from kpis.signals import measurements_changed
+        from objectives.receivers import follow_kpi_measurements
+
+        measurements_changed.connect(follow_kpi_measurements, dispatch_uid="objectives.follow_kpi_measurements")

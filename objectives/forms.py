@@ -4,13 +4,11 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cycles.models import Cycle
-from objectives.models import InitiativeStatus, KeyResult, KeyResultKind, Objective, OwnerType
+from objectives.models import InitiativeStatus, KeyResult, KeyResultKind, Objective
+from okrkpi.core.forms import DateInput
 from orgs.forms import people_choices, team_choices
 from orgs.models import Organization
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
+from orgs.ownership import OwnerType
 
 
 class ObjectiveForm(forms.Form):

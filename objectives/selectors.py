@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from django.db.models import Prefetch, QuerySet
 
 from cycles.models import Cycle, CycleStatus
-from objectives.models import CheckIn, Initiative, KeyResult, Objective, ObjectiveStatus, OwnerType
+from objectives.models import CheckIn, Initiative, KeyResult, Objective, ObjectiveStatus
 from orgs.models import Organization, Team, User
+from orgs.ownership import OwnerType
 from orgs.selectors import TeamNode, flatten_tree, team_tree
 
 

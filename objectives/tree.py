@@ -17,8 +17,9 @@ from typing import Any
 from django.db.models import Max, OuterRef, Subquery
 
 from cycles.models import Cycle
-from objectives.models import KeyResult, Objective, ObjectiveSnapshot, ObjectiveStatus, OwnerType, TeamSnapshot
+from objectives.models import KeyResult, Objective, ObjectiveSnapshot, ObjectiveStatus, TeamSnapshot
 from orgs.models import Organization, Team, TeamMember
+from orgs.ownership import OwnerType
 
 
 @dataclass

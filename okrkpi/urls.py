@@ -15,6 +15,7 @@ org_patterns = [
     path("", include("objectives.urls")),
     path("", include("kpis.urls")),
     path("", include("notifications.urls")),
+    path("", include("activity.urls")),
 ]
 
 urlpatterns = [

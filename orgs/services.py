@@ -18,7 +18,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from activity.services import activity_record
+from orgs.audit import audit
 from orgs.models import Invitation, Membership, Organization, Role, Team, TeamMember, User
 
 RESERVED_SLUGS = frozenset({"new", "admin", "api", "static", "healthz", "accounts", "invitations"})
@@ -87,7 +87,7 @@ def organization_create(
     if user is None:
         user = User.objects.create_user(email, admin_password, name=admin_name)
     Membership.objects.create(organization=org, user=user, role=Role.ADMIN)
-    activity_record(org=org, actor=user, verb="organization.created", target=org, after={"slug": slug})
+    audit(org=org, actor=user, verb="organization.created", target=org, after={"slug": slug})
     return org
 
 
@@ -110,7 +110,7 @@ def organization_update(*, org: Organization, actor: User, **fields: object) -> 
         setattr(org, f, v)
     org.full_clean()
     org.save(update_fields=list(fields))
-    activity_record(
+    audit(
         org=org,
         actor=actor,
         verb="organization.updated",
@@ -169,7 +169,7 @@ def member_add(
     )
     for team in teams:
         TeamMember.objects.get_or_create(organization=org, team=team, user=user)
-    activity_record(
+    audit(
         org=org,
         actor=actor,
         verb="member.added",
@@ -192,7 +192,7 @@ def member_set_role(*, membership: Membership, actor: User, role: str) -> Member
         _ensure_another_admin(membership.organization, membership)
     membership.role = role
     membership.save(update_fields=["role"])
-    activity_record(
+    audit(
         org=membership.organization,
         actor=actor,
         verb="member.role_changed",
@@ -249,7 +249,7 @@ def member_update(
         membership.save(update_fields=["primary_team"])
         after["primary_team"] = primary_team.pk
     if after:
-        activity_record(org=org, actor=actor, verb="member.updated", target=membership, before=before, after=after)
+        audit(org=org, actor=actor, verb="member.updated", target=membership, before=before, after=after)
     return membership
 
 
@@ -259,7 +259,7 @@ def member_remove(*, membership: Membership, actor: User) -> None:
     list(Membership.objects.select_for_update().filter(organization=org, role=Role.ADMIN))
     _ensure_another_admin(org, membership)
     TeamMember.objects.filter(organization=org, user_id=membership.user_id).delete()
-    activity_record(
+    audit(
         org=org,
         actor=actor,
         verb="member.removed",
@@ -351,7 +351,7 @@ def team_create(
     members = _members_of(org, members, "members")
     team = Team.objects.create(organization=org, name=name, parent=parent)
     _set_people(org, team, managers, members)
-    activity_record(
+    audit(
         org=org,
         actor=actor,
         verb="team.created",
@@ -395,7 +395,7 @@ def team_update(
         after["managers"] = [u.pk for u in mgr]
     if mem is not None:
         after["members"] = [u.pk for u in mem]
-    activity_record(org=org, actor=actor, verb="team.updated", target=team, before=before, after=after)
+    audit(org=org, actor=actor, verb="team.updated", target=team, before=before, after=after)
     return team
 
 
@@ -412,7 +412,7 @@ def team_delete(*, team: Team, actor: User) -> None:
                 }
             )
     Team.objects.filter(organization=org, parent=team).update(parent=team.parent)
-    activity_record(
+    audit(
         org=org,
         actor=actor,
         verb="team.deleted",
@@ -473,7 +473,7 @@ def invitation_create(
         expires_at=now + timedelta(days=settings.INVITATION_TTL_DAYS),
     )
     link = f"{base_url.rstrip('/')}/invitations/{token}/"
-    activity_record(
+    audit(
         org=org,
         actor=actor,
         verb="invitation.created",
@@ -548,7 +548,7 @@ def invitation_accept(*, token: str, password: str | None, name: str = "", user:
         )
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at"])
-    activity_record(org=org, actor=membership.user, verb="invitation.accepted", target=invitation)
+    audit(org=org, actor=membership.user, verb="invitation.accepted", target=invitation)
     return membership
 
 
@@ -557,4 +557,4 @@ def invitation_revoke(*, invitation: Invitation, actor: User) -> None:
     if invitation.accepted_at is None and invitation.revoked_at is None:
         invitation.revoked_at = timezone.now()
         invitation.save(update_fields=["revoked_at"])
-        activity_record(org=invitation.organization, actor=actor, verb="invitation.revoked", target=invitation)
+        audit(org=invitation.organization, actor=actor, verb="invitation.revoked", target=invitation)

@@ -16,5 +16,4 @@ urlpatterns = [
     path("members/<int:user_id>/remove/", views.member_remove, name="member_remove"),
     path("invitations/<int:invitation_id>/revoke/", views.invitation_revoke, name="invitation_revoke"),
     path("settings/", views.org_settings, name="settings"),
-    path("activity/", views.activity_log, name="activity"),
 ]

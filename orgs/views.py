@@ -14,7 +14,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from activity.selectors import activity_for
 from okrkpi.core.forms import add_service_errors
 from orgs import permissions, selectors, services
 from orgs.forms import (
@@ -375,11 +374,6 @@ def org_settings(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("Settings saved."))
         return redirect("orgs:settings", slug=org.slug)
     return render(request, "orgs/settings.html", {"form": form})
-
-
-@org_view
-def activity_log(request: HttpRequest) -> HttpResponse:
-    return render(request, "orgs/activity.html", {"entries": activity_for(org=request.org, limit=200)})
 
 
 @login_required

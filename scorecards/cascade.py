@@ -10,9 +10,10 @@ from typing import Any
 
 from cycles.models import Cycle
 from objectives import progress as math
-from objectives.models import ObjectiveStatus, OwnerType
+from objectives.models import ObjectiveStatus
 from objectives.tree import ObjectiveRow, key_result_rows, mean_or_none, objective_rows, team_rows, team_values
 from orgs.models import Organization
+from orgs.ownership import OwnerType
 
 
 def cascade(*, org: Organization, cycle: Cycle, as_of: date | None = None) -> dict[str, Any]:

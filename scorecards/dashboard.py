@@ -8,8 +8,9 @@ from typing import Any
 from cycles.selectors import default_cycle
 from kpis.selectors import kpi_list
 from objectives import progress as math
-from objectives.models import KeyResult, Objective, ObjectiveStatus, OwnerType
+from objectives.models import KeyResult, Objective, ObjectiveStatus
 from orgs.models import Membership, Organization, User
+from orgs.ownership import OwnerType
 
 
 def dashboard_summary(*, org: Organization, user: User) -> dict[str, Any]:

@@ -6,6 +6,12 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 
+class DateInput(forms.DateInput):
+    """A date field rendered as the browser's date picker."""
+
+    input_type = "date"
+
+
 def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
     """Show a service's ValidationError on the form: on the named field when the
     form has it, otherwise at the top of the form."""

@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "kpis",
     "scorecards",
     "notifications",
+    "reminders",
+    "okrkpi.demo",
 ]
 
 MIDDLEWARE = [

@@ -160,7 +160,7 @@ def test_a_rolled_back_transaction_does_not_swallow_later_rollups(django_capture
 
 def test_former_members_get_no_reminders(world_a):
     from notifications.models import Notification
-    from notifications.reminders import sweep_organization
+    from reminders.sweep import sweep_organization
 
     w = world_a
     make_kpi(w.org, owner_type="person", user=w.member, frequency="monthly", since=date(2024, 1, 1))

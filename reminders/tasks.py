@@ -3,7 +3,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from notifications.reminders import sweep
+from reminders.sweep import sweep
 
 
 @shared_task(

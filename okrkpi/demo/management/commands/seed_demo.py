@@ -2,7 +2,10 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
+from django.test.utils import override_settings
 
+from kpis.demo import seed_kpis
+from objectives.demo import seed_okrs
 from orgs.demo import ADMIN_EMAIL, DEMO_ORGS, DEMO_PASSWORD, seed_org
 from orgs.models import Organization
 
@@ -36,12 +39,7 @@ class Command(BaseCommand):
         """OKR (and later KPI) demo content, for organisations created here."""
         if not fresh:
             return
-        from django.test.utils import override_settings
-
         # Thousands of demo check-ins: compute their rollups here rather than queueing each.
-        from kpis.demo import seed_kpis
-        from objectives.demo import seed_okrs
-
         with override_settings(ROLLUP_INLINE=True):
             seed_okrs(org)
             seed_kpis(org)

@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from notifications.models import Notification, ReminderClaim
-from notifications.reminders import sweep, sweep_organization
+from reminders.sweep import sweep, sweep_organization
 from tests.kpis.kpi_factories import make_kpi, record
 from tests.objectives.okr_factories import make_cycle, make_kr, make_objective
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from notifications.reminders import sweep
+from reminders.sweep import sweep
 
 
 class Command(BaseCommand):
