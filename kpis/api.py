@@ -20,12 +20,10 @@ from rest_framework.response import Response
 
 from kpis import selectors, services
 from kpis.models import Direction, Frequency, Kpi, Measurement, Perspective
-from kpis.permissions import can_record
 from okrkpi.core.ids import parse_id
-from orgs import permissions
 from orgs.api import OrgScopedPrimaryKeyField, OrgUserField
 from orgs.models import Team
-from orgs.ownership import OwnerType
+from orgs.ownership import OwnerType, owner_after_change, require_can_own
 from orgs.tenancy import OrgScopedViewSet
 
 
@@ -147,20 +145,17 @@ class KpiViewSet(OrgScopedViewSet):
             history=1,
         )
 
-    def _require_owner(self, owner_type: str, team: Team | None, user: Any) -> None:
-        if not permissions.can_create_owned(
+    def _require_owner(self, owner: tuple[str, Any, Any]) -> None:
+        require_can_own(
             self.membership,
-            owner_type=owner_type,
-            owner_team_id=team.pk if team else None,
-            owner_user_id=user.pk if user else None,
-        ):
-            raise PermissionDenied(
-                "You cannot own KPIs at this level; members own their own, managers their teams', admins the company's."
-            )
+            owner,
+            message="You cannot own KPIs at this level; members own their own, managers their teams', admins the "
+            "company's.",
+        )
 
     def perform_create(self, serializer: KpiSerializer) -> None:
         data = serializer.validated_data
-        self._require_owner(data["owner_type"], data.get("owner_team"), data.get("owner_user"))
+        self._require_owner((data["owner_type"], data.get("owner_team"), data.get("owner_user")))
         serializer.instance = services.kpi_create(
             org=self.org,
             actor=self.request.user,
@@ -182,7 +177,7 @@ class KpiViewSet(OrgScopedViewSet):
 
     def perform_update(self, serializer: KpiSerializer) -> None:
         kpi: Kpi = serializer.instance
-        if not can_record(self.membership, kpi):
+        if not kpi.editable_by(self.membership):
             raise PermissionDenied("You cannot change this KPI.")
         data = dict(serializer.validated_data)
         kwargs: dict[str, Any] = {
@@ -190,17 +185,15 @@ class KpiViewSet(OrgScopedViewSet):
             for k in ("name", "description", "unit", "direction", "frequency", "perspective", "active", *_TARGET_FIELDS)
             if k in data
         }
-        if {"owner_type", "owner_team", "owner_user"} & data.keys():
-            owner_type = data.get("owner_type", kpi.owner_type)
-            team = data.get("owner_team", kpi.owner_team if owner_type == OwnerType.TEAM else None)
-            user = data.get("owner_user", kpi.owner_user if owner_type == OwnerType.PERSON else None)
-            self._require_owner(owner_type, team, user)
-            kwargs.update(owner_type=owner_type, owner_team=team, owner_user=user)
+        owner_change = {k: data[k] for k in ("owner_type", "owner_team", "owner_user") if k in data}
+        if owner_change:
+            self._require_owner(owner_after_change(kpi, **owner_change))
+            kwargs.update(owner_change)
         kpi = services.kpi_update(kpi=kpi, actor=self.request.user, **kwargs)
         serializer.instance = self.get_queryset().get(pk=kpi.pk)
 
     def perform_destroy(self, instance: Kpi) -> None:
-        if not can_record(self.membership, instance):
+        if not instance.editable_by(self.membership):
             raise PermissionDenied("You cannot delete this KPI.")
         services.kpi_delete(kpi=instance, actor=self.request.user)
 
@@ -263,7 +256,7 @@ class MeasurementViewSet(OrgScopedViewSet):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         kpi: Kpi = data["kpi"]
-        if not can_record(self.membership, kpi):
+        if not kpi.editable_by(self.membership):
             raise PermissionDenied("Only the KPI's owner, managers of its team and admins record its values.")
         result = services.measurement_record(
             kpi=kpi, actor=request.user, period=data["period"], value=data["value"], note=data.get("note")
@@ -273,7 +266,7 @@ class MeasurementViewSet(OrgScopedViewSet):
 
     def perform_update(self, serializer: MeasurementSerializer) -> None:
         measurement: Measurement = serializer.instance
-        if not can_record(self.membership, measurement.kpi):
+        if not measurement.kpi.editable_by(self.membership):
             raise PermissionDenied("Only the KPI's owner, managers of its team and admins correct its values.")
         data = serializer.validated_data
         if "kpi" in data and data["kpi"].pk != measurement.kpi_id:
@@ -294,6 +287,6 @@ class MeasurementViewSet(OrgScopedViewSet):
         serializer.instance = result.measurement
 
     def perform_destroy(self, instance: Measurement) -> None:
-        if not can_record(self.membership, instance.kpi):
+        if not instance.kpi.editable_by(self.membership):
             raise PermissionDenied("Only the KPI's owner, managers of its team and admins delete its values.")
         services.measurement_delete(measurement=instance, actor=self.request.user)

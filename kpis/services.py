@@ -10,7 +10,6 @@ or before the KPI's tracking start.
 
 from __future__ import annotations
 
-import math as pymath
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -27,60 +26,14 @@ from kpis import csvfile, periods
 from kpis.models import Direction, Frequency, Kpi, Measurement, Perspective
 from kpis.signals import send_measurements_changed
 from okrkpi.core.ids import parse_id
-from orgs.models import Membership, Organization, Team, User
-from orgs.ownership import OwnerType, check_owner
+from okrkpi.core.validation import UNSET, clean_number, clean_optional_number, clean_text, clean_title
+from orgs.models import Organization, Team, User
+from orgs.ownership import OwnerType, check_owner, owner_after_change
 
-_UNSET: Any = object()
-MAX_TEXT = 5000
 MAX_NOTE = 2000
-MAX_NUMBER = 1e15
 
 
 # --- helpers -------------------------------------------------------------------------------
-
-
-def _number(value: Any, field: str) -> float:
-    if isinstance(value, bool):
-        raise ValidationError({field: _("Enter a number.")})
-    try:
-        number = float(str(value).strip()) if isinstance(value, str) else float(value)
-    except (TypeError, ValueError):
-        raise ValidationError({field: _("Enter a number.")}) from None
-    if not pymath.isfinite(number):
-        raise ValidationError({field: _("Enter a finite number.")})
-    if abs(number) > MAX_NUMBER:
-        raise ValidationError({field: _("This number is too large.")})
-    return number
-
-
-def _optional_number(value: Any, field: str) -> float | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    return _number(value, field)
-
-
-def _text(value: str | None, field: str, *, limit: int = MAX_TEXT) -> str:
-    text = (value or "").strip()
-    if len(text) > limit:
-        raise ValidationError({field: _("Use at most %(n)d characters.") % {"n": limit}})
-    return text
-
-
-def _name(value: str | None) -> str:
-    name = (value or "").strip()
-    if not name:
-        raise ValidationError({"name": _("A name is required.")})
-    if len(name) > 200:
-        raise ValidationError({"name": _("Use at most 200 characters.")})
-    return name
-
-
-def _is_member(org: Organization, user: User | None) -> bool:
-    return user is not None and Membership.objects.filter(organization=org, user=user).exists()
-
-
-def _check_owner(org: Organization, owner_type: str, owner_team: Team | None, owner_user: User | None) -> None:
-    check_owner(org=org, owner_type=owner_type, owner_team=owner_team, owner_user=owner_user)
 
 
 @dataclass(frozen=True)
@@ -95,10 +48,10 @@ def _targets(direction: str, target: Any, target_low: Any, target_high: Any, amb
     """Check the target (or range) and amber threshold fit the direction; keep only what it uses."""
     if direction not in Direction.values:
         raise ValidationError({"direction": _("Choose higher is better, lower is better or within a range.")})
-    amber = _optional_number(amber_threshold, "amber_threshold")
+    amber = clean_optional_number(amber_threshold, "amber_threshold")
     if direction == Direction.WITHIN_RANGE:
-        low = _optional_number(target_low, "target_low")
-        high = _optional_number(target_high, "target_high")
+        low = clean_optional_number(target_low, "target_low")
+        high = clean_optional_number(target_high, "target_high")
         if low is None:
             raise ValidationError({"target_low": _("A range needs its lowest good value.")})
         if high is None:
@@ -110,7 +63,7 @@ def _targets(direction: str, target: Any, target_low: Any, target_high: Any, amb
                 {"amber_threshold": _("For a range, the amber threshold is a tolerance outside it: 0 or more.")}
             )
         return Targets(None, low, high, amber)
-    goal = _optional_number(target, "target")
+    goal = clean_optional_number(target, "target")
     if goal is None:
         raise ValidationError({"target": _("A target is required.")})
     if amber is not None and direction == Direction.HIGHER_IS_BETTER and amber > goal:
@@ -201,7 +154,7 @@ def kpi_create(
 ) -> Kpi:
     """Define a KPI. ``tracking_since`` defaults to the start of the current fiscal
     year, so past periods of this year can be backfilled."""
-    _check_owner(org, owner_type, owner_team, owner_user)
+    check_owner(org=org, owner_type=owner_type, owner_team=owner_team, owner_user=owner_user)
     targets = _targets(direction, target, target_low, target_high, amber_threshold)
     since = (
         _as_date(tracking_since, "tracking_since")
@@ -210,13 +163,13 @@ def kpi_create(
     )
     kpi = Kpi.objects.create(
         organization=org,
-        name=_name(name),
-        description=_text(description, "description"),
-        how_measured=_text(how_measured, "how_measured"),
+        name=clean_title(name, "name", required=_("A name is required.")),
+        description=clean_text(description, "description"),
+        how_measured=clean_text(how_measured, "how_measured"),
         owner_type=owner_type,
         owner_team=owner_team if owner_type == OwnerType.TEAM else None,
         owner_user=owner_user if owner_type == OwnerType.PERSON else None,
-        unit=_text(unit, "unit", limit=24),
+        unit=clean_text(unit, "unit", limit=24),
         direction=direction,
         target=targets.target,
         target_low=targets.target_low,
@@ -241,14 +194,14 @@ def kpi_update(
     description: str | None = None,
     how_measured: str | None = None,
     owner_type: str | None = None,
-    owner_team: Team | None = _UNSET,
-    owner_user: User | None = _UNSET,
+    owner_team: Team | None = UNSET,
+    owner_user: User | None = UNSET,
     unit: str | None = None,
     direction: str | None = None,
-    target: Any = _UNSET,
-    target_low: Any = _UNSET,
-    target_high: Any = _UNSET,
-    amber_threshold: Any = _UNSET,
+    target: Any = UNSET,
+    target_low: Any = UNSET,
+    target_high: Any = UNSET,
+    amber_threshold: Any = UNSET,
     frequency: str | None = None,
     perspective: str | None = None,
     active: bool | None = None,
@@ -262,28 +215,24 @@ def kpi_update(
     org = kpi.organization
     before = _snapshot(kpi)
     if name is not None:
-        kpi.name = _name(name)
+        kpi.name = clean_title(name, "name", required=_("A name is required."))
     if description is not None:
-        kpi.description = _text(description, "description")
+        kpi.description = clean_text(description, "description")
     if how_measured is not None:
-        kpi.how_measured = _text(how_measured, "how_measured")
+        kpi.how_measured = clean_text(how_measured, "how_measured")
     if unit is not None:
-        kpi.unit = _text(unit, "unit", limit=24)
-    if owner_type is not None or owner_team is not _UNSET or owner_user is not _UNSET:
-        new_type = owner_type or kpi.owner_type
-        team = kpi.owner_team if owner_team is _UNSET else owner_team
-        user = kpi.owner_user if owner_user is _UNSET else owner_user
-        team = team if new_type == OwnerType.TEAM else None
-        user = user if new_type == OwnerType.PERSON else None
-        _check_owner(org, new_type, team, user)
-        kpi.owner_type, kpi.owner_team, kpi.owner_user = new_type, team, user
+        kpi.unit = clean_text(unit, "unit", limit=24)
+    if owner_type is not None or owner_team is not UNSET or owner_user is not UNSET:
+        owner = owner_after_change(kpi, owner_type=owner_type, owner_team=owner_team, owner_user=owner_user)
+        check_owner(org=org, owner_type=owner[0], owner_team=owner[1], owner_user=owner[2])
+        kpi.owner_type, kpi.owner_team, kpi.owner_user = owner
     new_direction = direction or kpi.direction
     targets = _targets(
         new_direction,
-        kpi.target if target is _UNSET else target,
-        kpi.target_low if target_low is _UNSET else target_low,
-        kpi.target_high if target_high is _UNSET else target_high,
-        kpi.amber_threshold if amber_threshold is _UNSET else amber_threshold,
+        kpi.target if target is UNSET else target,
+        kpi.target_low if target_low is UNSET else target_low,
+        kpi.target_high if target_high is UNSET else target_high,
+        kpi.amber_threshold if amber_threshold is UNSET else amber_threshold,
     )
     kpi.direction = new_direction
     kpi.target, kpi.target_low, kpi.target_high = targets.target, targets.target_low, targets.target_high
@@ -428,9 +377,9 @@ def measurement_record(
         .get(pk=kpi.pk, organization_id=kpi.organization_id)
     )
     org = kpi.organization
-    number = _number(value, "value")
+    number = clean_number(value, "value")
     start = check_period(kpi, period, fiscal_year_start_month=org.fiscal_year_start_month, today=today or org.today())
-    text = None if note is None else _text(note, "note", limit=MAX_NOTE)
+    text = None if note is None else clean_text(note, "note", limit=MAX_NOTE)
     existing = Measurement.objects.filter(kpi=kpi, period=start).first()
     if existing is None:
         measurement = Measurement.objects.create(
@@ -580,7 +529,7 @@ def _resolve(
             row.errors.append(_("The value is missing."))
         else:
             try:
-                row.value = _number(row.value_text, "value")
+                row.value = clean_number(row.value_text, "value")
             except ValidationError:
                 row.errors.append(
                     _("“%(value)s” is not a number; use digits with a dot for decimals and no thousands separators.")

@@ -22,23 +22,13 @@ from kpis import periods, selectors, services
 from kpis.csvfile import MAX_IMPORT_BYTES, safe_cell
 from kpis.forms import ImportConfirmForm, ImportUploadForm, KpiForm, MeasurementForm, period_choices
 from kpis.models import HISTORY_PERIODS, Kpi, Perspective, period_label
-from kpis.permissions import can_record
 from okrkpi.core.forms import add_service_errors
 from okrkpi.core.ids import parse_id
 from orgs import permissions
 from orgs.forms import people_choices, team_choices
-from orgs.models import Membership, Team, User
-from orgs.ownership import OwnerType, default_owner
-from orgs.tenancy import get_scoped_or_404, org_view, scoped
-
-
-def _member(org: Any, user_id: int | None) -> User | None:
-    if user_id is None:
-        return None
-    m = scoped(Membership, org).select_related("user").filter(user_id=user_id).first()
-    if m is None:
-        raise Http404
-    return m.user
+from orgs.models import Membership
+from orgs.ownership import OwnerType, default_owner, owner_from_ids
+from orgs.tenancy import org_view
 
 
 def _kpi(request: HttpRequest, kpi_id: int) -> Kpi:
@@ -51,7 +41,7 @@ def _kpi(request: HttpRequest, kpi_id: int) -> Kpi:
 def _editable_kpi(request: HttpRequest, kpi_id: int) -> Kpi:
     kpi = _kpi(request, kpi_id)
     permissions.require(
-        can_record(request.membership, kpi),
+        kpi.editable_by(request.membership),
         _("Only admins, managers of the owning team and the owner can change this KPI."),
     )
     return kpi
@@ -113,13 +103,6 @@ def library(request: HttpRequest) -> HttpResponse:
 # --- create / edit / delete --------------------------------------------------------------------
 
 
-def _owner_from(request: HttpRequest, data: dict[str, Any]) -> tuple[str, Team | None, User | None]:
-    owner_type = data["owner_type"]
-    team = get_scoped_or_404(Team, request.org, pk=data["owner_team"]) if owner_type == OwnerType.TEAM else None
-    user = _member(request.org, data["owner_user"]) if owner_type == OwnerType.PERSON else None
-    return owner_type, team, user
-
-
 def _new_kpi_initial(request: HttpRequest) -> dict[str, Any]:
     initial = default_owner(request)
     if request.GET.get("perspective") in Perspective.values:
@@ -150,7 +133,9 @@ def kpi_create(request: HttpRequest) -> HttpResponse:
     form = KpiForm(request.POST or None, org=org, initial=_new_kpi_initial(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        owner_type, team, user = _owner_from(request, data)
+        owner_type, team, user = owner_from_ids(
+            request.org, owner_type=data["owner_type"], owner_team=data["owner_team"], owner_user=data["owner_user"]
+        )
         permissions.require(
             permissions.can_create_owned(
                 m,
@@ -195,7 +180,9 @@ def kpi_edit(request: HttpRequest, kpi_id: int) -> HttpResponse:
     form = KpiForm(request.POST or None, org=org, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        owner_type, team, user = _owner_from(request, data)
+        owner_type, team, user = owner_from_ids(
+            request.org, owner_type=data["owner_type"], owner_team=data["owner_team"], owner_user=data["owner_user"]
+        )
         if (owner_type, team and team.pk, user and user.pk) != (kpi.owner_type, kpi.owner_team_id, kpi.owner_user_id):
             permissions.require(
                 permissions.can_create_owned(
@@ -339,7 +326,7 @@ def _detail_context(
         "kpi": kpi,
         "history": history[::-1],
         "chart": _chart(kpi, history),
-        "can_record": can_record(request.membership, kpi),
+        "can_record": kpi.editable_by(request.membership),
         "form": form,
         "saved": saved,
         "today": today,
@@ -364,7 +351,7 @@ def measurement_record(request: HttpRequest, kpi_id: int) -> HttpResponse:
     org = request.org
     kpi = _kpi(request, kpi_id)
     permissions.require(
-        can_record(request.membership, kpi),
+        kpi.editable_by(request.membership),
         _("Only the KPI's owner, managers of its team and admins record its values."),
     )
     fsm = org.fiscal_year_start_month
@@ -408,7 +395,7 @@ def _allowed(m: Membership) -> Any:
     def allowed(kpi: Kpi) -> bool:
         key = (kpi.owner_type, kpi.owner_team_id, kpi.owner_user_id)
         if key not in cache:
-            cache[key] = can_record(m, kpi)
+            cache[key] = kpi.editable_by(m)
         return cache[key]
 
     return allowed

@@ -29,14 +29,9 @@ from objectives.models import (
 from okrkpi.core.ids import parse_id
 from orgs import permissions
 from orgs.api import OrgScopedPrimaryKeyField, OrgUserField
-from orgs.models import Membership, Team
+from orgs.models import Team
+from orgs.ownership import owner_after_change, require_can_own
 from orgs.tenancy import OrgScopedViewSet
-
-
-def _can_edit(m: Membership, objective: Objective) -> bool:
-    return permissions.can_edit_owned(
-        m, owner_type=objective.owner_type, owner_team_id=objective.owner_team_id, owner_user_id=objective.owner_user_id
-    )
 
 
 def _int_param(request: Any, name: str) -> int | None:
@@ -114,21 +109,17 @@ class ObjectiveViewSet(OrgScopedViewSet):
             qs = qs.filter(owner_type=params["owner_type"])
         return qs
 
-    def _require_owner(self, owner_type: str, team: Team | None, user: Any) -> None:
-        if not permissions.can_create_owned(
+    def _require_owner(self, owner: tuple[str, Any, Any]) -> None:
+        require_can_own(
             self.membership,
-            owner_type=owner_type,
-            owner_team_id=team.pk if team else None,
-            owner_user_id=user.pk if user else None,
-        ):
-            raise PermissionDenied(
-                "You cannot own objectives at this level; members create their own, managers "
-                "their teams', admins the company's."
-            )
+            owner,
+            message="You cannot own objectives at this level; members create their own, managers "
+            "their teams', admins the company's.",
+        )
 
     def perform_create(self, serializer: ObjectiveSerializer) -> None:
         data = serializer.validated_data
-        self._require_owner(data["owner_type"], data.get("owner_team"), data.get("owner_user"))
+        self._require_owner((data["owner_type"], data.get("owner_team"), data.get("owner_user")))
         objective = services.objective_create(
             org=self.org,
             actor=self.request.user,
@@ -149,7 +140,7 @@ class ObjectiveViewSet(OrgScopedViewSet):
 
     def perform_update(self, serializer: ObjectiveSerializer) -> None:
         objective: Objective = serializer.instance
-        if not _can_edit(self.membership, objective):
+        if not objective.editable_by(self.membership):
             raise PermissionDenied("You cannot change this objective.")
         data = dict(serializer.validated_data)
         status = data.pop("status", None)
@@ -159,12 +150,9 @@ class ObjectiveViewSet(OrgScopedViewSet):
         for key in ("owner_team", "owner_user", "parent"):
             if key in data:
                 kwargs[key] = data[key]
-        if "owner_type" in kwargs or "owner_team" in kwargs or "owner_user" in kwargs:
-            self._require_owner(
-                kwargs.get("owner_type", objective.owner_type),
-                kwargs.get("owner_team", objective.owner_team if "owner_type" not in kwargs else None),
-                kwargs.get("owner_user", objective.owner_user if "owner_type" not in kwargs else None),
-            )
+        owner_change = {k: kwargs[k] for k in ("owner_type", "owner_team", "owner_user") if k in kwargs}
+        if owner_change:
+            self._require_owner(owner_after_change(objective, **owner_change))
         if kwargs:
             objective = services.objective_update(objective=objective, actor=self.request.user, **kwargs)
         if status is not None:
@@ -172,7 +160,7 @@ class ObjectiveViewSet(OrgScopedViewSet):
         serializer.instance = self.get_queryset().get(pk=objective.pk)
 
     def perform_destroy(self, instance: Objective) -> None:
-        if not _can_edit(self.membership, instance):
+        if not instance.editable_by(self.membership):
             raise PermissionDenied("You cannot delete this objective.")
         services.objective_delete(objective=instance, actor=self.request.user)
 
@@ -234,7 +222,7 @@ class KeyResultViewSet(OrgScopedViewSet):
     def perform_create(self, serializer: KeyResultSerializer) -> None:
         data = serializer.validated_data
         objective = data["objective"]
-        if not _can_edit(self.membership, objective):
+        if not objective.editable_by(self.membership):
             raise PermissionDenied("You cannot add key results to this objective.")
         serializer.instance = services.key_result_create(
             objective=objective,
@@ -251,7 +239,7 @@ class KeyResultViewSet(OrgScopedViewSet):
 
     def perform_update(self, serializer: KeyResultSerializer) -> None:
         kr: KeyResult = serializer.instance
-        if not _can_edit(self.membership, kr.objective):
+        if not kr.objective.editable_by(self.membership):
             raise PermissionDenied("You cannot change this key result.")
         data = dict(serializer.validated_data)
         if "objective" in data and data["objective"].pk != kr.objective_id:
@@ -264,7 +252,7 @@ class KeyResultViewSet(OrgScopedViewSet):
         serializer.instance = services.key_result_update(key_result=kr, actor=self.request.user, **kwargs)
 
     def perform_destroy(self, instance: KeyResult) -> None:
-        if not _can_edit(self.membership, instance.objective):
+        if not instance.objective.editable_by(self.membership):
             raise PermissionDenied("You cannot delete this key result.")
         services.key_result_delete(key_result=instance, actor=self.request.user)
 
@@ -310,7 +298,7 @@ class CheckInViewSet(OrgScopedViewSet):
         if not permissions.can_check_in(
             self.membership,
             key_result_owner_id=kr.owner_id,
-            objective_editable=_can_edit(self.membership, kr.objective),
+            objective_editable=kr.objective.editable_by(self.membership),
         ):
             raise PermissionDenied("Only the key result's owner (or whoever may edit its objective) checks in.")
         serializer.instance = services.key_result_check_in(
@@ -360,7 +348,7 @@ class InitiativeViewSet(OrgScopedViewSet):
     def perform_create(self, serializer: InitiativeSerializer) -> None:
         data = serializer.validated_data
         objective = data.get("objective") or data["key_result"].objective
-        if not _can_edit(self.membership, objective):
+        if not objective.editable_by(self.membership):
             raise PermissionDenied("You cannot add initiatives to this objective.")
         serializer.instance = services.initiative_create(
             actor=self.request.user,
@@ -374,7 +362,7 @@ class InitiativeViewSet(OrgScopedViewSet):
 
     def perform_update(self, serializer: InitiativeSerializer) -> None:
         initiative: Initiative = serializer.instance
-        allowed = _can_edit(self.membership, initiative.objective) or (
+        allowed = initiative.objective.editable_by(self.membership) or (
             permissions.can_write(self.membership) and initiative.owner_id == self.request.user.pk
         )
         if not allowed:
@@ -386,6 +374,6 @@ class InitiativeViewSet(OrgScopedViewSet):
         serializer.instance = services.initiative_update(initiative=initiative, actor=self.request.user, **kwargs)
 
     def perform_destroy(self, instance: Initiative) -> None:
-        if not _can_edit(self.membership, instance.objective):
+        if not instance.objective.editable_by(self.membership):
             raise PermissionDenied("You cannot delete this initiative.")
         services.initiative_delete(initiative=instance, actor=self.request.user)

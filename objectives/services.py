@@ -9,7 +9,6 @@ check-in in a closed cycle) whoever calls them.
 
 from __future__ import annotations
 
-import math as pymath
 from datetime import date
 from typing import Any
 
@@ -32,32 +31,18 @@ from objectives.models import (
     KeyResultKind,
     Objective,
     ObjectiveStatus,
-    OwnerType,
 )
 from objectives.queue import schedule_rollup
-from orgs.models import Membership, Organization, Team, User
-from orgs.ownership import check_owner
-
-_UNSET: Any = object()
-
+from okrkpi.core.validation import UNSET, clean_number, clean_title
+from orgs.models import Organization, Team, User
+from orgs.ownership import check_owner, owner_after_change
+from orgs.selectors import is_member
 
 # --- helpers -----------------------------------------------------------------------------
 
 
-def _number(value: Any, field: str) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise ValidationError({field: _("Enter a number.")}) from None
-    if not pymath.isfinite(number):
-        raise ValidationError({field: _("Enter a finite number.")})
-    if abs(number) > 1e15:
-        raise ValidationError({field: _("This number is too large.")})
-    return number
-
-
 def _weight(value: Any, field: str = "weight") -> float:
-    number = _number(value, field)
+    number = clean_number(value, field)
     if number < 0 or number > 1000:
         raise ValidationError({field: _("The weight must be between 0 and 1000.")})
     return number
@@ -74,19 +59,6 @@ def _confidence(value: Any) -> int:
     if not number.is_integer() or not 1 <= number <= 10:
         raise ValidationError({"confidence": message})
     return int(number)
-
-
-def _title(value: str | None, field: str = "title") -> str:
-    title = (value or "").strip()
-    if not title:
-        raise ValidationError({field: _("A title is required.")})
-    if len(title) > 200:
-        raise ValidationError({field: _("Use at most 200 characters.")})
-    return title
-
-
-def _is_member(org: Organization, user: User | None) -> bool:
-    return user is not None and Membership.objects.filter(organization=org, user=user).exists()
 
 
 def _rollup(objective: Objective) -> None:
@@ -120,10 +92,6 @@ def _kr_snapshot(kr: KeyResult) -> dict[str, Any]:
         "current_value": kr.current_value,
         "weight": kr.weight,
     }
-
-
-def _check_owner(org: Organization, owner_type: str, owner_team: Team | None, owner_user: User | None) -> None:
-    check_owner(org=org, owner_type=owner_type, owner_team=owner_team, owner_user=owner_user)
 
 
 def _check_parent(org: Organization, objective: Objective | None, parent: Objective | None, cycle: Cycle) -> None:
@@ -188,8 +156,8 @@ def objective_create(
     if cycle.organization_id != org.pk:
         raise ValidationError({"cycle": _("Unknown cycle.")})
     _check_cycle_open(cycle)
-    title = _title(title)
-    _check_owner(org, owner_type, owner_team, owner_user)
+    title = clean_title(title)
+    check_owner(org=org, owner_type=owner_type, owner_team=owner_team, owner_user=owner_user)
     _check_parent(org, None, parent, cycle)
     objective = Objective.objects.create(
         organization=org,
@@ -217,9 +185,9 @@ def objective_update(
     title: str | None = None,
     description: str | None = None,
     owner_type: str | None = None,
-    owner_team: Team | None = _UNSET,
-    owner_user: User | None = _UNSET,
-    parent: Objective | None = _UNSET,
+    owner_team: Team | None = UNSET,
+    owner_user: User | None = UNSET,
+    parent: Objective | None = UNSET,
     weight: Any = None,
     cycle: Cycle | None = None,
 ) -> Objective:
@@ -252,23 +220,14 @@ def objective_update(
                 )
         objective.cycle = cycle
     if title is not None:
-        objective.title = _title(title)
+        objective.title = clean_title(title)
     if description is not None:
         objective.description = description.strip()
-    if owner_type is not None:
-        objective.owner_type = owner_type
-        if owner_type == OwnerType.COMPANY:
-            objective.owner_team, objective.owner_user = None, None
-        elif owner_type == OwnerType.TEAM and owner_user is _UNSET:
-            objective.owner_user = None
-        elif owner_type == OwnerType.PERSON and owner_team is _UNSET:
-            objective.owner_team = None
-    if owner_team is not _UNSET:
-        objective.owner_team = owner_team
-    if owner_user is not _UNSET:
-        objective.owner_user = owner_user
-    _check_owner(org, objective.owner_type, objective.owner_team, objective.owner_user)
-    if parent is not _UNSET:
+    if owner_type is not None or owner_team is not UNSET or owner_user is not UNSET:
+        owner = owner_after_change(objective, owner_type=owner_type, owner_team=owner_team, owner_user=owner_user)
+        check_owner(org=org, owner_type=owner[0], owner_team=owner[1], owner_user=owner[2])
+        objective.owner_type, objective.owner_team, objective.owner_user = owner
+    if parent is not UNSET:
         _check_parent(org, objective, parent, objective.cycle)
         objective.parent = parent
     elif objective.parent_id:
@@ -369,15 +328,15 @@ def _kr_values(kind: str, start: Any, target: Any, current: Any) -> tuple[float,
     if kind not in KeyResultKind.values:
         raise ValidationError({"kind": _("Choose number, percent, currency or milestone.")})
     if kind == KeyResultKind.MILESTONE:
-        done = current not in (None, "", 0, 0.0, "0", False) and _number(current, "current_value") >= 1
+        done = current not in (None, "", 0, 0.0, "0", False) and clean_number(current, "current_value") >= 1
         return 0.0, 1.0, 1.0 if done else 0.0
-    start_v = _number(0 if start in (None, "") else start, "start_value")
-    target_v = _number(target, "target_value")
+    start_v = clean_number(0 if start in (None, "") else start, "start_value")
+    target_v = clean_number(target, "target_value")
     if start_v == target_v:
         raise ValidationError(
             {"target_value": _("The target must differ from the start value; for a yes/no result use a milestone.")}
         )
-    current_v = start_v if current in (None, "") else _number(current, "current_value")
+    current_v = start_v if current in (None, "") else clean_number(current, "current_value")
     return start_v, target_v, current_v
 
 
@@ -416,9 +375,9 @@ def key_result_create(
                 % {"max": MAX_KEY_RESULTS}
             }
         )
-    title = _title(title)
+    title = clean_title(title)
     owner = owner or objective.owner_user or actor
-    if not _is_member(org, owner):
+    if not is_member(org, owner):
         raise ValidationError({"owner": _("The owner must be a member of the organisation.")})
     if kind == KeyResultKind.MILESTONE and target_value in (None, ""):
         target_value = 1
@@ -459,10 +418,10 @@ def key_result_update(
     owner: User | None = None,
     kind: str | None = None,
     unit: str | None = None,
-    start_value: Any = _UNSET,
-    target_value: Any = _UNSET,
+    start_value: Any = UNSET,
+    target_value: Any = UNSET,
     weight: Any = None,
-    kpi: Any = _UNSET,
+    kpi: Any = UNSET,
 ) -> KeyResult:
     """Change a key result's definition. Its current value changes only through
     check-ins, or follows the KPI it is linked to."""
@@ -471,21 +430,21 @@ def key_result_update(
     before = _kr_snapshot(kr)
     org = kr.objective.organization
     if title is not None:
-        kr.title = _title(title)
+        kr.title = clean_title(title)
     if owner is not None:
-        if not _is_member(org, owner):
+        if not is_member(org, owner):
             raise ValidationError({"owner": _("The owner must be a member of the organisation.")})
         kr.owner = owner
     if unit is not None:
         kr.unit = unit.strip()[:24]
     new_kind = kind or kr.kind
-    start = kr.start_value if start_value is _UNSET else start_value
-    target = kr.target_value if target_value is _UNSET else target_value
+    start = kr.start_value if start_value is UNSET else start_value
+    target = kr.target_value if target_value is UNSET else target_value
     kr.start_value, kr.target_value, kr.current_value = _kr_values(new_kind, start, target, kr.current_value)
     kr.kind = new_kind
     if weight is not None:
         kr.weight = _weight(weight)
-    kr.kpi = _check_kpi(org, new_kind, kr.kpi if kpi is _UNSET else kpi)
+    kr.kpi = _check_kpi(org, new_kind, kr.kpi if kpi is UNSET else kpi)
     if kr.kpi_id is not None:
         kr.current_value = _latest_kpi_value(kr.kpi_id, default=kr.current_value)
     kr.progress = kr.progress_value()
@@ -547,11 +506,11 @@ def key_result_check_in(
             }
         )
     if kr.kind == KeyResultKind.MILESTONE:
-        number = _number(value, "value")
+        number = clean_number(value, "value")
         if number not in (0.0, 1.0):
             raise ValidationError({"value": _("A milestone is 1 (done) or 0 (not done).")})
     else:
-        number = _number(value, "value")
+        number = clean_number(value, "value")
     conf = _confidence(confidence)
     note = (note or "").strip()
     if len(note) > 2000:
@@ -648,7 +607,7 @@ def _check_initiative(
 ) -> None:
     if key_result is not None and key_result.objective_id != objective.pk:
         raise ValidationError({"key_result": _("The key result belongs to another objective.")})
-    if owner is not None and not _is_member(objective.organization, owner):
+    if owner is not None and not is_member(objective.organization, owner):
         raise ValidationError({"owner": _("The owner must be a member of the organisation.")})
     if status not in InitiativeStatus.values:
         raise ValidationError({"status": _("Unknown status.")})
@@ -669,7 +628,7 @@ def initiative_create(
         raise ValidationError({"objective": _("An initiative belongs to a key result or an objective.")})
     objective = objective or key_result.objective  # type: ignore[union-attr]
     _check_cycle_open(objective.cycle)
-    title = _title(title)
+    title = clean_title(title)
     _check_initiative(objective, key_result, owner, status, due_date)
     initiative = Initiative.objects.create(
         organization_id=objective.organization_id,
@@ -701,10 +660,10 @@ def initiative_update(
     initiative: Initiative,
     actor: User,
     title: str | None = None,
-    owner: User | None = _UNSET,
+    owner: User | None = UNSET,
     status: str | None = None,
-    due_date: date | None = _UNSET,
-    key_result: KeyResult | None = _UNSET,
+    due_date: date | None = UNSET,
+    key_result: KeyResult | None = UNSET,
 ) -> Initiative:
     _check_cycle_open(initiative.objective.cycle)
     before = {
@@ -714,14 +673,14 @@ def initiative_update(
         "due_date": str(initiative.due_date) if initiative.due_date else None,
     }
     if title is not None:
-        initiative.title = _title(title)
-    if owner is not _UNSET:
+        initiative.title = clean_title(title)
+    if owner is not UNSET:
         initiative.owner = owner
     if status is not None:
         initiative.status = status
-    if due_date is not _UNSET:
+    if due_date is not UNSET:
         initiative.due_date = due_date
-    if key_result is not _UNSET:
+    if key_result is not UNSET:
         initiative.key_result = key_result
     _check_initiative(
         initiative.objective, initiative.key_result, initiative.owner, initiative.status, initiative.due_date

@@ -27,33 +27,17 @@ from objectives.models import (
     Objective,
     ObjectiveSnapshot,
     ObjectiveStatus,
-    OwnerType,
 )
 from okrkpi.core.forms import add_service_errors
 from okrkpi.core.ids import parse_id
 from orgs import permissions
-from orgs.models import Membership, Team, User
-from orgs.ownership import default_owner
-from orgs.tenancy import get_scoped_or_404, org_view, scoped
-
-
-def can_edit(m: Membership, objective: Objective) -> bool:
-    return permissions.can_edit_owned(
-        m, owner_type=objective.owner_type, owner_team_id=objective.owner_team_id, owner_user_id=objective.owner_user_id
-    )
+from orgs.models import Membership
+from orgs.ownership import default_owner, member_or_404, owner_from_ids
+from orgs.tenancy import get_scoped_or_404, org_view
 
 
 def can_check_in(m: Membership, kr: KeyResult, objective: Objective) -> bool:
-    return permissions.can_check_in(m, key_result_owner_id=kr.owner_id, objective_editable=can_edit(m, objective))
-
-
-def _member(org: Any, user_id: int | None) -> User | None:
-    if user_id is None:
-        return None
-    m = scoped(Membership, org).select_related("user").filter(user_id=user_id).first()
-    if m is None:
-        raise Http404
-    return m.user
+    return permissions.can_check_in(m, key_result_owner_id=kr.owner_id, objective_editable=objective.editable_by(m))
 
 
 # --- the cycle's OKRs --------------------------------------------------------------------
@@ -88,7 +72,7 @@ def cycle_okrs(request: HttpRequest) -> HttpResponse:
 
 def _detail_context(request: HttpRequest, objective: Objective) -> dict[str, Any]:
     m = request.membership
-    editable = can_edit(m, objective) and objective.is_editable
+    editable = objective.editable_by(m) and objective.is_editable
     krs = list(objective.key_results.all())
     chart = [
         {
@@ -189,13 +173,6 @@ def _objective_form(request: HttpRequest, *, objective: Objective | None, data: 
     return ObjectiveForm(data, org=org, cycles=cycles, parents=parents, initial=initial)
 
 
-def _owner_from(request: HttpRequest, data: dict[str, Any]) -> tuple[str, Team | None, User | None]:
-    owner_type = data["owner_type"]
-    team = get_scoped_or_404(Team, request.org, pk=data["owner_team"]) if owner_type == OwnerType.TEAM else None
-    user = _member(request.org, data["owner_user"]) if owner_type == OwnerType.PERSON else None
-    return owner_type, team, user
-
-
 @org_view
 @require_http_methods(["GET", "POST"])
 def objective_create(request: HttpRequest) -> HttpResponse:
@@ -207,7 +184,9 @@ def objective_create(request: HttpRequest) -> HttpResponse:
     form = _objective_form(request, objective=None, data=request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        owner_type, team, user = _owner_from(request, data)
+        owner_type, team, user = owner_from_ids(
+            request.org, owner_type=data["owner_type"], owner_team=data["owner_team"], owner_user=data["owner_user"]
+        )
         permissions.require(
             permissions.can_create_owned(
                 m,
@@ -242,7 +221,7 @@ def objective_create(request: HttpRequest) -> HttpResponse:
 
 def _editable_objective(request: HttpRequest, objective_id: int) -> Objective:
     objective = get_scoped_or_404(Objective, request.org, pk=objective_id)
-    permissions.require(can_edit(request.membership, objective), _("You cannot change this objective."))
+    permissions.require(objective.editable_by(request.membership), _("You cannot change this objective."))
     return objective
 
 
@@ -254,7 +233,9 @@ def objective_edit(request: HttpRequest, objective_id: int) -> HttpResponse:
     form = _objective_form(request, objective=objective, data=request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        owner_type, team, user = _owner_from(request, data)
+        owner_type, team, user = owner_from_ids(
+            request.org, owner_type=data["owner_type"], owner_team=data["owner_team"], owner_user=data["owner_user"]
+        )
         permissions.require(
             permissions.can_create_owned(
                 m,
@@ -363,7 +344,7 @@ def _kr_definition(org: Any, data: dict[str, Any]) -> dict[str, Any]:
     """The key-result form's cleaned data as service arguments (owner and KPI scoped to the organisation)."""
     return {
         "title": data["title"],
-        "owner": _member(org, data["owner"]),
+        "owner": member_or_404(org, data["owner"]),
         "kind": data["kind"],
         "unit": data["unit"],
         "start_value": data["start_value"],
@@ -547,7 +528,7 @@ def my_check_ins(request: HttpRequest) -> HttpResponse:
 def initiative_create(request: HttpRequest, objective_id: int) -> HttpResponse:
     org = request.org
     objective = get_scoped_or_404(Objective, org, pk=objective_id)
-    permissions.require(can_edit(request.membership, objective), _("You cannot change this objective."))
+    permissions.require(objective.editable_by(request.membership), _("You cannot change this objective."))
     form = InitiativeForm(request.POST, org=org, objective=objective)
     if form.is_valid():
         data = form.cleaned_data
@@ -558,7 +539,7 @@ def initiative_create(request: HttpRequest, objective_id: int) -> HttpResponse:
                 objective=objective,
                 key_result=kr,
                 title=data["title"],
-                owner=_member(org, data["owner"]),
+                owner=member_or_404(org, data["owner"]),
                 status=data["status"],
                 due_date=data["due_date"],
             )
@@ -577,7 +558,7 @@ def initiative_edit(request: HttpRequest, initiative_id: int) -> HttpResponse:
     org = request.org
     initiative = get_scoped_or_404(Initiative, org, pk=initiative_id)
     objective = get_scoped_or_404(Objective, org, pk=initiative.objective_id)
-    allowed = can_edit(request.membership, objective) or (
+    allowed = objective.editable_by(request.membership) or (
         permissions.can_write(request.membership) and initiative.owner_id == request.user.pk
     )
     permissions.require(allowed, _("You cannot change this initiative."))
@@ -601,7 +582,7 @@ def initiative_edit(request: HttpRequest, initiative_id: int) -> HttpResponse:
                 initiative=initiative,
                 actor=request.user,
                 title=data["title"],
-                owner=_member(org, data["owner"]),
+                owner=member_or_404(org, data["owner"]),
                 status=data["status"],
                 due_date=data["due_date"],
                 key_result=kr,
@@ -622,7 +603,7 @@ def initiative_delete(request: HttpRequest, initiative_id: int) -> HttpResponse:
     org = request.org
     initiative = get_scoped_or_404(Initiative, org, pk=initiative_id)
     objective = get_scoped_or_404(Objective, org, pk=initiative.objective_id)
-    permissions.require(can_edit(request.membership, objective), _("You cannot change this objective."))
+    permissions.require(objective.editable_by(request.membership), _("You cannot change this objective."))
     back = reverse("objectives:detail", kwargs={"slug": org.slug, "objective_id": objective.pk})
     if request.method == "POST":
         services.initiative_delete(initiative=initiative, actor=request.user)

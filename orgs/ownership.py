@@ -10,11 +10,12 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from okrkpi.core.ids import parse_id
+from okrkpi.core.validation import UNSET
 from orgs import permissions
 from orgs.models import Membership, Organization, Team, User
 
@@ -39,6 +40,16 @@ class OwnedMixin:
         if self.owner_type == OwnerType.PERSON and self.owner_user:
             return self.owner_user.display_name
         return str(gettext_lazy("Company"))
+
+    def editable_by(self, m: Membership) -> bool:
+        """Who may change this objective or KPI (and record a KPI's values), for pages and API alike:
+        the one owner rule of ``permissions.can_edit_owned``."""
+        return permissions.can_edit_owned(
+            m,
+            owner_type=self.owner_type,
+            owner_team_id=self.owner_team_id,  # type: ignore[attr-defined]
+            owner_user_id=self.owner_user_id,  # type: ignore[attr-defined]
+        )
 
 
 def owner_matches_level(name: str) -> models.CheckConstraint:
@@ -73,6 +84,58 @@ def check_owner(*, org: Organization, owner_type: str, owner_team: Team | None, 
             raise ValidationError({"owner_user": _("The owner must be a member of the organisation.")})
         if owner_team is not None:
             raise ValidationError({"owner_team": _("A person owns this, not a team.")})
+
+
+def owner_after_change(
+    current: OwnedMixin,
+    *,
+    owner_type: str | None = None,
+    owner_team: Team | None = UNSET,
+    owner_user: User | None = UNSET,
+) -> tuple[str, Team | None, User | None]:
+    """The owner after a partial change: what is given replaces, what is not given is kept
+    only where the (new) level has it. So moving to company level clears both owners, to a
+    team level keeps the team and drops the person; an explicit owner that does not fit the
+    level is kept, for ``check_owner`` to refuse with a message naming the field."""
+    level = owner_type or current.owner_type
+    team = owner_team if owner_team is not UNSET else (current.owner_team if level == OwnerType.TEAM else None)
+    user = owner_user if owner_user is not UNSET else (current.owner_user if level == OwnerType.PERSON else None)
+    return level, team, user
+
+
+def require_can_own(m: Membership, owner: tuple[str, Team | None, User | None], *, message: str) -> None:
+    """PermissionDenied(message) unless ``m`` may create or move an object to this owner."""
+    owner_type, team, user = owner
+    permissions.require(
+        permissions.can_create_owned(
+            m, owner_type=owner_type, owner_team_id=team.pk if team else None, owner_user_id=user.pk if user else None
+        ),
+        message,
+    )
+
+
+def member_or_404(org: Organization, user_id: int | None) -> User | None:
+    """The organisation's member with this user id (None for none); 404 for anyone else."""
+    if user_id is None:
+        return None
+    m = Membership.objects.filter(organization=org, user_id=user_id).select_related("user").first()
+    if m is None:
+        raise Http404
+    return m.user
+
+
+def owner_from_ids(
+    org: Organization, *, owner_type: str, owner_team: int | None, owner_user: int | None
+) -> tuple[str, Team | None, User | None]:
+    """The owner a form chose, by ids: the team or member of this organisation (404 otherwise),
+    and only the one its level has."""
+    team = None
+    if owner_type == OwnerType.TEAM:
+        team = Team.objects.filter(organization=org, pk=owner_team).first() if owner_team is not None else None
+        if team is None:
+            raise Http404
+    user = member_or_404(org, owner_user) if owner_type == OwnerType.PERSON else None
+    return owner_type, team, user
 
 
 def default_owner(request: HttpRequest) -> dict[str, Any]:

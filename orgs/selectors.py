@@ -84,3 +84,8 @@ def pending_invitations(*, org: Organization) -> QuerySet[Invitation]:
     return Invitation.objects.filter(
         organization=org, accepted_at=None, revoked_at=None, expires_at__gt=timezone.now()
     ).select_related("team", "invited_by")
+
+
+def is_member(org: Organization, user: User | None) -> bool:
+    """Does ``user`` belong to ``org`` (in any role)?"""
+    return user is not None and Membership.objects.filter(organization=org, user=user).exists()
