@@ -1,0 +1,294 @@
+"""Importing past measurements from a CSV file: preview, then an all-or-nothing import."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from activity.models import ActivityEntry
+from activity.services import activity_record
+from kpis import csvfile
+from kpis.models import Kpi, Measurement
+from kpis.services._helpers import MAX_NOTE
+from kpis.services.measurements import check_period, measurement_state
+from kpis.signals import send_measurements_changed
+from okrkpi.core.ids import parse_id
+from okrkpi.core.validation import clean_number
+from orgs.models import Organization, User
+
+# --- CSV import ---------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportRow:
+    line: int
+    kpi_text: str
+    period_text: str
+    value_text: str
+    note: str
+    kpi: Kpi | None = None
+    period: date | None = None
+    value: float | None = None
+    previous: Measurement | None = None
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def action(self) -> str:
+        """``new``, ``correction``, ``unchanged`` or ``error``."""
+        if self.errors:
+            return "error"
+        if self.previous is None:
+            return "new"
+        if self.previous.value == self.value and (not self.note or self.previous.note == self.note):
+            return "unchanged"
+        return "correction"
+
+
+@dataclass
+class ImportPreview:
+    rows: list[ImportRow]
+    ignored_columns: list[str] = field(default_factory=list)
+
+    @property
+    def good(self) -> list[ImportRow]:
+        return [r for r in self.rows if r.ok]
+
+    @property
+    def bad(self) -> list[ImportRow]:
+        return [r for r in self.rows if not r.ok]
+
+    def count(self, action: str) -> int:
+        return sum(1 for r in self.rows if r.action == action)
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    created: int
+    corrected: int
+    unchanged: int
+    skipped: int
+
+
+def _resolve(
+    org: Organization,
+    raw_rows: list[dict[str, str]],
+    *,
+    allowed: Callable[[Kpi], bool] | None,
+    today: date,
+    lock: bool,
+) -> list[ImportRow]:
+    """Turn raw rows into checked rows: three queries (KPIs, existing measurements,
+    and with ``lock`` the KPI rows locked) whatever the number of rows."""
+    kpis = list(Kpi.objects.filter(organization=org).select_related("owner_team", "owner_user"))
+    by_id = {k.pk: k for k in kpis}
+    by_name: dict[str, list[Kpi]] = {}
+    for k in kpis:
+        by_name.setdefault(k.name.strip().casefold(), []).append(k)
+    rows: list[ImportRow] = []
+    for raw in raw_rows:
+        row = ImportRow(
+            line=int(raw["__line__"]),
+            kpi_text=raw.get("kpi", ""),
+            period_text=raw.get("period", ""),
+            value_text=raw.get("value", ""),
+            note=raw.get("note", ""),
+        )
+        kpi_id = raw.get("kpi_id", "")
+        if kpi_id:
+            kpi = by_id.get(parse_id(kpi_id))  # type: ignore[arg-type]
+            if kpi is None:
+                row.errors.append(_("Unknown KPI id %(id)s.") % {"id": kpi_id[:20]})
+            row.kpi = kpi
+        elif not row.kpi_text:
+            row.errors.append(_("The KPI is missing."))
+        else:
+            matches = by_name.get(row.kpi_text.casefold(), [])
+            if not matches:
+                row.errors.append(_("Unknown KPI “%(name)s”.") % {"name": row.kpi_text[:80]})
+            elif len(matches) > 1:
+                row.errors.append(
+                    _("Several KPIs are called “%(name)s”; add a kpi_id column to say which.")
+                    % {"name": row.kpi_text[:80]}
+                )
+            else:
+                row.kpi = matches[0]
+        if row.kpi is not None and allowed is not None and not allowed(row.kpi):
+            row.errors.append(_("You cannot record measurements for this KPI."))
+        if not row.value_text:
+            row.errors.append(_("The value is missing."))
+        else:
+            try:
+                row.value = clean_number(row.value_text, "value")
+            except ValidationError:
+                row.errors.append(
+                    _("“%(value)s” is not a number; use digits with a dot for decimals and no thousands separators.")
+                    % {"value": row.value_text[:40]}
+                )
+        if len(row.note) > MAX_NOTE:
+            row.errors.append(_("The note is longer than %(n)d characters.") % {"n": MAX_NOTE})
+        if not row.period_text:
+            row.errors.append(_("The period is missing."))
+        elif row.kpi is not None:
+            try:
+                row.period = check_period(
+                    row.kpi, row.period_text, fiscal_year_start_month=org.fiscal_year_start_month, today=today
+                )
+            except ValidationError as exc:
+                row.errors.extend(exc.messages)
+        rows.append(row)
+    # Duplicates inside the file: the second row for a KPI and period is an error.
+    seen: dict[tuple[int, date], int] = {}
+    for row in rows:
+        if row.kpi is None or row.period is None:
+            continue
+        key = (row.kpi.pk, row.period)
+        if key in seen:
+            row.errors.append(_("Same KPI and period as line %(line)d.") % {"line": seen[key]})
+        else:
+            seen[key] = row.line
+    kpi_ids = {k for k, _p in seen}
+    if lock and kpi_ids:
+        list(Kpi.objects.select_for_update().filter(organization=org, pk__in=kpi_ids).values_list("pk", flat=True))
+    if kpi_ids:
+        existing = {
+            (m.kpi_id, m.period): m
+            for m in Measurement.objects.filter(organization=org, kpi_id__in=kpi_ids, period__in={p for _k, p in seen})
+        }
+        for row in rows:
+            if row.kpi is not None and row.period is not None:
+                row.previous = existing.get((row.kpi.pk, row.period))
+    return rows
+
+
+def measurement_import_preview(
+    *,
+    org: Organization,
+    data: bytes | str,
+    filename: str = "",
+    allowed: Callable[[Kpi], bool] | None = None,
+    today: date | None = None,
+) -> ImportPreview:
+    """Read and check a CSV of measurements (columns ``kpi``, ``period``, ``value``,
+    optional ``note`` and ``kpi_id``) without writing anything. File-level problems
+    (not CSV, wrong columns, empty, too big) raise ``ValidationError`` on ``file``;
+    row problems are reported on each row."""
+    raw_rows, ignored = csvfile.read_rows(data, filename)
+    rows = _resolve(org, raw_rows, allowed=allowed, today=today or org.today(), lock=False)
+    return ImportPreview(rows=rows, ignored_columns=ignored)
+
+
+@transaction.atomic
+def measurement_import(
+    *,
+    org: Organization,
+    actor: User | None,
+    data: bytes | str,
+    filename: str = "",
+    only_good_rows: bool = False,
+    allowed: Callable[[Kpi], bool] | None = None,
+    today: date | None = None,
+) -> ImportResult:
+    """Import a CSV of measurements, all or nothing: with any bad row nothing is
+    written (``ValidationError`` on ``rows``) unless ``only_good_rows``. New periods
+    are inserted, existing ones corrected (the old value goes to the activity log),
+    identical ones left alone. The KPIs concerned are locked for the duration, as
+    in ``measurement_record``; the writes are set-based (one insert for the new
+    rows, one update per correction, one insert for the activity entries)."""
+    raw_rows, _ignored = csvfile.read_rows(data, filename)
+    rows = _resolve(org, raw_rows, allowed=allowed, today=today or org.today(), lock=True)
+    bad = [r for r in rows if not r.ok]
+    if bad and not only_good_rows:
+        raise ValidationError(
+            {
+                "rows": ngettext(
+                    "%(n)d row has errors, so nothing was imported. Fix it, or choose to import only the good rows.",
+                    "%(n)d rows have errors, so nothing was imported. "
+                    "Fix them, or choose to import only the good rows.",
+                    len(bad),
+                )
+                % {"n": len(bad)}
+            }
+        )
+    new: list[Measurement] = []
+    entries: list[ActivityEntry] = []
+    corrected = unchanged = 0
+    for row in rows:
+        if not row.ok or row.kpi is None or row.period is None or row.value is None:
+            continue
+        action = row.action
+        if action == "unchanged":
+            unchanged += 1
+            continue
+        if action == "new":
+            new.append(
+                Measurement(
+                    organization=org, kpi=row.kpi, period=row.period, value=row.value, note=row.note, author=actor
+                )
+            )
+            entries.append(_entry(org, actor, "measurement.recorded", row.kpi, None, _row_state(row)))
+            continue
+        m = row.previous
+        if m is None:  # pragma: no cover — "correction" implies a previous row
+            continue
+        before = measurement_state(m)
+        m.value, m.author = row.value, actor
+        if row.note:
+            m.note = row.note
+        m.save(update_fields=["value", "note", "author", "updated_at"])
+        entries.append(_entry(org, actor, "measurement.corrected", row.kpi, before, measurement_state(m)))
+        corrected += 1
+    Measurement.objects.bulk_create(new)
+    ActivityEntry.objects.bulk_create(entries)
+    send_measurements_changed(org_id=org.pk, kpi_ids={r.kpi.pk for r in rows if r.ok and r.kpi is not None})
+    if new or corrected:
+        activity_record(
+            org=org,
+            actor=actor,
+            verb="measurements.imported",
+            target_type="kpis.measurement",
+            after={"created": len(new), "corrected": corrected, "unchanged": unchanged, "skipped": len(bad)},
+        )
+    return ImportResult(created=len(new), corrected=corrected, unchanged=unchanged, skipped=len(bad))
+
+
+def _row_state(row: ImportRow) -> dict[str, Any]:
+    return {
+        "period": row.period.isoformat() if row.period else None,
+        "value": row.value,
+        "note": row.note,
+        "author": None,
+    }
+
+
+def _entry(
+    org: Organization,
+    actor: User | None,
+    verb: str,
+    kpi: Kpi,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> ActivityEntry:
+    """The same entry ``activity_record`` writes, built for one bulk insert."""
+    if after is not None and actor is not None and "author" in after:
+        after = {**after, "author": actor.pk}
+    return ActivityEntry(
+        organization=org,
+        actor=actor,
+        verb=verb,
+        target_type=kpi._meta.label_lower,
+        target_id=kpi.pk,
+        target_repr=str(kpi)[:255],
+        before=before,
+        after=after,
+    )

@@ -1,0 +1,185 @@
+"""KPIs: define, change, delete."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from activity.services import activity_record
+from kpis import periods
+from kpis.models import Frequency, Kpi, Measurement, Perspective
+from kpis.services._helpers import _as_date, _choice, _snapshot, _targets
+from okrkpi.core.validation import UNSET, clean_text, clean_title
+from orgs.models import Organization, Team, User
+from orgs.ownership import OwnerType, check_owner, owner_after_change
+
+# --- KPIs -------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def kpi_create(
+    *,
+    org: Organization,
+    actor: User | None,
+    name: str,
+    owner_type: str,
+    direction: str,
+    frequency: str,
+    perspective: str,
+    owner_team: Team | None = None,
+    owner_user: User | None = None,
+    description: str = "",
+    how_measured: str = "",
+    unit: str = "",
+    target: Any = None,
+    target_low: Any = None,
+    target_high: Any = None,
+    amber_threshold: Any = None,
+    active: bool = True,
+    tracking_since: date | str | None = None,
+) -> Kpi:
+    """Define a KPI. ``tracking_since`` defaults to the start of the current fiscal
+    year, so past periods of this year can be backfilled."""
+    check_owner(org=org, owner_type=owner_type, owner_team=owner_team, owner_user=owner_user)
+    targets = _targets(direction, target, target_low, target_high, amber_threshold)
+    since = (
+        _as_date(tracking_since, "tracking_since")
+        if tracking_since not in (None, "")
+        else periods.fiscal_year_start(org.today(), fiscal_year_start_month=org.fiscal_year_start_month)
+    )
+    kpi = Kpi.objects.create(
+        organization=org,
+        name=clean_title(name, "name", required=_("A name is required.")),
+        description=clean_text(description, "description"),
+        how_measured=clean_text(how_measured, "how_measured"),
+        owner_type=owner_type,
+        owner_team=owner_team if owner_type == OwnerType.TEAM else None,
+        owner_user=owner_user if owner_type == OwnerType.PERSON else None,
+        unit=clean_text(unit, "unit", limit=24),
+        direction=direction,
+        target=targets.target,
+        target_low=targets.target_low,
+        target_high=targets.target_high,
+        amber_threshold=targets.amber_threshold,
+        frequency=_choice(frequency, Frequency, "frequency", _("Choose weekly, monthly, quarterly or yearly.")),
+        perspective=_choice(perspective, Perspective, "perspective", _("Choose a balanced-scorecard perspective.")),
+        active=bool(active),
+        tracking_since=since,
+        created_by=actor,
+    )
+    activity_record(org=org, actor=actor, verb="kpi.created", target=kpi, after=_snapshot(kpi))
+    return kpi
+
+
+@transaction.atomic
+def kpi_update(
+    *,
+    kpi: Kpi,
+    actor: User | None,
+    name: str | None = None,
+    description: str | None = None,
+    how_measured: str | None = None,
+    owner_type: str | None = None,
+    owner_team: Team | None = UNSET,
+    owner_user: User | None = UNSET,
+    unit: str | None = None,
+    direction: str | None = None,
+    target: Any = UNSET,
+    target_low: Any = UNSET,
+    target_high: Any = UNSET,
+    amber_threshold: Any = UNSET,
+    frequency: str | None = None,
+    perspective: str | None = None,
+    active: bool | None = None,
+    tracking_since: date | str | None = None,
+) -> Kpi:
+    """Change a KPI's definition. The KPI row is locked so its measurement rules
+    (frequency, tracking start) are checked against the measurements that exist.
+    The frequency cannot change once there are measurements (their periods would
+    no longer be periods)."""
+    kpi = Kpi.objects.select_for_update().select_related("organization").get(pk=kpi.pk)
+    org = kpi.organization
+    before = _snapshot(kpi)
+    if name is not None:
+        kpi.name = clean_title(name, "name", required=_("A name is required."))
+    if description is not None:
+        kpi.description = clean_text(description, "description")
+    if how_measured is not None:
+        kpi.how_measured = clean_text(how_measured, "how_measured")
+    if unit is not None:
+        kpi.unit = clean_text(unit, "unit", limit=24)
+    if owner_type is not None or owner_team is not UNSET or owner_user is not UNSET:
+        owner = owner_after_change(kpi, owner_type=owner_type, owner_team=owner_team, owner_user=owner_user)
+        check_owner(org=org, owner_type=owner[0], owner_team=owner[1], owner_user=owner[2])
+        kpi.owner_type, kpi.owner_team, kpi.owner_user = owner
+    new_direction = direction or kpi.direction
+    targets = _targets(
+        new_direction,
+        kpi.target if target is UNSET else target,
+        kpi.target_low if target_low is UNSET else target_low,
+        kpi.target_high if target_high is UNSET else target_high,
+        kpi.amber_threshold if amber_threshold is UNSET else amber_threshold,
+    )
+    kpi.direction = new_direction
+    kpi.target, kpi.target_low, kpi.target_high = targets.target, targets.target_low, targets.target_high
+    kpi.amber_threshold = targets.amber_threshold
+    if perspective is not None:
+        kpi.perspective = _choice(
+            perspective, Perspective, "perspective", _("Choose a balanced-scorecard perspective.")
+        )
+    if active is not None:
+        kpi.active = bool(active)
+    measured = Measurement.objects.filter(kpi=kpi)
+    if frequency is not None and frequency != kpi.frequency:
+        _choice(frequency, Frequency, "frequency", _("Choose weekly, monthly, quarterly or yearly."))
+        if measured.exists():
+            raise ValidationError(
+                {
+                    "frequency": _(
+                        "The frequency cannot change once measurements are recorded; create a new KPI instead."
+                    )
+                }
+            )
+        kpi.frequency = frequency
+    if tracking_since not in (None, ""):
+        since = _as_date(tracking_since, "tracking_since")
+        floor = kpi.period_of(since, fiscal_year_start_month=org.fiscal_year_start_month)
+        first = measured.order_by("period").values_list("period", flat=True).first()
+        if first is not None and first < floor:
+            raise ValidationError(
+                {
+                    "tracking_since": _(
+                        "There are measurements from %(date)s; tracking must start on or before that period."
+                    )
+                    % {"date": first.isoformat()}
+                }
+            )
+        kpi.tracking_since = since
+    kpi.save()
+    after = _snapshot(kpi)
+    if after != before:
+        changed = [k for k in after if after[k] != before[k]]
+        activity_record(
+            org=org,
+            actor=actor,
+            verb="kpi.updated",
+            target=kpi,
+            before={k: before[k] for k in changed},
+            after={k: after[k] for k in changed},
+        )
+    return kpi
+
+
+@transaction.atomic
+def kpi_delete(*, kpi: Kpi, actor: User | None) -> None:
+    """Delete a KPI with its measurements (the activity log keeps the definition)."""
+    org = kpi.organization
+    count = Measurement.objects.filter(kpi=kpi).count()
+    activity_record(
+        org=org, actor=actor, verb="kpi.deleted", target=kpi, before={**_snapshot(kpi), "measurements": count}
+    )
+    kpi.delete()

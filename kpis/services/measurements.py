@@ -1,0 +1,143 @@
+"""Measurements: one value per KPI and period, recorded, corrected or deleted."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from activity.services import activity_record
+from kpis import periods
+from kpis.models import Kpi, Measurement
+from kpis.services._helpers import EARLIEST, MAX_NOTE
+from kpis.signals import send_measurements_changed
+from okrkpi.core.validation import clean_number, clean_text
+from orgs.models import User
+
+# --- measurements -------------------------------------------------------------------------
+
+
+def check_period(kpi: Kpi, value: Any, *, fiscal_year_start_month: int, today: date) -> date:
+    """Normalise ``value`` (a date or ``YYYY-MM-DD`` / ``YYYY-MM`` / ``YYYY-Www`` text) to
+    its period's first day, refusing periods in the future or before tracking started."""
+    if isinstance(value, date):
+        day = value
+    else:
+        try:
+            day = periods.parse_period(str(value))
+        except ValueError:
+            raise ValidationError(
+                {
+                    "period": _("“%(value)s” is not a date; use YYYY-MM-DD (any day of the period) or YYYY-MM.")
+                    % {"value": str(value)[:40]}
+                }
+            ) from None
+    if day < EARLIEST:
+        raise ValidationError({"period": _("Periods before %(year)d are not supported.") % {"year": EARLIEST.year}})
+    start = kpi.period_of(day, fiscal_year_start_month=fiscal_year_start_month)
+    if start > kpi.period_of(today, fiscal_year_start_month=fiscal_year_start_month):
+        raise ValidationError(
+            {"period": _("The period starting %(date)s is in the future.") % {"date": start.isoformat()}}
+        )
+    floor = kpi.period_of(kpi.tracking_since, fiscal_year_start_month=fiscal_year_start_month)
+    if start < floor:
+        raise ValidationError(
+            {
+                "period": _(
+                    "The period starting %(date)s is before this KPI's tracking start (%(since)s). "
+                    "Move “tracking since” back to record older history."
+                )
+                % {"date": start.isoformat(), "since": floor.isoformat()}
+            }
+        )
+    return start
+
+
+def measurement_state(m: Measurement) -> dict[str, Any]:
+    return {"period": m.period.isoformat(), "value": m.value, "note": m.note, "author": m.author_id}
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What ``measurement_record`` did: ``created`` a row, or corrected one from
+    ``previous`` (``changed`` False when the same value and note came again)."""
+
+    measurement: Measurement
+    created: bool
+    changed: bool
+    previous: float | None = None
+
+
+@transaction.atomic
+def measurement_record(
+    *,
+    kpi: Kpi,
+    actor: User | None,
+    period: date | str,
+    value: Any,
+    note: str | None = None,
+    today: date | None = None,
+) -> Recorded:
+    """Record the KPI's value for a period (normalised to its first day): an upsert.
+
+    A second value for the same period updates the row and logs
+    ``measurement.corrected`` with the old value (never a second row); the same
+    value again changes nothing. ``note`` None keeps the existing note. The KPI
+    row is locked (``select_for_update``) so two people recording the same
+    period at once update one row one after the other instead of racing to
+    insert two.
+    """
+    kpi = (
+        Kpi.objects.select_for_update()
+        .select_related("organization")
+        .get(pk=kpi.pk, organization_id=kpi.organization_id)
+    )
+    org = kpi.organization
+    number = clean_number(value, "value")
+    start = check_period(kpi, period, fiscal_year_start_month=org.fiscal_year_start_month, today=today or org.today())
+    text = None if note is None else clean_text(note, "note", limit=MAX_NOTE)
+    existing = Measurement.objects.filter(kpi=kpi, period=start).first()
+    if existing is None:
+        measurement = Measurement.objects.create(
+            organization=org, kpi=kpi, period=start, value=number, note=text or "", author=actor
+        )
+        activity_record(
+            org=org, actor=actor, verb="measurement.recorded", target=kpi, after=measurement_state(measurement)
+        )
+        send_measurements_changed(org_id=org.pk, kpi_ids=[kpi.pk])
+        return Recorded(measurement=measurement, created=True, changed=True)
+    new_note = existing.note if text is None else text
+    previous = existing.value
+    if existing.value == number and existing.note == new_note:
+        return Recorded(measurement=existing, created=False, changed=False, previous=previous)
+    before = measurement_state(existing)
+    existing.value, existing.note, existing.author = number, new_note, actor
+    existing.save(update_fields=["value", "note", "author", "updated_at"])
+    activity_record(
+        org=org,
+        actor=actor,
+        verb="measurement.corrected",
+        target=kpi,
+        before=before,
+        after=measurement_state(existing),
+    )
+    send_measurements_changed(org_id=org.pk, kpi_ids=[kpi.pk])
+    return Recorded(measurement=existing, created=False, changed=True, previous=previous)
+
+
+@transaction.atomic
+def measurement_delete(*, measurement: Measurement, actor: User | None) -> None:
+    kpi = Kpi.objects.select_for_update().select_related("organization").get(pk=measurement.kpi_id)
+    activity_record(
+        org=kpi.organization,
+        actor=actor,
+        verb="measurement.deleted",
+        target=kpi,
+        before=measurement_state(measurement),
+    )
+    measurement.delete()
+    send_measurements_changed(org_id=kpi.organization_id, kpi_ids=[kpi.pk])

@@ -1,0 +1,115 @@
+"""Checks and snapshots shared by the objective services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from cycles.models import Cycle, CycleStatus
+from objectives.models import (
+    KeyResult,
+    Objective,
+    ObjectiveStatus,
+)
+from objectives.queue import schedule_rollup
+from okrkpi.core.validation import clean_number
+from orgs.models import Organization
+
+# --- helpers -----------------------------------------------------------------------------
+
+
+def _weight(value: Any, field: str = "weight") -> float:
+    number = clean_number(value, field)
+    if number < 0 or number > 1000:
+        raise ValidationError({field: _("The weight must be between 0 and 1000.")})
+    return number
+
+
+def _confidence(value: Any) -> int:
+    message = _("Confidence is a whole number from 1 to 10.")
+    if isinstance(value, bool):
+        raise ValidationError({"confidence": message})
+    try:
+        number = float(str(value).strip())
+    except (TypeError, ValueError):
+        raise ValidationError({"confidence": message}) from None
+    if not number.is_integer() or not 1 <= number <= 10:
+        raise ValidationError({"confidence": message})
+    return int(number)
+
+
+def _rollup(objective: Objective) -> None:
+    """Queue the recompute of the objective and its ancestors, published after commit."""
+    schedule_rollup(org_id=objective.organization_id, objective_id=objective.pk)
+
+
+def _snapshot(obj: Objective) -> dict[str, Any]:
+    return {
+        "title": obj.title,
+        "description": obj.description,
+        "owner_type": obj.owner_type,
+        "owner_team": obj.owner_team_id,
+        "owner_user": obj.owner_user_id,
+        "parent": obj.parent_id,
+        "weight": obj.weight,
+        "status": obj.status,
+        "cycle": obj.cycle_id,
+    }
+
+
+def _kr_snapshot(kr: KeyResult) -> dict[str, Any]:
+    return {
+        "kpi": kr.kpi_id,
+        "title": kr.title,
+        "owner": kr.owner_id,
+        "kind": kr.kind,
+        "unit": kr.unit,
+        "start_value": kr.start_value,
+        "target_value": kr.target_value,
+        "current_value": kr.current_value,
+        "weight": kr.weight,
+    }
+
+
+def _check_parent(org: Organization, objective: Objective | None, parent: Objective | None, cycle: Cycle) -> None:
+    if parent is None:
+        return
+    if parent.organization_id != org.pk:
+        raise ValidationError({"parent": _("Unknown objective.")})
+    if parent.status == ObjectiveStatus.CANCELLED:
+        raise ValidationError({"parent": _("You cannot align to a cancelled objective.")})
+    if parent.cycle_id != cycle.pk and not parent.cycle.contains(cycle):
+        raise ValidationError(
+            {"parent": _("The parent must be in the same cycle, or in a longer cycle that contains this one.")}
+        )
+    if objective is None or objective.pk is None:
+        return
+    # Walk up from the parent: meeting the objective itself means a loop.
+    node: Objective | None = parent
+    seen: set[int] = set()
+    while node is not None:
+        if node.pk == objective.pk:
+            raise ValidationError(
+                {
+                    "parent": _(
+                        "This alignment would make a loop: the parent is aligned (directly or not) to this objective."
+                    )
+                }
+            )
+        if node.pk in seen:
+            break
+        seen.add(node.pk)
+        node = (
+            Objective.objects.filter(organization=org, pk=node.parent_id).select_related("cycle").first()
+            if node.parent_id
+            else None
+        )
+
+
+def _check_cycle_open(cycle: Cycle) -> None:
+    if cycle.status == CycleStatus.CLOSED:
+        raise ValidationError(
+            {"cycle": _("The cycle %(cycle)s is closed; its OKRs can no longer change.") % {"cycle": cycle.name}}
+        )

@@ -1,0 +1,260 @@
+"""Key results and check-ins."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from activity.services import activity_record
+from objectives import progress as math
+from objectives.models import (
+    MAX_KEY_RESULTS,
+    MIN_KEY_RESULTS_TO_ACTIVATE,
+    CheckIn,
+    KeyResult,
+    KeyResultKind,
+    Objective,
+    ObjectiveStatus,
+)
+from objectives.services._helpers import (
+    _check_cycle_open,
+    _confidence,
+    _kr_snapshot,
+    _rollup,
+    _weight,
+)
+from objectives.services.kpi_link import check_kpi_link, latest_kpi_value
+from okrkpi.core.validation import UNSET, clean_number, clean_title
+from orgs.models import User
+from orgs.selectors import is_member
+
+# --- key results ---------------------------------------------------------------------------
+
+
+def _kr_values(kind: str, start: Any, target: Any, current: Any) -> tuple[float, float, float]:
+    if kind not in KeyResultKind.values:
+        raise ValidationError({"kind": _("Choose number, percent, currency or milestone.")})
+    if kind == KeyResultKind.MILESTONE:
+        done = current not in (None, "", 0, 0.0, "0", False) and clean_number(current, "current_value") >= 1
+        return 0.0, 1.0, 1.0 if done else 0.0
+    start_v = clean_number(0 if start in (None, "") else start, "start_value")
+    target_v = clean_number(target, "target_value")
+    if start_v == target_v:
+        raise ValidationError(
+            {"target_value": _("The target must differ from the start value; for a yes/no result use a milestone.")}
+        )
+    current_v = start_v if current in (None, "") else clean_number(current, "current_value")
+    return start_v, target_v, current_v
+
+
+@transaction.atomic
+def key_result_create(
+    *,
+    objective: Objective,
+    actor: User | None,
+    title: str,
+    owner: User | None = None,
+    kind: str = KeyResultKind.NUMBER,
+    unit: str = "",
+    start_value: Any = 0,
+    target_value: Any = None,
+    current_value: Any = None,
+    weight: Any = 1.0,
+    kpi: Any = None,
+) -> KeyResult:
+    """Add a key result; a sixth is refused. The objective row is locked so two
+    concurrent additions cannot both pass the count."""
+    org = objective.organization
+    objective = Objective.objects.select_for_update().select_related("cycle").get(pk=objective.pk)
+    _check_cycle_open(objective.cycle)
+    if objective.status in (ObjectiveStatus.CANCELLED, ObjectiveStatus.CLOSED):
+        raise ValidationError(
+            {
+                "objective": _("This objective is %(status)s; it takes no new key results.")
+                % {"status": objective.get_status_display().lower()}
+            }
+        )
+    count = KeyResult.objects.filter(organization=org, objective=objective).count()
+    if count >= MAX_KEY_RESULTS:
+        raise ValidationError(
+            {
+                "objective": _("An objective holds at most %(max)d key results; remove one before adding another.")
+                % {"max": MAX_KEY_RESULTS}
+            }
+        )
+    title = clean_title(title)
+    owner = owner or objective.owner_user or actor
+    if not is_member(org, owner):
+        raise ValidationError({"owner": _("The owner must be a member of the organisation.")})
+    if kind == KeyResultKind.MILESTONE and target_value in (None, ""):
+        target_value = 1
+    if target_value in (None, ""):
+        raise ValidationError({"target_value": _("A target is required.")})
+    start_v, target_v, current_v = _kr_values(kind, start_value, target_value, current_value)
+    kpi = check_kpi_link(org, kind, kpi)
+    if kpi is not None:
+        current_v = latest_kpi_value(kpi.pk, default=current_v)
+    position = (KeyResult.objects.filter(objective=objective).aggregate(m=Max("position"))["m"] or 0) + 1
+    kr = KeyResult(
+        organization=org,
+        objective=objective,
+        title=title,
+        owner=owner,
+        kind=kind,
+        unit=(unit or "").strip()[:24],
+        start_value=start_v,
+        target_value=target_v,
+        current_value=current_v,
+        weight=_weight(weight),
+        position=position,
+        kpi=kpi,
+    )
+    kr.progress = kr.progress_value()
+    kr.save()
+    activity_record(org=org, actor=actor, verb="key_result.created", target=kr, after=_kr_snapshot(kr))
+    _rollup(objective)
+    return kr
+
+
+@transaction.atomic
+def key_result_update(
+    *,
+    key_result: KeyResult,
+    actor: User,
+    title: str | None = None,
+    owner: User | None = None,
+    kind: str | None = None,
+    unit: str | None = None,
+    start_value: Any = UNSET,
+    target_value: Any = UNSET,
+    weight: Any = None,
+    kpi: Any = UNSET,
+) -> KeyResult:
+    """Change a key result's definition. Its current value changes only through
+    check-ins, or follows the KPI it is linked to."""
+    kr = KeyResult.objects.select_for_update().select_related("objective__cycle").get(pk=key_result.pk)
+    _check_cycle_open(kr.objective.cycle)
+    before = _kr_snapshot(kr)
+    org = kr.objective.organization
+    if title is not None:
+        kr.title = clean_title(title)
+    if owner is not None:
+        if not is_member(org, owner):
+            raise ValidationError({"owner": _("The owner must be a member of the organisation.")})
+        kr.owner = owner
+    if unit is not None:
+        kr.unit = unit.strip()[:24]
+    new_kind = kind or kr.kind
+    start = kr.start_value if start_value is UNSET else start_value
+    target = kr.target_value if target_value is UNSET else target_value
+    kr.start_value, kr.target_value, kr.current_value = _kr_values(new_kind, start, target, kr.current_value)
+    kr.kind = new_kind
+    if weight is not None:
+        kr.weight = _weight(weight)
+    kr.kpi = check_kpi_link(org, new_kind, kr.kpi if kpi is UNSET else kpi)
+    if kr.kpi_id is not None:
+        kr.current_value = latest_kpi_value(kr.kpi_id, default=kr.current_value)
+    kr.progress = kr.progress_value()
+    kr.save()
+    after = _kr_snapshot(kr)
+    if after != before:
+        activity_record(org=org, actor=actor, verb="key_result.updated", target=kr, before=before, after=after)
+    _rollup(kr.objective)
+    return kr
+
+
+@transaction.atomic
+def key_result_delete(*, key_result: KeyResult, actor: User) -> None:
+    # Lock the objective and read its current status: the caller's copy may be stale.
+    objective = (
+        Objective.objects.select_for_update().select_related("cycle", "organization").get(pk=key_result.objective_id)
+    )
+    _check_cycle_open(objective.cycle)
+    remaining = KeyResult.objects.filter(objective=objective).exclude(pk=key_result.pk).count()
+    if objective.status == ObjectiveStatus.ACTIVE and remaining < MIN_KEY_RESULTS_TO_ACTIVATE:
+        raise ValidationError(
+            {
+                "key_result": _(
+                    "An active objective keeps at least %(min)d key results; add "
+                    "another first or move the objective back to draft."
+                )
+                % {"min": MIN_KEY_RESULTS_TO_ACTIVATE}
+            }
+        )
+    activity_record(
+        org=objective.organization,
+        actor=actor,
+        verb="key_result.deleted",
+        target=key_result,
+        before=_kr_snapshot(key_result),
+    )
+    key_result.delete()
+    _rollup(objective)
+
+
+@transaction.atomic
+def key_result_check_in(
+    *, key_result: KeyResult, actor: User, value: Any, confidence: Any, note: str = "", at: Any = None
+) -> CheckIn:
+    """Append a check-in and set the key result's current value and confidence.
+
+    The key-result row is locked (``select_for_update``) so concurrent
+    check-ins on one key result apply one after the other; the objective
+    chain is then recomputed from stored values.
+    """
+    kr = KeyResult.objects.select_for_update().get(pk=key_result.pk, organization_id=key_result.organization_id)
+    objective = Objective.objects.select_related("cycle").get(pk=kr.objective_id)
+    _check_cycle_open(objective.cycle)
+    if objective.status in (ObjectiveStatus.CANCELLED, ObjectiveStatus.CLOSED):
+        raise ValidationError(
+            {
+                "key_result": _("This objective is %(status)s; it takes no more check-ins.")
+                % {"status": objective.get_status_display().lower()}
+            }
+        )
+    if kr.kind == KeyResultKind.MILESTONE:
+        number = clean_number(value, "value")
+        if number not in (0.0, 1.0):
+            raise ValidationError({"value": _("A milestone is 1 (done) or 0 (not done).")})
+    else:
+        number = clean_number(value, "value")
+    conf = _confidence(confidence)
+    note = (note or "").strip()
+    if len(note) > 2000:
+        raise ValidationError({"note": _("Keep the note under 2,000 characters.")})
+    when = at or timezone.now()
+    check_in = CheckIn.objects.create(
+        organization_id=kr.organization_id,
+        key_result=kr,
+        author=actor,
+        value=number,
+        confidence=conf,
+        note=note,
+        created_at=when,
+    )
+    before = {"current_value": kr.current_value, "confidence": kr.confidence}
+    kr.current_value, kr.confidence = number, conf
+    kr.progress = kr.progress_value()
+    if kr.last_check_in_at is None or when >= kr.last_check_in_at:
+        kr.last_check_in_at = when
+    kr.save(update_fields=["current_value", "confidence", "progress", "last_check_in_at", "updated_at"])
+    activity_record(
+        org=objective.organization,
+        actor=actor,
+        verb="key_result.checked_in",
+        target=kr,
+        before=before,
+        after={"current_value": number, "confidence": conf, "note": note},
+    )
+    _rollup(objective)
+    return check_in
+
+
+def key_result_progress_preview(*, kind: str, start: float, target: float, current: float) -> float:
+    """Unclamped progress for a value not yet saved (used by the check-in screen)."""
+    return math.key_result_progress_raw(kind=kind, start=start, target=target, current=current)

@@ -1,0 +1,213 @@
+"""Objectives: create, edit, move through their statuses, delete."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from activity.services import activity_record
+from cycles.models import Cycle
+from objectives.models import (
+    MIN_KEY_RESULTS_TO_ACTIVATE,
+    KeyResult,
+    Objective,
+    ObjectiveStatus,
+)
+from objectives.queue import schedule_rollup
+from objectives.services._helpers import (
+    _check_cycle_open,
+    _check_parent,
+    _rollup,
+    _snapshot,
+    _weight,
+)
+from okrkpi.core.validation import UNSET, clean_title
+from orgs.models import Organization, Team, User
+from orgs.ownership import check_owner, owner_after_change
+
+# --- objectives ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def objective_create(
+    *,
+    org: Organization,
+    actor: User | None,
+    cycle: Cycle,
+    title: str,
+    description: str = "",
+    owner_type: str,
+    owner_team: Team | None = None,
+    owner_user: User | None = None,
+    parent: Objective | None = None,
+    weight: Any = 1.0,
+) -> Objective:
+    if cycle.organization_id != org.pk:
+        raise ValidationError({"cycle": _("Unknown cycle.")})
+    _check_cycle_open(cycle)
+    title = clean_title(title)
+    check_owner(org=org, owner_type=owner_type, owner_team=owner_team, owner_user=owner_user)
+    _check_parent(org, None, parent, cycle)
+    objective = Objective.objects.create(
+        organization=org,
+        cycle=cycle,
+        title=title,
+        description=(description or "").strip(),
+        owner_type=owner_type,
+        owner_team=owner_team,
+        owner_user=owner_user,
+        parent=parent,
+        weight=_weight(weight),
+        created_by=actor,
+    )
+    activity_record(org=org, actor=actor, verb="objective.created", target=objective, after=_snapshot(objective))
+    if parent is not None:
+        _rollup(parent)
+    return objective
+
+
+@transaction.atomic
+def objective_update(
+    *,
+    objective: Objective,
+    actor: User,
+    title: str | None = None,
+    description: str | None = None,
+    owner_type: str | None = None,
+    owner_team: Team | None = UNSET,
+    owner_user: User | None = UNSET,
+    parent: Objective | None = UNSET,
+    weight: Any = None,
+    cycle: Cycle | None = None,
+) -> Objective:
+    """Edit an objective's definition. The row is re-read under a lock, and only
+    the edited columns are written, so a concurrent rollup (progress) or status
+    change is never overwritten by the caller's stale copy."""
+    objective = (
+        Objective.objects.select_for_update(of=("self",))
+        .select_related("cycle", "organization", "parent", "parent__cycle", "owner_team", "owner_user")
+        .get(pk=objective.pk)
+    )
+    org = objective.organization
+    before = _snapshot(objective)
+    _check_cycle_open(objective.cycle)
+    old_parent_id = objective.parent_id
+    if cycle is not None and cycle.pk != objective.cycle_id:
+        if cycle.organization_id != org.pk:
+            raise ValidationError({"cycle": _("Unknown cycle.")})
+        _check_cycle_open(cycle)
+        for child in Objective.objects.filter(organization=org, parent=objective).select_related("cycle"):
+            if child.cycle_id != cycle.pk and not cycle.contains(child.cycle):
+                raise ValidationError(
+                    {
+                        "cycle": _(
+                            "“%(child)s” is aligned to this objective and its cycle would no "
+                            "longer fit inside this one; re-align it first."
+                        )
+                        % {"child": child.title}
+                    }
+                )
+        objective.cycle = cycle
+    if title is not None:
+        objective.title = clean_title(title)
+    if description is not None:
+        objective.description = description.strip()
+    if owner_type is not None or owner_team is not UNSET or owner_user is not UNSET:
+        owner = owner_after_change(objective, owner_type=owner_type, owner_team=owner_team, owner_user=owner_user)
+        check_owner(org=org, owner_type=owner[0], owner_team=owner[1], owner_user=owner[2])
+        objective.owner_type, objective.owner_team, objective.owner_user = owner
+    if parent is not UNSET:
+        _check_parent(org, objective, parent, objective.cycle)
+        objective.parent = parent
+    elif objective.parent_id:
+        _check_parent(org, objective, objective.parent, objective.cycle)
+    if weight is not None:
+        objective.weight = _weight(weight)
+    objective.save(
+        update_fields=[
+            "cycle",
+            "title",
+            "description",
+            "owner_type",
+            "owner_team",
+            "owner_user",
+            "parent",
+            "weight",
+            "updated_at",
+        ]
+    )
+    after = _snapshot(objective)
+    if after != before:
+        activity_record(org=org, actor=actor, verb="objective.updated", target=objective, before=before, after=after)
+    if old_parent_id != objective.parent_id or before["weight"] != objective.weight:
+        if old_parent_id:
+            schedule_rollup(org_id=org.pk, objective_id=old_parent_id)
+        _rollup(objective)
+    return objective
+
+
+@transaction.atomic
+def objective_set_status(*, objective: Objective, actor: User, status: str) -> Objective:
+    """Activate (needs 2–5 key results), close, cancel or send back to draft."""
+    if status not in ObjectiveStatus.values:
+        raise ValidationError({"status": _("Unknown status.")})
+    objective = Objective.objects.select_for_update().select_related("cycle").get(pk=objective.pk)
+    if status == objective.status:
+        return objective
+    _check_cycle_open(objective.cycle)
+    if status == ObjectiveStatus.ACTIVE:
+        count = KeyResult.objects.filter(organization_id=objective.organization_id, objective=objective).count()
+        if count < MIN_KEY_RESULTS_TO_ACTIVATE:
+            raise ValidationError(
+                {
+                    "status": _("An objective needs at least %(min)d key results to become active; it has %(count)d.")
+                    % {"min": MIN_KEY_RESULTS_TO_ACTIVATE, "count": count}
+                }
+            )
+    before = objective.status
+    objective.status = status
+    objective.save(update_fields=["status", "updated_at"])
+    verb = {"active": "objective.activated", "cancelled": "objective.cancelled", "closed": "objective.closed"}.get(
+        status, "objective.status_changed"
+    )
+    activity_record(
+        org=objective.organization,
+        actor=actor,
+        verb=verb,
+        target=objective,
+        before={"status": before},
+        after={"status": status},
+    )
+    if objective.parent_id and ObjectiveStatus.CANCELLED in (before, status):
+        schedule_rollup(org_id=objective.organization_id, objective_id=objective.parent_id)
+    return objective
+
+
+@transaction.atomic
+def objective_delete(*, objective: Objective, actor: User) -> None:
+    """Delete an objective with its key results, check-ins and initiatives.
+    Objectives aligned to it lose their alignment (they are not deleted).
+    A closed cycle is frozen: its objectives cannot be deleted."""
+    objective = (
+        Objective.objects.select_for_update(of=("self",)).select_related("cycle", "organization").get(pk=objective.pk)
+    )
+    _check_cycle_open(objective.cycle)
+    org = objective.organization
+    parent_id = objective.parent_id
+    children = list(Objective.objects.filter(organization=org, parent=objective).values_list("id", flat=True))
+    activity_record(org=org, actor=actor, verb="objective.deleted", target=objective, before=_snapshot(objective))
+    Objective.objects.filter(organization=org, parent=objective).update(parent=None)
+    objective.delete()
+    if parent_id:
+        schedule_rollup(org_id=org.pk, objective_id=parent_id)
+    for child_id in children:
+        activity_record(
+            org=org,
+            actor=actor,
+            verb="objective.unaligned",
+            target_type="objectives.objective",
+            before={"parent": objective.pk, "objective": child_id},
+        )
