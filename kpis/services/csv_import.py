@@ -90,11 +90,7 @@ def _resolve(
 ) -> list[ImportRow]:
     """Turn raw rows into checked rows: three queries (KPIs, existing measurements,
     and with ``lock`` the KPI rows locked) whatever the number of rows."""
-    kpis = list(Kpi.objects.filter(organization=org).select_related("owner_team", "owner_user"))
-    by_id = {k.pk: k for k in kpis}
-    by_name: dict[str, list[Kpi]] = {}
-    for k in kpis:
-        by_name.setdefault(k.name.strip().casefold(), []).append(k)
+    kpis = _KpiIndex(list(Kpi.objects.filter(organization=org).select_related("owner_team", "owner_user")))
     rows: list[ImportRow] = []
     for raw in raw_rows:
         row = ImportRow(
@@ -104,50 +100,82 @@ def _resolve(
             value_text=raw.get("value", ""),
             note=raw.get("note", ""),
         )
-        kpi_id = raw.get("kpi_id", "")
-        if kpi_id:
-            kpi = by_id.get(parse_id(kpi_id))  # type: ignore[arg-type]
-            if kpi is None:
-                row.errors.append(_("Unknown KPI id %(id)s.") % {"id": kpi_id[:20]})
-            row.kpi = kpi
-        elif not row.kpi_text:
-            row.errors.append(_("The KPI is missing."))
-        else:
-            matches = by_name.get(row.kpi_text.casefold(), [])
-            if not matches:
-                row.errors.append(_("Unknown KPI “%(name)s”.") % {"name": row.kpi_text[:80]})
-            elif len(matches) > 1:
-                row.errors.append(
-                    _("Several KPIs are called “%(name)s”; add a kpi_id column to say which.")
-                    % {"name": row.kpi_text[:80]}
-                )
-            else:
-                row.kpi = matches[0]
+        _check_kpi(row, raw.get("kpi_id", ""), kpis)
         if row.kpi is not None and allowed is not None and not allowed(row.kpi):
             row.errors.append(_("You cannot record measurements for this KPI."))
-        if not row.value_text:
-            row.errors.append(_("The value is missing."))
-        else:
-            try:
-                row.value = clean_number(row.value_text, "value")
-            except ValidationError:
-                row.errors.append(
-                    _("“%(value)s” is not a number; use digits with a dot for decimals and no thousands separators.")
-                    % {"value": row.value_text[:40]}
-                )
+        _check_value(row)
         if len(row.note) > MAX_NOTE:
             row.errors.append(_("The note is longer than %(n)d characters.") % {"n": MAX_NOTE})
-        if not row.period_text:
-            row.errors.append(_("The period is missing."))
-        elif row.kpi is not None:
-            try:
-                row.period = check_period(
-                    row.kpi, row.period_text, fiscal_year_start_month=org.fiscal_year_start_month, today=today
-                )
-            except ValidationError as exc:
-                row.errors.extend(exc.messages)
+        _check_row_period(row, fiscal_year_start_month=org.fiscal_year_start_month, today=today)
         rows.append(row)
-    # Duplicates inside the file: the second row for a KPI and period is an error.
+    seen = _mark_duplicates(rows)
+    kpi_ids = {k for k, _p in seen}
+    if lock and kpi_ids:
+        list(Kpi.objects.select_for_update().filter(organization=org, pk__in=kpi_ids).values_list("pk", flat=True))
+    if kpi_ids:
+        _attach_previous(org, rows, kpi_ids=kpi_ids, periods={p for _k, p in seen})
+    return rows
+
+
+class _KpiIndex:
+    """The organisation's KPIs by id and by case-insensitive name."""
+
+    def __init__(self, kpis: list[Kpi]) -> None:
+        self.by_id = {k.pk: k for k in kpis}
+        self.by_name: dict[str, list[Kpi]] = {}
+        for k in kpis:
+            self.by_name.setdefault(k.name.strip().casefold(), []).append(k)
+
+
+def _check_kpi(row: ImportRow, kpi_id: str, kpis: _KpiIndex) -> None:
+    """The row's KPI, by the kpi_id column when there is one, else by a name that is unique."""
+    if kpi_id:
+        row.kpi = kpis.by_id.get(parse_id(kpi_id))  # type: ignore[arg-type]
+        if row.kpi is None:
+            row.errors.append(_("Unknown KPI id %(id)s.") % {"id": kpi_id[:20]})
+        return
+    if not row.kpi_text:
+        row.errors.append(_("The KPI is missing."))
+        return
+    matches = kpis.by_name.get(row.kpi_text.casefold(), [])
+    if not matches:
+        row.errors.append(_("Unknown KPI “%(name)s”.") % {"name": row.kpi_text[:80]})
+    elif len(matches) > 1:
+        row.errors.append(
+            _("Several KPIs are called “%(name)s”; add a kpi_id column to say which.") % {"name": row.kpi_text[:80]}
+        )
+    else:
+        row.kpi = matches[0]
+
+
+def _check_value(row: ImportRow) -> None:
+    if not row.value_text:
+        row.errors.append(_("The value is missing."))
+        return
+    try:
+        row.value = clean_number(row.value_text, "value")
+    except ValidationError:
+        row.errors.append(
+            _("“%(value)s” is not a number; use digits with a dot for decimals and no thousands separators.")
+            % {"value": row.value_text[:40]}
+        )
+
+
+def _check_row_period(row: ImportRow, *, fiscal_year_start_month: int, today: date) -> None:
+    if not row.period_text:
+        row.errors.append(_("The period is missing."))
+    elif row.kpi is not None:
+        try:
+            row.period = check_period(
+                row.kpi, row.period_text, fiscal_year_start_month=fiscal_year_start_month, today=today
+            )
+        except ValidationError as exc:
+            row.errors.extend(exc.messages)
+
+
+def _mark_duplicates(rows: list[ImportRow]) -> dict[tuple[int, date], int]:
+    """The second row for a KPI and period in the same file is an error. Returns
+    {(KPI id, period): first line} of the rows that have both."""
     seen: dict[tuple[int, date], int] = {}
     for row in rows:
         if row.kpi is None or row.period is None:
@@ -157,18 +185,18 @@ def _resolve(
             row.errors.append(_("Same KPI and period as line %(line)d.") % {"line": seen[key]})
         else:
             seen[key] = row.line
-    kpi_ids = {k for k, _p in seen}
-    if lock and kpi_ids:
-        list(Kpi.objects.select_for_update().filter(organization=org, pk__in=kpi_ids).values_list("pk", flat=True))
-    if kpi_ids:
-        existing = {
-            (m.kpi_id, m.period): m
-            for m in Measurement.objects.filter(organization=org, kpi_id__in=kpi_ids, period__in={p for _k, p in seen})
-        }
-        for row in rows:
-            if row.kpi is not None and row.period is not None:
-                row.previous = existing.get((row.kpi.pk, row.period))
-    return rows
+    return seen
+
+
+def _attach_previous(org: Organization, rows: list[ImportRow], *, kpi_ids: set[int], periods: set[date]) -> None:
+    """The measurement each row would correct, if any (one query)."""
+    existing = {
+        (m.kpi_id, m.period): m
+        for m in Measurement.objects.filter(organization=org, kpi_id__in=kpi_ids, period__in=periods)
+    }
+    for row in rows:
+        if row.kpi is not None and row.period is not None:
+            row.previous = existing.get((row.kpi.pk, row.period))
 
 
 def measurement_import_preview(

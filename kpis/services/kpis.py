@@ -104,6 +104,37 @@ def kpi_update(
     kpi = Kpi.objects.select_for_update().select_related("organization").get(pk=kpi.pk)
     org = kpi.organization
     before = _snapshot(kpi)
+    _apply_texts(kpi, name=name, description=description, how_measured=how_measured, unit=unit)
+    if owner_type is not None or owner_team is not UNSET or owner_user is not UNSET:
+        owner = owner_after_change(kpi, owner_type=owner_type, owner_team=owner_team, owner_user=owner_user)
+        check_owner(org=org, owner_type=owner[0], owner_team=owner[1], owner_user=owner[2])
+        kpi.owner_type, kpi.owner_team, kpi.owner_user = owner
+    _apply_targets(
+        kpi,
+        direction=direction,
+        target=target,
+        target_low=target_low,
+        target_high=target_high,
+        amber_threshold=amber_threshold,
+    )
+    if perspective is not None:
+        kpi.perspective = _choice(
+            perspective, Perspective, "perspective", _("Choose a balanced-scorecard perspective.")
+        )
+    if active is not None:
+        kpi.active = bool(active)
+    if frequency is not None and frequency != kpi.frequency:
+        _change_frequency(kpi, frequency)
+    if tracking_since not in (None, ""):
+        _change_tracking_start(kpi, tracking_since, fiscal_year_start_month=org.fiscal_year_start_month)
+    kpi.save()
+    _log_update(kpi, actor=actor, before=before)
+    return kpi
+
+
+def _apply_texts(
+    kpi: Kpi, *, name: str | None, description: str | None, how_measured: str | None, unit: str | None
+) -> None:
     if name is not None:
         kpi.name = clean_title(name, "name", required=_("A name is required."))
     if description is not None:
@@ -112,10 +143,12 @@ def kpi_update(
         kpi.how_measured = clean_text(how_measured, "how_measured")
     if unit is not None:
         kpi.unit = clean_text(unit, "unit", limit=24)
-    if owner_type is not None or owner_team is not UNSET or owner_user is not UNSET:
-        owner = owner_after_change(kpi, owner_type=owner_type, owner_team=owner_team, owner_user=owner_user)
-        check_owner(org=org, owner_type=owner[0], owner_team=owner[1], owner_user=owner[2])
-        kpi.owner_type, kpi.owner_team, kpi.owner_user = owner
+
+
+def _apply_targets(
+    kpi: Kpi, *, direction: str | None, target: Any, target_low: Any, target_high: Any, amber_threshold: Any
+) -> None:
+    """The direction and its targets change together: the targets must fit the (new) direction."""
     new_direction = direction or kpi.direction
     targets = _targets(
         new_direction,
@@ -127,51 +160,48 @@ def kpi_update(
     kpi.direction = new_direction
     kpi.target, kpi.target_low, kpi.target_high = targets.target, targets.target_low, targets.target_high
     kpi.amber_threshold = targets.amber_threshold
-    if perspective is not None:
-        kpi.perspective = _choice(
-            perspective, Perspective, "perspective", _("Choose a balanced-scorecard perspective.")
+
+
+def _change_frequency(kpi: Kpi, frequency: str) -> None:
+    """Measurements are stored by period, so the frequency is fixed once there are any."""
+    _choice(frequency, Frequency, "frequency", _("Choose weekly, monthly, quarterly or yearly."))
+    if Measurement.objects.filter(kpi=kpi).exists():
+        raise ValidationError(
+            {"frequency": _("The frequency cannot change once measurements are recorded; create a new KPI instead.")}
         )
-    if active is not None:
-        kpi.active = bool(active)
-    measured = Measurement.objects.filter(kpi=kpi)
-    if frequency is not None and frequency != kpi.frequency:
-        _choice(frequency, Frequency, "frequency", _("Choose weekly, monthly, quarterly or yearly."))
-        if measured.exists():
-            raise ValidationError(
-                {
-                    "frequency": _(
-                        "The frequency cannot change once measurements are recorded; create a new KPI instead."
-                    )
-                }
-            )
-        kpi.frequency = frequency
-    if tracking_since not in (None, ""):
-        since = _as_date(tracking_since, "tracking_since")
-        floor = kpi.period_of(since, fiscal_year_start_month=org.fiscal_year_start_month)
-        first = measured.order_by("period").values_list("period", flat=True).first()
-        if first is not None and first < floor:
-            raise ValidationError(
-                {
-                    "tracking_since": _(
-                        "There are measurements from %(date)s; tracking must start on or before that period."
-                    )
-                    % {"date": first.isoformat()}
-                }
-            )
-        kpi.tracking_since = since
-    kpi.save()
+    kpi.frequency = frequency
+
+
+def _change_tracking_start(kpi: Kpi, value: date | str, *, fiscal_year_start_month: int) -> None:
+    """Tracking may not start after a period that already has a measurement."""
+    since = _as_date(value, "tracking_since")
+    floor = kpi.period_of(since, fiscal_year_start_month=fiscal_year_start_month)
+    first = Measurement.objects.filter(kpi=kpi).order_by("period").values_list("period", flat=True).first()
+    if first is not None and first < floor:
+        raise ValidationError(
+            {
+                "tracking_since": _(
+                    "There are measurements from %(date)s; tracking must start on or before that period."
+                )
+                % {"date": first.isoformat()}
+            }
+        )
+    kpi.tracking_since = since
+
+
+def _log_update(kpi: Kpi, *, actor: User | None, before: dict[str, Any]) -> None:
+    """One activity entry with only the fields that changed (none if nothing did)."""
     after = _snapshot(kpi)
-    if after != before:
-        changed = [k for k in after if after[k] != before[k]]
+    changed = [k for k in after if after[k] != before[k]]
+    if changed:
         activity_record(
-            org=org,
+            org=kpi.organization,
             actor=actor,
             verb="kpi.updated",
             target=kpi,
             before={k: before[k] for k in changed},
             after={k: after[k] for k in changed},
         )
-    return kpi
 
 
 @transaction.atomic

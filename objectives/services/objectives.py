@@ -96,21 +96,7 @@ def objective_update(
     _check_cycle_open(objective.cycle)
     old_parent_id = objective.parent_id
     if cycle is not None and cycle.pk != objective.cycle_id:
-        if cycle.organization_id != org.pk:
-            raise ValidationError({"cycle": _("Unknown cycle.")})
-        _check_cycle_open(cycle)
-        for child in Objective.objects.filter(organization=org, parent=objective).select_related("cycle"):
-            if child.cycle_id != cycle.pk and not cycle.contains(child.cycle):
-                raise ValidationError(
-                    {
-                        "cycle": _(
-                            "“%(child)s” is aligned to this objective and its cycle would no "
-                            "longer fit inside this one; re-align it first."
-                        )
-                        % {"child": child.title}
-                    }
-                )
-        objective.cycle = cycle
+        _move_to_cycle(objective, cycle)
     if title is not None:
         objective.title = clean_title(title)
     if description is not None:
@@ -143,10 +129,36 @@ def objective_update(
     if after != before:
         activity_record(org=org, actor=actor, verb="objective.updated", target=objective, before=before, after=after)
     if old_parent_id != objective.parent_id or before["weight"] != objective.weight:
-        if old_parent_id:
-            schedule_rollup(org_id=org.pk, objective_id=old_parent_id)
-        _rollup(objective)
+        _rollup_after_move(objective, old_parent_id=old_parent_id)
     return objective
+
+
+def _move_to_cycle(objective: Objective, cycle: Cycle) -> None:
+    """Move to another open cycle of the organisation, unless an aligned child's cycle would
+    no longer fit inside it."""
+    if cycle.organization_id != objective.organization_id:
+        raise ValidationError({"cycle": _("Unknown cycle.")})
+    _check_cycle_open(cycle)
+    children = Objective.objects.filter(organization_id=objective.organization_id, parent=objective)
+    for child in children.select_related("cycle"):
+        if child.cycle_id != cycle.pk and not cycle.contains(child.cycle):
+            raise ValidationError(
+                {
+                    "cycle": _(
+                        "“%(child)s” is aligned to this objective and its cycle would no "
+                        "longer fit inside this one; re-align it first."
+                    )
+                    % {"child": child.title}
+                }
+            )
+    objective.cycle = cycle
+
+
+def _rollup_after_move(objective: Objective, *, old_parent_id: int | None) -> None:
+    """A new parent or weight changes the old parent's progress as well as the new one's."""
+    if old_parent_id:
+        schedule_rollup(org_id=objective.organization_id, objective_id=old_parent_id)
+    _rollup(objective)
 
 
 @transaction.atomic
