@@ -9,6 +9,7 @@ from okrkpi.core.forms import DateInput
 from orgs.forms import people_choices, team_choices
 from orgs.models import Organization
 from orgs.ownership import OwnerType
+from orgs.tenancy import scoped
 
 
 class ObjectiveForm(forms.Form):
@@ -88,7 +89,7 @@ class KeyResultForm(forms.Form):
 
         self.fields["kpi"].choices = [
             ("", _("— none —")),
-            *Kpi.objects.filter(organization=org, active=True).order_by("name").values_list("id", "name"),
+            *scoped(Kpi, org).filter(active=True).order_by("name").values_list("id", "name"),
         ]
 
     def clean(self):  # type: ignore[no-untyped-def]

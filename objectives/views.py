@@ -33,7 +33,7 @@ from okrkpi.core.ids import parse_id
 from orgs import permissions
 from orgs.models import Membership
 from orgs.ownership import default_owner, member_or_404, owner_from_ids
-from orgs.tenancy import get_scoped_or_404, org_view
+from orgs.tenancy import get_scoped_or_404, org_view, scoped
 
 
 def can_check_in(m: Membership, kr: KeyResult, objective: Objective) -> bool:
@@ -95,7 +95,8 @@ def _detail_context(request: HttpRequest, objective: Objective) -> dict[str, Any
     ]
     trend_points = [
         [d.isoformat(), round(p * 100, 1)]
-        for d, p in ObjectiveSnapshot.objects.filter(organization=request.org, objective=objective)
+        for d, p in scoped(ObjectiveSnapshot, request.org)
+        .filter(objective=objective)
         .order_by("date")
         .values_list("date", "progress")[:400]
     ]

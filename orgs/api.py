@@ -20,7 +20,7 @@ from rest_framework.views import APIView
 from okrkpi.core.ids import parse_id
 from orgs import permissions, selectors, services
 from orgs.models import Membership, Role, Team, TeamMember, User
-from orgs.tenancy import OrgScopedViewSet
+from orgs.tenancy import OrgScopedViewSet, scoped
 
 
 class OrgScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
@@ -244,9 +244,7 @@ class MemberViewSet(OrgScopedViewSet):
                 raise PermissionDenied("You can only change people in teams you manage.")
             if "teams" in data and not permissions.is_admin(self.membership):
                 current = set(
-                    TeamMember.objects.filter(organization=self.org, user_id=membership.user_id).values_list(
-                        "team_id", flat=True
-                    )
+                    scoped(TeamMember, self.org).filter(user_id=membership.user_id).values_list("team_id", flat=True)
                 )
                 wanted = {team.pk for team in data["teams"]}
                 # Both ends of the change must be in the manager's teams: adding to one, or leaving one.

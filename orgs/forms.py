@@ -7,6 +7,7 @@ from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 
 from orgs.models import Membership, Organization, Role, Team, User
+from orgs.tenancy import scoped
 
 
 class EmailAuthenticationForm(AuthenticationForm):
@@ -56,9 +57,7 @@ def people_choices(org: Organization) -> list[tuple[int, str]]:
     """The organisation's members by name."""
     return [
         (m.user_id, m.user.display_name)
-        for m in Membership.objects.filter(organization=org)
-        .select_related("user")
-        .order_by("user__name", "user__email")
+        for m in scoped(Membership, org).select_related("user").order_by("user__name", "user__email")
     ]
 
 
@@ -86,7 +85,7 @@ class TeamForm(forms.Form):
         self.fields["parent"].choices = [("", _("— Company (top level) —")), *choices]
         people = [
             (m.user_id, m.user.display_name)
-            for m in Membership.objects.filter(organization=org).select_related("user").order_by("user__name")
+            for m in scoped(Membership, org).select_related("user").order_by("user__name")
         ]
         self.fields["managers"].choices = people
         self.fields["members"].choices = people

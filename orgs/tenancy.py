@@ -61,7 +61,9 @@ def org_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
 
 
 def scoped(model: type[M], org: Organization) -> QuerySet[M]:
-    """The only way request paths read tenant rows: always filtered by org."""
+    """A tenant model's rows of one organisation. Views, API views and forms read tenant
+    rows through this (or through a selector that takes the organisation), never through
+    an unfiltered manager."""
     return model._default_manager.filter(organization=org)
 
 

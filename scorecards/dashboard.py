@@ -11,6 +11,7 @@ from objectives import progress as math
 from objectives.models import KeyResult, Objective, ObjectiveStatus
 from orgs.models import Membership, Organization, User
 from orgs.ownership import OwnerType
+from orgs.tenancy import scoped
 
 
 def dashboard_summary(*, org: Organization, user: User) -> dict[str, Any]:
@@ -19,7 +20,8 @@ def dashboard_summary(*, org: Organization, user: User) -> dict[str, Any]:
     summary: dict[str, Any] = {"cycle": cycle}
     if cycle is not None:
         rows = list(
-            Objective.objects.filter(organization=org, cycle=cycle)
+            scoped(Objective, org)
+            .filter(cycle=cycle)
             .exclude(status__in=[ObjectiveStatus.CANCELLED, ObjectiveStatus.DRAFT])
             .select_related("owner_team", "owner_user", "cycle")
             .order_by("progress")
@@ -53,5 +55,5 @@ def dashboard_summary(*, org: Organization, user: User) -> dict[str, Any]:
         "none": statuses.get(None, 0),
     }
     summary["kpi_count"] = sum(statuses.values())
-    summary["member_count"] = Membership.objects.filter(organization=org).count()
+    summary["member_count"] = scoped(Membership, org).count()
     return summary
