@@ -27,7 +27,7 @@ from okrkpi.core.ids import parse_id
 from orgs import permissions
 from orgs.forms import people_choices, team_choices
 from orgs.models import Membership
-from orgs.ownership import OwnerType, default_owner, owner_from_ids
+from orgs.ownership import OwnerType, default_owner, owner_from_ids, require_can_own
 from orgs.tenancy import org_view
 
 
@@ -136,14 +136,10 @@ def kpi_create(request: HttpRequest) -> HttpResponse:
         owner_type, team, user = owner_from_ids(
             request.org, owner_type=data["owner_type"], owner_team=data["owner_team"], owner_user=data["owner_user"]
         )
-        permissions.require(
-            permissions.can_create_owned(
-                m,
-                owner_type=owner_type,
-                owner_team_id=team.pk if team else None,
-                owner_user_id=user.pk if user else None,
-            ),
-            _("You can create KPIs for yourself, managers for the teams they manage, admins for the company."),
+        require_can_own(
+            m,
+            (owner_type, team, user),
+            message=_("You can create KPIs for yourself, managers for the teams they manage, admins for the company."),
         )
         try:
             kpi = services.kpi_create(
@@ -184,14 +180,10 @@ def kpi_edit(request: HttpRequest, kpi_id: int) -> HttpResponse:
             request.org, owner_type=data["owner_type"], owner_team=data["owner_team"], owner_user=data["owner_user"]
         )
         if (owner_type, team and team.pk, user and user.pk) != (kpi.owner_type, kpi.owner_team_id, kpi.owner_user_id):
-            permissions.require(
-                permissions.can_create_owned(
-                    m,
-                    owner_type=owner_type,
-                    owner_team_id=team.pk if team else None,
-                    owner_user_id=user.pk if user else None,
-                ),
-                _("You can only hand a KPI to yourself, a team you manage or (admins) the company."),
+            require_can_own(
+                m,
+                (owner_type, team, user),
+                message=_("You can only hand a KPI to yourself, a team you manage or (admins) the company."),
             )
         try:
             services.kpi_update(

@@ -32,7 +32,7 @@ from okrkpi.core.forms import add_service_errors
 from okrkpi.core.ids import parse_id
 from orgs import permissions
 from orgs.models import Membership
-from orgs.ownership import default_owner, member_or_404, owner_from_ids
+from orgs.ownership import default_owner, member_or_404, owner_from_ids, require_can_own
 from orgs.tenancy import get_scoped_or_404, org_view, scoped
 
 
@@ -188,14 +188,10 @@ def objective_create(request: HttpRequest) -> HttpResponse:
         owner_type, team, user = owner_from_ids(
             request.org, owner_type=data["owner_type"], owner_team=data["owner_team"], owner_user=data["owner_user"]
         )
-        permissions.require(
-            permissions.can_create_owned(
-                m,
-                owner_type=owner_type,
-                owner_team_id=team.pk if team else None,
-                owner_user_id=user.pk if user else None,
-            ),
-            _("You can create objectives for yourself, and managers for the teams they manage."),
+        require_can_own(
+            m,
+            (owner_type, team, user),
+            message=_("You can create objectives for yourself, and managers for the teams they manage."),
         )
         cycle = get_scoped_or_404(Cycle, org, pk=data["cycle"])
         parent = get_scoped_or_404(Objective, org, pk=data["parent"]) if data["parent"] else None
@@ -237,15 +233,7 @@ def objective_edit(request: HttpRequest, objective_id: int) -> HttpResponse:
         owner_type, team, user = owner_from_ids(
             request.org, owner_type=data["owner_type"], owner_team=data["owner_team"], owner_user=data["owner_user"]
         )
-        permissions.require(
-            permissions.can_create_owned(
-                m,
-                owner_type=owner_type,
-                owner_team_id=team.pk if team else None,
-                owner_user_id=user.pk if user else None,
-            ),
-            _("You cannot give this objective to that owner."),
-        )
+        require_can_own(m, (owner_type, team, user), message=_("You cannot give this objective to that owner."))
         parent = get_scoped_or_404(Objective, org, pk=data["parent"]) if data["parent"] else None
         try:
             services.objective_update(
