@@ -121,6 +121,11 @@ class TeamViewSet(OrgScopedViewSet):
         parent = data.get("parent")
         if not permissions.can_manage_team(self.membership, parent):
             raise PermissionDenied("Only admins, or managers of the parent team, can create teams here.")
+        problem = permissions.team_people_problem(
+            self.membership, team=None, managers=data.get("managers"), members=data.get("members")
+        )
+        if problem:
+            raise PermissionDenied(problem)
         serializer.instance = services.team_create(
             org=self.org,
             actor=self.request.user,
@@ -135,6 +140,11 @@ class TeamViewSet(OrgScopedViewSet):
         data = serializer.validated_data
         if not permissions.can_manage_team(self.membership, team):
             raise PermissionDenied("You can only change teams you manage.")
+        problem = permissions.team_people_problem(
+            self.membership, team=team, managers=data.get("managers"), members=data.get("members")
+        )
+        if problem:
+            raise PermissionDenied(problem)
         kwargs: dict[str, Any] = {}
         if "parent" in data:
             if not permissions.can_manage_team(self.membership, data["parent"]):
