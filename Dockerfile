@@ -15,4 +15,5 @@ RUN SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(64))')"
  && useradd --system --home /app okrkpi && mkdir -p /app/var && chown -R okrkpi /app/var
 USER okrkpi
 EXPOSE 8000
-CMD ["gunicorn", "okrkpi.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "30"]
+# The same gunicorn command as docker-compose.yml's web service (a test keeps them equal).
+CMD ["gunicorn", "okrkpi.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "30", "--access-logfile", "-"]

@@ -121,6 +121,11 @@ class TeamViewSet(OrgScopedViewSet):
         parent = data.get("parent")
         if not permissions.can_manage_team(self.membership, parent):
             raise PermissionDenied("Only admins, or managers of the parent team, can create teams here.")
+        problem = permissions.team_people_problem(
+            self.membership, team=None, managers=data.get("managers"), members=data.get("members")
+        )
+        if problem:
+            raise PermissionDenied(problem)
         serializer.instance = services.team_create(
             org=self.org,
             actor=self.request.user,
@@ -135,6 +140,11 @@ class TeamViewSet(OrgScopedViewSet):
         data = serializer.validated_data
         if not permissions.can_manage_team(self.membership, team):
             raise PermissionDenied("You can only change teams you manage.")
+        problem = permissions.team_people_problem(
+            self.membership, team=team, managers=data.get("managers"), members=data.get("members")
+        )
+        if problem:
+            raise PermissionDenied(problem)
         kwargs: dict[str, Any] = {}
         if "parent" in data:
             if not permissions.can_manage_team(self.membership, data["parent"]):
@@ -193,6 +203,16 @@ class MemberSerializer(serializers.Serializer):
         }
 
 
+class MemberInvitedSerializer(serializers.Serializer):
+    """The answer when the address already has an account: it was invited, not added."""
+
+    invited = serializers.BooleanField(help_text="Always true: the person joins when they accept the invitation.")
+    email = serializers.EmailField()
+    role = serializers.ChoiceField(choices=Role.choices)
+    team = serializers.IntegerField(allow_null=True, help_text="The team they join on accepting.")
+    expires_at = serializers.DateTimeField()
+
+
 class MemberUpdateSerializer(MemberSerializer):
     email = serializers.EmailField(read_only=True)
     role = serializers.ChoiceField(choices=Role.choices, required=False)
@@ -215,6 +235,43 @@ class MemberViewSet(OrgScopedViewSet):
         if parse_id(team):
             qs = qs.filter(user__team_memberships__team_id=parse_id(team))
         return qs
+
+    @extend_schema(
+        responses={201: MemberSerializer, 202: MemberInvitedSerializer},
+        description=(
+            "Add a person. A new address gets an account (with `password`, or they use password reset). "
+            "An address that already has an account is sent an invitation instead (202): they join only "
+            "by accepting it, and nothing about their account is shown here. The invitation places them "
+            "in the first of `teams`."
+        ),
+    )
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        if not permissions.is_admin(self.membership):
+            raise PermissionDenied("Only admins can add members.")
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        if not services.account_exists(email=data["email"]):
+            return super().create(request, *args, **kwargs)
+        teams = data.get("teams", [])
+        # Raises "already a member" for members of this organisation, as for new addresses.
+        invitation, _link = services.invitation_create(
+            org=self.org,
+            actor=request.user,
+            email=data["email"],
+            role=data["role"],
+            name=data.get("name", ""),
+            team=teams[0] if teams else None,
+            base_url=request.build_absolute_uri("/"),
+        )
+        body = {
+            "invited": True,
+            "email": invitation.email,
+            "role": invitation.role,
+            "team": invitation.team_id,
+            "expires_at": invitation.expires_at,
+        }
+        return Response(MemberInvitedSerializer(body).data, status=status.HTTP_202_ACCEPTED)
 
     def perform_create(self, serializer: MemberSerializer) -> None:
         if not permissions.is_admin(self.membership):

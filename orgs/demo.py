@@ -118,6 +118,7 @@ def seed_org(spec: DemoOrg) -> Organization:
             name=person.name,
             password=DEMO_PASSWORD,
             teams=[team] if team else [],
+            existing_account_ok=True,  # demo people may appear in both demo organisations
         )
         if person.manages and team is not None:
             user = User.objects.get(email=person.email)

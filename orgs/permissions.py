@@ -8,9 +8,12 @@ organisation reads everything in it.
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
+from collections.abc import Iterable
 
-from orgs.models import Membership, Role, Team, TeamMember
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
+
+from orgs.models import Membership, Role, Team, TeamMember, User
 
 WRITE_ROLES = frozenset({Role.ADMIN, Role.MANAGER, Role.MEMBER})
 PLANNER_ROLES = frozenset({Role.ADMIN, Role.MANAGER})
@@ -88,6 +91,47 @@ def can_manage_person(m: Membership, user_id: int) -> bool:
     if not teams:
         return False
     return TeamMember.objects.filter(organization_id=m.organization_id, user_id=user_id, team_id__in=teams).exists()
+
+
+def _ids(users: Iterable[User | int]) -> set[int]:
+    return {u if isinstance(u, int) else u.pk for u in users}
+
+
+def team_people_problem(
+    m: Membership,
+    *,
+    team: Team | None,
+    managers: Iterable[User | int] | None,
+    members: Iterable[User | int] | None,
+) -> str | None:
+    """Why the caller may not set these managers / members on ``team`` (None: a
+    new team), or None when they may. ``None`` lists leave that side as it is.
+
+    Team changes follow the rule of member changes: admins do anything; a
+    manager only moves people who are already in teams they manage (into or
+    out of a team they manage, which the caller checks), and never grants or
+    takes away management, which would hand them (or someone else) other
+    people's OKRs and KPIs."""
+    if is_admin(m):
+        return None
+    current = dict(TeamMember.objects.filter(team=team).values_list("user_id", "is_manager")) if team else {}
+    current_managers = {uid for uid, is_manager in current.items() if is_manager}
+    new_managers = _ids(managers) if managers is not None else current_managers
+    new_members = _ids(members) if members is not None else set(current)
+    if new_managers != current_managers:
+        return _("Only admins can make someone a team manager or take that away.")
+    changed = (new_members | new_managers) ^ set(current)
+    if not changed:
+        return None
+    teams = managed_team_ids(m)
+    movable = set(
+        TeamMember.objects.filter(organization_id=m.organization_id, user_id__in=changed, team_id__in=teams)
+        .exclude(user_id=m.user_id)
+        .values_list("user_id", flat=True)
+    )
+    if changed - movable:
+        return _("You can only move people who are in teams you manage.")
+    return None
 
 
 def require(allowed: bool, message: str = "") -> None:

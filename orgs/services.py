@@ -142,9 +142,17 @@ def member_add(
     name: str = "",
     password: str | None = None,
     teams: Iterable[Team] = (),
+    existing_account_ok: bool = False,
 ) -> Membership:
-    """Add a person (new or existing user) to the organisation with a role and
-    optional teams; the first team becomes their primary team."""
+    """Add a person to the organisation with a role and optional teams; the
+    first team becomes their primary team.
+
+    A new e-mail address gets a new account. Someone who already has an
+    account joins another organisation only with their consent (accepting an
+    invitation) or by an operator's hand (``manage.py add_member``): only
+    those callers pass ``existing_account_ok``; anyone else is refused, so an
+    organisation's admin cannot enrol a stranger (and then read the name they
+    gave another organisation). Use ``account_exists`` and invite instead."""
     email = _clean_email(email)
     role = _clean_role(role)
     teams = list(teams)
@@ -154,6 +162,8 @@ def member_add(
     user = User.objects.filter(email__iexact=email).first()
     if user is not None and Membership.objects.filter(organization=org, user=user).exists():
         raise ValidationError({"email": _("%(email)s is already a member.") % {"email": email}})
+    if user is not None and not existing_account_ok:
+        raise ValidationError({"email": _("This address already has an account; it joins by accepting an invitation.")})
     if user is None:
         if password:
             try:
@@ -178,6 +188,11 @@ def member_add(
         after={"email": email, "role": role, "teams": [t.pk for t in teams]},
     )
     return membership
+
+
+def account_exists(*, email: str) -> bool:
+    """Whether an account uses this address (then it joins by invitation only)."""
+    return User.objects.filter(email__iexact=(email or "").strip()).exists()
 
 
 @transaction.atomic
@@ -533,6 +548,7 @@ def invitation_accept(*, token: str, password: str | None, name: str = "", user:
                 email=existing.email,
                 role=invitation.role,
                 teams=[invitation.team] if invitation.team else [],
+                existing_account_ok=True,  # they accepted: consent
             )
     else:
         if not password:

@@ -82,14 +82,17 @@ def team_create(request: HttpRequest) -> HttpResponse:
             permissions.can_manage_team(m, parent),
             _("Only admins, or managers of the parent team, can create teams there."),
         )
+        managers, members = _users(org, form.cleaned_data["managers"]), _users(org, form.cleaned_data["members"])
+        problem = permissions.team_people_problem(m, team=None, managers=managers, members=members)
+        permissions.require(problem is None, problem or "")
         try:
             team = services.team_create(
                 org=org,
                 actor=request.user,
                 name=form.cleaned_data["name"],
                 parent=parent,
-                managers=_users(org, form.cleaned_data["managers"]),
-                members=_users(org, form.cleaned_data["members"]),
+                managers=managers,
+                members=members,
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
@@ -119,14 +122,17 @@ def team_edit(request: HttpRequest, team_id: int) -> HttpResponse:
             permissions.require(
                 permissions.can_manage_team(m, parent), _("You can only move a team under a team you manage.")
             )
+        managers, members = _users(org, form.cleaned_data["managers"]), _users(org, form.cleaned_data["members"])
+        problem = permissions.team_people_problem(m, team=team, managers=managers, members=members)
+        permissions.require(problem is None, problem or "")
         try:
             services.team_update(
                 team=team,
                 actor=request.user,
                 name=form.cleaned_data["name"],
                 parent=parent,
-                managers=_users(org, form.cleaned_data["managers"]),
-                members=_users(org, form.cleaned_data["members"]),
+                managers=managers,
+                members=members,
             )
         except ValidationError as exc:
             add_service_errors(form, exc)

@@ -16,7 +16,16 @@ dst="$root/static/vendor"
 rm -rf "$dst" && mkdir -p "$dst/htmx" "$dst/pico" "$dst/chartjs"
 cp "htmx.org-$HTMX/package/dist/htmx.min.js" "htmx.org-$HTMX/package/LICENSE" "$dst/htmx/"
 cp "picocss-pico-$PICO/package/css/pico.min.css" "picocss-pico-$PICO/package/LICENSE.md" "$dst/pico/"
-cp "chart.js-$CHARTJS/package/dist/chart.umd.min.js" "chart.js-$CHARTJS/package/LICENSE.md" "$dst/chartjs/"
+# The source map too: the bundle ends with a sourceMappingURL comment, and
+# production's manifest storage refuses to collect a file whose references
+# do not resolve (collectstatic fails, every page answers 500).
+cp "chart.js-$CHARTJS/package/dist/chart.umd.min.js" "chart.js-$CHARTJS/package/dist/chart.umd.min.js.map" \
+  "chart.js-$CHARTJS/package/LICENSE.md" "$dst/chartjs/"
+# Every sourceMappingURL of a vendored file must name a vendored file.
+{ grep -rl 'sourceMappingURL=' "$dst" || true; } | while read -r f; do
+  map=$(grep -o 'sourceMappingURL=[^ */]*' "$f" | tail -n1 | cut -d= -f2)
+  [ -f "$(dirname "$f")/$map" ] || { echo "missing source map $map for $f" >&2; exit 1; }
+done
 cat > "$dst/VERSIONS" <<V
 htmx.org $HTMX
 @picocss/pico $PICO

@@ -43,6 +43,7 @@ class Command(BaseCommand):
                 name=str(opts["name"]),
                 password=opts["password"] or None,
                 teams=teams,
+                existing_account_ok=True,  # an operator's tool: may enrol an existing account
             )
         except ValidationError as exc:
             raise CommandError(validation_message(exc)) from None
