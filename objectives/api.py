@@ -261,7 +261,8 @@ class KeyResultViewSet(OrgScopedViewSet):
 
 
 class CheckInSerializer(serializers.ModelSerializer):
-    key_result = OrgScopedPrimaryKeyField(queryset=KeyResult.objects.all())
+    # The objective comes along: the permission check reads its owner.
+    key_result = OrgScopedPrimaryKeyField(queryset=KeyResult.objects.select_related("objective"))
     value = serializers.FloatField()
     confidence = serializers.IntegerField(min_value=1, max_value=10)
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")

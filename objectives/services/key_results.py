@@ -205,10 +205,17 @@ def key_result_check_in(
 
     The key-result row is locked (``select_for_update``) so concurrent
     check-ins on one key result apply one after the other; the objective
-    chain is then recomputed from stored values.
+    chain is then recomputed from stored values, after commit (``queue``).
     """
-    kr = KeyResult.objects.select_for_update().get(pk=key_result.pk, organization_id=key_result.organization_id)
-    objective = Objective.objects.select_related("cycle").get(pk=kr.objective_id)
+    # One statement reads the key result with its objective, cycle and organisation, and locks
+    # only the key-result row (``of``): concurrent check-ins on it apply one after the other,
+    # while check-ins on sibling key results do not wait for each other.
+    kr = (
+        KeyResult.objects.select_for_update(of=("self",))
+        .select_related("objective__cycle", "objective__organization")
+        .get(pk=key_result.pk, organization_id=key_result.organization_id)
+    )
+    objective = kr.objective
     _check_cycle_open(objective.cycle)
     if objective.status in (ObjectiveStatus.CANCELLED, ObjectiveStatus.CLOSED):
         raise ValidationError(

@@ -1432,3 +1432,31 @@ def test_moving_a_parent_to_a_cycle_that_no_longer_contains_its_children_is_400(
     assert r.status_code == 400
     assert Objective.objects.get(pk=parent.pk).cycle_id == year.pk
     assert Objective.objects.get(pk=child.pk).parent_id == parent.pk
+
+
+@pytest.mark.django_db
+def test_a_check_in_costs_the_same_few_statements_however_deep_the_tree(
+    world_a, settings, django_assert_max_num_queries
+):
+    """The hot path of the weekly habit: membership, the key result, one locked read,
+    the check-in, the key result, the activity entry (plus savepoints). The rollup runs
+    in the worker after commit."""
+    from rest_framework.test import APIClient
+
+    settings.ROLLUP_INLINE = False
+    cycle = make_cycle(world_a.org)
+    parent = None
+    for depth in range(8):
+        parent = make_objective(world_a.org, cycle, title=f"Level {depth}", parent=parent)
+    kr = make_kr(parent, owner=world_a.member, target=10)
+    client = APIClient()
+    client.force_authenticate(world_a.member)
+    with django_assert_max_num_queries(10):
+        response = client.post(
+            f"/api/v1/orgs/{world_a.org.slug}/check-ins/",
+            {"key_result": kr.pk, "value": 4, "confidence": 7},
+            format="json",
+        )
+    assert response.status_code == 201, response.content
+    kr.refresh_from_db()
+    assert (kr.current_value, kr.confidence) == (4.0, 7)
