@@ -134,6 +134,14 @@ def objective_progress(
     return weighted_mean(items)
 
 
+def progress_from_sums(weighted_sum: float, total_weight: float) -> float:
+    """P(o) from running sums, as the set-based rollup and reconcile compute it over stored
+    progress (already clamped to [0, 1]) and weights (≥ 0, zero weights adding nothing):
+    ``Σ w·p / Σ w``, 0.0 when nothing weighs. Equal to ``objective_progress`` on the same
+    terms (a property test holds them together), without building a term per key result."""
+    return clamp01(weighted_sum / total_weight) if total_weight > 0 else 0.0
+
+
 # --- expected progress, health, grade ---
 
 

@@ -1,8 +1,8 @@
 """Reconcile: a set-based full recompute of an organisation's stored progress.
 
-``compute`` is the reference implementation of objective progress (DESIGN §4,
-through the pure ``progress.objective_progress``): the incremental rollup is
-tested against it.
+``compute`` is the reference full recompute of objective progress (DESIGN §4,
+through the pure ``progress.progress_from_sums``, which the incremental rollup
+uses too): the rollup is tested against it, and it against hand-computed trees.
 
 Two reads (one aggregate over the key-result table, one scan of the
 objectives), a bottom-up pass in memory, and batched writes of only the rows
@@ -91,12 +91,13 @@ def compute(org: Organization) -> tuple[dict[int, tuple[float, int | None]], dic
             if state[oid] == 2:
                 continue
             num, den, conf = kr.get(oid, (0.0, 0.0, None))
-            # The key results enter as one term: their weighted mean, weighing their total weight.
-            kids = [(fresh[c][0], info[c][0], info[c][1] == ObjectiveStatus.CANCELLED) for c in children.get(oid, [])]
-            value = math.objective_progress(
-                key_results=[(num / den, den)] if den > 0 else [], children=kids, children_contribute=contribute
-            )
-            fresh[oid] = (value, conf)
+            if contribute:
+                for child in children.get(oid, []):
+                    weight, status = info[child]
+                    if status != ObjectiveStatus.CANCELLED and weight > 0:
+                        num += weight * fresh[child][0]
+                        den += weight
+            fresh[oid] = (math.progress_from_sums(num, den), conf)
             state[oid] = 2
     if not contribute:
         # Loops still matter when children do not count: check the parent chains once.

@@ -152,7 +152,7 @@ def rollup_objective(*, org_id: int, objective_id: int) -> int:
         if children_contribute and below is not None and below.status != ObjectiveStatus.CANCELLED and below.weight > 0:
             num += below.weight * below.progress
             den += below.weight
-        new = math.clamp01(num / den) if den > 0 else 0.0
+        new = math.progress_from_sums(num, den)
         if abs(new - node.progress) > 1e-12 or conf != node.confidence:
             node.progress, node.confidence = new, conf
             changes.append(node)

@@ -1,29 +1,46 @@
 #!/usr/bin/env python
-"""Progress benchmark on the current database (DESIGN §7).
+"""The benchmark of DESIGN §7, in one command, on the current database.
 
-Prints, measured in one run:
-  * the full reconcile time of every organisation and their total;
-  * one aggregate scan of the key-result table (the lower bound a set-based
-    reconcile cannot beat), best of three;
-  * their ratio (target: ≤ 5×);
+Loads ``seed_large`` when it is missing (20 organisations × 1,000 objectives ×
+5 key results, trees 12 levels deep, plus one 2,000-objective organisation and
+one with 10,000 KPIs), then prints, measured in one run, as ratios against a
+lower bound measured in the same run:
+
+  * the full reconcile of every organisation ÷ one aggregate scan of the
+    key-result table (target ≤ 5);
   * the SQL statements of one check-in's rollup at depths 1, 6 and 12
-    (target: ≤ depth + 3).
+    (target ≤ depth + 3);
+  * under 16 connections (wrk) against gunicorn with the production settings
+    and a real Celery worker: the check-in POST, the cascade and the dashboard,
+    each as throughput ÷ the cheapest tenant GET (target ≥ 0.2) and p50/p99
+    (check-in p99 target ≤ 100 ms);
+  * the peak RSS of a web worker after serving the largest cascade;
+  * a reminder sweep over 10,000 KPIs: its time, its statements, and that a
+    second run sends nothing;
+  * the drift after the load: what a reconcile repairs once the worker has
+    drained its queue (target 0).
 
-Usage (after `manage.py seed_large`):
-    .venv/bin/python scripts/benchmark.py                # embedded SQLite
-    DATABASE_URL=postgresql://... .venv/bin/python scripts/benchmark.py
+It writes the figures as JSON too (``--json``, default
+``var/benchmark-<vendor>.json``) for comparison between commits.
+
+    .venv/bin/python scripts/benchmark.py                       # embedded SQLite
+    DATABASE_URL=postgresql://postgres@127.0.0.1:5432/okrkpi_bench \
+      REDIS_URL=redis://127.0.0.1:6379/3 .venv/bin/python scripts/benchmark.py
 """
 
 from __future__ import annotations
 
 import os
 import platform
+import subprocess
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "okrkpi.settings.dev")
+os.environ.setdefault("DEBUG", "false")  # no query log growing in memory while we measure
 
 import django  # noqa: E402
 
@@ -60,36 +77,95 @@ def depth_of(parents: dict[int, int | None], oid: int) -> int:
     return depth
 
 
-def main() -> None:
-    orgs = list(Organization.objects.order_by("slug"))
-    krs = KeyResult.objects.count()
-    objectives = Objective.objects.count()
-    print(
-        f"machine: {platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}, "
-        f"{connection.vendor} {connection.Database.sqlite_version if connection.vendor == 'sqlite' else ''}".rstrip()
+def ensure_data() -> None:
+    """seed_large when missing, one 2,000-objective organisation, and a 10,000-KPI organisation."""
+    from django.core.management import call_command
+
+    if not Organization.objects.filter(slug__startswith="large-").exists():
+        print("loading seed_large (20 organisations × 1,000 objectives) ...", flush=True)
+        call_command("seed_large", verbosity=0)
+    if biggest_org()[1] < 2000:
+        print("adding a 2,000-objective organisation ...", flush=True)
+        call_command("seed_large", orgs=1, objectives=2000, verbosity=0)
+    ensure_kpi_org()
+
+
+def biggest_org() -> tuple[Organization, int]:
+    from django.db.models import Count
+
+    row = Objective.objects.values("organization_id").annotate(n=Count("id")).order_by("-n").first()
+    if row is None:
+        return None, 0  # type: ignore[return-value]
+    return Organization.objects.get(pk=row["organization_id"]), row["n"]
+
+
+KPI_ORG = "bench-kpis"
+
+
+def ensure_kpi_org() -> Organization:
+    """10,000 monthly KPIs owned by 200 people, none measured: every one of them is due."""
+    from datetime import date, timedelta
+
+    from django.contrib.auth.hashers import make_password
+
+    from kpis.models import Kpi
+    from orgs.models import Membership, Role, User
+
+    org, created = Organization.objects.get_or_create(slug=KPI_ORG, defaults={"name": "Benchmark KPIs"})
+    if not created and Kpi.objects.filter(organization=org).count() >= 10_000:
+        return org
+    print("adding an organisation with 10,000 KPIs ...", flush=True)
+    password = make_password(None)
+    users = User.objects.bulk_create(
+        [User(email=f"k{i}@bench.okrkpi.test", name=f"Owner {i}", password=password) for i in range(200)],
+        ignore_conflicts=True,
     )
-    print(f"data: {len(orgs)} organisations, {objectives} objectives, {krs} key results")
+    users = list(User.objects.filter(email__endswith="@bench.okrkpi.test").order_by("id"))
+    Membership.objects.bulk_create(
+        [Membership(organization=org, user=u, role=Role.MEMBER) for u in users], ignore_conflicts=True
+    )
+    since = (date.today() - timedelta(days=120)).replace(day=1)  # noqa: DTZ011 — synthetic data
+    Kpi.objects.bulk_create(
+        [
+            Kpi(
+                organization=org,
+                name=f"KPI {i}",
+                owner_type="person",
+                owner_user=users[i % len(users)],
+                direction="higher_is_better",
+                target=100,
+                frequency="monthly",
+                perspective="financial",
+                tracking_since=since,
+            )
+            for i in range(10_000)
+        ],
+        batch_size=2000,
+    )
+    return org
+
+
+def progress_figures(figures: dict) -> None:
+    orgs = list(Organization.objects.order_by("slug"))
+    figures["data"] = {
+        "organisations": len(orgs),
+        "objectives": Objective.objects.count(),
+        "key_results": KeyResult.objects.count(),
+    }
     started = time.perf_counter()
-    repaired = 0
-    for org in orgs:
-        repaired += reconcile.reconcile_organization(org=org).repaired
+    repaired = sum(reconcile.reconcile_organization(org=org).repaired for org in orgs)
     total = time.perf_counter() - started
     scan = aggregate_scan()
-    print(f"full reconcile, every organisation: {total:.3f} s (repaired {repaired})")
-    print(f"aggregate scan of the key-result table: {scan:.3f} s")
-    print(f"ratio reconcile / scan: {total / scan:.2f}  (target <= 5)")
-    # The deepest organisation: rollup statements at depths 1, 6 and 12.
-    org = max(orgs, key=lambda o: Objective.objects.filter(organization=o).count(), default=None)
-    if org is None:
-        return
+    figures["reconcile"] = {"seconds": total, "scan_seconds": scan, "ratio": total / scan, "repaired": repaired}
+    org, _n = biggest_org()
     parents = dict(Objective.objects.filter(organization=org).values_list("id", "parent_id"))
     by_depth: dict[int, int] = {}
     for oid in parents:
         by_depth.setdefault(depth_of(parents, oid), oid)
+    figures["rollup_statements"] = {}
     for depth in (1, 6, 12):
         oid = by_depth.get(depth)
         if oid is None:
-            print(f"depth {depth}: no objective that deep in {org.slug}")
             continue
         with transaction.atomic():
             # A check-in that moves the leaf: flip one key result so the whole path has to change.
@@ -97,17 +173,241 @@ def main() -> None:
             if kr is not None:
                 KeyResult.objects.filter(pk=kr.pk).update(progress=1.0 if kr.progress < 0.5 else 0.0)
             with CaptureQueriesContext(connection) as ctx:
-                changed = rollup.rollup_objective(org_id=org.pk, objective_id=oid)
+                rollup.rollup_objective(org_id=org.pk, objective_id=oid)
             transaction.set_rollback(True)  # measure without changing the data
-        statements = [
-            q["sql"] for q in ctx.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE", "ROLLBACK"))
-        ]
-        print(
-            f"rollup at depth {depth}: {len(statements)} statements for {changed} changed objectives "
-            f"(target <= {depth + 3})"
+        statements = [q for q in ctx.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE", "ROLLBACK"))]
+        figures["rollup_statements"][str(depth)] = len(statements)
+
+
+def reminder_figures(figures: dict) -> None:
+    from datetime import datetime, timedelta
+
+    from django.test.utils import override_settings
+    from django.utils import timezone
+
+    from notifications.models import Notification, ReminderClaim
+    from reminders.sweep import sweep_organization
+
+    org = Organization.objects.get(slug=KPI_ORG)
+    ReminderClaim.objects.filter(organization=org).delete()
+    Notification.objects.filter(organization=org).delete()
+    local = timezone.localtime(timezone.now(), org.tzinfo)
+    now = datetime.combine(local.date(), datetime.min.time(), tzinfo=org.tzinfo) + timedelta(
+        hours=org.reminder_hour, minutes=5
+    )
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+        started = time.perf_counter()
+        with CaptureQueriesContext(connection) as ctx:
+            first = sweep_organization(org=org, now=now)
+        seconds = time.perf_counter() - started
+        second = sweep_organization(org=org, now=now)
+    figures["reminders"] = {
+        "kpis": 10_000,
+        "seconds": seconds,
+        "statements": len(ctx.captured_queries),
+        "sent": first.sent,
+        "second_run_sent": second.sent,
+    }
+
+
+def bench_credentials(org: Organization) -> tuple[str, str, str]:
+    """An API token and a session cookie for the organisation's admin (seed_large's users cannot log in)."""
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+    from rest_framework.authtoken.models import Token
+
+    from orgs.models import Membership, Role
+
+    admin = Membership.objects.filter(organization=org, role=Role.ADMIN).select_related("user").first().user  # type: ignore[union-attr]
+    token, _created = Token.objects.get_or_create(user=admin)
+    session = SessionStore()
+    session[SESSION_KEY] = str(admin.pk)
+    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+    session[HASH_SESSION_KEY] = admin.get_session_auth_hash()
+    session.create()
+    return token.key, session.session_key, admin.email
+
+
+def wait_for_queue(broker_url: str, timeout: float = 300) -> None:
+    """Until the worker has taken and finished every queued rollup."""
+    deadline = time.monotonic() + timeout
+    if broker_url.startswith("redis"):
+        import redis
+
+        client = redis.Redis.from_url(broker_url)
+        while time.monotonic() < deadline:
+            if client.llen("celery") == 0 and client.hlen("unacked") == 0:
+                return
+            time.sleep(0.5)
+    else:
+        from django.conf import settings
+
+        folder = Path(settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"])
+        while time.monotonic() < deadline:
+            if not any(folder.glob("*")):
+                time.sleep(2)  # the last taken message may still be running
+                return
+            time.sleep(0.5)
+    raise SystemExit("the worker did not drain its queue in time")
+
+
+def http_figures(
+    figures: dict, *, seconds: int, connections: int, workers: int, worker_class: str, threads: int
+) -> None:
+    import secrets
+
+    import load
+    from django.conf import settings
+
+    from cycles.models import Cycle
+
+    org, size = biggest_org()
+    cycle = Cycle.objects.filter(organization=org).order_by("-start_date").first()
+    token, session, _email = bench_credentials(org)
+    kr_ids = list(
+        KeyResult.objects.filter(organization=org, objective__cycle=cycle)
+        .order_by("?")
+        .values_list("id", flat=True)[:500]
+    )
+    wrk = load.ensure_wrk()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "okrkpi.settings.production",
+        "SECRET_KEY": secrets.token_urlsafe(64),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SECURE_SSL_REDIRECT": "false",
+        "OKRKPI_VAR_DIR": str(settings.VAR_DIR),
+    }
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=load.ROOT, env=env, check=True
+    )
+    server = load.Server(env=env, workers=workers, worker_class=worker_class, threads=threads)
+    server.start()
+    api = f"{server.base}/api/v1/orgs/{org.slug}"
+    auth = {"Authorization": f"Token {token}", "Host": "127.0.0.1"}
+    cookie = {"Cookie": f"sessionid={session}", "Host": "127.0.0.1"}
+    runs = {
+        "cheapest_get": (f"{api}/cycles/", auth, None),
+        "check_in": (f"{api}/check-ins/", auth, kr_ids),
+        "cascade": (f"{api}/cascade/?cycle={cycle.pk}", auth, None),  # type: ignore[union-attr]
+        "dashboard": (f"{server.base}/o/{org.slug}/", cookie, None),
+    }
+    results: dict[str, dict] = {}
+    try:
+        for name, (url, headers, post_ids) in runs.items():
+            load.run_wrk(wrk, url, headers=headers, seconds=2, connections=connections, post_ids=post_ids)  # warm-up
+            r = load.run_wrk(wrk, url, headers=headers, seconds=seconds, connections=connections, post_ids=post_ids)
+            results[name] = r.__dict__
+            print(
+                f"  {name:13} {r.rps:8.1f} req/s  p50 {r.p50_ms:7.1f} ms  p99 {r.p99_ms:7.1f} ms  errors {r.errors}",
+                flush=True,
+            )
+        rss = server.peak_rss_mb()
+        wait_for_queue(settings.CELERY_BROKER_URL)
+    finally:
+        server.stop()
+    base = results["cheapest_get"]["rps"]
+    for name in ("check_in", "cascade", "dashboard"):
+        results[name]["ratio"] = results[name]["rps"] / base
+    figures["http"] = {
+        "organisation_objectives": size,
+        "connections": connections,
+        "gunicorn": f"{workers} × {worker_class}" + (f" ({threads} threads)" if worker_class == "gthread" else ""),
+        **results,
+        "web_worker_peak_rss_mb": rss,
+    }
+    drift = reconcile.reconcile_organization(org=Organization.objects.get(pk=org.pk)).repaired
+    figures["drift_after_load"] = drift
+
+
+def report(figures: dict) -> None:
+    rows: list[tuple[str, str, str]] = []
+    d = figures["data"]
+    rows.append(("data", f"{d['organisations']} orgs, {d['objectives']:,} objectives, {d['key_results']:,} KRs", ""))
+    r = figures["reconcile"]
+    rows.append(
+        (
+            "full reconcile ÷ aggregate scan",
+            f"{r['ratio']:.2f}× ({r['seconds']:.2f} s ÷ {r['scan_seconds']:.3f} s)",
+            "≤ 5",
         )
-        for sql in statements:
-            print("    " + " ".join(sql.split())[:160])
+    )
+    for depth, n in figures["rollup_statements"].items():
+        rows.append((f"rollup statements, depth {depth}", str(n), f"≤ {int(depth) + 3}"))
+    h = figures.get("http")
+    if h:
+        rows.append(
+            (
+                "cheapest tenant GET",
+                f"{h['cheapest_get']['rps']:.0f} req/s, p99 {h['cheapest_get']['p99_ms']:.0f} ms",
+                "baseline",
+            )
+        )
+        for name, target in (("check_in", "≥ 0.2, p99 ≤ 100 ms"), ("cascade", "≥ 0.2"), ("dashboard", "≥ 0.2")):
+            x = h[name]
+            rows.append(
+                (
+                    f"{name.replace('_', '-')} ÷ cheapest GET",
+                    f"{x['ratio']:.2f}× ({x['rps']:.0f} req/s, p50 {x['p50_ms']:.0f} ms, "
+                    f"p99 {x['p99_ms']:.0f} ms, errors {x['errors']})",
+                    target,
+                )
+            )
+        rows.append(("web worker peak RSS after cascade", f"{h['web_worker_peak_rss_mb']:.0f} MB", ""))
+        rows.append(("drift after the load", str(figures["drift_after_load"]), "0"))
+    m = figures.get("reminders")
+    if m:
+        rows.append(
+            ("reminder sweep, 10,000 KPIs", f"{m['seconds']:.2f} s, {m['statements']} statements, sent {m['sent']}", "")
+        )
+        rows.append(("reminder sweep, second run", f"sent {m['second_run_sent']}", "0"))
+    width = max(len(a) for a, _b, _c in rows)
+    print()
+    for a, b, c in rows:
+        print(f"{a:<{width}}  {b}{'   (target ' + c + ')' if c and c != 'baseline' else ''}")
+
+
+def main() -> None:
+    import argparse
+    import json
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=int, default=10, help="wrk duration per endpoint")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--worker-class", default="sync", choices=["sync", "gthread"])
+    parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker")
+    parser.add_argument("--skip-http", action="store_true", help="only the in-process figures")
+    parser.add_argument("--json", help="where to write the figures (default var/benchmark-<vendor>.json)")
+    args = parser.parse_args()
+    started = time.perf_counter()
+    figures: dict = {
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "database": connection.vendor,
+    }
+    print(f"okrkpi benchmark on {connection.vendor}; {figures['machine']}", flush=True)
+    ensure_data()
+    progress_figures(figures)
+    reminder_figures(figures)
+    if not args.skip_http:
+        print("load (wrk, 16 connections) ...", flush=True)
+        http_figures(
+            figures,
+            seconds=args.seconds,
+            connections=args.connections,
+            workers=args.workers,
+            worker_class=args.worker_class,
+            threads=args.threads,
+        )
+    figures["seconds"] = time.perf_counter() - started
+    report(figures)
+    from django.conf import settings
+
+    out = Path(args.json or Path(settings.VAR_DIR) / f"benchmark-{connection.vendor}.json")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(figures, indent=2))
+    print(f"\nfigures written to {out} ({figures['seconds']:.0f} s in all)")
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ from objectives.progress import (
     key_result_progress,
     key_result_progress_raw,
     objective_progress,
+    progress_from_sums,
     weighted_mean,
 )
 
@@ -642,3 +643,21 @@ def test_property_expected_progress_is_in_unit_interval_and_monotonic(start: dat
     e1 = expected_progress(start=start, end=end, on=on)
     e2 = expected_progress(start=start, end=end, on=later)
     assert 0.0 <= e1 <= e2 <= 1.0
+
+
+@given(
+    krs=st.lists(st.tuples(unit, weight_or_zero), max_size=6),
+    children=st.lists(st.tuples(unit, weight_or_zero, st.booleans()), max_size=6),
+    contribute=st.booleans(),
+)
+def test_property_sums_give_the_same_progress_as_the_weighted_mean(
+    krs: list[tuple[float, float]], children: list[tuple[float, float, bool]], contribute: bool
+) -> None:
+    """The rollup and reconcile add stored values up; the definition averages terms."""
+    num = math.fsum(p * w for p, w in krs)
+    den = math.fsum(w for _p, w in krs)
+    if contribute:
+        num += math.fsum(p * w for p, w, cancelled in children if not cancelled)
+        den += math.fsum(w for _p, w, cancelled in children if not cancelled)
+    expected = objective_progress(key_results=krs, children=children, children_contribute=contribute)
+    assert math.isclose(progress_from_sums(num, den), expected, rel_tol=1e-9, abs_tol=1e-9)
