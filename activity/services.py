@@ -6,6 +6,7 @@ from django.db import models
 
 from activity.models import ActivityEntry
 from orgs.models import Organization, User
+from orgs.versions import bump_data_version
 
 
 def activity_record(
@@ -19,7 +20,10 @@ def activity_record(
     after: dict[str, Any] | None = None,
 ) -> ActivityEntry:
     """Append one entry. Call inside the service's transaction so the entry
-    and the change commit (or roll back) together."""
+    and the change commit (or roll back) together. A logged change is a change
+    that documents may show, so it also bumps the organisation's data version
+    (after the commit, ``orgs.versions``)."""
+    bump_data_version(org.pk)
     return ActivityEntry.objects.create(
         organization=org,
         actor=actor,

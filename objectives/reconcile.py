@@ -23,6 +23,7 @@ from objectives import progress as math
 from objectives.models import KeyResult, Objective, ObjectiveStatus
 from objectives.rollup import MAX_DEPTH, CycleInTreeError
 from orgs.models import Organization
+from orgs.versions import bump_data_version
 
 log = logging.getLogger(__name__)
 WRITE_BATCH = 500
@@ -145,6 +146,8 @@ def reconcile_organization(*, org: Organization, cycle_id: int | None = None) ->
             if (abs(stored[oid][0] - prog) > 1e-12 or stored[oid][1] != conf) and (cycle_id is None or oid in in_cycle)
         ]
         _write(changes)
+        if changes:
+            bump_data_version(org.pk)
     if changes:
         log.info("reconcile %s: repaired %d of %d objectives", org.slug, len(changes), len(fresh))
     return ReconcileResult(objectives=len(fresh), repaired=len(changes), seconds=time.perf_counter() - started)

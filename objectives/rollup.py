@@ -20,6 +20,7 @@ from django.db import connection, transaction
 from objectives import progress as math
 from objectives.models import KeyResult, Objective, ObjectiveStatus
 from orgs.models import Organization
+from orgs.versions import bump_data_version
 
 log = logging.getLogger(__name__)
 
@@ -158,6 +159,8 @@ def rollup_objective(*, org_id: int, objective_id: int) -> int:
             changes.append(node)
         below = node
     _write(changes)
+    if changes:
+        bump_data_version(org_id)
     return len(changes)
 
 

@@ -10,6 +10,7 @@ from cycles.models import Cycle, CycleStatus
 from objectives.models import Objective, ObjectiveSnapshot, TeamSnapshot
 from objectives.tree import objective_rows, team_progress
 from orgs.models import Organization, Team, TeamMember
+from orgs.versions import bump_data_version
 
 
 @transaction.atomic
@@ -39,4 +40,5 @@ def snapshot_organization(*, org: Organization, day: date | None = None) -> int:
             for tid, (p, s) in values.items()
         ]
     TeamSnapshot.objects.bulk_create(team_rows, batch_size=1000)
+    bump_data_version(org.pk)
     return len(rows) + len(team_rows)

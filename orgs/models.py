@@ -112,6 +112,12 @@ class Organization(models.Model):
     reminder_grace_days = models.PositiveSmallIntegerField(
         _("days before an overdue reminder escalates"), default=3, validators=[MaxValueValidator(60)]
     )
+    data_version = models.PositiveBigIntegerField(
+        default=0,
+        editable=False,
+        help_text="Bumped after every committed change to the organisation's OKRs, KPIs, teams or "
+        "progress (orgs.versions); cached documents are keyed by it, so they are never stale.",
+    )
     rollup_dirty_since = models.DateTimeField(
         null=True,
         blank=True,

@@ -211,7 +211,15 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "okrkpi",
-    }
+    },
+    # The executive documents (scorecards/documents.py), keyed by the organisation's data
+    # version: never stale, so a per-process cache is safe; a few big entries at most.
+    "documents": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "okrkpi-documents",
+        "TIMEOUT": 3600,
+        "OPTIONS": {"MAX_ENTRIES": 64},
+    },
 }
 
 # Content security policy: everything is served from this origin.

@@ -16,3 +16,11 @@ STORAGES = {
 ROLLUP_INLINE = True
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
+
+# Cached documents are keyed by the data version that commits bump; most tests never
+# commit, so they build documents afresh. tests/scorecards/test_documents.py turns the
+# cache on and commits.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "okrkpi-test"},
+    "documents": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},
+}
