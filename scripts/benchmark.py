@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import os
 import platform
+import secrets
 import subprocess
 import sys
 import time
@@ -41,6 +42,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "okrkpi.settings.dev")
 os.environ.setdefault("DEBUG", "false")  # no query log growing in memory while we measure
+# The server signs sessions with it: the benchmark makes the executive's session cookie with the same key.
+os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(64))
 
 import django  # noqa: E402
 
@@ -255,8 +258,6 @@ def wait_for_queue(broker_url: str, timeout: float = 300) -> None:
 def http_figures(
     figures: dict, *, seconds: int, connections: int, workers: int, worker_class: str, threads: int
 ) -> None:
-    import secrets
-
     import load
     from django.conf import settings
 
@@ -274,7 +275,7 @@ def http_figures(
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "okrkpi.settings.production",
-        "SECRET_KEY": secrets.token_urlsafe(64),
+        "SECRET_KEY": settings.SECRET_KEY,
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "SECURE_SSL_REDIRECT": "false",
         "OKRKPI_VAR_DIR": str(settings.VAR_DIR),
@@ -296,6 +297,10 @@ def http_figures(
     results: dict[str, dict] = {}
     try:
         for name, (url, headers, post_ids) in runs.items():
+            body = f'{{"key_result": {post_ids[0]}, "value": 1, "confidence": 5}}'.encode() if post_ids else None
+            status = load.probe(url, headers=headers, body=body)
+            if status != (201 if post_ids else 200):
+                raise SystemExit(f"{name}: {url} answered {status}; see {server.logdir}")
             load.run_wrk(wrk, url, headers=headers, seconds=2, connections=connections, post_ids=post_ids)  # warm-up
             r = load.run_wrk(wrk, url, headers=headers, seconds=seconds, connections=connections, post_ids=post_ids)
             results[name] = r.__dict__

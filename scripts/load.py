@@ -172,6 +172,25 @@ class Server:
                 proc.wait(5)
 
 
+def probe(url: str, *, headers: dict[str, str], body: bytes | None = None) -> int:
+    """One request, to check that the endpoint answers what the load expects (not a redirect)."""
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(url, data=body, headers={**headers, "Content-Type": "application/json"})  # noqa: S310
+    opener = urllib.request.build_opener(_NoRedirect())
+    try:
+        with opener.open(request, timeout=60) as response:
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+class _NoRedirect(__import__("urllib.request").request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        return None
+
+
 def run_wrk(
     wrk: str,
     url: str,
