@@ -1,0 +1,292 @@
+"""What the isolation and role matrices share: every tenant URL pattern, the
+kind of object each of its arguments names, an organisation holding one row of
+every kind, and a fingerprint of an organisation's rows.
+
+Everything here reads public surfaces only — the URL resolver, the viewsets'
+models, the OpenAPI schema, model classes found by their ``organization``
+foreign key — so that moving views or services between modules does not
+silently shrink what the tests cover.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.apps import apps
+from django.db.models import F, ForeignKey, Model
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from orgs.models import Membership, Organization, User
+
+ORG_PREFIXES = ("o/<slug:slug>/", "api/v1/orgs/<slug:slug>/")
+
+# HTML views name their object in the URL; this is the one place that says
+# which kind of object each name means. API routes need no entry: their
+# viewset says which model it serves. (model label, attribute that holds the id)
+HTML_KWARG_KINDS: dict[str, tuple[str, str]] = {
+    "team_id": ("orgs.Team", "pk"),
+    "user_id": ("orgs.Membership", "user_id"),
+    "invitation_id": ("orgs.Invitation", "pk"),
+    "cycle_id": ("cycles.Cycle", "pk"),
+    "objective_id": ("objectives.Objective", "pk"),
+    "kr_id": ("objectives.KeyResult", "pk"),
+    "initiative_id": ("objectives.Initiative", "pk"),
+    "check_in_id": ("objectives.CheckIn", "pk"),
+    "kpi_id": ("kpis.Kpi", "pk"),
+    "measurement_id": ("kpis.Measurement", "pk"),
+    "notification_id": ("notifications.Notification", "pk"),
+}
+
+# Written into every name, title and note of the other organisation, so that a
+# leak through any read shows up in the response body.
+SECRET = "zq-beta-secret"
+
+
+class UnmappedKwarg(AssertionError):
+    pass
+
+
+@dataclass(frozen=True)
+class Kind:
+    model: type[Model]
+    attr: str  # the attribute whose value goes into the URL ("pk", or "user_id" for members)
+
+    @property
+    def label(self) -> str:
+        return self.model._meta.label
+
+
+@dataclass(frozen=True)
+class Route:
+    route: str  # e.g. "o/<slug:slug>/okrs/<int:objective_id>/edit/"
+    callback: object
+    kwargs: tuple[str, ...]  # every URL argument but the slug
+
+    @property
+    def key(self) -> str:
+        """The route as ``ResolverMatch.route`` spells it."""
+        return re.sub(r"(?<=/)\^", "", self.route)
+
+    @property
+    def is_api(self) -> bool:
+        return self.route.startswith("api/")
+
+    @property
+    def viewset_model(self) -> type[Model] | None:
+        cls = getattr(self.callback, "cls", None)
+        queryset = getattr(cls, "queryset", None)
+        if queryset is not None:
+            return queryset.model
+        return getattr(cls, "model", None)
+
+    def kind_of(self, kwarg: str) -> Kind:
+        cls = getattr(self.callback, "cls", None)
+        model = self.viewset_model
+        if cls is not None and model is not None:
+            lookup_field = getattr(cls, "lookup_field", "pk")
+            if kwarg == (getattr(cls, "lookup_url_kwarg", None) or lookup_field):
+                return Kind(model, "pk" if lookup_field == "pk" else lookup_field)
+        if kwarg in HTML_KWARG_KINDS:
+            label, attr = HTML_KWARG_KINDS[kwarg]
+            return Kind(apps.get_model(label), attr)
+        raise UnmappedKwarg(
+            f"{self.route}: cannot tell which kind of object the URL argument {kwarg!r} names. "
+            "Add it to HTML_KWARG_KINDS in tests/orgs/tenant_matrix.py (or give the viewset a model)."
+        )
+
+    @property
+    def kinds(self) -> dict[str, Kind]:
+        return {kw: self.kind_of(kw) for kw in self.kwargs}
+
+    def url(self, slug: str, ids: dict[str, object] | None = None) -> str:
+        values = {"slug": slug, **{k: str(v) for k, v in (ids or {}).items()}}
+        text = re.sub(r"\(\?P<(\w+)>[^)]*\)", lambda m: values[m.group(1)], self.route)  # regex routes
+        text = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: values[m.group(1)], text)
+        return "/" + text.replace("^", "").replace("$", "")
+
+
+def _kwarg_names(pattern) -> list[str]:
+    converters = getattr(pattern, "converters", None)
+    if converters:
+        return list(converters)
+    return list(pattern.regex.groupindex)
+
+
+def _walk(patterns, prefix: str = "", kwargs: tuple[str, ...] = ()):
+    for p in patterns:
+        route = prefix + str(p.pattern)
+        names = kwargs + tuple(_kwarg_names(p.pattern))
+        if isinstance(p, URLResolver):
+            yield from _walk(p.url_patterns, route, names)
+        elif isinstance(p, URLPattern):
+            yield Route(route, p.callback, tuple(n for n in names if n != "slug"))
+
+
+def tenant_routes() -> list[Route]:
+    """Every URL pattern under /o/<slug>/ and /api/v1/orgs/<slug>/, from Django's resolver."""
+    routes = [r for r in _walk(get_resolver().url_patterns) if r.route.startswith(ORG_PREFIXES)]
+    return sorted(routes, key=lambda r: r.route)
+
+
+def tenant_models() -> list[type[Model]]:
+    """Every model with a foreign key named ``organization`` to Organization."""
+    found = []
+    for model in apps.get_models():
+        f = next((f for f in model._meta.concrete_fields if f.name == "organization"), None)
+        if isinstance(f, ForeignKey) and f.related_model is Organization:
+            found.append(model)
+    return sorted(found, key=lambda m: m._meta.label)
+
+
+def fingerprint(org: Organization) -> dict[str, tuple[int, str]]:
+    """Row count and a hash of every column of every row of the organisation, per
+    tenant model, plus the user rows of its members (names can be edited through
+    the members API)."""
+    out: dict[str, tuple[int, str]] = {}
+    for model in tenant_models():
+        rows = list(model._default_manager.filter(organization=org).order_by("pk").values())
+        out[model._meta.label] = (len(rows), hashlib.sha256(repr(rows).encode()).hexdigest())
+    users = list(User.objects.filter(memberships__organization=org).order_by("pk").values().distinct())
+    for row in users:
+        row.pop("last_login", None)
+    out["users"] = (len(users), hashlib.sha256(repr(users).encode()).hexdigest())
+    return out
+
+
+def cross_tenant_references() -> list[str]:
+    """Rows of one organisation that point at a row (or a member) of another."""
+    problems = []
+    member_orgs: dict[int, set[int]] = {}
+    for user_id, org_id in Membership.objects.values_list("user_id", "organization_id"):
+        member_orgs.setdefault(user_id, set()).add(org_id)
+    for model in tenant_models():
+        for f in model._meta.concrete_fields:
+            if not isinstance(f, ForeignKey) or f.name == "organization":
+                continue
+            target = f.related_model
+            if target in tenant_models():
+                bad = (
+                    model._default_manager.exclude(**{f"{f.name}__isnull": True})
+                    .exclude(**{f"{f.name}__organization": F("organization")})
+                    .values_list("pk", flat=True)
+                )
+                problems += [f"{model._meta.label} {pk}: {f.name} in another organisation" for pk in bad]
+            elif target is User:
+                for pk, org_id, user_id in model._default_manager.exclude(**{f"{f.name}__isnull": True}).values_list(
+                    "pk", "organization_id", f.attname
+                ):
+                    orgs = member_orgs.get(user_id, set())
+                    # A member who left keeps their history; one who only ever
+                    # belonged elsewhere must not appear at all.
+                    if orgs and org_id not in orgs:
+                        problems.append(f"{model._meta.label} {pk}: {f.name} is a member of another organisation")
+    return problems
+
+
+# --- an organisation with one row of every kind -------------------------------------------------
+
+
+@dataclass
+class Catalogue:
+    """The rows of one organisation, by model."""
+
+    org: Organization
+    rows: dict[type[Model], list[Model]] = field(default_factory=dict)
+
+    def add(self, obj: Model) -> Model:
+        self.rows.setdefault(type(obj), []).append(obj)
+        return obj
+
+    def targets(self, kind: Kind, user: User | None = None) -> list[Model]:
+        members = [m.user for m in self.rows.get(Membership, [])]
+        rows = members if kind.model is User else self.rows.get(kind.model, [])
+        if not rows:
+            raise AssertionError(
+                f"{self.org.slug} has no {kind.label} to aim at: add one to populate() in tests/orgs/tenant_matrix.py"
+            )
+        # Notifications are the caller's own: aim at one addressed to the caller
+        # (they may have been a member of the other organisation once).
+        mine = [r for r in rows if user is not None and getattr(r, "recipient_id", None) == user.pk]
+        return mine[:1] or rows[:1]
+
+    def first(self, model: type[Model]) -> Model:
+        return self.rows[model][0]
+
+    def ids(self, kind: Kind, user: User | None = None) -> list[object]:
+        return [getattr(obj, kind.attr) for obj in self.targets(kind, user)]
+
+
+def populate(world, *, secret: str = "", also_notify: tuple[User, ...] = ()) -> Catalogue:
+    """One row of every kind in ``world``'s organisation, built through the services.
+    ``secret`` goes into every name and note; ``also_notify`` get notifications in it too
+    (people who once belonged to it)."""
+    from cycles.models import Cycle
+    from notifications.models import Notification
+    from objectives import services as okr_services
+    from objectives.models import CheckIn, Initiative, KeyResult, Objective
+    from orgs import services as org_services
+    from orgs.models import Invitation, Team
+    from tests.kpis.kpi_factories import make_kpi, record
+    from tests.objectives.okr_factories import make_cycle, make_kr, make_objective
+
+    org = world.org
+    cat = Catalogue(org)
+    tag = f" {secret}" if secret else ""
+    if secret:
+        for team in (world.team, world.sub_team, world.other_team):
+            team.name += tag
+            team.save(update_fields=["name"])
+        for user in (world.admin, world.manager, world.member, world.viewer):
+            user.name += tag
+            user.save(update_fields=["name"])
+    # Order matters a little: the first row of a kind is the usual target, the
+    # next one an alternative that is neither the target nor below it.
+    for team in (world.team, world.other_team, world.sub_team):
+        cat.add(team)
+    for user in (world.member, world.manager, world.admin, world.viewer):
+        cat.add(Membership.objects.get(organization=org, user=user))
+    cycle = cat.add(make_cycle(org, name=f"Q4 2026{tag}"))
+    company = make_objective(org, cycle, title=f"Grow{tag}", owner_type="company")
+    objective = cat.add(
+        make_objective(org, cycle, title=f"Win the market{tag}", owner_type="team", team=world.team, parent=company)
+    )
+    cat.add(company)
+    kr = cat.add(make_kr(objective, title=f"Leads{tag}", owner=world.member))
+    cat.add(make_kr(objective, title=f"Deals{tag}", owner=world.member))
+    cat.add(okr_services.key_result_check_in(key_result=kr, actor=world.member, value=3, confidence=7, note=f"ok{tag}"))
+    cat.add(
+        okr_services.initiative_create(
+            actor=world.admin,
+            objective=objective,
+            key_result=kr,
+            title=f"Run ads{tag}",
+            owner=world.member,
+            status="planned",
+            due_date=date(2026, 12, 1),
+        )
+    )
+    kpi = cat.add(make_kpi(org, name=f"Qualified leads{tag}", owner_type="person", user=world.member))
+    cat.add(record(kpi, "2026-10-01", 42, note=f"Oct{tag}"))
+    for recipient in (world.member, *also_notify):
+        cat.add(
+            Notification.objects.create(
+                organization=org, recipient=recipient, kind="kpi_due", message=f"Record it{tag}", url=""
+            )
+        )
+    invitation, _link = org_services.invitation_create(
+        org=org,
+        actor=world.admin,
+        email=f"invitee@{org.slug}.test",
+        name=f"Invitee{tag}",
+        role="member",
+        team=world.team,
+        base_url="http://testserver/",
+    )
+    cat.add(invitation)
+    # Make sure the kinds the routes use are all here (the test also checks this).
+    for model in (Team, Membership, Cycle, Objective, KeyResult, CheckIn, Initiative, Invitation, Notification):
+        assert cat.rows.get(model), model
+    return cat
