@@ -347,7 +347,6 @@ def test_managers_reach_ends_with_their_management(world_a, api):
     assert Membership.objects.get(organization=world_a.org, user=users["manager"]).role == Role.MANAGER
 
 
-@pytest.mark.xfail(strict=True, reason=KNOWN_BUG)
 def test_manager_cannot_pull_a_stranger_into_their_team_to_reach_them(world_a, api):
     """Managers' reach must not grow by their own hand: adding someone from a team they
     do not manage to their own team is refused, and the person stays out of reach."""
