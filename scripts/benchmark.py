@@ -240,7 +240,7 @@ def wait_for_queue(broker_url: str, timeout: float = 300) -> None:
 
         client = redis.Redis.from_url(broker_url)
         while time.monotonic() < deadline:
-            if client.llen("celery") == 0 and client.hlen("unacked") == 0:
+            if client.llen("rollups") == 0 and client.llen("celery") == 0 and client.hlen("unacked") == 0:
                 return
             time.sleep(0.5)
     else:

@@ -122,7 +122,16 @@ class Server:
             gunicorn += ["--threads", str(self.threads)]
         self.web = self._spawn("web", gunicorn)
         self.worker = self._spawn(
-            "worker", [str(BIN / "celery"), "-A", "okrkpi", "worker", "--loglevel=WARNING", "--concurrency=2"]
+            "worker",
+            [
+                str(BIN / "celery"),
+                "-A",
+                "okrkpi",
+                "worker",
+                "--loglevel=WARNING",
+                "--concurrency=2",
+                "--queues=rollups,celery",
+            ],
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

@@ -162,6 +162,18 @@ else:
     BROKER_IS_EMBEDDED = False
 CELERY_BROKER_CONNECTION_TIMEOUT = 1
 CELERY_TASK_IGNORE_RESULT = True
+# Separate queues, so that a reminder or digest storm or a big export never delays the
+# rollups people wait for. docker-compose.yml runs a worker per group (see README, "Scale").
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = (
+    [
+        ("*.export*", {"queue": "exports"}),
+        ("objectives.*", {"queue": "rollups"}),
+        ("reminders.*", {"queue": "reminders"}),
+        ("notifications.*", {"queue": "reminders"}),
+    ],
+)
+CELERY_QUEUE_NAMES = ("rollups", "reminders", "exports", "celery")
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

@@ -49,3 +49,45 @@ def test_broker_follows_the_environment(settings):
     assert settings.CELERY_BROKER_URL == "filesystem://"
     folders = settings.CELERY_BROKER_TRANSPORT_OPTIONS
     assert all(str(settings.VAR_DIR) in folders[k] for k in ("data_folder_in", "processed_folder", "control_folder"))
+
+
+def _queues_of(command: str) -> set[str]:
+    import re
+
+    found = re.search(r"--queues[= ](\S+)", command)
+    return set(found.group(1).split(",")) if found else {settings.CELERY_TASK_DEFAULT_QUEUE}
+
+
+def test_tasks_go_to_their_own_queues():
+    """A reminder or digest storm, or an export, never sits in front of rollups."""
+    app.loader.import_default_modules()
+    route = app.amqp.router.route
+    assert route({}, "objectives.rollup_objective")["queue"].name == "rollups"
+    assert route({}, "objectives.reconcile_all")["queue"].name == "rollups"
+    assert route({}, "notifications.send_reminders")["queue"].name == "reminders"
+    assert route({}, "reminders.send_digests")["queue"].name == "reminders"
+    assert route({}, "objectives.export_cycle")["queue"].name == "exports"
+    assert route({}, "okrkpi.core.tasks.heartbeat")["queue"].name == "celery"
+
+
+def test_every_task_is_consumed_by_a_worker_in_each_deployment():
+    """docker-compose's workers together, and the embedded worker alone, consume every queue
+    a registered task is routed to."""
+    from pathlib import Path
+
+    import yaml
+
+    app.loader.import_default_modules()
+    root = Path(__file__).resolve().parents[2]
+    services = yaml.safe_load((root / "docker-compose.yml").read_text())["services"]
+    compose = set().union(*(_queues_of(s["command"]) for n, s in services.items() if n.startswith("worker")))
+    procfile = next(line for line in (root / "Procfile.dev").read_text().splitlines() if line.startswith("worker:"))
+    embedded = _queues_of(procfile)
+    rollups_worker = _queues_of(services["worker"]["command"])
+    assert "reminders" not in rollups_worker and "exports" not in rollups_worker
+    for name in app.tasks:
+        if name.startswith("celery."):
+            continue
+        queue = app.amqp.router.route({}, name)["queue"].name
+        assert queue in compose, (name, queue)
+        assert queue in embedded, (name, queue)

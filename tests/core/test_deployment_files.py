@@ -13,13 +13,14 @@ def _compose() -> dict:
     return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 
 
-def test_compose_runs_web_worker_one_beat_postgres_and_redis_with_health_checks():
+def test_compose_runs_web_workers_one_beat_postgres_and_redis_with_health_checks():
     services = _compose()["services"]
-    assert set(services) == {"web", "worker", "beat", "postgres", "redis"}
-    for name in ("web", "worker", "postgres", "redis"):
+    assert set(services) == {"web", "worker", "worker-background", "beat", "postgres", "redis"}
+    for name in ("web", "worker", "worker-background", "postgres", "redis"):
         assert "healthcheck" in services[name], name
     assert "gunicorn okrkpi.wsgi" in services["web"]["command"]
     assert services["worker"]["command"].startswith("celery -A okrkpi worker")
+    assert services["worker-background"]["command"].startswith("celery -A okrkpi worker")
     assert services["beat"]["command"].startswith("celery -A okrkpi beat")
     assert services["beat"]["deploy"]["replicas"] == 1
 
