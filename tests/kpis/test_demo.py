@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from kpis import demo
+from kpis import demo, demo_content
 from kpis.models import Kpi, Measurement
 from orgs.demo import ACME, SAO_MAI, seed_org
 
@@ -36,7 +36,7 @@ def test_demo_kpis_have_history_and_every_status(spec):
 
 
 def test_demo_history_is_deterministic():
-    spec = demo.NORTHWIND[0]
+    spec = demo_content.NORTHWIND[0]
     first = demo._history(spec, random.Random("northwind:kpis"))
     assert first == demo._history(spec, random.Random("northwind:kpis"))
     assert first[-1] == spec.end and len(first) == spec.periods
