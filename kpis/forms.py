@@ -8,10 +8,14 @@ from django.utils.translation import pgettext_lazy
 
 from kpis import periods
 from kpis.models import Direction, Frequency, Kpi, Perspective, period_label
-from okrkpi.core.forms import DateInput
+from okrkpi.core.forms import DateInput, LocalizedNumberField
+from okrkpi.core.numbers import unit_aliases
 from orgs.forms import people_choices, team_choices
 from orgs.models import Organization
 from orgs.ownership import OwnerType
+
+# Targets may be typed with a percent sign or a currency ("25%", "3 000 000 đ").
+_ANY_UNIT = unit_aliases("", percent=True, currency=True)
 
 PERIOD_CHOICES = 36  # how many past periods the inline form offers (older ones: CSV import)
 
@@ -55,12 +59,13 @@ class KpiForm(forms.Form):
     )
     unit = forms.CharField(label=_("Unit"), max_length=24, required=False, help_text=_("e.g. leads, %, days, VND"))
     direction = forms.ChoiceField(label=_("Direction"), choices=Direction.choices, initial=Direction.HIGHER_IS_BETTER)
-    target = forms.FloatField(
-        label=_("Target"), required=False, help_text=_("Achievable: green at or beyond this value.")
+    target = LocalizedNumberField(
+        units=_ANY_UNIT, label=_("Target"), required=False, help_text=_("Achievable: green at or beyond this value.")
     )
-    target_low = forms.FloatField(label=_("Lowest good value"), required=False)
-    target_high = forms.FloatField(label=_("Highest good value"), required=False)
-    amber_threshold = forms.FloatField(
+    target_low = LocalizedNumberField(label=_("Lowest good value"), required=False, units=_ANY_UNIT)
+    target_high = LocalizedNumberField(label=_("Highest good value"), required=False, units=_ANY_UNIT)
+    amber_threshold = LocalizedNumberField(
+        units=_ANY_UNIT,
         label=_("Amber threshold"),
         required=False,
         help_text=_(
@@ -123,7 +128,7 @@ def period_choices(kpi: Kpi, *, fiscal_year_start_month: int, today: date) -> li
 
 class MeasurementForm(forms.Form):
     period = forms.CharField(label=_("Period"), widget=forms.Select)
-    value = forms.FloatField(label=_("Value"))
+    value = LocalizedNumberField(label=_("Value"))
     note = forms.CharField(
         label=_("Note"),
         required=False,
@@ -131,9 +136,10 @@ class MeasurementForm(forms.Form):
         widget=forms.TextInput(attrs={"placeholder": _("What explains this value?")}),
     )
 
-    def __init__(self, *args, choices: list[tuple[str, str]], **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args, choices: list[tuple[str, str]], unit: str = "", **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
         self.fields["period"].widget.choices = choices
+        self.fields["value"].units = unit_aliases(unit)
 
 
 class ImportUploadForm(forms.Form):

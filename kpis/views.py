@@ -24,6 +24,7 @@ from kpis.forms import ImportConfirmForm, ImportUploadForm, KpiForm, Measurement
 from kpis.models import HISTORY_PERIODS, Kpi, Perspective, period_label
 from okrkpi.core.forms import add_service_errors
 from okrkpi.core.ids import parse_id
+from okrkpi.core.numbers import format_input, format_quantity, separators
 from orgs import permissions
 from orgs.forms import people_choices, team_choices
 from orgs.models import Membership
@@ -309,7 +310,7 @@ def _detail_context(
         wanted = request.GET.get("period", "")
         default = wanted if any(wanted == v for v, _label in choices) else _default_period(kpi, history, choices, fsm)
         latest = kpi.latest
-        form = MeasurementForm(choices=choices, initial={"period": default})
+        form = MeasurementForm(choices=choices, unit=kpi.unit, initial={"period": default})
         if wanted and latest is not None:
             match = next((m for m in history if m.period.isoformat() == wanted), None)
             if match is not None:
@@ -347,7 +348,11 @@ def measurement_record(request: HttpRequest, kpi_id: int) -> HttpResponse:
         _("Only the KPI's owner, managers of its team and admins record its values."),
     )
     fsm = org.fiscal_year_start_month
-    form = MeasurementForm(request.POST, choices=period_choices(kpi, fiscal_year_start_month=fsm, today=org.today()))
+    form = MeasurementForm(
+        request.POST,
+        unit=kpi.unit,
+        choices=period_choices(kpi, fiscal_year_start_month=fsm, today=org.today()),
+    )
     saved = ""
     if form.is_valid():
         data = form.cleaned_data
@@ -364,7 +369,7 @@ def measurement_record(request: HttpRequest, kpi_id: int) -> HttpResponse:
             elif result.changed:
                 saved = _("%(period)s corrected from %(old)s; the old value is kept in the activity log.") % {
                     "period": label,
-                    "old": f"{result.previous:g}",
+                    "old": format_quantity(result.previous, kpi.unit),
                 }
             else:
                 saved = _("%(period)s already had this value; nothing changed.") % {"period": label}
@@ -482,7 +487,9 @@ class _Echo:
 
 
 def _number_cell(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() and abs(value) < 1e15 else repr(float(value))
+    """In the reader's convention without thousands separators, as the import reads it back
+    (a Vietnamese export writes 4,5; never a shape the import would find ambiguous)."""
+    return format_input(value).replace(separators()[1], "")
 
 
 @org_view

@@ -1,15 +1,21 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from cycles.models import Cycle
+from objectives.checkin_context import unusual_value
 from objectives.models import InitiativeStatus, KeyResult, KeyResultKind, Objective
-from okrkpi.core.forms import DateInput
+from okrkpi.core.forms import DateInput, LocalizedNumberField
+from okrkpi.core.numbers import format_quantity, unit_aliases
 from orgs.forms import people_choices, team_choices
 from orgs.models import Organization
 from orgs.ownership import OwnerType
 from orgs.tenancy import scoped
+
+# Start and target may be typed with a percent sign or a currency ("25%", "3 000 000 đ").
+_ANY_UNIT = unit_aliases("", percent=True, currency=True)
 
 
 class ObjectiveForm(forms.Form):
@@ -33,7 +39,7 @@ class ObjectiveForm(forms.Form):
         empty_value=None,
         help_text=_("The objective above that this one helps achieve. Its progress counts towards it."),
     )
-    weight = forms.FloatField(
+    weight = LocalizedNumberField(
         label=_("Weight"),
         initial=1.0,
         min_value=0,
@@ -71,9 +77,9 @@ class KeyResultForm(forms.Form):
     owner = forms.TypedChoiceField(label=_("Owner"), coerce=int)
     kind = forms.ChoiceField(label=_("Measured as"), choices=KeyResultKind.choices, initial=KeyResultKind.NUMBER)
     unit = forms.CharField(label=_("Unit"), max_length=24, required=False)
-    start_value = forms.FloatField(label=_("Start"), initial=0, required=False)
-    target_value = forms.FloatField(label=_("Target"), required=False)
-    weight = forms.FloatField(label=_("Weight"), initial=1.0, min_value=0, max_value=1000)
+    start_value = LocalizedNumberField(label=_("Start"), initial=0, required=False, units=_ANY_UNIT)
+    target_value = LocalizedNumberField(label=_("Target"), required=False, units=_ANY_UNIT)
+    weight = LocalizedNumberField(label=_("Weight"), initial=1.0, min_value=0, max_value=1000)
     kpi = forms.TypedChoiceField(
         label=_("Follows KPI"),
         coerce=int,
@@ -103,22 +109,69 @@ class KeyResultForm(forms.Form):
         return data
 
 
+def _forbids_negative(key_result: KeyResult) -> bool:
+    """A percentage between non-negative start and target (a share, a rate) cannot go below zero."""
+    return key_result.kind == KeyResultKind.PERCENT and key_result.start_value >= 0 and key_result.target_value >= 0
+
+
 class CheckInForm(forms.Form):
-    value = forms.FloatField(label=_("New value"))
+    value = LocalizedNumberField(label=_("New value"))
     confidence = forms.IntegerField(
         label=_("Confidence (1–10)"),
         min_value=1,
         max_value=10,
         help_text=_("How sure are you to reach the target? 10 = certain."),
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
-    note = forms.CharField(label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 1}))
+    confirm = forms.BooleanField(label=_("Yes, this value is right"), required=False)
 
     def __init__(self, *args, key_result: KeyResult | None = None, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
+        self.key_result = key_result
+        self.needs_confirmation = False
         if key_result is not None and key_result.kind == KeyResultKind.MILESTONE:
             self.fields["value"] = forms.TypedChoiceField(
                 label=_("Done?"), coerce=float, choices=[(0.0, _("Not yet")), (1.0, _("Done"))]
             )
+        elif key_result is not None:
+            self.fields["value"] = LocalizedNumberField(
+                label=_("New value"),
+                units=unit_aliases(
+                    key_result.unit,
+                    percent=key_result.kind == KeyResultKind.PERCENT,
+                    currency=key_result.kind == KeyResultKind.CURRENCY,
+                ),
+                allow_negative=not _forbids_negative(key_result),
+            )
+
+    def clean(self):  # type: ignore[no-untyped-def]
+        data = super().clean()
+        kr, value = self.key_result, data.get("value")
+        if kr is None or value is None or "value" in self.errors or data.get("confirm"):
+            return data
+        unusual = unusual_value(
+            kind=kr.kind, start=kr.start_value, target=kr.target_value, current=kr.current_value, value=value
+        )
+        if unusual:
+            self.needs_confirmation = True
+            params = {
+                "value": format_quantity(value, kr.unit, kind=kr.kind),
+                "current": format_quantity(kr.current_value, kr.unit, kind=kr.kind),
+                "target": format_quantity(kr.target_value, kr.unit, kind=kr.kind),
+            }
+            if unusual == "jump":
+                message = _(
+                    "%(value)s is a big jump from %(current)s (target %(target)s): more than twice the distance "
+                    "still to go. If it is right, tick “Yes, this value is right” and save again."
+                )
+            else:
+                message = _(
+                    "%(value)s moves away from the target (%(target)s) by more than the whole range. "
+                    "If it is right, tick “Yes, this value is right” and save again."
+                )
+            self.add_error("value", ValidationError(message % params, code="unusual"))
+        return data
 
 
 class InitiativeForm(forms.Form):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Prefetch, QuerySet, Window
+from django.db.models.functions import RowNumber
 
 from cycles.models import Cycle, CycleStatus
 from objectives.models import CheckIn, Initiative, KeyResult, Objective, ObjectiveStatus
@@ -123,6 +124,42 @@ def my_key_results(*, org: Organization, user: User) -> list[KeyResult]:
         .select_related("objective", "objective__cycle", "objective__owner_team", "objective__owner_user")
         .order_by("objective__cycle__start_date", "objective_id", "position", "id")
     )
+
+
+def recent_check_ins(
+    *, org: Organization, key_result_ids: list[int], per_key_result: int = 2
+) -> dict[int, list[CheckIn]]:
+    """The latest ``per_key_result`` check-ins of each key result, newest first, with
+    their authors: one query whatever the number of key results (a window function)."""
+    if not key_result_ids:
+        return {}
+    ranked = (
+        CheckIn.objects.filter(organization=org, key_result_id__in=key_result_ids)
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("key_result_id")],
+                order_by=[F("created_at").desc(), F("id").desc()],
+            )
+        )
+        .filter(rank__lte=per_key_result)
+        .select_related("author")
+        .order_by("key_result_id", "rank")
+    )
+    found: dict[int, list[CheckIn]] = {}
+    for ci in ranked:
+        found.setdefault(ci.key_result_id, []).append(ci)
+    return found
+
+
+def check_in_history(*, org: Organization, key_result: KeyResult, limit: int = 12) -> list[CheckIn]:
+    """A key result's latest check-ins, oldest first (for the one-line history)."""
+    rows = list(
+        CheckIn.objects.filter(organization=org, key_result=key_result)
+        .select_related("author")
+        .order_by("-created_at", "-id")[:limit]
+    )
+    return rows[::-1]
 
 
 def alignment_candidates(*, org: Organization, cycle: Cycle, exclude: Objective | None = None) -> QuerySet[Objective]:

@@ -17,6 +17,7 @@ urlpatterns = [
     path("key-results/<int:kr_id>/edit/", views.key_result_edit, name="kr_edit"),
     path("key-results/<int:kr_id>/delete/", views.key_result_delete, name="kr_delete"),
     path("key-results/<int:kr_id>/check-in/", views.key_result_check_in, name="check_in"),
+    path("key-results/<int:kr_id>/history/", views.key_result_history, name="kr_history"),
     path("initiatives/<int:initiative_id>/edit/", views.initiative_edit, name="initiative_edit"),
     path("initiatives/<int:initiative_id>/delete/", views.initiative_delete, name="initiative_delete"),
     path("check-ins/", views.my_check_ins, name="my_check_ins"),

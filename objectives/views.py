@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from activity.selectors import activity_for_objective
@@ -19,6 +20,7 @@ from cycles.models import Cycle, CycleStatus
 from cycles.selectors import cycle_list, default_cycle
 from kpis.models import Kpi
 from objectives import selectors, services
+from objectives.checkin_context import pace
 from objectives.forms import CheckInForm, InitiativeForm, KeyResultForm, ObjectiveForm
 from objectives.models import (
     MAX_KEY_RESULTS,
@@ -453,21 +455,48 @@ def key_result_check_in(request: HttpRequest, kr_id: int) -> HttpResponse:
 # --- my check-ins ---------------------------------------------------------------------------
 
 
+def _check_in_rows(org: Any, rows: list[dict[str, Any]]) -> None:
+    """Add what each row needs beside the inputs: the expected value by today, the last
+    check-in (value, note, author, date) and its change since the one before. One query
+    for every row together."""
+    from objectives.snapshots import local_today
+
+    today = local_today(org)
+    recent = selectors.recent_check_ins(org=org, key_result_ids=[r["kr"].pk for r in rows])
+    for row in rows:
+        kr = row["kr"]
+        latest = recent.get(kr.pk, [])
+        row["last"] = latest[0] if latest else None
+        row["change"] = latest[0].value - latest[1].value if len(latest) > 1 else None
+        row["pace"] = pace(
+            kind=kr.kind,
+            start=kr.start_value,
+            target=kr.target_value,
+            current=kr.current_value,
+            cycle_start=kr.objective.cycle.start_date,
+            cycle_end=kr.objective.cycle.end_date,
+            on=today,
+        )
+
+
 @org_view
 @require_http_methods(["GET", "POST"])
 def my_check_ins(request: HttpRequest) -> HttpResponse:
-    """Every key result the person owns, on one screen, last values prefilled.
-    One submit saves every row that changed; rows left untouched are skipped;
-    a row with an error keeps what was typed and the others are saved."""
+    """Every key result the person owns, on one screen, last values prefilled, with
+    the context to judge the new value (pace, last change, last note).
+    One submit saves every row that changed; rows left untouched are skipped; a row
+    with an error (or an unusual value waiting for confirmation) keeps what was typed
+    and the others are saved — the page says which."""
     org, m = request.org, request.membership
     if request.method == "POST":
         permissions.require(permissions.can_write(m), _("Viewers cannot check in."))
     krs = selectors.my_key_results(org=org, user=request.user) if permissions.can_write(m) else []
-    rows = []
-    saved = 0
+    rows: list[dict[str, Any]] = []
+    saved: list[KeyResult] = []
     for kr in krs:
         prefix = f"kr{kr.pk}"
         initial = {"value": kr.current_value, "confidence": kr.confidence or 5}
+        row_saved = False
         if request.method == "POST":
             form = CheckInForm(request.POST, prefix=prefix, key_result=kr, initial=initial)
             if form.has_changed():
@@ -480,7 +509,8 @@ def my_check_ins(request: HttpRequest) -> HttpResponse:
                             confidence=form.cleaned_data["confidence"],
                             note=form.cleaned_data["note"],
                         )
-                        saved += 1
+                        row_saved = True
+                        saved.append(kr)
                         kr.refresh_from_db()
                         form = CheckInForm(
                             prefix=prefix,
@@ -493,20 +523,41 @@ def my_check_ins(request: HttpRequest) -> HttpResponse:
                 form = CheckInForm(prefix=prefix, key_result=kr, initial=initial)
         else:
             form = CheckInForm(prefix=prefix, key_result=kr, initial=initial)
-        rows.append({"kr": kr, "form": form})
+        rows.append({"kr": kr, "form": form, "saved": row_saved})
     errors = any(r["form"].errors for r in rows)
     if request.method == "POST":
+        n = len(saved)
         if saved and not errors:
-            messages.success(request, _("%(n)d check-ins saved. Thank you!") % {"n": saved})
+            messages.success(
+                request,
+                ngettext("%(n)d check-in saved. Thank you!", "%(n)d check-ins saved. Thank you!", n) % {"n": n},
+            )
             return redirect("objectives:my_check_ins", slug=org.slug)
         if saved:
-            messages.success(request, _("%(n)d check-ins saved.") % {"n": saved})
+            messages.success(
+                request,
+                ngettext("%(n)d check-in saved: %(titles)s.", "%(n)d check-ins saved: %(titles)s.", n)
+                % {"n": n, "titles": ", ".join(f"“{kr.title}”" for kr in saved)},
+            )
         if not saved and not errors:
             messages.info(request, _("Nothing changed, so nothing was saved."))
             return redirect("objectives:my_check_ins", slug=org.slug)
+    _check_in_rows(org, rows)
     return render(
-        request, "objectives/my_check_ins.html", {"rows": rows, "has_errors": errors}, status=400 if errors else 200
+        request,
+        "objectives/my_check_ins.html",
+        {"rows": rows, "has_errors": errors, "saved_count": len(saved)},
+        status=400 if errors else 200,
     )
+
+
+@org_view
+def key_result_history(request: HttpRequest, kr_id: int) -> HttpResponse:
+    """A key result's recent check-ins on one line (the htmx "history" on My check-ins)."""
+    kr = get_scoped_or_404(KeyResult, request.org, pk=kr_id)
+    history = selectors.check_in_history(org=request.org, key_result=kr)
+    template = "objectives/_history_line.html" if request.htmx else "objectives/history.html"
+    return render(request, template, {"kr": kr, "history": history})
 
 
 # --- initiatives ----------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from kpis.services._helpers import MAX_NOTE
 from kpis.services.measurements import check_period, measurement_state
 from kpis.signals import send_measurements_changed
 from okrkpi.core.ids import parse_id
-from okrkpi.core.validation import clean_number
+from okrkpi.core.numbers import parse_number, unit_aliases
 from orgs.models import Organization, User
 
 # --- CSV import ---------------------------------------------------------------------------------
@@ -152,13 +152,11 @@ def _check_value(row: ImportRow) -> None:
     if not row.value_text:
         row.errors.append(_("The value is missing."))
         return
+    # In the importer's language: "171,000" in English, "171.000" or "4,5" in Vietnamese.
     try:
-        row.value = clean_number(row.value_text, "value")
-    except ValidationError:
-        row.errors.append(
-            _("“%(value)s” is not a number; use digits with a dot for decimals and no thousands separators.")
-            % {"value": row.value_text[:40]}
-        )
+        row.value = parse_number(row.value_text, units=unit_aliases(row.kpi.unit if row.kpi else ""))
+    except ValidationError as exc:
+        row.errors.extend(exc.messages)
 
 
 def _check_row_period(row: ImportRow, *, fiscal_year_start_month: int, today: date) -> None:

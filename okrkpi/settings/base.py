@@ -78,6 +78,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "orgs.context_processors.tenancy",
                 "notifications.context_processors.bell",
+                "okrkpi.core.context_processors.numbers",
             ],
         },
     },
@@ -110,6 +111,9 @@ try:
 except (zoneinfo.ZoneInfoNotFoundError, ValueError):
     raise ImproperlyConfigured(f"TIME_ZONE={TIME_ZONE!r} is not a known IANA time zone.") from None
 USE_I18N = True
+# Our own date and number conventions per language (okrkpi/formats/<lang>/formats.py);
+# okrkpi.core.numbers parses with the same separators.
+FORMAT_MODULE_PATH = ["okrkpi.formats"]
 USE_TZ = True
 
 STATIC_URL = "/static/"

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from django import template
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from okrkpi.core.numbers import format_input, format_number, format_percent, format_quantity
 
 register = template.Library()
 
@@ -13,10 +20,8 @@ KPI_LABELS = {"green": _("Green"), "amber": _("Amber"), "red": _("Red")}
 
 @register.filter
 def pct(value: float | None) -> str:
-    """0.456 → '46%'."""
-    if value is None:
-        return "—"
-    return f"{round(float(value) * 100):d}%"
+    """0.456 → '46%', 1.2 → '120%', in the reader's number convention."""
+    return format_percent(value)
 
 
 @register.filter
@@ -29,13 +34,67 @@ def pct_width(value: float | None) -> int:
 
 @register.filter
 def num(value: float | None) -> str:
-    """1500.0 → '1,500'; 2.5 → '2.5'; keeps up to 2 decimals, drops trailing zeros."""
+    """1500.0 → '1,500' (English) or '1.500' (Vietnamese); 2.5 → '2.5' / '2,5'; up to 2 decimals."""
+    return format_number(value)
+
+
+@register.filter
+def qty(value: float | None, owner: Any) -> str:
+    """A value with the unit of ``owner`` (a key result or a KPI): '45%', '3.000.000.000 VND'."""
+    return format_quantity(value, getattr(owner, "unit", "") or "", kind=getattr(owner, "kind", "") or "")
+
+
+@register.filter
+def signed(value: float | None) -> str:
+    """A change: '+3', '−1.5', '±0'."""
     if value is None:
-        return "—"
-    number = float(value)
-    if number.is_integer():
-        return f"{int(number):,}"
-    return f"{number:,.2f}".rstrip("0").rstrip(".")
+        return ""
+    if abs(float(value)) < 1e-12:
+        return "±0"
+    text = format_number(abs(float(value)))
+    return f"+{text}" if value > 0 else f"\u2212{text}"
+
+
+@register.filter
+def input_number(value: float | None) -> str:
+    """A number to prefill a text input with, as the parser reads it back."""
+    return format_input(value)
+
+
+AGO_UNITS = (
+    (365 * 24 * 3600, "year"),
+    (30 * 24 * 3600, "month"),
+    (7 * 24 * 3600, "week"),
+    (24 * 3600, "day"),
+    (3600, "hour"),
+    (60, "minute"),
+)
+
+
+@register.filter
+def ago(value: datetime | None, now: datetime | None = None) -> str:
+    """'just now', '5 minutes ago', '1 week ago' — whole phrases, so every language
+    can order the words its own way ("1 tuần trước")."""
+    if value is None:
+        return ""
+    seconds = max(0, int(((now or timezone.now()) - value).total_seconds()))
+    if seconds < 60:
+        return str(_("just now"))
+    for size, unit in AGO_UNITS:
+        if seconds >= size:
+            n = seconds // size
+            return _AGO[unit](n) % {"n": n}
+    return str(_("just now"))  # pragma: no cover
+
+
+_AGO = {
+    "year": lambda n: ngettext("%(n)d year ago", "%(n)d years ago", n),
+    "month": lambda n: ngettext("%(n)d month ago", "%(n)d months ago", n),
+    "week": lambda n: ngettext("%(n)d week ago", "%(n)d weeks ago", n),
+    "day": lambda n: ngettext("%(n)d day ago", "%(n)d days ago", n),
+    "hour": lambda n: ngettext("%(n)d hour ago", "%(n)d hours ago", n),
+    "minute": lambda n: ngettext("%(n)d minute ago", "%(n)d minutes ago", n),
+}
 
 
 @register.filter

@@ -1,0 +1,12 @@
+"""Template context every page shares."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+
+from okrkpi.core.numbers import separators
+
+
+def numbers(request: HttpRequest) -> dict[str, object]:
+    """The active language's (decimal, thousands) separators, for scripts that read typed numbers."""
+    return {"number_separators": separators()}
