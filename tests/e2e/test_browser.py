@@ -111,3 +111,127 @@ def test_plan_an_objective_and_check_in_from_the_pages_alone(world_a, live_serve
     objective.refresh_from_db()
     assert objective.progress == pytest.approx((0.5 + 0.5 + 0.2) / 3)
     assert cycle.pk
+
+
+def _size(browser, width: int, height: int) -> None:
+    """Make the viewport (not the window) exactly width × height."""
+    browser.set_window_size(width, height)
+    inner_w, inner_h = browser.execute_script("return [window.innerWidth, window.innerHeight]")
+    browser.set_window_size(width + (width - inner_w), height + (height - inner_h))
+    assert browser.execute_script("return [window.innerWidth, window.innerHeight]") == [width, height]
+
+
+def _week_of_key_results(world, cycle, n: int = 7):
+    from tests.objectives.okr_factories import make_kr, make_objective
+
+    objective = make_objective(
+        world.org,
+        cycle,
+        title="Một mục tiêu có tên khá dài để thử màn hình điện thoại",
+        user=world.member,
+        owner_type="person",
+    )
+    krs = []
+    for i in range(n):
+        if i and i % 5 == 0:
+            objective = make_objective(world.org, cycle, title=f"Mục tiêu {i}", user=world.member, owner_type="person")
+        krs.append(make_kr(objective, owner=world.member, title=f"Kết quả then chốt số {i + 1}", start=0, target=5))
+    return krs
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_vietnamese_user_types_4_comma_5_and_it_is_saved_as_4_point_5(
+    world_a, live_server, browser, password, settings
+):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    settings.ROLLUP_INLINE = True
+    cycle = make_cycle(world_a.org)
+    kr = _week_of_key_results(world_a, cycle, n=1)[0]
+    world_a.member.language = "vi"
+    world_a.member.save(update_fields=["language"])
+    _login(browser, live_server, world_a.member.email, password)
+    browser.get(live_server.url + "/o/alpha/check-ins/")
+    field = browser.find_element(By.NAME, f"kr{kr.pk}-value")
+    assert field.get_attribute("type") == "text" and field.get_attribute("inputmode") == "decimal"
+    field.clear()
+    field.send_keys("4,5")  # keystrokes, the way a Vietnamese person writes four and a half
+    assert field.get_attribute("value") == "4,5"
+    browser.find_element(By.CSS_SELECTOR, ".savebar-button").click()
+    WebDriverWait(browser, 30).until(ec.presence_of_element_located((By.CSS_SELECTOR, ".flash-success")))
+    kr.refresh_from_db()
+    assert kr.current_value == 4.5
+    assert CheckIn.objects.get(key_result=kr).value == 4.5
+    assert browser.find_element(By.NAME, f"kr{kr.pk}-value").get_attribute("value") == "4,5"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_a_phone_the_header_fits_every_section_is_reachable_and_save_is_in_view(
+    world_a, live_server, browser, password, settings
+):
+    from selenium.webdriver.common.by import By
+
+    settings.ROLLUP_INLINE = True
+    cycle = make_cycle(world_a.org)
+    world_a.org.name = "Công ty Cổ phần Công nghệ Sao Mai Toàn Cầu"  # a long name, as real ones are
+    world_a.org.save(update_fields=["name"])
+    _week_of_key_results(world_a, cycle, n=7)
+    _size(browser, 390, 844)
+    _login(browser, live_server, world_a.member.email, password)
+    browser.get(live_server.url + "/o/alpha/check-ins/")
+
+    # Nothing wider than the screen, measured box by box.
+    too_wide = browser.execute_script(
+        """
+        const w = window.innerWidth, out = [];
+        for (const el of document.querySelectorAll('body *')) {
+          const r = el.getBoundingClientRect();
+          if (!r.width || getComputedStyle(el).visibility === 'hidden') continue;
+          if (el.closest('.visually-hidden')) continue;
+          if (r.right > w + 0.5 || r.left < -0.5) {
+            out.push(el.tagName + '.' + el.className + ' ' + r.left + '–' + r.right);
+          }
+        }
+        return out;
+        """
+    )
+    assert too_wide == []
+    assert browser.execute_script("return document.documentElement.scrollWidth") <= 390
+
+    # The header: the organisation's name is cut inside its box, and each menu's arrow stays in its box.
+    for selector in (".org-switcher > summary", ".usermenu details.dropdown > summary"):
+        inside = browser.execute_script(
+            """
+            const s = document.querySelector(arguments[0]), r = s.getBoundingClientRect();
+            return {right: r.right, fits: s.scrollWidth <= s.clientWidth + 1, w: window.innerWidth};
+            """,
+            selector,
+        )
+        assert inside["fits"] and inside["right"] <= inside["w"], (selector, inside)
+    header = browser.find_element(By.CSS_SELECTOR, "header.topbar").rect
+    assert header["height"] < 844 / 4
+
+    # Every section is one tap away in the menu, none hidden in a row that scrolls.
+    browser.find_element(By.CSS_SELECTOR, ".navmenu summary").click()
+    links = browser.find_elements(By.CSS_SELECTOR, ".navmenu a")
+    assert len(links) >= 8
+    for link in links:
+        r = link.rect
+        assert link.is_displayed() and r["x"] >= 0 and r["x"] + r["width"] <= 390, link.text
+    browser.find_element(By.CSS_SELECTOR, ".navmenu summary").click()
+
+    # The Save button is on screen without scrolling, and stays there while scrolling.
+    browser.execute_script("window.scrollTo(0, 0)")
+    for _ in range(2):
+        box = browser.execute_script(
+            "const r = document.querySelector('.savebar-button').getBoundingClientRect();"
+            "return [r.top, r.bottom, r.left, r.right, window.innerHeight];"
+        )
+        top, bottom, left, right, height = box
+        assert top >= 0 and bottom <= height and left >= 0 and right <= 390, box
+        browser.execute_script("window.scrollTo(0, document.body.scrollHeight / 2)")
+    # Key results are cards, one under the other.
+    cards = browser.find_elements(By.CSS_SELECTOR, ".ci-card")
+    assert len(cards) == 7 and len({c.rect["x"] for c in cards}) == 1
