@@ -48,7 +48,7 @@ def cycle_presets(*, org: Organization, fiscal_year: int) -> list[CyclePreset]:
         presets.append(CyclePreset(f"Q{q + 1} {label}", CycleKind.QUARTER, q_start, q_end))
     presets.append(
         CyclePreset(
-            label if label.startswith("FY") else f"Year {label}",
+            label if label.startswith("FY") else _("Year %(year)s") % {"year": label},
             CycleKind.YEAR,
             start,
             _add_months(start, 12) - timedelta(days=1),

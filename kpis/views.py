@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from activity.selectors import activity_for
@@ -219,8 +220,10 @@ def kpi_delete(request: HttpRequest, kpi_id: int) -> HttpResponse:
         "orgs/confirm_delete.html",
         {
             "title": _("Delete the KPI “%(name)s”?") % {"name": kpi.name},
-            "explanation": _(
-                "Its %(count)d recorded values are deleted too. To keep the history, make it inactive instead."
+            "explanation": ngettext(
+                "Its %(count)d recorded value is deleted too. To keep the history, make it inactive instead.",
+                "Its %(count)d recorded values are deleted too. To keep the history, make it inactive instead.",
+                count,
             )
             % {"count": count},
             "cancel_url": reverse("kpis:detail", kwargs={"slug": request.org.slug, "kpi_id": kpi.pk}),
@@ -449,19 +452,13 @@ def measurement_import(request: HttpRequest) -> HttpResponse:
             preview = services.measurement_import_preview(org=org, data=content, allowed=allowed)
             confirm.add_error(None, errors.get("rows", exc.messages))
             return _preview_page(request, preview, confirm, status=400)
-        messages.success(
-            request,
-            _(
-                "Import done: %(created)d new values, %(corrected)d corrections, %(unchanged)d unchanged, "
-                "%(skipped)d rows skipped."
-            )
-            % {
-                "created": result.created,
-                "corrected": result.corrected,
-                "unchanged": result.unchanged,
-                "skipped": result.skipped,
-            },
-        )
+        parts = [
+            ngettext("%(n)d new value", "%(n)d new values", result.created) % {"n": result.created},
+            ngettext("%(n)d correction", "%(n)d corrections", result.corrected) % {"n": result.corrected},
+            ngettext("%(n)d unchanged", "%(n)d unchanged", result.unchanged) % {"n": result.unchanged},
+            ngettext("%(n)d row skipped", "%(n)d rows skipped", result.skipped) % {"n": result.skipped},
+        ]
+        messages.success(request, _("Import done: %(parts)s.") % {"parts": ", ".join(parts)})
         return redirect("kpis:library", slug=org.slug)
     upload = ImportUploadForm(request.POST, request.FILES)
     if upload.is_valid():

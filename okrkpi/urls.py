@@ -1,7 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django.views.i18n import set_language
 
 from okrkpi.core.views import healthz
 from orgs import views as org_views
@@ -46,7 +45,7 @@ urlpatterns = [
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("accounts/profile/", org_views.profile, name="profile"),
-    path("i18n/setlang/", set_language, name="set_language"),
+    path("i18n/setlang/", org_views.set_language, name="set_language"),
     path("invitations/<str:token>/", org_views.invitation_accept, name="invitation_accept"),
     path("o/<slug:slug>/", include(org_patterns)),
     path("api/v1/", include("okrkpi.api_urls")),

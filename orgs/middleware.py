@@ -21,17 +21,22 @@ class UserLanguageMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            lang = user.language
-            if not lang:
-                slug = _slug_from_path(request.path_info) or request.session.get("current_org")
-                qs = Membership.objects.filter(user=user)
-                if slug:
-                    qs = qs.filter(organization__slug=slug)
-                lang = qs.values_list("organization__language", flat=True).first()
+            lang = preferred_language(user, _slug_from_path(request.path_info) or request.session.get("current_org"))
             if lang:
                 translation.activate(lang)
                 request.LANGUAGE_CODE = translation.get_language()
         return self.get_response(request)
+
+
+def preferred_language(user: object, org_slug: str | None) -> str | None:
+    """The user's own language, else their (current) organisation's; None when neither is set."""
+    lang = getattr(user, "language", "")
+    if lang:
+        return lang
+    qs = Membership.objects.filter(user=user)
+    if org_slug:
+        qs = qs.filter(organization__slug=org_slug)
+    return qs.values_list("organization__language", flat=True).first() or None
 
 
 def _slug_from_path(path: str) -> str | None:

@@ -4,6 +4,7 @@ request gets the partial, a normal request the full page."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -11,8 +12,10 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
+from django.views.i18n import set_language as django_set_language
 
 from okrkpi.core.forms import add_service_errors
 from orgs import permissions, selectors, services
@@ -24,6 +27,7 @@ from orgs.forms import (
     ProfileForm,
     TeamForm,
 )
+from orgs.middleware import preferred_language
 from orgs.models import Invitation, Membership, Role, Team, User
 from orgs.tenancy import get_scoped_or_404, org_view, scoped
 
@@ -388,6 +392,22 @@ def profile(request: HttpRequest) -> HttpResponse:
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
         form.save()
-        messages.success(request, _("Profile saved."))
+        # Say it in the language just chosen, not the one the form was shown in.
+        lang = preferred_language(request.user, request.session.get("current_org"))
+        with translation.override(lang or translation.get_language()):
+            messages.success(request, _("Profile saved."))
         return redirect("profile")
     return render(request, "orgs/profile.html", {"form": form})
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """The footer's language switch. For a signed-in person the choice is saved to
+    their profile too: their profile language otherwise wins over the cookie, and the
+    switch would do nothing."""
+    lang = request.POST.get("language", "")
+    user = request.user
+    if user.is_authenticated and lang in dict(settings.LANGUAGES) and user.language != lang:
+        user.language = lang
+        user.save(update_fields=["language"])
+    return django_set_language(request)
