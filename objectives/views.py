@@ -24,8 +24,10 @@ from objectives.checkin_context import pace
 from objectives.forms import CheckInForm, InitiativeForm, KeyResultForm, ObjectiveForm
 from objectives.models import (
     MAX_KEY_RESULTS,
+    MIN_KEY_RESULTS_TO_ACTIVATE,
     Initiative,
     KeyResult,
+    KeyResultKind,
     Objective,
     ObjectiveSnapshot,
     ObjectiveStatus,
@@ -113,6 +115,7 @@ def _detail_context(request: HttpRequest, objective: Objective) -> dict[str, Any
         "editable": editable,
         "can_add_kr": editable and len(krs) < MAX_KEY_RESULTS,
         "max_krs": MAX_KEY_RESULTS,
+        "min_krs": MIN_KEY_RESULTS_TO_ACTIVATE,
         "kr_form": KeyResultForm(org=request.org, initial={"owner": objective.owner_user_id or request.user.pk}),
         "initiative_form": InitiativeForm(org=request.org, objective=objective),
         "initiatives": list(objective.initiatives.all()),
@@ -337,7 +340,7 @@ def _kr_definition(org: Any, data: dict[str, Any]) -> dict[str, Any]:
         "title": data["title"],
         "owner": member_or_404(org, data["owner"]),
         "kind": data["kind"],
-        "unit": data["unit"],
+        "unit": "" if data["kind"] == KeyResultKind.MILESTONE else data["unit"],
         "start_value": data["start_value"],
         "target_value": data["target_value"],
         "weight": data["weight"],
