@@ -3,6 +3,7 @@ my check-ins, and edit / cancel / delete with confirmation."""
 
 from __future__ import annotations
 
+import zoneinfo
 from typing import Any
 
 from django.contrib import messages
@@ -10,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -74,29 +76,33 @@ def cycle_okrs(request: HttpRequest) -> HttpResponse:
 # --- objective detail ----------------------------------------------------------------------
 
 
+def _daily_points(kr: KeyResult, tz: zoneinfo.ZoneInfo) -> list[list[Any]]:
+    """A key result's progress per day for the chart: several check-ins on one day are
+    one point, the day's last value (otherwise the line draws a vertical spike)."""
+    by_day: dict[str, float] = {}
+    for ci in sorted(kr.check_ins.all(), key=lambda c: (c.created_at, c.id)):
+        by_day[timezone.localtime(ci.created_at, tz).date().isoformat()] = ci.value
+    return [
+        [
+            day,
+            round(
+                services.key_result_progress_preview(
+                    kind=kr.kind, start=kr.start_value, target=kr.target_value, current=value
+                )
+                * 100,
+                1,
+            ),
+        ]
+        for day, value in by_day.items()
+    ]
+
+
 def _detail_context(request: HttpRequest, objective: Objective) -> dict[str, Any]:
     m = request.membership
     editable = objective.editable_by(m) and objective.is_editable
     krs = list(objective.key_results.all())
-    chart = [
-        {
-            "label": kr.title,
-            "points": [
-                [
-                    ci.created_at.date().isoformat(),
-                    round(
-                        services.key_result_progress_preview(
-                            kind=kr.kind, start=kr.start_value, target=kr.target_value, current=ci.value
-                        )
-                        * 100,
-                        1,
-                    ),
-                ]
-                for ci in kr.check_ins.all()
-            ],
-        }
-        for kr in krs
-    ]
+    tz = zoneinfo.ZoneInfo(request.org.timezone)
+    chart = [{"label": kr.title, "points": _daily_points(kr, tz)} for kr in krs]
     trend_points = [
         [d.isoformat(), round(p * 100, 1)]
         for d, p in scoped(ObjectiveSnapshot, request.org)

@@ -77,3 +77,18 @@ def test_the_forms_carry_the_field_wrappers_the_script_toggles(world_a, objectiv
     edit = client.get(f"/o/alpha/key-results/{kr.pk}/edit/").content.decode()
     for name in ("unit", "start_value", "target_value"):
         assert f'class="field field-{name}"' in edit
+
+
+def test_the_chart_draws_one_point_per_day_the_last_check_in(world_a, objective, client):
+    import json
+
+    from objectives import services
+
+    kr = make_kr(objective, owner=world_a.member, title="Leads", start=0, target=10)
+    for value in (2, 9, 4):  # three check-ins the same day: a spike if drawn as they come
+        services.key_result_check_in(key_result=kr, actor=world_a.member, value=value, confidence=5, note="")
+    client.force_login(world_a.member)
+    html = client.get(f"/o/alpha/okrs/{objective.pk}/").content.decode()
+    data = json.loads(re.search(r'<script id="kr-chart-data" type="application/json">(.*?)</script>', html).group(1))
+    points = next(series["points"] for series in data if series["label"] == "Leads")
+    assert len(points) == 1 and points[0][1] == 40.0
