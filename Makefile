@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install lint format migrate demo worker messages check-deploy clean
+.PHONY: run test browser install lint format migrate demo worker messages check-deploy clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; v=sys.version_info; sys.exit(0 if (3,11) <= v[:2] < (3,13) else "okrkpi needs Python 3.11 or 3.12, found %d.%d" % v[:2])'
@@ -22,15 +22,28 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
-## make run: the whole app on http://127.0.0.1:8000 with demo data, worker and beat (embedded mode).
+## make run: the whole app on http://$(HOST):$(PORT) (default 127.0.0.1:8000) with demo data, worker and beat.
+## Ctrl-C stops all three within a few seconds.
 run: install
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py seed_demo
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/python manage.py seed_demo
+	@echo "okrkpi: starting on http://$(HOST):$(PORT)/ (web, worker, beat; Ctrl-C stops them)"
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/honcho -f Procfile.dev start
 
-## make test: the whole suite (DATABASE_URL / REDIS_URL select PostgreSQL / Redis).
-test: install
+## make test: the whole suite (DATABASE_URL / REDIS_URL select PostgreSQL / Redis), browser tests included.
+test: install browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## make browser: Debian's chromium and its driver for the browser tests; installed when missing and we are root.
+## Otherwise the test run ends with one line saying which browser tests were skipped and why.
+browser:
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "Installing chromium and chromium-driver for the browser tests…"; \
+	  (apt-get install -y --no-install-recommends chromium chromium-driver >/dev/null 2>&1 || \
+	   (apt-get update >/dev/null 2>&1 && apt-get install -y --no-install-recommends chromium chromium-driver >/dev/null 2>&1)) || \
+	  echo "Could not install chromium; the browser tests will be skipped."; \
+	fi
 
 lint: install
 	$(BIN)/ruff check .

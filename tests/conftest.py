@@ -133,4 +133,22 @@ def redis_url() -> str:
     return url
 
 
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """One line at the very end of the run when browser tests were skipped, with the reason."""
+    terminalreporter = config.pluginmanager.get_plugin("terminalreporter")
+    if terminalreporter is None:
+        return
+    skipped = [r for r in terminalreporter.stats.get("skipped", []) if "tests/e2e/" in str(r.nodeid or r.location)]
+    if skipped:
+        reasons = sorted(
+            {str(r.longrepr[2]).removeprefix("Skipped: ") for r in skipped if isinstance(r.longrepr, tuple)}
+        )
+        terminalreporter.write_line(
+            f"Browser tests skipped ({len(skipped)}): {'; '.join(reasons) or 'no reason given'} "
+            "- install Debian's chromium and chromium-driver (make test does it when run as root).",
+            yellow=True,
+            bold=True,
+        )
+
+
 __all__ = ["Membership"]

@@ -159,7 +159,11 @@ if CELERY_BROKER_URL is None:
         "processed_folder": str(_broker_dir / "processed"),
         "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
+        # Poll the folder often and wake the worker's timer often, so that `make run`
+        # stops within a few seconds of Ctrl-C (honcho kills what lingers after 5 s).
+        "polling_interval": 0.2,
     }
+    CELERY_WORKER_TIMER_PRECISION = 0.2
     BROKER_IS_EMBEDDED = True
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = REDIS_TRANSPORT_OPTIONS

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import os
+
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 from django.test.utils import override_settings
@@ -8,6 +10,16 @@ from kpis.demo import seed_kpis
 from objectives.demo import seed_okrs
 from orgs.demo import ADMIN_EMAIL, DEMO_ORGS, DEMO_PASSWORD, seed_org
 from orgs.models import Organization
+
+
+def demo_address() -> str:
+    """Where `make run` serves the app: its HOST and PORT (the Procfile's defaults otherwise)."""
+    host = os.environ.get("HOST") or "127.0.0.1"
+    port = os.environ.get("PORT") or "8000"
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 - naming, not binding
+    if ":" in shown:
+        shown = f"[{shown}]"
+    return f"http://{shown}:{port}/"
 
 
 class Command(BaseCommand):
@@ -30,7 +42,7 @@ class Command(BaseCommand):
         msg = f"Demo data ready ({'created ' + ', '.join(created) if created else 'already there'})."
         self.stdout.write(self.style.SUCCESS(msg))
         self.stdout.write(
-            "\n  Open   http://127.0.0.1:8000/\n"
+            f"\n  Open   {demo_address()}\n"
             f"  Log in {ADMIN_EMAIL} / {DEMO_PASSWORD}   (admin of both demo organisations)\n"
             f"  Others maria@demo.okrkpi.test (manager), sam@demo.okrkpi.test (member) — same password\n"
         )
