@@ -3,7 +3,7 @@ my check-ins, and edit / cancel / delete with confirmation."""
 
 from __future__ import annotations
 
-import zoneinfo
+from datetime import tzinfo
 from typing import Any
 
 from django.contrib import messages
@@ -76,7 +76,7 @@ def cycle_okrs(request: HttpRequest) -> HttpResponse:
 # --- objective detail ----------------------------------------------------------------------
 
 
-def _daily_points(kr: KeyResult, tz: zoneinfo.ZoneInfo) -> list[list[Any]]:
+def _daily_points(kr: KeyResult, tz: tzinfo) -> list[list[Any]]:
     """A key result's progress per day for the chart: several check-ins on one day are
     one point, the day's last value (otherwise the line draws a vertical spike)."""
     by_day: dict[str, float] = {}
@@ -101,8 +101,7 @@ def _detail_context(request: HttpRequest, objective: Objective) -> dict[str, Any
     m = request.membership
     editable = objective.editable_by(m) and objective.is_editable
     krs = list(objective.key_results.all())
-    tz = zoneinfo.ZoneInfo(request.org.timezone)
-    chart = [{"label": kr.title, "points": _daily_points(kr, tz)} for kr in krs]
+    chart = [{"label": kr.title, "points": _daily_points(kr, request.org.tzinfo)} for kr in krs]
     trend_points = [
         [d.isoformat(), round(p * 100, 1)]
         for d, p in scoped(ObjectiveSnapshot, request.org)
@@ -468,9 +467,7 @@ def _check_in_rows(org: Any, rows: list[dict[str, Any]]) -> None:
     """Add what each row needs beside the inputs: the expected value by today, the last
     check-in (value, note, author, date) and its change since the one before. One query
     for every row together."""
-    from objectives.snapshots import local_today
-
-    today = local_today(org)
+    today = org.today()
     recent = selectors.recent_check_ins(org=org, key_result_ids=[r["kr"].pk for r in rows])
     for row in rows:
         kr = row["kr"]
