@@ -51,12 +51,15 @@ def browser():
 
 def _login(browser, live_server, email: str, password: str) -> None:
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
 
     browser.delete_all_cookies()
     browser.get(live_server.url + "/accounts/login/")
     browser.find_element(By.NAME, "username").send_keys(email)
     browser.find_element(By.NAME, "password").send_keys(password)
     browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+    # Wait for the logged-in page, so the next navigation does not cut the login short.
+    WebDriverWait(browser, 30).until(lambda b: "/accounts/login/" not in b.current_url)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -181,6 +184,7 @@ def test_on_a_phone_the_header_fits_every_section_is_reachable_and_save_is_in_vi
     _size(browser, 390, 844)
     _login(browser, live_server, world_a.member.email, password)
     browser.get(live_server.url + "/o/alpha/check-ins/")
+    browser.find_element(By.CSS_SELECTOR, ".savebar-button")  # waits (implicitly) for the page
 
     # Nothing wider than the screen, measured box by box.
     too_wide = browser.execute_script(
