@@ -23,6 +23,7 @@
       type: "line",
       data: { labels: labels, datasets: datasets },
       options: {
+        locale: document.documentElement.lang || undefined,  // tick numbers in the page language (0,8 in Vietnamese)
         responsive: true, maintainAspectRatio: false, spanGaps: true,
         parsing: { xAxisKey: "x", yAxisKey: "y" },
         scales: { y: { suggestedMin: 0, suggestedMax: 100, ticks: { callback: function (v) { return v + "%"; } } } },

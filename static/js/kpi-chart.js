@@ -57,6 +57,7 @@
       type: "line",
       data: { labels: d.labels, datasets: datasets },
       options: {
+        locale: document.documentElement.lang || undefined,  // tick numbers in the page language
         responsive: true, maintainAspectRatio: false, animation: false,
         interaction: { mode: "index", intersect: false },
         plugins: {
