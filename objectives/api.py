@@ -14,7 +14,7 @@ from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied
 
 from cycles.models import Cycle
-from kpis.models import Kpi
+from kpis.models import Kpi, Perspective
 from objectives import services
 from objectives.models import (
     CheckIn,
@@ -49,6 +49,13 @@ class ObjectiveSerializer(serializers.ModelSerializer):
     owner_user = OrgUserField(allow_null=True, required=False)
     parent = OrgScopedPrimaryKeyField(queryset=Objective.objects.all(), allow_null=True, required=False)
     weight = serializers.FloatField(min_value=0, max_value=1000, required=False, default=1.0)
+    perspective = serializers.ChoiceField(
+        choices=Perspective.choices,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="The balanced-scorecard perspective it moves (blank: none).",
+    )
     status = serializers.ChoiceField(choices=ObjectiveStatus.choices, required=False)
     progress = serializers.FloatField(read_only=True, help_text="Rolled-up progress in [0, 1].")
     confidence = serializers.IntegerField(
@@ -69,6 +76,7 @@ class ObjectiveSerializer(serializers.ModelSerializer):
             "owner_user",
             "parent",
             "weight",
+            "perspective",
             "status",
             "progress",
             "confidence",
@@ -131,6 +139,7 @@ class ObjectiveViewSet(OrgScopedViewSet):
             owner_user=data.get("owner_user"),
             parent=data.get("parent"),
             weight=data.get("weight", 1.0),
+            perspective=data.get("perspective", ""),
         )
         if data.get("status") and data["status"] != ObjectiveStatus.DRAFT:
             objective = services.objective_set_status(
@@ -145,7 +154,7 @@ class ObjectiveViewSet(OrgScopedViewSet):
         data = dict(serializer.validated_data)
         status = data.pop("status", None)
         kwargs: dict[str, Any] = {
-            k: data[k] for k in ("title", "description", "owner_type", "weight", "cycle") if k in data
+            k: data[k] for k in ("title", "description", "owner_type", "weight", "cycle", "perspective") if k in data
         }
         for key in ("owner_team", "owner_user", "parent"):
             if key in data:

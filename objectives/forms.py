@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from cycles.models import Cycle
+from kpis.models import Perspective
 from objectives.checkin_context import unusual_value
 from objectives.models import InitiativeStatus, KeyResult, KeyResultKind, Objective
 from okrkpi.core.forms import DateInput, LocalizedNumberField
@@ -45,6 +46,12 @@ class ObjectiveForm(forms.Form):
         min_value=0,
         max_value=1000,
         help_text=_("How much it counts towards the objective it is aligned to."),
+    )
+    perspective = forms.ChoiceField(
+        label=_("Perspective"),
+        choices=[("", _("— none —")), *Perspective.choices],
+        required=False,
+        help_text=_("The balanced-scorecard perspective this objective moves; scorecards show it there."),
     )
 
     def __init__(self, *args, org: Organization, cycles: list[Cycle], parents: list[Objective], **kwargs):  # type: ignore[no-untyped-def]

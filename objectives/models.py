@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cycles.models import Cycle
+from kpis.models import Perspective
 from objectives import progress as math
 from orgs.models import Team, TenantModel
 from orgs.ownership import OwnedMixin, OwnerType, owner_matches_level
@@ -63,6 +64,14 @@ class Objective(OwnedMixin, TenantModel):
         "self", verbose_name=_("aligned to"), null=True, blank=True, on_delete=models.SET_NULL, related_name="children"
     )
     weight = models.FloatField(_("weight"), default=1.0, validators=[MinValueValidator(0.0)])
+    perspective = models.CharField(
+        _("perspective"),
+        max_length=20,
+        choices=Perspective.choices,
+        blank=True,
+        default="",
+        help_text=_("The balanced-scorecard perspective it moves; scorecards show it there."),
+    )
     status = models.CharField(
         _("status"), max_length=16, choices=ObjectiveStatus.choices, default=ObjectiveStatus.DRAFT
     )

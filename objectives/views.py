@@ -177,6 +177,7 @@ def _objective_form(request: HttpRequest, *, objective: Objective | None, data: 
             owner_user=objective.owner_user_id,
             parent=objective.parent_id,
             weight=objective.weight,
+            perspective=objective.perspective,
         )
     else:
         initial["parent"] = request.GET.get("parent") or None
@@ -217,6 +218,7 @@ def objective_create(request: HttpRequest) -> HttpResponse:
                 owner_user=user,
                 parent=parent,
                 weight=data["weight"],
+                perspective=data["perspective"],
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
@@ -256,6 +258,7 @@ def objective_edit(request: HttpRequest, objective_id: int) -> HttpResponse:
                 owner_user=user,
                 parent=parent,
                 weight=data["weight"],
+                perspective=data["perspective"],
                 cycle=get_scoped_or_404(Cycle, org, pk=data["cycle"]),
             )
         except ValidationError as exc:

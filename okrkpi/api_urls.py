@@ -11,6 +11,7 @@ from notifications.api import NotificationViewSet
 from objectives.api import CheckInViewSet, InitiativeViewSet, KeyResultViewSet, ObjectiveViewSet
 from orgs.api import MemberViewSet, TeamViewSet, TokenView
 from scorecards.api import CascadeView
+from scorecards.scorecard_api import ScorecardViewSet, StrategyLinkViewSet
 
 router = SimpleRouter()
 router.register("teams", TeamViewSet, basename="team")
@@ -23,6 +24,8 @@ router.register("initiatives", InitiativeViewSet, basename="initiative")
 router.register("kpis", KpiViewSet, basename="kpi")
 router.register("measurements", MeasurementViewSet, basename="measurement")
 router.register("notifications", NotificationViewSet, basename="notification")
+router.register("scorecards", ScorecardViewSet, basename="scorecard")
+router.register("strategy-links", StrategyLinkViewSet, basename="strategy-link")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -48,7 +48,10 @@ def org_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         membership = resolve_membership(request, slug)
-        request.session["current_org"] = slug
+        # Written only when it changes: an unconditional write saves the session (three
+        # statements) on every page view.
+        if request.session.get("current_org") != slug:
+            request.session["current_org"] = slug
         # Dates and times on the organisation's pages are shown in its time zone.
         timezone.activate(zoneinfo.ZoneInfo(membership.organization.timezone))
         try:

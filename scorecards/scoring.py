@@ -1,32 +1,86 @@
-"""The balanced-scorecard score (DESIGN §4), pure: no Django, no database."""
+"""The balanced-scorecard score (DESIGN §4), pure: no Django, no database.
+
+Items are ``(perspective, achievement, weight)``. An achievement of ``None`` means the KPI
+has no value yet for the period asked: the item is left out (it is neither 0 % nor 100 %),
+so a perspective or a scorecard with nothing measured has no score (``None``), never 0 %.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
-from kpis.status import clamp_achievement
+from kpis.status import ACHIEVEMENT_CAP, clamp_achievement
 from okrkpi.core.numeric import require_finite, weighted_average
 
+# The four perspectives, top to bottom as a strategy map draws them.
+PERSPECTIVES: tuple[str, ...] = ("financial", "customer", "internal_process", "learning_growth")
 
-def scorecard_score(
-    *, items: Iterable[tuple[str, float, float]], perspective_weights: Mapping[str, float]
-) -> float | None:
-    """Scorecard score from items ``(perspective, achievement, weight)``.
+# Red / amber / green of a score: green from GREEN_AT, amber from AMBER_AT, red below.
+# A KPI exactly on target scores 1.0; 0.9 leaves room for one slightly missed item.
+DEFAULT_GREEN_AT: float = 0.9
+DEFAULT_AMBER_AT: float = 0.7
 
-    Weighted mean of the achievements (clamped to [0, 1.5]) within each perspective, then
-    weighted mean of the perspectives by ``perspective_weights`` (a perspective missing from
-    it weighs 1.0). Weights ≤ 0 count for nothing; perspectives without items are skipped.
-    None when nothing contributes (no items, or only zero weights).
-    """
+Item = tuple[str, "float | None", float]
+
+
+@dataclass(frozen=True)
+class ScoreBreakdown:
+    """Scores per perspective (None: no measured item with a positive weight) and overall."""
+
+    perspectives: dict[str, float | None]
+    overall: float | None
+
+
+def perspective_scores(*, items: Iterable[Item]) -> dict[str, float | None]:
+    """Weighted mean of the achievements (clamped to [0, 1.5]) of each perspective's
+    measured items. Every perspective that has items appears; it is None when none of
+    them is measured or all their weights are ≤ 0."""
     per: dict[str, list[tuple[float, float]]] = {}
     for perspective, achievement, weight in items:
         require_finite(achievement, weight)
-        per.setdefault(perspective, []).append((clamp_achievement(achievement), weight))
-    scores: list[tuple[float, float]] = []
-    for perspective, values in per.items():
+        values = per.setdefault(perspective, [])
+        if achievement is not None:
+            values.append((clamp_achievement(achievement), weight))
+    return {perspective: weighted_average(values) for perspective, values in per.items()}
+
+
+def score_breakdown(*, items: Iterable[Item], perspective_weights: Mapping[str, float]) -> ScoreBreakdown:
+    """Per-perspective scores, then their weighted mean by ``perspective_weights`` (a
+    perspective missing from it weighs 1.0). Perspectives without a score are skipped;
+    weights ≤ 0 count for nothing; overall is None when nothing contributes."""
+    scores = perspective_scores(items=items)
+    pairs: list[tuple[float, float]] = []
+    for perspective, score in scores.items():
         pw = perspective_weights.get(perspective, 1.0)
         require_finite(pw)
-        score = weighted_average(values)
         if score is not None:
-            scores.append((score, pw))
-    return weighted_average(scores)
+            pairs.append((score, pw))
+    return ScoreBreakdown(perspectives=scores, overall=weighted_average(pairs))
+
+
+def scorecard_score(*, items: Iterable[Item], perspective_weights: Mapping[str, float]) -> float | None:
+    """The overall score of ``score_breakdown``."""
+    return score_breakdown(items=items, perspective_weights=perspective_weights).overall
+
+
+def check_thresholds(*, green_at: float, amber_at: float) -> None:
+    """``ValueError`` unless 0 ≤ amber_at ≤ green_at ≤ 1.5 (finite)."""
+    require_finite(green_at, amber_at)
+    if not 0.0 <= amber_at <= green_at <= ACHIEVEMENT_CAP:
+        raise ValueError(f"need 0 <= amber_at <= green_at <= {ACHIEVEMENT_CAP}, got {amber_at!r}, {green_at!r}")
+
+
+def rag_status(
+    score: float | None, *, green_at: float = DEFAULT_GREEN_AT, amber_at: float = DEFAULT_AMBER_AT
+) -> str | None:
+    """``green`` at or above ``green_at``, ``amber`` at or above ``amber_at``, else ``red``;
+    None for no score ("no data yet")."""
+    if score is None:
+        return None
+    require_finite(score)
+    if score >= green_at:
+        return "green"
+    if score >= amber_at:
+        return "amber"
+    return "red"

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from cycles.models import Cycle, CycleStatus
+from kpis.models import Perspective
 from objectives.models import (
     KeyResult,
     Objective,
@@ -25,6 +26,14 @@ def _weight(value: Any, field: str = "weight") -> float:
     if number < 0 or number > 1000:
         raise ValidationError({field: _("The weight must be between 0 and 1000.")})
     return number
+
+
+def _perspective(value: str | None) -> str:
+    """A balanced-scorecard perspective, or "" for none."""
+    value = (value or "").strip()
+    if value and value not in Perspective.values:
+        raise ValidationError({"perspective": _("Choose a balanced-scorecard perspective, or none.")})
+    return value
 
 
 def _confidence(value: Any) -> int:
@@ -54,6 +63,7 @@ def _snapshot(obj: Objective) -> dict[str, Any]:
         "owner_user": obj.owner_user_id,
         "parent": obj.parent_id,
         "weight": obj.weight,
+        "perspective": obj.perspective,
         "status": obj.status,
         "cycle": obj.cycle_id,
     }

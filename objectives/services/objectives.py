@@ -20,6 +20,7 @@ from objectives.queue import schedule_rollup
 from objectives.services._helpers import (
     _check_cycle_open,
     _check_parent,
+    _perspective,
     _rollup,
     _snapshot,
     _weight,
@@ -44,6 +45,7 @@ def objective_create(
     owner_user: User | None = None,
     parent: Objective | None = None,
     weight: Any = 1.0,
+    perspective: str = "",
 ) -> Objective:
     if cycle.organization_id != org.pk:
         raise ValidationError({"cycle": _("Unknown cycle.")})
@@ -61,6 +63,7 @@ def objective_create(
         owner_user=owner_user,
         parent=parent,
         weight=_weight(weight),
+        perspective=_perspective(perspective),
         created_by=actor,
     )
     activity_record(org=org, actor=actor, verb="objective.created", target=objective, after=_snapshot(objective))
@@ -82,6 +85,7 @@ def objective_update(
     parent: Objective | None = UNSET,
     weight: Any = None,
     cycle: Cycle | None = None,
+    perspective: str | None = None,
 ) -> Objective:
     """Edit an objective's definition. The row is re-read under a lock, and only
     the edited columns are written, so a concurrent rollup (progress) or status
@@ -112,6 +116,8 @@ def objective_update(
         _check_parent(org, objective, objective.parent, objective.cycle)
     if weight is not None:
         objective.weight = _weight(weight)
+    if perspective is not None:
+        objective.perspective = _perspective(perspective)
     objective.save(
         update_fields=[
             "cycle",
@@ -122,6 +128,7 @@ def objective_update(
             "owner_user",
             "parent",
             "weight",
+            "perspective",
             "updated_at",
         ]
     )

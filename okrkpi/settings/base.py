@@ -225,6 +225,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1/",
+    # One name for the red/amber/green status that KPIs and scorecards share.
+    "ENUM_NAME_OVERRIDES": {"RagStatusEnum": ["green", "amber", "red"]},
 }
 
 CACHES = {

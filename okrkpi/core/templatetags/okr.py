@@ -151,6 +151,12 @@ VERB_LABELS = {
     "measurement.corrected": _("corrected a KPI value"),
     "measurement.deleted": _("deleted a KPI value"),
     "measurements.imported": _("imported KPI values"),
+    "scorecard.created": _("created a scorecard"),
+    "scorecard.updated": _("changed a scorecard"),
+    "scorecard.deleted": _("deleted a scorecard"),
+    "scorecard.items_changed": _("changed a scorecard's KPIs"),
+    "strategy_link.created": _("linked two strategy map nodes"),
+    "strategy_link.deleted": _("removed a strategy map link"),
 }
 
 

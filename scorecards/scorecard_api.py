@@ -1,0 +1,349 @@
+"""API resources ``scorecards/`` and ``strategy-links/`` (DESIGN §6).
+
+A scorecard carries its ``items`` and ``perspective_weights`` (writable) and its computed
+``score``, ``status`` and ``perspectives`` (read-only, as of ``?as_of=`` or the newest
+period with data). KPI, objective and scorecard ids in bodies are looked up in the
+caller's organisation — and, for items, among the KPIs the scorecard's owner may hold:
+anything else is a 404, like an id that does not exist.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
+from rest_framework import serializers
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from kpis import periods
+from kpis.models import Frequency, Kpi, Perspective
+from objectives.models import Objective
+from okrkpi.core.ids import parse_id
+from orgs import permissions
+from orgs.api import OrgScopedPrimaryKeyField
+from orgs.models import Team
+from orgs.tenancy import OrgScopedViewSet, get_scoped_or_404
+from scorecards import scoring, selectors, services
+from scorecards.models import Scorecard, StrategyLink
+
+_WEIGHT_ERRORS = {
+    "invalid": "A weight is a number, such as 1 or 2.5.",
+    "min_value": "A weight cannot be negative.",
+    "max_value": "A weight is at most 1000.",
+}
+
+
+def _weight(**kwargs: Any) -> serializers.FloatField:
+    return serializers.FloatField(min_value=0, max_value=services.MAX_WEIGHT, error_messages=_WEIGHT_ERRORS, **kwargs)
+
+
+class ItemSerializer(serializers.Serializer):
+    kpi = serializers.IntegerField(help_text="A KPI of the organisation that the scorecard's owner may hold.")
+    perspective = serializers.ChoiceField(choices=Perspective.choices, required=False, help_text="Default: the KPI's.")
+    weight = _weight(required=False, default=1.0)
+
+
+class ItemsField(serializers.ListField):
+    """The items, read from the computed view (no query per scorecard), written as a list."""
+
+    child = ItemSerializer()
+
+    def get_attribute(self, instance: Scorecard) -> list[dict[str, Any]]:
+        view = self.parent._view(instance)  # type: ignore[attr-defined]
+        return [
+            {"kpi": iv.kpi.pk, "perspective": iv.item.perspective, "weight": iv.item.weight}
+            for iv in sorted(view.items, key=lambda iv: (iv.item.position, iv.item.pk))
+        ]
+
+
+class PerspectiveWeightsSerializer(serializers.Serializer):
+    financial = _weight(required=False)
+    customer = _weight(required=False)
+    internal_process = _weight(required=False)
+    learning_growth = _weight(required=False)
+
+
+class PerspectiveScoreSerializer(serializers.Serializer):
+    perspective = serializers.ChoiceField(choices=Perspective.choices)
+    weight = serializers.FloatField()
+    score = serializers.FloatField(allow_null=True, help_text="Weighted mean achievement (0–1.5); null: no data yet.")
+    status = serializers.ChoiceField(choices=["green", "amber", "red"], allow_null=True)
+
+
+class ScorecardSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(max_length=200)
+    owner_team = OrgScopedPrimaryKeyField(
+        queryset=Team.objects.all(), allow_null=True, required=False, help_text="null: the company's scorecard."
+    )
+    frequency = serializers.ChoiceField(choices=Frequency.choices, required=False, help_text="The reporting period.")
+    items = ItemsField(required=False, max_length=services.MAX_ITEMS)
+    perspective_weights = PerspectiveWeightsSerializer(required=False)
+    green_at = serializers.FloatField(
+        required=False, min_value=0, max_value=1.5, help_text="A score at or above it is green (default 0.9)."
+    )
+    amber_at = serializers.FloatField(
+        required=False, min_value=0, max_value=1.5, help_text="A score at or above it is amber (default 0.7)."
+    )
+    from_library = serializers.BooleanField(
+        write_only=True,
+        required=False,
+        default=False,
+        help_text="On create without items: start with every active KPI of the owner, in its own perspective.",
+    )
+    as_of = serializers.SerializerMethodField(help_text="First day of the period the scores are for.")
+    score = serializers.SerializerMethodField(help_text="Overall score (0–1.5); null: no data yet.")
+    status = serializers.SerializerMethodField(help_text="green, amber or red for the overall score; null: no data.")
+    perspectives = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Scorecard
+        fields = [
+            "id",
+            "name",
+            "owner_team",
+            "frequency",
+            "items",
+            "perspective_weights",
+            "green_at",
+            "amber_at",
+            "from_library",
+            "as_of",
+            "score",
+            "status",
+            "perspectives",
+        ]
+
+    def _view(self, obj: Scorecard) -> selectors.ScorecardView:
+        views = self.context.get("views") or {}
+        view = views.get(obj.pk)
+        if view is None:
+            view = selectors.scorecard_view(scorecard=obj, org=self.context["org"], as_of=self.context.get("as_of"))
+            views[obj.pk] = view
+            self.context["views"] = views
+        return view
+
+    @extend_schema_field(OpenApiTypes.DATE)
+    def get_as_of(self, obj: Scorecard) -> str:
+        return self._view(obj).as_of.isoformat()
+
+    @extend_schema_field(serializers.FloatField(allow_null=True))
+    def get_score(self, obj: Scorecard) -> float | None:
+        return self._view(obj).score
+
+    @extend_schema_field(serializers.ChoiceField(choices=["green", "amber", "red"], allow_null=True))
+    def get_status(self, obj: Scorecard) -> str | None:
+        return self._view(obj).status
+
+    @extend_schema_field(PerspectiveScoreSerializer(many=True))
+    def get_perspectives(self, obj: Scorecard) -> list[dict[str, Any]]:
+        return self._view(obj).perspective_rows()
+
+
+_AS_OF = OpenApiParameter(
+    "as_of", OpenApiTypes.DATE, description="Scores for the period containing this day (default: newest with data)."
+)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[OpenApiParameter("owner_team", str, description="A team id, or `null` for the company's."), _AS_OF]
+    ),
+    retrieve=extend_schema(parameters=[_AS_OF]),
+)
+class ScorecardViewSet(OrgScopedViewSet):
+    """Balanced scorecards. ``items`` replaces the whole list when sent. Admins manage the
+    company's scorecards, managers their teams'."""
+
+    model = Scorecard
+    serializer_class = ScorecardSerializer
+
+    def refine_queryset(self, qs: QuerySet) -> QuerySet:
+        qs = qs.select_related("owner_team").order_by("name", "id")
+        owner = self.request.query_params.get("owner_team")
+        if owner == "null":
+            qs = qs.filter(owner_team__isnull=True)
+        elif owner not in (None, ""):
+            team_id = parse_id(owner)
+            if team_id is None:
+                raise ValidationError({"owner_team": ["Expected a team id or null."]})
+            qs = qs.filter(owner_team_id=team_id)
+        return qs
+
+    def _as_of(self) -> date | None:
+        raw = self.request.query_params.get("as_of")
+        if raw in (None, ""):
+            return None
+        try:
+            return periods.parse_period(raw)
+        except ValueError:
+            raise ValidationError({"as_of": ["Expected a date as YYYY-MM-DD."]}) from None
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = super().get_serializer_context()
+        if not getattr(self, "swagger_fake_view", False) and hasattr(self, "org"):
+            context["as_of"] = self._as_of()
+        return context
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Scores of a whole page in a fixed number of queries (not one computation per row)."""
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        cards = list(page) if page is not None else list(self.get_queryset())
+        context = self.get_serializer_context()
+        context["views"] = {
+            r.scorecard.pk: r.view for r in selectors.scorecard_rows(org=self.org, cards=cards, as_of=context["as_of"])
+        }
+        data = ScorecardSerializer(cards, many=True, context=context).data
+        return self.get_paginated_response(data) if page is not None else Response(data)
+
+    def _items(self, raw: list[dict[str, Any]], *, owner_team_id: int | None) -> list[services.ItemSpec]:
+        eligible = {
+            k.pk: k
+            for k in selectors.eligible_kpis(org=self.org, owner_team_id=owner_team_id).filter(
+                pk__in=[r["kpi"] for r in raw]
+            )
+        }
+        specs = []
+        for row in raw:
+            kpi = eligible.get(row["kpi"])
+            if kpi is None:
+                raise NotFound(f"KPI {row['kpi']} not found among the KPIs this scorecard's owner may hold.")
+            specs.append(
+                services.ItemSpec(kpi=kpi, perspective=row.get("perspective") or kpi.perspective, weight=row["weight"])
+            )
+        return specs
+
+    def perform_create(self, serializer: ScorecardSerializer) -> None:
+        data = serializer.validated_data
+        team = data.get("owner_team")
+        if not (permissions.can_write(self.membership) and permissions.can_manage_team(self.membership, team)):
+            raise PermissionDenied("Admins create the company's scorecards, managers their teams'.")
+        items = self._items(data["items"], owner_team_id=team.pk if team else None) if "items" in data else None
+        scorecard = services.scorecard_create(
+            org=self.org,
+            actor=self.request.user,
+            name=data["name"],
+            owner_team=team,
+            frequency=data.get("frequency", Frequency.MONTHLY),
+            perspective_weights=data.get("perspective_weights") or {},
+            green_at=data.get("green_at", scoring.DEFAULT_GREEN_AT),
+            amber_at=data.get("amber_at", scoring.DEFAULT_AMBER_AT),
+            from_library=bool(data.get("from_library")) and items is None,
+        )
+        if items is not None:
+            services.scorecard_items_set(scorecard=scorecard, actor=self.request.user, items=items)
+        serializer.instance = scorecard
+
+    def perform_update(self, serializer: ScorecardSerializer) -> None:
+        scorecard: Scorecard = serializer.instance
+        if not scorecard.editable_by(self.membership):
+            raise PermissionDenied("Only admins, and managers of the owning team, change this scorecard.")
+        data = serializer.validated_data
+        if "owner_team" in data and (data["owner_team"].pk if data["owner_team"] else None) != scorecard.owner_team_id:
+            raise ValidationError({"owner_team": ["A scorecard's owner cannot change; create another scorecard."]})
+        items = self._items(data["items"], owner_team_id=scorecard.owner_team_id) if "items" in data else None
+        scorecard = services.scorecard_update(
+            scorecard=scorecard,
+            actor=self.request.user,
+            name=data.get("name"),
+            frequency=data.get("frequency"),
+            perspective_weights=data.get("perspective_weights"),
+            green_at=data.get("green_at"),
+            amber_at=data.get("amber_at"),
+        )
+        if items is not None:
+            services.scorecard_items_set(scorecard=scorecard, actor=self.request.user, items=items)
+        serializer.instance = self.get_queryset().get(pk=scorecard.pk)
+
+    def perform_destroy(self, instance: Scorecard) -> None:
+        if not instance.editable_by(self.membership):
+            raise PermissionDenied("Only admins, and managers of the owning team, delete this scorecard.")
+        services.scorecard_delete(scorecard=instance, actor=self.request.user)
+
+
+# --- strategy-map links -------------------------------------------------------------------------
+
+
+class StrategyLinkSerializer(serializers.ModelSerializer):
+    scorecard = serializers.IntegerField(source="scorecard_id")
+    source_kpi = serializers.IntegerField(source="source_kpi_id", allow_null=True, required=False)
+    source_objective = serializers.IntegerField(source="source_objective_id", allow_null=True, required=False)
+    target_kpi = serializers.IntegerField(source="target_kpi_id", allow_null=True, required=False)
+    target_objective = serializers.IntegerField(source="target_objective_id", allow_null=True, required=False)
+    created_by = serializers.PrimaryKeyRelatedField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+
+    class Meta:
+        model = StrategyLink
+        fields = [
+            "id",
+            "scorecard",
+            "source_kpi",
+            "source_objective",
+            "target_kpi",
+            "target_objective",
+            "created_by",
+            "created_at",
+        ]
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        for end in ("source", "target"):
+            given = [attrs.get(f"{end}_kpi_id"), attrs.get(f"{end}_objective_id")]
+            if sum(v is not None for v in given) != 1:
+                raise ValidationError({end: [f"Give exactly one of {end}_kpi and {end}_objective."]})
+        return attrs
+
+
+@extend_schema_view(list=extend_schema(parameters=[OpenApiParameter("scorecard", int)]))
+class StrategyLinkViewSet(OrgScopedViewSet):
+    """Cause-and-effect links of strategy maps: ``source`` drives ``target``; each end is a KPI
+    on the scorecard or an objective of its owner that has a perspective. Admins and the owning
+    team's managers add and remove them. Filter: ``?scorecard=``."""
+
+    model = StrategyLink
+    serializer_class = StrategyLinkSerializer
+    http_method_names = ["get", "post", "delete", "head", "options"]
+
+    def refine_queryset(self, qs: QuerySet) -> QuerySet:
+        qs = qs.order_by("scorecard_id", "id")
+        raw = self.request.query_params.get("scorecard")
+        if raw not in (None, ""):
+            scorecard_id = parse_id(raw)
+            if scorecard_id is None:
+                raise ValidationError({"scorecard": ["Expected a whole number."]})
+            qs = qs.filter(scorecard_id=scorecard_id)
+        return qs
+
+    def _node(self, model: type[Kpi] | type[Objective], pk: int | None) -> Kpi | Objective | None:
+        if pk is None:
+            return None
+        try:
+            return get_scoped_or_404(model, self.org, pk=pk)
+        except Http404:
+            raise NotFound(f"{model._meta.verbose_name} {pk} not found.") from None
+
+    def perform_create(self, serializer: StrategyLinkSerializer) -> None:
+        data = serializer.validated_data
+        try:
+            scorecard = get_scoped_or_404(Scorecard, self.org, pk=data["scorecard_id"])
+        except Http404:
+            raise NotFound(f"Scorecard {data['scorecard_id']} not found.") from None
+        if not scorecard.editable_by(self.membership):
+            raise PermissionDenied("Only admins, and managers of the owning team, change this strategy map.")
+        source = self._node(Kpi, data.get("source_kpi_id")) or self._node(Objective, data.get("source_objective_id"))
+        target = self._node(Kpi, data.get("target_kpi_id")) or self._node(Objective, data.get("target_objective_id"))
+        if source is None or target is None:  # validate() requires one of each; kept for type checkers
+            raise ValidationError({"source": ["Give one source and one target."]})
+        serializer.instance = services.strategy_link_create(
+            scorecard=scorecard, actor=self.request.user, source=source, target=target
+        )
+
+    def perform_destroy(self, instance: StrategyLink) -> None:
+        if not instance.scorecard.editable_by(self.membership):
+            raise PermissionDenied("Only admins, and managers of the owning team, change this strategy map.")
+        services.strategy_link_delete(link=instance, actor=self.request.user)

@@ -1,0 +1,447 @@
+"""Reads of balanced scorecards shared by the pages, the API and the dashboard; query
+counts are decided here.
+
+Which measurement counts for a scorecard period: for each KPI, the latest measurement
+whose own period overlaps the scorecard period (a monthly scorecard takes a monthly KPI's
+value of that month, a quarterly KPI's value of the quarter containing the month, a weekly
+KPI's last week starting in the month). A period without such a measurement has no value
+for that KPI: it is left out of the scores, never counted as 0 %.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.db.models import QuerySet
+
+from cycles.models import Cycle, CycleStatus
+from kpis import periods
+from kpis.models import Kpi, Measurement, Perspective, period_label
+from objectives.models import Objective, ObjectiveStatus
+from orgs.models import Organization, Team, TeamMember
+from orgs.ownership import OwnerType
+from scorecards import scoring
+from scorecards.models import Scorecard, ScorecardItem, StrategyLink
+
+TREND_PERIODS = 12  # the sparklines: the as-of period and the 11 before it
+AS_OF_CHOICES = 24  # how far back the "as of" list reaches
+LONGEST_KPI_PERIOD = timedelta(days=366)  # a yearly KPI's value can overlap a period that starts a year later
+
+PERSPECTIVE_LABELS = dict(Perspective.choices)
+
+
+# --- eligibility: what may go on a scorecard and its map ----------------------------------------
+
+
+def _subtree(org: Organization, team_id: int) -> set[int]:
+    """The team and every team below it (one query)."""
+    children: dict[int | None, list[int]] = defaultdict(list)
+    for pk, parent in Team.objects.filter(organization=org).values_list("id", "parent_id"):
+        children[parent].append(pk)
+    seen: set[int] = set()
+    stack = [team_id]
+    while stack:
+        tid = stack.pop()
+        if tid not in seen:
+            seen.add(tid)
+            stack.extend(children.get(tid, []))
+    return seen
+
+
+def eligible_kpis(
+    *, scorecard: Scorecard | None = None, org: Organization | None = None, owner_team_id: int | None = None
+) -> QuerySet[Kpi]:
+    """KPIs that may be placed on a scorecard (given, or by its organisation and owner team):
+    any of the organisation's for the company's scorecard; for a team's, those owned by the
+    team, a team below it, or a person in one of those teams. Anything else — another
+    organisation's KPI included — is not found."""
+    if scorecard is not None:
+        org, owner_team_id = scorecard.organization, scorecard.owner_team_id
+    if org is None:
+        raise TypeError("eligible_kpis needs a scorecard or an organisation")
+    qs = Kpi.objects.filter(organization=org)
+    if owner_team_id is None:
+        return qs
+    teams = _subtree(org, owner_team_id)
+    people = TeamMember.objects.filter(organization=org, team_id__in=teams).values("user_id")
+    return qs.filter(owner_team_id__in=teams) | qs.filter(owner_user_id__in=people)
+
+
+def library_kpis(*, org: Organization, owner_team: Team | None) -> QuerySet[Kpi]:
+    """The KPIs a scorecard created from the library starts with: every active KPI of
+    its owner (company-level KPIs for the company, the team's own KPIs for a team)."""
+    qs = Kpi.objects.filter(organization=org, active=True).order_by("name", "id")
+    if owner_team is None:
+        return qs.filter(owner_type=OwnerType.COMPANY)
+    return qs.filter(owner_type=OwnerType.TEAM, owner_team=owner_team)
+
+
+def map_objectives(*, scorecard: Scorecard) -> QuerySet[Objective]:
+    """Objectives that may be nodes of the scorecard's map: its owner's, with a perspective."""
+    qs = Objective.objects.filter(organization_id=scorecard.organization_id).exclude(perspective="")
+    if scorecard.owner_team_id is None:
+        return qs.filter(owner_type=OwnerType.COMPANY)
+    return qs.filter(owner_type=OwnerType.TEAM, owner_team_id=scorecard.owner_team_id)
+
+
+# --- the computed view --------------------------------------------------------------------------
+
+
+@dataclass
+class ItemView:
+    item: ScorecardItem
+    kpi: Kpi
+    values: list[float | None]  # per trend period, oldest first; the last is the as-of period
+    measured_periods: list[date | None]  # the KPI period each value comes from
+    achievements: list[float | None]
+
+    @property
+    def value(self) -> float | None:
+        return self.values[-1]
+
+    @property
+    def measured_period(self) -> date | None:
+        return self.measured_periods[-1]
+
+    @property
+    def achievement(self) -> float | None:
+        return self.achievements[-1]
+
+    @property
+    def status(self) -> str | None:
+        return self.kpi.status_for(self.value)
+
+
+@dataclass
+class PerspectiveView:
+    perspective: str
+    label: str
+    weight: float
+    score: float | None
+    status: str | None
+    trend: list[float | None]
+    items: list[ItemView] = field(default_factory=list)
+    objectives: list[Objective] = field(default_factory=list)
+
+    @property
+    def measured_count(self) -> int:
+        return sum(1 for i in self.items if i.value is not None)
+
+
+@dataclass
+class ScorecardView:
+    scorecard: Scorecard
+    as_of: date  # first day of the as-of period
+    window: list[date]  # the trend periods, oldest first, ending with as_of
+    perspectives: list[PerspectiveView]
+    score: float | None
+    status: str | None
+    trend: list[float | None]
+    cycle: Cycle | None = None
+    cycles: list[Cycle] = field(default_factory=list)
+    unplaced_objectives: int = 0
+
+    @property
+    def items(self) -> list[ItemView]:
+        return [i for p in self.perspectives for i in p.items]
+
+    @property
+    def item_count(self) -> int:
+        return len(self.items)
+
+    @property
+    def measured_count(self) -> int:
+        return sum(p.measured_count for p in self.perspectives)
+
+    def perspective_rows(self) -> list[dict[str, object]]:
+        """The API's and the dashboard's ``perspectives``: ``[{"perspective", "weight", "score", "status"}]``."""
+        return [
+            {"perspective": p.perspective, "weight": p.weight, "score": p.score, "status": p.status}
+            for p in self.perspectives
+        ]
+
+
+def _window(as_of: date, frequency: str, count: int = TREND_PERIODS) -> list[date]:
+    return [periods.shift(as_of, frequency=frequency, periods=-i) for i in range(count - 1, -1, -1)]
+
+
+def _current_period(scorecard: Scorecard, org: Organization) -> date:
+    return periods.period_start(
+        org.today(), frequency=scorecard.frequency, fiscal_year_start_month=org.fiscal_year_start_month
+    )
+
+
+def as_of_period(*, scorecard: Scorecard, org: Organization, day: date) -> date:
+    """The scorecard period containing ``day``, never later than the current one."""
+    start = periods.period_start(
+        day, frequency=scorecard.frequency, fiscal_year_start_month=org.fiscal_year_start_month
+    )
+    return min(start, _current_period(scorecard, org))
+
+
+def as_of_choices(*, scorecard: Scorecard, org: Organization) -> list[tuple[date, str]]:
+    """The periods the "as of" list offers, newest first, labelled as people say them."""
+    current = _current_period(scorecard, org)
+    fsm = org.fiscal_year_start_month
+    return [
+        (start, period_label(start, frequency=scorecard.frequency, fiscal_year_start_month=fsm))
+        for start in reversed(_window(current, scorecard.frequency, AS_OF_CHOICES))
+    ]
+
+
+Rows = dict[int, list[tuple[date, date, float]]]  # kpi id → (period start, period end, value), oldest first
+
+
+def _measurements(org: Organization, kpis: list[Kpi], *, since: date, until: date) -> Rows:
+    """One query: the KPIs' measurements that can overlap [since, until]."""
+    by_kpi: Rows = defaultdict(list)
+    if not kpis:
+        return by_kpi
+    frequency = {k.pk: k.frequency for k in kpis}
+    rows = (
+        Measurement.objects.filter(
+            organization=org, kpi_id__in=list(frequency), period__gt=since - LONGEST_KPI_PERIOD, period__lte=until
+        )
+        .order_by("kpi_id", "period")
+        .values_list("kpi_id", "period", "value")
+    )
+    for kpi_id, start, value in rows:
+        by_kpi[kpi_id].append((start, periods.period_end(start, frequency=frequency[kpi_id]), value))
+    return by_kpi
+
+
+def _series(
+    rows: list[tuple[date, date, float]], window: list[date], frequency: str
+) -> list[tuple[date, float] | None]:
+    """Per scorecard period: the latest measurement overlapping it, as (its period, value)."""
+    out: list[tuple[date, float] | None] = []
+    for start in window:
+        end = periods.period_end(start, frequency=frequency)
+        best: tuple[date, float] | None = None
+        for m_start, m_end, value in rows:
+            if m_start > end:
+                break
+            if m_end >= start:
+                best = (m_start, value)
+        out.append(best)
+    return out
+
+
+def _latest_data_period(rows: Rows, kpis: list[Kpi], window: list[date], frequency: str) -> date | None:
+    """The newest period of ``window`` in which some KPI has a value."""
+    for i in range(len(window) - 1, -1, -1):
+        for kpi in kpis:
+            if _series(rows.get(kpi.pk, []), [window[i]], frequency)[0] is not None:
+                return window[i]
+    return None
+
+
+def _compute(
+    scorecard: Scorecard, items: list[ScorecardItem], rows: Rows, window: list[date]
+) -> tuple[list[PerspectiveView], list[float | None], float | None]:
+    by_perspective: dict[str, list[ItemView]] = {p: [] for p in scoring.PERSPECTIVES}
+    for item in items:
+        series = _series(rows.get(item.kpi_id, []), window, scorecard.frequency)
+        values = [s[1] if s else None for s in series]
+        by_perspective[item.perspective].append(
+            ItemView(
+                item=item,
+                kpi=item.kpi,
+                values=values,
+                measured_periods=[s[0] if s else None for s in series],
+                achievements=[item.kpi.achievement_for(v) for v in values],
+            )
+        )
+    weights = scorecard.perspective_weights
+    trends: list[scoring.ScoreBreakdown] = []
+    for i in range(len(window)):
+        scored = [(p, iv.achievements[i], iv.item.weight) for p, ivs in by_perspective.items() for iv in ivs]
+        trends.append(scoring.score_breakdown(items=scored, perspective_weights=weights))
+    views = []
+    for p in scoring.PERSPECTIVES:
+        trend = [t.perspectives.get(p) for t in trends]
+        views.append(
+            PerspectiveView(
+                perspective=p,
+                label=str(PERSPECTIVE_LABELS[p]),
+                weight=weights[p],
+                score=trend[-1],
+                status=scorecard.rag(trend[-1]),
+                trend=trend,
+                items=by_perspective[p],
+            )
+        )
+    overall = [t.overall for t in trends]
+    return views, overall, overall[-1]
+
+
+def _items(scorecard: Scorecard) -> list[ScorecardItem]:
+    return list(
+        ScorecardItem.objects.filter(organization_id=scorecard.organization_id, scorecard=scorecard)
+        .select_related("kpi", "kpi__owner_team", "kpi__owner_user")
+        .order_by("position", "id")
+    )
+
+
+def _pick_cycle(cycles: list[Cycle], wanted: int | None) -> Cycle | None:
+    """The chosen cycle, else what ``cycles.selectors.default_cycle`` picks — from one list."""
+    if wanted is not None:
+        return next((c for c in cycles if c.pk == wanted), None)
+    active = [c for c in cycles if c.status == CycleStatus.ACTIVE]
+    if active:
+        return max(active, key=lambda c: (c.start_date, -c.pk))
+    planning = [c for c in cycles if c.status == CycleStatus.PLANNING]
+    if planning:
+        return min(planning, key=lambda c: (c.start_date, c.pk))
+    return cycles[0] if cycles else None
+
+
+def scorecard_view(
+    *,
+    scorecard: Scorecard,
+    org: Organization,
+    as_of: date | None = None,
+    items: list[ScorecardItem] | None = None,
+    with_objectives: bool = False,
+    cycle_id: int | None = None,
+) -> ScorecardView:
+    """Scores per perspective and overall for the ``as_of`` period (any day in it; default:
+    the newest period with data among the last 12, else the current one), each with a trend
+    over the 12 periods ending there; items with value, status, achievement and trend.
+
+    Queries: items (unless given) and measurements — two; with objectives, two more (the
+    cycles, then the chosen cycle's objectives of the scorecard's owner)."""
+    items = _items(scorecard) if items is None else items
+    kpis = [i.kpi for i in items]
+    current = _current_period(scorecard, org)
+    if as_of is not None:
+        target = as_of_period(scorecard=scorecard, org=org, day=as_of)
+        window = _window(target, scorecard.frequency)
+        rows = _measurements(
+            org, kpis, since=window[0], until=periods.period_end(target, frequency=scorecard.frequency)
+        )
+    else:
+        recent = _window(current, scorecard.frequency)
+        since = periods.shift(recent[0], frequency=scorecard.frequency, periods=-(TREND_PERIODS - 1))
+        rows = _measurements(org, kpis, since=since, until=periods.period_end(current, frequency=scorecard.frequency))
+        target = _latest_data_period(rows, kpis, recent, scorecard.frequency) or current
+        window = _window(target, scorecard.frequency)
+    perspectives, trend, score = _compute(scorecard, items, rows, window)
+    view = ScorecardView(
+        scorecard=scorecard,
+        as_of=target,
+        window=window,
+        perspectives=perspectives,
+        score=score,
+        status=scorecard.rag(score),
+        trend=trend,
+    )
+    if with_objectives:
+        _attach_objectives(view, org, cycle_id)
+    return view
+
+
+def _attach_objectives(view: ScorecardView, org: Organization, cycle_id: int | None) -> None:
+    view.cycles = list(Cycle.objects.filter(organization=org).order_by("-start_date", "end_date", "name"))
+    view.cycle = _pick_cycle(view.cycles, cycle_id)
+    if view.cycle is None:
+        return
+    qs = Objective.objects.filter(organization=org, cycle=view.cycle).exclude(status=ObjectiveStatus.CANCELLED)
+    if view.scorecard.owner_team_id is None:
+        qs = qs.filter(owner_type=OwnerType.COMPANY)
+    else:
+        qs = qs.filter(owner_type=OwnerType.TEAM, owner_team_id=view.scorecard.owner_team_id)
+    by_perspective = {p.perspective: p for p in view.perspectives}
+    today = org.today()
+    for objective in qs.order_by("title", "id"):
+        objective.cycle = view.cycle  # health reads the cycle's dates; no query per objective
+        objective.health_value = objective.health(today)
+        if objective.perspective in by_perspective:
+            by_perspective[objective.perspective].objectives.append(objective)
+        else:
+            view.unplaced_objectives += 1
+
+
+# --- lists, links and the dashboard's summary ---------------------------------------------------
+
+
+@dataclass
+class ScorecardRow:
+    scorecard: Scorecard
+    view: ScorecardView
+
+
+def scorecard_list(*, org: Organization) -> list[ScorecardRow]:
+    """Every scorecard with its owner and current scores: three queries whatever their number
+    (scorecards, all their items, all those KPIs' recent measurements)."""
+    cards = list(Scorecard.objects.filter(organization=org).select_related("owner_team").order_by("name", "id"))
+    return scorecard_rows(org=org, cards=cards)
+
+
+def scorecard_rows(*, org: Organization, cards: list[Scorecard], as_of: date | None = None) -> list[ScorecardRow]:
+    """Scores of the given scorecards as of the period containing ``as_of`` (default: each one's
+    newest period with data): two queries whatever their number."""
+    if not cards:
+        return []
+    items_by_card: dict[int, list[ScorecardItem]] = defaultdict(list)
+    for item in (
+        ScorecardItem.objects.filter(organization=org, scorecard__in=cards)
+        .select_related("kpi")
+        .order_by("position", "id")
+    ):
+        items_by_card[item.scorecard_id].append(item)
+    kpis = list({i.kpi_id: i.kpi for items in items_by_card.values() for i in items}.values())
+    anchor = {c.pk: as_of_period(scorecard=c, org=org, day=as_of) if as_of else _current_period(c, org) for c in cards}
+    earliest = min(
+        periods.shift(_window(anchor[c.pk], c.frequency)[0], frequency=c.frequency, periods=-TREND_PERIODS)
+        for c in cards
+    )
+    latest = max(periods.period_end(anchor[c.pk], frequency=c.frequency) for c in cards)
+    rows = _measurements(org, kpis, since=earliest, until=latest)
+    out = []
+    for card in cards:
+        items = items_by_card.get(card.pk, [])
+        target = anchor[card.pk]
+        if as_of is None:
+            recent = _window(target, card.frequency)
+            target = _latest_data_period(rows, [i.kpi for i in items], recent, card.frequency) or target
+        window = _window(target, card.frequency)
+        perspectives, trend, score = _compute(card, items, rows, window)
+        out.append(
+            ScorecardRow(
+                card,
+                ScorecardView(
+                    scorecard=card,
+                    as_of=target,
+                    window=window,
+                    perspectives=perspectives,
+                    score=score,
+                    status=card.rag(score),
+                    trend=trend,
+                ),
+            )
+        )
+    return out
+
+
+def scorecard_links(*, scorecard: Scorecard) -> list[StrategyLink]:
+    return list(
+        StrategyLink.objects.filter(organization_id=scorecard.organization_id, scorecard=scorecard).order_by("id")
+    )
+
+
+def company_scorecard(*, org: Organization) -> Scorecard | None:
+    """The company's scorecard: the first one made at company level."""
+    return Scorecard.objects.filter(organization=org, owner_team__isnull=True).order_by("created_at", "id").first()
+
+
+def company_scorecard_summary(*, org: Organization, as_of: date | None = None) -> ScorecardView | None:
+    """For the executive dashboard: the company scorecard's scores per perspective (``view.perspectives``
+    or ``view.perspective_rows()``) and overall, as of the period containing ``as_of`` (default: the
+    newest period with data). None when the organisation has no company scorecard. Three queries."""
+    scorecard = company_scorecard(org=org)
+    if scorecard is None:
+        return None
+    return scorecard_view(scorecard=scorecard, org=org, as_of=as_of)
