@@ -37,6 +37,13 @@ def _scorecard(request: HttpRequest, scorecard_id: int) -> Scorecard:
     return get_scoped_or_404(Scorecard, request.org, pk=scorecard_id)
 
 
+def _with_items(request: HttpRequest, scorecard_id: int) -> tuple[Scorecard, list[ScorecardItem]]:
+    try:
+        return selectors.scorecard_with_items(org=request.org, scorecard_id=scorecard_id)
+    except Scorecard.DoesNotExist:
+        raise Http404 from None
+
+
 def _editable(request: HttpRequest, scorecard_id: int) -> Scorecard:
     scorecard = _scorecard(request, scorecard_id)
     permissions.require(
@@ -178,11 +185,12 @@ def scorecard_detail(request: HttpRequest, scorecard_id: int) -> HttpResponse:
     """Four perspective panels (score, RAG, trend), each with its KPIs and the cycle's
     objectives. Queries: a fixed number whatever the number of KPIs and objectives."""
     org = request.org
-    scorecard = _scorecard(request, scorecard_id)
+    scorecard, items = _with_items(request, scorecard_id)
     view = selectors.scorecard_view(
         scorecard=scorecard,
         org=org,
         as_of=_as_of(request),
+        items=items,
         with_objectives=True,
         cycle_id=parse_id(request.GET.get("cycle") or ""),
     )
@@ -397,13 +405,15 @@ def scorecard_delete(request: HttpRequest, scorecard_id: int) -> HttpResponse:
 @org_view
 def strategy_map_page(request: HttpRequest, scorecard_id: int) -> HttpResponse:
     org = request.org
-    scorecard = _scorecard(request, scorecard_id)
+    scorecard, items = _with_items(request, scorecard_id)
     view = selectors.scorecard_view(
         scorecard=scorecard,
         org=org,
         as_of=_as_of(request),
+        items=items,
         with_objectives=True,
         cycle_id=parse_id(request.GET.get("cycle") or ""),
+        cycle_list=False,
     )
     links = selectors.scorecard_links(scorecard=scorecard)
     drawing = strategy_map.build(view=view, links=links, slug=org.slug)

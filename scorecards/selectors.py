@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import QuerySet
+from django.db.models import Case, F, QuerySet, Subquery, Value, When
 
 from cycles.models import Cycle, CycleStatus
 from kpis import periods
@@ -285,17 +285,32 @@ def _items(scorecard: Scorecard) -> list[ScorecardItem]:
     )
 
 
-def _pick_cycle(cycles: list[Cycle], wanted: int | None) -> Cycle | None:
-    """The chosen cycle, else what ``cycles.selectors.default_cycle`` picks — from one list."""
-    if wanted is not None:
-        return next((c for c in cycles if c.pk == wanted), None)
-    active = [c for c in cycles if c.status == CycleStatus.ACTIVE]
-    if active:
-        return max(active, key=lambda c: (c.start_date, -c.pk))
-    planning = [c for c in cycles if c.status == CycleStatus.PLANNING]
-    if planning:
-        return min(planning, key=lambda c: (c.start_date, c.pk))
-    return cycles[0] if cycles else None
+def _cycle_preference(org: Organization) -> QuerySet[Cycle]:
+    """The organisation's cycles, the one a page shows by default first: the active one that
+    started last, else the planning one that starts first, else the newest (as
+    ``cycles.selectors.default_cycle`` picks it)."""
+    rank = Case(
+        When(status=CycleStatus.ACTIVE, then=Value(0)),
+        When(status=CycleStatus.PLANNING, then=Value(1)),
+        default=Value(2),
+    )
+    planning_start = Case(When(status=CycleStatus.PLANNING, then=F("start_date")), default=None)
+    return Cycle.objects.filter(organization=org).order_by(
+        rank, planning_start, "-start_date", "end_date", "name", "id"
+    )
+
+
+def scorecard_with_items(*, org: Organization, scorecard_id: int) -> tuple[Scorecard, list[ScorecardItem]]:
+    """A scorecard of the organisation with its items and their KPIs, in one query when it has
+    items (two when it has none). ``Scorecard.DoesNotExist`` for another organisation's id."""
+    items = list(
+        ScorecardItem.objects.filter(organization=org, scorecard_id=scorecard_id)
+        .select_related("scorecard", "scorecard__owner_team", "kpi", "kpi__owner_team", "kpi__owner_user")
+        .order_by("position", "id")
+    )
+    if items:
+        return items[0].scorecard, items
+    return Scorecard.objects.select_related("owner_team").get(organization=org, pk=scorecard_id), []
 
 
 def scorecard_view(
@@ -306,13 +321,14 @@ def scorecard_view(
     items: list[ScorecardItem] | None = None,
     with_objectives: bool = False,
     cycle_id: int | None = None,
+    cycle_list: bool = True,
 ) -> ScorecardView:
     """Scores per perspective and overall for the ``as_of`` period (any day in it; default:
     the newest period with data among the last 12, else the current one), each with a trend
     over the 12 periods ending there; items with value, status, achievement and trend.
 
-    Queries: items (unless given) and measurements — two; with objectives, two more (the
-    cycles, then the chosen cycle's objectives of the scorecard's owner)."""
+    Queries: items (unless given) and measurements — two; with objectives, one more (the
+    chosen or default cycle's objectives of the scorecard's owner), or two with ``cycle_list``."""
     items = _items(scorecard) if items is None else items
     kpis = [i.kpi for i in items]
     current = _current_period(scorecard, org)
@@ -339,16 +355,25 @@ def scorecard_view(
         trend=trend,
     )
     if with_objectives:
-        _attach_objectives(view, org, cycle_id)
+        _attach_objectives(view, org, cycle_id, cycle_list)
     return view
 
 
-def _attach_objectives(view: ScorecardView, org: Organization, cycle_id: int | None) -> None:
-    view.cycles = list(Cycle.objects.filter(organization=org).order_by("-start_date", "end_date", "name"))
-    view.cycle = _pick_cycle(view.cycles, cycle_id)
-    if view.cycle is None:
-        return
-    qs = Objective.objects.filter(organization=org, cycle=view.cycle).exclude(status=ObjectiveStatus.CANCELLED)
+def _attach_objectives(view: ScorecardView, org: Organization, cycle_id: int | None, cycle_list: bool) -> None:
+    """The cycle's objectives of the scorecard's owner, in their perspectives. With
+    ``cycle_list``, the cycles too (for a cycle picker): two queries; without, one."""
+    qs = Objective.objects.filter(organization=org).exclude(status=ObjectiveStatus.CANCELLED)
+    if cycle_list:
+        view.cycles = list(_cycle_preference(org))
+        wanted = next((c for c in view.cycles if c.pk == cycle_id), None) if cycle_id is not None else None
+        view.cycle = wanted or (view.cycles[0] if view.cycles and cycle_id is None else None)
+        if view.cycle is None:
+            return
+        qs = qs.filter(cycle=view.cycle)
+    elif cycle_id is not None:
+        qs = qs.filter(cycle_id=cycle_id).select_related("cycle")
+    else:
+        qs = qs.filter(cycle_id=Subquery(_cycle_preference(org).values("id")[:1])).select_related("cycle")
     if view.scorecard.owner_team_id is None:
         qs = qs.filter(owner_type=OwnerType.COMPANY)
     else:
@@ -356,6 +381,8 @@ def _attach_objectives(view: ScorecardView, org: Organization, cycle_id: int | N
     by_perspective = {p.perspective: p for p in view.perspectives}
     today = org.today()
     for objective in qs.order_by("title", "id"):
+        if view.cycle is None:
+            view.cycle = objective.cycle
         objective.cycle = view.cycle  # health reads the cycle's dates; no query per objective
         objective.health_value = objective.health(today)
         if objective.perspective in by_perspective:

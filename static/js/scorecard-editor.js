@@ -9,7 +9,7 @@
       invalid: d.msgInvalid || "A weight is a number, such as 1 or 2.5.",
       negative: d.msgNegative || "A weight cannot be negative.",
       max: d.msgMax || "A weight is at most 1000.",
-      share: d.msgShare || "%(share)s of its perspective",
+      share: d.msgShare || "{share} of its perspective",
       zero: d.msgZero || "does not count"
     };
   }
@@ -64,7 +64,7 @@
       if (!select) { el.textContent = ""; return; }
       var n = parse(input.value);
       var total = totals[select.value] || 0;
-      el.textContent = n > 0 && total > 0 ? msg.share.replace("%(share)s", Math.round((100 * n) / total) + "%") : msg.zero;
+      el.textContent = n > 0 && total > 0 ? msg.share.replace("{share}", Math.round((100 * n) / total) + "%") : msg.zero;
     });
     document.querySelectorAll("form[data-weights] button[type=submit]:not([formaction])").forEach(function (b) {
       b.disabled = bad;

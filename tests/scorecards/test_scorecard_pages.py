@@ -1,0 +1,362 @@
+"""Scorecard pages: list, one-step creation, the scorecard, the editor, the strategy map."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from kpis.models import Kpi, Measurement
+from objectives.services import objective_update
+from scorecards import services
+from scorecards.models import Scorecard, ScorecardItem, StrategyLink
+from tests.kpis.kpi_factories import make_kpi, record
+from tests.objectives.okr_factories import make_cycle, make_objective
+from tests.scorecards.sc_factories import company_card, four_kpis, measure_all
+
+
+@pytest.fixture(autouse=True)
+def _today(monkeypatch):
+    monkeypatch.setattr("orgs.models.Organization.today", lambda self: date(2026, 11, 27))
+
+
+def _url(card: Scorecard, suffix: str = "") -> str:
+    return f"/o/{card.organization.slug}/scorecards/{card.pk}/{suffix}"
+
+
+@pytest.mark.django_db
+def test_empty_list_teaches_and_offers_one_step_creation(world_a, web):
+    four_kpis(world_a.org)
+    html = web(world_a.admin).get("/o/alpha/scorecards/").content.decode()
+    assert "No scorecard yet" in html and "learning and grow" in html
+    assert "Create the company scorecard from the KPI library" in html
+    assert "4 active KPIs" in html
+
+
+@pytest.mark.django_db
+def test_empty_list_without_kpis_sends_to_the_kpi_form(world_a, web):
+    html = web(world_a.admin).get("/o/alpha/scorecards/").content.decode()
+    assert "Define the first KPI" in html
+
+
+@pytest.mark.django_db
+def test_viewer_sees_no_create_buttons_and_cannot_create(world_a, web):
+    four_kpis(world_a.org)
+    c = web(world_a.viewer)
+    assert "from the KPI library</button>" not in c.get("/o/alpha/scorecards/").content.decode()
+    assert c.post("/o/alpha/scorecards/from-library/", {"owner": "company"}).status_code == 403
+    assert c.get("/o/alpha/scorecards/new/").status_code == 403
+    assert not Scorecard.objects.exists()
+
+
+@pytest.mark.django_db
+def test_one_step_creation_from_the_library(world_a, web):
+    kpis = four_kpis(world_a.org)
+    r = web(world_a.admin).post("/o/alpha/scorecards/from-library/", {"owner": "company"})
+    card = Scorecard.objects.get()
+    assert r.status_code == 302 and r["Location"] == _url(card)
+    assert card.name == "Company scorecard" and card.owner_team is None
+    assert set(card.items.values_list("kpi_id", flat=True)) == {k.pk for k in kpis}
+
+
+@pytest.mark.django_db
+def test_manager_creates_their_teams_scorecard_not_the_companys(world_a, web):
+    make_kpi(world_a.org, name="Leads", owner_type="team", team=world_a.team)
+    c = web(world_a.manager)
+    assert c.post("/o/alpha/scorecards/from-library/", {"owner": "company"}).status_code == 403
+    assert c.post("/o/alpha/scorecards/from-library/", {"owner": f"team:{world_a.other_team.pk}"}).status_code == 403
+    r = c.post("/o/alpha/scorecards/from-library/", {"owner": f"team:{world_a.team.pk}"})
+    assert r.status_code == 302
+    card = Scorecard.objects.get()
+    assert card.owner_team == world_a.team and card.name == "Marketing scorecard"
+
+
+@pytest.mark.django_db
+def test_create_form_errors_keep_what_was_typed(world_a, web):
+    company_card(world_a.org, name="Board")
+    r = web(world_a.admin).post(
+        "/o/alpha/scorecards/new/", {"name": "board", "owner": "company", "frequency": "monthly"}
+    )
+    html = r.content.decode()
+    assert r.status_code == 400 and "Another scorecard already has this name." in html and 'value="board"' in html
+
+
+@pytest.mark.django_db
+def test_scorecard_page_shows_four_perspectives_items_and_objectives(world_a, web):
+    kpis = four_kpis(world_a.org)
+    card = company_card(world_a.org)
+    measure_all(kpis, "2026-10-01", 1.0)
+    record(kpis[0], "2026-11-01", 2)  # 20 % of target: red
+    cycle = make_cycle(world_a.org)
+    objective = make_objective(world_a.org, cycle, title="Grow profitably")
+    objective_update(objective=objective, actor=world_a.admin, perspective="financial")
+    html = web(world_a.viewer).get(_url(card)).content.decode()
+    for label in ("Financial", "Customer", "Internal process", "Learning and growth"):
+        assert label in html
+    assert 'data-score="financial">20%' in html and 'data-status="financial">Red' in html
+    assert 'data-score="customer">no data yet' in html  # November: only financial is measured
+    assert "Grow profitably" in html and "Net revenue growth" in html
+    assert "Edit scorecard" not in html  # a viewer reads
+    october = web(world_a.viewer).get(_url(card) + "?as_of=2026-10-01").content.decode()
+    assert 'data-score="customer">100%' in october and 'data-status="financial">Green' in october
+
+
+@pytest.mark.django_db
+def test_no_measured_kpi_says_no_data_yet_not_zero(world_a, web):
+    four_kpis(world_a.org)
+    card = company_card(world_a.org)
+    html = web(world_a.admin).get(_url(card)).content.decode()
+    assert "No data yet for November 2026" in html
+    assert 'id="overall-score">no data yet' in html and ">0%<" not in html
+
+
+@pytest.mark.django_db
+def test_bad_as_of_is_a_message_not_an_error(world_a, web):
+    card = company_card(world_a.org)
+    r = web(world_a.admin).get(_url(card) + "?as_of=yesterday")
+    assert r.status_code == 200 and "is not a date" in r.content.decode()
+    r = web(world_a.admin).get(_url(card) + "?as_of=1901-01-01")
+    assert r.status_code == 200 and "No data yet" not in r.content.decode()  # no KPIs: the teaching empty state
+
+
+@pytest.mark.django_db
+def test_empty_scorecard_teaches_how_to_fill_it(world_a, web):
+    card = services.scorecard_create(org=world_a.org, actor=None, name="Empty")
+    html = web(world_a.admin).get(_url(card)).content.decode()
+    assert "This scorecard has no KPIs yet" in html and "Add KPIs" in html
+
+
+def _grow(org, n: int) -> None:
+    """n company KPIs over the four perspectives, each with 14 months of values."""
+    perspectives = ["financial", "customer", "internal_process", "learning_growth"]
+    start = Kpi.objects.filter(organization=org).count()
+    kpis = Kpi.objects.bulk_create(
+        Kpi(
+            organization=org,
+            name=f"KPI {start + i}",
+            owner_type="company",
+            direction="higher_is_better",
+            target=100,
+            amber_threshold=80,
+            frequency="monthly",
+            perspective=perspectives[i % 4],
+            tracking_since=date(2025, 1, 1),
+        )
+        for i in range(n)
+    )
+    Measurement.objects.bulk_create(
+        Measurement(organization=org, kpi=k, period=date(2025 + (m >= 12), m % 12 + 1, 1), value=50 + m * 5)
+        for k in kpis
+        for m in range(10, 23)
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("page", ["", "map/"])
+def test_scorecard_page_uses_at_most_ten_queries_at_10_and_300_kpis(world_a, web, django_assert_max_num_queries, page):
+    cycle = make_cycle(world_a.org)
+    c = web(world_a.admin)
+    _grow(world_a.org, 10)
+    card = company_card(world_a.org)
+    for i in range(5):
+        o = make_objective(world_a.org, cycle, title=f"O{i}")
+        objective_update(objective=o, actor=None, perspective="customer")
+    with django_assert_max_num_queries(10) as small:
+        assert c.get(_url(card, page)).status_code == 200
+    _grow(world_a.org, 290)
+    services.scorecard_items_set(
+        scorecard=card,
+        actor=None,
+        items=[
+            services.ItemSpec(kpi=k, perspective=k.perspective) for k in Kpi.objects.filter(organization=world_a.org)
+        ],
+    )
+    for i in range(40):
+        o = make_objective(world_a.org, cycle, title=f"P{i}")
+        objective_update(objective=o, actor=None, perspective="financial")
+    assert card.items.count() == 300
+    with django_assert_max_num_queries(10) as large:
+        html = c.get(_url(card, page)).content.decode()
+    assert len(large.captured_queries) == len(small.captured_queries)
+    assert "KPI 299" in html
+
+
+@pytest.mark.django_db
+def test_scorecard_list_query_count_does_not_grow(world_a, web, django_assert_max_num_queries):
+    c = web(world_a.admin)
+    _grow(world_a.org, 8)
+    company_card(world_a.org)
+    with django_assert_max_num_queries(12) as small:
+        assert c.get("/o/alpha/scorecards/").status_code == 200
+    _grow(world_a.org, 100)
+    for i in range(10):
+        company_card(world_a.org, name=f"Card {i}")
+    with django_assert_max_num_queries(12) as large:
+        assert "Card 9" in c.get("/o/alpha/scorecards/").content.decode()
+    assert len(large.captured_queries) == len(small.captured_queries)
+
+
+# --- the editor ---
+
+
+@pytest.mark.django_db
+def test_editor_saves_weights_and_perspectives(world_a, web):
+    kpis = four_kpis(world_a.org)
+    card = company_card(world_a.org)
+    order = list(card.items.order_by("position").values_list("kpi_id", flat=True))
+    data = {"kpi": [str(k) for k in order]}
+    for k in order:
+        data[f"weight-{k}"] = "1"
+        data[f"perspective-{k}"] = Kpi.objects.get(pk=k).perspective
+    data[f"weight-{kpis[0].pk}"] = "2.5"
+    data[f"perspective-{kpis[3].pk}"] = "internal_process"
+    r = web(world_a.admin).post(_url(card, "items/"), data)
+    assert r.status_code == 302
+    assert card.items.get(kpi=kpis[0]).weight == 2.5
+    assert card.items.get(kpi=kpis[3]).perspective == "internal_process"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("typed", "message"), [("-1", "cannot be negative"), ("lots", "is a number")])
+def test_editor_bad_weight_shows_the_error_and_keeps_what_was_typed(world_a, web, typed, message):
+    kpis = four_kpis(world_a.org)
+    card = company_card(world_a.org)
+    order = list(card.items.order_by("position").values_list("kpi_id", flat=True))
+    data = {"kpi": [str(k) for k in order]}
+    for k in order:
+        data[f"weight-{k}"] = "3"
+        data[f"perspective-{k}"] = Kpi.objects.get(pk=k).perspective
+    data[f"weight-{kpis[1].pk}"] = typed
+    r = web(world_a.admin).post(_url(card, "items/"), data)
+    html = r.content.decode()
+    assert r.status_code == 400 and message in html
+    assert f'name="weight-{kpis[1].pk}" value="{typed}"' in html and f'name="weight-{kpis[0].pk}" value="3"' in html
+    assert set(card.items.values_list("weight", flat=True)) == {1.0}  # nothing saved
+
+
+@pytest.mark.django_db
+def test_editor_settings_refuse_negative_perspective_weights(world_a, web):
+    card = company_card(world_a.org)
+    data = {"name": "X", "frequency": "monthly", "green_at": "90", "amber_at": "70"}
+    data.update({f"weight_{p}": "1" for p in ("financial", "customer", "internal_process", "learning_growth")})
+    data["weight_customer"] = "-3"
+    r = web(world_a.admin).post(_url(card, "edit/"), data)
+    assert r.status_code == 400 and "A weight cannot be negative." in r.content.decode()
+    data["weight_customer"] = "2"
+    assert web(world_a.admin).post(_url(card, "edit/"), data).status_code == 302
+    card.refresh_from_db()
+    assert card.name == "X" and card.perspective_weights["customer"] == 2.0
+
+
+@pytest.mark.django_db
+def test_editor_adds_moves_and_removes(world_a, web):
+    a = make_kpi(world_a.org, name="A", perspective="financial")
+    card = company_card(world_a.org)
+    b = make_kpi(world_a.org, name="B", perspective="customer")
+    c = web(world_a.admin)
+    c.post(_url(card, "items/add/"), {"kpi": b.pk, "perspective": "financial", "weight": "2"})
+    assert list(card.items.order_by("position").values_list("kpi_id", "perspective", "weight")) == [
+        (a.pk, "financial", 1.0),
+        (b.pk, "financial", 2.0),
+    ]
+    c.post(_url(card, "items/move/"), {"action": f"up:{b.pk}"})
+    assert list(card.items.order_by("position").values_list("kpi_id", flat=True)) == [b.pk, a.pk]
+    c.post(_url(card, "items/move/"), {"action": f"remove:{a.pk}"})
+    assert list(card.items.values_list("kpi_id", flat=True)) == [b.pk]
+
+
+@pytest.mark.django_db
+def test_editor_404s_on_kpis_of_another_organisation_or_owner(world_a, world_b, web):
+    card = services.scorecard_create(org=world_a.org, actor=None, name="Marketing", owner_team=world_a.team)
+    other_team = make_kpi(world_a.org, name="Finance", owner_type="team", team=world_a.other_team)
+    beta = make_kpi(world_b.org, name="Beta")
+    c = web(world_a.manager)
+    assert c.post(_url(card, "items/add/"), {"kpi": beta.pk}).status_code == 404
+    assert c.post(_url(card, "items/add/"), {"kpi": other_team.pk}).status_code == 404
+    assert not ScorecardItem.objects.exists()
+
+
+@pytest.mark.django_db
+def test_only_admins_and_the_teams_managers_edit(world_a, web):
+    company = company_card(world_a.org)
+    team = services.scorecard_create(org=world_a.org, actor=None, name="Marketing", owner_team=world_a.team)
+    assert web(world_a.manager).get(_url(company, "edit/")).status_code == 403
+    assert web(world_a.manager).get(_url(team, "edit/")).status_code == 200
+    assert web(world_a.member).get(_url(team, "edit/")).status_code == 403
+    assert web(world_a.admin).get(_url(company, "edit/")).status_code == 200
+    assert web(world_a.member).post(_url(team, "delete/")).status_code == 403
+    assert web(world_a.admin).post(_url(team, "delete/")).status_code == 302
+    assert not Scorecard.objects.filter(pk=team.pk).exists()
+
+
+# --- strategy map ---
+
+
+@pytest.mark.django_db
+def test_strategy_map_draws_bands_nodes_and_links(world_a, web):
+    kpis = four_kpis(world_a.org)
+    card = company_card(world_a.org)
+    record(kpis[0], "2026-11-01", 1)
+    cycle = make_cycle(world_a.org)
+    objective = make_objective(world_a.org, cycle, title="Delight <customers>")
+    objective_update(objective=objective, actor=world_a.admin, perspective="customer")
+    c = web(world_a.admin)
+    r = c.post(_url(card, "links/"), {"source": f"kpi:{kpis[3].pk}", "target": f"objective:{objective.pk}"})
+    assert r.status_code == 302 and StrategyLink.objects.count() == 1
+    html = c.get(_url(card, "map/")).content.decode()
+    assert '<svg class="strategy-map"' in html and html.count('class="map-band ') == 4
+    assert html.index("map-band-financial") < html.index("map-band-learning_growth")  # financial on top
+    assert "map-status-red" in html and f'href="/o/alpha/kpis/{kpis[0].pk}/"' in html
+    assert "Delight &lt;customers&gt;" in html and "<customers>" not in html
+    assert 'class="map-link"' in html and "Training hours drives Delight" in html
+    link = StrategyLink.objects.get()
+    assert c.post(_url(card, f"links/{link.pk}/delete/")).status_code == 302
+    assert not StrategyLink.objects.exists()
+
+
+@pytest.mark.django_db
+def test_strategy_map_links_404_across_organisations(world_a, world_b, web):
+    kpis = four_kpis(world_a.org)
+    card = company_card(world_a.org)
+    beta_kpis = four_kpis(world_b.org)
+    beta_card = company_card(world_b.org)
+    beta_link = services.strategy_link_create(scorecard=beta_card, actor=None, source=beta_kpis[0], target=beta_kpis[1])
+    c = web(world_a.admin)
+    r = c.post(_url(card, "links/"), {"source": f"kpi:{kpis[0].pk}", "target": f"kpi:{beta_kpis[1].pk}"})
+    assert r.status_code == 404
+    assert c.post(f"/o/alpha/scorecards/{card.pk}/links/{beta_link.pk}/delete/").status_code == 404
+    assert c.post(f"/o/alpha/scorecards/{beta_card.pk}/links/").status_code == 404
+    assert StrategyLink.objects.filter(scorecard=card).count() == 0 and StrategyLink.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_member_cannot_add_links(world_a, web):
+    kpis = four_kpis(world_a.org)
+    card = company_card(world_a.org)
+    r = web(world_a.member).post(_url(card, "links/"), {"source": f"kpi:{kpis[0].pk}", "target": f"kpi:{kpis[1].pk}"})
+    assert r.status_code == 403 and not StrategyLink.objects.exists()
+    assert "Add the link" not in web(world_a.member).get(_url(card, "map/")).content.decode()
+
+
+@pytest.mark.django_db
+def test_pages_read_in_vietnamese(world_a, web):
+    four_kpis(world_a.org)
+    card = company_card(world_a.org)
+    world_a.admin.language = "vi"
+    world_a.admin.save()
+    c = web(world_a.admin)
+    for url in ("/o/alpha/scorecards/", _url(card), _url(card, "edit/"), _url(card, "map/")):
+        html = c.get(url, HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+        assert 'lang="vi"' in html, url
+        assert "Learning and growth" not in html and "no data yet" not in html, url
+
+
+@pytest.mark.django_db
+def test_organisation_pages_do_not_rewrite_the_session(world_a, web, django_assert_max_num_queries):
+    """The current organisation is remembered at login (one membership) and written again only
+    when it changes: a page view costs no session UPDATE."""
+    card = company_card(world_a.org)
+    c = web(world_a.admin)
+    with django_assert_max_num_queries(10) as ctx:
+        c.get(_url(card))
+    assert not [q for q in ctx.captured_queries if "django_session" in q["sql"] and "UPDATE" in q["sql"]]
