@@ -227,7 +227,7 @@ def _editor(
         .order_by("position", "id")
     )
     if rows is None:
-        rows = [{"kpi": i.kpi, "perspective": i.perspective, "weight": i.weight} for i in items]
+        rows = [{"kpi": i.kpi, "perspective": i.perspective, "weight": f"{i.weight:g}"} for i in items]
     on_card = {i.kpi_id for i in items}
     candidates = [
         k

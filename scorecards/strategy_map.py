@@ -27,7 +27,7 @@ GAP_X = 18
 GAP_Y = 22
 PAD = 20
 PER_ROW = (WIDTH - LABEL_W - PAD) // (NODE_W + GAP_X)
-MAX_CHARS = 30
+MAX_CHARS = 25
 
 
 @dataclass
@@ -110,6 +110,7 @@ def build(*, view: ScorecardView, links: list[StrategyLink], slug: str) -> Drawi
             )
         for o in p.objectives:
             health = getattr(o, "health_value", "") or "none"
+            label = words.get(health, words["none"]) if health != "none" else o.get_status_display().lower()
             band_nodes.append(
                 Node(
                     key=node_key(objective_id=o.pk),
@@ -117,7 +118,7 @@ def build(*, view: ScorecardView, links: list[StrategyLink], slug: str) -> Drawi
                     title=o.title,
                     detail=f"{round(o.progress * 100)}%",
                     status=health,
-                    status_label=words.get(health, words["none"]),
+                    status_label=label,
                     href=reverse("objectives:detail", args=[slug, o.pk]),
                 )
             )

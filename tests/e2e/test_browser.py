@@ -239,3 +239,121 @@ def test_on_a_phone_the_header_fits_every_section_is_reachable_and_save_is_in_vi
     # Key results are cards, one under the other.
     cards = browser.find_elements(By.CSS_SELECTOR, ".ci-card")
     assert len(cards) == 7 and len({c.rect["x"] for c in cards}) == 1
+
+
+def _shot(browser, name: str, tmp_path) -> None:
+    """Save a screenshot: into docs/screenshots/ with OKRKPI_SCREENSHOTS=1 (to refresh the
+    README's pictures), else next to the test's temporary files."""
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+    target = folder if os.environ.get("OKRKPI_SCREENSHOTS") == "1" else tmp_path
+    height = browser.execute_script("return document.documentElement.scrollHeight")
+    browser.set_window_size(1280, min(max(height, 1000), 2400))
+    browser.save_screenshot(str(target / f"{name}.png"))
+    browser.set_window_size(1280, 1000)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_executive_builds_the_company_scorecard_and_sees_a_perspective_turn_red(
+    world_a, live_server, browser, password, tmp_path
+):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+
+    from kpis import periods
+    from objectives.services import objective_update
+    from scorecards.models import Scorecard, StrategyLink
+    from tests.kpis.kpi_factories import make_kpi
+    from tests.objectives.okr_factories import make_objective
+
+    wait = WebDriverWait(browser, 30)
+    org = world_a.org
+    month = periods.period_start(org.today(), frequency="monthly")
+    history = [periods.shift(month, frequency="monthly", periods=-i) for i in range(5, -1, -1)]
+    library = [
+        ("Net revenue growth", "financial", 10, "%"),
+        ("Gross margin", "financial", 40, "%"),
+        ("Customer satisfaction", "customer", 80, "points"),
+        ("On-time delivery", "internal_process", 95, "%"),
+        ("Training hours per person", "learning_growth", 20, "h"),
+    ]
+    kpis = {}
+    for name, perspective, target, unit in library:
+        kpi = make_kpi(org, name=name, perspective=perspective, target=target, amber=target * 0.8, unit=unit)
+        kpis[name] = kpi
+        for i, period in enumerate(history):
+            from kpis import services as kpi_services
+
+            kpi_services.measurement_record(
+                kpi=kpi, actor=None, period=period, value=target * (0.9 + 0.04 * i), today=org.today()
+            )
+    cycle = make_cycle(org, start=periods.period_start(org.today(), frequency="quarterly"))
+    for title, perspective in [("Become the most trusted brand", "customer"), ("Grow profitably", "financial")]:
+        objective_update(objective=make_objective(org, cycle, title=title), actor=None, perspective=perspective)
+
+    # The executive opens Scorecards: nothing yet, and one button builds it from the KPI library.
+    _login(browser, live_server, world_a.admin.email, password)
+    browser.find_element(By.LINK_TEXT, "Scorecards").click()
+    wait.until(ec.text_to_be_present_in_element((By.TAG_NAME, "main"), "No scorecard yet"))
+    browser.find_element(By.XPATH, "//button[normalize-space()='Create the company scorecard from the KPI library']").click()
+    wait.until(ec.text_to_be_present_in_element((By.CSS_SELECTOR, ".messages"), "created with 5 KPIs"))
+    card = Scorecard.objects.get(organization=org)
+
+    # Four perspective scores, all green.
+    for perspective in ("financial", "customer", "internal_process", "learning_growth"):
+        score = browser.find_element(By.CSS_SELECTOR, f"[data-score='{perspective}']").text
+        assert score.endswith("%"), score
+        assert browser.find_element(By.CSS_SELECTOR, f"[data-status='{perspective}']").text == "Green"
+    assert "Become the most trusted brand" in browser.find_element(By.ID, "perspective-customer").text
+    _shot(browser, "scorecard", tmp_path)
+
+    # A red month for revenue growth: recorded on the KPI page, typed like a person does.
+    browser.find_element(By.LINK_TEXT, "Net revenue growth").click()
+    Select(browser.find_element(By.NAME, "period")).select_by_value(month.isoformat())
+    value = browser.find_element(By.NAME, "value")
+    value.clear()
+    value.send_keys("1")
+    browser.find_element(By.XPATH, "//button[normalize-space()='Save value']").click()
+    wait.until(ec.text_to_be_present_in_element((By.ID, "kpi-body"), "Red"))
+    browser.back()
+    browser.refresh()
+    wait.until(ec.text_to_be_present_in_element((By.CSS_SELECTOR, "[data-status='financial']"), "Red"))
+    assert browser.find_element(By.CSS_SELECTOR, "[data-status='customer']").text == "Green"
+
+    # The editor: weights validated as they are typed.
+    browser.find_element(By.LINK_TEXT, "Edit scorecard").click()
+    weight = browser.find_element(By.NAME, f"weight-{kpis['Gross margin'].pk}")
+    weight.clear()
+    weight.send_keys("-2")
+    wait.until(ec.text_to_be_present_in_element((By.ID, f"w-{kpis['Gross margin'].pk}-note"), "cannot be negative"))
+    weight.clear()
+    weight.send_keys("3")
+    wait.until(ec.text_to_be_present_in_element((By.ID, f"w-{kpis['Gross margin'].pk}-note"), "75%"))
+    _shot(browser, "scorecard-editor", tmp_path)
+    browser.find_element(By.XPATH, "//button[normalize-space()='Save KPIs and weights']").click()
+    wait.until(ec.text_to_be_present_in_element((By.CSS_SELECTOR, ".messages"), "weights saved"))
+    assert card.items.get(kpi=kpis["Gross margin"]).weight == 3
+
+    # The strategy map: bands, coloured boxes, and a cause-and-effect link drawn from the page.
+    browser.find_element(By.LINK_TEXT, "Back to the scorecard").click()
+    browser.find_element(By.LINK_TEXT, "Strategy map").click()
+    wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "svg.strategy-map")))
+    assert len(browser.find_elements(By.CSS_SELECTOR, "svg.strategy-map .map-band")) == 4
+    assert browser.find_elements(By.CSS_SELECTOR, "svg.strategy-map .map-status-red")
+    for source, target in [
+        ("Training hours per person", "On-time delivery"),
+        ("On-time delivery", "Customer satisfaction"),
+        ("Customer satisfaction", "Become the most trusted brand"),
+        ("Become the most trusted brand", "Net revenue growth"),
+    ]:
+        Select(browser.find_element(By.NAME, "source")).select_by_visible_text(source)
+        Select(browser.find_element(By.NAME, "target")).select_by_visible_text(target)
+        browser.find_element(By.XPATH, "//button[normalize-space()='Add the link']").click()
+        wait.until(ec.text_to_be_present_in_element((By.CSS_SELECTOR, ".messages"), "Link added"))
+    assert StrategyLink.objects.filter(scorecard=card).count() == 4
+    assert len(browser.find_elements(By.CSS_SELECTOR, "svg.strategy-map path.map-link")) == 4
+    _shot(browser, "strategy-map", tmp_path)
+    browser.find_element(By.LINK_TEXT, "Scorecards").click()
+    _shot(browser, "scorecards", tmp_path)
