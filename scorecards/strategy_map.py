@@ -19,15 +19,15 @@ from okrkpi.core.templatetags.okr import num
 from scorecards.models import StrategyLink, node_key
 from scorecards.selectors import ScorecardView
 
-WIDTH = 1000
-LABEL_W = 150
-NODE_W = 190
+WIDTH = 1100
+LABEL_W = 170
+NODE_W = 200
 NODE_H = 58
 GAP_X = 18
 GAP_Y = 22
 PAD = 20
 PER_ROW = (WIDTH - LABEL_W - PAD) // (NODE_W + GAP_X)
-MAX_CHARS = 25
+MAX_CHARS = 24
 
 
 @dataclass
@@ -164,12 +164,21 @@ def _path(a: Node, b: Node) -> str:
     return f"M {x1:.0f} {y1:.0f} C {x1:.0f} {mid:.0f}, {x2:.0f} {mid:.0f}, {x2:.0f} {y2:.0f}"
 
 
+def _label_lines(label: str, limit: int = 17) -> tuple[str, str]:
+    """A band label on at most two lines, split at a space."""
+    if len(label) <= limit or " " not in label:
+        return label, ""
+    cut = label.rfind(" ", 0, limit + 1)
+    cut = cut if cut > 0 else label.find(" ")
+    return label[:cut], label[cut + 1 :]
+
+
 def render_svg(drawing: Drawing) -> SafeString:
     """The map as inline SVG. Only escaped text and numbers reach the markup."""
     bands = format_html_join(
         "",
         '<g class="map-band map-band-{}"><rect x="0" y="{}" width="{}" height="{}" class="map-band-bg"/>'
-        '<text x="12" y="{}" class="map-band-label">{}</text>'
+        '<text x="12" y="{}" class="map-band-label"><tspan x="12">{}</tspan><tspan x="12" dy="17">{}</tspan></text>'
         '<text x="12" y="{}" class="map-band-score map-rag-{}">{}</text></g>',
         (
             (
@@ -178,8 +187,8 @@ def render_svg(drawing: Drawing) -> SafeString:
                 drawing.width,
                 f"{b.height:.0f}",
                 f"{b.y + 30:.0f}",
-                b.label,
-                f"{b.y + 50:.0f}",
+                *_label_lines(b.label),
+                f"{b.y + (67 if _label_lines(b.label)[1] else 50):.0f}",
                 b.status,
                 b.score_label,
             )
