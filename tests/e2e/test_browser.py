@@ -297,7 +297,8 @@ def test_executive_builds_the_company_scorecard_and_sees_a_perspective_turn_red(
     _login(browser, live_server, world_a.admin.email, password)
     browser.find_element(By.LINK_TEXT, "Scorecards").click()
     wait.until(ec.text_to_be_present_in_element((By.TAG_NAME, "main"), "No scorecard yet"))
-    browser.find_element(By.XPATH, "//button[normalize-space()='Create the company scorecard from the KPI library']").click()
+    create = "//button[normalize-space()='Create the company scorecard from the KPI library']"
+    browser.find_element(By.XPATH, create).click()
     wait.until(ec.text_to_be_present_in_element((By.CSS_SELECTOR, ".messages"), "created with 5 KPIs"))
     card = Scorecard.objects.get(organization=org)
 
