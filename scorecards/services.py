@@ -86,7 +86,11 @@ def _items_snapshot(scorecard: Scorecard) -> list[dict[str, Any]]:
 def _lock(scorecard: Scorecard) -> Scorecard:
     """The scorecard row, locked: edits of one scorecard's items run one at a time, so
     positions stay a sequence and a concurrent save never resurrects a removed item."""
-    return Scorecard.objects.select_for_update().select_related("organization", "owner_team").get(pk=scorecard.pk)
+    return (
+        Scorecard.objects.select_for_update(of=("self",))
+        .select_related("organization", "owner_team")
+        .get(pk=scorecard.pk)
+    )
 
 
 # --- scorecards ---------------------------------------------------------------------------------
