@@ -13,7 +13,6 @@ from datetime import date
 from typing import Any
 
 from django.db.models import QuerySet
-from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers
@@ -28,7 +27,7 @@ from okrkpi.core.ids import parse_id
 from orgs import permissions
 from orgs.api import OrgScopedPrimaryKeyField
 from orgs.models import Team
-from orgs.tenancy import OrgScopedViewSet, get_scoped_or_404
+from orgs.tenancy import OrgScopedViewSet
 from scorecards import scoring, selectors, services
 from scorecards.models import Scorecard, StrategyLink
 
@@ -145,6 +144,14 @@ class ScorecardSerializer(serializers.ModelSerializer):
         return self._view(obj).perspective_rows()
 
 
+class ScorecardUpdateSerializer(ScorecardSerializer):
+    """On update the owner is fixed: the items were chosen for it."""
+
+    owner_team = serializers.PrimaryKeyRelatedField(
+        read_only=True, help_text="null: the company's scorecard. Fixed once created."
+    )
+
+
 _AS_OF = OpenApiParameter(
     "as_of", OpenApiTypes.DATE, description="Scores for the period containing this day (default: newest with data)."
 )
@@ -162,6 +169,11 @@ class ScorecardViewSet(OrgScopedViewSet):
 
     model = Scorecard
     serializer_class = ScorecardSerializer
+
+    def get_serializer_class(self) -> type[ScorecardSerializer]:
+        if self.action in ("update", "partial_update"):
+            return ScorecardUpdateSerializer
+        return ScorecardSerializer
 
     def refine_queryset(self, qs: QuerySet) -> QuerySet:
         qs = qs.select_related("owner_team").order_by("name", "id")
@@ -244,7 +256,7 @@ class ScorecardViewSet(OrgScopedViewSet):
         if not scorecard.editable_by(self.membership):
             raise PermissionDenied("Only admins, and managers of the owning team, change this scorecard.")
         data = serializer.validated_data
-        if "owner_team" in data and (data["owner_team"].pk if data["owner_team"] else None) != scorecard.owner_team_id:
+        if "owner_team" in self.request.data and self.request.data["owner_team"] != scorecard.owner_team_id:
             raise ValidationError({"owner_team": ["A scorecard's owner cannot change; create another scorecard."]})
         items = self._items(data["items"], owner_team_id=scorecard.owner_team_id) if "items" in data else None
         scorecard = services.scorecard_update(
@@ -269,12 +281,27 @@ class ScorecardViewSet(OrgScopedViewSet):
 # --- strategy-map links -------------------------------------------------------------------------
 
 
+class ScopedOr404Field(OrgScopedPrimaryKeyField):
+    """An id of a row of the caller's organisation; another organisation's row (or none)
+    is a 404, like a URL that names it."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        try:
+            return super().to_internal_value(data)
+        except ValidationError as exc:
+            codes = exc.get_codes()
+            if codes == ["does_not_exist"]:
+                model = self.get_queryset().model
+                raise NotFound(f"{model._meta.verbose_name} {data} not found.") from None
+            raise
+
+
 class StrategyLinkSerializer(serializers.ModelSerializer):
-    scorecard = serializers.IntegerField(source="scorecard_id")
-    source_kpi = serializers.IntegerField(source="source_kpi_id", allow_null=True, required=False)
-    source_objective = serializers.IntegerField(source="source_objective_id", allow_null=True, required=False)
-    target_kpi = serializers.IntegerField(source="target_kpi_id", allow_null=True, required=False)
-    target_objective = serializers.IntegerField(source="target_objective_id", allow_null=True, required=False)
+    scorecard = ScopedOr404Field(queryset=Scorecard.objects.all())
+    source_kpi = ScopedOr404Field(queryset=Kpi.objects.all(), allow_null=True, required=False)
+    source_objective = ScopedOr404Field(queryset=Objective.objects.all(), allow_null=True, required=False)
+    target_kpi = ScopedOr404Field(queryset=Kpi.objects.all(), allow_null=True, required=False)
+    target_objective = ScopedOr404Field(queryset=Objective.objects.all(), allow_null=True, required=False)
     created_by = serializers.PrimaryKeyRelatedField(read_only=True)
     created_at = serializers.DateTimeField(read_only=True)
 
@@ -290,10 +317,13 @@ class StrategyLinkSerializer(serializers.ModelSerializer):
             "created_by",
             "created_at",
         ]
+        # The same arrow twice is refused by the service with a clear message; the model's
+        # conditional unique constraints must not turn optional ends into required ones here.
+        validators: list = []
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         for end in ("source", "target"):
-            given = [attrs.get(f"{end}_kpi_id"), attrs.get(f"{end}_objective_id")]
+            given = [attrs.get(f"{end}_kpi"), attrs.get(f"{end}_objective")]
             if sum(v is not None for v in given) != 1:
                 raise ValidationError({end: [f"Give exactly one of {end}_kpi and {end}_objective."]})
         return attrs
@@ -319,28 +349,16 @@ class StrategyLinkViewSet(OrgScopedViewSet):
             qs = qs.filter(scorecard_id=scorecard_id)
         return qs
 
-    def _node(self, model: type[Kpi] | type[Objective], pk: int | None) -> Kpi | Objective | None:
-        if pk is None:
-            return None
-        try:
-            return get_scoped_or_404(model, self.org, pk=pk)
-        except Http404:
-            raise NotFound(f"{model._meta.verbose_name} {pk} not found.") from None
-
     def perform_create(self, serializer: StrategyLinkSerializer) -> None:
         data = serializer.validated_data
-        try:
-            scorecard = get_scoped_or_404(Scorecard, self.org, pk=data["scorecard_id"])
-        except Http404:
-            raise NotFound(f"Scorecard {data['scorecard_id']} not found.") from None
+        scorecard: Scorecard = data["scorecard"]
         if not scorecard.editable_by(self.membership):
             raise PermissionDenied("Only admins, and managers of the owning team, change this strategy map.")
-        source = self._node(Kpi, data.get("source_kpi_id")) or self._node(Objective, data.get("source_objective_id"))
-        target = self._node(Kpi, data.get("target_kpi_id")) or self._node(Objective, data.get("target_objective_id"))
-        if source is None or target is None:  # validate() requires one of each; kept for type checkers
-            raise ValidationError({"source": ["Give one source and one target."]})
         serializer.instance = services.strategy_link_create(
-            scorecard=scorecard, actor=self.request.user, source=source, target=target
+            scorecard=scorecard,
+            actor=self.request.user,
+            source=data.get("source_kpi") or data["source_objective"],
+            target=data.get("target_kpi") or data["target_objective"],
         )
 
     def perform_destroy(self, instance: StrategyLink) -> None:

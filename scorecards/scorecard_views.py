@@ -109,6 +109,10 @@ def scorecard_create(request: HttpRequest) -> HttpResponse:
         permissions.can_write(request.membership) and bool(owners),
         _("Admins create the company's scorecard, managers their teams'."),
     )
+    posted_owner = request.POST.get("owner", "") if request.method == "POST" else ""
+    if posted_owner and posted_owner not in dict(owners):
+        _owner_team(request, posted_owner)  # another organisation's team, or none: 404
+        permissions.require(False, _("Admins create the company's scorecard, managers their teams'."))
     initial_owner = request.GET.get("owner") if request.GET.get("owner") in dict(owners) else owners[0][0]
     form = ScorecardCreateForm(
         request.POST or None,

@@ -38,6 +38,8 @@ HTML_KWARG_KINDS: dict[str, tuple[str, str]] = {
     "kpi_id": ("kpis.Kpi", "pk"),
     "measurement_id": ("kpis.Measurement", "pk"),
     "notification_id": ("notifications.Notification", "pk"),
+    "scorecard_id": ("scorecards.Scorecard", "pk"),
+    "link_id": ("scorecards.StrategyLink", "pk"),
 }
 
 # Written into every name, title and note of the other organisation, so that a
@@ -276,6 +278,18 @@ def populate(world, *, secret: str = "", also_notify: tuple[User, ...] = ()) -> 
                 organization=org, recipient=recipient, kind="kpi_due", message=f"Record it{tag}", url=""
             )
         )
+    from scorecards import services as scorecard_services
+
+    # A team's scorecard holding the member's KPI and a team KPI, its team objective on the
+    # map, and one link: the other links between them are free for a create to draw.
+    okr_services.objective_update(objective=objective, actor=None, perspective="customer")
+    scorecard = cat.add(
+        scorecard_services.scorecard_create(org=org, actor=None, name=f"Marketing board{tag}", owner_team=world.team)
+    )
+    second = make_kpi(org, name=f"Deals won{tag}", owner_type="team", team=world.team, perspective="financial")
+    for item in (kpi, second):
+        scorecard_services.scorecard_item_add(scorecard=scorecard, actor=None, kpi=item)
+    cat.add(scorecard_services.strategy_link_create(scorecard=scorecard, actor=None, source=second, target=kpi))
     invitation, _link = org_services.invitation_create(
         org=org,
         actor=world.admin,

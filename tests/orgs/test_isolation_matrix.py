@@ -349,6 +349,26 @@ VALUE_HINTS: dict[str, Any] = {
 CO_FIELDS = {"owner_team": {"owner_type": "team"}, "owner_user": {"owner_type": "person"}}
 
 
+def _strategy_link_body(a: Catalogue, name: str) -> dict[str, Any]:
+    """A link the catalogue's map does not hold yet, whose ends leave ``name`` to be set:
+    each end is exactly one KPI or one objective (see ``populate``)."""
+    link = a.first(apps.get_model("scorecards", "StrategyLink"))  # the map holds team KPI → member's KPI
+    objective = a.first(apps.get_model("objectives", "Objective"))  # on the map too
+    team_kpi, member_kpi = link.source_kpi_id, link.target_kpi_id
+    bodies = {
+        "scorecard": {"source_kpi": member_kpi, "target_kpi": team_kpi},
+        "source_kpi": {"target_kpi": team_kpi},
+        "source_objective": {"target_kpi": team_kpi},
+        "target_kpi": {"source_objective": objective.pk},
+        "target_objective": {"source_kpi": team_kpi},
+    }
+    return {"scorecard": link.scorecard_id, **bodies[name]}
+
+
+# Bodies whose fields depend on each other beyond CO_FIELDS: path → (catalogue, field under test) → body.
+BASE_BODIES = {"/api/v1/orgs/{slug}/strategy-links/": _strategy_link_body}
+
+
 def _example(schema: dict, name: str, prop: dict) -> Any:
     prop = _resolve_ref(schema, prop)
     if name in VALUE_HINTS:
@@ -438,6 +458,8 @@ class WriteOperation:
 
     def body(self, a: Catalogue, name: str, value: int) -> dict:
         """A valid body for A, except that ``name`` holds ``value``."""
+        if self.path in BASE_BODIES:
+            return {**BASE_BODIES[self.path](a, name), name: value}
         props = self.props
         if self.method == "patch":
             fields = []

@@ -21,6 +21,7 @@ from notifications.models import Notification
 from objectives import services as okr_services
 from orgs import services as org_services
 from orgs.models import Membership, Role, User
+from scorecards import services as scorecard_services
 from tests.factories import MembershipFactory, TeamFactory, UserFactory, place
 from tests.kpis.kpi_factories import make_kpi, record
 from tests.objectives.okr_factories import make_cycle, make_objective
@@ -128,7 +129,19 @@ def _world(w) -> tuple[dict[str, User], dict[str, Any]]:
     invitation, _ = org_services.invitation_create(
         org=org, actor=w.admin, email="invitee@alpha.test", role="member", base_url="http://testserver/"
     )
+    kpi_demos = make_kpi(org, name="Demos", owner_type="team", team=w.team)
+    kpi_visits = make_kpi(org, name="Visits", owner_type="team", team=w.team)
+    sc_company = scorecard_services.scorecard_create(org=org, actor=None, name="Board")
+    sc_team = scorecard_services.scorecard_create(org=org, actor=None, name="Marketing", owner_team=w.team)
+    for kpi in (kpi_team, kpi_demos):
+        scorecard_services.scorecard_item_add(scorecard=sc_team, actor=None, kpi=kpi)
+    link = scorecard_services.strategy_link_create(scorecard=sc_team, actor=None, source=kpi_demos, target=kpi_team)
     objects: dict[str, Any] = {
+        "sc:company": sc_company.pk,
+        "sc:team": sc_team.pk,
+        "link:team": link.pk,
+        "kpi:visits": kpi_visits.pk,
+        "kpi:demos": kpi_demos.pk,
         "obj:person": person.pk,
         "obj:team": team_obj.pk,
         "obj:other_team": other_obj.pk,
@@ -193,6 +206,16 @@ def _body(name: str, o: dict[str, Any]) -> dict[str, Any]:
         "teams_sub": {"teams": [o["team"], o["sub_team"]]},
         "teams_team": {"teams": [o["other_team"], o["team"]]},
         "cycle_new": {"name": "Q2 2027", "start_date": "2027-04-01", "end_date": "2027-06-30"},
+        "sc_company": {"name": "New"},
+        "sc_team": {"name": "New", "owner_team": o["team"], "items": [{"kpi": o["kpi:team"], "weight": 2}]},
+        "link_team": {"scorecard": o["sc:team"], "source_kpi": o["kpi:team"], "target_kpi": o["kpi:demos"]},
+        "form_sc_team": {"name": "New", "owner": f"team:{o['team']}", "frequency": "monthly", "from_library": "on"},
+        "form_sc_company": {"owner": "company"},
+        "form_sc_settings": {"name": "Renamed", "frequency": "quarterly", "green_at": 95, "amber_at": 60}
+        | {f"weight_{p}": 2 for p in ("financial", "customer", "internal_process", "learning_growth")},
+        "form_sc_add": {"kpi": o["kpi:visits"], "perspective": "", "weight": "1"},
+        "form_sc_remove": {"action": f"remove:{o['kpi:demos']}"},
+        "form_link": {"source": f"kpi:{o['kpi:team']}", "target": f"kpi:{o['kpi:demos']}"},
         # HTML forms
         "form_obj_person": {**objective_form, **person, "owner_team": ""},
         "form_obj_company": {**objective_form, "owner_type": "company", "owner_team": "", "owner_user": ""},
