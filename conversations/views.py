@@ -74,7 +74,7 @@ def objective_comment(request: HttpRequest, objective_id: int) -> HttpResponse:
 @org_view
 @require_POST
 def check_in_comment(request: HttpRequest, check_in_id: int) -> HttpResponse:
-    check_in = get_scoped_or_404(CheckIn.objects.select_related("key_result"), request.org, pk=check_in_id)
+    check_in = get_scoped_or_404(CheckIn, request.org, pk=check_in_id)
     return _create(request, objective=None, check_in=check_in)
 
 
@@ -131,7 +131,7 @@ def _kind(request: HttpRequest) -> str:
 @org_view
 @require_POST
 def check_in_react(request: HttpRequest, check_in_id: int) -> HttpResponse:
-    check_in = get_scoped_or_404(CheckIn.objects.select_related("key_result"), request.org, pk=check_in_id)
+    check_in = get_scoped_or_404(CheckIn, request.org, pk=check_in_id)
     services.reaction_toggle(org=request.org, actor=request.user, kind=_kind(request), check_in=check_in)
     return redirect(_objective_url(request, check_in.key_result.objective_id, f"check-in-{check_in.pk}"))
 
@@ -147,7 +147,7 @@ def comment_react(request: HttpRequest, comment_id: int) -> HttpResponse:
 @org_view
 @require_POST
 def check_in_acknowledge(request: HttpRequest, check_in_id: int) -> HttpResponse:
-    check_in = get_scoped_or_404(CheckIn.objects.select_related("key_result"), request.org, pk=check_in_id)
+    check_in = get_scoped_or_404(CheckIn, request.org, pk=check_in_id)
     services.check_ins_acknowledge(org=request.org, actor=request.user, check_ins=[check_in])
     messages.success(request, _("Check-in acknowledged."))
     return redirect(_objective_url(request, check_in.key_result.objective_id, f"check-in-{check_in.pk}"))

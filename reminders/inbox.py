@@ -122,7 +122,8 @@ def _kpi_items(org: Organization, user: User, today: date) -> list[InboxItem]:
     return items
 
 
-def _acknowledge_items(org: Organization, membership: Membership, today: date) -> list[InboxItem]:
+def _acknowledge_items(org: Organization, membership: Membership, now: datetime) -> list[InboxItem]:
+    today = now.astimezone(org.tzinfo).date()
     teams = permissions.managed_team_ids(membership) if not permissions.is_admin(membership) else None
     if teams is not None and not teams:
         return []
@@ -132,7 +133,7 @@ def _acknowledge_items(org: Organization, membership: Membership, today: date) -
     else:  # admins: the people in the teams they manage themselves, like any manager
         managed = TeamMember.objects.filter(organization=org, user=membership.user, is_manager=True).values("team_id")
         people = people.filter(team_id__in=managed)
-    since = timezone.now() - timedelta(days=ACK_WINDOW_DAYS)
+    since = now - timedelta(days=ACK_WINDOW_DAYS)
     check_ins = list(
         CheckIn.objects.filter(organization=org, created_at__gte=since, author_id__in=people.values("user_id"))
         .exclude(author=membership.user)
@@ -208,15 +209,12 @@ def _mention_items(org: Organization, user: User) -> list[InboxItem]:
     return items
 
 
-def inbox(*, org: Organization, membership: Membership, today: date | None = None) -> list[InboxItem]:
+def inbox(*, org: Organization, membership: Membership, now: datetime | None = None) -> list[InboxItem]:
     """Everything the member must do now: mentions first, then check-ins to acknowledge,
     then their own check-ins and KPI values (overdue first)."""
-    today = today or org.today()
+    now = now or timezone.now()
+    today = now.astimezone(org.tzinfo).date()
     user = membership.user
     mine = _check_in_items(org, user, today) + _kpi_items(org, user, today)
     mine.sort(key=lambda i: (not i.overdue, i.due or date.max))
-    return _mention_items(org, user) + _acknowledge_items(org, membership, today) + mine
-
-
-def has_items(*, org: Organization, membership: Membership) -> bool:
-    return bool(inbox(org=org, membership=membership))
+    return _mention_items(org, user) + _acknowledge_items(org, membership, now) + mine
