@@ -100,7 +100,7 @@ def test_each_digest_is_in_the_recipients_language(world_a, thread, week, django
     vi = _mail_to(thread.sam.email)[0]
     en = _mail_to(world_a.member.email)[0]
     assert vi.subject == "[ALPHA] Thành tích trong tuần"
-    assert "Kết quả chính tiến bộ nhiều nhất" in vi.body and "Key results that moved most" in en.body
+    assert "Kết quả then chốt tiến bộ nhiều nhất" in vi.body and "Key results that moved most" in en.body
 
 
 def test_quiet_hours_hold_the_digest_until_they_end(world_a, thread, week, django_capture_on_commit_callbacks):
