@@ -19,3 +19,14 @@ def parse(body: str) -> tuple[set[int], set[str]]:
         else:
             emails.add(m.group("email").rstrip(".").lower())
     return ids, emails
+
+
+def readable(body: str, names: dict[int, str]) -> str:
+    """The body with ``@[id]`` mentions written as ``@Name`` (for notifications and e-mails)."""
+
+    def name(m: re.Match[str]) -> str:
+        if m.group("id") and int(m.group("id")) in names:
+            return f"@{names[int(m.group('id'))]}"
+        return m.group(0)
+
+    return MENTION_RE.sub(name, body)

@@ -96,12 +96,13 @@ def _notify_mentions(org: Organization, comment: Comment, users: list[User], act
     new = [u for u in users if u.pk not in existing and u.pk != actor.pk]
     Mention.objects.bulk_create([Mention(organization=org, comment=comment, user=u) for u in new])
     url = comment_url(comment, org)
+    text = mentions.readable(comment.body, {u.pk: u.display_name for u in users})
     for user in new:
         notification_send(
             org=org,
             recipient=user,
             kind=NotificationKind.MENTION,
-            message=_("%(who)s mentioned you: %(text)s") % {"who": actor.display_name, "text": comment.body[:200]},
+            message=_("%(who)s mentioned you: %(text)s") % {"who": actor.display_name, "text": text[:200]},
             url=url,
         )
 

@@ -269,16 +269,22 @@ def channel_delete(*, channel: Channel, actor: User) -> None:
     channel.delete()
 
 
-def channel_publish(*, org: Organization, event: str, text: str, url: str = "") -> int:
-    """Queue delivery of an event to every active channel that carries it, after the commit.
-    Returns how many channels will be posted to."""
+def channel_publish(*, org: Organization, event: str, text: str, url: str = "") -> None:
+    """Deliver an event to every active channel of the organisation that carries it.
+    Nothing happens before the commit (a rolled-back change posts nothing), and then
+    one Celery task per channel is queued: the request never waits on a chat service."""
+    org_id = org.pk
+    transaction.on_commit(lambda: _publish_now(org_id, event, text, url))
+
+
+def _publish_now(org_id: int, event: str, text: str, url: str) -> int:
     ids = [
         pk
-        for pk, events in Channel.objects.filter(organization=org, active=True).values_list("pk", "events")
+        for pk, events in Channel.objects.filter(organization_id=org_id, active=True).values_list("pk", "events")
         if event in (events or [])
     ]
     for pk in ids:
-        transaction.on_commit(lambda pk=pk: _enqueue(org.pk, pk, event, text, url))
+        _enqueue(org_id, pk, event, text, url)
     return len(ids)
 
 

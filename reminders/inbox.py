@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from conversations.mentions import parse, readable
 from conversations.models import Acknowledgement, Mention
 from cycles.models import CycleStatus
 from kpis.periods import period_end
@@ -190,6 +191,12 @@ def _mention_items(org: Organization, user: User) -> list[InboxItem]:
         .select_related("comment__author", "comment__objective")
         .order_by("-created_at", "-id")
     )
+    named = set().union(*(parse(m.comment.body)[0] for m in mentions)) if mentions else set()
+    names = (
+        {u.pk: u.display_name for u in User.objects.filter(pk__in=named, memberships__organization=org)}
+        if named
+        else {}
+    )
     items = []
     for m in mentions:
         comment = m.comment
@@ -203,7 +210,7 @@ def _mention_items(org: Organization, user: User) -> list[InboxItem]:
                 + f"#comment-{comment.pk}",
                 due=None,
                 object_id=comment.pk,
-                detail=comment.body[:200],
+                detail=readable(comment.body, names)[:200],
             )
         )
     return items

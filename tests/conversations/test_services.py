@@ -24,6 +24,10 @@ def test_comment_on_a_check_in_mentions_and_notifies(world_a, thread, django_cap
     assert set(Mention.objects.values_list("user_id", flat=True)) == {world_a.manager.pk, world_a.admin.pk}
     kinds = dict(Notification.objects.values_list("recipient_id", "kind"))
     assert kinds[world_a.manager.pk] == "mention" and kinds[world_a.admin.pk] == "mention"
+    assert (
+        Notification.objects.get(recipient=world_a.admin).message
+        == "Member alpha mentioned you: Great start @manager@alpha.test and @Admin alpha!"
+    )
     assert kinds[thread.sam.pk] == "comment"  # the check-in's author hears of it too (daily digest by default)
     assert sorted(m.to[0] for m in mail.outbox) == sorted([world_a.manager.email, world_a.admin.email])
     entry = ActivityEntry.objects.get(verb="comment.create")

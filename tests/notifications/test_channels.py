@@ -189,3 +189,18 @@ def test_channels_page_shows_the_secret_once(world_a, web, private_ok, hook):
     bad = c.post("/o/alpha/settings/channels/", {"kind": "slack", "name": "x", "url": "http://93.184.216.34/x"})
     assert bad.status_code == 400 and "The URL must start with https://." in bad.content.decode()
     assert 'value="http://93.184.216.34/x"' in bad.content.decode()  # what was typed stays
+
+
+def test_a_check_in_is_posted_after_the_commit(world_a, thread, hook, private_ok, django_capture_on_commit_callbacks):
+    from objectives import services as okr
+
+    channels.channel_create(
+        org=world_a.org, actor=world_a.admin, kind="teams", name="Teams", url=hook.url, events=["check_in"]
+    )
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        okr.key_result_check_in(key_result=thread.kr, actor=thread.sam, value=5, confidence=8)
+    assert hook.requests == []  # nothing leaves before the commit
+    for callback in callbacks:
+        callback()
+    [(_headers, body)] = hook.requests
+    assert json.loads(body)["text"].startswith("Sam Tran checked in on “Sign 10 distributors”: 5 (confidence 8/10)")
