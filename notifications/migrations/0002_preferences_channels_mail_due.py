@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("notifications", "0001_initial"),
-        ("orgs", "0003_organization_check_in_missed_days"),
+        ("orgs", "0003_organization_data_version"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
