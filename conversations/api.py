@@ -49,10 +49,18 @@ class CommentSerializer(serializers.ModelSerializer):
         fields = ["id", "objective", "check_in", "body", "author", "created_at", "edited_at"]
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if self.instance is None and (attrs.get("objective") is None) == (attrs.get("check_in") is None):
+        if (attrs.get("objective") is None) == (attrs.get("check_in") is None):
             raise serializers.ValidationError({"non_field_errors": ["Give exactly one of objective or check_in."]})
-        if self.instance is not None and ({"objective", "check_in"} & set(self.initial_data or {})):
-            raise serializers.ValidationError({"non_field_errors": ["A comment cannot move; only its body changes."]})
+        return attrs
+
+
+class CommentUpdateSerializer(CommentSerializer):
+    """A comment does not move: only its body changes."""
+
+    objective = serializers.PrimaryKeyRelatedField(read_only=True, help_text="The objective the comment is on.")
+    check_in = serializers.PrimaryKeyRelatedField(read_only=True, help_text="The check-in, for a reply under one.")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         return attrs
 
 
@@ -62,6 +70,11 @@ class CommentViewSet(OrgScopedViewSet):
 
     model = Comment
     serializer_class = CommentSerializer
+
+    def get_serializer_class(self) -> type[serializers.Serializer]:
+        if self.action in ("update", "partial_update"):
+            return CommentUpdateSerializer
+        return CommentSerializer
 
     def refine_queryset(self, qs: QuerySet) -> QuerySet:
         qs = qs.order_by("created_at", "id")

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from notifications import channels, selectors, services
 from notifications.forms import ChannelForm, PreferencesForm
 from notifications.mailer import read_unsubscribe_token
-from notifications.models import Channel, Notification, NotificationKind, NotificationSettings
+from notifications.models import Channel, ChannelKind, Notification, NotificationKind, NotificationSettings
 from okrkpi.core.forms import add_service_errors
 from orgs import permissions
 from orgs.models import Membership
@@ -72,12 +72,17 @@ def preferences(request: HttpRequest) -> HttpResponse:
 # --- channels (admins) ---------------------------------------------------------------
 
 
+NEW_SECRET_KEY = "notifications.new_channel_secret"  # noqa: S105 — a session key, not a secret
+
+
 @org_view
 @require_http_methods(["GET", "POST"])
 def channel_list(request: HttpRequest) -> HttpResponse:
+    """Admins list, add, pause and delete channels. A new webhook's signing secret is
+    shown once, on the page the creation redirects to (kept in the server-side
+    session for that one display, never in a cookie or a URL)."""
     permissions.require(permissions.is_admin(request.membership), _("Only admins manage delivery channels."))
     form = ChannelForm(request.POST or None)
-    created = None
     if request.method == "POST" and form.is_valid():
         try:
             created = channels.channel_create(
@@ -91,12 +96,17 @@ def channel_list(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            form = ChannelForm()
+            if created.kind == ChannelKind.WEBHOOK:
+                request.session[NEW_SECRET_KEY] = {"id": created.pk, "secret": created.secret}
+            messages.success(request, _("Channel added."))
+            return redirect("notifications:channels", slug=request.org.slug)
     items = list(scoped(Channel, request.org).order_by("name", "id"))
+    shown = request.session.pop(NEW_SECRET_KEY, None) if request.method == "GET" else None
+    new_secret = shown["secret"] if shown and any(c.pk == shown.get("id") for c in items) else None
     return render(
         request,
         "notifications/channels.html",
-        {"form": form, "channels": items, "created": created},
+        {"form": form, "channels": items, "new_secret": new_secret},
         status=400 if form.errors else 200,
     )
 

@@ -183,8 +183,10 @@ def test_channels_page_shows_the_secret_once(world_a, web, private_ok, hook):
         "/o/alpha/settings/channels/", {"kind": "webhook", "name": "relay", "url": hook.url, "events": ["comment"]}
     )
     channel = Channel.objects.get()
-    assert r.status_code == 200 and channel.secret in r.content.decode()
-    page = c.get("/o/alpha/settings/channels/").content.decode()
+    assert r.status_code == 302 and channel.secret not in r["Location"]
+    shown = c.get(r["Location"]).content.decode()
+    assert channel.secret in shown and "Channel added." in shown
+    page = c.get("/o/alpha/settings/channels/").content.decode()  # only once
     assert channel.secret not in page and hook.url not in page and "127.0.0.1/…" in page
     bad = c.post("/o/alpha/settings/channels/", {"kind": "slack", "name": "x", "url": "http://93.184.216.34/x"})
     assert bad.status_code == 400 and "The URL must start with https://." in bad.content.decode()
