@@ -1,12 +1,17 @@
-"""API resource ``notifications/``: the caller's own notifications; set ``read_at`` to mark one read."""
+"""API resources ``notifications/`` (the caller's own; set ``read_at`` to mark one read) and
+``channels/`` (admins: chat and webhook delivery)."""
 
 from __future__ import annotations
 
 from django.db.models import QuerySet
 from django.utils import timezone
 from rest_framework import serializers
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.request import Request
 
-from notifications.models import Notification
+from notifications import channels
+from notifications.models import Channel, ChannelEvent, ChannelKind, Notification
+from orgs import permissions
 from orgs.tenancy import OrgScopedViewSet
 
 
@@ -40,3 +45,73 @@ class NotificationViewSet(OrgScopedViewSet):
         if read_at is not None and read_at > timezone.now():
             read_at = timezone.now()
         serializer.save(read_at=read_at)
+
+
+# --- channels (admins only) -----------------------------------------------------------
+
+
+class ChannelSerializer(serializers.ModelSerializer):
+    kind = serializers.ChoiceField(choices=ChannelKind.choices)
+    name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    url = serializers.CharField(
+        max_length=500, write_only=True, help_text="https, public address. Write-only: never returned."
+    )
+    events = serializers.ListField(
+        child=serializers.ChoiceField(choices=ChannelEvent.choices), required=False, default=list, max_length=20
+    )
+    active = serializers.BooleanField(required=False, default=True)
+    last_error = serializers.CharField(read_only=True, help_text="The last delivery failure, if any.")
+    secret = serializers.SerializerMethodField(
+        help_text="The webhook signing secret: returned once, in the response that creates the channel; null after."
+    )
+
+    class Meta:
+        model = Channel
+        fields = ["id", "kind", "name", "url", "events", "active", "last_error", "secret"]
+
+    def get_secret(self, obj: Channel) -> str | None:
+        return obj.secret if self.context.get("show_secret") else None
+
+
+class ChannelViewSet(OrgScopedViewSet):
+    """Slack, Teams and signed JSON webhooks the organisation's events are posted to. Admins only."""
+
+    model = Channel
+    serializer_class = ChannelSerializer
+
+    def initial(self, request: Request, *args: object, **kwargs: object) -> None:
+        super().initial(request, *args, **kwargs)
+        if not permissions.is_admin(self.membership):
+            raise PermissionDenied("Only admins manage delivery channels.")
+
+    def refine_queryset(self, qs: QuerySet) -> QuerySet:
+        return qs.order_by("name", "id")
+
+    def perform_create(self, serializer: ChannelSerializer) -> None:
+        data = serializer.validated_data
+        serializer.instance = channels.channel_create(
+            org=self.org,
+            actor=self.request.user,
+            kind=data["kind"],
+            name=data.get("name", ""),
+            url=data["url"],
+            events=data.get("events", []),
+            active=data.get("active", True),
+        )
+        serializer.context["show_secret"] = True
+
+    def perform_update(self, serializer: ChannelSerializer) -> None:
+        data = serializer.validated_data
+        if "kind" in data and data["kind"] != serializer.instance.kind:
+            raise serializers.ValidationError({"kind": ["A channel's kind cannot change; add a new channel."]})
+        serializer.instance = channels.channel_update(
+            channel=serializer.instance,
+            actor=self.request.user,
+            name=data.get("name"),
+            url=data.get("url"),
+            events=data.get("events"),
+            active=data.get("active"),
+        )
+
+    def perform_destroy(self, instance: Channel) -> None:
+        channels.channel_delete(channel=instance, actor=self.request.user)

@@ -1,4 +1,5 @@
-"""In-app notifications, and the claims that make every reminder go out exactly once."""
+"""In-app notifications, each person's delivery preferences, chat and webhook
+channels, and the claims that make every reminder and digest go out exactly once."""
 
 from __future__ import annotations
 
@@ -13,6 +14,59 @@ class NotificationKind(models.TextChoices):
     KPI_DUE = "kpi_due", _("KPI measurement due")
     KPI_OVERDUE = "kpi_overdue", _("KPI measurement overdue")
     CHECK_IN_DUE = "check_in_due", _("Weekly check-in")
+    CHECK_IN_MISSED = "check_in_missed", _("Missed check-in")
+    CHECK_IN_ESCALATED = "check_in_escalated", _("Missed check-in in your team")
+    MENTION = "mention", _("Someone mentioned you")
+    COMMENT = "comment", _("Comments on your check-ins and objectives")
+    CHANNEL_PAUSED = "channel_paused", _("A delivery channel was paused")
+    # The composed weekly e-mails (sent by the reminders sweep), on or off.
+    PLAN_WEEK = "plan_week", _("Monday: plan the week")
+    TEAM_WEEK = "team_week", _("Monday: your teams' week")
+    WINS = "wins", _("Friday: the week's wins")
+    # Claims of buffered digests (subject "daily" or "weekly"); never a notification.
+    DIGEST = "digest", _("Digest of notifications")
+
+
+# Kinds that are themselves a weekly e-mail: a person turns them on or off.
+DIGEST_KINDS = frozenset({NotificationKind.PLAN_WEEK, NotificationKind.TEAM_WEEK, NotificationKind.WINS})
+# Kinds a person can choose a delivery for (the order of the preferences page).
+CHOOSABLE_KINDS = [
+    NotificationKind.MENTION,
+    NotificationKind.COMMENT,
+    NotificationKind.CHECK_IN_DUE,
+    NotificationKind.CHECK_IN_MISSED,
+    NotificationKind.CHECK_IN_ESCALATED,
+    NotificationKind.KPI_DUE,
+    NotificationKind.KPI_OVERDUE,
+    NotificationKind.CHANNEL_PAUSED,
+    NotificationKind.PLAN_WEEK,
+    NotificationKind.TEAM_WEEK,
+    NotificationKind.WINS,
+]
+
+
+class Delivery(models.TextChoices):
+    INSTANT = "instant", _("Instantly")
+    DAILY = "daily", _("Daily digest")
+    WEEKLY = "weekly", _("Weekly digest")
+    OFF = "off", _("Off")
+
+
+DEFAULT_DELIVERY: dict[str, str] = {
+    NotificationKind.COMMENT: Delivery.DAILY,
+    NotificationKind.PLAN_WEEK: Delivery.WEEKLY,
+    NotificationKind.TEAM_WEEK: Delivery.WEEKLY,
+    NotificationKind.WINS: Delivery.WEEKLY,
+}  # every other kind: instantly
+
+
+class MailDue(models.TextChoices):
+    """What is left to e-mail about an in-app notification."""
+
+    NONE = "", _("Nothing (sent, or in-app only)")
+    HELD = "held", _("Held by quiet hours")
+    DAILY = "daily", _("In the next daily digest")
+    WEEKLY = "weekly", _("In the next weekly digest")
 
 
 class Notification(TenantModel):
@@ -22,10 +76,14 @@ class Notification(TenantModel):
     url = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     read_at = models.DateTimeField(null=True, blank=True)
+    mail_due = models.CharField(max_length=8, choices=MailDue.choices, default="", db_default="", blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["organization", "recipient", "read_at"])]
+        indexes = [
+            models.Index(fields=["organization", "recipient", "read_at"]),
+            models.Index(fields=["organization", "mail_due"], name="notification_mail_due"),
+        ]
 
     def __str__(self) -> str:
         return self.message
@@ -52,3 +110,92 @@ class ReminderClaim(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.subject} {self.period} → {self.recipient_id}"
+
+
+class NotificationSettings(TenantModel):
+    """One person's choices in one organisation: a delivery per kind (missing
+    kinds take ``DEFAULT_DELIVERY``) and a quiet-hours window in the
+    organisation's time zone, during which nothing is e-mailed."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    deliveries = models.JSONField(default=dict, blank=True)
+    quiet_start = models.TimeField(_("quiet hours from"), null=True, blank=True)
+    quiet_end = models.TimeField(_("quiet hours until"), null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "notification settings"
+        constraints = [models.UniqueConstraint(fields=["organization", "user"], name="uniq_notification_settings")]
+
+    def __str__(self) -> str:
+        return f"settings of {self.user_id} in {self.organization_id}"
+
+    def delivery_for(self, kind: str) -> str:
+        return delivery_for(self.deliveries, kind)
+
+    def is_quiet(self, local_time: object) -> bool:
+        return is_quiet(self.quiet_start, self.quiet_end, local_time)
+
+
+def delivery_for(deliveries: dict | None, kind: str) -> str:
+    chosen = (deliveries or {}).get(str(kind))
+    if chosen in Delivery.values:
+        return chosen
+    return DEFAULT_DELIVERY.get(kind, Delivery.INSTANT)
+
+
+def is_quiet(start: object, end: object, local_time: object) -> bool:
+    """Whether a local wall-clock time falls in [start, end); windows may wrap midnight."""
+    if start is None or end is None or start == end:
+        return False
+    if start < end:  # type: ignore[operator]
+        return start <= local_time < end  # type: ignore[operator]
+    return local_time >= start or local_time < end  # type: ignore[operator]
+
+
+class ChannelKind(models.TextChoices):
+    SLACK = "slack", _("Slack incoming webhook")
+    TEAMS = "teams", _("Microsoft Teams webhook")
+    WEBHOOK = "webhook", _("Generic JSON webhook (signed)")
+
+
+class ChannelEvent(models.TextChoices):
+    CHECK_IN = "check_in", _("Check-ins")
+    COMMENT = "comment", _("Comments")
+    CHECK_IN_MISSED = "check_in_missed", _("Missed check-ins (escalations)")
+    KPI_OVERDUE = "kpi_overdue", _("Overdue KPI values (escalations)")
+    WINS = "wins", _("Friday wins")
+
+
+class Channel(TenantModel):
+    """Somewhere outside the app an organisation's events are posted to. The URL
+    and the signing secret are write-only (the secret is shown once, at creation)."""
+
+    kind = models.CharField(_("kind"), max_length=16, choices=ChannelKind.choices)
+    name = models.CharField(_("name"), max_length=100)
+    url = models.CharField(_("URL"), max_length=500)
+    secret = models.CharField(max_length=64, editable=False)
+    events = models.JSONField(_("events"), default=list)
+    active = models.BooleanField(_("active"), default=True)
+    failures = models.PositiveIntegerField(default=0, help_text="Messages given up on in a row.")
+    last_error = models.CharField(max_length=500, blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    paused_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        indexes = [models.Index(fields=["organization", "active"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def url_hint(self) -> str:
+        """Enough of the URL to recognise it, not enough to use it."""
+        from urllib.parse import urlsplit
+
+        host = urlsplit(self.url).hostname or ""
+        return f"{host}/…" if host else "…"

@@ -23,6 +23,7 @@ from cycles.selectors import cycle_list, default_cycle
 from kpis.models import Kpi
 from objectives import selectors, services
 from objectives.checkin_context import pace
+from objectives.extensions import objective_detail_context
 from objectives.forms import CheckInForm, InitiativeForm, KeyResultForm, ObjectiveForm
 from objectives.models import (
     MAX_KEY_RESULTS,
@@ -98,6 +99,13 @@ def _daily_points(kr: KeyResult, tz: tzinfo) -> list[list[Any]]:
 
 
 def _detail_context(request: HttpRequest, objective: Objective) -> dict[str, Any]:
+    context = _objective_context(request, objective)
+    # The floors above add their parts of the page (conversations: comments, reactions).
+    objective_detail_context.send(sender=Objective, request=request, objective=objective, context=context)
+    return context
+
+
+def _objective_context(request: HttpRequest, objective: Objective) -> dict[str, Any]:
     m = request.membership
     editable = objective.editable_by(m) and objective.is_editable
     krs = list(objective.key_results.all())

@@ -5,11 +5,13 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
+from conversations.api import CommentViewSet, ReactionViewSet
 from cycles.api import CycleViewSet
 from kpis.api import KpiViewSet, MeasurementViewSet
-from notifications.api import NotificationViewSet
+from notifications.api import ChannelViewSet, NotificationViewSet
 from objectives.api import CheckInViewSet, InitiativeViewSet, KeyResultViewSet, ObjectiveViewSet
 from orgs.api import MemberViewSet, TeamViewSet, TokenView
+from reminders.api import InboxView
 from scorecards.api import CascadeView
 from scorecards.scorecard_api import ScorecardViewSet, StrategyLinkViewSet
 
@@ -26,6 +28,9 @@ router.register("measurements", MeasurementViewSet, basename="measurement")
 router.register("notifications", NotificationViewSet, basename="notification")
 router.register("scorecards", ScorecardViewSet, basename="scorecard")
 router.register("strategy-links", StrategyLinkViewSet, basename="strategy-link")
+router.register("comments", CommentViewSet, basename="comment")
+router.register("reactions", ReactionViewSet, basename="reaction")
+router.register("channels", ChannelViewSet, basename="channel")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -33,5 +38,6 @@ urlpatterns = [
     path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     path("auth/token/", TokenView.as_view(), name="api-token"),
     path("orgs/<slug:slug>/cascade/", CascadeView.as_view(), name="api-cascade"),
+    path("orgs/<slug:slug>/inbox/", InboxView.as_view(), name="api-inbox"),
     path("orgs/<slug:slug>/", include(router.urls)),
 ]

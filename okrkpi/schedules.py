@@ -21,5 +21,10 @@ BEAT_SCHEDULE: dict[str, dict] = {
     # reminder hour, escalations past the grace period, Monday check-in
     # reminders. Claims make overlapping or retried sweeps send nothing twice.
     "send-reminders": {"task": "notifications.send_reminders", "schedule": crontab(minute="*/15")},
+    # Every 15 minutes: e-mails held by quiet hours once they end; daily and weekly
+    # digests of notifications; Monday "plan the week" and "your teams' week" and
+    # Friday "wins", each at the organisation's local reminder hour. Claimed per
+    # person and period, so overlapping or retried runs send nothing twice.
+    "send-digests": {"task": "reminders.send_digests", "schedule": crontab(minute="7,22,37,52")},
     "snapshot-progress": {"task": "objectives.snapshot_all", "schedule": crontab(hour=0, minute=5)},
 }

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from notifications.views import unsubscribe
 from okrkpi.core.views import healthz
 from orgs import views as org_views
 from orgs.forms import EmailAuthenticationForm
@@ -12,6 +13,8 @@ org_patterns = [
     path("", include("orgs.urls")),
     path("", include("cycles.urls")),
     path("", include("objectives.urls")),
+    path("", include("conversations.urls")),
+    path("", include("reminders.urls")),
     path("", include("kpis.urls")),
     path("", include("notifications.urls")),
     path("", include("activity.urls")),
@@ -19,6 +22,8 @@ org_patterns = [
 
 urlpatterns = [
     path("", org_views.home, name="home"),
+    # After login: the organisation's "To do" inbox when something is due, else its dashboard.
+    path("start/", org_views.home, {"landing": "inbox:start"}, name="start"),
     path("healthz", healthz, name="healthz"),
     path(
         "accounts/login/",
@@ -47,6 +52,7 @@ urlpatterns = [
     path("accounts/profile/", org_views.profile, name="profile"),
     path("i18n/setlang/", org_views.set_language, name="set_language"),
     path("invitations/<str:token>/", org_views.invitation_accept, name="invitation_accept"),
+    path("unsubscribe/<str:token>/", unsubscribe, name="unsubscribe"),
     path("o/<slug:slug>/", include(org_patterns)),
     path("api/v1/", include("okrkpi.api_urls")),
     path("admin/", admin.site.urls),

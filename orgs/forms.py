@@ -153,7 +153,16 @@ class OrganizationSettingsForm(forms.ModelForm):
             "children_contribute",
             "reminder_hour",
             "reminder_grace_days",
+            "check_in_missed_days",
         ]
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["check_in_missed_days"].required = False  # left empty: keep the current value
+
+    def clean_check_in_missed_days(self) -> int:
+        value = self.cleaned_data.get("check_in_missed_days")
+        return self.instance.check_in_missed_days if value is None else value
 
 
 class ProfileForm(forms.ModelForm):

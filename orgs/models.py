@@ -112,6 +112,15 @@ class Organization(models.Model):
     reminder_grace_days = models.PositiveSmallIntegerField(
         _("days before an overdue reminder escalates"), default=3, validators=[MaxValueValidator(60)]
     )
+    check_in_missed_days = models.PositiveSmallIntegerField(
+        _("days without a check-in before its owner is reminded"),
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(90)],
+        help_text=_(
+            "A key result not checked in for this many days reminds its owner; past the grace period "
+            "above, their manager is told too (once per key result and week)."
+        ),
+    )
     data_version = models.PositiveBigIntegerField(
         default=0,
         editable=False,

@@ -101,6 +101,7 @@ def organization_update(*, org: Organization, actor: User, **fields: object) -> 
         "children_contribute",
         "reminder_hour",
         "reminder_grace_days",
+        "check_in_missed_days",
     }
     unknown = set(fields) - allowed
     if unknown:

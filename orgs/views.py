@@ -33,17 +33,18 @@ from orgs.tenancy import get_scoped_or_404, org_view, scoped
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
-    """Send the user to their current (or only) organisation, or let them pick."""
+def home(request: HttpRequest, landing: str = "scorecards:dashboard") -> HttpResponse:
+    """Send the user to their current (or only) organisation, or let them pick.
+    ``landing`` names the organisation page to go to (after login: the "start" page)."""
     memberships = list(
         Membership.objects.filter(user=request.user).select_related("organization").order_by("organization__name")
     )
     current = request.session.get("current_org")
     for m in memberships:
         if m.organization.slug == current:
-            return redirect("scorecards:dashboard", slug=current)
+            return redirect(landing, slug=current)
     if len(memberships) == 1:
-        return redirect("scorecards:dashboard", slug=memberships[0].organization.slug)
+        return redirect(landing, slug=memberships[0].organization.slug)
     return render(request, "orgs/choose_org.html", {"memberships": memberships})
 
 

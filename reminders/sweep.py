@@ -1,6 +1,11 @@
-"""The reminder sweep (DESIGN §5): KPI measurements due and overdue, and
-weekly key-result check-ins. Run every 15 minutes by beat and by
-``manage.py send_reminders``.
+"""The reminder sweep (DESIGN §5): KPI measurements due and overdue, weekly
+key-result check-ins, and missed check-ins (a key result without a check-in
+for ``org.check_in_missed_days`` reminds its owner; past a further
+``org.reminder_grace_days`` the owner's managers are told, once per key result
+and week). Run every 15 minutes by beat and by ``manage.py send_reminders``.
+
+Each person's delivery choice per kind is respected (``notifications``): off
+sends nothing, a digest or quiet hours keep the e-mail for later.
 
 Exactly once: every reminder is first *claimed* by inserting a row whose
 (kind, subject, period, recipient) is unique, with conflicts ignored, inside
@@ -21,8 +26,6 @@ import zoneinfo
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.conf import settings
-from django.core.mail import get_connection, send_mass_mail
 from django.db import connection, transaction
 from django.db.models import Q
 from django.urls import reverse
@@ -30,7 +33,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from cycles.models import CycleStatus
-from notifications.models import Notification, NotificationKind, ReminderClaim
+from notifications.channels import channel_publish
+from notifications.mailer import send_now
+from notifications.models import ChannelEvent, Notification, NotificationKind, ReminderClaim
+from notifications.services import notification_mail, plan_mail, settings_for
 from objectives.models import KeyResult, ObjectiveStatus
 from orgs.models import Membership, Organization, Role, Team, TeamMember, User
 
@@ -59,7 +65,43 @@ def local_now(org: Organization, now: datetime) -> datetime:
     return now.astimezone(zoneinfo.ZoneInfo(org.timezone))
 
 
-def _kpi_wanted(org: Organization, today: date) -> list[Wanted]:
+@dataclass
+class People:
+    """Who is who in one organisation, read once per sweep (four queries)."""
+
+    teams_of: dict[int, set[int]]
+    managers_of: dict[int, set[int]]
+    parent_of: dict[int, int | None]
+    roles: dict[int, str]
+
+    @property
+    def admins(self) -> set[int]:
+        return {uid for uid, role in self.roles.items() if role == Role.ADMIN}
+
+    @property
+    def writers(self) -> set[int]:
+        """Current members who may record values (not former members, not viewers)."""
+        return {uid for uid, role in self.roles.items() if role != Role.VIEWER}
+
+    def managers_of_person(self, user_id: int) -> set[int]:
+        return {m for t in self.teams_of.get(user_id, set()) for m in self.managers_of.get(t, set())}
+
+
+def people_of(org: Organization) -> People:
+    managers_of: dict[int, set[int]] = {}
+    teams_of: dict[int, set[int]] = {}
+    for team_id, user_id, is_manager in TeamMember.objects.filter(organization=org).values_list(
+        "team_id", "user_id", "is_manager"
+    ):
+        teams_of.setdefault(user_id, set()).add(team_id)
+        if is_manager:
+            managers_of.setdefault(team_id, set()).add(user_id)
+    parent_of = dict(Team.objects.filter(organization=org).values_list("id", "parent_id"))
+    roles = dict(Membership.objects.filter(organization=org).values_list("user_id", "role"))
+    return People(teams_of, managers_of, parent_of, roles)
+
+
+def kpi_wanted(org: Organization, today: date, people: People | None = None) -> list[Wanted]:
     from kpis.models import Kpi, Measurement
     from kpis.periods import period_end, period_start, shift
 
@@ -87,19 +129,11 @@ def _kpi_wanted(org: Organization, today: date) -> list[Wanted]:
             "kpi_id", "period"
         )
     )
-    managers_of: dict[int, set[int]] = {}
-    teams_of: dict[int, set[int]] = {}
-    for team_id, user_id, is_manager in TeamMember.objects.filter(organization=org).values_list(
-        "team_id", "user_id", "is_manager"
-    ):
-        teams_of.setdefault(user_id, set()).add(team_id)
-        if is_manager:
-            managers_of.setdefault(team_id, set()).add(user_id)
-    parent_of = dict(Team.objects.filter(organization=org).values_list("id", "parent_id"))
-    roles = dict(Membership.objects.filter(organization=org).values_list("user_id", "role"))
-    admins = {uid for uid, role in roles.items() if role == Role.ADMIN}
+    people = people or people_of(org)
+    managers_of, teams_of, parent_of = people.managers_of, people.teams_of, people.parent_of
+    admins = people.admins
     # Only current members who may record values are reminded (not former members, not viewers).
-    writers = {uid for uid, role in roles.items() if role != Role.VIEWER}
+    writers = people.writers
     wanted: list[Wanted] = []
     grace = timedelta(days=org.reminder_grace_days)
     for k in kpis:
@@ -152,11 +186,53 @@ def _check_in_wanted(org: Organization, today: date) -> list[Wanted]:
     ]
 
 
+def missed_check_in_wanted(org: Organization, today: date, people: People) -> list[Wanted]:
+    """Key results of active objectives in running cycles whose last check-in (or,
+    never checked in, the later of the cycle's start and the key result's creation)
+    is ``check_in_missed_days`` or more local days ago: the owner is reminded; past a
+    further ``reminder_grace_days`` the owner's managers too. Claimed per key result
+    and week (the week of the organisation's local today), so at most once a week each."""
+    rows = KeyResult.objects.filter(
+        organization=org,
+        objective__status=ObjectiveStatus.ACTIVE,
+        objective__cycle__status=CycleStatus.ACTIVE,
+        objective__cycle__start_date__lte=today,
+        objective__cycle__end_date__gte=today,
+    ).values_list(
+        "id", "title", "owner_id", "last_check_in_at", "created_at", "objective_id", "objective__cycle__start_date"
+    )
+    tz = org.tzinfo
+    week = today - timedelta(days=today.weekday())
+    writers = people.writers
+    names = dict(User.objects.filter(memberships__organization=org).values_list("id", "name"))
+    wanted: list[Wanted] = []
+    for kr_id, title, owner_id, last_at, created_at, objective_id, cycle_start in rows:
+        since = last_at.astimezone(tz).date() if last_at else max(cycle_start, created_at.astimezone(tz).date())
+        days = (today - since).days
+        if days < org.check_in_missed_days or owner_id not in writers:
+            continue
+        url = reverse("objectives:detail", kwargs={"slug": org.slug, "objective_id": objective_id})
+        args = {"kr": title, "days": days, "owner": names.get(owner_id) or ""}
+        subject = f"kr:{kr_id}"
+        wanted.append(Wanted(NotificationKind.CHECK_IN_MISSED, subject, week, owner_id, args, url))
+        if days >= org.check_in_missed_days + org.reminder_grace_days:
+            for uid in (people.managers_of_person(owner_id) & writers) - {owner_id}:
+                wanted.append(Wanted(NotificationKind.CHECK_IN_ESCALATED, subject, week, uid, args, url))
+    return wanted
+
+
 def _message(kind: str, args: dict) -> str:
     if kind == NotificationKind.KPI_DUE:
         return _("Time to record %(kpi)s for the period starting %(period)s.") % args
     if kind == NotificationKind.KPI_OVERDUE:
         return _("%(kpi)s has no value yet for the period starting %(period)s; it is overdue.") % args
+    if kind == NotificationKind.CHECK_IN_MISSED:
+        return _("“%(kr)s” has had no check-in for %(days)d days. A quick update keeps everyone in the loop.") % args
+    if kind == NotificationKind.CHECK_IN_ESCALATED:
+        return _("%(owner)s has not checked in on “%(kr)s” for %(days)d days.") % {
+            **args,
+            "owner": args.get("owner") or _("Its owner"),
+        }
     return (
         translation.ngettext(
             "You have %(count)d key result to update this week.",
@@ -174,7 +250,8 @@ def sweep_organization(*, org: Organization, now: datetime | None = None) -> Swe
     if local.hour < org.reminder_hour:
         return SweepResult()
     today = local.date()
-    wanted = _kpi_wanted(org, today) + _check_in_wanted(org, today)
+    people = people_of(org)
+    wanted = kpi_wanted(org, today, people) + _check_in_wanted(org, today) + missed_check_in_wanted(org, today, people)
     if not wanted:
         return SweepResult()
     run = str(uuid.uuid4())
@@ -187,27 +264,46 @@ def sweep_organization(*, org: Organization, now: datetime | None = None) -> Swe
                 "kind", "subject", "period", "recipient_id"
             )
         ]
-        users = {u.pk: u for u in User.objects.filter(pk__in={w.recipient_id for w in mine})}
+        recipients = {w.recipient_id for w in mine}
+        users = {u.pk: u for u in User.objects.filter(pk__in=recipients)}
+        choices = settings_for(org=org, user_ids=recipients)
         notifications = []
         mails = []
         for w in mine:
             user = users[w.recipient_id]
+            due = plan_mail(settings_row=choices.get(user.pk), kind=w.kind, local_time=local.time())
+            if due is None:  # this kind is off for this person: claimed, not sent
+                continue
             with translation.override(user.language or org.language):
                 message = _message(w.kind, w.message_args)
-                subject = _("[%(org)s] %(message)s") % {"org": org.name, "message": message}
-                body = _("%(message)s\n\nOpen: %(url)s\n\nYou receive this because you own it in %(org)s.") % {
-                    "message": message,
-                    "url": settings.SITE_URL.rstrip("/") + w.url,
-                    "org": org.name,
-                }
-            notifications.append({"recipient_id": user.pk, "kind": w.kind, "message": message[:500], "url": w.url})
-            mails.append((subject[:200], body, None, [user.email]))
+            notifications.append(
+                {"recipient_id": user.pk, "kind": w.kind, "message": message[:500], "url": w.url, "mail_due": due}
+            )
+            if due == "":
+                mails.append(notification_mail(org=org, user=user, kind=w.kind, message=message, url=w.url))
         _insert_notifications(org, now, notifications)
-        transaction.on_commit(lambda: _send(mails))
-    result = SweepResult(sent=len(mine), emails=len(mails))
-    for w in mine:
-        result.by_kind[w.kind] = result.by_kind.get(w.kind, 0) + 1
+        transaction.on_commit(lambda: send_now(mails))
+        _publish_escalations(org, mine)
+    result = SweepResult(sent=len(notifications), emails=len(mails))
+    for n in notifications:
+        result.by_kind[n["kind"]] = result.by_kind.get(n["kind"], 0) + 1
     return result
+
+
+def _publish_escalations(org: Organization, claimed: list[Wanted]) -> None:
+    """Escalations also go to the organisation's chat channels that carry them, once per subject."""
+    seen: set[tuple[str, str]] = set()
+    for w in claimed:
+        if w.kind not in (NotificationKind.CHECK_IN_ESCALATED, NotificationKind.KPI_OVERDUE):
+            continue
+        if (w.kind, w.subject) in seen:
+            continue
+        seen.add((w.kind, w.subject))
+        event = (
+            ChannelEvent.CHECK_IN_MISSED if w.kind == NotificationKind.CHECK_IN_ESCALATED else ChannelEvent.KPI_OVERDUE
+        )
+        with translation.override(org.language):
+            channel_publish(org=org, event=event, text=_message(w.kind, w.message_args), url=w.url)
 
 
 def _json_insert(table: str, columns: dict[str, str], rows: list[dict], *, ignore_conflicts: bool) -> None:
@@ -276,21 +372,12 @@ def _insert_notifications(org: Organization, now: datetime, rows: list[dict]) ->
             "kind": "text",
             "message": "text",
             "url": "text",
+            "mail_due": "text",
             "created_at": "timestamptz",
         },
         [{"organization_id": org.pk, "created_at": created, **r, "kind": str(r["kind"])} for r in rows],
         ignore_conflicts=False,
     )
-
-
-def _send(mails: list[tuple]) -> None:
-    if not mails:
-        return
-    try:
-        send_mass_mail(mails, fail_silently=False, connection=get_connection())
-    except OSError:
-        # The in-app notification is there; a mail server outage must not fail the sweep.
-        log.exception("could not send %d reminder e-mails", len(mails))
 
 
 def sweep(*, now: datetime | None = None, org_slug: str | None = None) -> SweepResult:

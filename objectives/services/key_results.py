@@ -7,10 +7,13 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from activity.services import activity_record
+from notifications.channels import channel_publish
+from notifications.models import ChannelEvent
 from objectives import progress as math
 from objectives.models import (
     MAX_KEY_RESULTS,
@@ -259,7 +262,22 @@ def key_result_check_in(
         after={"current_value": number, "confidence": conf, "note": note},
     )
     _rollup(objective)
+    _announce_check_in(objective, kr, check_in, actor)
     return check_in
+
+
+def _announce_check_in(objective: Objective, kr: KeyResult, check_in: CheckIn, actor: User | None) -> None:
+    """Chat channels that carry check-ins hear of it after the commit (in the organisation's language)."""
+    org = objective.organization
+    with translation.override(org.language):
+        text = _("%(who)s checked in on “%(kr)s”: %(value)s (confidence %(confidence)d/10)") % {
+            "who": actor.display_name if actor else _("Someone"),
+            "kr": kr.title,
+            "value": f"{check_in.value:g}",
+            "confidence": check_in.confidence,
+        }
+    url = reverse("objectives:detail", kwargs={"slug": org.slug, "objective_id": objective.pk})
+    channel_publish(org=org, event=ChannelEvent.CHECK_IN, text=text, url=f"{url}#check-in-{check_in.pk}")
 
 
 def key_result_progress_preview(*, kind: str, start: float, target: float, current: float) -> float:

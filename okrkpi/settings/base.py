@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "activity",
     "cycles",
     "objectives",
+    "conversations",
     "kpis",
     "scorecards",
     "notifications",
@@ -90,7 +91,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "orgs.User"
 AUTHENTICATION_BACKENDS = ["orgs.auth.EmailBackend"]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "home"
+LOGIN_REDIRECT_URL = "start"
 LOGOUT_REDIRECT_URL = "login"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -138,6 +139,10 @@ else:
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL") or "okrkpi <noreply@localhost>"
 # The public address of the site, for links in e-mails sent by background jobs.
 SITE_URL = env_str("SITE_URL") or "http://127.0.0.1:8000"
+# Chat and webhook channels may only call public https addresses; self-hosters
+# whose relay lives inside their network turn this on (plain http is then
+# allowed to private addresses too).
+WEBHOOK_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", False)
 
 # Celery. REDIS_URL or CELERY_BROKER_URL selects Redis; with neither, kombu's
 # filesystem transport runs a real worker and beat against a local folder.

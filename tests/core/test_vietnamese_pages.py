@@ -15,7 +15,10 @@ from orgs.models import User
 from tests.core.english import english_words_in, visible_text
 
 # Column names of the CSV format are typed literally in the file, in any language.
-ALLOWED = {"kpis:import": frozenset({"kpi", "period", "value", "note"})}
+ALLOWED = {
+    "kpis:import": frozenset({"kpi", "period", "value", "note"}),
+    "notifications:channels": frozenset({"teams"}),  # the product name "Microsoft Teams"
+}
 PER_VIEW = 2  # pages of each kind (two objectives, two KPIs, …), enough to meet every template branch
 
 

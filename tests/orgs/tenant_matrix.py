@@ -40,6 +40,8 @@ HTML_KWARG_KINDS: dict[str, tuple[str, str]] = {
     "notification_id": ("notifications.Notification", "pk"),
     "scorecard_id": ("scorecards.Scorecard", "pk"),
     "link_id": ("scorecards.StrategyLink", "pk"),
+    "comment_id": ("conversations.Comment", "pk"),
+    "channel_id": ("notifications.Channel", "pk"),
 }
 
 # Written into every name, title and note of the other organisation, so that a
@@ -225,8 +227,10 @@ def populate(world, *, secret: str = "", also_notify: tuple[User, ...] = ()) -> 
     """One row of every kind in ``world``'s organisation, built through the services.
     ``secret`` goes into every name and note; ``also_notify`` get notifications in it too
     (people who once belonged to it)."""
+    from conversations import services as talk
+    from conversations.models import Comment
     from cycles.models import Cycle
-    from notifications.models import Notification
+    from notifications.models import Channel, Notification
     from objectives import services as okr_services
     from objectives.models import CheckIn, Initiative, KeyResult, Objective
     from orgs import services as org_services
@@ -258,7 +262,19 @@ def populate(world, *, secret: str = "", also_notify: tuple[User, ...] = ()) -> 
     cat.add(company)
     kr = cat.add(make_kr(objective, title=f"Leads{tag}", owner=world.member))
     cat.add(make_kr(objective, title=f"Deals{tag}", owner=world.member))
-    cat.add(okr_services.key_result_check_in(key_result=kr, actor=world.member, value=3, confidence=7, note=f"ok{tag}"))
+    check_in = cat.add(
+        okr_services.key_result_check_in(key_result=kr, actor=world.member, value=3, confidence=7, note=f"ok{tag}")
+    )
+    comment = cat.add(
+        talk.comment_create(org=org, actor=world.member, check_in=check_in, body=f"@[{world.manager.pk}] look{tag}")
+    )
+    cat.add(talk.reaction_add(org=org, actor=world.manager, kind="celebrate", comment=comment))
+    cat.add(talk.reaction_add(org=org, actor=world.member, kind="heart", check_in=check_in))
+    cat.add(
+        Channel.objects.create(
+            organization=org, kind="webhook", name=f"relay{tag}", url="https://93.184.216.34/hook", events=["comment"]
+        )
+    )
     cat.add(
         okr_services.initiative_create(
             actor=world.admin,
@@ -301,6 +317,18 @@ def populate(world, *, secret: str = "", also_notify: tuple[User, ...] = ()) -> 
     )
     cat.add(invitation)
     # Make sure the kinds the routes use are all here (the test also checks this).
-    for model in (Team, Membership, Cycle, Objective, KeyResult, CheckIn, Initiative, Invitation, Notification):
+    for model in (
+        Team,
+        Membership,
+        Cycle,
+        Objective,
+        KeyResult,
+        CheckIn,
+        Initiative,
+        Invitation,
+        Notification,
+        Comment,
+        Channel,
+    ):
         assert cat.rows.get(model), model
     return cat

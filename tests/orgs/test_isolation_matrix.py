@@ -347,6 +347,11 @@ VALUE_HINTS: dict[str, Any] = {
 }
 # Choosing one of these owners means saying which kind of owner it is.
 CO_FIELDS = {"owner_team": {"owner_type": "team"}, "owner_user": {"owner_type": "person"}}
+# Fields of which a body names exactly one (a comment is on an objective or a check-in).
+EXCLUSIVE = {
+    "/api/v1/orgs/{slug}/comments/": ("objective", "check_in"),
+    "/api/v1/orgs/{slug}/reactions/": ("check_in", "comment"),
+}
 
 
 def _strategy_link_body(a: Catalogue, name: str) -> dict[str, Any]:
@@ -474,6 +479,11 @@ class WriteOperation:
                 data[other] = [v] if many else v
         data.update(CO_FIELDS.get(name, {}))
         data[name] = [value] if self.relations[name][1] else value
+        group = EXCLUSIVE.get(self.path, ())
+        keep = name if name in group else next((f for f in group if f in data), None)
+        for other in group:
+            if other != keep:
+                data.pop(other, None)
         return data
 
 

@@ -17,7 +17,8 @@ from typing import Any
 import pytest
 from django.db import transaction
 
-from notifications.models import Notification
+from conversations import services as talk
+from notifications.models import Channel, Notification
 from objectives import services as okr_services
 from orgs import services as org_services
 from orgs.models import Membership, Role, User
@@ -162,6 +163,14 @@ def _world(w) -> tuple[dict[str, User], dict[str, Any]]:
         "cycle:empty": empty.pk,
         "invitation": invitation.pk,
     }
+    checkin = okr_services.key_result_check_in(key_result=kr_person, actor=w.member, value=2, confidence=6)
+    comment = talk.comment_create(org=org, actor=w.member, check_in=checkin, body="First")
+    objects["checkin:person"] = checkin.pk
+    objects["comment:owner"] = comment.pk
+    objects["reaction:owner"] = talk.reaction_add(org=org, actor=w.member, kind="eyes", check_in=checkin).pk
+    objects["channel"] = Channel.objects.create(
+        organization=org, kind="slack", name="#okr", url="https://93.184.216.34/hook", events=["comment"]
+    ).pk
     for name, user in users.items():
         objects[f"user:{name}"] = user.pk
         objects[f"member:{name}"] = user.pk
@@ -216,6 +225,14 @@ def _body(name: str, o: dict[str, Any]) -> dict[str, Any]:
         "form_sc_add": {"kpi": o["kpi:visits"], "perspective": "", "weight": "1"},
         "form_sc_remove": {"action": f"remove:{o['kpi:demos']}"},
         "form_link": {"source": f"kpi:{o['kpi:team']}", "target": f"kpi:{o['kpi:demos']}"},
+        "comment_obj": {"objective": o["obj:person"], "body": "Nice"},
+        "comment_checkin": {"check_in": o["checkin:person"], "body": "Nice"},
+        "body": {"body": "Edited"},
+        "react_checkin": {"check_in": o["checkin:person"], "kind": "celebrate"},
+        "channel_new": {"kind": "teams", "name": "Teams", "url": "https://93.184.216.34/x", "events": ["wins"]},
+        "form_comment": {"body": "Nice"},
+        "form_react": {"kind": "celebrate"},
+        "form_channel": {"kind": "slack", "name": "#wins", "url": "https://93.184.216.34/x", "events": ["wins"]},
         # HTML forms
         "form_obj_person": {**objective_form, **person, "owner_team": ""},
         "form_obj_company": {**objective_form, "owner_type": "company", "owner_team": "", "owner_user": ""},

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ConversationsConfig(AppConfig):
+    name = "conversations"
+    verbose_name = _("Conversations on objectives and check-ins")
+
+    def ready(self) -> None:
+        from conversations.receivers import add_conversation_to_objective_page
+        from objectives.extensions import objective_detail_context
+
+        objective_detail_context.connect(add_conversation_to_objective_page, dispatch_uid="conversations.detail")

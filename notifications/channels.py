@@ -1,0 +1,360 @@
+"""Chat and webhook delivery (Slack, Microsoft Teams, signed generic JSON).
+
+``channel_publish`` is what other apps call: it queues one Celery task per
+active channel that carries the event, after the commit, and never blocks or
+fails the request (a broker that is down loses the chat message, never the
+user's work). The task posts with a short timeout and retries with backoff;
+a channel that keeps failing is paused and the organisation's admins are told.
+
+Outgoing calls are guarded: https only, and the resolved address must not be
+loopback, private, link-local, multicast, reserved or a cloud metadata
+address — checked when the channel is saved and again at send time on the
+address actually connected to (no DNS rebinding between check and use).
+``settings.WEBHOOK_ALLOW_PRIVATE_TARGETS`` lets self-hosters post inside their
+network (then plain http is allowed to private addresses too).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import http.client
+import ipaddress
+import json
+import logging
+import secrets
+import socket
+import ssl
+import time as time_module
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from notifications.models import Channel, ChannelEvent, ChannelKind, NotificationKind
+from orgs.audit import audit
+from orgs.models import Membership, Organization, Role, User
+
+log = logging.getLogger(__name__)
+TIMEOUT_SECONDS = 5
+PAUSE_AFTER_FAILURES = 3  # messages given up on, in a row
+SIGNATURE_HEADER = "X-Okrkpi-Signature"
+TIMESTAMP_HEADER = "X-Okrkpi-Timestamp"
+
+
+class UnsafeTarget(ValueError):
+    """The URL may not be called (scheme, or where it resolves to)."""
+
+
+class DeliveryError(RuntimeError):
+    """The target answered badly or not at all; worth retrying."""
+
+
+# --- target checks -----------------------------------------------------------------
+
+
+def _allow_private() -> bool:
+    return bool(getattr(settings, "WEBHOOK_ALLOW_PRIVATE_TARGETS", False))
+
+
+def _is_public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return not (
+        ip.is_private
+        or ip.is_loopback
+        or ip.is_link_local
+        or ip.is_multicast
+        or ip.is_reserved
+        or ip.is_unspecified
+        or ip in ipaddress.ip_network("100.64.0.0/10")  # carrier-grade NAT, also used by some metadata services
+    )
+
+
+def resolve_target(url: str) -> tuple[str, str, int, str]:
+    """Check a URL and resolve it: (scheme, host, port, address to connect to).
+    Raises ``UnsafeTarget`` with a message fit for the person who typed it."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        raise UnsafeTarget(_("That is not a valid URL.")) from None
+    host = parts.hostname or ""
+    if parts.scheme not in ("https", "http") or not host:
+        raise UnsafeTarget(_("The URL must start with https:// and name a host."))
+    if parts.username or parts.password:
+        raise UnsafeTarget(_("Put no user name or password in the URL."))
+    port = port or (443 if parts.scheme == "https" else 80)
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError):
+        raise UnsafeTarget(_("%(host)s could not be resolved.") % {"host": host}) from None
+    addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+    if not addresses:
+        raise UnsafeTarget(_("%(host)s could not be resolved.") % {"host": host})
+    private = [a for a in addresses if not _is_public(a)]
+    if private and not _allow_private():
+        raise UnsafeTarget(
+            _("%(host)s resolves to a private or local address (%(ip)s); webhooks may only call public addresses.")
+            % {"host": host, "ip": private[0]}
+        )
+    if parts.scheme != "https" and not (private and _allow_private()):
+        raise UnsafeTarget(_("The URL must start with https://."))
+    return parts.scheme, host, port, str(addresses[0])
+
+
+def validate_target(url: str) -> None:
+    try:
+        resolve_target(url)
+    except UnsafeTarget as exc:
+        raise ValidationError({"url": [str(exc)]}) from None
+
+
+# --- formats -----------------------------------------------------------------------
+
+
+def sign(secret: str, timestamp: str, body: bytes) -> str:
+    """HMAC-SHA256 over ``"<timestamp>." + body``, hex, prefixed ``sha256=``."""
+    digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+    return f"sha256={digest}"
+
+
+def render_payload(kind: str, *, event: str, text: str, url: str, org_slug: str) -> dict[str, Any]:
+    link = settings.SITE_URL.rstrip("/") + url if url else ""
+    if kind == ChannelKind.SLACK:
+        return {"text": f"{text}\n<{link}>" if link else text}
+    if kind == ChannelKind.TEAMS:
+        return {"text": f"{text}\n\n[{link}]({link})" if link else text}
+    return {"event": event, "organization": org_slug, "text": text, "url": link, "sent_at": timezone.now().isoformat()}
+
+
+@dataclass
+class Response:
+    status: int
+    body: bytes
+
+
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    """Connects to the checked address, while TLS verifies the host name."""
+
+    def __init__(self, host: str, address: str, **kwargs: Any) -> None:
+        super().__init__(host, **kwargs)
+        self._address = address
+
+    def connect(self) -> None:
+        sock = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)  # type: ignore[attr-defined]
+
+
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, host: str, address: str, **kwargs: Any) -> None:
+        super().__init__(host, **kwargs)
+        self._address = address
+
+    def connect(self) -> None:
+        self.sock = socket.create_connection((self._address, self.port), self.timeout)
+
+
+def post_json(
+    url: str, payload: dict[str, Any], *, headers: dict[str, str] | None = None, secret: str = ""
+) -> Response:
+    """POST JSON to a checked target, with a timeout; signed when ``secret`` is given."""
+    scheme, host, port, address = resolve_target(url)
+    body = json.dumps(payload, ensure_ascii=False).encode()
+    all_headers = {"Content-Type": "application/json", "User-Agent": "okrkpi-webhook/1", **(headers or {})}
+    if secret:
+        stamp = str(int(time_module.time()))
+        all_headers[TIMESTAMP_HEADER] = stamp
+        all_headers[SIGNATURE_HEADER] = sign(secret, stamp, body)
+    parts = urlsplit(url)
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    if scheme == "https":
+        conn: http.client.HTTPConnection = _PinnedHTTPSConnection(
+            host, address, port=port, timeout=TIMEOUT_SECONDS, context=ssl.create_default_context()
+        )
+    else:
+        conn = _PinnedHTTPConnection(host, address, port=port, timeout=TIMEOUT_SECONDS)
+    try:
+        conn.request("POST", path, body=body, headers=all_headers)
+        response = conn.getresponse()
+        return Response(response.status, response.read(2000))
+    except (OSError, http.client.HTTPException) as exc:
+        raise DeliveryError(f"{exc.__class__.__name__}: {exc}") from exc
+    finally:
+        conn.close()
+
+
+# --- services ----------------------------------------------------------------------
+
+
+def _clean_events(events: list[str]) -> list[str]:
+    unknown = [e for e in events if e not in ChannelEvent.values]
+    if unknown:
+        raise ValidationError({"events": [_("Unknown events: %(events)s.") % {"events": ", ".join(map(str, unknown))}]})
+    return sorted(set(events))
+
+
+@transaction.atomic
+def channel_create(
+    *, org: Organization, actor: User, kind: str, name: str, url: str, events: list[str], active: bool = True
+) -> Channel:
+    """Add a channel. The URL is checked (https, public address); the signing secret is generated here."""
+    if kind not in ChannelKind.values:
+        raise ValidationError({"kind": [_("Choose slack, teams or webhook.")]})
+    validate_target(url)
+    channel = Channel.objects.create(
+        organization=org,
+        kind=kind,
+        name=(name or "").strip()[:100] or ChannelKind(kind).label,
+        url=url.strip(),
+        secret=secrets.token_hex(32),
+        events=_clean_events(events),
+        active=active,
+        created_by=actor,
+    )
+    audit(org=org, actor=actor, verb="channel.create", target=channel, after={"kind": kind, "events": channel.events})
+    return channel
+
+
+@transaction.atomic
+def channel_update(
+    *,
+    channel: Channel,
+    actor: User,
+    name: str | None = None,
+    url: str | None = None,
+    events: list[str] | None = None,
+    active: bool | None = None,
+) -> Channel:
+    """Change a channel; turning it back on clears its failure count and pause."""
+    before = {"name": channel.name, "events": channel.events, "active": channel.active}
+    if url is not None:
+        validate_target(url)
+        channel.url = url.strip()
+    if name is not None:
+        channel.name = name.strip()[:100] or channel.name
+    if events is not None:
+        channel.events = _clean_events(events)
+    if active is not None:
+        if active and not channel.active:
+            channel.failures, channel.paused_at = 0, None
+        channel.active = active
+    channel.save()
+    audit(
+        org=channel.organization,
+        actor=actor,
+        verb="channel.update",
+        target=channel,
+        before=before,
+        after={
+            "name": channel.name,
+            "events": channel.events,
+            "active": channel.active,
+            "url_changed": url is not None,
+        },
+    )
+    return channel
+
+
+@transaction.atomic
+def channel_delete(*, channel: Channel, actor: User) -> None:
+    audit(org=channel.organization, actor=actor, verb="channel.delete", target=channel, before={"kind": channel.kind})
+    channel.delete()
+
+
+def channel_publish(*, org: Organization, event: str, text: str, url: str = "") -> None:
+    """Deliver an event to every active channel of the organisation that carries it.
+    Nothing happens before the commit (a rolled-back change posts nothing), and then
+    one Celery task per channel is queued: the request never waits on a chat service."""
+    org_id = org.pk
+    transaction.on_commit(lambda: _publish_now(org_id, event, text, url))
+
+
+def _publish_now(org_id: int, event: str, text: str, url: str) -> int:
+    ids = [
+        pk
+        for pk, events in Channel.objects.filter(organization_id=org_id, active=True).values_list("pk", "events")
+        if event in (events or [])
+    ]
+    for pk in ids:
+        _enqueue(org_id, pk, event, text, url)
+    return len(ids)
+
+
+def _enqueue(org_id: int, channel_id: int, event: str, text: str, url: str) -> None:
+    from notifications.tasks import deliver_to_channel
+
+    try:
+        deliver_to_channel.apply_async(args=[org_id, channel_id, event, text, url], retry=False)
+    except Exception:  # noqa: BLE001 — a chat message must never fail a request that already committed
+        log.exception("could not queue delivery to channel %s", channel_id)
+
+
+def channel_deliver(*, org_id: int, channel_id: int, event: str, text: str, url: str, final: bool) -> bool:
+    """Post once. Success resets the failure count. A failure is recorded
+    (``last_error``) and raises ``DeliveryError`` for the task to retry; on the
+    last try the message is given up, and after ``PAUSE_AFTER_FAILURES`` messages
+    given up in a row the channel is paused and its admins are told."""
+    channel = (
+        Channel.objects.filter(organization_id=org_id, pk=channel_id, active=True)
+        .select_related("organization")
+        .first()
+    )
+    if channel is None:
+        return False
+    payload = render_payload(channel.kind, event=event, text=text, url=url, org_slug=channel.organization.slug)
+    error = ""
+    try:
+        response = post_json(channel.url, payload, secret=channel.secret if channel.kind == ChannelKind.WEBHOOK else "")
+        if not 200 <= response.status < 300:
+            error = f"HTTP {response.status}: {response.body[:200].decode(errors='replace')}"
+    except UnsafeTarget as exc:
+        error = str(exc)
+        final = True  # no retry can make a refused address acceptable
+    except DeliveryError as exc:
+        error = str(exc)
+    if not error:
+        Channel.objects.filter(pk=channel.pk).update(failures=0, last_success_at=timezone.now())
+        return True
+    _record_failure(channel, error, gave_up=final)
+    if final:
+        return False
+    raise DeliveryError(error)
+
+
+def _record_failure(channel: Channel, error: str, *, gave_up: bool) -> None:
+    now = timezone.now()
+    with transaction.atomic():
+        Channel.objects.filter(pk=channel.pk).update(
+            failures=F("failures") + (1 if gave_up else 0), last_error=error[:500], last_error_at=now
+        )
+        channel.refresh_from_db(fields=["failures", "active", "last_error"])
+        if gave_up and channel.active and channel.failures >= PAUSE_AFTER_FAILURES:
+            Channel.objects.filter(pk=channel.pk).update(active=False, paused_at=now)
+            _tell_admins(channel, now)
+
+
+def _tell_admins(channel: Channel, now: datetime) -> None:
+    from django.urls import reverse
+
+    from notifications.services import notification_send
+
+    org = channel.organization
+    url = reverse("notifications:channels", kwargs={"slug": org.slug})
+    for m in Membership.objects.filter(organization=org, role=Role.ADMIN).select_related("user"):
+        notification_send(
+            org=org,
+            recipient=m.user,
+            kind=NotificationKind.CHANNEL_PAUSED,
+            message=_("The channel %(name)s was paused after %(n)d failed deliveries: %(error)s")
+            % {"name": channel.name, "n": channel.failures, "error": channel.last_error[:200]},
+            url=url,
+            now=now,
+        )

@@ -1,0 +1,367 @@
+"""The weekly e-mails (DESIGN §5, issue "digests instead of noise"):
+
+- Monday "plan the week" to each person: what is due, what is at risk in their objectives;
+- Monday "your teams' week" to managers and admins: their people's movers,
+  off-track objectives, missed check-ins and red KPIs (admins: the whole organisation);
+- Friday "wins" to everyone: the key results that moved most, objectives completed;
+
+plus the buffered digests of ordinary notifications (daily, or Monday for weekly)
+and the e-mails held back by quiet hours.
+
+Each goes out at or after the organisation's reminder hour (local time), outside
+the recipient's quiet hours, in the recipient's language, as HTML and plain text,
+with a signed unsubscribe link. Exactly once per person and period: a
+``ReminderClaim`` row (kind, "digest", period, recipient) is inserted first with
+conflicts ignored, and only the claims this run inserted are sent.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import OuterRef, Q, Subquery
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from cycles.models import CycleStatus
+from notifications.mailer import Mail, absolute, language_of, send_now, unsubscribe_headers, unsubscribe_url
+from notifications.models import (
+    DIGEST_KINDS,
+    Delivery,
+    MailDue,
+    Notification,
+    NotificationKind,
+    NotificationSettings,
+    ReminderClaim,
+    delivery_for,
+    is_quiet,
+)
+from objectives import progress as math
+from objectives.models import CheckIn, KeyResult, Objective, ObjectiveStatus
+from orgs import permissions
+from orgs.models import Membership, Organization, Role, User
+from reminders.inbox import _check_in_items, _kpi_items
+from reminders.sweep import People, Wanted, _insert_claims, local_now, missed_check_in_wanted, people_of
+
+MONDAY, FRIDAY = 0, 4
+TOP = 5
+
+
+@dataclass
+class Mover:
+    key_result: KeyResult
+    before: float  # progress at the start of the window, clamped to [0, 1]
+    after: float  # progress now
+    delta: float
+
+
+def movers(
+    *, org: Organization, since: datetime, key_result_ids: set[int] | None = None, limit: int = TOP
+) -> list[Mover]:
+    """Key results checked in since ``since``, by how much their progress moved
+    (now minus just before ``since``: the last earlier check-in's value, else the
+    start value), biggest rise first. Two queries."""
+    before_value = (
+        CheckIn.objects.filter(key_result=OuterRef("pk"), created_at__lt=since)
+        .order_by("-created_at", "-id")
+        .values("value")[:1]
+    )
+    krs = KeyResult.objects.filter(organization=org, last_check_in_at__gte=since).select_related("objective", "owner")
+    if key_result_ids is not None:
+        krs = krs.filter(pk__in=key_result_ids)
+    result = []
+    for kr in krs.annotate(value_before=Subquery(before_value)):
+        start = kr.value_before if kr.value_before is not None else kr.start_value
+        before = math.clamp01(
+            math.key_result_progress_raw(kind=kr.kind, start=kr.start_value, target=kr.target_value, current=start)
+        )
+        after = kr.progress_value()
+        result.append(Mover(kr, before, after, after - before))
+    result.sort(key=lambda m: (-m.delta, m.key_result.pk))
+    return [m for m in result if m.delta > 1e-9][:limit]
+
+
+def _running_objectives(org: Organization, today: date) -> Any:
+    return Objective.objects.filter(
+        organization=org,
+        status=ObjectiveStatus.ACTIVE,
+        cycle__status=CycleStatus.ACTIVE,
+        cycle__start_date__lte=today,
+        cycle__end_date__gte=today,
+    ).select_related("cycle", "owner_team", "owner_user")
+
+
+def _with_health(objectives: list[Objective], today: date) -> list[Objective]:
+    for o in objectives:
+        expected = math.expected_progress(start=o.cycle.start_date, end=o.cycle.end_date, on=today)
+        o.health_value = math.health(progress=o.progress, expected=expected, confidence=o.confidence).value  # type: ignore[attr-defined]
+    return objectives
+
+
+def plan_week(*, org: Organization, user: User, today: date) -> dict[str, Any]:
+    """What is due this week, and what is at risk in the objectives they own or hold key results in."""
+    due = _check_in_items(org, user, today) + _kpi_items(org, user, today)
+    mine = _with_health(
+        list(_running_objectives(org, today).filter(Q(owner_user=user) | Q(key_results__owner=user)).distinct()),
+        today,
+    )
+    at_risk = [o for o in mine if o.health_value != math.Health.ON_TRACK]  # type: ignore[attr-defined]
+    return {"due": due, "at_risk": at_risk, "empty": not due and not at_risk}
+
+
+def _people_in_reach(membership: Membership, people: People) -> set[int] | None:
+    """Who a manager's digest covers (None: everyone, for admins)."""
+    if permissions.is_admin(membership):
+        return None
+    teams = permissions.managed_team_ids(membership)
+    return {uid for uid, t in people.teams_of.items() if t & teams} - {membership.user_id}
+
+
+def team_week(
+    *, org: Organization, membership: Membership, people: People, today: date, now: datetime, missed: list[Wanted]
+) -> dict[str, Any]:
+    from kpis.selectors import kpi_list
+
+    reach = _people_in_reach(membership, people)
+    teams = None if reach is None else set(permissions.managed_team_ids(membership))
+    krs = KeyResult.objects.filter(organization=org)
+    if reach is not None:
+        krs = krs.filter(owner_id__in=reach)
+    kr_ids = set(krs.values_list("pk", flat=True))
+    week_ago = now - timedelta(days=7)
+    objectives = _running_objectives(org, today)
+    if reach is not None:
+        objectives = objectives.filter(Q(owner_user_id__in=reach) | Q(owner_team_id__in=teams))
+    off = [o for o in _with_health(list(objectives), today) if o.health_value == math.Health.OFF_TRACK]  # type: ignore[attr-defined]
+    missed_rows = [
+        w for w in missed if w.kind == NotificationKind.CHECK_IN_MISSED and (reach is None or w.recipient_id in reach)
+    ]
+    kpis = kpi_list(org=org, active=True, history=1)
+    if reach is not None:
+        kpis = kpis.filter(Q(owner_user_id__in=reach) | Q(owner_team_id__in=teams))
+    red = [k for k in kpis if k.status == "red"]
+    moved = movers(org=org, since=week_ago, key_result_ids=kr_ids)
+    return {
+        "movers": moved,
+        "off_track": off,
+        "missed": missed_rows,
+        "red_kpis": red,
+        "everyone": reach is None,
+        "empty": not (moved or off or missed_rows or red),
+    }
+
+
+def wins(*, org: Organization, now: datetime, today: date) -> dict[str, Any]:
+    week_ago = now - timedelta(days=7)
+    completed = list(
+        _running_objectives(org, today)
+        .filter(progress__gte=1.0 - 1e-9, key_results__last_check_in_at__gte=week_ago)
+        .distinct()
+        .order_by("title")
+    )
+    moved = movers(org=org, since=week_ago)
+    return {"movers": moved, "completed": completed, "empty": not moved and not completed}
+
+
+# --- sending -------------------------------------------------------------------------------
+
+
+SUBJECTS = {
+    NotificationKind.PLAN_WEEK: lambda: _("Plan the week"),
+    NotificationKind.TEAM_WEEK: lambda: _("Your teams' week"),
+    NotificationKind.WINS: lambda: _("This week's wins"),
+}
+
+
+@dataclass
+class DigestResult:
+    sent: dict[str, int] = field(default_factory=dict)
+
+    def add(self, kind: str, n: int = 1) -> None:
+        if n:
+            self.sent[kind] = self.sent.get(kind, 0) + n
+
+
+def _due_kinds(org: Organization, local: datetime) -> list[str]:
+    if local.hour < org.reminder_hour:
+        return []
+    if local.weekday() == MONDAY:
+        return [NotificationKind.PLAN_WEEK, NotificationKind.TEAM_WEEK]
+    if local.weekday() == FRIDAY:
+        return [NotificationKind.WINS]
+    return []
+
+
+def _render(kind: str, org: Organization, user: User, context: dict[str, Any]) -> Mail:
+    with translation.override(language_of(user, org)):
+        unsubscribe = unsubscribe_url(org_id=org.pk, user_id=user.pk, kind=kind)
+        ctx = {
+            **context,
+            "org": org,
+            "user": user,
+            "title": SUBJECTS[kind](),
+            "site": absolute(""),
+            "inbox_url": absolute(reverse("inbox:inbox", kwargs={"slug": org.slug})),
+            "preferences_url": absolute(reverse("notifications:preferences", kwargs={"slug": org.slug})),
+            "unsubscribe_url": unsubscribe,
+        }
+        subject = _("[%(org)s] %(title)s") % {"org": org.name, "title": ctx["title"]}
+        text = render_to_string(f"reminders/email/{kind}.txt", ctx)
+        html = render_to_string(f"reminders/email/{kind}.html", ctx)
+    return Mail(to=user.email, subject=subject, text=text, html=html, headers=unsubscribe_headers(unsubscribe))
+
+
+def send_digests(*, org: Organization, now: datetime | None = None) -> DigestResult:
+    """The composed weekly e-mails now due in one organisation, each claimed first."""
+    now = now or timezone.now()
+    local = local_now(org, now)
+    result = DigestResult()
+    kinds = _due_kinds(org, local)
+    if not kinds:
+        return result
+    today = local.date()
+    memberships = list(Membership.objects.filter(organization=org).select_related("user", "organization"))
+    choices = {s.user_id: s for s in NotificationSettings.objects.filter(organization=org)}
+    people = people_of(org)
+    missed = missed_check_in_wanted(org, today, people) if NotificationKind.TEAM_WEEK in kinds else []
+    shared_wins = wins(org=org, now=now, today=today) if NotificationKind.WINS in kinds else None
+    for kind in kinds:
+        eligible = []
+        for m in memberships:
+            row = choices.get(m.user_id)
+            if delivery_for(row.deliveries if row else {}, kind) == Delivery.OFF:
+                continue
+            if row is not None and is_quiet(row.quiet_start, row.quiet_end, local.time()):
+                continue  # a later run (after quiet hours) claims it
+            if kind == NotificationKind.TEAM_WEEK and not (
+                permissions.is_admin(m) or (m.role == Role.MANAGER and permissions.managed_team_ids(m))
+            ):
+                continue
+            if kind == NotificationKind.PLAN_WEEK and not permissions.can_write(m):
+                continue
+            eligible.append(m)
+        if not eligible:
+            continue
+        run = str(uuid.uuid4())
+        with transaction.atomic():
+            _insert_claims(org, run, now, [Wanted(kind, "digest", today, m.user_id, {}, "") for m in eligible])
+            mine = set(ReminderClaim.objects.filter(organization=org, run=run).values_list("recipient_id", flat=True))
+            mails = []
+            for m in eligible:
+                if m.user_id not in mine:
+                    continue
+                if kind == NotificationKind.PLAN_WEEK:
+                    context = plan_week(org=org, user=m.user, today=today)
+                elif kind == NotificationKind.TEAM_WEEK:
+                    context = team_week(org=org, membership=m, people=people, today=today, now=now, missed=missed)
+                else:
+                    context = shared_wins or {}
+                if context.get("empty"):
+                    continue  # nothing to say: no mail (the claim still marks the period as done)
+                mails.append(_render(kind, org, m.user, context))
+            transaction.on_commit(lambda mails=mails: send_now(mails))
+        result.add(kind, len(mails))
+    return result
+
+
+# --- buffered notifications and quiet hours --------------------------------------------------
+
+
+def flush_buffered(*, org: Organization, now: datetime | None = None) -> DigestResult:
+    """E-mail what waited: notifications held by quiet hours (as soon as they end),
+    the daily digest (each day from the reminder hour) and the weekly one (Mondays).
+    Rows are taken with ``SELECT … FOR UPDATE SKIP LOCKED`` and cleared in the same
+    transaction, so two overlapping runs never mail one notification twice; digests
+    are also claimed per person and day."""
+    now = now or timezone.now()
+    local = local_now(org, now)
+    result = DigestResult()
+    due_kinds = [MailDue.HELD]
+    if local.hour >= org.reminder_hour:
+        due_kinds.append(MailDue.DAILY)
+        if local.weekday() == MONDAY:
+            due_kinds.append(MailDue.WEEKLY)
+    pending_users = set(
+        Notification.objects.filter(organization=org, mail_due__in=due_kinds).values_list("recipient_id", flat=True)
+    )
+    if not pending_users:
+        return result
+    choices = {s.user_id: s for s in NotificationSettings.objects.filter(organization=org, user_id__in=pending_users)}
+    quiet = {uid for uid, row in choices.items() if is_quiet(row.quiet_start, row.quiet_end, local.time())}
+    users = {u.pk: u for u in User.objects.filter(pk__in=pending_users - quiet)}
+    today = local.date()
+    for due in due_kinds:
+        with transaction.atomic():
+            recipients = set(users)
+            if due != MailDue.HELD:
+                run = str(uuid.uuid4())
+                _insert_claims(
+                    org,
+                    run,
+                    now,
+                    [Wanted(NotificationKind.DIGEST, str(due), today, uid, {}, "") for uid in recipients],
+                )
+                recipients = set(
+                    ReminderClaim.objects.filter(organization=org, run=run).values_list("recipient_id", flat=True)
+                )
+            rows = list(
+                Notification.objects.select_for_update(skip_locked=True)
+                .filter(organization=org, mail_due=due, recipient_id__in=recipients)
+                .order_by("recipient_id", "created_at", "id")
+            )
+            if not rows:
+                continue
+            Notification.objects.filter(pk__in=[n.pk for n in rows]).update(mail_due="")
+            by_user: dict[int, list[Notification]] = {}
+            for n in rows:
+                by_user.setdefault(n.recipient_id, []).append(n)
+            mails = [_buffered_mail(org, users[uid], items, due) for uid, items in by_user.items()]
+            transaction.on_commit(lambda mails=mails: send_now(mails))
+            result.add(f"digest_{due}", len(mails))
+    return result
+
+
+def _buffered_mail(org: Organization, user: User, items: list[Notification], due: str) -> Mail:
+    with translation.override(language_of(user, org)):
+        if due == MailDue.DAILY:
+            title = _("Your daily digest")
+        elif due == MailDue.WEEKLY:
+            title = _("Your weekly digest")
+        else:
+            title = _("While you were away")
+        ctx = {
+            "org": org,
+            "user": user,
+            "title": title,
+            "items": [
+                {"message": n.message, "url": absolute(n.url) if n.url else "", "kind": n.get_kind_display()}
+                for n in items
+            ],
+            "preferences_url": absolute(reverse("notifications:preferences", kwargs={"slug": org.slug})),
+            "unsubscribe_url": "",
+        }
+        subject = _("[%(org)s] %(title)s") % {"org": org.name, "title": title}
+        text = render_to_string("reminders/email/buffered.txt", ctx)
+        html = render_to_string("reminders/email/buffered.html", ctx)
+    return Mail(to=user.email, subject=subject, text=text, html=html)
+
+
+def digest_sweep(*, now: datetime | None = None, org_slug: str | None = None) -> DigestResult:
+    total = DigestResult()
+    orgs = Organization.objects.all()
+    if org_slug:
+        orgs = orgs.filter(slug=org_slug)
+    for org in orgs:
+        for r in (flush_buffered(org=org, now=now), send_digests(org=org, now=now)):
+            for k, v in r.sent.items():
+                total.add(k, v)
+    return total
+
+
+__all__ = ["DIGEST_KINDS", "digest_sweep", "flush_buffered", "movers", "plan_week", "send_digests", "team_week", "wins"]

@@ -1,0 +1,227 @@
+"""The "To do" inbox: what one person must do now, each item linking to where
+it is done and gone once it is done. Computed, never stored: there is
+nothing to keep in step. A fixed number of queries whatever the organisation's size.
+
+- key results of theirs not checked in this week (active objectives, active cycles);
+- KPI values of theirs due for the last period and not recorded (the sweep's rule);
+- for managers, check-ins of the people they manage that they have not acknowledged;
+- mentions of them they have not opened.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from conversations.mentions import parse, readable
+from conversations.models import Acknowledgement, Mention
+from cycles.models import CycleStatus
+from kpis.periods import period_end
+from notifications.models import NotificationKind
+from objectives import progress as math
+from objectives.models import CheckIn, KeyResult, ObjectiveStatus
+from orgs import permissions
+from orgs.models import Membership, Organization, TeamMember, User
+from reminders.sweep import kpi_wanted
+
+ACK_WINDOW_DAYS = 14  # check-ins older than two weeks no longer wait for a manager
+
+
+class ItemKind:
+    CHECK_IN = "check_in"
+    KPI = "kpi"
+    ACKNOWLEDGE = "acknowledge"
+    MENTION = "mention"
+
+
+@dataclass
+class InboxItem:
+    kind: str
+    title: str
+    url: str
+    due: date | None
+    object_id: int
+    detail: str = ""
+    overdue: bool = False
+    check_in_ids: list[int] = field(default_factory=list)
+    check_ins: list[CheckIn] = field(default_factory=list)
+
+
+def week_start(org: Organization, today: date) -> datetime:
+    monday = today - timedelta(days=today.weekday())
+    return timezone.make_aware(datetime.combine(monday, datetime.min.time()), org.tzinfo)
+
+
+def _check_in_items(org: Organization, user: User, today: date) -> list[InboxItem]:
+    start = week_start(org, today)
+    krs = list(
+        KeyResult.objects.filter(
+            organization=org,
+            owner=user,
+            objective__status=ObjectiveStatus.ACTIVE,
+            objective__cycle__status=CycleStatus.ACTIVE,
+            objective__cycle__start_date__lte=today,
+            objective__cycle__end_date__gte=today,
+        )
+        .filter(Q(last_check_in_at__isnull=True) | Q(last_check_in_at__lt=start))
+        .select_related("objective")
+        .order_by("objective_id", "position", "id")
+    )
+    url = reverse("objectives:my_check_ins", kwargs={"slug": org.slug})
+    sunday = start.date() + timedelta(days=6)
+    items = []
+    for kr in krs:
+        last = kr.last_check_in_at.astimezone(org.tzinfo).date() if kr.last_check_in_at else None
+        if last:
+            detail = _("Last check-in %(days)d days ago.") % {"days": (today - last).days}
+        else:
+            detail = _("Not checked in yet.")
+        items.append(
+            InboxItem(
+                kind=ItemKind.CHECK_IN,
+                title=_("Check in on “%(kr)s”") % {"kr": kr.title},
+                url=f"{url}#kr-{kr.pk}",
+                due=sunday,
+                object_id=kr.pk,
+                detail=f"{kr.objective.title} · {detail}",
+                overdue=last is None or (today - last).days >= org.check_in_missed_days,
+            )
+        )
+    return items
+
+
+def _kpi_items(org: Organization, user: User, today: date) -> list[InboxItem]:
+    from kpis.models import Kpi
+
+    wanted = [w for w in kpi_wanted(org, today) if w.recipient_id == user.pk and w.kind == NotificationKind.KPI_DUE]
+    if not wanted:
+        return []
+    frequency = dict(
+        Kpi.objects.filter(organization=org, pk__in=[int(w.subject[4:]) for w in wanted]).values_list("pk", "frequency")
+    )
+    items = []
+    for w in wanted:
+        kpi_id = int(w.subject[4:])
+        due = period_end(w.period, frequency=frequency[kpi_id]) + timedelta(days=1)
+        items.append(
+            InboxItem(
+                kind=ItemKind.KPI,
+                title=_("Record %(kpi)s for the period starting %(period)s") % w.message_args,
+                url=w.url,
+                due=due,
+                object_id=kpi_id,
+                overdue=today >= due + timedelta(days=org.reminder_grace_days),
+            )
+        )
+    return items
+
+
+def _acknowledge_items(org: Organization, membership: Membership, now: datetime) -> list[InboxItem]:
+    today = now.astimezone(org.tzinfo).date()
+    teams = permissions.managed_team_ids(membership) if not permissions.is_admin(membership) else None
+    if teams is not None and not teams:
+        return []
+    people = TeamMember.objects.filter(organization=org)
+    if teams is not None:
+        people = people.filter(team_id__in=teams)
+    else:  # admins: the people in the teams they manage themselves, like any manager
+        managed = TeamMember.objects.filter(organization=org, user=membership.user, is_manager=True).values("team_id")
+        people = people.filter(team_id__in=managed)
+    since = now - timedelta(days=ACK_WINDOW_DAYS)
+    check_ins = list(
+        CheckIn.objects.filter(organization=org, created_at__gte=since, author_id__in=people.values("user_id"))
+        .exclude(author=membership.user)
+        .exclude(pk__in=Acknowledgement.objects.filter(organization=org, user=membership.user).values("check_in_id"))
+        .select_related("author", "key_result__objective__cycle")
+        .order_by("-created_at", "-id")
+    )
+    by_author: dict[int, list[CheckIn]] = defaultdict(list)
+    for ci in check_ins:
+        by_author[ci.author_id].append(ci)  # type: ignore[index]
+    items = []
+    for author_id, cis in by_author.items():
+        krs = {ci.key_result_id for ci in cis}
+        off = 0
+        seen: set[int] = set()
+        for ci in cis:  # newest first: the latest check-in of each key result decides its health
+            if ci.key_result_id in seen:
+                continue
+            seen.add(ci.key_result_id)
+            cycle = ci.key_result.objective.cycle
+            expected = math.expected_progress(start=cycle.start_date, end=cycle.end_date, on=today)
+            health = math.health(progress=ci.key_result.progress, expected=expected, confidence=ci.confidence)
+            off += health == math.Health.OFF_TRACK
+        who = cis[0].author.display_name  # type: ignore[union-attr]
+        title = ngettext("%(who)s checked in %(n)d key result", "%(who)s checked in %(n)d key results", len(krs)) % {
+            "who": who,
+            "n": len(krs),
+        }
+        if off:
+            title += "; " + ngettext("%(n)d is off track", "%(n)d are off track", off) % {"n": off}
+        latest = cis[0]
+        items.append(
+            InboxItem(
+                kind=ItemKind.ACKNOWLEDGE,
+                title=title,
+                url=reverse(
+                    "objectives:detail",
+                    kwargs={"slug": org.slug, "objective_id": latest.key_result.objective_id},
+                )
+                + f"#check-in-{latest.pk}",
+                due=None,
+                object_id=author_id,
+                overdue=bool(off),
+                check_in_ids=[ci.pk for ci in cis],
+                check_ins=cis,
+            )
+        )
+    return items
+
+
+def _mention_items(org: Organization, user: User) -> list[InboxItem]:
+    mentions = list(
+        Mention.objects.filter(organization=org, user=user, seen_at__isnull=True)
+        .select_related("comment__author", "comment__objective")
+        .order_by("-created_at", "-id")
+    )
+    named = set().union(*(parse(m.comment.body)[0] for m in mentions)) if mentions else set()
+    names = (
+        {u.pk: u.display_name for u in User.objects.filter(pk__in=named, memberships__organization=org)}
+        if named
+        else {}
+    )
+    items = []
+    for m in mentions:
+        comment = m.comment
+        who = comment.author.display_name if comment.author else _("A former member")
+        items.append(
+            InboxItem(
+                kind=ItemKind.MENTION,
+                title=_("%(who)s mentioned you on “%(objective)s”")
+                % {"who": who, "objective": comment.objective.title},
+                url=reverse("objectives:detail", kwargs={"slug": org.slug, "objective_id": comment.objective_id})
+                + f"#comment-{comment.pk}",
+                due=None,
+                object_id=comment.pk,
+                detail=readable(comment.body, names)[:200],
+            )
+        )
+    return items
+
+
+def inbox(*, org: Organization, membership: Membership, now: datetime | None = None) -> list[InboxItem]:
+    """Everything the member must do now: mentions first, then check-ins to acknowledge,
+    then their own check-ins and KPI values (overdue first)."""
+    now = now or timezone.now()
+    today = now.astimezone(org.tzinfo).date()
+    user = membership.user
+    mine = _check_in_items(org, user, today) + _kpi_items(org, user, today)
+    mine.sort(key=lambda i: (not i.overdue, i.due or date.max))
+    return _mention_items(org, user) + _acknowledge_items(org, membership, now) + mine

@@ -1,0 +1,208 @@
+"""Chat and webhook channels: signed posts to a local server, refusal of private
+targets, retries, pausing, and the admins-only API with a write-only URL."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from conversations import services as talk
+from notifications import channels
+from notifications.models import Channel, Notification
+
+
+class Recorder:
+    def __init__(self, status: int = 200) -> None:
+        self.status = status
+        self.requests: list[tuple[dict, bytes]] = []
+
+
+@pytest.fixture
+def hook():
+    """A local HTTP server started by the test: nothing leaves the machine."""
+    recorder = Recorder()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            recorder.requests.append((dict(self.headers), body))
+            self.send_response(recorder.status)
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    recorder.url = f"http://127.0.0.1:{server.server_address[1]}/hook"  # type: ignore[attr-defined]
+    yield recorder
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def private_ok(settings):
+    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = True
+
+
+def test_a_comment_is_posted_signed_to_a_webhook(world_a, thread, hook, private_ok, django_capture_on_commit_callbacks):
+    channel = channels.channel_create(
+        org=world_a.org, actor=world_a.admin, kind="webhook", name="relay", url=hook.url, events=["comment"]
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        talk.comment_create(org=world_a.org, actor=world_a.member, objective=thread.objective, body="Shipped it")
+    [(headers, body)] = hook.requests
+    payload = json.loads(body)
+    assert payload["event"] == "comment" and payload["organization"] == "alpha"
+    assert payload["text"] == "Member alpha commented on “Win the south”: Shipped it"
+    expected = hmac.new(
+        channel.secret.encode(), headers["X-Okrkpi-Timestamp"].encode() + b"." + body, hashlib.sha256
+    ).hexdigest()
+    assert headers["X-Okrkpi-Signature"] == f"sha256={expected}"
+    channel.refresh_from_db()
+    assert channel.last_success_at is not None and channel.last_error == ""
+
+
+def test_slack_gets_its_own_format_and_events_filter(
+    world_a, thread, hook, private_ok, django_capture_on_commit_callbacks
+):
+    channels.channel_create(
+        org=world_a.org, actor=world_a.admin, kind="slack", name="#okr", url=hook.url, events=["comment"]
+    )
+    channels.channel_create(
+        org=world_a.org, actor=world_a.admin, kind="teams", name="wins only", url=hook.url, events=["wins"]
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        talk.comment_create(org=world_a.org, actor=world_a.member, objective=thread.objective, body="Hi")
+    [(headers, body)] = hook.requests
+    assert set(json.loads(body)) == {"text"} and "X-Okrkpi-Signature" not in headers
+
+
+@pytest.mark.parametrize(
+    ("url", "needle"),
+    [
+        ("https://127.0.0.1/hook", "private or local address"),
+        ("https://localhost:8443/hook", "private or local address"),
+        ("https://169.254.169.254/latest/meta-data", "private or local address"),
+        ("https://10.1.2.3/", "private or local address"),
+        ("https://[::1]/", "private or local address"),
+        ("http://93.184.216.34/hook", "must start with https://"),
+        ("ftp://93.184.216.34/", "must start with https://"),
+        ("https://user:pw@93.184.216.34/", "no user name or password"),
+        ("not a url", "must start with https://"),
+    ],
+)
+def test_unsafe_targets_are_refused_and_nothing_is_saved(world_a, url, needle):
+    with pytest.raises(ValidationError) as exc:
+        channels.channel_create(org=world_a.org, actor=world_a.admin, kind="webhook", name="x", url=url, events=[])
+    assert needle in str(exc.value)
+    assert not Channel.objects.exists()
+
+
+def test_the_address_is_checked_again_at_send_time(world_a, thread, hook, settings, django_capture_on_commit_callbacks):
+    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = True
+    channel = channels.channel_create(
+        org=world_a.org, actor=world_a.admin, kind="webhook", name="relay", url=hook.url, events=["comment"]
+    )
+    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = False  # e.g. the DNS name now points inside
+    with django_capture_on_commit_callbacks(execute=True):
+        talk.comment_create(org=world_a.org, actor=world_a.member, objective=thread.objective, body="Hi")
+    assert hook.requests == []
+    channel.refresh_from_db()
+    assert "private or local address" in channel.last_error
+
+
+def test_failures_are_retried_then_the_channel_is_paused_with_a_notice(
+    world_a, thread, hook, private_ok, django_capture_on_commit_callbacks, monkeypatch
+):
+    from notifications.tasks import MAX_RETRIES, deliver_to_channel
+
+    # Eager tasks run their retries at once (no countdown) only when errors are not propagated.
+    monkeypatch.setitem(deliver_to_channel.app.conf, "task_eager_propagates", False)
+    hook.status = 500
+    channel = channels.channel_create(
+        org=world_a.org, actor=world_a.admin, kind="webhook", name="relay", url=hook.url, events=["comment"]
+    )
+    for i in range(channels.PAUSE_AFTER_FAILURES):
+        with django_capture_on_commit_callbacks(execute=True):
+            talk.comment_create(org=world_a.org, actor=world_a.member, objective=thread.objective, body=f"c{i}")
+        channel.refresh_from_db()
+        assert channel.failures == i + 1 and channel.last_error.startswith("HTTP 500")
+    assert len(hook.requests) == channels.PAUSE_AFTER_FAILURES * (MAX_RETRIES + 1)
+    assert not channel.active and channel.paused_at is not None
+    notice = Notification.objects.get(kind="channel_paused")
+    assert notice.recipient == world_a.admin and "relay was paused after 3 failed deliveries" in notice.message
+    # Turned back on by an admin, it starts afresh.
+    channels.channel_update(channel=channel, actor=world_a.admin, active=True)
+    channel.refresh_from_db()
+    assert channel.active and channel.failures == 0
+
+
+def test_channels_api_is_admin_only_with_write_only_url_and_secret_shown_once(world_a, api, private_ok, hook):
+    assert api(world_a.manager).get("/api/v1/orgs/alpha/channels/").status_code == 403
+    c = api(world_a.admin)
+    r = c.post(
+        "/api/v1/orgs/alpha/channels/",
+        {"kind": "webhook", "name": "relay", "url": hook.url, "events": ["comment", "wins"]},
+        format="json",
+    )
+    assert r.status_code == 201, r.json()
+    created = r.json()
+    assert "url" not in created and len(created["secret"]) == 64 and created["events"] == ["comment", "wins"]
+    again = c.get(f"/api/v1/orgs/alpha/channels/{created['id']}/").json()
+    assert again["secret"] is None and "url" not in again and again["last_error"] == ""
+    r = c.patch(f"/api/v1/orgs/alpha/channels/{created['id']}/", {"active": False}, format="json")
+    assert r.status_code == 200 and r.json()["active"] is False
+
+
+def test_channels_api_bad_input(world_a, api):
+    c = api(world_a.admin)
+    for payload, field in [
+        ({"kind": "webhook", "url": "https://127.0.0.1/x", "events": []}, "url"),
+        ({"kind": "webhook", "url": "http://93.184.216.34/x", "events": []}, "url"),
+        ({"kind": "fax", "url": "https://93.184.216.34/x", "events": []}, "kind"),
+        ({"kind": "slack", "url": "https://93.184.216.34/x", "events": ["everything"]}, "events"),
+    ]:
+        r = c.post("/api/v1/orgs/alpha/channels/", payload, format="json")
+        assert r.status_code == 400 and field in r.json()["errors"], r.json()
+    assert not Channel.objects.exists()
+
+
+def test_channels_page_shows_the_secret_once(world_a, web, private_ok, hook):
+    assert web(world_a.member).get("/o/alpha/settings/channels/").status_code == 403
+    c = web(world_a.admin)
+    r = c.post(
+        "/o/alpha/settings/channels/", {"kind": "webhook", "name": "relay", "url": hook.url, "events": ["comment"]}
+    )
+    channel = Channel.objects.get()
+    assert r.status_code == 302 and channel.secret not in r["Location"]
+    shown = c.get(r["Location"]).content.decode()
+    assert channel.secret in shown and "Channel added." in shown
+    page = c.get("/o/alpha/settings/channels/").content.decode()  # only once
+    assert channel.secret not in page and hook.url not in page and "127.0.0.1/…" in page
+    bad = c.post("/o/alpha/settings/channels/", {"kind": "slack", "name": "x", "url": "http://93.184.216.34/x"})
+    assert bad.status_code == 400 and "The URL must start with https://." in bad.content.decode()
+    assert 'value="http://93.184.216.34/x"' in bad.content.decode()  # what was typed stays
+
+
+def test_a_check_in_is_posted_after_the_commit(world_a, thread, hook, private_ok, django_capture_on_commit_callbacks):
+    from objectives import services as okr
+
+    channels.channel_create(
+        org=world_a.org, actor=world_a.admin, kind="teams", name="Teams", url=hook.url, events=["check_in"]
+    )
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        okr.key_result_check_in(key_result=thread.kr, actor=thread.sam, value=5, confidence=8)
+    assert hook.requests == []  # nothing leaves before the commit
+    for callback in callbacks:
+        callback()
+    [(_headers, body)] = hook.requests
+    assert json.loads(body)["text"].startswith("Sam Tran checked in on “Sign 10 distributors”: 5 (confidence 8/10)")
