@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
+from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.request import Request
+from rest_framework.response import Response
 
 from cycles import services
 from cycles.models import Cycle, CycleKind, CycleStatus
@@ -16,9 +22,12 @@ class CycleSerializer(serializers.ModelSerializer):
     kind = serializers.ChoiceField(choices=CycleKind.choices, required=False, default=CycleKind.QUARTER)
     status = serializers.ChoiceField(choices=CycleStatus.choices, required=False, default=CycleStatus.PLANNING)
 
+    closing_message = serializers.CharField(read_only=True)
+    closed_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
     class Meta:
         model = Cycle
-        fields = ["id", "name", "start_date", "end_date", "status", "kind"]
+        fields = ["id", "name", "start_date", "end_date", "status", "kind", "closing_message", "closed_at"]
         validators: list = []  # uniqueness is checked by the service, with a clear message
 
     def validate(self, attrs: dict) -> dict:
@@ -27,6 +36,15 @@ class CycleSerializer(serializers.ModelSerializer):
         if start and end and end < start:
             raise serializers.ValidationError({"end_date": "The end date must be on or after the start date."})
         return attrs
+
+
+class CycleCloseSerializer(serializers.Serializer):
+    closing_message = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+    force = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Admins only: close even though some retrospectives are not acknowledged (logged).",
+    )
 
 
 class CycleViewSet(OrgScopedViewSet):
@@ -71,7 +89,32 @@ class CycleViewSet(OrgScopedViewSet):
             start_date=data.get("start_date"),
             end_date=data.get("end_date"),
             status=data.get("status"),
+            check_reviews=True,
         )
+
+    @extend_schema(request=CycleCloseSerializer, responses=CycleSerializer)
+    @action(detail=True, methods=["post"])
+    def close(self, request: Request, slug: str, pk: str) -> Response:
+        """Close an active cycle: grades are frozen (prefilled from progress where nobody graded),
+        a final snapshot is taken and the cycle becomes read-only. Refused (400) while
+        retrospectives wait for their reviewer, unless an admin passes ``force``."""
+        self._require_planner()
+        cycle = self.get_object()
+        data = CycleCloseSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        force = data.validated_data["force"]
+        if force and not permissions.is_admin(self.membership):
+            raise PermissionDenied("Only admins close a cycle with unacknowledged retrospectives.")
+        if cycle.status != CycleStatus.ACTIVE:
+            raise DjangoValidationError({"status": _("Only an active cycle can be closed.")})
+        cycle = services.cycle_update(
+            cycle=cycle,
+            actor=request.user,
+            status=CycleStatus.CLOSED,
+            closing_message=data.validated_data["closing_message"],
+            check_reviews=not force,
+        )
+        return Response(CycleSerializer(cycle, context=self.get_serializer_context()).data)
 
     def perform_destroy(self, instance: Cycle) -> None:
         if not permissions.is_admin(self.membership):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -28,6 +29,18 @@ class Cycle(TenantModel):
     start_date = models.DateField(_("start date"))
     end_date = models.DateField(_("end date"))
     status = models.CharField(_("status"), max_length=16, choices=CycleStatus.choices, default=CycleStatus.PLANNING)
+    closing_message = models.TextField(
+        _("closing message"), blank=True, help_text=_("What the organisation takes away from this cycle.")
+    )
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("closed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -52,6 +65,10 @@ class Cycle(TenantModel):
 
     def is_open(self) -> bool:
         return self.status != CycleStatus.CLOSED
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == CycleStatus.CLOSED
 
     def includes(self, day: date) -> bool:
         return self.start_date <= day <= self.end_date

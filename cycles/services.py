@@ -8,10 +8,12 @@ from datetime import date, timedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from activity.services import activity_record
 from cycles.models import Cycle, CycleKind, CycleStatus
+from cycles.signals import cycle_closing
 from orgs.models import Organization, User
 
 # Allowed status moves. Re-opening a closed cycle is allowed to admins only (checked in views).
@@ -117,9 +119,31 @@ def cycle_update(
     start_date: date | None = None,
     end_date: date | None = None,
     status: str | None = None,
+    closing_message: str | None = None,
+    check_reviews: bool = False,
 ) -> Cycle:
     """Rename, re-date or move a cycle along planning → active → closed.
-    Closing a cycle freezes its OKRs: no more check-ins."""
+
+    Closing a cycle freezes its OKRs: the apps above grade them and record a final
+    snapshot (``cycles.signals.cycle_closing``, in this transaction), and from then on
+    nothing in it changes — not even its name or dates — until an admin re-opens it.
+    With ``check_reviews`` the close is refused while retrospectives are unacknowledged."""
+    # Lock the row so two closes (or a close and a re-open) cannot interleave; the caller's
+    # instance is refreshed so it reflects what is stored.
+    list(Cycle.objects.select_for_update().filter(pk=cycle.pk).values_list("pk", flat=True))
+    cycle.refresh_from_db()
+    if cycle.status == CycleStatus.CLOSED and (status in (None, CycleStatus.CLOSED)):
+        redefined = (name is not None and name.strip() != cycle.name) or any(
+            value is not None and value != getattr(cycle, field)
+            for field, value in (("start_date", start_date), ("end_date", end_date))
+        )
+        if redefined or closing_message is not None:
+            raise ValidationError(
+                {
+                    "cycle": _("The cycle %(cycle)s is closed and read-only; an admin can re-open it.")
+                    % {"cycle": cycle.name}
+                }
+            )
     before = {
         "name": cycle.name,
         "start_date": str(cycle.start_date),
@@ -151,11 +175,22 @@ def cycle_update(
                     % {"a": cycle.get_status_display(), "b": CycleStatus(status).label}
                 }
             )
+        if status == CycleStatus.CLOSED:
+            cycle_closing.send(sender=Cycle, cycle=cycle, actor=actor, check_reviews=check_reviews)
+            cycle.closed_at = timezone.now()
+            cycle.closed_by = actor
+            cycle.closing_message = (closing_message or "").strip()
+            fields += ["closed_at", "closed_by", "closing_message"]
         cycle.status = status
         fields.append("status")
     if fields:
         cycle.save(update_fields=fields)
-        verb = "cycle.closed" if "status" in fields and cycle.status == CycleStatus.CLOSED else "cycle.updated"
+        verb = "cycle.updated"
+        if "status" in fields:
+            if cycle.status == CycleStatus.CLOSED:
+                verb = "cycle.closed"
+            elif before["status"] == CycleStatus.CLOSED:
+                verb = "cycle.reopened"
         activity_record(
             org=cycle.organization,
             actor=actor,
@@ -167,6 +202,7 @@ def cycle_update(
                 "start_date": str(cycle.start_date),
                 "end_date": str(cycle.end_date),
                 "status": cycle.status,
+                **({"closing_message": cycle.closing_message} if cycle.status == CycleStatus.CLOSED else {}),
             },
         )
     return cycle

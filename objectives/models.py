@@ -30,6 +30,13 @@ class ObjectiveStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+class Commitment(models.TextChoices):
+    """Committed objectives are expected to reach 1.0; for aspirational ones 0.7 counts as success."""
+
+    COMMITTED = "committed", _("Committed")
+    ASPIRATIONAL = "aspirational", _("Aspirational")
+
+
 class KeyResultKind(models.TextChoices):
     NUMBER = "number", _("Number")
     PERCENT = "percent", _("Percent")
@@ -45,9 +52,19 @@ class InitiativeStatus(models.TextChoices):
 
 
 class Objective(OwnedMixin, TenantModel):
-    cycle = models.ForeignKey(Cycle, verbose_name=_("cycle"), on_delete=models.PROTECT, related_name="objectives")
+    # No cycle: a draft in the backlog, planned into a cycle later.
+    cycle = models.ForeignKey(
+        Cycle, verbose_name=_("cycle"), null=True, blank=True, on_delete=models.PROTECT, related_name="objectives"
+    )
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
+    commitment = models.CharField(
+        _("type"),
+        max_length=16,
+        choices=Commitment.choices,
+        default=Commitment.COMMITTED,
+        help_text=_("Committed: expected to reach 1.0. Aspirational: 0.7 counts as success."),
+    )
     owner_type = models.CharField(_("owner level"), max_length=16, choices=OwnerType.choices)
     owner_team = models.ForeignKey(
         Team, verbose_name=_("owner team"), null=True, blank=True, on_delete=models.PROTECT, related_name="objectives"
@@ -77,6 +94,15 @@ class Objective(OwnedMixin, TenantModel):
     )
     progress = models.FloatField(default=0.0)
     confidence = models.PositiveSmallIntegerField(null=True, blank=True)
+    grade = models.FloatField(_("grade"), null=True, blank=True, help_text=_("Set when its cycle closes (0.0–1.0)."))
+    carried_from = models.ForeignKey(
+        "self",
+        verbose_name=_("carried over from"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="carried_to",
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -91,6 +117,15 @@ class Objective(OwnedMixin, TenantModel):
                 name="objective_progress_0_1", condition=models.Q(progress__gte=0.0, progress__lte=1.0)
             ),
             models.CheckConstraint(name="objective_weight_not_negative", condition=models.Q(weight__gte=0.0)),
+            models.CheckConstraint(
+                name="objective_grade_0_1",
+                condition=models.Q(grade__isnull=True) | models.Q(grade__gte=0.0, grade__lte=1.0),
+            ),
+            # Only drafts wait in the backlog.
+            models.CheckConstraint(
+                name="objective_backlog_is_draft",
+                condition=models.Q(cycle__isnull=False) | models.Q(status="draft"),
+            ),
         ]
         indexes = [
             models.Index(fields=["organization", "cycle"]),
@@ -101,19 +136,30 @@ class Objective(OwnedMixin, TenantModel):
         return self.title
 
     def expected_progress(self, today: object | None = None) -> float:
+        if self.cycle is None:
+            return 0.0
         day = today or self.organization.today()
         return math.expected_progress(start=self.cycle.start_date, end=self.cycle.end_date, on=day)  # type: ignore[arg-type]
 
     def health(self, today: object | None = None) -> str:
-        if self.status in (ObjectiveStatus.DRAFT, ObjectiveStatus.CANCELLED):
+        if self.status in (ObjectiveStatus.DRAFT, ObjectiveStatus.CANCELLED) or self.cycle is None:
             return ""
-        return math.health(
-            progress=self.progress, expected=self.expected_progress(today), confidence=self.confidence
-        ).value
+        # An aspirational objective is on track at 0.7 of the way: expected progress scales down.
+        expected = self.expected_progress(today) * math.success_threshold(self.commitment)
+        return math.health(progress=self.progress, expected=expected, confidence=self.confidence).value
+
+    @property
+    def in_backlog(self) -> bool:
+        return self.cycle_id is None
 
     @property
     def is_editable(self) -> bool:
-        return self.status in (ObjectiveStatus.DRAFT, ObjectiveStatus.ACTIVE) and self.cycle.is_open()
+        cycle_open = self.cycle is None or self.cycle.is_open()
+        return self.status in (ObjectiveStatus.DRAFT, ObjectiveStatus.ACTIVE) and cycle_open
+
+    def achieved(self) -> bool | None:
+        """Whether the graded objective reached its type's bar (None before grading)."""
+        return None if self.grade is None else math.achieved(grade=self.grade, commitment=self.commitment)
 
 
 class KeyResult(TenantModel):
@@ -142,6 +188,16 @@ class KeyResult(TenantModel):
         help_text=_("The current value then follows the KPI's latest measurement."),
     )
     position = models.PositiveSmallIntegerField(default=0)
+    grade = models.FloatField(_("grade"), null=True, blank=True)
+    grade_note = models.TextField(_("grade note"), blank=True)
+    carried_from = models.ForeignKey(
+        "self",
+        verbose_name=_("carried over from"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="carried_to",
+    )
     last_check_in_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -155,6 +211,10 @@ class KeyResult(TenantModel):
                 name="key_result_progress_0_1", condition=models.Q(progress__gte=0.0, progress__lte=1.0)
             ),
             models.CheckConstraint(name="key_result_weight_not_negative", condition=models.Q(weight__gte=0.0)),
+            models.CheckConstraint(
+                name="key_result_grade_0_1",
+                condition=models.Q(grade__isnull=True) | models.Q(grade__gte=0.0, grade__lte=1.0),
+            ),
         ]
         indexes = [
             models.Index(fields=["organization", "objective"]),
@@ -172,6 +232,10 @@ class KeyResult(TenantModel):
 
     def progress_value(self) -> float:
         return math.clamp01(self.progress_raw())
+
+    def suggested_grade(self) -> float:
+        """The grade a close proposes: clamped progress rounded to 0.1."""
+        return math.grade(self.progress_value())
 
 
 class CheckIn(TenantModel):
@@ -258,3 +322,56 @@ class TeamSnapshot(TenantModel):
 
     def __str__(self) -> str:
         return f"team {self.team_id} @ {self.date}"
+
+
+class Retrospective(TenantModel):
+    """One objective's look back at the end of its cycle, acknowledged by a reviewer."""
+
+    objective = models.OneToOneField(Objective, on_delete=models.CASCADE, related_name="retrospective")
+    went_well = models.TextField(_("what went well"), blank=True)
+    went_badly = models.TextField(_("what did not go well"), blank=True)
+    learned = models.TextField(_("what we learned"), blank=True)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+    reviewer_comment = models.TextField(_("reviewer's comment"), blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("retrospective")
+        verbose_name_plural = _("retrospectives")
+        indexes = [models.Index(fields=["organization", "objective"])]
+
+    def __str__(self) -> str:
+        return f"retrospective of {self.objective_id}"
+
+    @property
+    def is_written(self) -> bool:
+        return bool(self.went_well.strip() or self.went_badly.strip() or self.learned.strip())
+
+    @property
+    def is_acknowledged(self) -> bool:
+        return self.acknowledged_at is not None
+
+
+class CoachDismissal(TenantModel):
+    """A coach finding someone chose to ignore, with the reason (the score leaves it out)."""
+
+    code = models.CharField(max_length=48)
+    object_type = models.CharField(max_length=32)
+    object_id = models.CharField(max_length=40)
+    reason = models.TextField(_("reason"))
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "code", "object_type", "object_id"], name="uniq_coach_dismissal"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} on {self.object_type} {self.object_id}"

@@ -212,3 +212,22 @@ def grade(progress: float) -> float:
     """
     value = Decimal(repr(clamp01(progress))).quantize(_NOISE, rounding=ROUND_HALF_EVEN)
     return float(value.quantize(_TENTH, rounding=ROUND_HALF_UP))
+
+
+# --- committed and aspirational objectives ---
+
+SUCCESS_THRESHOLDS: dict[str, float] = {"committed": 1.0, "aspirational": 0.7}
+
+
+def success_threshold(commitment: str) -> float:
+    """The grade that counts as success: 1.0 for a committed objective, 0.7 for an aspirational one."""
+    try:
+        return SUCCESS_THRESHOLDS[commitment]
+    except KeyError:
+        raise ValueError(f"unknown commitment {commitment!r}") from None
+
+
+def achieved(*, grade: float, commitment: str) -> bool:
+    """A graded objective met its bar (with a little tolerance for float noise)."""
+    require_finite(grade)
+    return grade >= success_threshold(commitment) - 1e-9

@@ -127,6 +127,11 @@ class Organization(models.Model):
         help_text="Bumped after every committed change to the organisation's OKRs, KPIs, teams or "
         "progress (orgs.versions); cached documents are keyed by it, so they are never stale.",
     )
+    grade_note_required = models.BooleanField(
+        _("a changed grade needs a note"),
+        default=True,
+        help_text=_("When closing a cycle, a key-result grade that differs from its progress must say why."),
+    )
     rollup_dirty_since = models.DateTimeField(
         null=True,
         blank=True,

@@ -7,6 +7,14 @@ Permission checks happen in the views/API (``OwnedMixin.editable_by`` and
 results, no alignment loops, no check-in in a closed cycle) whoever calls them.
 """
 
+from objectives.services.closing import (
+    cycle_close,
+    key_result_grade,
+    objectives_carry_over,
+    retrospective_review,
+    retrospective_save,
+)
+from objectives.services.coach import coach_dismiss
 from objectives.services.initiatives import initiative_create, initiative_delete, initiative_update
 from objectives.services.key_results import (
     key_result_check_in,
@@ -24,6 +32,12 @@ from objectives.services.objectives import (
 )
 
 __all__ = [
+    "coach_dismiss",
+    "cycle_close",
+    "key_result_grade",
+    "objectives_carry_over",
+    "retrospective_review",
+    "retrospective_save",
     "initiative_create",
     "initiative_delete",
     "initiative_update",

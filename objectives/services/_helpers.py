@@ -66,6 +66,7 @@ def _snapshot(obj: Objective) -> dict[str, Any]:
         "perspective": obj.perspective,
         "status": obj.status,
         "cycle": obj.cycle_id,
+        "commitment": obj.commitment,
     }
 
 
@@ -83,11 +84,15 @@ def _kr_snapshot(kr: KeyResult) -> dict[str, Any]:
     }
 
 
-def _check_parent(org: Organization, objective: Objective | None, parent: Objective | None, cycle: Cycle) -> None:
+def _check_parent(
+    org: Organization, objective: Objective | None, parent: Objective | None, cycle: Cycle | None
+) -> None:
     if parent is None:
         return
     if parent.organization_id != org.pk:
         raise ValidationError({"parent": _("Unknown objective.")})
+    if cycle is None or parent.cycle is None:
+        raise ValidationError({"parent": _("Backlog objectives are aligned once they are planned into a cycle.")})
     if parent.status == ObjectiveStatus.CANCELLED:
         raise ValidationError({"parent": _("You cannot align to a cancelled objective.")})
     if parent.cycle_id != cycle.pk and not parent.cycle.contains(cycle):
@@ -118,8 +123,17 @@ def _check_parent(org: Organization, objective: Objective | None, parent: Object
         )
 
 
-def _check_cycle_open(cycle: Cycle) -> None:
-    if cycle.status == CycleStatus.CLOSED:
+def _check_cycle_open(cycle: Cycle | None) -> None:
+    """Writes to a closed cycle are refused; the backlog (no cycle) is always open for planning."""
+    if cycle is not None and cycle.status == CycleStatus.CLOSED:
         raise ValidationError(
             {"cycle": _("The cycle %(cycle)s is closed; its OKRs can no longer change.") % {"cycle": cycle.name}}
+        )
+
+
+def _check_planned(objective: Objective) -> None:
+    """Check-ins and status moves need a cycle: a backlog objective is planned into one first."""
+    if objective.cycle_id is None:
+        raise ValidationError(
+            {"cycle": _("“%(title)s” is in the backlog: plan it into a cycle first.") % {"title": objective.title}}
         )

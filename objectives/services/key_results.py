@@ -26,6 +26,7 @@ from objectives.models import (
 )
 from objectives.services._helpers import (
     _check_cycle_open,
+    _check_planned,
     _confidence,
     _kr_snapshot,
     _rollup,
@@ -220,6 +221,7 @@ def key_result_check_in(
     )
     objective = kr.objective
     _check_cycle_open(objective.cycle)
+    _check_planned(objective)
     if objective.status in (ObjectiveStatus.CANCELLED, ObjectiveStatus.CLOSED):
         raise ValidationError(
             {

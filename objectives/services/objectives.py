@@ -12,6 +12,7 @@ from activity.services import activity_record
 from cycles.models import Cycle
 from objectives.models import (
     MIN_KEY_RESULTS_TO_ACTIVATE,
+    Commitment,
     KeyResult,
     Objective,
     ObjectiveStatus,
@@ -20,6 +21,7 @@ from objectives.queue import schedule_rollup
 from objectives.services._helpers import (
     _check_cycle_open,
     _check_parent,
+    _check_planned,
     _perspective,
     _rollup,
     _snapshot,
@@ -37,9 +39,10 @@ def objective_create(
     *,
     org: Organization,
     actor: User | None,
-    cycle: Cycle,
+    cycle: Cycle | None,
     title: str,
     description: str = "",
+    commitment: str = Commitment.COMMITTED,
     owner_type: str,
     owner_team: Team | None = None,
     owner_user: User | None = None,
@@ -47,10 +50,11 @@ def objective_create(
     weight: Any = 1.0,
     perspective: str = "",
 ) -> Objective:
-    if cycle.organization_id != org.pk:
+    if cycle is not None and cycle.organization_id != org.pk:
         raise ValidationError({"cycle": _("Unknown cycle.")})
     _check_cycle_open(cycle)
     title = clean_title(title)
+    commitment = _commitment(commitment)
     check_owner(org=org, owner_type=owner_type, owner_team=owner_team, owner_user=owner_user)
     _check_parent(org, None, parent, cycle)
     objective = Objective.objects.create(
@@ -58,6 +62,7 @@ def objective_create(
         cycle=cycle,
         title=title,
         description=(description or "").strip(),
+        commitment=commitment,
         owner_type=owner_type,
         owner_team=owner_team,
         owner_user=owner_user,
@@ -86,6 +91,7 @@ def objective_update(
     weight: Any = None,
     cycle: Cycle | None = None,
     perspective: str | None = None,
+    commitment: str | None = None,
 ) -> Objective:
     """Edit an objective's definition. The row is re-read under a lock, and only
     the edited columns are written, so a concurrent rollup (progress) or status
@@ -105,6 +111,8 @@ def objective_update(
         objective.title = clean_title(title)
     if description is not None:
         objective.description = description.strip()
+    if commitment is not None:
+        objective.commitment = _commitment(commitment)
     if owner_type is not None or owner_team is not UNSET or owner_user is not UNSET:
         owner = owner_after_change(objective, owner_type=owner_type, owner_team=owner_team, owner_user=owner_user)
         check_owner(org=org, owner_type=owner[0], owner_team=owner[1], owner_user=owner[2])
@@ -129,6 +137,7 @@ def objective_update(
             "parent",
             "weight",
             "perspective",
+            "commitment",
             "updated_at",
         ]
     )
@@ -138,6 +147,12 @@ def objective_update(
     if old_parent_id != objective.parent_id or before["weight"] != objective.weight:
         _rollup_after_move(objective, old_parent_id=old_parent_id)
     return objective
+
+
+def _commitment(value: str) -> str:
+    if value not in Commitment.values:
+        raise ValidationError({"commitment": _("An objective is committed or aspirational.")})
+    return value
 
 
 def _move_to_cycle(objective: Objective, cycle: Cycle) -> None:
@@ -177,6 +192,7 @@ def objective_set_status(*, objective: Objective, actor: User, status: str) -> O
     if status == objective.status:
         return objective
     _check_cycle_open(objective.cycle)
+    _check_planned(objective)
     if status == ObjectiveStatus.ACTIVE:
         count = KeyResult.objects.filter(organization_id=objective.organization_id, objective=objective).count()
         if count < MIN_KEY_RESULTS_TO_ACTIVATE:

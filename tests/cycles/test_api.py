@@ -9,7 +9,7 @@ from cycles.models import Cycle
 from tests.objectives.okr_factories import make_cycle, make_objective
 
 URL = "/api/v1/orgs/alpha/cycles/"
-FIELDS = {"id", "name", "start_date", "end_date", "status", "kind"}
+FIELDS = {"id", "name", "start_date", "end_date", "status", "kind", "closing_message", "closed_at"}
 
 
 def detail(cycle_id: int, slug: str = "alpha") -> str:
@@ -146,6 +146,8 @@ def test_retrieve_has_exactly_the_contract_fields(world_a, api):
         "end_date": "2026-12-30",
         "status": "active",
         "kind": "quarter",
+        "closing_message": "",
+        "closed_at": None,
     }
 
 
