@@ -69,6 +69,9 @@ def cycle_status(request: HttpRequest, cycle_id: int) -> HttpResponse:
     permissions.require(permissions.can_plan(m), _("Only admins and managers change cycles."))
     cycle = get_scoped_or_404(Cycle, org, pk=cycle_id)
     status = request.POST.get("status", "")
+    if status == CycleStatus.CLOSED and cycle.status == CycleStatus.ACTIVE:
+        # Closing is a ritual, not a click: grades, retrospectives and their review first.
+        return redirect("objectives:cycle_close", slug=org.slug, cycle_id=cycle.pk)
     if cycle.status == CycleStatus.CLOSED:
         permissions.require(permissions.is_admin(m), _("Only admins re-open a closed cycle."))
     try:

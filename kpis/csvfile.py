@@ -15,12 +15,15 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from okrkpi.core.spreadsheet import FORMULA_PREFIXES, safe_cell
+
+__all__ = ["FORMULA_PREFIXES", "read_rows", "safe_cell"]
+
 MAX_IMPORT_BYTES = 1_000_000
 MAX_IMPORT_ROWS = 5000
 REQUIRED_COLUMNS = ("kpi", "period", "value")
 OPTIONAL_COLUMNS = ("note", "kpi_id")
 _ALIASES = {"kpi_name": "kpi", "name": "kpi", "date": "period", "comment": "note", "id": "kpi_id"}
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _file_error(message: str) -> ValidationError:
@@ -50,11 +53,6 @@ def _decode(data: bytes | str, filename: str) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise _file_error(_("The file is not UTF-8 text. Save it as “CSV UTF-8” and try again.")) from None
-
-
-def safe_cell(text: str) -> str:
-    """Text a spreadsheet will not run as a formula (CSV injection): an apostrophe first."""
-    return f"'{text}" if text.startswith(FORMULA_PREFIXES) else text
 
 
 def _clean_cell(value: str | None) -> str:

@@ -18,6 +18,7 @@ from kpis.models import Kpi, Perspective
 from objectives import services
 from objectives.models import (
     CheckIn,
+    Commitment,
     Initiative,
     InitiativeStatus,
     KeyResult,
@@ -43,7 +44,18 @@ def _int_param(request: Any, name: str) -> int | None:
 
 
 class ObjectiveSerializer(serializers.ModelSerializer):
-    cycle = OrgScopedPrimaryKeyField(queryset=Cycle.objects.all())
+    cycle = OrgScopedPrimaryKeyField(
+        queryset=Cycle.objects.all(), allow_null=True, help_text="null: a draft in the backlog, planned later."
+    )
+    commitment = serializers.ChoiceField(
+        choices=Commitment.choices,
+        required=False,
+        help_text="committed (expected to reach 1.0) or aspirational (0.7 counts as success).",
+    )
+    grade = serializers.FloatField(read_only=True, allow_null=True, help_text="Set when the cycle closes (0–1).")
+    carried_from = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True, help_text="The objective this one was carried over from."
+    )
     owner_type = serializers.ChoiceField(choices=OwnerType.choices)
     owner_team = OrgScopedPrimaryKeyField(queryset=Team.objects.all(), allow_null=True, required=False)
     owner_user = OrgUserField(allow_null=True, required=False)
@@ -71,6 +83,7 @@ class ObjectiveSerializer(serializers.ModelSerializer):
             "cycle",
             "title",
             "description",
+            "commitment",
             "owner_type",
             "owner_team",
             "owner_user",
@@ -81,6 +94,8 @@ class ObjectiveSerializer(serializers.ModelSerializer):
             "progress",
             "confidence",
             "health",
+            "grade",
+            "carried_from",
             "key_results",
         ]
 
@@ -90,7 +105,8 @@ class ObjectiveSerializer(serializers.ModelSerializer):
 
 
 class ObjectiveViewSet(OrgScopedViewSet):
-    """Filters: ``?cycle=``, ``?status=``, ``?owner_type=``, ``?owner_team=``, ``?owner_user=``, ``?parent=``."""
+    """Filters: ``?cycle=`` (``null``: the backlog), ``?status=``, ``?owner_type=``, ``?owner_team=``,
+    ``?owner_user=``, ``?parent=``."""
 
     model = Objective
     serializer_class = ObjectiveSerializer
@@ -107,6 +123,8 @@ class ObjectiveViewSet(OrgScopedViewSet):
             value = _int_param(self.request, name)
             if value is not None:
                 qs = qs.filter(**{f"{name}_id": value})
+        if params.get("cycle") == "null":
+            qs = qs.filter(cycle__isnull=True)
         if params.get("parent") == "null":
             qs = qs.filter(parent__isnull=True)
         elif _int_param(self.request, "parent") is not None:
@@ -134,6 +152,7 @@ class ObjectiveViewSet(OrgScopedViewSet):
             cycle=data["cycle"],
             title=data["title"],
             description=data.get("description", ""),
+            commitment=data.get("commitment", Commitment.COMMITTED),
             owner_type=data["owner_type"],
             owner_team=data.get("owner_team"),
             owner_user=data.get("owner_user"),
@@ -154,7 +173,9 @@ class ObjectiveViewSet(OrgScopedViewSet):
         data = dict(serializer.validated_data)
         status = data.pop("status", None)
         kwargs: dict[str, Any] = {
-            k: data[k] for k in ("title", "description", "owner_type", "weight", "cycle", "perspective") if k in data
+            k: data[k]
+            for k in ("title", "description", "owner_type", "weight", "cycle", "perspective", "commitment")
+            if k in data
         }
         for key in ("owner_team", "owner_user", "parent"):
             if key in data:
@@ -194,6 +215,10 @@ class KeyResultSerializer(serializers.ModelSerializer):
         required=False,
         help_text="The KPI whose latest measurement sets current_value (null when none).",
     )
+    grade = serializers.FloatField(
+        read_only=True, allow_null=True, help_text="End-of-cycle grade (0–1); set with POST key-results/<id>/grade/."
+    )
+    grade_note = serializers.CharField(read_only=True)
 
     class Meta:
         model = KeyResult
@@ -211,6 +236,8 @@ class KeyResultSerializer(serializers.ModelSerializer):
             "progress",
             "confidence",
             "kpi",
+            "grade",
+            "grade_note",
         ]
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from objectives import views
+from objectives import closing_views, views
 
 app_name = "objectives"
 
@@ -21,4 +21,18 @@ urlpatterns = [
     path("initiatives/<int:initiative_id>/edit/", views.initiative_edit, name="initiative_edit"),
     path("initiatives/<int:initiative_id>/delete/", views.initiative_delete, name="initiative_delete"),
     path("check-ins/", views.my_check_ins, name="my_check_ins"),
+    # The end-of-cycle ritual (objectives/closing_views.py).
+    path("cycles/<int:cycle_id>/close/", closing_views.cycle_close, name="cycle_close"),
+    path("cycles/<int:cycle_id>/carry-over/", closing_views.carry_over, name="carry_over"),
+    path("cycles/<int:cycle_id>/report/", closing_views.cycle_report, name="cycle_report"),
+    path("cycles/<int:cycle_id>/export.<str:fmt>", closing_views.cycle_export, name="cycle_export"),
+    path("key-results/<int:kr_id>/grade/", closing_views.key_result_grade, name="kr_grade"),
+    path("okrs/<int:objective_id>/retrospective/", closing_views.retrospective_save, name="retrospective"),
+    path(
+        "okrs/<int:objective_id>/retrospective/review/",
+        closing_views.retrospective_review,
+        name="retrospective_review",
+    ),
+    path("okrs/backlog/", closing_views.backlog, name="backlog"),
+    path("okrs/<int:objective_id>/plan/", closing_views.plan_objective, name="plan"),
 ]

@@ -9,6 +9,7 @@ from conversations.api import CommentViewSet, ReactionViewSet
 from cycles.api import CycleViewSet
 from kpis.api import KpiViewSet, MeasurementViewSet
 from notifications.api import ChannelViewSet, NotificationViewSet
+from objectives import ritual_api
 from objectives.api import CheckInViewSet, InitiativeViewSet, KeyResultViewSet, ObjectiveViewSet
 from orgs.api import MemberViewSet, TeamViewSet, TokenView
 from reminders.api import InboxView
@@ -39,5 +40,25 @@ urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
     path("orgs/<slug:slug>/cascade/", CascadeView.as_view(), name="api-cascade"),
     path("orgs/<slug:slug>/inbox/", InboxView.as_view(), name="api-inbox"),
+    # The quarter's ritual; before the router, whose detail routes would take "carry-over" for an id.
+    path("orgs/<slug:slug>/quality/", ritual_api.QualityView.as_view(), name="api-quality"),
+    path("orgs/<slug:slug>/quality/dismissals/", ritual_api.DismissalView.as_view(), name="api-quality-dismiss"),
+    path(
+        "orgs/<slug:slug>/objectives/<int:pk>/quality/",
+        ritual_api.ObjectiveQualityView.as_view(),
+        name="api-objective-quality",
+    ),
+    path(
+        "orgs/<slug:slug>/objectives/<int:pk>/retrospective/",
+        ritual_api.RetrospectiveView.as_view(),
+        name="api-retrospective",
+    ),
+    path(
+        "orgs/<slug:slug>/objectives/<int:pk>/retrospective/review/",
+        ritual_api.RetrospectiveReviewView.as_view(),
+        name="api-retrospective-review",
+    ),
+    path("orgs/<slug:slug>/objectives/carry-over/", ritual_api.CarryOverView.as_view(), name="api-carry-over"),
+    path("orgs/<slug:slug>/key-results/<int:pk>/grade/", ritual_api.KeyResultGradeView.as_view(), name="api-kr-grade"),
     path("orgs/<slug:slug>/", include(router.urls)),
 ]

@@ -230,8 +230,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1/",
-    # One name for the red/amber/green status that KPIs and scorecards share.
-    "ENUM_NAME_OVERRIDES": {"RagStatusEnum": ["green", "amber", "red"]},
+    # One name for a choice set several serializers share.
+    "ENUM_NAME_OVERRIDES": {
+        "RagStatusEnum": ["green", "amber", "red"],
+        "CoachObjectTypeEnum": "objectives.ritual_api.COACH_OBJECT_TYPES",
+    },
 }
 
 CACHES = {

@@ -42,7 +42,12 @@ def test_manager_creates_a_cycle_from_a_preset_and_moves_it_along(world_a, clien
     cycle = Cycle.objects.get(organization=world_a.org, name="Q1 2027")
     assert cycle.status == "planning"
     client.post(f"/o/alpha/cycles/{cycle.pk}/status/", {"status": "active"})
-    client.post(f"/o/alpha/cycles/{cycle.pk}/status/", {"status": "closed"})
+    # Closing is not one click: the status form leads to the review page, which closes.
+    r = client.post(f"/o/alpha/cycles/{cycle.pk}/status/", {"status": "closed"})
+    assert r.status_code == 302 and r["Location"] == f"/o/alpha/cycles/{cycle.pk}/close/"
+    cycle.refresh_from_db()
+    assert cycle.status == "active"
+    client.post(f"/o/alpha/cycles/{cycle.pk}/close/", {"closing_message": "Done."})
     cycle.refresh_from_db()
     assert cycle.status == "closed"
     assert client.post(f"/o/alpha/cycles/{cycle.pk}/status/", {"status": "active"}).status_code == 403  # admins only

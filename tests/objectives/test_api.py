@@ -25,6 +25,9 @@ OBJECTIVE_FIELDS = {
     "cycle",
     "title",
     "description",
+    "commitment",
+    "grade",
+    "carried_from",
     "owner_type",
     "owner_team",
     "owner_user",
@@ -37,6 +40,8 @@ OBJECTIVE_FIELDS = {
 }
 KEY_RESULT_FIELDS = {
     "id",
+    "grade",
+    "grade_note",
     "objective",
     "title",
     "owner",

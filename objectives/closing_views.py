@@ -1,0 +1,281 @@
+"""The end-of-cycle pages: the close review (grades, retrospectives, their review, the close),
+carry-over, the backlog, the printable report with the quarter statistics, and the exports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from cycles.models import Cycle, CycleStatus
+from objectives import exports, review, services
+from objectives.models import KeyResult, Objective
+from objectives.services.closing import can_grade, can_review, unacknowledged
+from okrkpi.core.ids import parse_id
+from orgs import permissions
+from orgs.tenancy import get_scoped_or_404, org_view, scoped
+
+
+def _review_context(request: HttpRequest, cycle: Cycle, **extra: Any) -> dict[str, Any]:
+    m = request.membership
+    objectives = review.review_objectives(org=request.org, cycle=cycle)
+    for o in objectives:
+        o.can_write_retro = cycle.status == CycleStatus.ACTIVE and o.editable_by(m)
+        o.can_review = cycle.status == CycleStatus.ACTIVE and can_review(m, o)
+        for kr in o.krs:
+            kr.objective = o  # already loaded: can_grade reads it without a query
+            kr.can_grade = cycle.status == CycleStatus.ACTIVE and can_grade(m, kr)
+    pending = [o for o in objectives if not (o.retro and o.retro.is_acknowledged)]
+    return {
+        "cycle": cycle,
+        "objectives": objectives,
+        "pending": pending,
+        "can_close": cycle.status == CycleStatus.ACTIVE and permissions.can_plan(m),
+        "targets": review.next_cycles(org=request.org, cycle=cycle),
+        "unfinished_ids": {o.pk for o in review.unfinished(objectives)},
+        "errors": {},
+        **extra,
+    }
+
+
+def _first_or_404(qs: Any) -> Any:
+    found = qs.first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def _cycle(request: HttpRequest, cycle_id: int) -> Cycle:
+    return get_scoped_or_404(Cycle, request.org, pk=cycle_id)
+
+
+@org_view
+@require_http_methods(["GET", "POST"])
+def cycle_close(request: HttpRequest, cycle_id: int) -> HttpResponse:
+    """GET: the review page. POST: close the cycle (planners; ``force`` for admins)."""
+    cycle = _cycle(request, cycle_id)
+    if request.method == "GET":
+        if cycle.status == CycleStatus.PLANNING:
+            messages.info(
+                request, _("%(name)s has not started yet: there is nothing to review.") % {"name": cycle.name}
+            )
+            return redirect("cycles:list", slug=request.org.slug)
+        return render(request, "objectives/cycle_close.html", _review_context(request, cycle))
+    m = request.membership
+    permissions.require(permissions.can_plan(m), _("Only admins and managers close cycles."))
+    force = request.POST.get("force") == "1"
+    if force:
+        permissions.require(permissions.is_admin(m), _("Only admins close a cycle with unacknowledged retrospectives."))
+    message = request.POST.get("closing_message", "")
+    try:
+        services.cycle_close(cycle=cycle, actor=request.user, closing_message=message, force=force)
+    except ValidationError as exc:
+        context = _review_context(request, cycle, close_errors=exc.messages, closing_message=message)
+        return render(request, "objectives/cycle_close.html", context, status=400)
+    messages.success(request, _("%(name)s is closed. Its grades and retrospectives are kept.") % {"name": cycle.name})
+    return redirect("objectives:cycle_close", slug=request.org.slug, cycle_id=cycle.pk)
+
+
+def _objective_block(
+    request: HttpRequest,
+    objective: Objective,
+    *,
+    status: int = 200,
+    errors: dict[str, list[str]] | None = None,
+    typed: dict[str, str] | None = None,
+) -> HttpResponse:
+    """Re-render one objective of the review page (htmx) or the whole page. On a refusal the
+    typed values come back with the message next to the field: nothing typed is lost."""
+    cycle = objective.cycle
+    context = _review_context(request, cycle)
+    block = next((o for o in context["objectives"] if o.pk == objective.pk), None)
+    if block is not None:
+        block.errors = errors or {}
+        block.typed = typed or {}
+        for kr in block.krs:
+            kr.error = block.errors.get(f"kr-{kr.pk}")
+            if kr.error:
+                kr.typed_grade = block.typed.get("grade", "")
+                kr.typed_note = block.typed.get("note", "")
+    if request.htmx:
+        if block is None:
+            raise Http404
+        context["o"] = block
+        return render(request, "objectives/_close_objective.html", context, status=status)
+    if status == 200:
+        return redirect(
+            reverse("objectives:cycle_close", args=[request.org.slug, cycle.pk]) + f"#objective-{objective.pk}"
+        )
+    return render(request, "objectives/cycle_close.html", context, status=status)
+
+
+@org_view
+@require_POST
+def key_result_grade(request: HttpRequest, kr_id: int) -> HttpResponse:
+    kr = _first_or_404(scoped(KeyResult, request.org).select_related("objective__cycle").filter(pk=kr_id))
+    permissions.require(can_grade(request.membership, kr), _("Only the key result's owner or a manager grades it."))
+    grade, note = request.POST.get("grade", ""), request.POST.get("grade_note", "")
+    try:
+        services.key_result_grade(key_result=kr, actor=request.user, grade=grade, note=note)
+    except ValidationError as exc:
+        errors = {f"kr-{kr.pk}": exc.messages}
+        typed = {"grade": grade, "note": note}
+        return _objective_block(request, kr.objective, status=400, errors=errors, typed=typed)
+    return _objective_block(request, kr.objective)
+
+
+@org_view
+@require_POST
+def retrospective_save(request: HttpRequest, objective_id: int) -> HttpResponse:
+    objective = _first_or_404(scoped(Objective, request.org).select_related("cycle").filter(pk=objective_id))
+    permissions.require(
+        objective.editable_by(request.membership), _("Only the objective's owner writes its retrospective.")
+    )
+    fields = {k: request.POST.get(k, "") for k in ("went_well", "went_badly", "learned")}
+    try:
+        services.retrospective_save(objective=objective, actor=request.user, **fields)
+    except ValidationError as exc:
+        typed = fields
+        return _objective_block(request, objective, status=400, errors={"retro": exc.messages}, typed=typed)
+    return _objective_block(request, objective)
+
+
+@org_view
+@require_POST
+def retrospective_review(request: HttpRequest, objective_id: int) -> HttpResponse:
+    objective = _first_or_404(scoped(Objective, request.org).select_related("cycle").filter(pk=objective_id))
+    permissions.require(
+        can_review(request.membership, objective),
+        _("Only the owner's manager (an admin for company objectives) reviews it."),
+    )
+    comment = request.POST.get("comment", "")
+    acknowledge = request.POST.get("acknowledge") == "1"
+    try:
+        services.retrospective_review(objective=objective, actor=request.user, acknowledge=acknowledge, comment=comment)
+    except ValidationError as exc:
+        typed = {"comment": comment}
+        return _objective_block(request, objective, status=400, errors={"review": exc.messages}, typed=typed)
+    return _objective_block(request, objective)
+
+
+# --- carry-over and the backlog ------------------------------------------------------------
+
+
+@org_view
+@require_POST
+def carry_over(request: HttpRequest, cycle_id: int) -> HttpResponse:
+    """Copy the ticked objectives, with their ticked key results, into an open cycle or the backlog."""
+    org, m = request.org, request.membership
+    cycle = _cycle(request, cycle_id)
+    ids = [i for i in (parse_id(v) for v in request.POST.getlist("objective")) if i is not None]
+    kr_ids = [i for i in (parse_id(v) for v in request.POST.getlist("key_result")) if i is not None]
+    objectives = list(scoped(Objective, org).filter(cycle=cycle, pk__in=ids).select_related("owner_team", "owner_user"))
+    for o in objectives:
+        permissions.require(o.editable_by(m), _("You cannot carry over “%(title)s”.") % {"title": o.title})
+    raw_target = request.POST.get("target", "")
+    target = None
+    if raw_target != "backlog":
+        target_id = parse_id(raw_target)
+        target = scoped(Cycle, org).filter(pk=target_id).first() if target_id else None
+        if target is None:
+            messages.error(request, _("Choose the cycle to carry over into, or the backlog."))
+            return redirect(reverse("objectives:cycle_close", args=[org.slug, cycle.pk]) + "#carry-over")
+    try:
+        copies = services.objectives_carry_over(
+            org=org, actor=request.user, objectives=objectives, key_result_ids=kr_ids, target=target
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(reverse("objectives:cycle_close", args=[org.slug, cycle.pk]) + "#carry-over")
+    where = target.name if target else _("the backlog")
+    messages.success(
+        request,
+        _("%(count)d objective(s) carried over into %(where)s as drafts.") % {"count": len(copies), "where": where},
+    )
+    if target is None:
+        return redirect("objectives:backlog", slug=org.slug)
+    return redirect(reverse("objectives:cycle", args=[org.slug]) + f"?cycle={target.pk}")
+
+
+@org_view
+def backlog(request: HttpRequest) -> HttpResponse:
+    org, m = request.org, request.membership
+    objectives = list(
+        scoped(Objective, org)
+        .filter(cycle__isnull=True)
+        .select_related("owner_team", "owner_user", "carried_from__cycle")
+        .prefetch_related("key_results")
+        .order_by("-created_at", "-id")
+    )
+    for o in objectives:
+        o.can_plan = o.editable_by(m)
+    return render(
+        request,
+        "objectives/backlog.html",
+        {"objectives": objectives, "targets": review.next_cycles(org=org)},
+    )
+
+
+@org_view
+@require_POST
+def plan_objective(request: HttpRequest, objective_id: int) -> HttpResponse:
+    """Move a backlog objective into an open cycle (it stays a draft)."""
+    org = request.org
+    objective = get_scoped_or_404(Objective, org, pk=objective_id, cycle__isnull=True)
+    permissions.require(objective.editable_by(request.membership), _("You cannot plan this objective."))
+    target_id = parse_id(request.POST.get("cycle", ""))
+    target = scoped(Cycle, org).filter(pk=target_id).first() if target_id else None
+    if target is None:
+        messages.error(request, _("Choose the cycle to plan “%(title)s” into.") % {"title": objective.title})
+        return redirect("objectives:backlog", slug=org.slug)
+    try:
+        services.objective_update(objective=objective, actor=request.user, cycle=target)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("objectives:backlog", slug=org.slug)
+    messages.success(
+        request, _("“%(title)s” is planned into %(cycle)s.") % {"title": objective.title, "cycle": target.name}
+    )
+    return redirect("objectives:detail", slug=org.slug, objective_id=objective.pk)
+
+
+# --- the report, its statistics and the exports --------------------------------------------
+
+
+@org_view
+def cycle_report(request: HttpRequest, cycle_id: int) -> HttpResponse:
+    """The printable report of a cycle: closing message, statistics, every grade and retrospective."""
+    org = request.org
+    cycle = _cycle(request, cycle_id)
+    objectives = review.review_objectives(org=org, cycle=cycle)
+    stats = review.cycle_statistics(org=org, cycle=cycle, objectives=objectives)
+    return render(
+        request,
+        "objectives/cycle_report.html",
+        {"cycle": cycle, "objectives": objectives, "stats": stats, "pending": unacknowledged(cycle=cycle)},
+    )
+
+
+@org_view
+def cycle_export(request: HttpRequest, cycle_id: int, fmt: str) -> HttpResponse:
+    cycle = _cycle(request, cycle_id)
+    objectives = review.review_objectives(org=request.org, cycle=cycle)
+    rows = exports.cycle_rows(objectives)
+    filename = exports.filename(cycle.name, fmt)
+    if fmt == "csv":
+        response = HttpResponse(exports.to_csv(rows), content_type="text/csv; charset=utf-8")
+    elif fmt == "xlsx":
+        response = HttpResponse(
+            exports.to_xlsx(rows, sheet=cycle.name),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    else:
+        raise Http404
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

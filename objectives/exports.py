@@ -1,0 +1,92 @@
+"""A cycle's OKRs — with grades and retrospectives — as rows for CSV and XLSX.
+
+One row per key result (objective columns repeated), and one row for an objective
+without key results, so a spreadsheet can filter and pivot them. Cells are made
+safe by ``okrkpi.core.spreadsheet``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from objectives.models import Objective
+from okrkpi.core.spreadsheet import to_csv, to_xlsx
+
+__all__ = ["cycle_rows", "filename", "to_csv", "to_xlsx"]
+
+
+def header() -> list[str]:
+    return [
+        _("Objective"),
+        _("Type"),
+        _("Owner level"),
+        _("Owner"),
+        _("Status"),
+        _("Objective progress"),
+        _("Objective grade"),
+        _("Achieved"),
+        _("Key result"),
+        _("Key result owner"),
+        _("Start"),
+        _("Target"),
+        _("Current"),
+        _("Unit"),
+        _("Key result progress"),
+        _("Key result grade"),
+        _("Grade note"),
+        _("What went well"),
+        _("What did not go well"),
+        _("What we learned"),
+        _("Reviewer's comment"),
+        _("Acknowledged"),
+    ]
+
+
+def cycle_rows(objectives: list[Objective]) -> list[list[Any]]:
+    """Rows of ``objectives.review.review_objectives`` (which loads everything needed)."""
+    rows: list[list[Any]] = [header()]
+    for o in objectives:
+        retro = o.retro
+        head = [
+            o.title,
+            o.get_commitment_display(),
+            o.get_owner_type_display(),
+            o.owner_label,
+            o.get_status_display(),
+            round(o.progress, 4),
+            o.shown_grade,
+            _("yes") if o.is_achieved else _("no"),
+        ]
+        tail = [
+            retro.went_well if retro else "",
+            retro.went_badly if retro else "",
+            retro.learned if retro else "",
+            retro.reviewer_comment if retro else "",
+            _("yes") if retro and retro.is_acknowledged else _("no"),
+        ]
+        if not o.krs:
+            rows.append([*head, "", "", None, None, None, "", None, None, "", *tail])
+        for kr in o.krs:
+            rows.append(
+                [
+                    *head,
+                    kr.title,
+                    kr.owner.display_name,
+                    kr.start_value,
+                    kr.target_value,
+                    kr.current_value,
+                    kr.unit,
+                    round(kr.progress, 4),
+                    kr.shown_grade,
+                    kr.grade_note,
+                    *tail,
+                ]
+            )
+    return rows
+
+
+def filename(name: str, fmt: str) -> str:
+    return f"okrs-{slugify(name) or 'cycle'}.{fmt}"

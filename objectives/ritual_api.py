@@ -1,0 +1,271 @@
+"""API of the quarter's ritual: the quality coach, grades, retrospectives and their review,
+carry-over. Closing and re-opening a cycle are on ``cycles/`` (``POST cycles/<id>/close/``,
+``PATCH cycles/<id>/`` with ``status: active``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from cycles.models import Cycle
+from objectives import quality, services
+from objectives.coach import RULES, SEVERITIES
+from objectives.models import KeyResult, Objective, Retrospective
+from objectives.services.closing import can_grade, can_review
+from orgs.tenancy import OrgScopedAPIView, scoped
+
+# --- the coach -----------------------------------------------------------------------------
+
+COACH_OBJECT_TYPES = ["objective", "key_result", "kpi", "owner"]
+
+
+class FindingObjectSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=COACH_OBJECT_TYPES)
+    id = serializers.CharField(allow_null=True, help_text="The object's id; owners are 'team:<id>' or 'person:<id>'.")
+    label = serializers.CharField()
+
+
+class FindingSerializer(serializers.Serializer):
+    code = serializers.ChoiceField(choices=sorted(RULES))
+    severity = serializers.ChoiceField(choices=list(SEVERITIES))
+    message = serializers.CharField(help_text="In the caller's language.")
+    hint = serializers.CharField(help_text="How to fix it.")
+    object = FindingObjectSerializer()
+    dismissed = serializers.BooleanField(help_text="Dismissed findings do not count in the score.")
+    dismissal_reason = serializers.CharField(allow_blank=True)
+
+
+class QualitySerializer(serializers.Serializer):
+    score = serializers.IntegerField(min_value=0, max_value=100)
+    findings = FindingSerializer(many=True)
+
+
+def _quality_body(report: quality.QualityReport) -> dict[str, Any]:
+    rows = report.as_list()
+    for row in rows:
+        row["object"]["id"] = None if row["object"]["id"] is None else str(row["object"]["id"])
+    return {"score": report.score, "findings": rows}
+
+
+class ObjectiveQualityView(OrgScopedAPIView):
+    @extend_schema(responses=QualitySerializer, description="The coach's findings on one objective and its score.")
+    def get(self, request: Request, slug: str, pk: int) -> Response:
+        objective = scoped(Objective, self.org).filter(pk=pk).first()
+        if objective is None:
+            raise Http404
+        return Response(_quality_body(quality.objective_quality(org=self.org, objective=objective)))
+
+
+class QualityQuerySerializer(serializers.Serializer):
+    cycle = serializers.IntegerField(required=False, help_text="The cycle's id; without it, the KPI library.")
+
+
+class QualityView(OrgScopedAPIView):
+    @extend_schema(
+        parameters=[QualityQuerySerializer],
+        responses=QualitySerializer,
+        description="With ?cycle=<id>: the cycle's findings (every objective and the cycle-wide rules) "
+        "and its score. Without: the KPI library's.",
+    )
+    def get(self, request: Request, slug: str) -> Response:
+        query = QualityQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        cycle_id = query.validated_data.get("cycle")
+        if cycle_id is None:
+            return Response(_quality_body(quality.kpi_library_quality(org=self.org)))
+        cycle = scoped(Cycle, self.org).filter(pk=cycle_id).first()
+        if cycle is None:
+            raise serializers.ValidationError({"cycle": "Unknown cycle."})
+        return Response(_quality_body(quality.cycle_quality(org=self.org, cycle=cycle)))
+
+
+class DismissalSerializer(serializers.Serializer):
+    code = serializers.ChoiceField(choices=sorted(RULES))
+    object_type = serializers.ChoiceField(choices=COACH_OBJECT_TYPES)
+    object_id = serializers.CharField(max_length=40)
+    reason = serializers.CharField(max_length=1000)
+
+
+class DismissalView(OrgScopedAPIView):
+    @extend_schema(request=DismissalSerializer, responses={201: DismissalSerializer})
+    def post(self, request: Request, slug: str) -> Response:
+        """Dismiss one finding with a reason (logged); the scores leave it out."""
+        data = DismissalSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = services.coach_dismiss(org=self.org, actor=request.user, **data.validated_data)
+        return Response(
+            {"code": d.code, "object_type": d.object_type, "object_id": d.object_id, "reason": d.reason}, status=201
+        )
+
+
+# --- grades, retrospectives, carry-over -------------------------------------------------------
+
+
+class GradeSerializer(serializers.Serializer):
+    grade = serializers.JSONField(help_text="A number from 0.0 to 1.0.")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+
+
+class GradeOutSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    grade = serializers.FloatField(allow_null=True)
+    grade_note = serializers.CharField(allow_blank=True)
+    suggested_grade = serializers.FloatField()
+
+
+def _grade_body(kr: KeyResult) -> dict[str, Any]:
+    return {"id": kr.pk, "grade": kr.grade, "grade_note": kr.grade_note, "suggested_grade": kr.suggested_grade()}
+
+
+class KeyResultGradeView(OrgScopedAPIView):
+    @extend_schema(request=GradeSerializer, responses=GradeOutSerializer)
+    def post(self, request: Request, slug: str, pk: int) -> Response:
+        """Grade a key result while its cycle is being closed. A grade that differs from the suggested
+        one (clamped progress rounded to 0.1) needs a note when the organisation asks for one."""
+        kr = scoped(KeyResult, self.org).select_related("objective__cycle").filter(pk=pk).first()
+        if kr is None:
+            raise Http404
+        if not can_grade(self.membership, kr):
+            raise PermissionDenied("Only the key result's owner or a manager grades it.")
+        data = GradeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        kr = services.key_result_grade(
+            key_result=kr, actor=request.user, grade=data.validated_data["grade"], note=data.validated_data["note"]
+        )
+        return Response(_grade_body(kr))
+
+
+class RetrospectiveSerializer(serializers.Serializer):
+    went_well = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+    went_badly = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+    learned = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+    reviewer_comment = serializers.CharField(read_only=True)
+    acknowledged = serializers.BooleanField(read_only=True)
+    acknowledged_by = serializers.IntegerField(read_only=True, allow_null=True)
+    acknowledged_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
+
+def _retro_body(retro: Retrospective | None) -> dict[str, Any]:
+    if retro is None:
+        return {
+            "went_well": "",
+            "went_badly": "",
+            "learned": "",
+            "reviewer_comment": "",
+            "acknowledged": False,
+            "acknowledged_by": None,
+            "acknowledged_at": None,
+        }
+    return {
+        "went_well": retro.went_well,
+        "went_badly": retro.went_badly,
+        "learned": retro.learned,
+        "reviewer_comment": retro.reviewer_comment,
+        "acknowledged": retro.is_acknowledged,
+        "acknowledged_by": retro.acknowledged_by_id,
+        "acknowledged_at": retro.acknowledged_at.isoformat() if retro.acknowledged_at else None,
+    }
+
+
+class _ObjectiveMixin:
+    org: Any
+
+    def _objective(self, pk: int) -> Objective:
+        objective = scoped(Objective, self.org).select_related("cycle").filter(pk=pk).first()
+        if objective is None:
+            raise Http404
+        return objective
+
+
+class RetrospectiveView(_ObjectiveMixin, OrgScopedAPIView):
+    @extend_schema(responses=RetrospectiveSerializer)
+    def get(self, request: Request, slug: str, pk: int) -> Response:
+        objective = self._objective(pk)
+        return Response(_retro_body(Retrospective.objects.filter(objective=objective).first()))
+
+    @extend_schema(request=RetrospectiveSerializer, responses=RetrospectiveSerializer)
+    def post(self, request: Request, slug: str, pk: int) -> Response:
+        """Write the retrospective (the objective's editors). A change needs a fresh acknowledgement."""
+        objective = self._objective(pk)
+        if not objective.editable_by(self.membership):
+            raise PermissionDenied("Only the objective's owner writes its retrospective.")
+        data = RetrospectiveSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        retro = services.retrospective_save(objective=objective, actor=request.user, **data.validated_data)
+        return Response(_retro_body(retro))
+
+
+class ReviewSerializer(serializers.Serializer):
+    acknowledge = serializers.BooleanField(default=True)
+    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+
+
+class RetrospectiveReviewView(_ObjectiveMixin, OrgScopedAPIView):
+    @extend_schema(request=ReviewSerializer, responses=RetrospectiveSerializer)
+    def post(self, request: Request, slug: str, pk: int) -> Response:
+        """The reviewer (the owner's manager; an admin for company objectives) acknowledges the
+        retrospective, or comments without acknowledging."""
+        objective = self._objective(pk)
+        if not can_review(self.membership, objective):
+            raise PermissionDenied("Only the owner's manager (an admin for company objectives) reviews it.")
+        data = ReviewSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        retro = services.retrospective_review(objective=objective, actor=request.user, **data.validated_data)
+        return Response(_retro_body(retro))
+
+
+class CarryOverSerializer(serializers.Serializer):
+    objectives = serializers.ListField(child=serializers.IntegerField(), min_length=1, max_length=200)
+    key_results = serializers.ListField(
+        child=serializers.IntegerField(),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Key results to copy; omitted or null copies all of them.",
+    )
+    cycle = serializers.IntegerField(allow_null=True, help_text="An open cycle's id, or null for the backlog.")
+
+
+class CarriedSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    cycle = serializers.IntegerField(allow_null=True)
+    carried_from = serializers.IntegerField()
+
+
+class CarryOverView(OrgScopedAPIView):
+    @extend_schema(request=CarryOverSerializer, responses={201: CarriedSerializer(many=True)})
+    def post(self, request: Request, slug: str) -> Response:
+        """Copy objectives (and chosen key results) into an open cycle or the backlog, as drafts
+        linked to their origin. All or nothing."""
+        data = CarryOverSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        ids = data.validated_data["objectives"]
+        objectives = list(scoped(Objective, self.org).filter(pk__in=ids))
+        if len(objectives) != len(set(ids)):
+            raise serializers.ValidationError({"objectives": "Unknown objective."})
+        for o in objectives:
+            if not o.editable_by(self.membership):
+                raise PermissionDenied(f"You cannot carry over objective {o.pk}.")
+        target = None
+        if data.validated_data["cycle"] is not None:
+            target = scoped(Cycle, self.org).filter(pk=data.validated_data["cycle"]).first()
+            if target is None:
+                raise serializers.ValidationError({"cycle": "Unknown cycle."})
+        copies = services.objectives_carry_over(
+            org=self.org,
+            actor=request.user,
+            objectives=objectives,
+            key_result_ids=data.validated_data["key_results"],
+            target=target,
+        )
+        return Response(
+            [{"id": c.pk, "title": c.title, "cycle": c.cycle_id, "carried_from": c.carried_from_id} for c in copies],
+            status=201,
+        )

@@ -1,0 +1,65 @@
+"""Writing CSV and XLSX files that a spreadsheet cannot turn against its reader.
+
+Text starting with ``=``, ``+``, ``-`` or ``@`` (or a tab or carriage return) could
+be run as a formula when the file is opened (CSV injection): such text gets an
+apostrophe first, in CSV and XLSX alike, and XLSX cells holding text are always
+typed as text. Numbers stay numbers.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from typing import Any
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+Cell = str | int | float | date | datetime | None
+
+
+def safe_cell(text: str) -> str:
+    """Text a spreadsheet will not run as a formula (CSV injection): an apostrophe first."""
+    return f"'{text}" if text.startswith(FORMULA_PREFIXES) else text
+
+
+def _safe(value: Any) -> Cell:
+    if value is None or isinstance(value, bool):
+        return "" if value is None else str(value)
+    if isinstance(value, int | float | date | datetime):
+        return value
+    return safe_cell(str(value))
+
+
+def to_csv(rows: Iterable[Sequence[Any]]) -> str:
+    """UTF-8 CSV text with a BOM, so spreadsheets read Vietnamese correctly."""
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out, lineterminator="\r\n")
+    for row in rows:
+        writer.writerow([_safe(value) for value in row])
+    return out.getvalue()
+
+
+def to_xlsx(rows: Iterable[Sequence[Any]], *, sheet: str = "Sheet") -> bytes:
+    """An XLSX workbook of one sheet; the first row is the header (bold, frozen)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    ws = wb.active
+    # Sheet titles cannot hold []:*?/\ and are at most 31 characters.
+    ws.title = "".join(c for c in sheet if c not in "[]:*?/\\")[:31] or "Sheet"
+    for r, row in enumerate(rows, start=1):
+        for c, value in enumerate(row, start=1):
+            safe = _safe(value)
+            cell = ws.cell(row=r, column=c, value=safe)
+            if isinstance(safe, str):
+                cell.data_type = "s"  # never a formula, whatever the text
+            if r == 1:
+                cell.font = Font(bold=True)
+    ws.freeze_panes = "A2"
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
