@@ -12,10 +12,12 @@ def cycle_list(*, org: Organization) -> QuerySet[Cycle]:
 
 def default_cycle(*, org: Organization) -> Cycle | None:
     """The cycle a page shows when none is chosen: the active one that started
-    last, else the newest planning one, else the newest of all."""
+    last; else the cycle closed last, whose results stay on show until the next
+    cycle becomes active (not an empty planning cycle claiming all is on track);
+    else the soonest planning one."""
     cycles = cycle_list(org=org)
     return (
         cycles.filter(status=CycleStatus.ACTIVE).first()
+        or cycles.filter(status=CycleStatus.CLOSED).order_by("-end_date", "-closed_at").first()
         or cycles.filter(status=CycleStatus.PLANNING).order_by("start_date").first()
-        or cycles.first()
     )

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from cycles.models import Cycle
 from kpis.models import Perspective
 from objectives.checkin_context import unusual_value
-from objectives.models import InitiativeStatus, KeyResult, KeyResultKind, Objective
+from objectives.models import Commitment, InitiativeStatus, KeyResult, KeyResultKind, Objective
 from okrkpi.core.forms import DateInput, LocalizedNumberField
 from okrkpi.core.numbers import format_quantity, unit_aliases
 from orgs.forms import people_choices, team_choices
@@ -28,6 +28,14 @@ class ObjectiveForm(forms.Form):
     )
     description = forms.CharField(label=_("Why it matters"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     cycle = forms.TypedChoiceField(label=_("Cycle"), coerce=int)
+    commitment = forms.ChoiceField(
+        label=_("Type"),
+        choices=Commitment.choices,
+        initial=Commitment.COMMITTED,
+        required=False,  # an objective is committed unless said otherwise
+        widget=forms.RadioSelect,
+        help_text=_("Committed: expected to reach 1.0. Aspirational: a stretch, where 0.7 counts as success."),
+    )
     owner_type = forms.ChoiceField(
         label=_("Owned by"), choices=OwnerType.choices, widget=forms.RadioSelect, initial=OwnerType.TEAM
     )
@@ -54,15 +62,25 @@ class ObjectiveForm(forms.Form):
         help_text=_("The balanced-scorecard perspective this objective moves; scorecards show it there."),
     )
 
-    def __init__(self, *args, org: Organization, cycles: list[Cycle], parents: list[Objective], **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(  # type: ignore[no-untyped-def]
+        self, *args, org: Organization, cycles: list[Cycle], parents: list[Objective], backlog: bool = False, **kwargs
+    ):
         super().__init__(*args, **kwargs)
         self.fields["cycle"].choices = [(c.pk, f"{c.name} ({c.get_status_display()})") for c in cycles]
+        if backlog:
+            # A backlog objective may stay there while it is edited.
+            self.fields["cycle"].choices = [("", _("Backlog (no cycle yet)")), *self.fields["cycle"].choices]
+            self.fields["cycle"].required = False
+            self.fields["cycle"].empty_value = None
         self.fields["owner_team"].choices = [("", _("— choose a team —")), *team_choices(org)]
         self.fields["owner_user"].choices = [("", _("— choose a person —")), *people_choices(org)]
         self.fields["parent"].choices = [
             ("", _("— not aligned —")),
             *[(p.pk, f"{p.title} · {p.owner_label}") for p in parents],
         ]
+
+    def clean_commitment(self) -> str:
+        return self.cleaned_data.get("commitment") or Commitment.COMMITTED
 
     def clean(self):  # type: ignore[no-untyped-def]
         data = super().clean()

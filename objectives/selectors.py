@@ -18,7 +18,7 @@ def objective_queryset(*, org: Organization) -> QuerySet[Objective]:
     """Objectives with what every list shows, in a fixed number of queries."""
     return (
         Objective.objects.filter(organization=org)
-        .select_related("organization", "cycle", "owner_team", "owner_user", "parent")
+        .select_related("organization", "cycle", "owner_team", "owner_user", "parent", "carried_from__cycle")
         .prefetch_related(
             Prefetch("key_results", queryset=KeyResult.objects.filter(organization=org).select_related("owner"))
         )
@@ -82,7 +82,7 @@ def objective_detail(*, org: Organization, objective_id: int) -> Objective:
     """One objective with key results (and their recent check-ins), initiatives and aligned children."""
     return (
         Objective.objects.filter(organization=org)
-        .select_related("organization", "cycle", "owner_team", "owner_user", "parent")
+        .select_related("organization", "cycle", "owner_team", "owner_user", "parent", "carried_from__cycle")
         .prefetch_related(
             Prefetch(
                 "key_results",

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from objectives import closing_views, views
+from objectives import closing_views, quality_views, views
 
 app_name = "objectives"
 
@@ -35,4 +35,9 @@ urlpatterns = [
     ),
     path("okrs/backlog/", closing_views.backlog, name="backlog"),
     path("okrs/<int:objective_id>/plan/", closing_views.plan_objective, name="plan"),
+    # The quality coach (objectives/quality_views.py).
+    path("quality/", quality_views.quality_page, name="quality"),
+    path("quality/check/", quality_views.coach_check, name="coach_check"),
+    path("quality/dismiss/", quality_views.coach_dismiss, name="coach_dismiss"),
+    path("okrs/<int:objective_id>/coach/", quality_views.objective_coach, name="objective_coach"),
 ]

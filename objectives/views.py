@@ -165,7 +165,7 @@ def _render_krs(request: HttpRequest, objective_id: int, status: int = 200, kr_f
 def _objective_form(request: HttpRequest, *, objective: Objective | None, data: Any = None) -> ObjectiveForm:
     org = request.org
     cycles = [c for c in cycle_list(org=org) if c.status != CycleStatus.CLOSED]
-    if objective is not None and objective.cycle not in cycles:
+    if objective is not None and objective.cycle is not None and objective.cycle not in cycles:
         cycles.append(objective.cycle)
     chosen = None
     raw = (data or {}).get("cycle") or request.GET.get("cycle")
@@ -186,11 +186,15 @@ def _objective_form(request: HttpRequest, *, objective: Objective | None, data: 
             parent=objective.parent_id,
             weight=objective.weight,
             perspective=objective.perspective,
+            commitment=objective.commitment,
         )
     else:
         initial["parent"] = request.GET.get("parent") or None
         initial.update(default_owner(request))
-    return ObjectiveForm(data, org=org, cycles=cycles, parents=parents, initial=initial)
+    backlog = objective is not None and objective.cycle_id is None
+    if backlog and not (data or {}).get("cycle") and not request.GET.get("cycle"):
+        initial["cycle"] = None
+    return ObjectiveForm(data, org=org, cycles=cycles, parents=parents, initial=initial, backlog=backlog)
 
 
 @org_view
@@ -221,6 +225,7 @@ def objective_create(request: HttpRequest) -> HttpResponse:
                 cycle=cycle,
                 title=data["title"],
                 description=data["description"],
+                commitment=data["commitment"],
                 owner_type=owner_type,
                 owner_team=team,
                 owner_user=user,
@@ -267,7 +272,8 @@ def objective_edit(request: HttpRequest, objective_id: int) -> HttpResponse:
                 parent=parent,
                 weight=data["weight"],
                 perspective=data["perspective"],
-                cycle=get_scoped_or_404(Cycle, org, pk=data["cycle"]),
+                commitment=data["commitment"],
+                cycle=get_scoped_or_404(Cycle, org, pk=data["cycle"]) if data["cycle"] else None,
             )
         except ValidationError as exc:
             add_service_errors(form, exc)

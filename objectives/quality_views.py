@@ -1,0 +1,157 @@
+"""The quality coach's pages: the quality page of a cycle and of the KPI library, the coach
+panel of an objective (loaded by htmx), live advice while a form is being filled in, and
+dismissing a finding with a reason."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cycles.selectors import cycle_list, default_cycle
+from objectives import coach, quality, services
+from objectives.models import Objective
+from okrkpi.core.ids import parse_id
+from okrkpi.core.validation import clean_number
+from orgs import permissions
+from orgs.tenancy import org_view, scoped
+
+
+@org_view
+def quality_page(request: HttpRequest) -> HttpResponse:
+    org = request.org
+    cycles = list(cycle_list(org=org))
+    wanted = request.GET.get("cycle")
+    cycle = next((c for c in cycles if c.pk == parse_id(wanted)), None) if wanted else default_cycle(org=org)
+    if wanted and cycle is None:
+        raise Http404
+    report = quality.cycle_quality(org=org, cycle=cycle) if cycle else None
+    objectives = (
+        {o.pk: o for o in scoped(Objective, org).filter(pk__in=list(report.scores))} if report is not None else {}
+    )
+    kpi_report = quality.kpi_library_quality(org=org)
+    return render(
+        request,
+        "objectives/quality.html",
+        {
+            "cycles": cycles,
+            "cycle": cycle,
+            "report": report,
+            "objective_scores": sorted(
+                ((objectives[pk], score) for pk, score in report.scores.items()), key=lambda pair: pair[1]
+            )
+            if report
+            else [],
+            "kpi_report": kpi_report,
+            "can_dismiss": permissions.can_write(request.membership),
+        },
+    )
+
+
+@org_view
+def objective_coach(request: HttpRequest, objective_id: int) -> HttpResponse:
+    """The coach panel of an objective's page (a partial, loaded after the page)."""
+    objective = scoped(Objective, request.org).filter(pk=objective_id).first()
+    if objective is None:
+        raise Http404
+    report = quality.objective_quality(org=request.org, objective=objective)
+    return render(
+        request,
+        "objectives/_coach.html",
+        {
+            "report": report,
+            "findings": report.findings,
+            "can_dismiss": permissions.can_write(request.membership),
+            "next": request.GET.get("next") or "",
+        },
+    )
+
+
+def _number(value: str) -> float | None:
+    try:
+        return clean_number(value, "value") if (value or "").strip() else None
+    except ValidationError:
+        return None
+
+
+@org_view
+@require_POST
+def coach_check(request: HttpRequest) -> HttpResponse:
+    """Advice on what is being typed (htmx, on blur): an objective, a key result or a KPI form."""
+    data = request.POST
+    kind = data.get("coach", "")
+    findings: list[coach.Finding] = []
+    if kind == "objective":
+        title = data.get("title", "")
+        if title.strip():
+            findings = [
+                f
+                for f in coach.check_objective(
+                    coach.ObjectiveFacts(
+                        title=title,
+                        owner_type=data.get("owner_type", "company"),
+                        aligned=bool(data.get("parent")),
+                        # The key results are added on the next screen: do not judge their number yet.
+                        key_results=[coach.KeyResultFacts(title="", owner_id=0, target=1)] * coach.MIN_KEY_RESULTS,
+                    )
+                )
+                if f.object_type == "objective"
+            ]
+    elif kind == "key_result":
+        title = data.get("title", "")
+        if title.strip():
+            findings = coach.check_key_result(
+                coach.KeyResultFacts(
+                    title=title,
+                    owner_id=parse_id(data.get("owner", "")),
+                    kind=data.get("kind", "number"),
+                    unit=data.get("unit", ""),
+                    start=_number(data.get("start_value", "")),
+                    target=_number(data.get("target_value", "")),
+                )
+            )
+    elif kind == "kpi":
+        name = data.get("name", "")
+        if name.strip():
+            findings = coach.check_kpi(
+                coach.KpiFacts(
+                    name=name,
+                    unit=data.get("unit", ""),
+                    how_measured=data.get("how_measured", ""),
+                    description=data.get("description", ""),
+                    frequency=data.get("frequency") or None,
+                    direction=data.get("direction", "higher_is_better"),
+                    amber_threshold=_number(data.get("amber_threshold", "")),
+                )
+            )
+    return render(request, "objectives/_coach_live.html", {"findings": findings})
+
+
+@org_view
+@require_POST
+def coach_dismiss(request: HttpRequest) -> HttpResponse:
+    permissions.require(permissions.can_write(request.membership), _("Viewers cannot dismiss advice."))
+    data = request.POST
+    try:
+        services.coach_dismiss(
+            org=request.org,
+            actor=request.user,
+            code=data.get("code", ""),
+            object_type=data.get("object_type", ""),
+            object_id=data.get("object_id", ""),
+            reason=data.get("reason", ""),
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Advice dismissed; the reason is on record."))
+    target = data.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = ""
+    if target:
+        return redirect(target)
+    return redirect("objectives:quality", slug=request.org.slug)
