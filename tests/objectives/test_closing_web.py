@@ -1,0 +1,283 @@
+"""The end-of-cycle ritual through the pages and the API: the review page, grading with htmx,
+retrospectives and their review, the close, read-only closed cycles (400/403), re-opening,
+carry-over, the backlog, the report, and the exports opened by a spreadsheet library."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+import pytest
+from openpyxl import load_workbook
+
+from activity.models import ActivityEntry
+from cycles.models import Cycle
+from objectives import services
+from objectives.models import KeyResult, Objective, Retrospective
+from tests.objectives.okr_factories import make_cycle, make_kr, make_objective
+
+
+@pytest.fixture
+def cycle(world_a):
+    return make_cycle(world_a.org)
+
+
+@pytest.fixture
+def objective(world_a, cycle):
+    o = make_objective(world_a.org, cycle, title="Delight customers", owner_type="team", team=world_a.sub_team)
+    for title, value in (("NPS", 7.4), ("Reply time", 3.5)):
+        kr = make_kr(o, title=title, owner=world_a.member, start=0, target=10)
+        services.key_result_check_in(key_result=kr, actor=world_a.member, value=value, confidence=7)
+    return o
+
+
+def krs(objective) -> list[KeyResult]:
+    return list(KeyResult.objects.filter(objective=objective).order_by("id"))
+
+
+def close_url(cycle) -> str:
+    return f"/o/alpha/cycles/{cycle.pk}/close/"
+
+
+# --- pages ---------------------------------------------------------------------------------
+
+
+def test_review_page_prefills_grades_and_lists_what_is_unacknowledged(world_a, cycle, objective, web):
+    page = web(world_a.member).get(close_url(cycle)).content.decode()
+    assert "Delight customers" in page and "NPS" in page
+    assert 'name="grade" value="0.7"' in page and 'name="grade" value="0.4"' in page
+    assert "0.55" in page  # the objective's grade: the mean of 0.7 and 0.4
+    manager_page = web(world_a.manager).get(close_url(cycle)).content.decode()
+    assert "1 retrospective is not acknowledged yet" in manager_page
+    assert "Close the cycle" in manager_page
+    assert "Close the cycle" not in page  # members do not close cycles
+
+
+def test_grading_with_htmx_returns_the_objective_and_keeps_a_refused_value(world_a, cycle, objective, web):
+    a, _b = krs(objective)
+    client = web(world_a.member)
+    r = client.post(f"/o/alpha/key-results/{a.pk}/grade/", {"grade": "1.3", "grade_note": ""}, HTTP_HX_REQUEST="true")
+    assert r.status_code == 400
+    body = r.content.decode()
+    assert 'id="objective-' in body and "between 0.0 and 1.0" in body and 'value="1.3"' in body
+    r = client.post(f"/o/alpha/key-results/{a.pk}/grade/", {"grade": "1", "grade_note": ""}, HTTP_HX_REQUEST="true")
+    assert r.status_code == 400 and "say why in a note" in r.content.decode()
+    a.refresh_from_db()
+    assert a.grade is None
+    r = client.post(
+        f"/o/alpha/key-results/{a.pk}/grade/", {"grade": "1", "grade_note": "Late answers"}, HTTP_HX_REQUEST="true"
+    )
+    assert r.status_code == 200 and "override" in r.content.decode()
+    a.refresh_from_db()
+    assert a.grade == 1.0
+
+
+def test_only_the_owner_or_a_manager_grades(world_a, world_b, cycle, objective, web):
+    a, _b = krs(objective)
+    assert web(world_a.viewer).post(f"/o/alpha/key-results/{a.pk}/grade/", {"grade": "0.5"}).status_code == 403
+    assert web(world_b.admin).post(f"/o/beta/key-results/{a.pk}/grade/", {"grade": "0.5"}).status_code == 404
+
+
+def test_retrospective_review_and_close_through_the_pages(world_a, cycle, objective, web):
+    # web(user) logs the one test client in as that user.
+    r = web(world_a.manager).post(
+        f"/o/alpha/okrs/{objective.pk}/retrospective/",
+        {"went_well": "Surveys", "went_badly": "", "learned": "Ask early"},
+    )
+    assert r.status_code == 302
+    # The member cannot acknowledge; the reviewer (manager of the team above) can.
+    assert (
+        web(world_a.member)
+        .post(f"/o/alpha/okrs/{objective.pk}/retrospective/review/", {"acknowledge": "1"})
+        .status_code
+        == 403
+    )
+    manager = web(world_a.manager)
+    r = manager.post(close_url(cycle), {"closing_message": "Thanks all"})
+    assert r.status_code == 400 and "not acknowledged" in r.content.decode()
+    assert "Thanks all" in r.content.decode()  # what was typed comes back
+    assert manager.post(f"/o/alpha/okrs/{objective.pk}/retrospective/review/", {"acknowledge": "1"}).status_code == 302
+    r = manager.post(close_url(cycle), {"closing_message": "Thanks all"})
+    assert r.status_code == 302
+    cycle.refresh_from_db()
+    assert cycle.status == "closed" and cycle.closing_message == "Thanks all"
+    page = web(world_a.admin).get(close_url(cycle)).content.decode()
+    assert "Thanks all" in page and "Carry over" in page and "Re-open" in page
+    assert 'name="grade"' not in page  # frozen
+
+
+def test_only_admins_force_a_close(world_a, cycle, objective, web):
+    assert web(world_a.manager).post(close_url(cycle), {"force": "1"}).status_code == 403
+    assert web(world_a.admin).post(close_url(cycle), {"force": "1"}).status_code == 302
+    assert ActivityEntry.objects.filter(verb="cycle.closed_unacknowledged").count() == 1
+
+
+def test_closed_cycle_pages_refuse_writes_with_a_message(world_a, cycle, objective, web):
+    services.cycle_close(cycle=cycle, actor=world_a.admin, force=True)
+    client = web(world_a.admin)
+    a, _b = krs(objective)
+    r = client.post(f"/o/alpha/key-results/{a.pk}/grade/", {"grade": "0.2", "grade_note": "x"}, HTTP_HX_REQUEST="true")
+    assert r.status_code == 400 and "closed" in r.content.decode()
+    detail = client.get(f"/o/alpha/okrs/{objective.pk}/").content.decode()
+    assert "Check in" not in detail and "Grades and retrospective" in detail
+    # Re-open (admins only), logged, grades kept.
+    assert web(world_a.manager).post(f"/o/alpha/cycles/{cycle.pk}/status/", {"status": "active"}).status_code == 403
+    web(world_a.admin).post(f"/o/alpha/cycles/{cycle.pk}/status/", {"status": "active"})
+    cycle.refresh_from_db()
+    assert cycle.status == "active" and krs(objective)[0].grade == 0.7
+
+
+def test_carry_over_and_backlog_pages(world_a, cycle, objective, web):
+    services.cycle_close(cycle=cycle, actor=world_a.admin, force=True)
+    client = web(world_a.manager)
+    a, b = krs(objective)
+    r = client.post(
+        f"/o/alpha/cycles/{cycle.pk}/carry-over/",
+        {"objective": [objective.pk], "key_result": [b.pk], "target": "backlog"},
+    )
+    assert r.status_code == 302 and r["Location"] == "/o/alpha/okrs/backlog/"
+    copy = Objective.objects.get(carried_from=objective)
+    assert copy.cycle is None and [kr.title for kr in krs(copy)] == ["Reply time"]
+    page = client.get("/o/alpha/okrs/backlog/").content.decode()
+    assert "Delight customers" in page and "Open a cycle to plan it." in page
+    detail = client.get(f"/o/alpha/okrs/{copy.pk}/").content.decode()
+    assert "Carried over from" in detail and "Backlog" in detail
+    nxt = make_cycle(world_a.org, name="Q1 2027", start=date(2027, 1, 1), status="planning")
+    # Planning into a closed cycle is refused with the reason.
+    r = client.post(f"/o/alpha/okrs/{copy.pk}/plan/", {"cycle": cycle.pk}, follow=True)
+    assert "is closed" in r.content.decode()
+    r = client.post(f"/o/alpha/okrs/{copy.pk}/plan/", {"cycle": nxt.pk})
+    assert r.status_code == 302
+    copy.refresh_from_db()
+    assert copy.cycle == nxt
+    # Editing a planned copy works as any objective; the edit form of a backlog one offers the backlog.
+    (again,) = services.objectives_carry_over(org=world_a.org, actor=world_a.admin, objectives=[objective], target=None)
+    form = client.get(f"/o/alpha/okrs/{again.pk}/edit/").content.decode()
+    assert "Backlog (no cycle yet)" in form
+
+
+def test_the_one_click_close_now_leads_to_the_review(world_a, cycle, web):
+    r = web(world_a.admin).post(f"/o/alpha/cycles/{cycle.pk}/status/", {"status": "closed"})
+    assert r.status_code == 302 and r["Location"] == close_url(cycle)
+    assert Cycle.objects.get(pk=cycle.pk).status == "active"
+
+
+def test_report_page_shows_statistics_and_prints(world_a, cycle, objective, web, django_assert_max_num_queries):
+    for i in range(10):
+        make_objective(world_a.org, cycle, title=f"More {i}", krs=2, kr_owner=world_a.member)
+    services.cycle_close(cycle=cycle, actor=world_a.admin, force=True)
+    client = web(world_a.viewer)
+    with django_assert_max_num_queries(20):
+        page = client.get(f"/o/alpha/cycles/{cycle.pk}/report/").content.decode()
+    assert "Quarter statistics" in page and "objectives achieved" in page and "Grades per team" in page
+    assert "data-print" in page and "More 9" in page
+
+
+# --- exports -------------------------------------------------------------------------------
+
+
+def test_exports_open_in_a_spreadsheet_library_and_formulas_stay_text(world_a, cycle, objective, web):
+    Objective.objects.filter(pk=objective.pk).update(title='=HYPERLINK("http://evil")')
+    Retrospective.objects.create(
+        organization=world_a.org, objective=objective, went_well="+1 for the team", learned="@all"
+    )
+    services.cycle_close(cycle=cycle, actor=world_a.admin, force=True)
+    client = web(world_a.viewer)
+    r = client.get(f"/o/alpha/cycles/{cycle.pk}/export.xlsx")
+    assert r.status_code == 200 and r["Content-Disposition"].endswith('.xlsx"')
+    sheet = load_workbook(io.BytesIO(r.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == "Objective" and len(rows) == 3
+    title_cell = sheet.cell(row=2, column=1)
+    assert title_cell.data_type == "s" and title_cell.value == '\'=HYPERLINK("http://evil")'
+    assert rows[1][6] == 0.55 and rows[1][15] == 0.7  # the objective's and the key result's grades are numbers
+    assert rows[1][17] == "'+1 for the team" and rows[1][19] == "'@all"
+    r = client.get(f"/o/alpha/cycles/{cycle.pk}/export.csv")
+    assert r.status_code == 200 and r["Content-Type"].startswith("text/csv")
+    table = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+    assert table[1][0] == '\'=HYPERLINK("http://evil")' and table[1][8] == "NPS" and table[1][15] == "0.7"
+    assert client.get(f"/o/alpha/cycles/{cycle.pk}/export.pdf").status_code == 404
+
+
+# --- API -----------------------------------------------------------------------------------
+
+
+API = "/api/v1/orgs/alpha"
+
+
+def test_api_grade_review_close_reopen(world_a, cycle, objective, api):
+    a, _b = krs(objective)
+    member, manager, admin = api(world_a.member), api(world_a.manager), api(world_a.admin)
+    r = member.post(f"{API}/key-results/{a.pk}/grade/", {"grade": "high"}, format="json")
+    assert r.status_code == 400 and "not a number" in r.json()["message"]
+    r = member.post(f"{API}/key-results/{a.pk}/grade/", {"grade": 2}, format="json")
+    assert r.status_code == 400 and "between 0.0 and 1.0" in r.json()["message"]
+    r = member.post(f"{API}/key-results/{a.pk}/grade/", {"grade": 0.9}, format="json")
+    assert r.status_code == 400 and r.json()["errors"]["grade_note"]
+    r = member.post(f"{API}/key-results/{a.pk}/grade/", {"grade": 0.9, "note": "Late answers"}, format="json")
+    assert r.status_code == 200 and r.json() == {
+        "id": a.pk,
+        "grade": 0.9,
+        "grade_note": "Late answers",
+        "suggested_grade": 0.7,
+    }
+    assert (
+        api(world_a.viewer).post(f"{API}/key-results/{a.pk}/grade/", {"grade": 0.7}, format="json").status_code == 403
+    )
+    r = manager.post(f"{API}/objectives/{objective.pk}/retrospective/", {"went_well": "Surveys"}, format="json")
+    assert r.status_code == 200 and r.json()["went_well"] == "Surveys" and r.json()["acknowledged"] is False
+    assert member.post(f"{API}/objectives/{objective.pk}/retrospective/review/", {}, format="json").status_code == 403
+    r = manager.post(f"{API}/cycles/{cycle.pk}/close/", {"closing_message": "Bye"}, format="json")
+    assert r.status_code == 400 and "not acknowledged" in r.json()["message"]
+    assert manager.post(f"{API}/cycles/{cycle.pk}/close/", {"force": True}, format="json").status_code == 403
+    r = manager.post(f"{API}/objectives/{objective.pk}/retrospective/review/", {"acknowledge": True}, format="json")
+    assert r.status_code == 200 and r.json()["acknowledged"] is True
+    r = manager.post(f"{API}/cycles/{cycle.pk}/close/", {"closing_message": "Bye"}, format="json")
+    assert r.status_code == 200 and r.json()["status"] == "closed" and r.json()["closing_message"] == "Bye"
+    body = admin.get(f"{API}/objectives/{objective.pk}/").json()
+    assert body["grade"] == pytest.approx((0.9 + 0.4) / 2, abs=0.01) and body["commitment"] == "committed"
+    # Read-only: every write is a clear 400; the reopen is an admin's.
+    r = member.post(f"{API}/check-ins/", {"key_result": a.pk, "value": 9, "confidence": 5}, format="json")
+    assert r.status_code == 400 and "closed" in r.json()["message"]
+    r = admin.patch(f"{API}/objectives/{objective.pk}/", {"title": "New"}, format="json")
+    assert r.status_code == 400 and "closed" in r.json()["message"]
+    r = admin.patch(f"{API}/cycles/{cycle.pk}/", {"name": "Renamed"}, format="json")
+    assert r.status_code == 400 and "read-only" in r.json()["message"]
+    r = manager.post(f"{API}/objectives/{objective.pk}/retrospective/", {"went_well": "late"}, format="json")
+    assert r.status_code == 400 and "closed" in r.json()["message"]
+    assert manager.patch(f"{API}/cycles/{cycle.pk}/", {"status": "active"}, format="json").status_code == 403
+    r = admin.patch(f"{API}/cycles/{cycle.pk}/", {"status": "active"}, format="json")
+    assert r.status_code == 200 and r.json()["status"] == "active"
+    assert admin.get(f"{API}/key-results/{a.pk}/").json()["grade"] == 0.9  # kept
+
+
+def test_api_patch_close_checks_the_reviews_too(world_a, cycle, objective, api):
+    r = api(world_a.admin).patch(f"{API}/cycles/{cycle.pk}/", {"status": "closed"}, format="json")
+    assert r.status_code == 400 and "not acknowledged" in r.json()["message"]
+    assert Cycle.objects.get(pk=cycle.pk).status == "active"
+
+
+def test_api_carry_over(world_a, world_b, cycle, objective, api):
+    services.cycle_close(cycle=cycle, actor=world_a.admin, force=True)
+    nxt = make_cycle(world_a.org, name="Q1 2027", start=date(2027, 1, 1), status="planning")
+    foreign = make_cycle(world_b.org, name="B", start=date(2027, 1, 1), status="planning")
+    client = api(world_a.manager)
+    url = f"{API}/objectives/carry-over/"
+    for target, message in ((cycle.pk, "is closed"), (foreign.pk, "Unknown cycle")):
+        r = client.post(url, {"objectives": [objective.pk], "cycle": target}, format="json")
+        assert r.status_code == 400 and message in r.json()["message"]
+    r = client.post(url, {"objectives": [999999], "cycle": nxt.pk}, format="json")
+    assert r.status_code == 400
+    a, _b = krs(objective)
+    r = client.post(url, {"objectives": [objective.pk], "key_results": [a.pk], "cycle": nxt.pk}, format="json")
+    assert r.status_code == 201
+    (copy,) = r.json()
+    assert copy["cycle"] == nxt.pk and copy["carried_from"] == objective.pk
+    r = client.post(url, {"objectives": [objective.pk], "cycle": None}, format="json")
+    assert r.status_code == 201 and r.json()[0]["cycle"] is None
+    backlog = client.get(f"{API}/objectives/?cycle=null").json()
+    assert [o["id"] for o in backlog["results"]] == [r.json()[0]["id"]]
+    assert (
+        api(world_a.viewer).post(url, {"objectives": [objective.pk], "cycle": None}, format="json").status_code == 403
+    )
