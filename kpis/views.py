@@ -105,10 +105,18 @@ def library(request: HttpRequest) -> HttpResponse:
 # --- create / edit / delete --------------------------------------------------------------------
 
 
+# A KPI template opens the form with these fields filled in (the user edits, then saves).
+_PREFILL = ("name", "description", "how_measured", "unit", "direction", "target", "amber_threshold", "frequency")
+
+
 def _new_kpi_initial(request: HttpRequest) -> dict[str, Any]:
     initial = default_owner(request)
     if request.GET.get("perspective") in Perspective.values:
         initial["perspective"] = request.GET["perspective"]
+    for name in _PREFILL:
+        value = request.GET.get(name, "")
+        if value and len(value) <= 5000:
+            initial[name] = value
     return initial
 
 

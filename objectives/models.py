@@ -375,3 +375,24 @@ class CoachDismissal(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.code} on {self.object_type} {self.object_id}"
+
+
+class OkrTemplate(TenantModel):
+    """An organisation's own OKR template, saved from one of its objectives. The shipped
+    templates are data files (``objectives/template_data/``), not rows."""
+
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    commitment = models.CharField(_("type"), max_length=16, choices=Commitment.choices, default=Commitment.COMMITTED)
+    # [{"title", "kind", "unit", "start", "target"}], at most five.
+    key_results = models.JSONField(default=list)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("OKR template")
+        verbose_name_plural = _("OKR templates")
+        ordering = ["title", "id"]
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from objectives import closing_views, quality_views, views
+from objectives import closing_views, quality_views, template_views, views
 
 app_name = "objectives"
 
@@ -35,6 +35,11 @@ urlpatterns = [
     ),
     path("okrs/backlog/", closing_views.backlog, name="backlog"),
     path("okrs/<int:objective_id>/plan/", closing_views.plan_objective, name="plan"),
+    # Templates (objectives/template_views.py).
+    path("okrs/templates/", template_views.template_library, name="templates"),
+    path("okrs/templates/<slug:key>/", template_views.template_use, name="template_use"),
+    path("okrs/templates/own/<int:template_id>/delete/", template_views.template_delete, name="template_delete"),
+    path("okrs/<int:objective_id>/save-as-template/", template_views.template_save, name="template_save"),
     # The quality coach (objectives/quality_views.py).
     path("quality/", quality_views.quality_page, name="quality"),
     path("quality/check/", quality_views.coach_check, name="coach_check"),

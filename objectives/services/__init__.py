@@ -30,12 +30,16 @@ from objectives.services.objectives import (
     objective_set_status,
     objective_update,
 )
+from objectives.services.templates import objective_create_from_template, okr_template_delete, okr_template_save
 
 __all__ = [
     "coach_dismiss",
     "cycle_close",
     "key_result_grade",
+    "objective_create_from_template",
     "objectives_carry_over",
+    "okr_template_delete",
+    "okr_template_save",
     "retrospective_review",
     "retrospective_save",
     "initiative_create",
