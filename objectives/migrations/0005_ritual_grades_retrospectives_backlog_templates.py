@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
         ("cycles", "0002_cycle_closing"),
         ("kpis", "0001_initial"),
         ("objectives", "0004_key_result_kpi"),
-        ("orgs", "0003_organization_grade_note_required"),
+        ("orgs", "0004_organization_grade_note_required"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
