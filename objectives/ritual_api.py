@@ -18,7 +18,19 @@ from objectives import quality, services
 from objectives.coach import RULES, SEVERITIES
 from objectives.models import KeyResult, Objective, Retrospective
 from objectives.services.closing import can_grade, can_review
+from orgs.api import OrgScopedPrimaryKeyField
 from orgs.tenancy import OrgScopedAPIView, scoped
+
+
+class _RitualView(OrgScopedAPIView):
+    """An endpoint that is not a model resource; ``serializer_class`` describes its request body
+    (the isolation matrix reads it to aim ids of another organisation at it)."""
+
+    serializer_class: type[serializers.Serializer] | None = None
+
+    def get_serializer_class(self) -> type[serializers.Serializer] | None:
+        return self.serializer_class
+
 
 # --- the coach -----------------------------------------------------------------------------
 
@@ -53,10 +65,10 @@ def _quality_body(report: quality.QualityReport) -> dict[str, Any]:
     return {"score": report.score, "findings": rows}
 
 
-class ObjectiveQualityView(OrgScopedAPIView):
+class ObjectiveQualityView(_RitualView):
     @extend_schema(responses=QualitySerializer, description="The coach's findings on one objective and its score.")
-    def get(self, request: Request, slug: str, pk: int) -> Response:
-        objective = scoped(Objective, self.org).filter(pk=pk).first()
+    def get(self, request: Request, slug: str, objective_id: int) -> Response:
+        objective = scoped(Objective, self.org).filter(pk=objective_id).first()
         if objective is None:
             raise Http404
         return Response(_quality_body(quality.objective_quality(org=self.org, objective=objective)))
@@ -66,7 +78,7 @@ class QualityQuerySerializer(serializers.Serializer):
     cycle = serializers.IntegerField(required=False, help_text="The cycle's id; without it, the KPI library.")
 
 
-class QualityView(OrgScopedAPIView):
+class QualityView(_RitualView):
     @extend_schema(
         parameters=[QualityQuerySerializer],
         responses=QualitySerializer,
@@ -92,7 +104,9 @@ class DismissalSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=1000)
 
 
-class DismissalView(OrgScopedAPIView):
+class DismissalView(_RitualView):
+    serializer_class = DismissalSerializer
+
     @extend_schema(request=DismissalSerializer, responses={201: DismissalSerializer})
     def post(self, request: Request, slug: str) -> Response:
         """Dismiss one finding with a reason (logged); the scores leave it out."""
@@ -123,12 +137,14 @@ def _grade_body(kr: KeyResult) -> dict[str, Any]:
     return {"id": kr.pk, "grade": kr.grade, "grade_note": kr.grade_note, "suggested_grade": kr.suggested_grade()}
 
 
-class KeyResultGradeView(OrgScopedAPIView):
+class KeyResultGradeView(_RitualView):
+    serializer_class = GradeSerializer
+
     @extend_schema(request=GradeSerializer, responses=GradeOutSerializer)
-    def post(self, request: Request, slug: str, pk: int) -> Response:
+    def post(self, request: Request, slug: str, kr_id: int) -> Response:
         """Grade a key result while its cycle is being closed. A grade that differs from the suggested
         one (clamped progress rounded to 0.1) needs a note when the organisation asks for one."""
-        kr = scoped(KeyResult, self.org).select_related("objective__cycle").filter(pk=pk).first()
+        kr = scoped(KeyResult, self.org).select_related("objective__cycle").filter(pk=kr_id).first()
         if kr is None:
             raise Http404
         if not can_grade(self.membership, kr):
@@ -183,16 +199,18 @@ class _ObjectiveMixin:
         return objective
 
 
-class RetrospectiveView(_ObjectiveMixin, OrgScopedAPIView):
+class RetrospectiveView(_ObjectiveMixin, _RitualView):
+    serializer_class = RetrospectiveSerializer
+
     @extend_schema(responses=RetrospectiveSerializer)
-    def get(self, request: Request, slug: str, pk: int) -> Response:
-        objective = self._objective(pk)
+    def get(self, request: Request, slug: str, objective_id: int) -> Response:
+        objective = self._objective(objective_id)
         return Response(_retro_body(Retrospective.objects.filter(objective=objective).first()))
 
     @extend_schema(request=RetrospectiveSerializer, responses=RetrospectiveSerializer)
-    def post(self, request: Request, slug: str, pk: int) -> Response:
+    def post(self, request: Request, slug: str, objective_id: int) -> Response:
         """Write the retrospective (the objective's editors). A change needs a fresh acknowledgement."""
-        objective = self._objective(pk)
+        objective = self._objective(objective_id)
         if not objective.editable_by(self.membership):
             raise PermissionDenied("Only the objective's owner writes its retrospective.")
         data = RetrospectiveSerializer(data=request.data)
@@ -206,12 +224,14 @@ class ReviewSerializer(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
 
 
-class RetrospectiveReviewView(_ObjectiveMixin, OrgScopedAPIView):
+class RetrospectiveReviewView(_ObjectiveMixin, _RitualView):
+    serializer_class = ReviewSerializer
+
     @extend_schema(request=ReviewSerializer, responses=RetrospectiveSerializer)
-    def post(self, request: Request, slug: str, pk: int) -> Response:
+    def post(self, request: Request, slug: str, objective_id: int) -> Response:
         """The reviewer (the owner's manager; an admin for company objectives) acknowledges the
         retrospective, or comments without acknowledging."""
-        objective = self._objective(pk)
+        objective = self._objective(objective_id)
         if not can_review(self.membership, objective):
             raise PermissionDenied("Only the owner's manager (an admin for company objectives) reviews it.")
         data = ReviewSerializer(data=request.data)
@@ -221,15 +241,31 @@ class RetrospectiveReviewView(_ObjectiveMixin, OrgScopedAPIView):
 
 
 class CarryOverSerializer(serializers.Serializer):
-    objectives = serializers.ListField(child=serializers.IntegerField(), min_length=1, max_length=200)
-    key_results = serializers.ListField(
-        child=serializers.IntegerField(),
+    objectives = OrgScopedPrimaryKeyField(
+        queryset=Objective.objects.all(), many=True, error_messages={"does_not_exist": "Unknown objective {pk_value}."}
+    )
+    key_results = OrgScopedPrimaryKeyField(
+        queryset=KeyResult.objects.all(),
+        many=True,
+        error_messages={"does_not_exist": "Unknown key result {pk_value}."},
         required=False,
         allow_null=True,
         default=None,
         help_text="Key results to copy; omitted or null copies all of them.",
     )
-    cycle = serializers.IntegerField(allow_null=True, help_text="An open cycle's id, or null for the backlog.")
+    cycle = OrgScopedPrimaryKeyField(
+        queryset=Cycle.objects.all(),
+        allow_null=True,
+        error_messages={"does_not_exist": "Unknown cycle {pk_value}."},
+        help_text="An open cycle's id, or null for the backlog.",
+    )
+
+    def validate_objectives(self, value: list[Objective]) -> list[Objective]:
+        if not value:
+            raise serializers.ValidationError("Choose at least one objective to carry over.")
+        if len(value) > 200:
+            raise serializers.ValidationError("Carry over at most 200 objectives at a time.")
+        return value
 
 
 class CarriedSerializer(serializers.Serializer):
@@ -239,31 +275,26 @@ class CarriedSerializer(serializers.Serializer):
     carried_from = serializers.IntegerField()
 
 
-class CarryOverView(OrgScopedAPIView):
+class CarryOverView(_RitualView):
+    serializer_class = CarryOverSerializer
+
     @extend_schema(request=CarryOverSerializer, responses={201: CarriedSerializer(many=True)})
     def post(self, request: Request, slug: str) -> Response:
         """Copy objectives (and chosen key results) into an open cycle or the backlog, as drafts
         linked to their origin. All or nothing."""
-        data = CarryOverSerializer(data=request.data)
+        data = CarryOverSerializer(data=request.data, context={"org": self.org})
         data.is_valid(raise_exception=True)
-        ids = data.validated_data["objectives"]
-        objectives = list(scoped(Objective, self.org).filter(pk__in=ids))
-        if len(objectives) != len(set(ids)):
-            raise serializers.ValidationError({"objectives": "Unknown objective."})
+        objectives = list(dict.fromkeys(data.validated_data["objectives"]))
         for o in objectives:
             if not o.editable_by(self.membership):
                 raise PermissionDenied(f"You cannot carry over objective {o.pk}.")
-        target = None
-        if data.validated_data["cycle"] is not None:
-            target = scoped(Cycle, self.org).filter(pk=data.validated_data["cycle"]).first()
-            if target is None:
-                raise serializers.ValidationError({"cycle": "Unknown cycle."})
+        chosen = data.validated_data["key_results"]
         copies = services.objectives_carry_over(
             org=self.org,
             actor=request.user,
             objectives=objectives,
-            key_result_ids=data.validated_data["key_results"],
-            target=target,
+            key_result_ids=None if chosen is None else [kr.pk for kr in chosen],
+            target=data.validated_data["cycle"],
         )
         return Response(
             [{"id": c.pk, "title": c.title, "cycle": c.cycle_id, "carried_from": c.carried_from_id} for c in copies],

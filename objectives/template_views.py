@@ -93,9 +93,11 @@ def _template_initial(request: HttpRequest, key: str) -> dict[str, Any]:
 
 @org_view
 @require_http_methods(["GET", "POST"])
-def template_use(request: HttpRequest, key: str) -> HttpResponse:
-    """The template, editable in place; one submit creates the objective and its key results."""
+def template_use(request: HttpRequest) -> HttpResponse:
+    """The template (``?template=<key>``, ``org-<id>`` for the organisation's own), editable in place;
+    one submit creates the objective and its key results."""
     org, m = request.org, request.membership
+    key = request.GET.get("template", "")
     permissions.require(permissions.can_write(m), _("Viewers cannot create objectives."))
     initial = _template_initial(request, key)
     cycles = [c for c in cycle_list(org=org) if c.status != CycleStatus.CLOSED]

@@ -25,7 +25,8 @@ urlpatterns = [
     path("cycles/<int:cycle_id>/close/", closing_views.cycle_close, name="cycle_close"),
     path("cycles/<int:cycle_id>/carry-over/", closing_views.carry_over, name="carry_over"),
     path("cycles/<int:cycle_id>/report/", closing_views.cycle_report, name="cycle_report"),
-    path("cycles/<int:cycle_id>/export.<str:fmt>", closing_views.cycle_export, name="cycle_export"),
+    path("cycles/<int:cycle_id>/export.csv", closing_views.cycle_export, {"fmt": "csv"}, name="cycle_export_csv"),
+    path("cycles/<int:cycle_id>/export.xlsx", closing_views.cycle_export, {"fmt": "xlsx"}, name="cycle_export_xlsx"),
     path("key-results/<int:kr_id>/grade/", closing_views.key_result_grade, name="kr_grade"),
     path("okrs/<int:objective_id>/retrospective/", closing_views.retrospective_save, name="retrospective"),
     path(
@@ -37,7 +38,7 @@ urlpatterns = [
     path("okrs/<int:objective_id>/plan/", closing_views.plan_objective, name="plan"),
     # Templates (objectives/template_views.py).
     path("okrs/templates/", template_views.template_library, name="templates"),
-    path("okrs/templates/<slug:key>/", template_views.template_use, name="template_use"),
+    path("okrs/templates/use/", template_views.template_use, name="template_use"),
     path("okrs/templates/own/<int:template_id>/delete/", template_views.template_delete, name="template_delete"),
     path("okrs/<int:objective_id>/save-as-template/", template_views.template_save, name="template_save"),
     # The quality coach (objectives/quality_views.py).

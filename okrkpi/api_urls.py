@@ -44,21 +44,23 @@ urlpatterns = [
     path("orgs/<slug:slug>/quality/", ritual_api.QualityView.as_view(), name="api-quality"),
     path("orgs/<slug:slug>/quality/dismissals/", ritual_api.DismissalView.as_view(), name="api-quality-dismiss"),
     path(
-        "orgs/<slug:slug>/objectives/<int:pk>/quality/",
+        "orgs/<slug:slug>/objectives/<int:objective_id>/quality/",
         ritual_api.ObjectiveQualityView.as_view(),
         name="api-objective-quality",
     ),
     path(
-        "orgs/<slug:slug>/objectives/<int:pk>/retrospective/",
+        "orgs/<slug:slug>/objectives/<int:objective_id>/retrospective/",
         ritual_api.RetrospectiveView.as_view(),
         name="api-retrospective",
     ),
     path(
-        "orgs/<slug:slug>/objectives/<int:pk>/retrospective/review/",
+        "orgs/<slug:slug>/objectives/<int:objective_id>/retrospective/review/",
         ritual_api.RetrospectiveReviewView.as_view(),
         name="api-retrospective-review",
     ),
     path("orgs/<slug:slug>/objectives/carry-over/", ritual_api.CarryOverView.as_view(), name="api-carry-over"),
-    path("orgs/<slug:slug>/key-results/<int:pk>/grade/", ritual_api.KeyResultGradeView.as_view(), name="api-kr-grade"),
+    path(
+        "orgs/<slug:slug>/key-results/<int:kr_id>/grade/", ritual_api.KeyResultGradeView.as_view(), name="api-kr-grade"
+    ),
     path("orgs/<slug:slug>/", include(router.urls)),
 ]

@@ -347,10 +347,6 @@ def objectives_carry_over(
     for source in sources:
         if source.organization_id != org.pk:
             raise ValidationError({"objectives": _("Unknown objective.")})
-        if target is not None and source.cycle_id == target.pk:
-            raise ValidationError(
-                {"cycle": _("“%(title)s” is already in %(cycle)s.") % {"title": source.title, "cycle": target.name}}
-            )
         krs = [
             kr
             for kr in KeyResult.objects.filter(organization=org, objective=source).order_by("position", "id")

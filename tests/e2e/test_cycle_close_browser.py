@@ -1,5 +1,6 @@
 """A real browser closes a cycle end to end: grade (with htmx), retrospective, acknowledgement,
-closing message, close, then carry an objective over into the backlog."""
+closing message, close, then carry an objective over into the backlog. On the way, the coach's
+advice appears while an objective is typed."""
 
 from __future__ import annotations
 
@@ -27,6 +28,12 @@ def test_an_admin_closes_a_cycle_from_the_pages_alone(world_a, live_server, brow
     wait = WebDriverWait(browser, 30)
 
     _login(browser, live_server, world_a.admin.email, password)
+    # While planning, the coach advises as a field is left (htmx, on blur), and never blocks.
+    browser.get(f"{live_server.url}/o/alpha/okrs/new/?cycle={cycle.pk}")
+    browser.find_element(By.NAME, "title").send_keys("Grow sales by 20%")
+    browser.find_element(By.NAME, "description").click()
+    wait.until(ec.text_to_be_present_in_element((By.ID, "coach-live"), "numbers or amounts"))
+
     browser.find_element(By.LINK_TEXT, "Cycles").click()
     browser.find_element(By.LINK_TEXT, "Close…").click()
     wait.until(ec.presence_of_element_located((By.ID, f"objective-{objective.pk}")))

@@ -74,9 +74,9 @@ def test_library_page_in_both_languages(world_a, web):
 def test_pick_edit_in_place_and_save_in_one_step(world_a, web):
     cycle = make_cycle(world_a.org)
     client = web(world_a.manager)
-    page = client.get(f"/o/alpha/okrs/templates/customer-service-delight/?cycle={cycle.pk}")
+    page = client.get(f"/o/alpha/okrs/templates/use/?template=customer-service-delight&cycle={cycle.pk}")
     assert page.status_code == 404  # unknown key
-    page = client.get(f"/o/alpha/okrs/templates/service-delight/?cycle={cycle.pk}").content.decode()
+    page = client.get(f"/o/alpha/okrs/templates/use/?template=service-delight&cycle={cycle.pk}").content.decode()
     assert 'value="Delight our customers on every channel"' in page and 'value="Raise NPS from 32 to 45"' in page
     data = {
         "title": "Delight our shoppers on every channel",
@@ -115,11 +115,11 @@ def test_pick_edit_in_place_and_save_in_one_step(world_a, web):
     )
     # A refused row names itself and nothing is saved.
     bad = {**data, "kr-1-target_value": "", "kr-1-title": "Cut reply time"}
-    r = client.post("/o/alpha/okrs/templates/service-delight/", bad)
+    r = client.post("/o/alpha/okrs/templates/use/?template=service-delight", bad)
     assert r.status_code == 400 and "A target is required." in r.content.decode()
     assert 'value="Delight our shoppers on every channel"' in r.content.decode()
     assert not Objective.objects.filter(title__startswith="Delight our shoppers").exists()
-    r = client.post("/o/alpha/okrs/templates/service-delight/", data)
+    r = client.post("/o/alpha/okrs/templates/use/?template=service-delight", data)
     assert r.status_code == 302
     objective = Objective.objects.get(title="Delight our shoppers on every channel")
     assert objective.cycle == cycle and objective.owner_team == world_a.team and objective.status == "draft"
@@ -157,7 +157,7 @@ def test_a_template_into_the_backlog(world_a, web):
         "kr-1-start_value": 25,
         "kr-1-target_value": 50,
     }
-    r = web(world_a.admin).post("/o/alpha/okrs/templates/hr-place-to-stay/", data)
+    r = web(world_a.admin).post("/o/alpha/okrs/templates/use/?template=hr-place-to-stay", data)
     assert r.status_code == 302
     o = Objective.objects.get(title="Make this a place good people join and stay")
     assert o.cycle is None and o.commitment == "aspirational" and o.key_results.count() == 2
@@ -186,7 +186,7 @@ def test_save_an_objective_as_a_template_and_use_it(world_a, web):
     assert template.title == o.title and template.key_results[0]["start"] == 10
     page = client.get("/o/alpha/okrs/templates/").content.decode()
     assert "Win the hearts of our neighbours" in page
-    use = client.get(f"/o/alpha/okrs/templates/org-{template.pk}/").content.decode()
+    use = client.get(f"/o/alpha/okrs/templates/use/?template=org-{template.pk}").content.decode()
     assert 'value="Raise local NPS"' in use
     assert web(world_a.member).post(f"/o/alpha/okrs/templates/own/{template.pk}/delete/").status_code == 403
     assert web(world_a.manager).post(f"/o/alpha/okrs/templates/own/{template.pk}/delete/").status_code == 302
@@ -199,4 +199,4 @@ def test_another_organisations_template_is_a_404(world_a, world_b, web):
     from objectives.services import okr_template_save
 
     template = okr_template_save(objective=o, actor=world_b.admin)
-    assert web(world_a.admin).get(f"/o/alpha/okrs/templates/org-{template.pk}/").status_code == 404
+    assert web(world_a.admin).get(f"/o/alpha/okrs/templates/use/?template=org-{template.pk}").status_code == 404

@@ -42,6 +42,7 @@ HTML_KWARG_KINDS: dict[str, tuple[str, str]] = {
     "link_id": ("scorecards.StrategyLink", "pk"),
     "comment_id": ("conversations.Comment", "pk"),
     "channel_id": ("notifications.Channel", "pk"),
+    "template_id": ("objectives.OkrTemplate", "pk"),
 }
 
 # Written into every name, title and note of the other organisation, so that a
@@ -316,6 +317,7 @@ def populate(world, *, secret: str = "", also_notify: tuple[User, ...] = ()) -> 
         base_url="http://testserver/",
     )
     cat.add(invitation)
+    cat.add(okr_services.okr_template_save(objective=objective, actor=world.admin))
     # Make sure the kinds the routes use are all here (the test also checks this).
     for model in (
         Team,

@@ -238,6 +238,14 @@ def _body(name: str, o: dict[str, Any]) -> dict[str, Any]:
         "form_obj_company": {**objective_form, "owner_type": "company", "owner_team": "", "owner_user": ""},
         "cancel": {"status": "cancelled"},
         "close": {"status": "closed"},
+        # The quarter's ritual: forcing a close past unacknowledged retrospectives is an admin's.
+        "close_force": {"force": "1", "closing_message": "Bye"},
+        "close_force_api": {"force": True, "closing_message": "Bye"},
+        "grade_zero": {"grade": 0},
+        "form_grade": {"grade": "0", "grade_note": ""},
+        "retro": {"went_well": "Good"},
+        "form_retro": {"went_well": "Good", "went_badly": "", "learned": ""},
+        "carry_person": {"objectives": [o["obj:person"]], "cycle": o["cycle:empty"]},
         "form_kr": {"title": "New", "owner": o["user:owner"], "kind": "number", "start_value": 0, "target_value": 9}
         | {"weight": 1, "kpi": ""},
         "form_ini": {"title": "New", "key_result": "", "owner": o["user:owner"], "status": "in_progress"},
