@@ -224,8 +224,8 @@ class TemplateKeyResultForm(forms.Form):
     owner = forms.TypedChoiceField(label=_("Owner"), coerce=int, required=False, empty_value=None)
     kind = forms.ChoiceField(label=_("Measured as"), choices=KeyResultKind.choices, initial=KeyResultKind.NUMBER)
     unit = forms.CharField(label=_("Unit"), max_length=24, required=False)
-    start_value = forms.FloatField(label=_("Start"), required=False)
-    target_value = forms.FloatField(label=_("Target"), required=False)
+    start_value = LocalizedNumberField(label=_("Start"), required=False, units=_ANY_UNIT)
+    target_value = LocalizedNumberField(label=_("Target"), required=False, units=_ANY_UNIT)
 
     def __init__(self, *args, org: Organization, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
