@@ -74,7 +74,7 @@ def key_result_create(
     """Add a key result; a sixth is refused. The objective row is locked so two
     concurrent additions cannot both pass the count."""
     org = objective.organization
-    objective = Objective.objects.select_for_update().select_related("cycle").get(pk=objective.pk)
+    objective = Objective.objects.select_for_update(of=("self",)).select_related("cycle").get(pk=objective.pk)
     _check_cycle_open(objective.cycle)
     if objective.status in (ObjectiveStatus.CANCELLED, ObjectiveStatus.CLOSED):
         raise ValidationError(
@@ -141,7 +141,7 @@ def key_result_update(
 ) -> KeyResult:
     """Change a key result's definition. Its current value changes only through
     check-ins, or follows the KPI it is linked to."""
-    kr = KeyResult.objects.select_for_update().select_related("objective__cycle").get(pk=key_result.pk)
+    kr = KeyResult.objects.select_for_update(of=("self",)).select_related("objective__cycle").get(pk=key_result.pk)
     _check_cycle_open(kr.objective.cycle)
     before = _kr_snapshot(kr)
     org = kr.objective.organization
@@ -176,7 +176,9 @@ def key_result_update(
 def key_result_delete(*, key_result: KeyResult, actor: User) -> None:
     # Lock the objective and read its current status: the caller's copy may be stale.
     objective = (
-        Objective.objects.select_for_update().select_related("cycle", "organization").get(pk=key_result.objective_id)
+        Objective.objects.select_for_update(of=("self",))
+        .select_related("cycle", "organization")
+        .get(pk=key_result.objective_id)
     )
     _check_cycle_open(objective.cycle)
     remaining = KeyResult.objects.filter(objective=objective).exclude(pk=key_result.pk).count()

@@ -188,7 +188,7 @@ def objective_set_status(*, objective: Objective, actor: User, status: str) -> O
     """Activate (needs 2–5 key results), close, cancel or send back to draft."""
     if status not in ObjectiveStatus.values:
         raise ValidationError({"status": _("Unknown status.")})
-    objective = Objective.objects.select_for_update().select_related("cycle").get(pk=objective.pk)
+    objective = Objective.objects.select_for_update(of=("self",)).select_related("cycle").get(pk=objective.pk)
     if status == objective.status:
         return objective
     _check_cycle_open(objective.cycle)
