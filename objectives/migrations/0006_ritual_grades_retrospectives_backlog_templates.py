@@ -9,8 +9,8 @@ class Migration(migrations.Migration):
     dependencies = [
         ("cycles", "0002_cycle_closing"),
         ("kpis", "0001_initial"),
-        ("objectives", "0004_key_result_kpi"),
-        ("orgs", "0004_organization_grade_note_required"),
+        ("objectives", "0005_objective_perspective"),
+        ("orgs", "0005_organization_grade_note_required"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

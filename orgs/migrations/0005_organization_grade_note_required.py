@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("orgs", "0003_organization_data_version"),
+        ("orgs", "0004_organization_check_in_missed_days"),
     ]
 
     operations = [
