@@ -241,8 +241,8 @@ def _body(name: str, o: dict[str, Any]) -> dict[str, Any]:
         # The quarter's ritual: forcing a close past unacknowledged retrospectives is an admin's.
         "close_force": {"force": "1", "closing_message": "Bye"},
         "close_force_api": {"force": True, "closing_message": "Bye"},
-        "grade_zero": {"grade": 0},
-        "form_grade": {"grade": "0", "grade_note": ""},
+        "grade_zero": {"grade": 0, "note": "Nothing counted"},
+        "form_grade": {"grade": "0", "grade_note": "Nothing counted"},
         "retro": {"went_well": "Good"},
         "form_retro": {"went_well": "Good", "went_badly": "", "learned": ""},
         "carry_person": {"objectives": [o["obj:person"]], "cycle": o["cycle:empty"]},
