@@ -2,23 +2,24 @@
 live or as of a day from the daily snapshots. The cascade document and the
 dashboard (``scorecards/``) are assembled from these.
 
-A handful of queries whatever the size: the cycle's objectives, their key
-results, the teams and the team memberships (plus, for ``as_of``, two
-snapshot reads).
+A handful of queries whatever the size: the cycle's objectives (with their
+snapshot of the day for ``as_of``), their key results, the teams with their
+people (or their snapshot of the day).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from statistics import fmean
 from typing import Any
 
-from django.db.models import Max, OuterRef, Subquery
+from django.db.models import OuterRef, Subquery
 
 from cycles.models import Cycle
-from objectives.models import KeyResult, Objective, ObjectiveSnapshot, ObjectiveStatus, TeamSnapshot
-from orgs.models import Organization, Team, TeamMember
+from objectives import progress as math
+from objectives.models import CheckIn, KeyResult, Objective, ObjectiveSnapshot, ObjectiveStatus, TeamSnapshot
+from orgs.models import Organization, Team
 from orgs.ownership import OwnerType
 
 
@@ -33,56 +34,46 @@ class ObjectiveRow:
     status: str
     progress: float
     confidence: int | None
+    owner_user_name: str = ""
+    owner_user_email: str = ""
+    progress_then: float | None = None  # progress on an earlier day, where a selector reads it
+
+    @property
+    def owner_user_label(self) -> str:
+        return self.owner_user_name or self.owner_user_email
 
 
 def mean_or_none(values: list[float]) -> float | None:
     return fmean(values) if values else None
 
 
+def end_of_day(org: Organization, day: date) -> datetime:
+    """The first instant after ``day`` in the organisation's time zone: "as of a day" means
+    at the end of it."""
+    return datetime.combine(day + timedelta(days=1), time.min, tzinfo=org.tzinfo)
+
+
+_ROW_FIELDS = ("id", "title", "owner_type", "owner_team_id", "owner_user_id", "parent_id", "status")
+_OWNER_FIELDS = ("owner_user__name", "owner_user__email")
+
+
 def objective_rows(*, org: Organization, cycle: Cycle, as_of: date | None = None) -> list[ObjectiveRow]:
-    """The cycle's objectives that are not cancelled, live or from the snapshot of ``as_of``
-    (the latest one on or before it; none before the first snapshot)."""
+    """The cycle's objectives that are not cancelled, live or as of a day: each with the
+    progress of its latest snapshot on or before ``as_of`` (objectives without one, e.g.
+    created later, are left out; before the first snapshot there are none). One query."""
     rows = (
         Objective.objects.filter(organization=org, cycle=cycle).exclude(status=ObjectiveStatus.CANCELLED).order_by("id")
     )
-    if as_of is None:
-        return [
-            ObjectiveRow(*r)
-            for r in rows.values_list(
-                "id",
-                "title",
-                "owner_type",
-                "owner_team_id",
-                "owner_user_id",
-                "parent_id",
-                "status",
-                "progress",
-                "confidence",
-            )
-        ]
-    latest = ObjectiveSnapshot.objects.filter(organization=org, cycle=cycle, date__lte=as_of).aggregate(d=Max("date"))[
-        "d"
-    ]
-    if latest is None:
-        return []
-    snap = ObjectiveSnapshot.objects.filter(objective=OuterRef("pk"), date=latest)
-    rows = rows.filter(snapshots__date=latest).annotate(
-        snap_progress=Subquery(snap.values("progress")[:1]), snap_confidence=Subquery(snap.values("confidence")[:1])
-    )
-    return [
-        ObjectiveRow(*r)
-        for r in rows.values_list(
-            "id",
-            "title",
-            "owner_type",
-            "owner_team_id",
-            "owner_user_id",
-            "parent_id",
-            "status",
-            "snap_progress",
-            "snap_confidence",
-        )
-    ]
+    fields = [*_ROW_FIELDS, "progress", "confidence", *_OWNER_FIELDS]
+    if as_of is not None:
+        snap = ObjectiveSnapshot.objects.filter(objective=OuterRef("pk"), date__lte=as_of).order_by("-date")
+        rows = rows.annotate(
+            snap_date=Subquery(snap.values("date")[:1]),
+            snap_progress=Subquery(snap.values("progress")[:1]),
+            snap_confidence=Subquery(snap.values("confidence")[:1]),
+        ).filter(snap_date__isnull=False)
+        fields[len(_ROW_FIELDS) : len(_ROW_FIELDS) + 2] = ["snap_progress", "snap_confidence"]
+    return [ObjectiveRow(*r) for r in rows.values_list(*fields)]
 
 
 def team_progress(
@@ -122,43 +113,77 @@ def team_progress(
     return result
 
 
-def key_result_rows(*, org: Organization, objective_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
-    """{objective id: [{"id", "title", "progress"}]} in the objectives' display order, one query."""
+def key_result_rows(
+    *, org: Organization, objective_ids: list[int], as_of: date | None = None
+) -> dict[int, list[dict[str, Any]]]:
+    """{objective id: [{"id", "title", "progress"}]} in the objectives' display order, one query.
+
+    Key results have no snapshots: ``as_of`` a day, a key result's value is that of its last
+    check-in by the end of the day (its start value before any), and key results created
+    after the day are left out. Key results that follow a KPI take no check-ins: they keep
+    their start value as of a past day."""
+    qs = KeyResult.objects.filter(organization=org, objective_id__in=objective_ids).order_by(
+        "objective_id", "position", "id"
+    )
     krs: dict[int, list[dict[str, Any]]] = {}
-    for kid, oid, title, prog in (
-        KeyResult.objects.filter(organization=org, objective_id__in=objective_ids)
-        .order_by("objective_id", "position", "id")
-        .values_list("id", "objective_id", "title", "progress")
+    if as_of is None:
+        for kid, oid, title, prog in qs.values_list("id", "objective_id", "title", "progress"):
+            krs.setdefault(oid, []).append({"id": kid, "title": title, "progress": prog})
+        return krs
+    end = end_of_day(org, as_of)
+    qs = qs.filter(created_at__lt=end).annotate(value_then=value_at_subquery(org=org, before=end))
+    for kid, oid, title, kind, start, target, then in qs.values_list(
+        "id", "objective_id", "title", "kind", "start_value", "target_value", "value_then"
     ):
+        prog = progress_at(kind=kind, start=start, target=target, value=then)
         krs.setdefault(oid, []).append({"id": kid, "title": title, "progress": prog})
     return krs
 
 
-def team_rows(*, org: Organization) -> list[tuple[int, int | None, str]]:
-    """Every team as ``(id, parent id, name)``, by name."""
-    return list(Team.objects.filter(organization=org).order_by("name").values_list("id", "parent_id", "name"))
+def value_at_subquery(*, org: Organization, before: datetime) -> Subquery:
+    """A key result's value at ``before``: its last check-in's (NULL before any)."""
+    return Subquery(
+        CheckIn.objects.filter(organization=org, key_result=OuterRef("pk"), created_at__lt=before)
+        .order_by("-created_at", "-id")
+        .values("value")[:1]
+    )
 
 
-def team_values(
-    *,
-    org: Organization,
-    cycle: Cycle,
-    objectives: list[ObjectiveRow],
-    teams: list[tuple[int, int | None, str]],
-    as_of: date | None = None,
-) -> dict[int, tuple[float | None, float | None]]:
-    """{team id: (progress, subtree progress)}: computed from ``objectives`` (live), or read
-    from the team snapshots of ``as_of``."""
-    if as_of is None:
-        people = list(TeamMember.objects.filter(organization=org).values_list("team_id", "user_id"))
-        return team_progress(objectives=objectives, teams=teams, people=people)
-    latest = TeamSnapshot.objects.filter(organization=org, cycle=cycle, date__lte=as_of).aggregate(d=Max("date"))["d"]
-    if latest is None:
-        return {tid: (None, None) for tid, _p, _n in teams}
-    snaps = {
-        t: (p, s)
-        for t, p, s in TeamSnapshot.objects.filter(organization=org, cycle=cycle, date=latest).values_list(
-            "team_id", "progress", "subtree_progress"
+def progress_at(*, kind: str, start: float, target: float, value: float | None) -> float:
+    """Clamped progress of a key result whose value was ``value`` (its start value when None)."""
+    return math.clamp01(
+        math.key_result_progress_raw(kind=kind, start=start, target=target, current=start if value is None else value)
+    )
+
+
+def teams_with_people(
+    *, org: Organization, cycle: Cycle | None = None, as_of: date | None = None
+) -> tuple[list[tuple[int, int | None, str]], list[tuple[int, int]], dict[int, tuple[float | None, float | None]]]:
+    """Every team as ``(id, parent id, name)`` by name, the ``(team id, user id)`` memberships
+    and, with ``cycle`` and ``as_of``, each team's latest snapshot on or before the day
+    (``{team id: (progress, subtree progress)}``). One query: teams left-joined to their
+    members, snapshot values as subqueries."""
+    qs = Team.objects.filter(organization=org).order_by("name", "id")
+    fields = ["id", "parent_id", "name", "memberships__user_id"]
+    if cycle is not None and as_of is not None:
+        snap = TeamSnapshot.objects.filter(team=OuterRef("pk"), cycle=cycle, date__lte=as_of).order_by("-date")
+        qs = qs.annotate(
+            snap_date=Subquery(snap.values("date")[:1]),
+            snap_progress=Subquery(snap.values("progress")[:1]),
+            snap_subtree=Subquery(snap.values("subtree_progress")[:1]),
         )
-    }
-    return {tid: snaps.get(tid, (None, None)) for tid, _p, _n in teams}
+        fields += ["snap_date", "snap_progress", "snap_subtree"]
+    teams: list[tuple[int, int | None, str]] = []
+    people: list[tuple[int, int]] = []
+    snaps: dict[int, tuple[float | None, float | None]] = {}
+    seen: set[int] = set()
+    for row in qs.values_list(*fields):
+        tid, parent_id, name, user_id = row[:4]
+        if tid not in seen:
+            seen.add(tid)
+            teams.append((tid, parent_id, name))
+            if len(row) > 4 and row[4] is not None:
+                snaps[tid] = (row[5], row[6])
+        if user_id is not None:
+            people.append((tid, user_id))
+    return teams, people, snaps

@@ -1,7 +1,8 @@
 """The cascade document of DESIGN §6: the cycle's aligned objectives as a tree
 with progress and health, and every team's own and subtree progress, live or
-as of a day. Read from the ``objectives.tree`` selectors: a handful of queries
-whatever the size of the organisation."""
+as of a day. Read from the ``objectives.tree`` selectors: three queries
+whatever the size of the organisation (objectives with their owners, key
+results, teams with their people or snapshots)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,14 @@ from typing import Any
 from cycles.models import Cycle
 from objectives import progress as math
 from objectives.models import ObjectiveStatus
-from objectives.tree import ObjectiveRow, key_result_rows, mean_or_none, objective_rows, team_rows, team_values
+from objectives.tree import (
+    ObjectiveRow,
+    key_result_rows,
+    mean_or_none,
+    objective_rows,
+    team_progress,
+    teams_with_people,
+)
 from orgs.models import Organization
 from orgs.ownership import OwnerType
 
@@ -20,13 +28,15 @@ def cascade(*, org: Organization, cycle: Cycle, as_of: date | None = None) -> di
     """The cascade document of DESIGN §6 (``as_of``: from that day's snapshots)."""
     objectives = objective_rows(org=org, cycle=cycle, as_of=as_of)
     ids = [o.id for o in objectives]
-    krs = key_result_rows(org=org, objective_ids=ids)
+    krs = key_result_rows(org=org, objective_ids=ids, as_of=as_of)
     day = as_of or org.today()
     expected = math.expected_progress(start=cycle.start_date, end=cycle.end_date, on=day)
     by_parent: dict[int | None, list[ObjectiveRow]] = {}
     present = set(ids)
     for o in objectives:
         by_parent.setdefault(o.parent if o.parent in present else None, []).append(o)
+    teams, people, snaps = teams_with_people(org=org, cycle=cycle, as_of=as_of)
+    team_names = {tid: name for tid, _parent, name in teams}
 
     def node(o: ObjectiveRow, trail: frozenset[int]) -> dict[str, Any]:
         health = None
@@ -44,10 +54,12 @@ def cascade(*, org: Organization, cycle: Cycle, as_of: date | None = None) -> di
             "children": [node(c, trail | {o.id}) for c in by_parent.get(o.id, []) if c.id not in trail],
         }
 
-    teams = team_rows(org=org)
-    values = team_values(org=org, cycle=cycle, objectives=objectives, teams=teams, as_of=as_of)
+    if as_of is None:
+        values = team_progress(objectives=objectives, teams=teams, people=people)
+    else:
+        values = {tid: snaps.get(tid, (None, None)) for tid, _p, _n in teams}
     team_children: dict[int | None, list[tuple[int, int | None, str]]] = {}
-    known = {t[0] for t in teams}
+    known = set(team_names)
     for t in teams:
         team_children.setdefault(t[1] if t[1] in known else None, []).append(t)
 
@@ -65,7 +77,14 @@ def cascade(*, org: Organization, cycle: Cycle, as_of: date | None = None) -> di
     return {
         "cycle": cycle.pk,
         "as_of": as_of.isoformat() if as_of else None,
+        "before_first_snapshot": as_of is not None and not objectives,
         "progress": mean_or_none(company),
+        "expected": expected,
         "objectives": [node(o, frozenset()) for o in by_parent.get(None, [])],
         "teams": [team_node(t, frozenset()) for t in team_children.get(None, [])],
+        # Names for the owners' ids in the nodes: {"teams": {id: name}, "people": {id: name}}.
+        "owner_names": {
+            "teams": team_names,
+            "people": {o.owner_user: o.owner_user_label for o in objectives if o.owner_user is not None},
+        },
     }
