@@ -13,7 +13,7 @@ from objectives import ritual_api
 from objectives.api import CheckInViewSet, InitiativeViewSet, KeyResultViewSet, ObjectiveViewSet
 from orgs.api import MemberViewSet, TeamViewSet, TokenView
 from reminders.api import InboxView
-from scorecards.api import CascadeView
+from scorecards.api import CascadeView, DashboardView
 from scorecards.scorecard_api import ScorecardViewSet, StrategyLinkViewSet
 
 router = SimpleRouter()
@@ -62,5 +62,6 @@ urlpatterns = [
     path(
         "orgs/<slug:slug>/key-results/<int:kr_id>/grade/", ritual_api.KeyResultGradeView.as_view(), name="api-kr-grade"
     ),
+    path("orgs/<slug:slug>/dashboard/", DashboardView.as_view(), name="api-dashboard"),
     path("orgs/<slug:slug>/", include(router.urls)),
 ]

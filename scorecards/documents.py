@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Hashable
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.cache import caches
 from django.core.serializers.json import DjangoJSONEncoder
@@ -39,6 +39,19 @@ def cached_json(key: str, build: Callable[[], Any]) -> bytes:
         body = json.dumps(build(), cls=DjangoJSONEncoder, separators=(",", ":")).encode()
         cache.set(key, body)
     return body
+
+
+T = TypeVar("T")
+
+
+def cached_document(key: str, build: Callable[[], T]) -> T:
+    """For pages: the document itself (any picklable value), built only when the key is new."""
+    cache = caches["documents"]
+    value = cache.get(key)
+    if value is None:
+        value = build()
+        cache.set(key, value)
+    return value
 
 
 def etag_matches(if_none_match: str | None, key: str) -> bool:

@@ -8,6 +8,7 @@ app_name = "scorecards"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("okrs/cascade/", views.cascade_page, name="cascade"),
+    path("okrs/<int:objective_id>/alignment/", views.alignment, name="alignment"),
     # Balanced scorecards and their strategy maps.
     path("scorecards/", scorecard_views.scorecard_list, name="scorecard_list"),
     path("scorecards/new/", scorecard_views.scorecard_create, name="scorecard_create"),

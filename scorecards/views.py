@@ -1,44 +1,183 @@
-"""The executive pages: the organisation's dashboard and the cascade."""
+"""The executive pages: the organisation's dashboard, the cascade and an objective's alignment."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from activity.selectors import activity_for
-from cycles.selectors import cycle_list, default_cycle
-from okrkpi.core.ids import parse_id
-from orgs.models import Membership, Team
+from cycles.selectors import cycle_list
+from kpis.models import Perspective
+from objectives import progress as math
+from objectives.models import Objective, ObjectiveStatus
+from objectives.tree import ObjectiveRow, objective_rows
+from orgs.models import Team
+from orgs.ownership import OwnerType
 from orgs.tenancy import org_view, scoped
 from scorecards.cascade import cascade
-from scorecards.dashboard import dashboard_summary
+from scorecards.charts import pace_chart
+from scorecards.dashboard import DashboardRequest, pick_cycle
+from scorecards.dashboard import dashboard as dashboard_document
+from scorecards.documents import cached_document, document_key
+from scorecards.filters import AsOfForm
+
+MAX_ALIGNMENT_DEPTH = 50
+
+
+def _as_of_params(request: HttpRequest) -> tuple[AsOfForm, dict[str, Any]]:
+    """The page's ``cycle``/``as_of``/``since``; a bad value is shown on the form and ignored."""
+    form = AsOfForm(request.GET or None, org=request.org)  # type: ignore[attr-defined]
+    if form.is_bound:
+        form.is_valid()
+        return form, form.cleaned_data
+    return form, {}
 
 
 @org_view
 def dashboard(request: HttpRequest) -> HttpResponse:
+    """Company pace, health per team, movers, what needs attention and KPI status; as of a day."""
     org = request.org
+    form, params = _as_of_params(request)
+    cycles = cached_document(document_key("cycles", org), lambda: list(cycle_list(org=org)))
+    cycle = pick_cycle(cycles, params.get("cycle"))
+    if params.get("cycle") and cycle is None:
+        raise Http404
+    doc = None
+    chart = None
+    if cycle is not None:
+        doc = dashboard_document(
+            org=org, request=DashboardRequest(cycle=cycle, as_of=params.get("as_of"), since=params.get("since"))
+        )
+        chart = pace_chart(start=cycle.start_date, end=cycle.end_date, day=doc["day"], series=doc["series"])
     context = {
-        **dashboard_summary(org=org, user=request.user),
-        "team_count": scoped(Team, org).count(),
-        "recent": activity_for(org=org, limit=12),
+        "cycles": cycles,
+        "cycle": cycle,
+        "doc": doc,
+        "chart": chart,
+        "form": form,
+        "as_of": params.get("as_of"),
+        "today": org.today(),
+        "perspective_labels": dict(Perspective.choices),
+        "my_key_results": doc["key_results_by_owner"].get(request.user.pk, 0) if doc else 0,
+        # Every activity entry bumps the organisation's data version: cached like the figures.
+        "recent": []
+        if params.get("as_of")
+        else cached_document(document_key("activity", org), lambda: list(activity_for(org=org, limit=8))),
+        # The company scorecard's perspective scores, when one exists: filled in by the
+        # balanced-scorecard work (a selector of scorecards/selectors.py); None until then.
+        "company_scorecard": None,
     }
     return render(request, "scorecards/dashboard.html", context)
 
 
 @org_view
 def cascade_page(request: HttpRequest) -> HttpResponse:
-    """The executive view: the cycle's aligned objectives as a tree, and every team's progress."""
+    """The executive view: the cycle's aligned objectives as a tree, and every team's progress;
+    as of a day from the snapshots."""
     org = request.org
-    cycles = list(cycle_list(org=org))
-    wanted = request.GET.get("cycle")
-    cycle = next((c for c in cycles if c.pk == parse_id(wanted)), None) or default_cycle(org=org)
-    if wanted and cycle is not None and cycle.pk != parse_id(wanted):
+    form, params = _as_of_params(request)
+    cycles = cached_document(document_key("cycles", org), lambda: list(cycle_list(org=org)))
+    cycle = pick_cycle(cycles, params.get("cycle"))
+    if params.get("cycle") and cycle is None:
         raise Http404
-    doc = cascade(org=org, cycle=cycle) if cycle else None
-    teams = dict(scoped(Team, org).values_list("id", "name"))
-    people = {m.user_id: m.user.display_name for m in scoped(Membership, org).select_related("user")}
+    doc = None
+    if cycle is not None:
+        as_of = params.get("as_of")
+        doc = cached_document(
+            document_key("cascade-page", org, cycle.pk, as_of), lambda: cascade(org=org, cycle=cycle, as_of=as_of)
+        )
     return render(
         request,
         "scorecards/cascade.html",
-        {"cycles": cycles, "cycle": cycle, "doc": doc, "teams": teams, "people": people},
+        {"cycles": cycles, "cycle": cycle, "doc": doc, "form": form, "as_of": params.get("as_of")},
+    )
+
+
+def _node(o: ObjectiveRow, *, expected: float, team_names: dict[int, str]) -> dict[str, Any]:
+    health = None
+    if o.status not in (ObjectiveStatus.DRAFT, ObjectiveStatus.CANCELLED):
+        health = math.health(progress=o.progress, expected=expected, confidence=o.confidence).value
+    owner_name = None
+    if o.owner_type == OwnerType.TEAM and o.owner_team is not None:
+        owner_name = team_names.get(o.owner_team)
+    elif o.owner_type == OwnerType.PERSON:
+        owner_name = o.owner_user_label
+    return {
+        "id": o.id,
+        "title": o.title,
+        "owner_type": o.owner_type,
+        "owner_name": owner_name,
+        "progress": o.progress,
+        "health": health,
+        "status": o.status,
+        "children": [],
+    }
+
+
+def _row(o: Objective) -> ObjectiveRow:
+    user = o.owner_user
+    return ObjectiveRow(
+        o.pk,
+        o.title,
+        o.owner_type,
+        o.owner_team_id,
+        o.owner_user_id,
+        o.parent_id,
+        o.status,
+        o.progress,
+        o.confidence,
+        user.name if user else "",
+        user.email if user else "",
+    )
+
+
+@org_view
+def alignment(request: HttpRequest, objective_id: int) -> HttpResponse:
+    """An objective's ancestors up to the company and everything aligned below it, with
+    progress and health at each level. The cycle's objectives in one query; an ancestor in
+    another cycle costs one more."""
+    org = request.org
+    objective = scoped(Objective, org).select_related("cycle", "owner_user").filter(pk=objective_id).first()
+    if objective is None:
+        raise Http404
+    today = org.today()
+    team_names = dict(scoped(Team, org).values_list("id", "name"))
+    rows = {o.id: o for o in objective_rows(org=org, cycle=objective.cycle)}
+    rows[objective.pk] = _row(objective)
+    expected = math.expected_progress(start=objective.cycle.start_date, end=objective.cycle.end_date, on=today)
+
+    ancestors: list[dict[str, Any]] = []
+    seen = {objective.pk}
+    parent_id = objective.parent_id
+    while parent_id is not None and parent_id not in seen and len(ancestors) < MAX_ALIGNMENT_DEPTH:
+        seen.add(parent_id)
+        if parent_id in rows:
+            row, pace = rows[parent_id], expected
+        else:  # aligned to an objective of another cycle (or a cancelled one)
+            other = scoped(Objective, org).select_related("cycle", "owner_user").filter(pk=parent_id).first()
+            if other is None:
+                break
+            row = _row(other)
+            pace = math.expected_progress(start=other.cycle.start_date, end=other.cycle.end_date, on=today)
+        ancestors.append(_node(row, expected=pace, team_names=team_names))
+        parent_id = row.parent
+    ancestors.reverse()
+
+    children: dict[int, list[ObjectiveRow]] = {}
+    for o in rows.values():
+        if o.parent is not None and o.id != objective.pk:
+            children.setdefault(o.parent, []).append(o)
+
+    def tree(o: ObjectiveRow, trail: frozenset[int]) -> dict[str, Any]:
+        node = _node(o, expected=expected, team_names=team_names)
+        node["children"] = [tree(c, trail | {o.id}) for c in children.get(o.id, []) if c.id not in trail]
+        return node
+
+    focus = tree(rows[objective.pk], frozenset(seen))
+    return render(
+        request,
+        "scorecards/alignment.html",
+        {"objective": objective, "ancestors": ancestors, "focus": focus, "expected": expected},
     )

@@ -23,3 +23,8 @@ document.addEventListener("submit", function (event) {
   var question = form.getAttribute && form.getAttribute("data-confirm-form");
   if (question && !window.confirm(question)) { event.preventDefault(); }
 });
+// Buttons that print the page (data-print): the print stylesheet makes the report.
+document.addEventListener("click", function (event) {
+  var button = event.target.closest && event.target.closest("[data-print]");
+  if (button) { event.preventDefault(); window.print(); }
+});
