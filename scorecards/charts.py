@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-WIDTH, HEIGHT = 640, 220
+WIDTH, HEIGHT = 900, 240
+MAX_DOTS = 20  # beyond that a dot per day is noise: only the last one is marked
 LEFT, RIGHT, TOP, BOTTOM = 44, 12, 12, 28
 
 
@@ -40,7 +41,7 @@ def pace_chart(*, start: date, end: date, day: date, series: list[dict[str, Any]
     chart = PaceChart()
     pts = [(x(date.fromisoformat(p["date"])), y(p["progress"])) for p in series if p["progress"] is not None]
     chart.actual = " ".join(f"{a},{b}" for a, b in pts)
-    chart.dots = pts
+    chart.dots = pts if len(pts) <= MAX_DOTS else pts[-1:]
     chart.expected = (x(start), y(0.0), x(end), y(1.0))
     chart.day_x = x(day) if start <= day <= end else None
     chart.grid = [(y(v / 100), f"{v}%") for v in (0, 25, 50, 75, 100)]

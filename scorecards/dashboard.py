@@ -186,15 +186,18 @@ def _objectives_and_key_results(
         if row[0] not in objectives:
             objectives[row[0]] = ObjectiveRow(*row[:n])
         k = dict(zip(_KR_KEYS, row[n : n + len(_KR_KEYS)], strict=True))
-        if k["id"] is None or (as_of is not None and k["created"] >= day_end):
+        if k["id"] is None:
             continue
         value_since = row[n + 10]
         if as_of is not None:
+            # It existed that day if it was created by then, or checked in by then (imported history).
+            if k["created"] >= day_end and row[n + 12] is None:
+                continue
             k["progress"] = progress_at(kind=k["kind"], start=k["start"], target=k["target"], value=row[n + 11])
             k["last"] = row[n + 12]
         k["progress_since"] = (
             progress_at(kind=k["kind"], start=k["start"], target=k["target"], value=value_since)
-            if k["created"] < since_end
+            if k["created"] < since_end or value_since is not None
             else None
         )
         k["objective_id"] = row[0]

@@ -3,6 +3,7 @@ and its query counts. The API document is tested in test_dashboard_api.py."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -137,6 +138,17 @@ def test_dashboard_page_shows_pace_teams_movers_and_attention(world_a, client):
     assert "Launch the referral loop" in html and "Net margin" in html and "Cycle time" in html
     assert "never checked in" in html and "20 days ago" in html
     assert f"/o/alpha/okrs/{board.company.pk}/" in html
+
+
+def test_the_chart_keeps_its_coordinates_in_vietnamese(world_a, client):
+    build_board(world_a)
+    world_a.admin.language = "vi"
+    world_a.admin.save(update_fields=["language"])
+    client.force_login(world_a.admin)
+    html = client.get("/o/alpha/").content.decode()
+    svg = html[html.index('<svg class="pace-chart"') : html.index("</svg>", html.index('<svg class="pace-chart"'))]
+    assert "Nhịp độ" in html and 'points="' in svg
+    assert not re.search(r'="[0-9.]*,[0-9]', svg.replace('points="', 'points=x"'))  # no decimal commas
 
 
 def test_dashboard_page_as_of_shows_that_day(world_a, client):
