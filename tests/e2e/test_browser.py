@@ -358,3 +358,38 @@ def test_executive_builds_the_company_scorecard_and_sees_a_perspective_turn_red(
     _shot(browser, "strategy-map", tmp_path)
     browser.find_element(By.LINK_TEXT, "Scorecards").click()
     _shot(browser, "scorecards", tmp_path)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_executive_reads_last_weeks_dashboard(world_a, live_server, browser, password, settings):
+    """The dashboard today, then as of a week ago (from that day's snapshots), then back."""
+    from datetime import timedelta
+
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from tests.scorecards.board import build_board
+
+    settings.ROLLUP_INLINE = True
+    board = build_board(world_a)  # 55 % today; last week's snapshot: 20 %
+    week_ago = board.today - timedelta(days=7)
+    wait = WebDriverWait(browser, 30)
+
+    _login(browser, live_server, world_a.admin.email, password)
+    browser.find_element(By.LINK_TEXT, "Dashboard").click()
+    card = browser.find_element(By.ID, "company-progress")
+    assert "55%" in card.text and "50%" in card.text
+    assert "+50 pts" in browser.find_element(By.ID, "movers").text
+
+    picker = browser.find_element(By.NAME, "as_of")
+    picker.send_keys(week_ago.strftime("%m%d%Y"))  # Chromium's en-US date field: month, day, year
+    browser.find_element(By.CSS_SELECTOR, ".as-of-form button[type=submit]").click()
+    wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, ".as-of-flag")))
+    assert f"as_of={week_ago.isoformat()}" in browser.current_url
+    card = browser.find_element(By.ID, "company-progress")
+    assert "20%" in card.text  # last week's snapshot, not today's 55 %
+    assert "Master automation" not in browser.find_element(By.ID, "attention").text  # created since
+    browser.find_element(By.LINK_TEXT, "Back to today").click()
+    wait.until(ec.invisibility_of_element_located((By.CSS_SELECTOR, ".as-of-flag")))
+    assert "55%" in browser.find_element(By.ID, "company-progress").text
