@@ -317,7 +317,8 @@ def seed_okrs(org: Organization, *, today: date | None = None) -> Cycle | None:
     users = {u.email: u for u in User.objects.filter(memberships__organization=org)}
     rng = random.Random(org.slug)  # noqa: S311 — demo data, not security
     made: dict[str, Objective] = {}
-    weeks = max(1, (today - start).days // 7)
+    # Weekly check-ins three days into each week, the last of them within the past week.
+    weeks = max(1, ((today - start).days + 3) // 7)
     elapsed = min(1.0, (today - start).days / max(1, (end - start).days))
     notes = NOTES.get(org.language, NOTES["en"])
     for o in spec:
@@ -378,4 +379,93 @@ def seed_okrs(org: Organization, *, today: date | None = None) -> Cycle | None:
                     note=notes[(week + len(k.title)) % len(notes)],
                     at=when,
                 )
+    seed_snapshot_history(org=org, cycle=cycle, today=today)
     return cycle
+
+
+def seed_snapshot_history(*, org: Organization, cycle: Cycle, today: date) -> int:
+    """The nightly snapshots the demo quarter would have had, from its first day to yesterday,
+    recomputed from the check-in history with the progress math (so the dashboard's pace
+    chart, movers and "as of" views have a past to show)."""
+    from objectives import progress as math
+    from objectives.models import CheckIn, KeyResult, ObjectiveSnapshot, TeamSnapshot
+    from objectives.tree import ObjectiveRow, team_progress
+    from orgs.models import TeamMember
+
+    objectives = list(
+        Objective.objects.filter(organization=org, cycle=cycle).values_list(
+            "id", "title", "owner_type", "owner_team_id", "owner_user_id", "parent_id", "status", "weight"
+        )
+    )
+    krs = list(
+        KeyResult.objects.filter(organization=org, objective__cycle=cycle).values_list(
+            "id", "objective_id", "kind", "start_value", "target_value", "weight"
+        )
+    )
+    history: dict[int, list[tuple[date, float, int]]] = {}
+    for kr_id, value, confidence, at in (
+        CheckIn.objects.filter(organization=org, key_result__objective__cycle=cycle)
+        .order_by("created_at")
+        .values_list("key_result_id", "value", "confidence", "created_at")
+    ):
+        history.setdefault(kr_id, []).append((at.astimezone(org.tzinfo).date(), value, confidence))
+    teams = list(Team.objects.filter(organization=org).values_list("id", "parent_id", "name"))
+    people = list(TeamMember.objects.filter(organization=org).values_list("team_id", "user_id"))
+    children: dict[int, list[int]] = {}
+    for oid, *_rest, parent, _status, _weight in objectives:
+        if parent is not None:
+            children.setdefault(parent, []).append(oid)
+    info = {o[0]: o for o in objectives}
+    snapshots, team_snapshots = [], []
+    day = cycle.start_date
+    while day < today:
+        kr_of: dict[int, list[tuple[float, float]]] = {}
+        conf_of: dict[int, list[int]] = {}
+        for kr_id, oid, kind, start, target, weight in krs:
+            seen = [h for h in history.get(kr_id, []) if h[0] <= day]
+            value = seen[-1][1] if seen else start
+            kr_of.setdefault(oid, []).append(
+                (math.key_result_progress(kind=kind, start=start, target=target, current=value), weight)
+            )
+            if seen:
+                conf_of.setdefault(oid, []).append(seen[-1][2])
+        done: dict[int, float] = {}
+
+        def progress(oid: int, trail: frozenset[int], kr_of=kr_of, done=done) -> float:
+            if oid not in done:
+                kids = [
+                    (progress(c, trail | {oid}), info[c][7], info[c][6] == ObjectiveStatus.CANCELLED)
+                    for c in children.get(oid, [])
+                    if c not in trail
+                ]
+                done[oid] = math.objective_progress(
+                    key_results=kr_of.get(oid, []), children=kids, children_contribute=org.children_contribute
+                )
+            return done[oid]
+
+        rows = []
+        for oid, title, owner_type, team_id, user_id, parent, status, _weight in objectives:
+            confidence = min(conf_of[oid]) if oid in conf_of else None
+            rows.append(
+                ObjectiveRow(
+                    oid, title, owner_type, team_id, user_id, parent, status, progress(oid, frozenset()), confidence
+                )
+            )
+            snapshots.append(
+                ObjectiveSnapshot(
+                    organization=org,
+                    objective_id=oid,
+                    cycle=cycle,
+                    date=day,
+                    progress=rows[-1].progress,
+                    confidence=confidence,
+                )
+            )
+        for tid, (p, sub) in team_progress(objectives=rows, teams=teams, people=people).items():
+            team_snapshots.append(
+                TeamSnapshot(organization=org, team_id=tid, cycle=cycle, date=day, progress=p, subtree_progress=sub)
+            )
+        day += timedelta(days=1)
+    ObjectiveSnapshot.objects.bulk_create(snapshots, batch_size=1000)
+    TeamSnapshot.objects.bulk_create(team_snapshots, batch_size=1000)
+    return len(snapshots)
