@@ -129,7 +129,7 @@ def test_dashboard_page_shows_pace_teams_movers_and_attention(world_a, client):
     board = build_board(world_a)
     client.force_login(world_a.viewer)
     html = client.get("/o/alpha/").content.decode()
-    assert 'id="company-progress"' in html and "55%" in html and "expected by then: 50%" in html
+    assert 'id="company-progress"' in html and "55%" in html and "expected by now: 50%" in html
     assert "<svg" in html and 'aria-labelledby="pace-title pace-desc"' in html  # the chart, described
     assert "Company progress is 55% where 50% was expected" in html
     assert "<td>20%</td>" in html  # last week's figure, in the table that stands in for the chart
@@ -156,7 +156,7 @@ def test_dashboard_page_as_of_shows_that_day(world_a, client):
     client.force_login(world_a.admin)
     week_ago = board.today - timedelta(days=7)
     html = client.get(f"/o/alpha/?as_of={week_ago.isoformat()}").content.decode()
-    assert "As of" in html and "20%" in html
+    assert "As of" in html and "20%" in html and "expected by then: 42%" in html  # 38 of 90 days
     assert "Master automation" not in html  # created after that day
 
 
