@@ -22,6 +22,7 @@ from scorecards.dashboard import DashboardRequest, pick_cycle
 from scorecards.dashboard import dashboard as dashboard_document
 from scorecards.documents import cached_document, document_key
 from scorecards.filters import AsOfForm
+from scorecards.selectors import company_scorecard_summary
 
 MAX_ALIGNMENT_DEPTH = 50
 
@@ -65,9 +66,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "recent": []
         if params.get("as_of")
         else cached_document(document_key("activity", org), lambda: list(activity_for(org=org, limit=8))),
-        # The company scorecard's perspective scores, when one exists: filled in by the
-        # balanced-scorecard work (a selector of scorecards/selectors.py); None until then.
-        "company_scorecard": None,
+        # The company scorecard's perspective scores, when one exists (scorecard edits and
+        # measurements are logged, so the data version keys it like the figures).
+        "company_scorecard": cached_document(
+            document_key("company-scorecard", org, params.get("as_of")),
+            lambda: (company_scorecard_summary(org=org, as_of=params.get("as_of")),),
+        )[0],
     }
     return render(request, "scorecards/dashboard.html", context)
 

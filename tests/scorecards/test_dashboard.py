@@ -8,12 +8,15 @@ from datetime import timedelta
 
 import pytest
 
+from kpis import periods
+from kpis import services as kpi_services
 from objectives import services
 from objectives.models import KeyResult, Objective
 from scorecards.dashboard import DashboardRequest, build_dashboard, dashboard
 from tests.kpis.kpi_factories import make_kpi, record
 from tests.objectives.okr_factories import make_cycle, make_objective
 from tests.scorecards.board import build_board, build_bulk
+from tests.scorecards.sc_factories import company_card, four_kpis
 
 pytestmark = pytest.mark.django_db
 
@@ -204,11 +207,19 @@ def test_dashboard_without_a_cycle_welcomes(world_a, client):
     assert "Welcome to okrkpi" in client.get("/o/alpha/").content.decode()
 
 
-def test_the_company_scorecard_spot_is_empty_until_scorecards_land(world_a, client):
-    build_board(world_a)
+def test_the_company_scorecard_perspectives_show_when_there_is_one(world_a, client):
+    board = build_board(world_a)
     client.force_login(world_a.admin)
     r = client.get("/o/alpha/")
     assert r.context["company_scorecard"] is None and 'id="company-scorecard"' not in r.content.decode()
+    kpis = four_kpis(world_a.org)
+    company_card(world_a.org)
+    last_month = periods.shift(periods.period_start(board.today, frequency="monthly"), frequency="monthly", periods=-1)
+    for kpi in kpis:
+        kpi_services.measurement_record(kpi=kpi, actor=None, period=last_month, value=kpi.target / 2, today=board.today)
+    html = client.get("/o/alpha/").content.decode()
+    panel = html.split('id="company-scorecard"', 1)[1].split("</section>", 1)[0]
+    assert "Company scorecard" in panel and "Learning and growth" in panel and "rag-red" in panel
 
 
 # --- speed ----------------------------------------------------------------------------------------
