@@ -12,6 +12,7 @@ from rest_framework.exceptions import NotFound
 
 from cycles.models import Cycle
 from cycles.selectors import cycle_list
+from kpis.models import Perspective
 from orgs.models import Organization
 from orgs.tenancy import OrgScopedAPIView, scoped
 from scorecards.cascade import cascade
@@ -195,7 +196,7 @@ class _KpiStatusSerializer(serializers.Serializer):
 
 
 class _PerspectiveSerializer(_KpiStatusSerializer):
-    perspective = serializers.ChoiceField(choices=["financial", "customer", "internal_process", "learning_growth"])
+    perspective = serializers.ChoiceField(choices=Perspective.choices)  # the KPIs' own enum in the schema
 
 
 class _KpiTotalsSerializer(_KpiStatusSerializer):
