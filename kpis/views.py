@@ -419,6 +419,16 @@ def _preview_page(request: HttpRequest, preview: Any, confirm: ImportConfirmForm
     )
 
 
+def _upload_page(request: HttpRequest, *, errors: list[str]) -> HttpResponse:
+    """The upload form again, with the reasons the file cannot be read at its top."""
+    upload = ImportUploadForm(data={}, files={})
+    upload.full_clean()
+    upload.errors.clear()  # an empty bound form would say "required"; say why instead
+    for message in errors:
+        upload.add_error(None, message)
+    return render(request, "kpis/import.html", {"upload": upload}, status=400)
+
+
 @org_view
 @require_http_methods(["GET", "POST"])
 def measurement_import(request: HttpRequest) -> HttpResponse:
@@ -444,13 +454,13 @@ def measurement_import(request: HttpRequest) -> HttpResponse:
                 allowed=allowed,
             )
         except ValidationError as exc:
-            errors = exc.message_dict
-            if "file" in errors:
-                upload = ImportUploadForm()
-                upload.add_error(None, errors["file"])
-                return render(request, "kpis/import.html", {"upload": upload}, status=400)
+            errors = exc.message_dict if hasattr(exc, "error_dict") else {"file": exc.messages}
+            if "rows" not in errors:
+                # The content sent back is unusable as a whole (edited, empty, too big): start
+                # again from the upload form with the reason, as for a bad upload.
+                return _upload_page(request, errors=errors.get("file", exc.messages))
             preview = services.measurement_import_preview(org=org, data=content, allowed=allowed)
-            confirm.add_error(None, errors.get("rows", exc.messages))
+            confirm.add_error(None, errors["rows"])
             return _preview_page(request, preview, confirm, status=400)
         parts = [
             ngettext("%(n)d new value", "%(n)d new values", result.created) % {"n": result.created},
