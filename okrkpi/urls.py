@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -5,7 +6,7 @@ from django.urls import include, path
 from notifications.views import unsubscribe
 from okrkpi.core.views import healthz
 from orgs import views as org_views
-from orgs.forms import EmailAuthenticationForm
+from orgs.forms import AdminLoginForm, EmailAuthenticationForm
 
 # Everything under /o/<slug>/ is tenant-scoped by orgs.tenancy.org_view.
 org_patterns = [
@@ -55,5 +56,7 @@ urlpatterns = [
     path("unsubscribe/<str:token>/", unsubscribe, name="unsubscribe"),
     path("o/<slug:slug>/", include(org_patterns)),
     path("api/v1/", include("okrkpi.api_urls")),
-    path("admin/", admin.site.urls),
-]
+] + ([path("admin/", admin.site.urls)] if settings.ADMIN_ENABLED else [])
+
+# The admin's login counts failures with the app's login throttle.
+admin.site.login_form = AdminLoginForm

@@ -11,7 +11,16 @@ from celery.schedules import crontab  # noqa: F401  (used by later schedules)
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from okrkpi.env import broker_url, database_config, env_bool, env_int, env_list, env_str
+from okrkpi.env import (
+    broker_url,
+    cache_config,
+    database_config,
+    env_bool,
+    env_int,
+    env_list,
+    env_str,
+    trusted_proxies,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env_str("OKRKPI_VAR_DIR") or BASE_DIR / "var")
@@ -234,11 +243,10 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {"RagStatusEnum": ["green", "amber", "red"]},
 }
 
+# One cache every web process shares (login throttling counts failures in it):
+# Redis when REDIS_URL is set, else a database table that `migrate` creates.
 CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "okrkpi",
-    },
+    "default": cache_config(env_str("REDIS_URL")),
     # The executive documents (scorecards/documents.py), keyed by the organisation's data
     # version: never stale, so a per-process cache is safe; a few big entries at most.
     "documents": {
@@ -248,6 +256,13 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": 64},
     },
 }
+
+# Reverse proxies whose X-Forwarded-For is believed for the client's address
+# (login throttling); comma-separated addresses or networks. Default: none.
+TRUSTED_PROXIES = trusted_proxies("TRUSTED_PROXIES")
+
+# The Django admin (/admin/), for operators. Production can switch it off.
+ADMIN_ENABLED = env_bool("ADMIN_ENABLED", True)
 
 # Content security policy: everything is served from this origin.
 CONTENT_SECURITY_POLICY = {

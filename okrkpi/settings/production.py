@@ -26,3 +26,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# The Django admin is off unless asked for (ADMIN_ENABLED=true): organisations are
+# run from the app itself, and an unused login page is one less to guess at.
+ADMIN_ENABLED = env_bool("ADMIN_ENABLED", False)
