@@ -206,7 +206,9 @@ class MeasurementSerializer(serializers.ModelSerializer):
     period = serializers.DateField(help_text="Any day of the period; stored as the period's first day.")
     value = serializers.FloatField()
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
-    author = serializers.PrimaryKeyRelatedField(read_only=True, help_text="Who recorded the current value.")
+    author = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True, help_text="Who recorded the current value (null: an import or a job)."
+    )
 
     class Meta:
         model = Measurement

@@ -67,6 +67,7 @@ class TokenView(APIView):
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
+    extra_error_codes = ("429",)  # documented in the schema (okrkpi.core.schema)
     # Requests per client (LOGIN_THROTTLE_RATE), on top of the failure counting of orgs.throttle.
     throttle_classes = [ClientRateThrottle]
     throttle_scope = "login"
