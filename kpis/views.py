@@ -23,14 +23,15 @@ from kpis import periods, selectors, services
 from kpis.csvfile import MAX_IMPORT_BYTES, safe_cell
 from kpis.forms import ImportConfirmForm, ImportUploadForm, KpiForm, MeasurementForm, period_choices
 from kpis.models import HISTORY_PERIODS, Kpi, Perspective, period_label
-from okrkpi.core.forms import add_service_errors
+from okrkpi.core.forms import add_service_errors, offer_overwrite
 from okrkpi.core.ids import parse_id
 from okrkpi.core.numbers import format_input, format_quantity, separators
+from okrkpi.core.validation import StaleVersionError
 from orgs import permissions
 from orgs.forms import people_choices, team_choices
 from orgs.models import Membership
 from orgs.ownership import OwnerType, default_owner, owner_from_ids, require_can_own
-from orgs.tenancy import org_view
+from orgs.tenancy import org_view, scoped
 
 
 def _kpi(request: HttpRequest, kpi_id: int) -> Kpi:
@@ -174,6 +175,7 @@ def kpi_edit(request: HttpRequest, kpi_id: int) -> HttpResponse:
         owner_user=kpi.owner_user_id,
         tracking_since=kpi.tracking_since,
         active=kpi.active,
+        version=kpi.version,
     )
     form = KpiForm(request.POST or None, org=org, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -196,8 +198,13 @@ def kpi_edit(request: HttpRequest, kpi_id: int) -> HttpResponse:
                 owner_user=user,
                 active=data["active"],
                 tracking_since=data["tracking_since"],
+                expected_version=data["version"],
                 **{k: data[k] for k in _FIELDS},
             )
+        except StaleVersionError as exc:
+            add_service_errors(form, exc)
+            offer_overwrite(form, version=scoped(Kpi, org).get(pk=kpi.pk).version)
+            return render(request, "kpis/kpi_form.html", {"form": form, "kpi": kpi}, status=409)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:

@@ -2,7 +2,8 @@
 
 Errors are ``{"message": "...", "errors": {field: [messages]}}`` with a 4xx
 status. Django ``ValidationError`` raised by services becomes a 400 too, so
-business rules live in services and still answer cleanly through the API.
+business rules live in services and still answer cleanly through the API; a
+stale ``version`` (``StaleVersionError``) is a 409.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from okrkpi.core.validation import StaleVersionError
 
 
 class Pagination(PageNumberPagination):
@@ -61,6 +64,9 @@ def _flatten_first(errors: Any) -> str:
 
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
+    if isinstance(exc, StaleVersionError):
+        message = exc.messages[0]
+        return Response({"message": message, "errors": {"version": [message]}}, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(_django_validation_to_dict(exc))
     elif isinstance(exc, DjangoPermissionDenied):
