@@ -24,6 +24,7 @@ ERROR_DESCRIPTIONS = {
     "403": "Authenticated, but the role does not allow this (or the session's CSRF token is missing).",
     "404": "No such organisation for the caller, or no such object in it (another organisation's is the same).",
     "409": "The object changed since it was read (its `version` is stale): nothing was written.",
+    "415": "The body is not JSON, a form or multipart, or cannot be read as its content type says.",
     "429": "Too many attempts: wait the `Retry-After` seconds.",
 }
 
@@ -31,7 +32,7 @@ ERROR_DESCRIPTIONS = {
 class AutoSchema(openapi.AutoSchema):
     """drf-spectacular's schema, with the error answers each operation can give
     documented, so a schema-conformance check (the fuzzing in CI) means something:
-    400 for writes and for reads with query parameters, 401/403 where a login is
+    400 for writes and for reads with query parameters, 415 for bodies, 401/403 where a login is
     needed, 404 where the path names an organisation or an object, 409 where a
     stale ``version`` is refused. Views add more with ``extra_error_codes``."""
 
@@ -39,6 +40,8 @@ class AutoSchema(openapi.AutoSchema):
         codes: set[str] = set(getattr(self.view, "extra_error_codes", ()))
         if self.method in ("POST", "PUT", "PATCH", "DELETE"):
             codes.add("400")  # invalid input, or a rule of the service (a cycle that still holds objectives)
+        if self.method in ("POST", "PUT", "PATCH"):
+            codes.add("415")  # a body of another media type, or one its parser cannot read
         if self.method == "GET" and (
             self._is_list_view() or self._get_filter_parameters() or self.get_override_parameters()
         ):
