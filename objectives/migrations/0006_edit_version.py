@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("objectives", "0004_key_result_kpi"),
+        ("objectives", "0005_objective_perspective"),
     ]
 
     operations = [
