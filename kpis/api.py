@@ -75,6 +75,12 @@ class KpiSerializer(serializers.ModelSerializer):
     active = serializers.BooleanField(required=False, default=True)
     latest_value = serializers.SerializerMethodField(help_text="The value of the latest period measured (null: none).")
     status = serializers.SerializerMethodField(help_text="green, amber or red for the latest value; null: no data.")
+    version = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        help_text="Send back the version you read with a change: if someone saved since, the answer is 409 "
+        "and nothing is written. Every change of the definition adds one.",
+    )
 
     class Meta:
         model = Kpi
@@ -96,6 +102,7 @@ class KpiSerializer(serializers.ModelSerializer):
             "active",
             "latest_value",
             "status",
+            "version",
         ]
 
     @extend_schema_field(serializers.FloatField(allow_null=True))
@@ -128,6 +135,7 @@ class KpiViewSet(OrgScopedViewSet):
 
     model = Kpi
     serializer_class = KpiSerializer
+    versioned = True  # PATCH with a stale version: 409 (documented by okrkpi.core.schema)
 
     def refine_queryset(self, qs: QuerySet) -> QuerySet:
         # The selector filters by the same organisation and owns the prefetch of
@@ -189,7 +197,7 @@ class KpiViewSet(OrgScopedViewSet):
         if owner_change:
             self._require_owner(owner_after_change(kpi, **owner_change))
             kwargs.update(owner_change)
-        kpi = services.kpi_update(kpi=kpi, actor=self.request.user, **kwargs)
+        kpi = services.kpi_update(kpi=kpi, actor=self.request.user, expected_version=data.get("version"), **kwargs)
         serializer.instance = self.get_queryset().get(pk=kpi.pk)
 
     def perform_destroy(self, instance: Kpi) -> None:
@@ -206,7 +214,9 @@ class MeasurementSerializer(serializers.ModelSerializer):
     period = serializers.DateField(help_text="Any day of the period; stored as the period's first day.")
     value = serializers.FloatField()
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
-    author = serializers.PrimaryKeyRelatedField(read_only=True, help_text="Who recorded the current value.")
+    author = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True, help_text="Who recorded the current value (null: an import or a job)."
+    )
 
     class Meta:
         model = Measurement

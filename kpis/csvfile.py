@@ -70,6 +70,10 @@ def read_rows(data: bytes | str, filename: str) -> tuple[list[dict[str, str]], l
     text = _decode(data, filename)
     if not text.strip():
         raise _file_error(_("The file is empty."))
+    if "\x00" in text:
+        # A NUL byte past the binary sniff (or in text sent back at confirmation) is not
+        # something a spreadsheet writes, and PostgreSQL cannot store it in a note.
+        raise _file_error(_("The file contains a NUL character, so it is not a text CSV file."))
     sample = text[:4096]
     try:
         dialect: Any = csv.Sniffer().sniff(sample.splitlines()[0], delimiters=",;\t")

@@ -8,7 +8,7 @@ from django.utils.translation import pgettext_lazy
 
 from kpis import periods
 from kpis.models import Direction, Frequency, Kpi, Perspective, period_label
-from okrkpi.core.forms import DateInput, LocalizedNumberField
+from okrkpi.core.forms import DateInput, LocalizedNumberField, version_field
 from okrkpi.core.numbers import unit_aliases
 from orgs.forms import people_choices, team_choices
 from orgs.models import Organization
@@ -21,6 +21,7 @@ PERIOD_CHOICES = 36  # how many past periods the inline form offers (older ones:
 
 
 class KpiForm(forms.Form):
+    version = version_field()
     name = forms.CharField(
         label=_("KPI"),
         max_length=200,

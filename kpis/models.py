@@ -79,6 +79,9 @@ class Kpi(OwnedMixin, TenantModel):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Optimistic locking: every definition edit bumps it; an edit made from an older
+    # version is refused (okrkpi.core.validation.check_version).
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
     class Meta:
         verbose_name = _("KPI")

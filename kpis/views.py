@@ -23,14 +23,15 @@ from kpis import periods, selectors, services
 from kpis.csvfile import MAX_IMPORT_BYTES, safe_cell
 from kpis.forms import ImportConfirmForm, ImportUploadForm, KpiForm, MeasurementForm, period_choices
 from kpis.models import HISTORY_PERIODS, Kpi, Perspective, period_label
-from okrkpi.core.forms import add_service_errors
+from okrkpi.core.forms import add_service_errors, offer_overwrite
 from okrkpi.core.ids import parse_id
 from okrkpi.core.numbers import format_input, format_quantity, separators
+from okrkpi.core.validation import StaleVersionError
 from orgs import permissions
 from orgs.forms import people_choices, team_choices
 from orgs.models import Membership
 from orgs.ownership import OwnerType, default_owner, owner_from_ids, require_can_own
-from orgs.tenancy import org_view
+from orgs.tenancy import org_view, scoped
 
 
 def _kpi(request: HttpRequest, kpi_id: int) -> Kpi:
@@ -182,6 +183,7 @@ def kpi_edit(request: HttpRequest, kpi_id: int) -> HttpResponse:
         owner_user=kpi.owner_user_id,
         tracking_since=kpi.tracking_since,
         active=kpi.active,
+        version=kpi.version,
     )
     form = KpiForm(request.POST or None, org=org, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -204,8 +206,13 @@ def kpi_edit(request: HttpRequest, kpi_id: int) -> HttpResponse:
                 owner_user=user,
                 active=data["active"],
                 tracking_since=data["tracking_since"],
+                expected_version=data["version"],
                 **{k: data[k] for k in _FIELDS},
             )
+        except StaleVersionError as exc:
+            add_service_errors(form, exc)
+            offer_overwrite(form, version=scoped(Kpi, org).get(pk=kpi.pk).version)
+            return render(request, "kpis/kpi_form.html", {"form": form, "kpi": kpi}, status=409)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -427,6 +434,16 @@ def _preview_page(request: HttpRequest, preview: Any, confirm: ImportConfirmForm
     )
 
 
+def _upload_page(request: HttpRequest, *, errors: list[str]) -> HttpResponse:
+    """The upload form again, with the reasons the file cannot be read at its top."""
+    upload = ImportUploadForm(data={}, files={})
+    upload.full_clean()
+    upload.errors.clear()  # an empty bound form would say "required"; say why instead
+    for message in errors:
+        upload.add_error(None, message)
+    return render(request, "kpis/import.html", {"upload": upload}, status=400)
+
+
 @org_view
 @require_http_methods(["GET", "POST"])
 def measurement_import(request: HttpRequest) -> HttpResponse:
@@ -452,13 +469,13 @@ def measurement_import(request: HttpRequest) -> HttpResponse:
                 allowed=allowed,
             )
         except ValidationError as exc:
-            errors = exc.message_dict
-            if "file" in errors:
-                upload = ImportUploadForm()
-                upload.add_error(None, errors["file"])
-                return render(request, "kpis/import.html", {"upload": upload}, status=400)
+            errors = exc.message_dict if hasattr(exc, "error_dict") else {"file": exc.messages}
+            if "rows" not in errors:
+                # The content sent back is unusable as a whole (edited, empty, too big): start
+                # again from the upload form with the reason, as for a bad upload.
+                return _upload_page(request, errors=errors.get("file", exc.messages))
             preview = services.measurement_import_preview(org=org, data=content, allowed=allowed)
-            confirm.add_error(None, errors.get("rows", exc.messages))
+            confirm.add_error(None, errors["rows"])
             return _preview_page(request, preview, confirm, status=400)
         parts = [
             ngettext("%(n)d new value", "%(n)d new values", result.created) % {"n": result.created},

@@ -75,6 +75,12 @@ class ObjectiveSerializer(serializers.ModelSerializer):
     )
     health = serializers.SerializerMethodField(help_text="on_track, at_risk or off_track (null for drafts).")
     key_results = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    version = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        help_text="Send back the version you read with a change: if someone saved since, the answer is 409 "
+        "and nothing is written. Every change of the definition adds one.",
+    )
 
     class Meta:
         model = Objective
@@ -97,6 +103,7 @@ class ObjectiveSerializer(serializers.ModelSerializer):
             "grade",
             "carried_from",
             "key_results",
+            "version",
         ]
 
     @extend_schema_field(serializers.ChoiceField(choices=["on_track", "at_risk", "off_track"], allow_null=True))
@@ -110,6 +117,7 @@ class ObjectiveViewSet(OrgScopedViewSet):
 
     model = Objective
     serializer_class = ObjectiveSerializer
+    versioned = True  # PATCH with a stale version: 409 (documented by okrkpi.core.schema)
 
     def get_serializer_context(self) -> dict[str, Any]:
         context = super().get_serializer_context()
@@ -183,8 +191,11 @@ class ObjectiveViewSet(OrgScopedViewSet):
         owner_change = {k: kwargs[k] for k in ("owner_type", "owner_team", "owner_user") if k in kwargs}
         if owner_change:
             self._require_owner(owner_after_change(objective, **owner_change))
-        if kwargs:
-            objective = services.objective_update(objective=objective, actor=self.request.user, **kwargs)
+        version = data.get("version")
+        if kwargs or version is not None:
+            objective = services.objective_update(
+                objective=objective, actor=self.request.user, expected_version=version, **kwargs
+            )
         if status is not None:
             objective = services.objective_set_status(objective=objective, actor=self.request.user, status=status)
         serializer.instance = self.get_queryset().get(pk=objective.pk)
@@ -219,6 +230,12 @@ class KeyResultSerializer(serializers.ModelSerializer):
         read_only=True, allow_null=True, help_text="End-of-cycle grade (0–1); set with POST key-results/<id>/grade/."
     )
     grade_note = serializers.CharField(read_only=True)
+    version = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        help_text="Send back the version you read with a change: if someone saved since, the answer is 409 "
+        "and nothing is written. Every change of the definition adds one.",
+    )
 
     class Meta:
         model = KeyResult
@@ -238,6 +255,7 @@ class KeyResultSerializer(serializers.ModelSerializer):
             "kpi",
             "grade",
             "grade_note",
+            "version",
         ]
 
 
@@ -246,6 +264,7 @@ class KeyResultViewSet(OrgScopedViewSet):
 
     model = KeyResult
     serializer_class = KeyResultSerializer
+    versioned = True
 
     def refine_queryset(self, qs: QuerySet) -> QuerySet:
         qs = qs.select_related("objective").order_by("objective_id", "position", "id")
@@ -285,7 +304,9 @@ class KeyResultViewSet(OrgScopedViewSet):
             for k in ("title", "owner", "kind", "unit", "start_value", "target_value", "weight", "kpi")
             if k in data
         }
-        serializer.instance = services.key_result_update(key_result=kr, actor=self.request.user, **kwargs)
+        serializer.instance = services.key_result_update(
+            key_result=kr, actor=self.request.user, expected_version=data.get("version"), **kwargs
+        )
 
     def perform_destroy(self, instance: KeyResult) -> None:
         if not instance.objective.editable_by(self.membership):

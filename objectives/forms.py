@@ -8,7 +8,7 @@ from cycles.models import Cycle
 from kpis.models import Perspective
 from objectives.checkin_context import unusual_value
 from objectives.models import Commitment, InitiativeStatus, KeyResult, KeyResultKind, Objective
-from okrkpi.core.forms import DateInput, LocalizedNumberField
+from okrkpi.core.forms import DateInput, LocalizedNumberField, version_field
 from okrkpi.core.numbers import format_quantity, unit_aliases
 from orgs.forms import people_choices, team_choices
 from orgs.models import Organization
@@ -20,6 +20,7 @@ _ANY_UNIT = unit_aliases("", percent=True, currency=True)
 
 
 class ObjectiveForm(forms.Form):
+    version = version_field()
     title = forms.CharField(
         label=_("Objective"),
         max_length=200,
@@ -93,6 +94,7 @@ class ObjectiveForm(forms.Form):
 
 
 class KeyResultForm(forms.Form):
+    version = version_field()
     title = forms.CharField(
         label=_("Key result"),
         max_length=200,

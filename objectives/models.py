@@ -106,6 +106,9 @@ class Objective(OwnedMixin, TenantModel):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Optimistic locking: every definition edit bumps it; an edit made from an older
+    # version is refused (okrkpi.core.validation.check_version).
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
     class Meta:
         verbose_name = _("objective")
@@ -201,6 +204,9 @@ class KeyResult(TenantModel):
     last_check_in_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Optimistic locking: every definition edit bumps it; an edit made from an older
+    # version is refused (okrkpi.core.validation.check_version).
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
     class Meta:
         verbose_name = _("key result")

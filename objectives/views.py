@@ -35,8 +35,9 @@ from objectives.models import (
     ObjectiveSnapshot,
     ObjectiveStatus,
 )
-from okrkpi.core.forms import add_service_errors
+from okrkpi.core.forms import add_service_errors, offer_overwrite
 from okrkpi.core.ids import parse_id
+from okrkpi.core.validation import StaleVersionError
 from orgs import permissions
 from orgs.models import Membership
 from orgs.ownership import default_owner, member_or_404, owner_from_ids, require_can_own
@@ -187,6 +188,7 @@ def _objective_form(request: HttpRequest, *, objective: Objective | None, data: 
             weight=objective.weight,
             perspective=objective.perspective,
             commitment=objective.commitment,
+            version=objective.version,
         )
     else:
         initial["parent"] = request.GET.get("parent") or None
@@ -253,6 +255,7 @@ def objective_edit(request: HttpRequest, objective_id: int) -> HttpResponse:
     org, m = request.org, request.membership
     objective = _editable_objective(request, objective_id)
     form = _objective_form(request, objective=objective, data=request.POST or None)
+    status = 200
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         owner_type, team, user = owner_from_ids(
@@ -274,13 +277,18 @@ def objective_edit(request: HttpRequest, objective_id: int) -> HttpResponse:
                 perspective=data["perspective"],
                 commitment=data["commitment"],
                 cycle=get_scoped_or_404(Cycle, org, pk=data["cycle"]) if data["cycle"] else None,
+                expected_version=data["version"],
             )
+        except StaleVersionError as exc:
+            add_service_errors(form, exc)
+            offer_overwrite(form, version=scoped(Objective, org).get(pk=objective.pk).version)
+            status = 409
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
             messages.success(request, _("Objective saved."))
             return redirect("objectives:detail", slug=org.slug, objective_id=objective.pk)
-    return render(request, "objectives/objective_form.html", {"form": form, "objective": objective})
+    return render(request, "objectives/objective_form.html", {"form": form, "objective": objective}, status=status)
 
 
 @org_view
@@ -392,22 +400,30 @@ def key_result_edit(request: HttpRequest, kr_id: int) -> HttpResponse:
             "target_value": kr.target_value,
             "weight": kr.weight,
             "kpi": kr.kpi_id,
+            "version": kr.version,
         },
     )
+    status = 200
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             services.key_result_update(
                 key_result=kr,
                 actor=request.user,
+                expected_version=data["version"],
                 **_kr_definition(org, data),
             )
+        except StaleVersionError as exc:
+            add_service_errors(form, exc)
+            offer_overwrite(form, version=scoped(KeyResult, org).get(pk=kr.pk).version)
+            status = 409
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
             messages.success(request, _("Key result saved."))
             return redirect("objectives:detail", slug=org.slug, objective_id=objective.pk)
-    return render(request, "objectives/key_result_form.html", {"form": form, "kr": kr, "objective": objective})
+    context = {"form": form, "kr": kr, "objective": objective}
+    return render(request, "objectives/key_result_form.html", context, status=status)
 
 
 @org_view

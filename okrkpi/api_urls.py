@@ -2,7 +2,6 @@
 /api/v1/orgs/<slug>/. Apps register their viewsets on ``router``."""
 
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
 from conversations.api import CommentViewSet, ReactionViewSet
@@ -11,6 +10,7 @@ from kpis.api import KpiViewSet, MeasurementViewSet
 from notifications.api import ChannelViewSet, NotificationViewSet
 from objectives import ritual_api
 from objectives.api import CheckInViewSet, InitiativeViewSet, KeyResultViewSet, ObjectiveViewSet
+from okrkpi.core.apidocs import DocsView, SchemaView
 from orgs.api import MemberViewSet, TeamViewSet, TokenView
 from reminders.api import InboxView
 from scorecards.api import CascadeView, DashboardView
@@ -34,9 +34,8 @@ router.register("reactions", ReactionViewSet, basename="reaction")
 router.register("channels", ChannelViewSet, basename="channel")
 
 urlpatterns = [
-    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("schema/", SchemaView.as_view(), name="api-schema"),
+    path("docs/", DocsView.as_view(url_name="api-schema"), name="api-docs"),
     path("auth/token/", TokenView.as_view(), name="api-token"),
     path("orgs/<slug:slug>/cascade/", CascadeView.as_view(), name="api-cascade"),
     path("orgs/<slug:slug>/inbox/", InboxView.as_view(), name="api-inbox"),

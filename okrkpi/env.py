@@ -126,3 +126,38 @@ def _redact(url: str) -> str:
     if parsed.password:
         return url.replace(parsed.password, "***")
     return url
+
+
+CACHE_TABLE = "okrkpi_cache"
+
+
+def cache_config(redis_url: str | None) -> dict:
+    """``CACHES['default']``: a store every web process shares, because login
+    throttling counts failures in it. Redis when ``REDIS_URL`` names one, else the
+    database (a table ``createcachetable`` makes; ``migrate`` runs it). Never
+    per-process memory: with several gunicorn workers each would count alone."""
+    if redis_url and urlparse(redis_url).scheme.lower() in {"redis", "rediss"}:
+        return {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": redis_url,
+            "KEY_PREFIX": "okrkpi",
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    return {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": CACHE_TABLE}
+
+
+def trusted_proxies(name: str) -> list:
+    """The addresses (``10.0.0.1``) or networks (``10.0.0.0/8``) of the reverse proxies
+    whose ``X-Forwarded-For`` is believed. Empty (the default): none, the client is
+    the connection's address."""
+    import ipaddress
+
+    networks = []
+    for item in env_list(name, []):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name} has {item!r}, which is not an IP address or network (e.g. 10.0.0.1 or 10.0.0.0/8)."
+            ) from None
+    return networks

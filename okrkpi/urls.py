@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -5,7 +6,7 @@ from django.urls import include, path
 from notifications.views import unsubscribe
 from okrkpi.core.views import healthz
 from orgs import views as org_views
-from orgs.forms import EmailAuthenticationForm
+from orgs.forms import AdminLoginForm, EmailAuthenticationForm
 
 # Everything under /o/<slug>/ is tenant-scoped by orgs.tenancy.org_view.
 org_patterns = [
@@ -43,11 +44,11 @@ urlpatterns = [
     ),
     path(
         "accounts/reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(),
+        org_views.PasswordResetConfirmView.as_view(),
         name="password_reset_confirm",
     ),
     path("accounts/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
-    path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/password/", org_views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("accounts/profile/", org_views.profile, name="profile"),
     path("i18n/setlang/", org_views.set_language, name="set_language"),
@@ -55,5 +56,7 @@ urlpatterns = [
     path("unsubscribe/<str:token>/", unsubscribe, name="unsubscribe"),
     path("o/<slug:slug>/", include(org_patterns)),
     path("api/v1/", include("okrkpi.api_urls")),
-    path("admin/", admin.site.urls),
-]
+] + ([path("admin/", admin.site.urls)] if settings.ADMIN_ENABLED else [])
+
+# The admin's login counts failures with the app's login throttle.
+admin.site.login_form = AdminLoginForm

@@ -1,11 +1,24 @@
 from django.contrib import admin
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
+from orgs import services
 from orgs.models import Invitation, Membership, Organization, Team, TeamMember, User
+
+
+class AdminPasswordChangeForm(auth_forms.AdminPasswordChangeForm):
+    """An operator setting a password also revokes the user's API tokens."""
+
+    def save(self, commit: bool = True):  # type: ignore[no-untyped-def]
+        user = super().save(commit=commit)
+        if commit:
+            services.api_tokens_revoke(user=user)
+        return user
 
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
+    change_password_form = AdminPasswordChangeForm
     ordering = ["email"]
     list_display = ["email", "name", "is_staff", "is_active"]
     search_fields = ["email", "name"]

@@ -17,10 +17,12 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from okrkpi.core.clientip import client_ip
 from okrkpi.core.ids import parse_id
 from orgs import permissions, selectors, services
 from orgs.models import Membership, Role, Team, TeamMember, User
 from orgs.tenancy import OrgScopedViewSet, scoped
+from orgs.throttle import LoginThrottle, wait_message
 
 
 class OrgScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
@@ -53,12 +55,21 @@ class TokenRequestSerializer(serializers.Serializer):
     password = serializers.CharField(trim_whitespace=False, style={"input_type": "password"})
 
 
+class ClientRateThrottle(ScopedRateThrottle):
+    """DRF's scoped rate, keyed by the real client behind a trusted proxy (``TRUSTED_PROXIES``)."""
+
+    def get_ident(self, request: Request) -> str:
+        return client_ip(request._request)
+
+
 class TokenView(APIView):
     """Exchange e-mail and password for an API token (``Authorization: Token <token>``)."""
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
-    throttle_classes = [ScopedRateThrottle]
+    extra_error_codes = ("429",)  # documented in the schema (okrkpi.core.schema)
+    # Requests per client (LOGIN_THROTTLE_RATE), on top of the failure counting of orgs.throttle.
+    throttle_classes = [ClientRateThrottle]
     throttle_scope = "login"
 
     @extend_schema(
@@ -69,11 +80,20 @@ class TokenView(APIView):
     def post(self, request: Request) -> Response:
         data = TokenRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = authenticate(
-            request._request, email=data.validated_data["email"], password=data.validated_data["password"]
-        )
+        email, client = data.validated_data["email"], client_ip(request._request)
+        throttle = LoginThrottle()
+        wait = throttle.retry_after(email=email, client=client)
+        if wait:
+            return Response(
+                {"message": wait_message(wait), "errors": {}},
+                status=status.HTTP_429_TOO_MANY_REQUESTS,
+                headers={"Retry-After": str(wait)},
+            )
+        user = authenticate(request._request, email=email, password=data.validated_data["password"])
         if user is None:
+            throttle.failed(email=email, client=client)
             return Response({"message": "Wrong e-mail or password.", "errors": {}}, status=status.HTTP_400_BAD_REQUEST)
+        throttle.succeeded(email=email, client=client)
         token, _created = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
 

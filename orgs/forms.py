@@ -1,49 +1,60 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.conf import settings
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
-from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 
+from okrkpi.core.clientip import client_ip
 from orgs.models import Membership, Organization, Role, Team, User
 from orgs.tenancy import scoped
+from orgs.throttle import LoginThrottle, wait_message
 
 
-class EmailAuthenticationForm(AuthenticationForm):
-    """Login by e-mail, throttled per address and per client address."""
+class ThrottledLoginMixin:
+    """Password checks counted by ``orgs.throttle``: per account and per client, with
+    waits that double, in the store every web process shares. An attempt during a
+    wait is refused without checking the password."""
+
+    request: Any
+    data: Any
+    error_messages: dict[str, Any]
+
+    def clean(self):  # type: ignore[no-untyped-def]
+        email = str(self.data.get("username") or "")
+        client = client_ip(self.request) if self.request is not None else "unknown"
+        throttle = LoginThrottle()
+        wait = throttle.retry_after(email=email, client=client)
+        if wait:
+            raise forms.ValidationError(wait_message(wait), code="throttled")
+        try:
+            data = super().clean()  # type: ignore[misc]
+        except forms.ValidationError as exc:
+            if getattr(exc, "code", None) == "invalid_login":
+                throttle.failed(email=email, client=client)
+            raise
+        throttle.succeeded(email=email, client=client)
+        return data
+
+
+class EmailAuthenticationForm(ThrottledLoginMixin, AuthenticationForm):
+    """Login by e-mail, throttled per account and per client."""
 
     username = forms.EmailField(
         label=_("E-mail"), widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
     )
-    MAX_FAILURES = 10
-    WINDOW = 15 * 60
 
     error_messages = {
         **AuthenticationForm.error_messages,
         "invalid_login": _("Wrong e-mail or password. The password is case-sensitive."),
-        "throttled": _("Too many failed attempts. Wait a few minutes and try again."),
     }
 
-    def _keys(self) -> list[str]:
-        email = (self.data.get("username") or "").strip().lower()
-        ip = self.request.META.get("REMOTE_ADDR", "") if self.request else ""
-        return [f"login-fail:e:{email}", f"login-fail:ip:{ip}"]
 
-    def clean(self):  # type: ignore[no-untyped-def]
-        keys = self._keys()
-        if any((cache.get(k) or 0) >= self.MAX_FAILURES for k in keys):
-            raise forms.ValidationError(self.error_messages["throttled"], code="throttled")
-        try:
-            return super().clean()
-        except forms.ValidationError:
-            for k in keys:
-                cache.add(k, 0, self.WINDOW)
-                try:
-                    cache.incr(k)
-                except ValueError:
-                    cache.set(k, 1, self.WINDOW)
-            raise
+class AdminLoginForm(ThrottledLoginMixin, AdminAuthenticationForm):
+    """The admin site's login, throttled like the app's."""
 
 
 def team_choices(org: Organization) -> list[tuple[int, str]]:

@@ -17,6 +17,7 @@ from django.db.models import ProtectedError
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from rest_framework.authtoken.models import Token
 
 from orgs.audit import audit
 from orgs.models import Invitation, Membership, Organization, Role, Team, TeamMember, User
@@ -189,6 +190,14 @@ def member_add(
         after={"email": email, "role": role, "teams": [t.pk for t in teams]},
     )
     return membership
+
+
+def api_tokens_revoke(*, user: User) -> int:
+    """Delete the user's API tokens, after their password changed or was reset: a
+    token taken with the old password must not outlive it (sessions do not either).
+    Returns how many were deleted."""
+    deleted, _rows = Token.objects.filter(user=user).delete()
+    return deleted
 
 
 def account_exists(*, email: str) -> bool:

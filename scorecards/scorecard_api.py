@@ -148,7 +148,7 @@ class ScorecardUpdateSerializer(ScorecardSerializer):
     """On update the owner is fixed: the items were chosen for it."""
 
     owner_team = serializers.PrimaryKeyRelatedField(
-        read_only=True, help_text="null: the company's scorecard. Fixed once created."
+        read_only=True, allow_null=True, help_text="null: the company's scorecard. Fixed once created."
     )
 
 

@@ -331,6 +331,7 @@ SECURITY_HEADERS = {
 CSP_DIRECTIVES = {
     "default-src": "'self'",
     "script-src": "'self'",
+    "style-src": "'self'",
     "frame-ancestors": "'none'",
     "form-action": "'self'",
     "base-uri": "'self'",
@@ -485,6 +486,8 @@ def smoke(procs: Processes, *, port: int, env: dict[str, str], commands: dict[st
     docs = expect_status(browser.request("GET", "/api/v1/docs/"), 200, "API docs")
     check_static(browser, docs.text, "API docs")
     schema = expect_status(browser.request("GET", "/api/v1/schema/"), 200, "API schema")
+    anonymous = browser.request("GET", "/api/v1/schema/", cookies=False)
+    expect(anonymous.status in (401, 403), f"the API schema answers {anonymous.status} without a login")
     expect(b"/api/v1/orgs/{slug}/objectives/" in schema.body, "the schema lacks the objectives resource")
     missing = browser.request("GET", "/no-such-page/")
     expect(missing.status == 404 and "URLconf" not in missing.text, "404 page shows debug information")

@@ -13,7 +13,7 @@ from activity.services import activity_record
 from kpis import periods
 from kpis.models import Frequency, Kpi, Measurement, Perspective
 from kpis.services._helpers import _as_date, _choice, _snapshot, _targets
-from okrkpi.core.validation import UNSET, clean_text, clean_title
+from okrkpi.core.validation import UNSET, check_version, clean_text, clean_title
 from orgs.models import Organization, Team, User
 from orgs.ownership import OwnerType, check_owner, owner_after_change
 
@@ -96,12 +96,16 @@ def kpi_update(
     perspective: str | None = None,
     active: bool | None = None,
     tracking_since: date | str | None = None,
+    expected_version: int | None = None,
 ) -> Kpi:
     """Change a KPI's definition. The KPI row is locked so its measurement rules
     (frequency, tracking start) are checked against the measurements that exist.
     The frequency cannot change once there are measurements (their periods would
-    no longer be periods)."""
+    no longer be periods). With ``expected_version`` (the version the editor read),
+    another edit saved since is a ``StaleVersionError`` and nothing is written; every
+    edit bumps the version."""
     kpi = Kpi.objects.select_for_update().select_related("organization").get(pk=kpi.pk)
+    check_version(kpi, expected_version)
     org = kpi.organization
     before = _snapshot(kpi)
     _apply_texts(kpi, name=name, description=description, how_measured=how_measured, unit=unit)
@@ -127,6 +131,7 @@ def kpi_update(
         _change_frequency(kpi, frequency)
     if tracking_since not in (None, ""):
         _change_tracking_start(kpi, tracking_since, fiscal_year_start_month=org.fiscal_year_start_month)
+    kpi.version += 1
     kpi.save()
     _log_update(kpi, actor=actor, before=before)
     return kpi

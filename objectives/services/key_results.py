@@ -33,7 +33,7 @@ from objectives.services._helpers import (
     _weight,
 )
 from objectives.services.kpi_link import check_kpi_link, latest_kpi_value
-from okrkpi.core.validation import UNSET, clean_number, clean_title
+from okrkpi.core.validation import UNSET, check_version, clean_number, clean_title
 from orgs.models import User
 from orgs.selectors import is_member
 
@@ -138,10 +138,14 @@ def key_result_update(
     target_value: Any = UNSET,
     weight: Any = None,
     kpi: Any = UNSET,
+    expected_version: int | None = None,
 ) -> KeyResult:
     """Change a key result's definition. Its current value changes only through
-    check-ins, or follows the KPI it is linked to."""
+    check-ins, or follows the KPI it is linked to. The row is locked; with
+    ``expected_version``, another edit saved since is a ``StaleVersionError`` and
+    nothing is written. Every edit bumps the version (check-ins do not)."""
     kr = KeyResult.objects.select_for_update(of=("self",)).select_related("objective__cycle").get(pk=key_result.pk)
+    check_version(kr, expected_version)
     _check_cycle_open(kr.objective.cycle)
     before = _kr_snapshot(kr)
     org = kr.objective.organization
@@ -164,6 +168,7 @@ def key_result_update(
     if kr.kpi_id is not None:
         kr.current_value = latest_kpi_value(kr.kpi_id, default=kr.current_value)
     kr.progress = kr.progress_value()
+    kr.version += 1
     kr.save()
     after = _kr_snapshot(kr)
     if after != before:

@@ -27,7 +27,7 @@ from objectives.services._helpers import (
     _snapshot,
     _weight,
 )
-from okrkpi.core.validation import UNSET, clean_title
+from okrkpi.core.validation import UNSET, check_version, clean_title
 from orgs.models import Organization, Team, User
 from orgs.ownership import check_owner, owner_after_change
 
@@ -92,16 +92,20 @@ def objective_update(
     cycle: Cycle | None = None,
     perspective: str | None = None,
     commitment: str | None = None,
+    expected_version: int | None = None,
 ) -> Objective:
     """Edit an objective's definition. The row is re-read under a lock, and only
     the edited columns are written, so a concurrent rollup (progress) or status
-    change is never overwritten by the caller's stale copy."""
+    change is never overwritten by the caller's stale copy. With ``expected_version``
+    (the version the editor read), another edit saved since is a ``StaleVersionError``
+    and nothing is written; every edit bumps the version."""
     objective = (
         Objective.objects.select_for_update(of=("self",))
         .select_related("cycle", "organization", "parent", "parent__cycle", "owner_team", "owner_user")
         .get(pk=objective.pk)
     )
     org = objective.organization
+    check_version(objective, expected_version)
     before = _snapshot(objective)
     _check_cycle_open(objective.cycle)
     old_parent_id = objective.parent_id
@@ -126,8 +130,10 @@ def objective_update(
         objective.weight = _weight(weight)
     if perspective is not None:
         objective.perspective = _perspective(perspective)
+    objective.version += 1
     objective.save(
         update_fields=[
+            "version",
             "cycle",
             "title",
             "description",

@@ -2,7 +2,8 @@
 
 Errors are ``{"message": "...", "errors": {field: [messages]}}`` with a 4xx
 status. Django ``ValidationError`` raised by services becomes a 400 too, so
-business rules live in services and still answer cleanly through the API.
+business rules live in services and still answer cleanly through the API; a
+stale ``version`` (``StaleVersionError``) is a 409.
 """
 
 from __future__ import annotations
@@ -17,10 +18,28 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from okrkpi.core.validation import StaleVersionError
+
 
 class Pagination(PageNumberPagination):
+    """DRF's page format. ``page`` and ``page_size`` must be whole numbers of at least 1
+    (``page=last`` too): anything else is a 400 naming the parameter, rather than
+    silently the first page or the default size."""
+
     page_size_query_param = "page_size"
     max_page_size = 500
+
+    def paginate_queryset(self, queryset: Any, request: Any, view: Any = None) -> Any:
+        errors = {}
+        for name in (self.page_query_param, self.page_size_query_param):
+            raw = request.query_params.get(name)
+            if raw is None or (name == self.page_query_param and raw in self.last_page_strings):
+                continue
+            if not (raw.isascii() and raw.isdigit() and int(raw) >= 1):
+                errors[name] = ["Use a whole number of at least 1."]
+        if errors:
+            raise exceptions.ValidationError(errors)
+        return super().paginate_queryset(queryset, request, view)
 
 
 def _django_validation_to_dict(exc: DjangoValidationError) -> dict[str, list[str]]:
@@ -45,6 +64,9 @@ def _flatten_first(errors: Any) -> str:
 
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
+    if isinstance(exc, StaleVersionError):
+        message = exc.messages[0]
+        return Response({"message": message, "errors": {"version": [message]}}, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(_django_validation_to_dict(exc))
     elif isinstance(exc, DjangoPermissionDenied):

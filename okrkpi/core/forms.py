@@ -93,3 +93,16 @@ class LocalizedNumberField(forms.Field):
         if old is None or new is None:
             return old is not new
         return abs(new - old) > 1e-9 * max(1.0, abs(old))
+
+
+def version_field() -> forms.IntegerField:
+    """The hidden ``version`` an edit form carries back (optimistic locking)."""
+    return forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+
+
+def offer_overwrite(form: forms.Form, *, version: int) -> None:
+    """After a stale edit (``StaleVersionError``): the form keeps everything typed and
+    now carries the current version, so saving again is a deliberate overwrite."""
+    data = form.data.copy()
+    data["version"] = str(version)
+    form.data = data

@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.translation import gettext as _
 
 MAX_NUMBER = 1e15  # beyond any real target or measurement; keeps float sums exact enough
@@ -56,3 +56,27 @@ def clean_title(value: str | None, field: str = "title", *, required: str | None
     if len(title) > MAX_TITLE:
         raise ValidationError({field: _("Use at most 200 characters.")})
     return title
+
+
+class StaleVersionError(ValidationError):
+    """Someone saved the object after the caller read it: nothing was written. The
+    API answers 409; a page shows the message above the form, keeping what was typed."""
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(
+            {
+                NON_FIELD_ERRORS: message
+                or _(
+                    "Someone else changed this while you were editing it, so nothing was saved. "
+                    "Your changes are still in the form: save again to replace theirs, or reload the page to see them."
+                )
+            },
+            code="stale",
+        )
+
+
+def check_version(obj: Any, expected: int | None) -> None:
+    """Optimistic locking: ``expected`` is the ``version`` the caller read (None: not
+    checked). Call it on the row read under ``select_for_update``, then bump the version."""
+    if expected is not None and int(expected) != obj.version:
+        raise StaleVersionError()

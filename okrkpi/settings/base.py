@@ -11,7 +11,16 @@ from celery.schedules import crontab  # noqa: F401  (used by later schedules)
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from okrkpi.env import broker_url, database_config, env_bool, env_int, env_list, env_str
+from okrkpi.env import (
+    broker_url,
+    cache_config,
+    database_config,
+    env_bool,
+    env_int,
+    env_list,
+    env_str,
+    trusted_proxies,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env_str("OKRKPI_VAR_DIR") or BASE_DIR / "var")
@@ -215,11 +224,13 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "okrkpi.core.api.Pagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "okrkpi.core.schema.AutoSchema",
     "EXCEPTION_HANDLER": "okrkpi.core.api.exception_handler",
     "COERCE_DECIMAL_TO_STRING": False,
     "DEFAULT_THROTTLE_RATES": {"login": env_str("LOGIN_THROTTLE_RATE") or "10/min"},
 }
+# The schema and the docs page need a login (on by default in production).
+API_DOCS_REQUIRE_LOGIN = env_bool("API_DOCS_REQUIRE_LOGIN", False)
 SPECTACULAR_SETTINGS = {
     "TITLE": "okrkpi API",
     "DESCRIPTION": "OKRs and KPIs, cascading from the company to teams to people.",
@@ -237,11 +248,10 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# One cache every web process shares (login throttling counts failures in it):
+# Redis when REDIS_URL is set, else a database table that `migrate` creates.
 CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "okrkpi",
-    },
+    "default": cache_config(env_str("REDIS_URL")),
     # The executive documents (scorecards/documents.py), keyed by the organisation's data
     # version: never stale, so a per-process cache is safe; a few big entries at most.
     "documents": {
@@ -252,12 +262,19 @@ CACHES = {
     },
 }
 
+# Reverse proxies whose X-Forwarded-For is believed for the client's address
+# (login throttling); comma-separated addresses or networks. Default: none.
+TRUSTED_PROXIES = trusted_proxies("TRUSTED_PROXIES")
+
+# The Django admin (/admin/), for operators. Production can switch it off.
+ADMIN_ENABLED = env_bool("ADMIN_ENABLED", True)
+
 # Content security policy: everything is served from this origin.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
-        "style-src": ["'self'", "'unsafe-inline'"],
+        "style-src": ["'self'"],  # no inline styles: classes in static/css
         "img-src": ["'self'", "data:"],
         "connect-src": ["'self'"],
         "font-src": ["'self'", "data:"],

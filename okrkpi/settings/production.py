@@ -26,3 +26,10 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# The Django admin is off unless asked for (ADMIN_ENABLED=true): organisations are
+# run from the app itself, and an unused login page is one less to guess at.
+ADMIN_ENABLED = env_bool("ADMIN_ENABLED", False)
+
+# The API schema and docs page ask for a login (API_DOCS_REQUIRE_LOGIN=false to publish them).
+API_DOCS_REQUIRE_LOGIN = env_bool("API_DOCS_REQUIRE_LOGIN", True)

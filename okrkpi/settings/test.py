@@ -2,7 +2,7 @@
 for PostgreSQL, SQLite otherwise), fast hashing, e-mail kept in memory."""
 
 from .base import *  # noqa: F401,F403
-from .base import REST_FRAMEWORK
+from .base import REST_FRAMEWORK, cache_config
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -20,7 +20,9 @@ CELERY_TASK_EAGER_PROPAGATES = True
 # Cached documents are keyed by the data version that commits bump; most tests never
 # commit, so they build documents afresh. tests/scorecards/test_documents.py turns the
 # cache on and commits.
+# Whatever REDIS_URL says, the default cache lives in the test database: each test's
+# rollback then clears the login throttle's counts (tests of Redis build their own client).
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "okrkpi-test"},
+    "default": cache_config(None),
     "documents": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},
 }

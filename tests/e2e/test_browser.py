@@ -43,6 +43,7 @@ def browser():
     ):
         options.add_argument(arg)
     options.binary_location = CHROMIUM
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # console, for CSP reports
     driver = webdriver.Chrome(service=webdriver.ChromeService(DRIVER), options=options)
     driver.implicitly_wait(15)
     yield driver
@@ -393,3 +394,83 @@ def test_an_executive_reads_last_weeks_dashboard(world_a, live_server, browser, 
     browser.find_element(By.LINK_TEXT, "Back to today").click()
     wait.until(ec.invisibility_of_element_located((By.CSS_SELECTOR, ".as-of-flag")))
     assert "55%" in browser.find_element(By.ID, "company-progress").text
+
+
+def _csp_errors(browser) -> list[str]:
+    """Content-security-policy violations chromium reported on the console since the last call."""
+    return [e["message"] for e in browser.get_log("browser") if "Content Security Policy" in e["message"]]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_every_page_renders_its_bars_trees_and_charts_with_no_csp_violation(world_a, live_server, browser, password):
+    """The policy allows no inline style or script: the pages still look right."""
+    from objectives.services import key_result_check_in
+    from tests.kpis.kpi_factories import make_kpi, record
+    from tests.objectives.okr_factories import make_objective
+
+    cycle = make_cycle(world_a.org, start=world_a.org.today().replace(day=1))
+    company = make_objective(world_a.org, cycle, title="Win the market", krs=2, kr_owner=world_a.member)
+    team_obj = make_objective(
+        world_a.org,
+        cycle,
+        title="Grow leads",
+        owner_type="team",
+        team=world_a.sub_team,
+        parent=company,
+        krs=2,
+        kr_owner=world_a.member,
+    )
+    kr = team_obj.key_results.order_by("position").first()
+    key_result_check_in(key_result=kr, actor=world_a.member, value=5, confidence=7)  # 50%
+    kpi = make_kpi(world_a.org, name="Qualified leads")
+    for month, value in ((7, 60), (8, 75), (9, 90), (10, 105)):
+        record(kpi, f"2026-{month:02d}-01", value)
+    wait = WebDriverWait(browser, 30)
+    _login(browser, live_server, world_a.admin.email, password)
+    wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "main")))
+    _csp_errors(browser)  # start clean
+
+    pages = {
+        "dashboard": "/o/alpha/",
+        "okrs": "/o/alpha/okrs/",
+        "objective": f"/o/alpha/okrs/{team_obj.pk}/",
+        "cascade": "/o/alpha/okrs/cascade/",
+        "kpis": "/o/alpha/kpis/",
+        "kpi": f"/o/alpha/kpis/{kpi.pk}/",
+        "teams": "/o/alpha/teams/",
+        "check-ins": "/o/alpha/check-ins/",
+    }
+    for name, url in pages.items():
+        browser.get(live_server.url + url)
+        wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "main")))
+        if name == "objective":
+            # The key result at 50% draws a bar half as wide as its track.
+            ratio = browser.execute_script(
+                "const b = document.querySelector('#key-results .progress-bar > .w-50');"
+                "return b ? b.getBoundingClientRect().width / b.parentElement.getBoundingClientRect().width : null;"
+            )
+            assert ratio == pytest.approx(0.5, abs=0.02), name
+        if name == "kpi":
+            # Chart.js drew on the canvas: some pixels are not transparent.
+            drawn = wait.until(
+                lambda b: b.execute_script(
+                    "const c = document.getElementById('kpi-chart'); if (!c || !c.width) return 0;"
+                    "const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
+                    "let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i]) n++; return n;"
+                )
+            )
+            assert drawn > 500, name
+        if name == "teams":
+            # Growth sits under Marketing: indented one level deeper.
+            left = browser.execute_script(
+                "return [...document.querySelectorAll('.tree-node')].map("
+                "n => [n.querySelector('.tree-name').textContent.trim(), n.getBoundingClientRect().left]);"
+            )
+            lefts = dict(left)
+            assert lefts["Growth"] > lefts["Marketing"], lefts
+        assert _csp_errors(browser) == [], name
+
+    # The API docs: Swagger UI starts from a script file and shows the API's title.
+    browser.get(live_server.url + "/api/v1/docs/")
+    wait.until(ec.text_to_be_present_in_element((By.CSS_SELECTOR, ".swagger-ui .info .title"), "okrkpi API"))
+    assert _csp_errors(browser) == []

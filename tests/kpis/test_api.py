@@ -29,6 +29,7 @@ KPI_FIELDS = {
     "active",
     "latest_value",
     "status",
+    "version",  # optimistic locking (tests/core/test_optimistic_locking.py)
 }
 MEASUREMENT_FIELDS = {"id", "kpi", "period", "value", "note", "author"}
 

@@ -260,3 +260,38 @@ def test_viewers_cannot_import_and_members_only_into_their_own_kpis(world_a, lea
     assert "You cannot record measurements for this KPI." in html
     client.post("/o/alpha/kpis/import/", {"content": text, "only_good_rows": "on"})
     assert list(Measurement.objects.values_list("kpi_id", flat=True)) == [mine.pk]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("hello", "needs the columns kpi, period and value"),
+        ("kpi,period,value\n", "The file has a header but no rows."),
+        ("kpi,period,value\n" + "New leads,2026-10-01,1\n" * 50_000, "larger than 1 MB"),
+        ("   \n", "The file is empty."),
+    ],
+    ids=["not-csv", "header-only", "over-1-mb", "blank"],
+)
+def test_a_confirmation_with_unusable_content_shows_the_upload_form_with_the_reason(
+    world_a, leads, web, content, message
+):
+    # Any member can post the confirmation step with whatever content they like.
+    r = web(world_a.member).post("/o/alpha/kpis/import/", {"content": content, "filename": "x.csv"})
+    html = r.content.decode()
+    assert r.status_code == 400
+    assert message in html
+    assert 'type="file"' in html  # back at the upload form, ready for another file
+    assert not Measurement.objects.exists()
+
+
+def test_a_nul_character_anywhere_in_the_file_is_refused_before_anything_is_written(world_a, leads, web):
+    client = web(world_a.admin)
+    # Past the first 4 KB that the binary sniff reads, in a note PostgreSQL could not store.
+    padding = "".join(f"New leads,2025-{m:02d}-01,{m},{'x' * 400}\n" for m in range(1, 13))
+    text = "kpi,period,value,note\n" + padding + "New leads,2026-10-01,412,bad\x00note\n"
+    assert len(text.encode()) > 4096
+    r = _upload(client, text)
+    assert r.status_code == 400 and "NUL character" in r.content.decode()
+    r = client.post("/o/alpha/kpis/import/", {"content": text})
+    assert r.status_code == 302  # a NUL in a form field: the form refuses it, back to the start
+    assert not Measurement.objects.exists()

@@ -37,6 +37,7 @@ OBJECTIVE_FIELDS = {
     "progress",
     "confidence",
     "health",
+    "version",  # optimistic locking (tests/core/test_optimistic_locking.py)
 }
 KEY_RESULT_FIELDS = {
     "id",
@@ -54,6 +55,7 @@ KEY_RESULT_FIELDS = {
     "progress",
     "confidence",
     "kpi",
+    "version",
 }
 CHECK_IN_FIELDS = {"id", "key_result", "value", "confidence", "note", "author", "created_at"}
 INITIATIVE_FIELDS = {"id", "key_result", "objective", "title", "owner", "status", "due_date"}

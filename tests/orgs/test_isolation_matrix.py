@@ -444,7 +444,7 @@ def _write_operations(schema: dict):
 
 
 # Integer fields of request bodies that are plain numbers, not ids of rows.
-PLAIN_INTEGERS = {"confidence"}
+PLAIN_INTEGERS = {"confidence", "version"}  # version: optimistic locking, not a row
 
 
 @dataclass
@@ -505,7 +505,7 @@ def _write_operations(schema: dict, a: Catalogue):
 
 
 # Integer fields of request bodies that are plain numbers, not ids of rows.
-PLAIN_INTEGERS = {"confidence"}
+PLAIN_INTEGERS = {"confidence", "version"}  # version: optimistic locking, not a row
 
 
 def test_foreign_keys_into_another_organisation_are_refused(orgs, world_a, client, api):

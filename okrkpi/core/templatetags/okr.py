@@ -26,7 +26,8 @@ def pct(value: float | None) -> str:
 
 @register.filter
 def pct_width(value: float | None) -> int:
-    """Bar width in percent, clamped to 0–100."""
+    """Bar width in percent, clamped to 0–100: the bar's class ``w-<n>`` (static/css/app.css),
+    as the CSP allows no inline ``style``."""
     if value is None:
         return 0
     return max(0, min(100, round(float(value) * 100)))

@@ -1,0 +1,129 @@
+"""Throttling of password guesses: the login page, the admin login and the API
+token endpoint share it.
+
+Failures are counted in the shared cache (Redis or the database, never process
+memory, so every gunicorn worker and every machine sees the same counts) under
+three keys:
+
+- the account and the client together: someone mistyping, or guessing one
+  account's password from one place;
+- the client: one address spraying many accounts;
+- the account, across every client: a guess spread over many addresses. It
+  applies only to clients that have themselves failed for this account, so an
+  attacker cannot lock the real owner out: the owner's first attempt from their
+  own client always gets through.
+
+Past a few free failures each further one makes the key wait twice as long as
+the last (30 s, 60 s, 2 min … up to a cap), rather than a fixed lockout that an
+attacker renews for ever. An attempt while waiting is refused without checking
+the password and without counting. Counts are forgotten an hour after the last
+failure; a successful login clears the account's counts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import time
+from dataclasses import dataclass
+
+from django.core.cache import BaseCache, caches
+from django.utils.translation import ngettext
+
+WINDOW = 60 * 60  # a failure is forgotten this long after the last one
+BASE_DELAY = 30  # seconds, the first wait; each further failure doubles it
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    free: int  # failures before the first wait
+    cap: int  # the longest wait, in seconds
+
+
+PAIR = Rule("pair", free=10, cap=15 * 60)
+CLIENT = Rule("client", free=30, cap=15 * 60)
+ACCOUNT = Rule("account", free=10, cap=5 * 60)
+
+
+def _clock() -> float:
+    return time.time()
+
+
+def delay_after(rule: Rule, failures: int) -> int:
+    """Seconds to wait after the ``failures``-th failure under ``rule`` (0: none)."""
+    if failures < rule.free:
+        return 0
+    return min(rule.cap, BASE_DELAY * 2 ** min(failures - rule.free, 20))
+
+
+def wait_message(seconds: int) -> str:
+    """ "Too many failed attempts" with the time to wait, in words."""
+    if seconds > 90:
+        minutes = math.ceil(seconds / 60)
+        return ngettext(
+            "Too many failed attempts. Try again in %(n)d minute.",
+            "Too many failed attempts. Try again in %(n)d minutes.",
+            minutes,
+        ) % {"n": minutes}
+    return ngettext(
+        "Too many failed attempts. Try again in %(n)d second.",
+        "Too many failed attempts. Try again in %(n)d seconds.",
+        seconds,
+    ) % {"n": seconds}
+
+
+class LoginThrottle:
+    """Counts failed logins by account and by client in ``cache`` (the default
+    cache unless given: tests pass a second client of the same store)."""
+
+    def __init__(self, cache: BaseCache | None = None) -> None:
+        self.cache = cache if cache is not None else caches["default"]
+
+    @staticmethod
+    def _keys(email: str, client: str) -> dict[Rule, str]:
+        account = hashlib.sha256((email or "").strip().lower().encode()).hexdigest()[:32]
+        where = hashlib.sha256(client.encode()).hexdigest()[:32]
+        return {
+            PAIR: f"login:pair:{account}:{where}",
+            CLIENT: f"login:client:{where}",
+            ACCOUNT: f"login:account:{account}",
+        }
+
+    def retry_after(self, *, email: str, client: str) -> int:
+        """Seconds this client must wait before trying this account again (0: go ahead)."""
+        keys = self._keys(email, client)
+        applies = [PAIR, CLIENT]
+        counts = self.cache.get_many([keys[PAIR], *(f"{k}:until" for k in keys.values())])
+        if counts.get(keys[PAIR]):
+            applies.append(ACCOUNT)  # this client has failed for this account before
+        now = _clock()
+        waits = [counts.get(f"{keys[rule]}:until", 0) - now for rule in applies]
+        return max(0, math.ceil(max(waits)))
+
+    def failed(self, *, email: str, client: str) -> None:
+        """Count a failed attempt under every key and start the waits it earns."""
+        now = _clock()
+        for rule, key in self._keys(email, client).items():
+            failures = self._bump(key)
+            delay = delay_after(rule, failures)
+            if delay:
+                self.cache.set(f"{key}:until", now + delay, delay + 1)
+
+    def succeeded(self, *, email: str, client: str) -> None:
+        """The account's owner got in: forget the account's failures. The client's
+        stay, or an attacker could clear their address by logging in to their own account."""
+        keys = self._keys(email, client)
+        self.cache.delete_many([keys[PAIR], f"{keys[PAIR]}:until", keys[ACCOUNT], f"{keys[ACCOUNT]}:until"])
+
+    def _bump(self, key: str) -> int:
+        # add + incr is atomic on Redis; on the database cache two exactly simultaneous
+        # failures may count once, which only delays the wait by one attempt.
+        self.cache.add(key, 0, WINDOW)
+        try:
+            failures = self.cache.incr(key)
+        except ValueError:  # expired between add and incr
+            self.cache.set(key, 1, WINDOW)
+            failures = 1
+        self.cache.touch(key, WINDOW)
+        return failures
