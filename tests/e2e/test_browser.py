@@ -404,6 +404,10 @@ def _csp_errors(browser) -> list[str]:
 @pytest.mark.django_db(transaction=True)
 def test_every_page_renders_its_bars_trees_and_charts_with_no_csp_violation(world_a, live_server, browser, password):
     """The policy allows no inline style or script: the pages still look right."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
     from objectives.services import key_result_check_in
     from tests.kpis.kpi_factories import make_kpi, record
     from tests.objectives.okr_factories import make_objective
