@@ -1,0 +1,114 @@
+"""What the objective pages share: permissions, the detail context, lookups."""
+
+from __future__ import annotations
+
+from datetime import tzinfo
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from activity.selectors import activity_for_objective
+from objectives import selectors, services
+from objectives.extensions import objective_detail_context
+from objectives.forms import InitiativeForm, KeyResultForm
+from objectives.models import (
+    MAX_KEY_RESULTS,
+    MIN_KEY_RESULTS_TO_ACTIVATE,
+    KeyResult,
+    Objective,
+    ObjectiveSnapshot,
+    ObjectiveStatus,
+)
+from orgs import permissions
+from orgs.models import Membership
+from orgs.tenancy import get_scoped_or_404, scoped
+
+
+def can_check_in(m: Membership, kr: KeyResult, objective: Objective) -> bool:
+    return permissions.can_check_in(m, key_result_owner_id=kr.owner_id, objective_editable=objective.editable_by(m))
+
+
+def _daily_points(kr: KeyResult, tz: tzinfo) -> list[list[Any]]:
+    """A key result's progress per day for the chart: several check-ins on one day are
+    one point, the day's last value (otherwise the line draws a vertical spike)."""
+    by_day: dict[str, float] = {}
+    for ci in sorted(kr.check_ins.all(), key=lambda c: (c.created_at, c.id)):
+        by_day[timezone.localtime(ci.created_at, tz).date().isoformat()] = ci.value
+    return [
+        [
+            day,
+            round(
+                services.key_result_progress_preview(
+                    kind=kr.kind, start=kr.start_value, target=kr.target_value, current=value
+                )
+                * 100,
+                1,
+            ),
+        ]
+        for day, value in by_day.items()
+    ]
+
+
+def _detail_context(request: HttpRequest, objective: Objective) -> dict[str, Any]:
+    context = _objective_context(request, objective)
+    # The floors above add their parts of the page (conversations: comments, reactions).
+    objective_detail_context.send(sender=Objective, request=request, objective=objective, context=context)
+    return context
+
+
+def _objective_context(request: HttpRequest, objective: Objective) -> dict[str, Any]:
+    m = request.membership
+    editable = objective.editable_by(m) and objective.is_editable
+    krs = list(objective.key_results.all())
+    chart = [{"label": kr.title, "points": _daily_points(kr, request.org.tzinfo)} for kr in krs]
+    trend_points = [
+        [d.isoformat(), round(p * 100, 1)]
+        for d, p in scoped(ObjectiveSnapshot, request.org)
+        .filter(objective=objective)
+        .order_by("date")
+        .values_list("date", "progress")[:400]
+    ]
+    history = sorted((ci for kr in krs for ci in kr.check_ins.all()), key=lambda ci: ci.created_at, reverse=True)
+    for kr in krs:
+        kr.can_check_in = (
+            objective.is_editable and objective.status != ObjectiveStatus.CANCELLED and can_check_in(m, kr, objective)
+        )
+    return {
+        "objective": objective,
+        "key_results": krs,
+        "editable": editable,
+        "can_add_kr": editable and len(krs) < MAX_KEY_RESULTS,
+        "max_krs": MAX_KEY_RESULTS,
+        "min_krs": MIN_KEY_RESULTS_TO_ACTIVATE,
+        "kr_form": KeyResultForm(org=request.org, initial={"owner": objective.owner_user_id or request.user.pk}),
+        "initiative_form": InitiativeForm(org=request.org, objective=objective),
+        "initiatives": list(objective.initiatives.all()),
+        "children": list(objective.children.all()),
+        "history": history[:50],
+        "chart": chart,
+        "trend": [{"label": str(_("Objective progress")), "points": trend_points}] if trend_points else [],
+        "activity": activity_for_objective(
+            org=request.org, objective_id=objective.pk, key_result_ids=[kr.pk for kr in krs]
+        ),
+    }
+
+
+def _render_krs(request: HttpRequest, objective_id: int, status: int = 200, kr_form: Any = None) -> HttpResponse:
+    objective = selectors.objective_detail(org=request.org, objective_id=objective_id)
+    context = _detail_context(request, objective)
+    if kr_form is not None:
+        context["kr_form"] = kr_form
+    return render(request, "objectives/_key_results.html", context, status=status)
+
+
+def _editable_objective(request: HttpRequest, objective_id: int) -> Objective:
+    objective = get_scoped_or_404(Objective, request.org, pk=objective_id)
+    permissions.require(objective.editable_by(request.membership), _("You cannot change this objective."))
+    return objective
+
+
+def _kr(request: HttpRequest, kr_id: int) -> KeyResult:
+    return get_scoped_or_404(KeyResult, request.org, pk=kr_id)

@@ -1,0 +1,237 @@
+"""The cycle's OKRs, the objective page and the planning flow."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from cycles.models import Cycle, CycleStatus
+from cycles.selectors import cycle_list, default_cycle
+from objectives import selectors, services
+from objectives.forms import ObjectiveForm
+from objectives.models import (
+    Objective,
+)
+from objectives.views._common import (
+    _detail_context,
+    _editable_objective,
+)
+from okrkpi.core.forms import add_service_errors, offer_overwrite
+from okrkpi.core.ids import parse_id
+from okrkpi.core.validation import StaleVersionError
+from orgs import permissions
+from orgs.ownership import default_owner, owner_from_ids, require_can_own
+from orgs.tenancy import get_scoped_or_404, org_view, scoped
+
+# --- the cycle's OKRs --------------------------------------------------------------------
+
+
+@org_view
+def cycle_okrs(request: HttpRequest) -> HttpResponse:
+    org, m = request.org, request.membership
+    cycles = list(cycle_list(org=org))
+    cycle_id = request.GET.get("cycle")
+    cycle = None
+    if cycle_id:
+        cycle = next((c for c in cycles if c.pk == parse_id(cycle_id)), None)
+        if cycle is None:
+            raise Http404
+    cycle = cycle or default_cycle(org=org)
+    data = selectors.cycle_okrs(org=org, cycle=cycle) if cycle else None
+    return render(
+        request,
+        "objectives/cycle_okrs.html",
+        {
+            "cycles": cycles,
+            "cycle": cycle,
+            "okrs": data,
+            "can_create": permissions.can_write(m),
+        },
+    )
+
+
+# --- objective detail ----------------------------------------------------------------------
+
+
+@org_view
+def objective_detail(request: HttpRequest, objective_id: int) -> HttpResponse:
+    try:
+        objective = selectors.objective_detail(org=request.org, objective_id=objective_id)
+    except Objective.DoesNotExist:
+        raise Http404 from None
+    return render(request, "objectives/objective_detail.html", _detail_context(request, objective))
+
+
+# --- planning flow -------------------------------------------------------------------------
+
+
+def _objective_form(request: HttpRequest, *, objective: Objective | None, data: Any = None) -> ObjectiveForm:
+    org = request.org
+    cycles = [c for c in cycle_list(org=org) if c.status != CycleStatus.CLOSED]
+    if objective is not None and objective.cycle is not None and objective.cycle not in cycles:
+        cycles.append(objective.cycle)
+    chosen = None
+    raw = (data or {}).get("cycle") or request.GET.get("cycle")
+    if raw and parse_id(raw):
+        chosen = next((c for c in cycles if c.pk == parse_id(raw)), None)
+    chosen = chosen or (objective.cycle if objective else None) or (cycles[0] if cycles else None)
+    if objective is None and chosen is None:
+        chosen = default_cycle(org=org)
+    parents = list(selectors.alignment_candidates(org=org, cycle=chosen, exclude=objective)) if chosen else []
+    initial: dict[str, Any] = {"cycle": chosen.pk if chosen else None}
+    if objective is not None:
+        initial.update(
+            title=objective.title,
+            description=objective.description,
+            owner_type=objective.owner_type,
+            owner_team=objective.owner_team_id,
+            owner_user=objective.owner_user_id,
+            parent=objective.parent_id,
+            weight=objective.weight,
+            perspective=objective.perspective,
+            commitment=objective.commitment,
+            version=objective.version,
+        )
+    else:
+        initial["parent"] = request.GET.get("parent") or None
+        initial.update(default_owner(request))
+    backlog = objective is not None and objective.cycle_id is None
+    if backlog and not (data or {}).get("cycle") and not request.GET.get("cycle"):
+        initial["cycle"] = None
+    return ObjectiveForm(data, org=org, cycles=cycles, parents=parents, initial=initial, backlog=backlog)
+
+
+@org_view
+@require_http_methods(["GET", "POST"])
+def objective_create(request: HttpRequest) -> HttpResponse:
+    org, m = request.org, request.membership
+    permissions.require(permissions.can_write(m), _("Viewers cannot create objectives."))
+    if not cycle_list(org=org).exclude(status=CycleStatus.CLOSED).exists():
+        messages.info(request, _("Open a cycle first: objectives belong to a cycle."))
+        return redirect("cycles:list", slug=org.slug)
+    form = _objective_form(request, objective=None, data=request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        owner_type, team, user = owner_from_ids(
+            request.org, owner_type=data["owner_type"], owner_team=data["owner_team"], owner_user=data["owner_user"]
+        )
+        require_can_own(
+            m,
+            (owner_type, team, user),
+            message=_("You can create objectives for yourself, and managers for the teams they manage."),
+        )
+        cycle = get_scoped_or_404(Cycle, org, pk=data["cycle"])
+        parent = get_scoped_or_404(Objective, org, pk=data["parent"]) if data["parent"] else None
+        try:
+            objective = services.objective_create(
+                org=org,
+                actor=request.user,
+                cycle=cycle,
+                title=data["title"],
+                description=data["description"],
+                commitment=data["commitment"],
+                owner_type=owner_type,
+                owner_team=team,
+                owner_user=user,
+                parent=parent,
+                weight=data["weight"],
+                perspective=data["perspective"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Objective created as a draft. Add 2 to 5 key results, then activate it."))
+            return redirect("objectives:detail", slug=org.slug, objective_id=objective.pk)
+    return render(request, "objectives/objective_form.html", {"form": form, "objective": None})
+
+
+@org_view
+@require_http_methods(["GET", "POST"])
+def objective_edit(request: HttpRequest, objective_id: int) -> HttpResponse:
+    org, m = request.org, request.membership
+    objective = _editable_objective(request, objective_id)
+    form = _objective_form(request, objective=objective, data=request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        owner_type, team, user = owner_from_ids(
+            request.org, owner_type=data["owner_type"], owner_team=data["owner_team"], owner_user=data["owner_user"]
+        )
+        require_can_own(m, (owner_type, team, user), message=_("You cannot give this objective to that owner."))
+        parent = get_scoped_or_404(Objective, org, pk=data["parent"]) if data["parent"] else None
+        try:
+            services.objective_update(
+                objective=objective,
+                actor=request.user,
+                title=data["title"],
+                description=data["description"],
+                owner_type=owner_type,
+                owner_team=team,
+                owner_user=user,
+                parent=parent,
+                weight=data["weight"],
+                perspective=data["perspective"],
+                commitment=data["commitment"],
+                cycle=get_scoped_or_404(Cycle, org, pk=data["cycle"]) if data["cycle"] else None,
+                expected_version=data["version"],
+            )
+        except StaleVersionError as exc:
+            add_service_errors(form, exc)
+            offer_overwrite(form, version=scoped(Objective, org).get(pk=objective.pk).version)
+            status = 409
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Objective saved."))
+            return redirect("objectives:detail", slug=org.slug, objective_id=objective.pk)
+    return render(request, "objectives/objective_form.html", {"form": form, "objective": objective}, status=status)
+
+
+@org_view
+@require_POST
+def objective_status(request: HttpRequest, objective_id: int) -> HttpResponse:
+    objective = _editable_objective(request, objective_id)
+    status = request.POST.get("status", "")
+    try:
+        services.objective_set_status(objective=objective, actor=request.user, status=status)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        labels = {
+            "active": _("Objective activated."),
+            "cancelled": _("Objective cancelled."),
+            "closed": _("Objective closed."),
+            "draft": _("Objective moved back to draft."),
+        }
+        messages.success(request, labels.get(status, _("Saved.")))
+    return redirect("objectives:detail", slug=request.org.slug, objective_id=objective.pk)
+
+
+@org_view
+@require_http_methods(["GET", "POST"])
+def objective_delete(request: HttpRequest, objective_id: int) -> HttpResponse:
+    objective = _editable_objective(request, objective_id)
+    if request.method == "POST":
+        cycle_id = objective.cycle_id
+        services.objective_delete(objective=objective, actor=request.user)
+        messages.success(request, _("Objective %(title)s deleted.") % {"title": objective.title})
+        return redirect(reverse("objectives:cycle", kwargs={"slug": request.org.slug}) + f"?cycle={cycle_id}")
+    return render(
+        request,
+        "orgs/confirm_delete.html",
+        {
+            "title": _("Delete the objective “%(title)s”?") % {"title": objective.title},
+            "explanation": _(
+                "Its key results, check-ins and initiatives are deleted too; objectives aligned to it "
+                "stay but lose their alignment. To keep the history, cancel it instead."
+            ),
+            "cancel_url": reverse("objectives:detail", kwargs={"slug": request.org.slug, "objective_id": objective.pk}),
+        },
+    )
