@@ -1,7 +1,7 @@
 """/api/v1/: the schema, docs, token auth and every tenant resource under
 /api/v1/orgs/<slug>/. Apps register their viewsets on ``router``."""
 
-from django.urls import include, path
+from django.urls import include, path, register_converter
 from rest_framework.routers import SimpleRouter
 
 from conversations.api import CommentViewSet, ReactionViewSet
@@ -11,10 +11,28 @@ from notifications.api import ChannelViewSet, NotificationViewSet
 from objectives import ritual_api
 from objectives.api import CheckInViewSet, InitiativeViewSet, KeyResultViewSet, ObjectiveViewSet
 from okrkpi.core.apidocs import DocsView, SchemaView
+from okrkpi.core.ids import parse_id
 from orgs.api import MemberViewSet, TeamViewSet, TokenView
 from reminders.api import InboxView
 from scorecards.api import CascadeView, DashboardView
 from scorecards.scorecard_api import ScorecardViewSet, StrategyLinkViewSet
+
+
+class AnyIdConverter:
+    """An object id in an API path. Any segment reaches the view, as with the router's
+    lookups, so that an id that cannot exist gets the API's JSON 404 rather than the HTML
+    one: a segment that is not a valid id becomes 0, which matches no row."""
+
+    regex = "[^/]+"
+
+    def to_python(self, value: str) -> int:
+        return parse_id(value) or 0
+
+    def to_url(self, value: int) -> str:
+        return str(value)
+
+
+register_converter(AnyIdConverter, "id")
 
 router = SimpleRouter()
 router.register("teams", TeamViewSet, basename="team")
@@ -43,23 +61,23 @@ urlpatterns = [
     path("orgs/<slug:slug>/quality/", ritual_api.QualityView.as_view(), name="api-quality"),
     path("orgs/<slug:slug>/quality/dismissals/", ritual_api.DismissalView.as_view(), name="api-quality-dismiss"),
     path(
-        "orgs/<slug:slug>/objectives/<int:objective_id>/quality/",
+        "orgs/<slug:slug>/objectives/<id:objective_id>/quality/",
         ritual_api.ObjectiveQualityView.as_view(),
         name="api-objective-quality",
     ),
     path(
-        "orgs/<slug:slug>/objectives/<int:objective_id>/retrospective/",
+        "orgs/<slug:slug>/objectives/<id:objective_id>/retrospective/",
         ritual_api.RetrospectiveView.as_view(),
         name="api-retrospective",
     ),
     path(
-        "orgs/<slug:slug>/objectives/<int:objective_id>/retrospective/review/",
+        "orgs/<slug:slug>/objectives/<id:objective_id>/retrospective/review/",
         ritual_api.RetrospectiveReviewView.as_view(),
         name="api-retrospective-review",
     ),
     path("orgs/<slug:slug>/objectives/carry-over/", ritual_api.CarryOverView.as_view(), name="api-carry-over"),
     path(
-        "orgs/<slug:slug>/key-results/<int:kr_id>/grade/", ritual_api.KeyResultGradeView.as_view(), name="api-kr-grade"
+        "orgs/<slug:slug>/key-results/<id:kr_id>/grade/", ritual_api.KeyResultGradeView.as_view(), name="api-kr-grade"
     ),
     path("orgs/<slug:slug>/dashboard/", DashboardView.as_view(), name="api-dashboard"),
     path("orgs/<slug:slug>/", include(router.urls)),
