@@ -5,7 +5,9 @@ nothing to keep in step. A fixed number of queries whatever the organisation's s
 - key results of theirs not checked in this week (active objectives, active cycles);
 - KPI values of theirs due for the last period and not recorded (the sweep's rule);
 - for managers, check-ins of the people they manage that they have not acknowledged;
-- mentions of them they have not opened.
+- mentions of them they have not opened;
+- retrospectives to write (objectives they own, as their cycle comes to its close) and,
+  for reviewers, retrospectives to acknowledge (the close page's reviewer rule).
 """
 
 from __future__ import annotations
@@ -22,11 +24,12 @@ from django.utils.translation import ngettext
 
 from conversations.mentions import parse, readable
 from conversations.models import Acknowledgement, Mention
-from cycles.models import CycleStatus
+from cycles.models import Cycle, CycleStatus
 from kpis.periods import period_end
 from notifications.models import NotificationKind
 from objectives import progress as math
-from objectives.models import CheckIn, KeyResult, ObjectiveStatus
+from objectives import review
+from objectives.models import CheckIn, KeyResult, Objective, ObjectiveStatus
 from orgs import permissions
 from orgs.models import Membership, Organization, TeamMember, User
 from reminders.sweep import kpi_wanted
@@ -39,6 +42,8 @@ class ItemKind:
     KPI = "kpi"
     ACKNOWLEDGE = "acknowledge"
     MENTION = "mention"
+    RETROSPECTIVE = "retrospective"
+    REVIEW = "retrospective_review"
 
 
 @dataclass
@@ -216,12 +221,61 @@ def _mention_items(org: Organization, user: User) -> list[InboxItem]:
     return items
 
 
+def _retrospective_item(
+    org: Organization, kind: str, o: Objective, today: date, title: str, detail: str, who: str = ""
+) -> InboxItem:
+    cycle: Cycle = o.cycle  # type: ignore[assignment]  # in a cycle: the selectors only return those
+    url = reverse("objectives:cycle_close", kwargs={"slug": org.slug, "cycle_id": cycle.pk})
+    return InboxItem(
+        kind=kind,
+        title=title % {"objective": o.title},
+        url=f"{url}#objective-{o.pk}",
+        due=cycle.end_date,
+        object_id=o.pk,
+        detail=detail % {"cycle": cycle.name, "who": who},
+        overdue=today > cycle.end_date,
+    )
+
+
+def _retrospective_items(org: Organization, membership: Membership, today: date) -> list[InboxItem]:
+    write = [
+        _retrospective_item(
+            org,
+            ItemKind.RETROSPECTIVE,
+            o,
+            today,
+            _("Write the retrospective of “%(objective)s”"),
+            _("%(cycle)s is coming to its close: what went well, what did not, what you learned."),
+        )
+        for o in review.retrospectives_to_write(org=org, membership=membership, today=today)
+    ]
+    acknowledge = [
+        _retrospective_item(
+            org,
+            ItemKind.REVIEW,
+            retro.objective,
+            today,
+            _("Acknowledge the retrospective of “%(objective)s”"),
+            _("%(who)s wrote it for %(cycle)s.") if retro.author else _("Written for %(cycle)s."),
+            who=retro.author.display_name if retro.author else "",
+        )
+        for retro in review.retrospectives_to_review(org=org, membership=membership)
+    ]
+    return acknowledge + write
+
+
 def inbox(*, org: Organization, membership: Membership, now: datetime | None = None) -> list[InboxItem]:
     """Everything the member must do now: mentions first, then check-ins to acknowledge,
-    then their own check-ins and KPI values (overdue first)."""
+    then retrospectives to write or acknowledge, then their own check-ins and KPI values
+    (overdue first)."""
     now = now or timezone.now()
     today = now.astimezone(org.tzinfo).date()
     user = membership.user
     mine = _check_in_items(org, user, today) + _kpi_items(org, user, today)
     mine.sort(key=lambda i: (not i.overdue, i.due or date.max))
-    return _mention_items(org, user) + _acknowledge_items(org, membership, now) + mine
+    return (
+        _mention_items(org, user)
+        + _acknowledge_items(org, membership, now)
+        + _retrospective_items(org, membership, today)
+        + mine
+    )
