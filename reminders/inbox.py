@@ -13,6 +13,7 @@ nothing to keep in step. A fixed number of queries whatever the organisation's s
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -32,7 +33,7 @@ from objectives import review
 from objectives.models import CheckIn, KeyResult, Objective, ObjectiveStatus
 from orgs import permissions
 from orgs.models import Membership, Organization, TeamMember, User
-from reminders.sweep import kpi_wanted
+from reminders.sweep import People, Wanted, kpi_wanted
 
 ACK_WINDOW_DAYS = 14  # check-ins older than two weeks no longer wait for a manager
 
@@ -64,12 +65,15 @@ def week_start(org: Organization, today: date) -> datetime:
     return timezone.make_aware(datetime.combine(monday, datetime.min.time()), org.tzinfo)
 
 
-def _check_in_items(org: Organization, user: User, today: date) -> list[InboxItem]:
+def key_results_to_check_in(org: Organization, today: date, owner_ids: Iterable[int]) -> dict[int, list[KeyResult]]:
+    """The key results of these owners not checked in this week (active objectives in running
+    cycles), by owner. One query whatever the number of owners."""
     start = week_start(org, today)
-    krs = list(
+    by_owner: dict[int, list[KeyResult]] = defaultdict(list)
+    for kr in (
         KeyResult.objects.filter(
             organization=org,
-            owner=user,
+            owner_id__in=list(owner_ids),
             objective__status=ObjectiveStatus.ACTIVE,
             objective__cycle__status=CycleStatus.ACTIVE,
             objective__cycle__start_date__lte=today,
@@ -78,7 +82,16 @@ def _check_in_items(org: Organization, user: User, today: date) -> list[InboxIte
         .filter(Q(last_check_in_at__isnull=True) | Q(last_check_in_at__lt=start))
         .select_related("objective")
         .order_by("objective_id", "position", "id")
-    )
+    ):
+        by_owner[kr.owner_id].append(kr)  # type: ignore[index]
+    return by_owner
+
+
+def _check_in_items(org: Organization, user: User, today: date, krs: list[KeyResult] | None = None) -> list[InboxItem]:
+    """``krs``: the user's key results from ``key_results_to_check_in`` (read here when None)."""
+    if krs is None:
+        krs = key_results_to_check_in(org, today, [user.pk]).get(user.pk, [])
+    start = week_start(org, today)
     url = reverse("objectives:my_check_ins", kwargs={"slug": org.slug})
     sunday = start.date() + timedelta(days=6)
     items = []
@@ -102,15 +115,32 @@ def _check_in_items(org: Organization, user: User, today: date) -> list[InboxIte
     return items
 
 
-def _kpi_items(org: Organization, user: User, today: date) -> list[InboxItem]:
+@dataclass
+class KpiValuesDue:
+    """The KPI values due in an organisation today, read once for any number of people."""
+
+    wanted: list[Wanted]
+    frequency: dict[int, str]
+
+    def of(self, user_id: int) -> list[Wanted]:
+        return [w for w in self.wanted if w.recipient_id == user_id]
+
+
+def kpi_values_due(org: Organization, today: date, people: People | None = None) -> KpiValuesDue:
+    """Whose KPI values are due (the sweep's rule), with the KPIs' frequencies. A fixed number of queries."""
     from kpis.models import Kpi
 
-    wanted = [w for w in kpi_wanted(org, today) if w.recipient_id == user.pk and w.kind == NotificationKind.KPI_DUE]
-    if not wanted:
-        return []
-    frequency = dict(
-        Kpi.objects.filter(organization=org, pk__in=[int(w.subject[4:]) for w in wanted]).values_list("pk", "frequency")
-    )
+    wanted = [w for w in kpi_wanted(org, today, people) if w.kind == NotificationKind.KPI_DUE]
+    ids = {int(w.subject[4:]) for w in wanted}
+    frequency = dict(Kpi.objects.filter(organization=org, pk__in=ids).values_list("pk", "frequency")) if ids else {}
+    return KpiValuesDue(wanted, frequency)
+
+
+def _kpi_items(org: Organization, user: User, today: date, due_values: KpiValuesDue | None = None) -> list[InboxItem]:
+    """``due_values``: from ``kpi_values_due`` (read here when None)."""
+    due_values = due_values or kpi_values_due(org, today)
+    wanted = due_values.of(user.pk)
+    frequency = due_values.frequency
     items = []
     for w in wanted:
         kpi_id = int(w.subject[4:])

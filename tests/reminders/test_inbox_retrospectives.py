@@ -155,7 +155,9 @@ def test_the_inbox_page_links_to_the_close_page_and_its_query_count_does_not_gro
 
     c = web(world_a.manager)
     close_page = c.get(f"/o/alpha/cycles/{cycle.pk}/close/").content.decode()
-    first = next(i for i in inbox(org=world_a.org, membership=_m(world_a, world_a.manager)) if i.kind == "retrospective")
+    first = next(
+        i for i in inbox(org=world_a.org, membership=_m(world_a, world_a.manager)) if i.kind == "retrospective"
+    )
     assert f'id="objective-{first.object_id}"' in close_page
 
 
