@@ -18,7 +18,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from activity.services import activity_record
@@ -157,13 +157,19 @@ def comment_create(
                 % {"who": actor.display_name, "what": objective.title, "text": body[:200]},  # type: ignore[union-attr]
                 url=url,
             )
-    channel_publish(
-        org=org,
-        event=ChannelEvent.COMMENT,
-        text=_("%(who)s commented on “%(what)s”: %(text)s")
-        % {"who": actor.display_name, "what": objective.title, "text": body[:300]},  # type: ignore[union-attr]
-        url=url,
-    )
+    with translation.override(org.language):  # a channel is the organisation's, not the author's
+        text = (
+            _("%(who)s commented on “%(what)s”: %(text)s")
+            % {
+                "who": actor.display_name,
+                "what": objective.title,  # type: ignore[union-attr]
+                "text": body[:300],
+            }
+        )
+        facts = [(_("Objective"), objective.title)]  # type: ignore[union-attr]
+        if check_in is not None:
+            facts.append((_("Key result"), check_in.key_result.title))
+    channel_publish(org=org, event=ChannelEvent.COMMENT, text=text, url=url, facts=facts)
     return comment
 
 

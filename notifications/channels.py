@@ -35,7 +35,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from notifications.models import Channel, ChannelEvent, ChannelKind, NotificationKind
@@ -126,13 +126,67 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
     return f"sha256={digest}"
 
 
-def render_payload(kind: str, *, event: str, text: str, url: str, org_slug: str) -> dict[str, Any]:
+def _event_title(event: str) -> str:
+    titles = {
+        ChannelEvent.CHECK_IN: _("New check-in"),
+        ChannelEvent.COMMENT: _("New comment"),
+        ChannelEvent.CHECK_IN_MISSED: _("Missed check-in"),
+        ChannelEvent.KPI_OVERDUE: _("Overdue KPI value"),
+        ChannelEvent.WINS: _("This week's wins"),
+    }
+    return str(titles.get(event, event))
+
+
+Facts = list[tuple[str, str]]
+
+
+def teams_card(*, title: str, text: str, facts: Facts, link: str) -> dict[str, Any]:
+    """A Microsoft Teams message carrying one Adaptive Card (schema 1.4, which both incoming
+    webhooks and Workflows render): the title, the text, the facts as a FactSet and a button
+    to the page. Built by hand: the card is a small fixed document, not worth a dependency."""
+    body: list[dict[str, Any]] = [
+        {"type": "TextBlock", "text": title, "weight": "Bolder", "size": "Medium", "wrap": True, "style": "heading"},
+        {"type": "TextBlock", "text": text, "wrap": True},
+    ]
+    if facts:
+        body.append({"type": "FactSet", "facts": [{"title": t, "value": v} for t, v in facts]})
+    card: dict[str, Any] = {
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "type": "AdaptiveCard",
+        "version": "1.4",
+        "body": body,
+        "msteams": {"width": "Full"},
+    }
+    if link:
+        card["actions"] = [{"type": "Action.OpenUrl", "title": _("Open in okrkpi"), "url": link}]
+    return {
+        "type": "message",
+        "attachments": [
+            {"contentType": "application/vnd.microsoft.card.adaptive", "contentUrl": None, "content": card}
+        ],
+    }
+
+
+def render_payload(
+    kind: str, *, event: str, text: str, url: str, org_slug: str, org_name: str = "", facts: Facts | None = None
+) -> dict[str, Any]:
+    """The body posted to a channel of this kind, in the active language. ``facts`` are
+    (label, value) pairs already translated by the caller."""
     link = settings.SITE_URL.rstrip("/") + url if url else ""
+    facts = [(str(t), str(v)) for t, v in (facts or [])]
     if kind == ChannelKind.SLACK:
         return {"text": f"{text}\n<{link}>" if link else text}
     if kind == ChannelKind.TEAMS:
-        return {"text": f"{text}\n\n[{link}]({link})" if link else text}
-    return {"event": event, "organization": org_slug, "text": text, "url": link, "sent_at": timezone.now().isoformat()}
+        shown = [(_("Organisation"), org_name or org_slug), *facts]
+        return teams_card(title=_event_title(event), text=text, facts=shown, link=link)
+    return {
+        "event": event,
+        "organization": org_slug,
+        "text": text,
+        "url": link,
+        "facts": [{"title": t, "value": v} for t, v in facts],
+        "sent_at": timezone.now().isoformat(),
+    }
 
 
 @dataclass
@@ -269,35 +323,42 @@ def channel_delete(*, channel: Channel, actor: User) -> None:
     channel.delete()
 
 
-def channel_publish(*, org: Organization, event: str, text: str, url: str = "") -> None:
+def channel_publish(*, org: Organization, event: str, text: str, url: str = "", facts: Facts | None = None) -> None:
     """Deliver an event to every active channel of the organisation that carries it.
     Nothing happens before the commit (a rolled-back change posts nothing), and then
-    one Celery task per channel is queued: the request never waits on a chat service."""
+    one Celery task per channel is queued: the request never waits on a chat service.
+    ``text`` and ``facts`` ((label, value) pairs, shown by Teams and the JSON webhook)
+    are rendered by the caller in the organisation's language."""
     org_id = org.pk
-    transaction.on_commit(lambda: _publish_now(org_id, event, text, url))
+    pairs = [[str(t), str(v)] for t, v in (facts or [])]
+    transaction.on_commit(lambda: _publish_now(org_id, event, text, url, pairs))
 
 
-def _publish_now(org_id: int, event: str, text: str, url: str) -> int:
+def _publish_now(org_id: int, event: str, text: str, url: str, facts: list[list[str]] | None = None) -> int:
     ids = [
         pk
         for pk, events in Channel.objects.filter(organization_id=org_id, active=True).values_list("pk", "events")
         if event in (events or [])
     ]
     for pk in ids:
-        _enqueue(org_id, pk, event, text, url)
+        _enqueue(org_id, pk, event, text, url, facts or [])
     return len(ids)
 
 
-def _enqueue(org_id: int, channel_id: int, event: str, text: str, url: str) -> None:
+def _enqueue(org_id: int, channel_id: int, event: str, text: str, url: str, facts: list[list[str]]) -> None:
     from notifications.tasks import deliver_to_channel
 
     try:
-        deliver_to_channel.apply_async(args=[org_id, channel_id, event, text, url], retry=False)
+        deliver_to_channel.apply_async(
+            args=[org_id, channel_id, event, text, url], kwargs={"facts": facts}, retry=False
+        )
     except Exception:  # noqa: BLE001 — a chat message must never fail a request that already committed
         log.exception("could not queue delivery to channel %s", channel_id)
 
 
-def channel_deliver(*, org_id: int, channel_id: int, event: str, text: str, url: str, final: bool) -> bool:
+def channel_deliver(
+    *, org_id: int, channel_id: int, event: str, text: str, url: str, final: bool, facts: list[list[str]] | None = None
+) -> bool:
     """Post once. Success resets the failure count. A failure is recorded
     (``last_error``) and raises ``DeliveryError`` for the task to retry; on the
     last try the message is given up, and after ``PAUSE_AFTER_FAILURES`` messages
@@ -309,7 +370,17 @@ def channel_deliver(*, org_id: int, channel_id: int, event: str, text: str, url:
     )
     if channel is None:
         return False
-    payload = render_payload(channel.kind, event=event, text=text, url=url, org_slug=channel.organization.slug)
+    org = channel.organization
+    with translation.override(org.language):
+        payload = render_payload(
+            channel.kind,
+            event=event,
+            text=text,
+            url=url,
+            org_slug=org.slug,
+            org_name=org.name,
+            facts=[(t, v) for t, v in (facts or [])],
+        )
     error = ""
     try:
         response = post_json(channel.url, payload, secret=channel.secret if channel.kind == ChannelKind.WEBHOOK else "")

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from cycles.models import Cycle, CycleStatus
 from objectives import exports, review, services
 from objectives.models import KeyResult, Objective
-from objectives.services.closing import can_grade, can_review, unacknowledged
+from objectives.services.closing import can_grade, can_review, reviewable_ids, unacknowledged
 from okrkpi.core.ids import parse_id
 from orgs import permissions
 from orgs.tenancy import get_scoped_or_404, org_view, scoped
@@ -25,9 +25,10 @@ from orgs.tenancy import get_scoped_or_404, org_view, scoped
 def _review_context(request: HttpRequest, cycle: Cycle, **extra: Any) -> dict[str, Any]:
     m = request.membership
     objectives = review.review_objectives(org=request.org, cycle=cycle)
+    reviewable = reviewable_ids(m, [o.pk for o in objectives]) if cycle.status == CycleStatus.ACTIVE else set()
     for o in objectives:
         o.can_write_retro = cycle.status == CycleStatus.ACTIVE and o.editable_by(m)
-        o.can_review = cycle.status == CycleStatus.ACTIVE and can_review(m, o)
+        o.can_review = o.pk in reviewable
         for kr in o.krs:
             kr.objective = o  # already loaded: can_grade reads it without a query
             kr.can_grade = cycle.status == CycleStatus.ACTIVE and can_grade(m, kr)

@@ -6,16 +6,18 @@ A fixed number of queries whatever the size of the cycle (asserted in tests).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from statistics import mean
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.utils.translation import gettext as _
 
 from cycles.models import Cycle, CycleStatus
 from objectives import progress as math
 from objectives.models import Commitment, KeyResult, Objective, ObjectiveStatus, Retrospective
-from objectives.services.closing import objective_grade
-from orgs.models import Organization, TeamMember
+from objectives.services.closing import objective_grade, reviewed_by
+from orgs import permissions
+from orgs.models import Membership, Organization, TeamMember
 
 # Grade bands of the usual OKR reading: 0.0–0.3 red, 0.4–0.6 amber, 0.7–1.0 green.
 BANDS = (("low", 0.0, 0.35), ("mid", 0.35, 0.65), ("high", 0.65, 1.01))
@@ -177,3 +179,60 @@ def next_cycles(*, org: Organization, cycle: Cycle | None = None) -> list[Cycle]
 def unfinished(objectives: list[Objective]) -> list[Objective]:
     """Objectives worth carrying over: not achieved by their type's bar."""
     return [o for o in objectives if not o.is_achieved]
+
+
+# --- what the ritual asks of one person (the "To do" inbox) ----------------------------------
+
+# Retrospectives are asked for from two weeks before the cycle ends until it is closed.
+REVIEW_OPENS_DAYS_BEFORE_END = 14
+
+
+def retrospectives_to_write(*, org: Organization, membership: Membership, today: date) -> list[Objective]:
+    """Objectives ``membership`` owns whose retrospective is not written, in active cycles
+    that end within ``REVIEW_OPENS_DAYS_BEFORE_END`` days (or have ended and wait to be
+    closed). The owner of a personal objective is the person; of a team's, the team's own
+    managers; of a company objective, the admins. One query."""
+    if not permissions.can_write(membership):
+        return []
+    user = membership.user_id
+    owned = Q(owner_type="person", owner_user_id=user) | Q(
+        owner_type="team",
+        owner_team_id__in=TeamMember.objects.filter(organization=org, user_id=user, is_manager=True).values("team_id"),
+    )
+    if permissions.is_admin(membership):
+        owned |= Q(owner_type="company")
+    missing = Q(retrospective__isnull=True) | Q(
+        retrospective__went_well="", retrospective__went_badly="", retrospective__learned=""
+    )
+    return list(
+        Objective.objects.filter(
+            owned,
+            missing,
+            organization=org,
+            cycle__status=CycleStatus.ACTIVE,
+            cycle__start_date__lte=today,
+            cycle__end_date__lte=today + timedelta(days=REVIEW_OPENS_DAYS_BEFORE_END),
+        )
+        .exclude(status=ObjectiveStatus.CANCELLED)
+        .select_related("cycle")
+        .order_by("cycle__end_date", "id")
+    )
+
+
+def retrospectives_to_review(*, org: Organization, membership: Membership) -> list[Retrospective]:
+    """Written retrospectives of active cycles that wait for ``membership`` to acknowledge
+    them as the reviewer (``closing.reviewed_by``: the owner's manager, an admin for company
+    objectives), oldest first. One query."""
+    return list(
+        Retrospective.objects.filter(
+            organization=org,
+            acknowledged_at__isnull=True,
+            objective__cycle__status=CycleStatus.ACTIVE,
+            objective__in=Objective.objects.filter(reviewed_by(membership), organization=org).exclude(
+                status=ObjectiveStatus.CANCELLED
+            ),
+        )
+        .exclude(went_well="", went_badly="", learned="")
+        .select_related("objective__cycle", "author")
+        .order_by("updated_at", "id")
+    )

@@ -55,9 +55,13 @@ def managed_team_ids(m: Membership) -> frozenset[int]:
 def _with_descendants(org_id: int, roots: set[int]) -> set[int]:
     if not roots:
         return set()
-    edges = Team.objects.filter(organization_id=org_id).values_list("id", "parent_id")
+    return with_descendants(roots, dict(Team.objects.filter(organization_id=org_id).values_list("id", "parent_id")))
+
+
+def with_descendants(roots: Iterable[int], parent_of: dict[int, int | None]) -> set[int]:
+    """The teams ``roots`` with every team below them, from the tree's (team → parent) edges."""
     children: dict[int | None, list[int]] = {}
-    for team_id, parent_id in edges:
+    for team_id, parent_id in parent_of.items():
         children.setdefault(parent_id, []).append(team_id)
     seen: set[int] = set()
     stack = list(roots)

@@ -15,16 +15,19 @@ from reminders.inbox import inbox
 
 class InboxItemSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(
-        choices=["check_in", "kpi", "acknowledge", "mention"],
+        choices=["check_in", "kpi", "acknowledge", "mention", "retrospective", "retrospective_review"],
         read_only=True,
         help_text="check_in: a key result to check in; kpi: a KPI value to record; acknowledge: check-ins "
-        "of someone you manage; mention: a comment that mentions you.",
+        "of someone you manage; mention: a comment that mentions you; retrospective: an objective's "
+        "retrospective to write; retrospective_review: a retrospective to acknowledge as its reviewer.",
     )
     title = serializers.CharField(read_only=True)
     url = serializers.CharField(read_only=True, help_text="The page where it is done.")
     due = serializers.DateField(read_only=True, allow_null=True)
     object_id = serializers.IntegerField(
-        read_only=True, help_text="Key result, KPI, person (acknowledge) or comment (mention) id."
+        read_only=True,
+        help_text="Key result, KPI, person (acknowledge), comment (mention) or objective "
+        "(retrospective, retrospective_review) id.",
     )
 
 

@@ -23,7 +23,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import OuterRef, Subquery
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -46,7 +46,7 @@ from objectives import progress as math
 from objectives.models import CheckIn, KeyResult, Objective, ObjectiveStatus
 from orgs import permissions
 from orgs.models import Membership, Organization, Role, User
-from reminders.inbox import _check_in_items, _kpi_items
+from reminders.inbox import KpiValuesDue, _check_in_items, _kpi_items, key_results_to_check_in, kpi_values_due
 from reminders.sweep import People, Wanted, _insert_claims, local_now, missed_check_in_wanted, people_of
 
 MONDAY, FRIDAY = 0, 4
@@ -62,7 +62,7 @@ class Mover:
 
 
 def movers(
-    *, org: Organization, since: datetime, key_result_ids: set[int] | None = None, limit: int = TOP
+    *, org: Organization, since: datetime, key_result_ids: set[int] | None = None, limit: int | None = TOP
 ) -> list[Mover]:
     """Key results checked in since ``since``, by how much their progress moved
     (now minus just before ``since``: the last earlier check-in's value, else the
@@ -84,7 +84,7 @@ def movers(
         after = kr.progress_value()
         result.append(Mover(kr, before, after, after - before))
     result.sort(key=lambda m: (-m.delta, m.key_result.pk))
-    return [m for m in result if m.delta > 1e-9][:limit]
+    return [m for m in result if m.delta > 1e-9][:limit]  # limit None: all of them
 
 
 def _running_objectives(org: Organization, today: date) -> Any:
@@ -104,13 +104,65 @@ def _with_health(objectives: list[Objective], today: date) -> list[Objective]:
     return objectives
 
 
-def plan_week(*, org: Organization, user: User, today: date) -> dict[str, Any]:
-    """What is due this week, and what is at risk in the objectives they own or hold key results in."""
-    due = _check_in_items(org, user, today) + _kpi_items(org, user, today)
-    mine = _with_health(
-        list(_running_objectives(org, today).filter(Q(owner_user=user) | Q(key_results__owner=user)).distinct()),
-        today,
+@dataclass
+class OrgWeek:
+    """What the weekly e-mails of one organisation are composed from, read once per run so
+    composing costs the same number of queries for 3 recipients as for 3,000; each
+    recipient's digest is then cut from it in memory."""
+
+    org: Organization
+    today: date
+    now: datetime
+    people: People
+    to_check_in: dict[int, list[KeyResult]]
+    kpi_due: KpiValuesDue
+    running: list[Objective]  # with ``health_value``
+    kr_owner_of_objective: dict[int, set[int]]
+    key_results_of: dict[int, set[int]]  # owner → key result ids
+    missed: list[Wanted]
+    red_kpis: list[Any]
+    movers: list[Mover]  # every mover of the week, biggest first
+
+    @classmethod
+    def read(cls, *, org: Organization, today: date, now: datetime, people: People, kinds: list[str]) -> OrgWeek:
+        from kpis.selectors import kpi_list
+
+        plan, team = NotificationKind.PLAN_WEEK in kinds, NotificationKind.TEAM_WEEK in kinds
+        running = _with_health(list(_running_objectives(org, today)), today) if plan or team else []
+        owners: dict[int, set[int]] = {}
+        key_results_of: dict[int, set[int]] = {}
+        if plan or team:
+            for kr_id, objective_id, owner_id in KeyResult.objects.filter(organization=org).values_list(
+                "pk", "objective_id", "owner_id"
+            ):
+                owners.setdefault(objective_id, set()).add(owner_id)
+                key_results_of.setdefault(owner_id, set()).add(kr_id)
+        return cls(
+            org=org,
+            today=today,
+            now=now,
+            people=people,
+            to_check_in=key_results_to_check_in(org, today, people.roles) if plan else {},
+            kpi_due=kpi_values_due(org, today, people) if plan else KpiValuesDue([], {}),
+            running=running,
+            kr_owner_of_objective=owners,
+            key_results_of=key_results_of,
+            missed=missed_check_in_wanted(org, today, people) if team else [],
+            red_kpis=[k for k in kpi_list(org=org, active=True, history=1) if k.status == "red"] if team else [],
+            movers=movers(org=org, since=now - timedelta(days=7), limit=None) if team else [],
+        )
+
+
+def plan_week(*, week: OrgWeek, user: User) -> dict[str, Any]:
+    """What is due this week, and what is at risk in the objectives they own or hold key results in.
+    No query: composed from ``week``, in the active language."""
+    org, today = week.org, week.today
+    due = _check_in_items(org, user, today, week.to_check_in.get(user.pk, [])) + _kpi_items(
+        org, user, today, week.kpi_due
     )
+    mine = [
+        o for o in week.running if o.owner_user_id == user.pk or user.pk in week.kr_owner_of_objective.get(o.pk, set())
+    ]
     at_risk = [o for o in mine if o.health_value != math.Health.ON_TRACK]  # type: ignore[attr-defined]
     return {"due": due, "at_risk": at_risk, "empty": not due and not at_risk}
 
@@ -119,34 +171,32 @@ def _people_in_reach(membership: Membership, people: People) -> set[int] | None:
     """Who a manager's digest covers (None: everyone, for admins)."""
     if permissions.is_admin(membership):
         return None
-    teams = permissions.managed_team_ids(membership)
+    teams = people.managed_team_ids(membership.user_id)
     return {uid for uid, t in people.teams_of.items() if t & teams} - {membership.user_id}
 
 
-def team_week(
-    *, org: Organization, membership: Membership, people: People, today: date, now: datetime, missed: list[Wanted]
-) -> dict[str, Any]:
-    from kpis.selectors import kpi_list
+def team_week(*, week: OrgWeek, membership: Membership) -> dict[str, Any]:
+    """Their people's movers, off-track objectives, missed check-ins and red KPIs (admins: everyone's).
+    No query: composed from ``week``."""
+    reach = _people_in_reach(membership, week.people)
+    teams = None if reach is None else week.people.managed_team_ids(membership.user_id)
 
-    reach = _people_in_reach(membership, people)
-    teams = None if reach is None else set(permissions.managed_team_ids(membership))
-    krs = KeyResult.objects.filter(organization=org)
-    if reach is not None:
-        krs = krs.filter(owner_id__in=reach)
-    kr_ids = set(krs.values_list("pk", flat=True))
-    week_ago = now - timedelta(days=7)
-    objectives = _running_objectives(org, today)
-    if reach is not None:
-        objectives = objectives.filter(Q(owner_user_id__in=reach) | Q(owner_team_id__in=teams))
-    off = [o for o in _with_health(list(objectives), today) if o.health_value == math.Health.OFF_TRACK]  # type: ignore[attr-defined]
-    missed_rows = [
-        w for w in missed if w.kind == NotificationKind.CHECK_IN_MISSED and (reach is None or w.recipient_id in reach)
+    def covered(owner_user_id: int | None, owner_team_id: int | None) -> bool:
+        return reach is None or owner_user_id in reach or owner_team_id in teams  # type: ignore[operator]
+
+    kr_ids = None if reach is None else {kr for uid in reach for kr in week.key_results_of.get(uid, set())}
+    off = [
+        o
+        for o in week.running
+        if o.health_value == math.Health.OFF_TRACK and covered(o.owner_user_id, o.owner_team_id)  # type: ignore[attr-defined]
     ]
-    kpis = kpi_list(org=org, active=True, history=1)
-    if reach is not None:
-        kpis = kpis.filter(Q(owner_user_id__in=reach) | Q(owner_team_id__in=teams))
-    red = [k for k in kpis if k.status == "red"]
-    moved = movers(org=org, since=week_ago, key_result_ids=kr_ids)
+    missed_rows = [
+        w
+        for w in week.missed
+        if w.kind == NotificationKind.CHECK_IN_MISSED and (reach is None or w.recipient_id in reach)
+    ]
+    red = [k for k in week.red_kpis if covered(k.owner_user_id, k.owner_team_id)]
+    moved = [m for m in week.movers if kr_ids is None or m.key_result.pk in kr_ids][:TOP]
     return {
         "movers": moved,
         "off_track": off,
@@ -172,6 +222,7 @@ def wins(*, org: Organization, now: datetime, today: date) -> dict[str, Any]:
 # --- sending -------------------------------------------------------------------------------
 
 
+DIGEST_ORDER = (NotificationKind.PLAN_WEEK, NotificationKind.TEAM_WEEK, NotificationKind.WINS)
 SUBJECTS = {
     NotificationKind.PLAN_WEEK: lambda: _("Plan the week"),
     NotificationKind.TEAM_WEEK: lambda: _("Your teams' week"),
@@ -180,8 +231,19 @@ SUBJECTS = {
 
 
 @dataclass
+class Planned:
+    """One weekly e-mail a run sends, or would send (``--dry-run``)."""
+
+    kind: str
+    email: str
+    language: str
+    empty: bool  # nothing to say: no mail, the claim alone marks the week as done
+
+
+@dataclass
 class DigestResult:
     sent: dict[str, int] = field(default_factory=dict)
+    planned: list[Planned] = field(default_factory=list)
 
     def add(self, kind: str, n: int = 1) -> None:
         if n:
@@ -199,73 +261,96 @@ def _due_kinds(org: Organization, local: datetime) -> list[str]:
 
 
 def _render(kind: str, org: Organization, user: User, context: dict[str, Any]) -> Mail:
-    with translation.override(language_of(user, org)):
-        unsubscribe = unsubscribe_url(org_id=org.pk, user_id=user.pk, kind=kind)
-        ctx = {
-            **context,
-            "org": org,
-            "user": user,
-            "title": SUBJECTS[kind](),
-            "site": absolute(""),
-            "inbox_url": absolute(reverse("inbox:inbox", kwargs={"slug": org.slug})),
-            "preferences_url": absolute(reverse("notifications:preferences", kwargs={"slug": org.slug})),
-            "unsubscribe_url": unsubscribe,
-        }
-        subject = _("[%(org)s] %(title)s") % {"org": org.name, "title": ctx["title"]}
-        text = render_to_string(f"reminders/email/{kind}.txt", ctx)
-        html = render_to_string(f"reminders/email/{kind}.html", ctx)
-    return Mail(to=user.email, subject=subject, text=text, html=html, headers=unsubscribe_headers(unsubscribe))
+    ctx = {
+        **context,
+        "org": org,
+        "user": user,
+        "title": SUBJECTS[kind](),
+        "site": absolute(""),
+        "inbox_url": absolute(reverse("inbox:inbox", kwargs={"slug": org.slug})),
+        "preferences_url": absolute(reverse("notifications:preferences", kwargs={"slug": org.slug})),
+        "unsubscribe_url": unsubscribe_url(org_id=org.pk, user_id=user.pk, kind=kind),
+    }
+    subject = _("[%(org)s] %(title)s") % {"org": org.name, "title": ctx["title"]}
+    text = render_to_string(f"reminders/email/{kind}.txt", ctx)
+    html = render_to_string(f"reminders/email/{kind}.html", ctx)
+    return Mail(
+        to=user.email, subject=subject, text=text, html=html, headers=unsubscribe_headers(ctx["unsubscribe_url"])
+    )
 
 
-def send_digests(*, org: Organization, now: datetime | None = None) -> DigestResult:
-    """The composed weekly e-mails now due in one organisation, each claimed first."""
+def _eligible(kind: str, m: Membership, row: NotificationSettings | None, local: datetime, people: People) -> bool:
+    if delivery_for(row.deliveries if row else {}, kind) == Delivery.OFF:
+        return False
+    if row is not None and is_quiet(row.quiet_start, row.quiet_end, local.time()):
+        return False  # a later run (after quiet hours) claims it
+    if kind == NotificationKind.TEAM_WEEK:
+        return permissions.is_admin(m) or (m.role == Role.MANAGER and bool(people.managed_team_ids(m.user_id)))
+    if kind == NotificationKind.PLAN_WEEK:
+        return permissions.can_write(m)
+    return True
+
+
+def send_digests(
+    *, org: Organization, now: datetime | None = None, kinds: list[str] | None = None, dry_run: bool = False
+) -> DigestResult:
+    """The weekly e-mails now due in one organisation, each claimed first: one per person,
+    kind and week (the claim's period is the week's Monday). ``kinds`` sends those now,
+    whatever the day (``manage.py send_digests --kind``), still once per week; ``dry_run``
+    claims and sends nothing and lists who would get what in ``planned``.
+
+    Composition reads the organisation once (``OrgWeek``): the number of queries does not
+    depend on the number of recipients."""
     now = now or timezone.now()
     local = local_now(org, now)
     result = DigestResult()
-    kinds = _due_kinds(org, local)
+    kinds = _due_kinds(org, local) if kinds is None else [k for k in DIGEST_ORDER if k in kinds]
     if not kinds:
         return result
     today = local.date()
-    memberships = list(Membership.objects.filter(organization=org).select_related("user", "organization"))
+    monday = today - timedelta(days=today.weekday())
+    memberships = list(Membership.objects.filter(organization=org).select_related("user").order_by("user__email"))
     choices = {s.user_id: s for s in NotificationSettings.objects.filter(organization=org)}
     people = people_of(org)
-    missed = missed_check_in_wanted(org, today, people) if NotificationKind.TEAM_WEEK in kinds else []
+    week = OrgWeek.read(org=org, today=today, now=now, people=people, kinds=kinds)
     shared_wins = wins(org=org, now=now, today=today) if NotificationKind.WINS in kinds else None
     for kind in kinds:
-        eligible = []
-        for m in memberships:
-            row = choices.get(m.user_id)
-            if delivery_for(row.deliveries if row else {}, kind) == Delivery.OFF:
-                continue
-            if row is not None and is_quiet(row.quiet_start, row.quiet_end, local.time()):
-                continue  # a later run (after quiet hours) claims it
-            if kind == NotificationKind.TEAM_WEEK and not (
-                permissions.is_admin(m) or (m.role == Role.MANAGER and permissions.managed_team_ids(m))
-            ):
-                continue
-            if kind == NotificationKind.PLAN_WEEK and not permissions.can_write(m):
-                continue
-            eligible.append(m)
+        eligible = [m for m in memberships if _eligible(kind, m, choices.get(m.user_id), local, people)]
         if not eligible:
             continue
         run = str(uuid.uuid4())
         with transaction.atomic():
-            _insert_claims(org, run, now, [Wanted(kind, "digest", today, m.user_id, {}, "") for m in eligible])
-            mine = set(ReminderClaim.objects.filter(organization=org, run=run).values_list("recipient_id", flat=True))
+            wanted = [Wanted(kind, "digest", monday, m.user_id, {}, "") for m in eligible]
+            if dry_run:
+                taken = set(
+                    ReminderClaim.objects.filter(
+                        organization=org, kind=kind, subject="digest", period=monday
+                    ).values_list("recipient_id", flat=True)
+                )
+                mine = {m.user_id for m in eligible} - taken
+            else:
+                _insert_claims(org, run, now, wanted)
+                mine = set(
+                    ReminderClaim.objects.filter(organization=org, run=run).values_list("recipient_id", flat=True)
+                )
             mails = []
             for m in eligible:
                 if m.user_id not in mine:
                     continue
-                if kind == NotificationKind.PLAN_WEEK:
-                    context = plan_week(org=org, user=m.user, today=today)
-                elif kind == NotificationKind.TEAM_WEEK:
-                    context = team_week(org=org, membership=m, people=people, today=today, now=now, missed=missed)
-                else:
-                    context = shared_wins or {}
-                if context.get("empty"):
-                    continue  # nothing to say: no mail (the claim still marks the period as done)
-                mails.append(_render(kind, org, m.user, context))
-            transaction.on_commit(lambda mails=mails: send_now(mails))
+                language = language_of(m.user, org)
+                with translation.override(language):  # item titles too, not only the templates
+                    if kind == NotificationKind.PLAN_WEEK:
+                        context = plan_week(week=week, user=m.user)
+                    elif kind == NotificationKind.TEAM_WEEK:
+                        context = team_week(week=week, membership=m)
+                    else:
+                        context = shared_wins or {}
+                    empty = bool(context.get("empty"))
+                    result.planned.append(Planned(kind, m.user.email, language, empty))
+                    if not empty and not dry_run:
+                        mails.append(_render(kind, org, m.user, context))
+            if not dry_run:
+                transaction.on_commit(lambda mails=mails: send_now(mails))
         result.add(kind, len(mails))
     return result
 

@@ -5,12 +5,15 @@ nothing to keep in step. A fixed number of queries whatever the organisation's s
 - key results of theirs not checked in this week (active objectives, active cycles);
 - KPI values of theirs due for the last period and not recorded (the sweep's rule);
 - for managers, check-ins of the people they manage that they have not acknowledged;
-- mentions of them they have not opened.
+- mentions of them they have not opened;
+- retrospectives to write (objectives they own, as their cycle comes to its close) and,
+  for reviewers, retrospectives to acknowledge (the close page's reviewer rule).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -22,14 +25,15 @@ from django.utils.translation import ngettext
 
 from conversations.mentions import parse, readable
 from conversations.models import Acknowledgement, Mention
-from cycles.models import CycleStatus
+from cycles.models import Cycle, CycleStatus
 from kpis.periods import period_end
 from notifications.models import NotificationKind
 from objectives import progress as math
-from objectives.models import CheckIn, KeyResult, ObjectiveStatus
+from objectives import review
+from objectives.models import CheckIn, KeyResult, Objective, ObjectiveStatus
 from orgs import permissions
 from orgs.models import Membership, Organization, TeamMember, User
-from reminders.sweep import kpi_wanted
+from reminders.sweep import People, Wanted, kpi_wanted
 
 ACK_WINDOW_DAYS = 14  # check-ins older than two weeks no longer wait for a manager
 
@@ -39,6 +43,8 @@ class ItemKind:
     KPI = "kpi"
     ACKNOWLEDGE = "acknowledge"
     MENTION = "mention"
+    RETROSPECTIVE = "retrospective"
+    REVIEW = "retrospective_review"
 
 
 @dataclass
@@ -59,12 +65,15 @@ def week_start(org: Organization, today: date) -> datetime:
     return timezone.make_aware(datetime.combine(monday, datetime.min.time()), org.tzinfo)
 
 
-def _check_in_items(org: Organization, user: User, today: date) -> list[InboxItem]:
+def key_results_to_check_in(org: Organization, today: date, owner_ids: Iterable[int]) -> dict[int, list[KeyResult]]:
+    """The key results of these owners not checked in this week (active objectives in running
+    cycles), by owner. One query whatever the number of owners."""
     start = week_start(org, today)
-    krs = list(
+    by_owner: dict[int, list[KeyResult]] = defaultdict(list)
+    for kr in (
         KeyResult.objects.filter(
             organization=org,
-            owner=user,
+            owner_id__in=list(owner_ids),
             objective__status=ObjectiveStatus.ACTIVE,
             objective__cycle__status=CycleStatus.ACTIVE,
             objective__cycle__start_date__lte=today,
@@ -73,7 +82,16 @@ def _check_in_items(org: Organization, user: User, today: date) -> list[InboxIte
         .filter(Q(last_check_in_at__isnull=True) | Q(last_check_in_at__lt=start))
         .select_related("objective")
         .order_by("objective_id", "position", "id")
-    )
+    ):
+        by_owner[kr.owner_id].append(kr)  # type: ignore[index]
+    return by_owner
+
+
+def _check_in_items(org: Organization, user: User, today: date, krs: list[KeyResult] | None = None) -> list[InboxItem]:
+    """``krs``: the user's key results from ``key_results_to_check_in`` (read here when None)."""
+    if krs is None:
+        krs = key_results_to_check_in(org, today, [user.pk]).get(user.pk, [])
+    start = week_start(org, today)
     url = reverse("objectives:my_check_ins", kwargs={"slug": org.slug})
     sunday = start.date() + timedelta(days=6)
     items = []
@@ -97,15 +115,32 @@ def _check_in_items(org: Organization, user: User, today: date) -> list[InboxIte
     return items
 
 
-def _kpi_items(org: Organization, user: User, today: date) -> list[InboxItem]:
+@dataclass
+class KpiValuesDue:
+    """The KPI values due in an organisation today, read once for any number of people."""
+
+    wanted: list[Wanted]
+    frequency: dict[int, str]
+
+    def of(self, user_id: int) -> list[Wanted]:
+        return [w for w in self.wanted if w.recipient_id == user_id]
+
+
+def kpi_values_due(org: Organization, today: date, people: People | None = None) -> KpiValuesDue:
+    """Whose KPI values are due (the sweep's rule), with the KPIs' frequencies. A fixed number of queries."""
     from kpis.models import Kpi
 
-    wanted = [w for w in kpi_wanted(org, today) if w.recipient_id == user.pk and w.kind == NotificationKind.KPI_DUE]
-    if not wanted:
-        return []
-    frequency = dict(
-        Kpi.objects.filter(organization=org, pk__in=[int(w.subject[4:]) for w in wanted]).values_list("pk", "frequency")
-    )
+    wanted = [w for w in kpi_wanted(org, today, people) if w.kind == NotificationKind.KPI_DUE]
+    ids = {int(w.subject[4:]) for w in wanted}
+    frequency = dict(Kpi.objects.filter(organization=org, pk__in=ids).values_list("pk", "frequency")) if ids else {}
+    return KpiValuesDue(wanted, frequency)
+
+
+def _kpi_items(org: Organization, user: User, today: date, due_values: KpiValuesDue | None = None) -> list[InboxItem]:
+    """``due_values``: from ``kpi_values_due`` (read here when None)."""
+    due_values = due_values or kpi_values_due(org, today)
+    wanted = due_values.of(user.pk)
+    frequency = due_values.frequency
     items = []
     for w in wanted:
         kpi_id = int(w.subject[4:])
@@ -216,12 +251,61 @@ def _mention_items(org: Organization, user: User) -> list[InboxItem]:
     return items
 
 
+def _retrospective_item(
+    org: Organization, kind: str, o: Objective, today: date, title: str, detail: str, who: str = ""
+) -> InboxItem:
+    cycle: Cycle = o.cycle  # type: ignore[assignment]  # in a cycle: the selectors only return those
+    url = reverse("objectives:cycle_close", kwargs={"slug": org.slug, "cycle_id": cycle.pk})
+    return InboxItem(
+        kind=kind,
+        title=title % {"objective": o.title},
+        url=f"{url}#objective-{o.pk}",
+        due=cycle.end_date,
+        object_id=o.pk,
+        detail=detail % {"cycle": cycle.name, "who": who},
+        overdue=today > cycle.end_date,
+    )
+
+
+def _retrospective_items(org: Organization, membership: Membership, today: date) -> list[InboxItem]:
+    write = [
+        _retrospective_item(
+            org,
+            ItemKind.RETROSPECTIVE,
+            o,
+            today,
+            _("Write the retrospective of “%(objective)s”"),
+            _("%(cycle)s is coming to its close: what went well, what did not, what you learned."),
+        )
+        for o in review.retrospectives_to_write(org=org, membership=membership, today=today)
+    ]
+    acknowledge = [
+        _retrospective_item(
+            org,
+            ItemKind.REVIEW,
+            retro.objective,
+            today,
+            _("Acknowledge the retrospective of “%(objective)s”"),
+            _("%(who)s wrote it for %(cycle)s.") if retro.author else _("Written for %(cycle)s."),
+            who=retro.author.display_name if retro.author else "",
+        )
+        for retro in review.retrospectives_to_review(org=org, membership=membership)
+    ]
+    return acknowledge + write
+
+
 def inbox(*, org: Organization, membership: Membership, now: datetime | None = None) -> list[InboxItem]:
     """Everything the member must do now: mentions first, then check-ins to acknowledge,
-    then their own check-ins and KPI values (overdue first)."""
+    then retrospectives to write or acknowledge, then their own check-ins and KPI values
+    (overdue first)."""
     now = now or timezone.now()
     today = now.astimezone(org.tzinfo).date()
     user = membership.user
     mine = _check_in_items(org, user, today) + _kpi_items(org, user, today)
     mine.sort(key=lambda i: (not i.overdue, i.due or date.max))
-    return _mention_items(org, user) + _acknowledge_items(org, membership, now) + mine
+    return (
+        _mention_items(org, user)
+        + _acknowledge_items(org, membership, now)
+        + _retrospective_items(org, membership, today)
+        + mine
+    )

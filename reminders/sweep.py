@@ -38,6 +38,7 @@ from notifications.mailer import send_now
 from notifications.models import ChannelEvent, Notification, NotificationKind, ReminderClaim
 from notifications.services import notification_mail, plan_mail, settings_for
 from objectives.models import KeyResult, ObjectiveStatus
+from orgs import permissions
 from orgs.models import Membership, Organization, Role, Team, TeamMember, User
 
 log = logging.getLogger(__name__)
@@ -82,6 +83,13 @@ class People:
     def writers(self) -> set[int]:
         """Current members who may record values (not former members, not viewers)."""
         return {uid for uid, role in self.roles.items() if role != Role.VIEWER}
+
+    def managed_team_ids(self, user_id: int) -> frozenset[int]:
+        """``permissions.managed_team_ids`` without a query: the teams the person manages and every team below."""
+        if self.roles.get(user_id) not in permissions.PLANNER_ROLES:
+            return frozenset()
+        roots = {t for t, managers in self.managers_of.items() if user_id in managers}
+        return frozenset(permissions.with_descendants(roots, self.parent_of))
 
     def managers_of_person(self, user_id: int) -> set[int]:
         return {m for t in self.teams_of.get(user_id, set()) for m in self.managers_of.get(t, set())}

@@ -36,6 +36,16 @@ def inbox_page(request: HttpRequest) -> HttpResponse:
             _("Check-ins of your team to acknowledge"),
             [i for i in items if i.kind == ItemKind.ACKNOWLEDGE],
         ),
+        (
+            ItemKind.REVIEW,
+            _("Retrospectives to acknowledge"),
+            [i for i in items if i.kind == ItemKind.REVIEW],
+        ),
+        (
+            ItemKind.RETROSPECTIVE,
+            _("Retrospectives to write"),
+            [i for i in items if i.kind == ItemKind.RETROSPECTIVE],
+        ),
         (ItemKind.CHECK_IN, _("Key results to check in this week"), [i for i in items if i.kind == ItemKind.CHECK_IN]),
         (ItemKind.KPI, _("KPI values to record"), [i for i in items if i.kind == ItemKind.KPI]),
     ]

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -34,7 +35,7 @@ from objectives.models import (
 from objectives.services._helpers import _check_cycle_open
 from okrkpi.core.validation import clean_number
 from orgs import permissions
-from orgs.models import Membership, Organization, Team, User
+from orgs.models import Membership, Organization, TeamMember, User
 
 GRADE_TOLERANCE = 1e-9
 TEXT_MAX = 5000
@@ -43,17 +44,43 @@ TEXT_MAX = 5000
 # --- who reviews ---------------------------------------------------------------------------
 
 
-def can_review(m: Membership, objective: Objective) -> bool:
-    """The reviewer is the owner's manager: an admin for company objectives, a manager of the
-    team above for a team's objective, a manager of the person's team for a personal one."""
+def reviewed_by(m: Membership) -> Q:
+    """The reviewer rule, as a filter on objectives: those whose retrospective ``m`` reviews as the
+    owner's manager. The owner's manager is an admin for a company objective and for a top-level
+    team's (the company is the team above), a manager of the team above (or higher) for a team's
+    objective, and a manager of a team the person is in (or above it) for a personal one — never
+    the person themself. The close page, its API and the "To do" inbox all read this one rule."""
+    managed = permissions.managed_team_ids(m)
+    rule = Q(owner_type="team", owner_team__parent_id__in=managed) | (
+        Q(
+            owner_type="person",
+            owner_user_id__in=TeamMember.objects.filter(organization_id=m.organization_id, team_id__in=managed).values(
+                "user_id"
+            ),
+        )
+        & ~Q(owner_user_id=m.user_id)
+    )
     if permissions.is_admin(m):
-        return True
-    if objective.owner_type == "team" and objective.owner_team_id:
-        parent_id = Team.objects.filter(pk=objective.owner_team_id).values_list("parent_id", flat=True).first()
-        return parent_id is not None and permissions.can_manage_team(m, parent_id)
-    if objective.owner_type == "person" and objective.owner_user_id:
-        return permissions.can_manage_person(m, objective.owner_user_id)
-    return False
+        rule |= Q(owner_type="company") | Q(owner_type="team", owner_team__parent__isnull=True)
+    return rule
+
+
+def reviewable_ids(m: Membership, objective_ids: Iterable[int]) -> set[int]:
+    """Which of these objectives ``m`` may review (``can_review`` for many at once, one query)."""
+    ids = set(objective_ids)
+    if not ids or permissions.is_admin(m):
+        return ids
+    return set(
+        Objective.objects.filter(organization_id=m.organization_id, pk__in=ids)
+        .filter(reviewed_by(m))
+        .values_list("pk", flat=True)
+    )
+
+
+def can_review(m: Membership, objective: Objective) -> bool:
+    """May ``m`` acknowledge or comment on this objective's retrospective: its reviewer
+    (``reviewed_by``), or any admin, who may stand in for a reviewer who is away."""
+    return objective.pk in reviewable_ids(m, [objective.pk])
 
 
 def can_grade(m: Membership, key_result: KeyResult) -> bool:

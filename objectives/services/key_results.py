@@ -285,8 +285,15 @@ def _announce_check_in(objective: Objective, kr: KeyResult, check_in: CheckIn, a
             "value": f"{check_in.value:g}",
             "confidence": check_in.confidence,
         }
+        facts = [
+            (_("Objective"), objective.title),
+            (_("Key result"), kr.title),
+            (_("Progress"), f"{round(kr.progress_value() * 100)}%"),
+        ]
+        if check_in.note:
+            facts.append((_("Note"), check_in.note[:300]))
     url = reverse("objectives:detail", kwargs={"slug": org.slug, "objective_id": objective.pk})
-    channel_publish(org=org, event=ChannelEvent.CHECK_IN, text=text, url=f"{url}#check-in-{check_in.pk}")
+    channel_publish(org=org, event=ChannelEvent.CHECK_IN, text=text, url=f"{url}#check-in-{check_in.pk}", facts=facts)
 
 
 def key_result_progress_preview(*, kind: str, start: float, target: float, current: float) -> float:

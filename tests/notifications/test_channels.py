@@ -193,9 +193,12 @@ def test_channels_page_shows_the_secret_once(world_a, web, private_ok, hook):
     assert 'value="http://93.184.216.34/x"' in bad.content.decode()  # what was typed stays
 
 
-def test_a_check_in_is_posted_after_the_commit(world_a, thread, hook, private_ok, django_capture_on_commit_callbacks):
+def test_a_check_in_is_posted_after_the_commit(
+    world_a, thread, hook, private_ok, settings, django_capture_on_commit_callbacks
+):
     from objectives import services as okr
 
+    settings.SITE_URL = "https://okr.example.test"
     channels.channel_create(
         org=world_a.org, actor=world_a.admin, kind="teams", name="Teams", url=hook.url, events=["check_in"]
     )
@@ -204,5 +207,57 @@ def test_a_check_in_is_posted_after_the_commit(world_a, thread, hook, private_ok
     assert hook.requests == []  # nothing leaves before the commit
     for callback in callbacks:
         callback()
-    [(_headers, body)] = hook.requests
-    assert json.loads(body)["text"].startswith("Sam Tran checked in on “Sign 10 distributors”: 5 (confidence 8/10)")
+    [(headers, body)] = hook.requests
+    assert headers["Content-Type"] == "application/json" and "X-Okrkpi-Signature" not in headers
+    message = json.loads(body)
+    assert set(message) == {"type", "attachments"} and message["type"] == "message"
+    [attachment] = message["attachments"]
+    assert attachment["contentType"] == "application/vnd.microsoft.card.adaptive"
+    card = attachment["content"]
+    assert card["type"] == "AdaptiveCard" and card["version"] == "1.4"
+    assert card["$schema"] == "http://adaptivecards.io/schemas/adaptive-card.json"
+    title, text, facts = card["body"]
+    assert title["type"] == "TextBlock" and title["text"] == "New check-in" and title["weight"] == "Bolder"
+    assert text["type"] == "TextBlock" and text["wrap"] is True
+    assert text["text"] == "Sam Tran checked in on “Sign 10 distributors”: 5 (confidence 8/10)"
+    assert facts == {
+        "type": "FactSet",
+        "facts": [
+            {"title": "Organisation", "value": "ALPHA"},
+            {"title": "Objective", "value": "Win the south"},
+            {"title": "Key result", "value": "Sign 10 distributors"},
+            {"title": "Progress", "value": "50%"},
+        ],
+    }
+    check_in = thread.kr.check_ins.order_by("-id").first()
+    assert card["actions"] == [
+        {
+            "type": "Action.OpenUrl",
+            "title": "Open in okrkpi",
+            "url": f"https://okr.example.test/o/alpha/okrs/{thread.objective.pk}/#check-in-{check_in.pk}",
+        }
+    ]
+
+
+def test_teams_cards_speak_the_organisations_language_and_webhooks_carry_the_facts(
+    world_a, thread, hook, private_ok, django_capture_on_commit_callbacks
+):
+    world_a.org.language = "vi"
+    world_a.org.save(update_fields=["language"])
+    for kind in ("teams", "webhook"):
+        channels.channel_create(
+            org=world_a.org, actor=world_a.admin, kind=kind, name=kind, url=hook.url, events=["comment"]
+        )
+    check_in = thread.check_in
+    with django_capture_on_commit_callbacks(execute=True):
+        talk.comment_create(org=world_a.org, actor=world_a.member, check_in=check_in, body="Tuyệt vời")
+    bodies = [json.loads(body) for _headers, body in hook.requests]
+    card = next(b for b in bodies if b.get("type") == "message")["attachments"][0]["content"]
+    assert card["body"][0]["text"] == "Bình luận mới"
+    assert [f["title"] for f in card["body"][2]["facts"]] == ["Tổ chức", "Mục tiêu", "Kết quả then chốt"]
+    assert card["actions"][0]["title"] == "Mở trong okrkpi"
+    webhook = next(b for b in bodies if "event" in b)
+    assert webhook["facts"] == [
+        {"title": "Mục tiêu", "value": "Win the south"},
+        {"title": "Kết quả then chốt", "value": "Sign 10 distributors"},
+    ]

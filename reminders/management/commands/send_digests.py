@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from orgs.models import Organization
+from reminders.digests import DIGEST_ORDER, digest_sweep, send_digests
+
+
+class Command(BaseCommand):
+    help = (
+        "Run the digest sweep now, as the 15-minute beat job does: what is due at this hour (Monday "
+        "plan_week and team_week, Friday wins, notification digests, mail held by quiet hours). "
+        "--kind sends those weekly e-mails now whatever the day. Each person gets each one once per "
+        "week, however often this runs."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--org", help="Only this organisation (slug).")
+        parser.add_argument(
+            "--kind",
+            action="append",
+            choices=[str(k) for k in DIGEST_ORDER],
+            help="Send this weekly e-mail now (repeat for several): plan_week, team_week or wins.",
+        )
+        parser.add_argument("--dry-run", action="store_true", help="Print who would get what; send and claim nothing.")
+
+    def handle(self, *args: object, **opts: object) -> None:
+        slug = opts["org"] or None
+        orgs = Organization.objects.order_by("slug")
+        if slug:
+            orgs = orgs.filter(slug=slug)
+            if not orgs.exists():
+                raise CommandError(f"No organisation with the slug {slug!r}.")
+        kinds: list[str] | None = opts["kind"]  # type: ignore[assignment]
+        dry_run = bool(opts["dry_run"])
+        if not kinds and not dry_run:
+            result = digest_sweep(org_slug=slug)  # type: ignore[arg-type]
+            self._summary(result.sent)
+            return
+        total: dict[str, int] = {}
+        for org in orgs:
+            result = send_digests(org=org, kinds=kinds, dry_run=dry_run)
+            for p in result.planned:
+                what = "nothing to say, no mail" if p.empty else f"mail in {p.language}"
+                verb = "would get" if dry_run else "gets"
+                self.stdout.write(f"{org.slug}: {p.email} {verb} {p.kind} ({what})")
+            for kind, n in result.sent.items():
+                total[kind] = total.get(kind, 0) + n
+        if dry_run:
+            self.stdout.write(self.style.SUCCESS("Dry run: nothing was sent or claimed."))
+        else:
+            self._summary(total)
+
+    def _summary(self, sent: dict[str, int]) -> None:
+        detail = ", ".join(f"{k}: {v}" for k, v in sorted(sent.items())) or "nothing due"
+        self.stdout.write(self.style.SUCCESS(f"Sent {sum(sent.values())} e-mails ({detail})."))
