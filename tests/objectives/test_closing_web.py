@@ -281,3 +281,47 @@ def test_api_carry_over(world_a, world_b, cycle, objective, api):
     assert (
         api(world_a.viewer).post(url, {"objectives": [objective.pk], "cycle": None}, format="json").status_code == 403
     )
+
+
+# --- the organisation's grade-note setting -------------------------------------------------
+
+SETTINGS = {
+    "name": "ALPHA",
+    "timezone": "UTC",
+    "language": "en",
+    "fiscal_year_start_month": 1,
+    "children_contribute": "on",
+    "reminder_hour": 9,
+    "reminder_grace_days": 3,
+}
+
+
+def test_admin_sets_whether_a_changed_grade_needs_a_note_and_page_and_api_follow(
+    world_a, cycle, objective, web, api
+):
+    a, b = krs(objective)
+    assert web(world_a.manager).post("/o/alpha/settings/", SETTINGS).status_code == 403
+    admin = web(world_a.admin)
+    page = admin.get("/o/alpha/settings/").content.decode()
+    assert 'name="grade_note_required"' in page and "refused without a note" in page
+    assert admin.post("/o/alpha/settings/", SETTINGS).status_code == 302  # the box left unticked: off
+    world_a.org.refresh_from_db()
+    assert world_a.org.grade_note_required is False
+    entry = ActivityEntry.objects.filter(verb="organization.updated").latest("id")
+    assert entry.before["grade_note_required"] is True and entry.after["grade_note_required"] is False
+
+    member = web(world_a.member)
+    assert "(optional)" in member.get(close_url(cycle)).content.decode()
+    r = member.post(f"/o/alpha/key-results/{a.pk}/grade/", {"grade": "1", "grade_note": ""}, HTTP_HX_REQUEST="true")
+    assert r.status_code == 200
+    r = api(world_a.member).post(f"{API}/key-results/{b.pk}/grade/", {"grade": 0.9}, format="json")
+    assert r.status_code == 200 and (r.json()["grade"], r.json()["grade_note"]) == (0.9, "")
+
+    admin = web(world_a.admin)
+    assert admin.post("/o/alpha/settings/", SETTINGS | {"grade_note_required": "on"}).status_code == 302
+    member = web(world_a.member)
+    r = member.post(f"/o/alpha/key-results/{a.pk}/grade/", {"grade": "0.2", "grade_note": ""}, HTTP_HX_REQUEST="true")
+    assert r.status_code == 400 and "differs from the suggested 0.7: say why in a note" in r.content.decode()
+    r = api(world_a.member).post(f"{API}/key-results/{b.pk}/grade/", {"grade": 0.1}, format="json")
+    assert r.status_code == 400 and "say why in a note" in r.json()["errors"]["grade_note"][0]
+    assert [kr.grade for kr in krs(objective)] == [1.0, 0.9]  # nothing refused was saved
