@@ -118,6 +118,25 @@ class DismissalView(_RitualView):
         )
 
 
+class DismissalUndoSerializer(serializers.Serializer):
+    code = serializers.ChoiceField(choices=sorted(RULES))
+    object_type = serializers.ChoiceField(choices=COACH_OBJECT_TYPES)
+    object_id = serializers.CharField(max_length=40)
+
+
+class DismissalUndoView(_RitualView):
+    serializer_class = DismissalUndoSerializer
+
+    @extend_schema(request=DismissalUndoSerializer, responses=DismissalSerializer)
+    def post(self, request: Request, slug: str) -> Response:
+        """Undo a dismissal (logged): the finding counts in the scores again. Answers with the
+        dismissal that was undone; 400 when the finding is not dismissed."""
+        data = DismissalUndoSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        reason = services.coach_undismiss(org=self.org, actor=request.user, **data.validated_data)
+        return Response({**data.validated_data, "reason": reason})
+
+
 # --- grades, retrospectives, carry-over -------------------------------------------------------
 
 

@@ -61,6 +61,11 @@ urlpatterns = [
     path("orgs/<slug:slug>/quality/", ritual_api.QualityView.as_view(), name="api-quality"),
     path("orgs/<slug:slug>/quality/dismissals/", ritual_api.DismissalView.as_view(), name="api-quality-dismiss"),
     path(
+        "orgs/<slug:slug>/quality/dismissals/undo/",
+        ritual_api.DismissalUndoView.as_view(),
+        name="api-quality-undismiss",
+    ),
+    path(
         "orgs/<slug:slug>/objectives/<id:objective_id>/quality/",
         ritual_api.ObjectiveQualityView.as_view(),
         name="api-objective-quality",
