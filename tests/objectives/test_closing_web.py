@@ -296,9 +296,7 @@ SETTINGS = {
 }
 
 
-def test_admin_sets_whether_a_changed_grade_needs_a_note_and_page_and_api_follow(
-    world_a, cycle, objective, web, api
-):
+def test_admin_sets_whether_a_changed_grade_needs_a_note_and_page_and_api_follow(world_a, cycle, objective, web, api):
     a, b = krs(objective)
     assert web(world_a.manager).post("/o/alpha/settings/", SETTINGS).status_code == 403
     admin = web(world_a.admin)
