@@ -84,6 +84,11 @@ urlpatterns = [
     path(
         "orgs/<slug:slug>/key-results/<id:kr_id>/grade/", ritual_api.KeyResultGradeView.as_view(), name="api-kr-grade"
     ),
+    path(
+        "orgs/<slug:slug>/cycles/<id:cycle_id>/statistics/",
+        ritual_api.CycleStatisticsView.as_view(),
+        name="api-cycle-statistics",
+    ),
     path("orgs/<slug:slug>/dashboard/", DashboardView.as_view(), name="api-dashboard"),
     path("orgs/<slug:slug>/", include(router.urls)),
 ]
