@@ -17,6 +17,7 @@ from cycles.models import Cycle, CycleStatus
 from objectives import exports, review, services
 from objectives.models import KeyResult, Objective
 from objectives.services.closing import can_grade, can_review, reviewable_ids, unacknowledged
+from okrkpi.core import spreadsheet
 from okrkpi.core.ids import parse_id
 from orgs import permissions
 from orgs.tenancy import get_scoped_or_404, org_view, scoped
@@ -266,17 +267,5 @@ def cycle_report(request: HttpRequest, cycle_id: int) -> HttpResponse:
 @org_view
 def cycle_export(request: HttpRequest, cycle_id: int, fmt: str) -> HttpResponse:
     cycle = _cycle(request, cycle_id)
-    objectives = review.review_objectives(org=request.org, cycle=cycle)
-    rows = exports.cycle_rows(objectives)
-    filename = exports.filename(cycle.name, fmt)
-    if fmt == "csv":
-        response = HttpResponse(exports.to_csv(rows), content_type="text/csv; charset=utf-8")
-    elif fmt == "xlsx":
-        response = HttpResponse(
-            exports.to_xlsx(rows, sheet=cycle.name),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-    else:
-        raise Http404
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    rows = exports.cycle_rows(review.review_objectives(org=request.org, cycle=cycle))
+    return spreadsheet.download(rows, fmt=fmt, filename=exports.filename(cycle.name, fmt), sheet=cycle.name)

@@ -13,9 +13,8 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from objectives.models import Objective
-from okrkpi.core.spreadsheet import to_csv, to_xlsx
 
-__all__ = ["cycle_rows", "filename", "to_csv", "to_xlsx"]
+__all__ = ["cycle_rows", "filename"]
 
 
 def header() -> list[str]:

@@ -1,6 +1,6 @@
 """The quality coach's pages: the quality page of a cycle and of the KPI library, the coach
 panel of an objective (loaded by htmx), live advice while a form is being filled in, and
-dismissing a finding with a reason."""
+dismissing a finding with a reason, and undoing that."""
 
 from __future__ import annotations
 
@@ -131,6 +131,14 @@ def coach_check(request: HttpRequest) -> HttpResponse:
     return render(request, "objectives/_coach_live.html", {"findings": findings})
 
 
+def _back(request: HttpRequest) -> HttpResponse:
+    """Back to the page the finding was on (``next``, when it is on this site), else the quality page."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return redirect("objectives:quality", slug=request.org.slug)
+
+
 @org_view
 @require_POST
 def coach_dismiss(request: HttpRequest) -> HttpResponse:
@@ -149,9 +157,25 @@ def coach_dismiss(request: HttpRequest) -> HttpResponse:
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, _("Advice dismissed; the reason is on record."))
-    target = data.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        target = ""
-    if target:
-        return redirect(target)
-    return redirect("objectives:quality", slug=request.org.slug)
+    return _back(request)
+
+
+@org_view
+@require_POST
+def coach_undismiss(request: HttpRequest) -> HttpResponse:
+    """Undo a dismissal: the advice counts again (logged, with the reason it had been dismissed for)."""
+    permissions.require(permissions.can_write(request.membership), _("Viewers cannot change the coach's advice."))
+    data = request.POST
+    try:
+        services.coach_undismiss(
+            org=request.org,
+            actor=request.user,
+            code=data.get("code", ""),
+            object_type=data.get("object_type", ""),
+            object_id=data.get("object_id", ""),
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Dismissal undone: the advice counts in the score again."))
+    return _back(request)

@@ -72,6 +72,7 @@ def band_of(grade: float) -> str:
 class GradeGroup:
     label: str
     grades: list[float] = field(default_factory=list)
+    key: str = ""  # the type's code (``committed``, ``aspirational``) for the per-type groups
 
     @property
     def count(self) -> int:
@@ -129,7 +130,7 @@ def cycle_statistics(
     objectives = objectives if objectives is not None else review_objectives(org=org, cycle=cycle)
     people = _team_of_people(org, {o.owner_user_id for o in objectives if o.owner_type == "person"})
     teams: dict[str, GradeGroup] = {}
-    types = {c.value: GradeGroup(str(c.label)) for c in Commitment}
+    types = {c.value: GradeGroup(str(c.label), key=c.value) for c in Commitment}
     never: list[KeyResult] = []
     grades = []
     achieved = 0

@@ -13,8 +13,8 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from cycles.models import Cycle
-from objectives import quality, services
+from cycles.models import Cycle, CycleKind, CycleStatus
+from objectives import quality, review, services
 from objectives.coach import RULES, SEVERITIES
 from objectives.models import KeyResult, Objective, Retrospective
 from objectives.services.closing import can_grade, can_review
@@ -116,6 +116,25 @@ class DismissalView(_RitualView):
         return Response(
             {"code": d.code, "object_type": d.object_type, "object_id": d.object_id, "reason": d.reason}, status=201
         )
+
+
+class DismissalUndoSerializer(serializers.Serializer):
+    code = serializers.ChoiceField(choices=sorted(RULES))
+    object_type = serializers.ChoiceField(choices=COACH_OBJECT_TYPES)
+    object_id = serializers.CharField(max_length=40)
+
+
+class DismissalUndoView(_RitualView):
+    serializer_class = DismissalUndoSerializer
+
+    @extend_schema(request=DismissalUndoSerializer, responses=DismissalSerializer)
+    def post(self, request: Request, slug: str) -> Response:
+        """Undo a dismissal (logged): the finding counts in the scores again. Answers with the
+        dismissal that was undone; 400 when the finding is not dismissed."""
+        data = DismissalUndoSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        reason = services.coach_undismiss(org=self.org, actor=request.user, **data.validated_data)
+        return Response({**data.validated_data, "reason": reason})
 
 
 # --- grades, retrospectives, carry-over -------------------------------------------------------
@@ -300,3 +319,84 @@ class CarryOverView(_RitualView):
             [{"id": c.pk, "title": c.title, "cycle": c.cycle_id, "carried_from": c.carried_from_id} for c in copies],
             status=201,
         )
+
+
+# --- quarter statistics ---------------------------------------------------------------------
+
+
+class _BandsSerializer(serializers.Serializer):
+    low = serializers.IntegerField(help_text="Grades below 0.35 (the red 0.0–0.3).")
+    mid = serializers.IntegerField(help_text="Grades from 0.35 to below 0.65 (the amber 0.4–0.6).")
+    high = serializers.IntegerField(help_text="Grades from 0.65 (the green 0.7–1.0).")
+
+
+class _GradeGroupSerializer(serializers.Serializer):
+    label = serializers.CharField(help_text="In the caller's language.")
+    count = serializers.IntegerField(help_text="Graded objectives in the group.")
+    mean = serializers.FloatField(allow_null=True, help_text="Their mean grade, rounded to 0.01.")
+    bands = _BandsSerializer()
+
+
+class _TypeGroupSerializer(_GradeGroupSerializer):
+    type = serializers.ChoiceField(choices=["committed", "aspirational"], source="key")
+
+
+class _NeverCheckedInSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    title = serializers.CharField()
+    objective = serializers.IntegerField(source="objective_id")
+    owner = serializers.IntegerField(source="owner_id")
+
+
+class _StatsCycleSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    name = serializers.CharField()
+    kind = serializers.ChoiceField(choices=CycleKind.choices)
+    status = serializers.ChoiceField(choices=CycleStatus.choices)
+    start_date = serializers.DateField()
+    end_date = serializers.DateField()
+
+
+class _CycleFiguresSerializer(serializers.Serializer):
+    cycle = _StatsCycleSerializer()
+    objectives = serializers.IntegerField(
+        help_text="Graded objectives (cancelled ones and those without key results aside)."
+    )
+    achieved = serializers.IntegerField(
+        help_text="Objectives that met their type's bar: 1.0 committed, 0.7 aspirational."
+    )
+    not_achieved = serializers.IntegerField()
+    achieved_share = serializers.FloatField(
+        allow_null=True, help_text="achieved / objectives; null without objectives."
+    )
+    mean_grade = serializers.FloatField(allow_null=True)
+    by_team = _GradeGroupSerializer(
+        many=True, help_text="Grade distribution per owning team (company, team, person's team)."
+    )
+    by_type = _TypeGroupSerializer(
+        many=True, help_text="Grade distribution per type; types without objectives left out."
+    )
+    never_checked_in = _NeverCheckedInSerializer(
+        many=True, help_text="Key results nobody ever checked in (those following a KPI aside)."
+    )
+
+
+class CycleStatisticsSerializer(_CycleFiguresSerializer):
+    previous = _CycleFiguresSerializer(
+        allow_null=True, help_text="The same figures for the previous cycle of the same kind; null when none."
+    )
+
+
+class CycleStatisticsView(_RitualView):
+    @extend_schema(
+        responses=CycleStatisticsSerializer,
+        description="The quarter statistics of the cycle's report page, from the same selector: objectives "
+        "achieved vs not, the grade distribution per team and per type, key results never checked in, and the "
+        "previous cycle for comparison. Before the close, grades are the suggested ones (progress rounded to 0.1).",
+    )
+    def get(self, request: Request, slug: str, cycle_id: int) -> Response:
+        cycle = scoped(Cycle, self.org).filter(pk=cycle_id).first()
+        if cycle is None:
+            raise Http404
+        stats = review.cycle_statistics(org=self.org, cycle=cycle)
+        return Response(CycleStatisticsSerializer(stats).data)

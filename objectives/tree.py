@@ -37,6 +37,8 @@ class ObjectiveRow:
     owner_user_name: str = ""
     owner_user_email: str = ""
     progress_then: float | None = None  # progress on an earlier day, where a selector reads it
+    grade: float | None = None  # the end-of-cycle grade, where a selector reads it
+    commitment: str = "committed"
 
     @property
     def owner_user_label(self) -> str:

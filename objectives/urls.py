@@ -45,5 +45,6 @@ urlpatterns = [
     path("quality/", quality_views.quality_page, name="quality"),
     path("quality/check/", quality_views.coach_check, name="coach_check"),
     path("quality/dismiss/", quality_views.coach_dismiss, name="coach_dismiss"),
+    path("quality/undismiss/", quality_views.coach_undismiss, name="coach_undismiss"),
     path("okrs/<int:objective_id>/coach/", quality_views.objective_coach, name="objective_coach"),
 ]

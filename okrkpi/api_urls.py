@@ -61,6 +61,11 @@ urlpatterns = [
     path("orgs/<slug:slug>/quality/", ritual_api.QualityView.as_view(), name="api-quality"),
     path("orgs/<slug:slug>/quality/dismissals/", ritual_api.DismissalView.as_view(), name="api-quality-dismiss"),
     path(
+        "orgs/<slug:slug>/quality/dismissals/undo/",
+        ritual_api.DismissalUndoView.as_view(),
+        name="api-quality-undismiss",
+    ),
+    path(
         "orgs/<slug:slug>/objectives/<id:objective_id>/quality/",
         ritual_api.ObjectiveQualityView.as_view(),
         name="api-objective-quality",
@@ -78,6 +83,11 @@ urlpatterns = [
     path("orgs/<slug:slug>/objectives/carry-over/", ritual_api.CarryOverView.as_view(), name="api-carry-over"),
     path(
         "orgs/<slug:slug>/key-results/<id:kr_id>/grade/", ritual_api.KeyResultGradeView.as_view(), name="api-kr-grade"
+    ),
+    path(
+        "orgs/<slug:slug>/cycles/<id:cycle_id>/statistics/",
+        ritual_api.CycleStatisticsView.as_view(),
+        name="api-cycle-statistics",
     ),
     path("orgs/<slug:slug>/dashboard/", DashboardView.as_view(), name="api-dashboard"),
     path("orgs/<slug:slug>/", include(router.urls)),

@@ -165,7 +165,14 @@ class OrganizationSettingsForm(forms.ModelForm):
             "reminder_hour",
             "reminder_grace_days",
             "check_in_missed_days",
+            "grade_note_required",
         ]
+        help_texts = {
+            "grade_note_required": _(
+                "When a cycle is closed, a key-result grade that differs from the suggested one (its "
+                "progress rounded to 0.1) is refused without a note saying why. Off: the note is optional."
+            ),
+        }
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]

@@ -103,11 +103,13 @@ def organization_update(*, org: Organization, actor: User, **fields: object) -> 
         "reminder_hour",
         "reminder_grace_days",
         "check_in_missed_days",
+        "grade_note_required",
     }
     unknown = set(fields) - allowed
     if unknown:
         raise ValidationError({f: _("This field cannot be changed.") for f in unknown})
-    before = {f: getattr(org, f) for f in fields}
+    # The stored values, not ``org``'s: a ModelForm has already copied the new ones onto it.
+    before = Organization.objects.select_for_update().filter(pk=org.pk).values(*fields).get() if fields else {}
     for f, v in fields.items():
         setattr(org, f, v)
     org.full_clean()

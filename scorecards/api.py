@@ -10,7 +10,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 
-from cycles.models import Cycle
+from cycles.models import Cycle, CycleStatus
 from cycles.selectors import cycle_list
 from kpis.models import Perspective
 from orgs.models import Organization
@@ -80,7 +80,8 @@ class DashboardQuerySerializer(_AsOfMixin):
     cycle = serializers.IntegerField(
         required=False,
         min_value=1,
-        help_text="The cycle's id (default: the active cycle that started last, else the next planning one).",
+        help_text="The cycle's id (default: the active cycle that started last, else the one closed last, "
+        "else the next planning one).",
     )
     since = serializers.DateField(
         required=False, help_text="Movers compare the day shown with this day (default: a week before it)."
@@ -98,6 +99,17 @@ class _CycleSerializer(serializers.Serializer):
     name = serializers.CharField()
     start_date = serializers.DateField()
     end_date = serializers.DateField()
+    status = serializers.ChoiceField(choices=CycleStatus.choices)
+
+
+class _ClosedSerializer(serializers.Serializer):
+    closed_on = serializers.DateField(help_text="The day the cycle was closed, in the organisation's time zone.")
+    objectives = serializers.IntegerField(help_text="Graded objectives (those without key results aside).")
+    achieved = serializers.IntegerField(
+        help_text="Objectives that met their type's bar: 1.0 committed, 0.7 aspirational."
+    )
+    not_achieved = serializers.IntegerField()
+    mean_grade = serializers.FloatField(allow_null=True, help_text="Their mean grade, rounded to 0.01.")
 
 
 class _PointSerializer(serializers.Serializer):
@@ -205,6 +217,11 @@ class _KpiTotalsSerializer(_KpiStatusSerializer):
 
 class DashboardSerializer(serializers.Serializer):
     cycle = _CycleSerializer()
+    closed = _ClosedSerializer(
+        allow_null=True,
+        help_text="A closed cycle shown live: its results (then health counts are zero and no check-in is "
+        "stale: a closed cycle is graded, not tracked). Null otherwise.",
+    )
     as_of = serializers.DateField(allow_null=True)
     since = serializers.DateField()
     day = serializers.DateField(help_text="The day the figures are for (as_of, or today).")

@@ -23,7 +23,8 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from statistics import mean
 from typing import Any
 
 from django.db.models import Avg, Case, Count, F, OuterRef, Subquery, When
@@ -63,17 +64,19 @@ class DashboardRequest:
 
 def pick_cycle(cycles: list[Cycle], wanted: int | None = None) -> Cycle | None:
     """``cycles`` ordered as ``cycles.selectors.cycle_list``; the wanted one, or the default
-    of ``cycles.selectors.default_cycle`` (the active one that started last, else the
-    earliest planning one, else the newest), without another query."""
+    of ``cycles.selectors.default_cycle`` without another query: the active one that started
+    last, else the one closed last (its results stay on show until the next cycle becomes
+    active), else the earliest planning one."""
     if wanted is not None:
         return next((c for c in cycles if c.pk == wanted), None)
     active = [c for c in cycles if c.status == CycleStatus.ACTIVE]
     if active:
         return active[0]
+    closed = [c for c in cycles if c.status == CycleStatus.CLOSED]
+    if closed:
+        return max(closed, key=lambda c: (c.end_date, c.closed_at or datetime.min.replace(tzinfo=UTC)))
     planning = sorted((c for c in cycles if c.status == CycleStatus.PLANNING), key=lambda c: c.start_date)
-    if planning:
-        return planning[0]
-    return cycles[0] if cycles else None
+    return planning[0] if planning else None
 
 
 def since_default(*, org: Organization, as_of: date | None) -> date:
@@ -164,6 +167,8 @@ def _objectives_and_key_results(
         "owner_user__name",
         "owner_user__email",
         "progress_then",
+        "grade",
+        "commitment",
     ]
     kr_fields = [
         "key_results__id",
@@ -304,6 +309,21 @@ def _team_matrix(
     return rows
 
 
+def _closed_results(*, org: Organization, cycle: Cycle, objectives: list[ObjectiveRow]) -> dict[str, Any]:
+    """A closed cycle's results, as its report counts them (``objectives.review.cycle_statistics``):
+    the graded objectives, those that met their type's bar, and their mean grade."""
+    grades = [(o.grade, o.commitment) for o in objectives if o.grade is not None]
+    closed_on = cycle.closed_at.astimezone(org.tzinfo).date() if cycle.closed_at else cycle.end_date
+    achieved = sum(1 for g, commitment in grades if math.achieved(grade=g, commitment=commitment))
+    return {
+        "closed_on": closed_on,
+        "objectives": len(grades),
+        "achieved": achieved,
+        "not_achieved": len(grades) - achieved,
+        "mean_grade": round(mean(g for g, _c in grades), 2) if grades else None,
+    }
+
+
 def build_dashboard(*, org: Organization, cycle: Cycle, as_of: date | None, since: date) -> dict[str, Any]:
     today = org.today()
     day = as_of or today
@@ -318,11 +338,13 @@ def build_dashboard(*, org: Organization, cycle: Cycle, as_of: date | None, sinc
     team_names = {tid: name for tid, _p, name in teams}
     kpis = _kpis(org=org, day=day, live=as_of is None)
 
+    # A closed cycle, shown live, has grades rather than health, and no check-ins to chase.
+    closed = as_of is None and cycle.status == CycleStatus.CLOSED
     health: dict[int, str | None] = {}
     for o in objectives:
         health[o.id] = (
             None
-            if o.status == ObjectiveStatus.DRAFT
+            if closed or o.status == ObjectiveStatus.DRAFT
             else math.health(progress=o.progress, expected=expected, confidence=o.confidence).value
         )
     company = mean_or_none([o.progress for o in objectives if o.owner_type == OwnerType.COMPANY])
@@ -367,7 +389,7 @@ def build_dashboard(*, org: Organization, cycle: Cycle, as_of: date | None, sinc
     stale_before = day_end - timedelta(days=STALE_CHECK_IN_DAYS)
     stale = []
     for k in krs:
-        if k["objective_status"] != ObjectiveStatus.ACTIVE or k["kpi_id"] is not None:
+        if closed or k["objective_status"] != ObjectiveStatus.ACTIVE or k["kpi_id"] is not None:
             continue
         last = k["last"]
         if (last is None and k["created"] < stale_before) or (last is not None and last < stale_before):
@@ -400,7 +422,14 @@ def build_dashboard(*, org: Organization, cycle: Cycle, as_of: date | None, sinc
 
     owners = Counter(k["owner_id"] for k in krs if k["objective_status"] == ObjectiveStatus.ACTIVE)
     return {
-        "cycle": {"id": cycle.pk, "name": cycle.name, "start_date": cycle.start_date, "end_date": cycle.end_date},
+        "cycle": {
+            "id": cycle.pk,
+            "name": cycle.name,
+            "start_date": cycle.start_date,
+            "end_date": cycle.end_date,
+            "status": cycle.status,
+        },
+        "closed": _closed_results(org=org, cycle=cycle, objectives=objectives) if closed else None,
         "as_of": as_of,
         "since": since,
         "day": day,

@@ -217,7 +217,7 @@ class ScorecardViewSet(OrgScopedViewSet):
         eligible = {
             k.pk: k
             for k in selectors.eligible_kpis(org=self.org, owner_team_id=owner_team_id).filter(
-                pk__in=[r["kpi"] for r in raw]
+                pk__in=[r["kpi"] for r in raw if parse_id(r["kpi"])]  # an id the database cannot hold is not found
             )
         }
         specs = []

@@ -17,13 +17,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 from kpis import periods
 from kpis.models import Kpi, Perspective, period_label
 from objectives.models import Objective
+from okrkpi.core import spreadsheet
 from okrkpi.core.forms import add_service_errors
 from okrkpi.core.ids import parse_id
 from orgs import permissions
 from orgs.forms import team_choices
 from orgs.models import Membership, Team
 from orgs.tenancy import get_scoped_or_404, org_view, scoped
-from scorecards import selectors, services, strategy_map
+from scorecards import exports, selectors, services, strategy_map
 from scorecards.forms import COMPANY, ScorecardCreateForm, ScorecardSettingsForm
 from scorecards.models import PERSPECTIVE_WEIGHT_FIELDS, Scorecard, ScorecardItem, StrategyLink
 from scorecards.scoring import PERSPECTIVES
@@ -210,6 +211,23 @@ def scorecard_detail(request: HttpRequest, scorecard_id: int) -> HttpResponse:
             "as_of_choices": selectors.as_of_choices(scorecard=scorecard, org=org),
             "can_edit": can_edit(request.membership, scorecard),
         },
+    )
+
+
+@org_view
+def scorecard_export(request: HttpRequest, scorecard_id: int, fmt: str) -> HttpResponse:
+    """The scorecard as the page shows it for the same ``as_of`` period, as CSV or XLSX."""
+    org = request.org
+    scorecard, items = _with_items(request, scorecard_id)
+    view = selectors.scorecard_view(scorecard=scorecard, org=org, as_of=_as_of(request), items=items)
+    period = period_label(
+        view.as_of, frequency=scorecard.frequency, fiscal_year_start_month=org.fiscal_year_start_month
+    )
+    return spreadsheet.download(
+        exports.scorecard_rows(view, period=period),
+        fmt=fmt,
+        filename=exports.filename(scorecard.name, view.as_of.isoformat(), fmt),
+        sheet=scorecard.name,
     )
 
 

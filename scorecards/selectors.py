@@ -286,17 +286,19 @@ def _items(scorecard: Scorecard) -> list[ScorecardItem]:
 
 
 def _cycle_preference(org: Organization) -> QuerySet[Cycle]:
-    """The organisation's cycles, the one a page shows by default first: the active one that
-    started last, else the planning one that starts first, else the newest (as
-    ``cycles.selectors.default_cycle`` picks it)."""
+    """The organisation's cycles, the one a page shows by default first, as
+    ``cycles.selectors.default_cycle`` picks it: the active one that started last, else the one
+    closed last (until the next cycle becomes active), else the planning one that starts first."""
     rank = Case(
         When(status=CycleStatus.ACTIVE, then=Value(0)),
-        When(status=CycleStatus.PLANNING, then=Value(1)),
+        When(status=CycleStatus.CLOSED, then=Value(1)),
         default=Value(2),
     )
+    closed_end = Case(When(status=CycleStatus.CLOSED, then=F("end_date")), default=None)
+    closed_at = Case(When(status=CycleStatus.CLOSED, then=F("closed_at")), default=None)
     planning_start = Case(When(status=CycleStatus.PLANNING, then=F("start_date")), default=None)
     return Cycle.objects.filter(organization=org).order_by(
-        rank, planning_start, "-start_date", "end_date", "name", "id"
+        rank, closed_end.desc(), closed_at.desc(nulls_last=True), planning_start, "-start_date", "name", "id"
     )
 
 

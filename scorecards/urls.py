@@ -14,6 +14,18 @@ urlpatterns = [
     path("scorecards/new/", scorecard_views.scorecard_create, name="scorecard_create"),
     path("scorecards/from-library/", scorecard_views.scorecard_from_library, name="scorecard_from_library"),
     path("scorecards/<int:scorecard_id>/", scorecard_views.scorecard_detail, name="scorecard"),
+    path(
+        "scorecards/<int:scorecard_id>/export.csv",
+        scorecard_views.scorecard_export,
+        {"fmt": "csv"},
+        name="scorecard_export_csv",
+    ),
+    path(
+        "scorecards/<int:scorecard_id>/export.xlsx",
+        scorecard_views.scorecard_export,
+        {"fmt": "xlsx"},
+        name="scorecard_export_xlsx",
+    ),
     path("scorecards/<int:scorecard_id>/edit/", scorecard_views.scorecard_edit, name="scorecard_edit"),
     path("scorecards/<int:scorecard_id>/items/", scorecard_views.scorecard_items, name="scorecard_items"),
     path("scorecards/<int:scorecard_id>/items/add/", scorecard_views.scorecard_item_add, name="scorecard_item_add"),

@@ -14,7 +14,7 @@ from objectives.services.closing import (
     retrospective_review,
     retrospective_save,
 )
-from objectives.services.coach import coach_dismiss
+from objectives.services.coach import coach_dismiss, coach_undismiss
 from objectives.services.initiatives import initiative_create, initiative_delete, initiative_update
 from objectives.services.key_results import (
     key_result_check_in,
@@ -34,6 +34,7 @@ from objectives.services.templates import objective_create_from_template, okr_te
 
 __all__ = [
     "coach_dismiss",
+    "coach_undismiss",
     "cycle_close",
     "key_result_grade",
     "objective_create_from_template",

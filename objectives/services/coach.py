@@ -1,4 +1,5 @@
-"""Dismissing a coach finding: advice may be ignored, but with a reason, on the record."""
+"""Dismissing a coach finding: advice may be ignored, but with a reason, on the record; and
+undoing that, on the record too."""
 
 from __future__ import annotations
 
@@ -44,3 +45,26 @@ def coach_dismiss(
         after={"code": code, "object_type": object_type, "object_id": str(object_id), "reason": reason},
     )
     return dismissal
+
+
+@transaction.atomic
+def coach_undismiss(*, org: Organization, actor: User, code: str, object_type: str, object_id: int | str) -> str:
+    """Undo a dismissal: the finding counts in the scores again. Returns the reason it had been
+    dismissed for; logged with that reason. Refused when the finding is not dismissed."""
+    dismissal = (
+        CoachDismissal.objects.select_for_update()
+        .filter(organization=org, code=code, object_type=object_type, object_id=str(object_id))
+        .first()
+    )
+    if dismissal is None:
+        raise ValidationError({"code": _("This advice is not dismissed: there is nothing to undo.")})
+    reason = dismissal.reason
+    dismissal.delete()
+    activity_record(
+        org=org,
+        actor=actor,
+        verb="coach.undismissed",
+        target_type=f"objectives.{object_type.replace('_', '')}",
+        before={"code": code, "object_type": object_type, "object_id": str(object_id), "reason": reason},
+    )
+    return reason

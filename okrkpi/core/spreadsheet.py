@@ -14,6 +14,8 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
+from django.http import Http404, HttpResponse
+
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 Cell = str | int | float | date | datetime | None
@@ -63,3 +65,18 @@ def to_xlsx(rows: Iterable[Sequence[Any]], *, sheet: str = "Sheet") -> bytes:
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def download(rows: Sequence[Sequence[Any]], *, fmt: str, filename: str, sheet: str = "Sheet") -> HttpResponse:
+    """The rows as an attachment: ``fmt`` is ``csv`` or ``xlsx`` (anything else is a 404)."""
+    if fmt == "csv":
+        response = HttpResponse(to_csv(rows), content_type="text/csv; charset=utf-8")
+    elif fmt == "xlsx":
+        response = HttpResponse(to_xlsx(rows, sheet=sheet), content_type=XLSX_TYPE)
+    else:
+        raise Http404
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

@@ -281,3 +281,107 @@ def test_api_carry_over(world_a, world_b, cycle, objective, api):
     assert (
         api(world_a.viewer).post(url, {"objectives": [objective.pk], "cycle": None}, format="json").status_code == 403
     )
+
+
+# --- the organisation's grade-note setting -------------------------------------------------
+
+SETTINGS = {
+    "name": "ALPHA",
+    "timezone": "UTC",
+    "language": "en",
+    "fiscal_year_start_month": 1,
+    "children_contribute": "on",
+    "reminder_hour": 9,
+    "reminder_grace_days": 3,
+}
+
+
+def test_admin_sets_whether_a_changed_grade_needs_a_note_and_page_and_api_follow(world_a, cycle, objective, web, api):
+    a, b = krs(objective)
+    assert web(world_a.manager).post("/o/alpha/settings/", SETTINGS).status_code == 403
+    admin = web(world_a.admin)
+    page = admin.get("/o/alpha/settings/").content.decode()
+    assert 'name="grade_note_required"' in page and "refused without a note" in page
+    assert admin.post("/o/alpha/settings/", SETTINGS).status_code == 302  # the box left unticked: off
+    world_a.org.refresh_from_db()
+    assert world_a.org.grade_note_required is False
+    entry = ActivityEntry.objects.filter(verb="organization.updated").latest("id")
+    assert entry.before["grade_note_required"] is True and entry.after["grade_note_required"] is False
+
+    member = web(world_a.member)
+    assert "(optional)" in member.get(close_url(cycle)).content.decode()
+    r = member.post(f"/o/alpha/key-results/{a.pk}/grade/", {"grade": "1", "grade_note": ""}, HTTP_HX_REQUEST="true")
+    assert r.status_code == 200
+    r = api(world_a.member).post(f"{API}/key-results/{b.pk}/grade/", {"grade": 0.9}, format="json")
+    assert r.status_code == 200 and (r.json()["grade"], r.json()["grade_note"]) == (0.9, "")
+
+    admin = web(world_a.admin)
+    assert admin.post("/o/alpha/settings/", SETTINGS | {"grade_note_required": "on"}).status_code == 302
+    member = web(world_a.member)
+    r = member.post(f"/o/alpha/key-results/{a.pk}/grade/", {"grade": "0.2", "grade_note": ""}, HTTP_HX_REQUEST="true")
+    assert r.status_code == 400 and "differs from the suggested 0.7: say why in a note" in r.content.decode()
+    r = api(world_a.member).post(f"{API}/key-results/{b.pk}/grade/", {"grade": 0.1}, format="json")
+    assert r.status_code == 400 and "say why in a note" in r.json()["errors"]["grade_note"][0]
+    assert [kr.grade for kr in krs(objective)] == [1.0, 0.9]  # nothing refused was saved
+
+
+# --- quarter statistics in the API ---------------------------------------------------------
+
+
+def test_api_statistics_give_the_report_pages_figures(
+    world_a, world_b, cycle, objective, api, web, django_assert_max_num_queries
+):
+    prev = make_cycle(world_a.org, name="Q3 2026", start=date(2026, 7, 1), days=92)
+    stretch = make_objective(world_a.org, prev, title="Stretch", owner_type="person", user=world_a.member)
+    Objective.objects.filter(pk=stretch.pk).update(commitment="aspirational")
+    kr = make_kr(stretch, title="Signups", owner=world_a.member, start=0, target=10)
+    services.key_result_check_in(key_result=kr, actor=world_a.member, value=8, confidence=7)
+    never = make_kr(stretch, title="Referrals", owner=world_a.member, start=0, target=10)
+    services.key_result_grade(key_result=never, actor=world_a.admin, grade=0.6, note="Half the referrals came late")
+    services.cycle_close(cycle=prev, actor=world_a.admin, force=True)  # (0.8 + 0.6) / 2 = 0.7: achieved
+    for i in range(6):  # enough rows to show a query per objective
+        make_objective(world_a.org, cycle, title=f"More {i}", krs=2, kr_owner=world_a.member)
+    services.cycle_close(cycle=cycle, actor=world_a.admin, force=True)
+
+    client = api(world_a.viewer)
+    with django_assert_max_num_queries(14):
+        r = client.get(f"{API}/cycles/{cycle.pk}/statistics/")
+    assert r.status_code == 200
+    body = r.json()
+    assert body["cycle"] == {
+        "id": cycle.pk,
+        "name": "Q4 2026",
+        "kind": "quarter",
+        "status": "closed",
+        "start_date": "2026-10-01",
+        "end_date": "2026-12-30",
+    }
+    # "Delight customers" grades 0.55, the six others 0.0 (never checked in): none achieved.
+    assert (body["objectives"], body["achieved"], body["not_achieved"]) == (7, 0, 7)
+    assert body["achieved_share"] == 0.0 and body["mean_grade"] == round(0.55 / 7, 2)
+    assert body["by_type"] == [
+        {"label": "Committed", "count": 7, "mean": 0.08, "bands": {"low": 6, "mid": 1, "high": 0}, "type": "committed"}
+    ]
+    by_team = {g["label"]: g for g in body["by_team"]}
+    assert by_team["Company"]["count"] == 6 and by_team[world_a.sub_team.name]["mean"] == 0.55
+    assert len(body["never_checked_in"]) == 12 and {"id", "title", "objective", "owner"} == set(
+        body["never_checked_in"][0]
+    )
+    previous = body["previous"]
+    assert previous["cycle"]["name"] == "Q3 2026" and "previous" not in previous
+    assert (previous["objectives"], previous["achieved"], previous["mean_grade"]) == (1, 1, 0.7)
+    assert previous["by_type"][0]["type"] == "aspirational" and previous["by_type"][0]["bands"]["high"] == 1
+    assert previous["never_checked_in"] == [
+        {"id": never.pk, "title": "Referrals", "objective": stretch.pk, "owner": world_a.member.pk}
+    ]
+    assert client.get(f"{API}/cycles/{prev.pk}/statistics/").json()["previous"] is None
+
+    # The report page shows the same figures.
+    page = web(world_a.viewer).get(f"/o/alpha/cycles/{cycle.pk}/report/").content.decode()
+    assert "0 / 7" in page and f"{body['mean_grade']:.2f}" in page
+
+    # Another organisation's cycle is not found, through either slug.
+    foreign = make_cycle(world_b.org, name="Q4 2026")
+    assert client.get(f"{API}/cycles/{foreign.pk}/statistics/").status_code == 404
+    assert client.get(f"/api/v1/orgs/beta/cycles/{foreign.pk}/statistics/").status_code == 404
+    assert client.get(f"{API}/cycles/nope/statistics/").status_code == 404

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from activity.models import ActivityEntry
 from kpis.models import Kpi
 from objectives import quality, services
-from objectives.models import Objective
+from objectives.models import CoachDismissal, Objective
 from tests.objectives.okr_factories import make_cycle, make_kr, make_objective
 
 API = "/api/v1/orgs/alpha"
@@ -89,6 +89,22 @@ def test_dismissing_a_finding_takes_it_out_of_the_score_and_is_logged(world_a, p
     assert row["dismissed"] is True and row["dismissal_reason"] == "A team bet of its own"
     entry = ActivityEntry.objects.get(verb="coach.dismissed")
     assert entry.after["reason"] == "A team bet of its own" and entry.actor == world_a.admin
+
+
+def test_undoing_a_dismissal_puts_the_finding_back_in_the_score_and_is_logged(world_a, poor):
+    kr_unit(poor)
+    key = {"code": "objective_not_aligned", "object_type": "objective", "object_id": poor.pk}
+    with pytest.raises(ValidationError, match="not dismissed"):
+        services.coach_undismiss(org=world_a.org, actor=world_a.admin, **key)
+    services.coach_dismiss(org=world_a.org, actor=world_a.admin, reason="A team bet of its own", **key)
+    assert quality.objective_quality(org=world_a.org, objective=poor).score == 55
+    reason = services.coach_undismiss(org=world_a.org, actor=world_a.manager, **key)
+    assert reason == "A team bet of its own"
+    report = quality.objective_quality(org=world_a.org, objective=poor)
+    assert report.score == 50 and not report.dismissed
+    entry = ActivityEntry.objects.get(verb="coach.undismissed")
+    assert entry.actor == world_a.manager and entry.before["reason"] == "A team bet of its own"
+    assert entry.before["object_id"] == str(poor.pk)
 
 
 def test_kpi_library_rules_read_the_measurements(world_a):
@@ -178,6 +194,14 @@ def test_api_dismissal(world_a, poor, api):
     assert r.status_code == 400
     findings = api(world_a.viewer).get(f"{API}/objectives/{poor.pk}/quality/").json()["findings"]
     assert next(f for f in findings if f["code"] == "objective_not_aligned")["dismissed"] is True
+    undo = {k: body[k] for k in ("code", "object_type", "object_id")}
+    assert api(world_a.viewer).post(f"{url}undo/", undo, format="json").status_code == 403
+    r = api(world_a.member).post(f"{url}undo/", undo, format="json")
+    assert r.status_code == 200 and r.json() == {**undo, "reason": "Own bet"}
+    findings = api(world_a.viewer).get(f"{API}/objectives/{poor.pk}/quality/").json()["findings"]
+    assert next(f for f in findings if f["code"] == "objective_not_aligned")["dismissed"] is False
+    r = api(world_a.member).post(f"{url}undo/", undo, format="json")
+    assert r.status_code == 400 and "not dismissed" in r.json()["errors"]["code"][0]
 
 
 # --- pages -----------------------------------------------------------------------------------
@@ -204,6 +228,29 @@ def test_quality_page_and_objective_coach_panel(world_a, cycle, poor, web):
         follow=True,
     )
     assert "Say why this advice does not apply." in r.content.decode()
+
+
+def test_a_dismissal_is_undone_from_the_panel_where_it_was_dismissed(world_a, world_b, poor, web):
+    client = web(world_a.member)
+    back = f"/o/alpha/okrs/{poor.pk}/"
+    key = {"code": "objective_not_aligned", "object_type": "objective", "object_id": poor.pk}
+    client.post("/o/alpha/quality/dismiss/", {**key, "reason": "Own bet", "next": back})
+    panel = client.get(f"/o/alpha/okrs/{poor.pk}/coach/?next={back}").content.decode()
+    assert "Dismissed: Own bet" in panel and "Undo the dismissal" in panel
+    assert 'action="/o/alpha/quality/undismiss/"' in panel
+    r = client.post("/o/alpha/quality/undismiss/", {**key, "next": back})
+    assert r.status_code == 302 and r["Location"] == back
+    panel = client.get(f"/o/alpha/okrs/{poor.pk}/coach/").content.decode()
+    assert "Dismissed: Own bet" not in panel and "Undo the dismissal" not in panel
+    r = client.post("/o/alpha/quality/undismiss/", {**key, "next": "https://evil.example/"}, follow=True)
+    assert r.redirect_chain[0][0] == "/o/alpha/quality/"  # not off the site
+    assert "This advice is not dismissed" in r.content.decode()
+    assert ActivityEntry.objects.filter(verb="coach.undismissed").count() == 1
+    assert web(world_a.viewer).post("/o/alpha/quality/undismiss/", key).status_code == 403
+    # Another organisation's dismissal of the same key cannot be reached from here.
+    services.coach_dismiss(org=world_b.org, actor=world_b.admin, reason="Theirs", **key)
+    web(world_a.admin).post("/o/alpha/quality/undismiss/", key)
+    assert CoachDismissal.objects.filter(organization=world_b.org, reason="Theirs").exists()
 
 
 def test_live_advice_while_typing(world_a, web):

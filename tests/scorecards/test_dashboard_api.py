@@ -22,7 +22,9 @@ def test_dashboard_document(world_a, api):
         "name": board.cycle.name,
         "start_date": board.cycle.start_date.isoformat(),
         "end_date": board.cycle.end_date.isoformat(),
+        "status": "active",
     }
+    assert doc["closed"] is None  # an active cycle has no results yet
     assert doc["as_of"] is None and doc["day"] == board.today.isoformat()
     assert doc["since"] == (board.today - timedelta(days=7)).isoformat()
     assert doc["company_progress"] == pytest.approx(0.55) and doc["expected"] == pytest.approx(0.5)

@@ -109,6 +109,9 @@ def test_kpis_of_another_organisation_or_owner_are_404(world_a, world_b, api):
     body = {"name": "M", "owner_team": world_a.team.pk, "items": [{"kpi": finance.pk}]}
     r = client.post(f"{BASE}/scorecards/", body, format="json")
     assert r.status_code == 404
+    for huge in (10**30, -(10**30)):  # ids no database column can hold: not found, never a 500
+        body = {"name": "M", "owner_team": world_a.team.pk, "items": [{"kpi": huge}]}
+        assert client.post(f"{BASE}/scorecards/", body, format="json").status_code == 404
     assert not Scorecard.objects.exists()  # all or nothing
 
 

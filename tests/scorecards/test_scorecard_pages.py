@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import date
 
 import pytest
+from openpyxl import load_workbook
 
 from kpis.models import Kpi, Measurement
 from objectives.services import objective_update
@@ -360,3 +363,58 @@ def test_organisation_pages_do_not_rewrite_the_session(world_a, web, django_asse
     with django_assert_max_num_queries(10) as ctx:
         c.get(_url(card))
     assert not [q for q in ctx.captured_queries if "django_session" in q["sql"] and "UPDATE" in q["sql"]]
+
+
+# --- exports ------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_scorecard_exports_open_in_a_spreadsheet_library_with_the_pages_figures(world_a, world_b, web):
+    kpis = four_kpis(world_a.org)
+    names = ('=HYPERLINK("http://evil","x")', "+1 customers", "-2 defects", "@x hours")
+    for kpi, name in zip(kpis, names, strict=True):
+        Kpi.objects.filter(pk=kpi.pk).update(name=name)
+    repeat = make_kpi(world_a.org, name="Repeat customers", perspective="customer", target=50, amber=40)
+    card = company_card(world_a.org, perspective_weights={"financial": 2})
+    ScorecardItem.objects.filter(scorecard=card, kpi=kpis[1]).update(weight=3)
+    measure_all(kpis, "2026-10-01", 1.0)
+    record(repeat, "2026-10-01", 25)  # half its target
+    record(kpis[0], "2026-11-01", 2)  # November: only financial is measured, at 20 %
+    client = web(world_a.viewer)
+    assert f"{_url(card)}export.xlsx?as_of=2026-11-01" in client.get(_url(card)).content.decode()
+
+    r = client.get(_url(card, "export.xlsx?as_of=2026-10-15"))
+    assert r.status_code == 200 and r["Content-Disposition"] == (
+        'attachment; filename="scorecard-company-scorecard-2026-10-01.xlsx"'
+    )
+    sheet = load_workbook(io.BytesIO(r.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:3] == ("Period", "Perspective", "Perspective weight") and rows[0][5] == "KPI"
+    by_kpi = {row[5]: row for row in rows[1:-1]}
+    evil = by_kpi['\'=HYPERLINK("http://evil","x")']
+    assert evil[:10] + evil[11:] == (
+        "October 2026", "Financial", 2.0, 1.0, "Green", '\'=HYPERLINK("http://evil","x")',
+        "Company", 1.0, 10.0, None, 10.0, 1.0, "Green",
+    )  # fmt: skip
+    assert evil[10].date() == date(2026, 10, 1)  # the value's period, a date cell
+    assert sheet.cell(row=rows.index(evil) + 1, column=6).data_type == "s"
+    assert {"'+1 customers", "'-2 defects", "'@x hours", "Repeat customers"} < set(by_kpi)
+    customer = by_kpi["'+1 customers"]
+    assert customer[3] == 0.875 and customer[7] == 3.0  # (3 × 100 % + 1 × 50 %) / 4
+    assert by_kpi["Repeat customers"][11:] == (50.0, 0.5, "Red") and by_kpi["Repeat customers"][8] == 25.0
+    assert rows[-1][:5] == ("October 2026", "Overall score", None, 0.975, "Green")  # (2 × 1 + 0.875 + 1 + 1) / 5
+
+    r = client.get(_url(card, "export.csv"))  # no period chosen: the newest with data, as on the page
+    assert r.status_code == 200 and r["Content-Type"].startswith("text/csv")
+    assert r["Content-Disposition"].endswith('-2026-11-01.csv"')
+    table = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+    by_kpi = {row[5]: row for row in table[1:-1]}
+    assert by_kpi['\'=HYPERLINK("http://evil","x")'][3:5] == ["0.2", "Red"]
+    assert by_kpi['\'=HYPERLINK("http://evil","x")'][8] == "2.0"
+    assert by_kpi["'+1 customers"][3:5] == ["", "No data"] and by_kpi["'@x hours"][8] == ""
+    assert table[-1][:5] == ["November 2026", "Overall score", "", "0.2", "Red"]
+
+    assert client.get(_url(card, "export.pdf")).status_code == 404
+    beta = web(world_b.admin)
+    assert beta.get(f"/o/beta/scorecards/{card.pk}/export.csv").status_code == 404
+    assert beta.get(_url(card, "export.xlsx")).status_code == 404  # not a member of alpha

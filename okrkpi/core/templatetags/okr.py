@@ -150,6 +150,7 @@ VERB_LABELS = {
     "retrospective.commented": _("commented on a retrospective"),
     "objective.carried_over": _("carried an objective over"),
     "coach.dismissed": _("dismissed the coach's advice"),
+    "coach.undismissed": _("took back a dismissal of the coach's advice"),
     "okr_template.saved": _("saved an objective as a template"),
     "okr_template.deleted": _("deleted an OKR template"),
     "initiative.created": _("added an initiative"),
