@@ -50,11 +50,22 @@ class NotificationViewSet(OrgScopedViewSet):
 # --- channels (admins only) -----------------------------------------------------------
 
 
+class WebhookUrlField(serializers.CharField):
+    """Takes the whole address; gives back only enough of it to recognise the channel."""
+
+    def to_representation(self, value: str) -> str:
+        return Channel(url=value).url_hint
+
+
 class ChannelSerializer(serializers.ModelSerializer):
     kind = serializers.ChoiceField(choices=ChannelKind.choices)
     name = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    url = serializers.CharField(
-        max_length=500, write_only=True, help_text="https, public address. Write-only: never returned."
+    url = WebhookUrlField(
+        max_length=500,
+        help_text=(
+            "https, public address. Write-only: responses carry only its host (`hooks.slack.com/…`), "
+            "never the address itself, which holds the channel's credentials."
+        ),
     )
     events = serializers.ListField(
         child=serializers.ChoiceField(choices=ChannelEvent.choices), required=False, default=list, max_length=20

@@ -156,9 +156,13 @@ def test_channels_api_is_admin_only_with_write_only_url_and_secret_shown_once(wo
     )
     assert r.status_code == 201, r.json()
     created = r.json()
-    assert "url" not in created and len(created["secret"]) == 64 and created["events"] == ["comment", "wins"]
+    # The address holds the channel's credentials: only its host ever comes back.
+    assert created["url"] == "127.0.0.1/…" and hook.url not in r.content.decode()
+    assert len(created["secret"]) == 64 and created["events"] == ["comment", "wins"]
     again = c.get(f"/api/v1/orgs/alpha/channels/{created['id']}/").json()
-    assert again["secret"] is None and "url" not in again and again["last_error"] == ""
+    assert again["secret"] is None and again["url"] == "127.0.0.1/…" and again["last_error"] == ""
+    listed = c.get("/api/v1/orgs/alpha/channels/")
+    assert hook.url not in listed.content.decode() and listed.json()["results"][0]["url"] == "127.0.0.1/…"
     r = c.patch(f"/api/v1/orgs/alpha/channels/{created['id']}/", {"active": False}, format="json")
     assert r.status_code == 200 and r.json()["active"] is False
 
