@@ -6,9 +6,14 @@ from notifications.selectors import unread_count
 
 
 def bell(request: HttpRequest) -> dict:
-    """The unread count for the bell, on organisation pages only (one query)."""
+    """The unread count for the bell, on organisation pages only (read with the memberships, else one query)."""
     org = getattr(request, "org", None)
     user = getattr(request, "user", None)
     if org is None or user is None or not user.is_authenticated:
         return {}
-    return {"unread_notifications": unread_count(org=org, user=user)}
+    # Read with the user's memberships at the start of the request; marking notifications
+    # read is a POST that redirects, so the page that shows the bell reads the new count.
+    count = getattr(getattr(request, "membership", None), "unread_notifications", None)
+    if count is None:
+        count = unread_count(org=org, user=user)
+    return {"unread_notifications": count}

@@ -5,7 +5,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
-from orgs.models import Membership
+from orgs.tenancy import request_memberships
 
 
 class UserLanguageMiddleware:
@@ -21,22 +21,25 @@ class UserLanguageMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            lang = preferred_language(user, _slug_from_path(request.path_info) or request.session.get("current_org"))
+            lang = preferred_language(request, _slug_from_path(request.path_info) or request.session.get("current_org"))
             if lang:
                 translation.activate(lang)
                 request.LANGUAGE_CODE = translation.get_language()
         return self.get_response(request)
 
 
-def preferred_language(user: object, org_slug: str | None) -> str | None:
-    """The user's own language, else their (current) organisation's; None when neither is set."""
-    lang = getattr(user, "language", "")
+def preferred_language(request: HttpRequest, org_slug: str | None) -> str | None:
+    """The user's own language, else their (current) organisation's, else that of the first
+    organisation they joined; None when neither is set. Reads the request's one list of
+    memberships (``orgs.tenancy.request_memberships``)."""
+    lang = getattr(request.user, "language", "")
     if lang:
         return lang
-    qs = Membership.objects.filter(user=user)
+    memberships = request_memberships(request)
     if org_slug:
-        qs = qs.filter(organization__slug=org_slug)
-    return qs.values_list("organization__language", flat=True).first() or None
+        memberships = [m for m in memberships if m.organization.slug == org_slug]
+    first = min(memberships, key=lambda m: m.pk, default=None)
+    return (first.organization.language if first else "") or None
 
 
 def _slug_from_path(path: str) -> str | None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 
@@ -89,3 +91,34 @@ def pending_invitations(*, org: Organization) -> QuerySet[Invitation]:
 def is_member(org: Organization, user: User | None) -> bool:
     """Does ``user`` belong to ``org`` (in any role)?"""
     return user is not None and Membership.objects.filter(organization=org, user=user).exists()
+
+
+# --- the caller's organisations, read once per request --------------------------------------------
+
+# Figures per membership that upper floors add to the one query that reads a user's
+# memberships (the notification bell's unread count): name → a function returning the
+# annotation (built at query time, so apps register without importing models early).
+MEMBERSHIP_ANNOTATIONS: dict[str, Callable[[], Any]] = {}
+
+
+def register_membership_annotation(name: str, build: Callable[[], Any]) -> None:
+    """Called from an upper app's ``AppConfig.ready()``: ``build()`` is an expression over a
+    membership row (``OuterRef("organization")``, ``OuterRef("user")``)."""
+    MEMBERSHIP_ANNOTATIONS[name] = build
+
+
+def memberships_query() -> QuerySet[Membership]:
+    """Memberships with their organisation and the registered figures, by organisation name."""
+    annotations = {name: build() for name, build in MEMBERSHIP_ANNOTATIONS.items()}
+    return (
+        Membership.objects.select_related("organization").annotate(**annotations).order_by("organization__name", "id")
+    )
+
+
+LOADED_MEMBERSHIPS = "_okrkpi_loaded_memberships"
+
+
+def user_memberships(*, user: User) -> list[Membership]:
+    """Every organisation the user belongs to, with the membership, by name. One query.
+    Request paths read them through ``orgs.tenancy.request_memberships`` (once per request)."""
+    return list(memberships_query().filter(user=user))

@@ -1,8 +1,9 @@
 """Tenant scoping, written once, failing closed.
 
 The organisation comes from the URL (``/o/<slug>/…`` and
-``/api/v1/orgs/<slug>/…``). ``resolve_membership`` looks it up together with
-the caller's membership in one query; anything else — unknown slug,
+``/api/v1/orgs/<slug>/…``). ``resolve_membership`` finds it among the caller's
+memberships (``request_memberships``: one query per request, read with the
+user); anything else — unknown slug,
 anonymous caller, not a member — is a 404, exactly like a missing object.
 The result is attached to the request object (which lives for one request),
 never to a thread-local.
@@ -21,18 +22,40 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 
 from orgs.models import Membership, Organization
+from orgs.selectors import LOADED_MEMBERSHIPS, user_memberships
 
 M = TypeVar("M", bound=Model)
+
+
+def request_memberships(request: HttpRequest) -> list[Membership]:
+    """The caller's memberships with their organisations, read once per request: those the
+    authentication backend loaded with the session's user (no query), else one query. Kept
+    on the request (which lives for one request) under the user's id, so a user object
+    that outlives a request never carries an organisation's old data version into the next."""
+    user = request.user
+    if not user.is_authenticated:
+        return []
+    cached = getattr(request, "_okrkpi_memberships", None)
+    if cached is not None and cached[0] == user.pk:
+        return cached[1]
+    memberships = getattr(user, LOADED_MEMBERSHIPS, None)
+    if memberships is not None:
+        delattr(user, LOADED_MEMBERSHIPS)  # through the lazy user, on the user itself
+    else:
+        memberships = user_memberships(user=user)
+        for m in memberships:
+            m.user = user
+    request._okrkpi_memberships = (user.pk, memberships)  # type: ignore[attr-defined]
+    return memberships
 
 
 def resolve_membership(request: HttpRequest, slug: str) -> Membership:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         raise Http404("No such organisation.")
-    try:
-        membership = Membership.objects.select_related("organization", "user").get(organization__slug=slug, user=user)
-    except Membership.DoesNotExist:
-        raise Http404("No such organisation.") from None
+    membership = next((m for m in request_memberships(request) if m.organization.slug == slug), None)
+    if membership is None:
+        raise Http404("No such organisation.")
     request.org = membership.organization  # type: ignore[attr-defined]
     request.membership = membership  # type: ignore[attr-defined]
     return membership

@@ -395,7 +395,7 @@ def profile(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         form.save()
         # Say it in the language just chosen, not the one the form was shown in.
-        lang = preferred_language(request.user, request.session.get("current_org"))
+        lang = preferred_language(request, request.session.get("current_org"))
         with translation.override(lang or translation.get_language()):
             messages.success(request, _("Profile saved."))
         return redirect("profile")

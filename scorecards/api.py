@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.http import HttpResponse
@@ -18,6 +19,8 @@ from orgs.tenancy import OrgScopedAPIView, scoped
 from scorecards.cascade import cascade
 from scorecards.dashboard import build_dashboard, pick_cycle, since_default
 from scorecards.documents import cached_json, document_key, etag_matches
+from scorecards.scorecard_api import PerspectiveScoreSerializer
+from scorecards.selectors import company_scorecard_summary
 
 
 class _AsOfMixin(serializers.Serializer):
@@ -215,6 +218,30 @@ class _KpiTotalsSerializer(_KpiStatusSerializer):
     count = serializers.IntegerField()
 
 
+class _CompanyScorecardSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    as_of = serializers.DateField(help_text="The first day of the scorecard period the scores are for.")
+    score = serializers.FloatField(allow_null=True, help_text="Overall score (0–1.5); null: no data yet.")
+    status = serializers.ChoiceField(choices=["green", "amber", "red"], allow_null=True)
+    perspectives = PerspectiveScoreSerializer(many=True)
+
+
+def company_scorecard_row(*, org: Organization, as_of: date | None) -> dict[str, Any] | None:
+    """The company scorecard's scores for the dashboard document (two queries), or None."""
+    view = company_scorecard_summary(org=org, as_of=as_of)
+    if view is None:
+        return None
+    return {
+        "id": view.scorecard.pk,
+        "name": view.scorecard.name,
+        "as_of": view.as_of,
+        "score": view.score,
+        "status": view.status,
+        "perspectives": view.perspective_rows(),
+    }
+
+
 class DashboardSerializer(serializers.Serializer):
     cycle = _CycleSerializer()
     closed = _ClosedSerializer(
@@ -238,6 +265,11 @@ class DashboardSerializer(serializers.Serializer):
     needs_attention = _AttentionSerializer()
     kpis = _PerspectiveSerializer(many=True, help_text="KPI status by perspective.")
     kpi_totals = _KpiTotalsSerializer()
+    company_scorecard = _CompanyScorecardSerializer(
+        allow_null=True,
+        help_text="The company scorecard's scores per perspective and overall, for the period containing "
+        "as_of (default: its newest period with data); null when the organisation has none.",
+    )
 
 
 class DashboardView(OrgScopedAPIView):
@@ -247,7 +279,8 @@ class DashboardView(OrgScopedAPIView):
         parameters=[DashboardQuerySerializer],
         responses={200: DashboardSerializer},
         description="Company progress and the expected pace (with the daily series), health counts per team, "
-        "movers since a day, what needs attention and KPI status by perspective. 404 when the organisation "
+        "movers since a day, what needs attention, KPI status by perspective and the company scorecard's "
+        "perspective scores. 404 when the organisation "
         "has no cycle yet.",
     )
     def get(self, request: Any, slug: str) -> HttpResponse:
@@ -265,5 +298,10 @@ class DashboardView(OrgScopedAPIView):
         return json_document(
             request,
             document_key("dashboard", self.org, cycle.pk, as_of, since),
-            lambda: DashboardSerializer(build_dashboard(org=self.org, cycle=cycle, as_of=as_of, since=since)).data,
+            lambda: (
+                DashboardSerializer(
+                    build_dashboard(org=self.org, cycle=cycle, as_of=as_of, since=since)
+                    | {"company_scorecard": company_scorecard_row(org=self.org, as_of=as_of)}
+                ).data
+            ),
         )

@@ -461,16 +461,27 @@ def scorecard_links(*, scorecard: Scorecard) -> list[StrategyLink]:
     )
 
 
+def _company_scorecards(org: Organization) -> QuerySet[Scorecard]:
+    return Scorecard.objects.filter(organization=org, owner_team__isnull=True).order_by("created_at", "id")
+
+
 def company_scorecard(*, org: Organization) -> Scorecard | None:
     """The company's scorecard: the first one made at company level."""
-    return Scorecard.objects.filter(organization=org, owner_team__isnull=True).order_by("created_at", "id").first()
+    return _company_scorecards(org).first()
 
 
 def company_scorecard_summary(*, org: Organization, as_of: date | None = None) -> ScorecardView | None:
     """For the executive dashboard: the company scorecard's scores per perspective (``view.perspectives``
     or ``view.perspective_rows()``) and overall, as of the period containing ``as_of`` (default: the
-    newest period with data). None when the organisation has no company scorecard. Three queries."""
-    scorecard = company_scorecard(org=org)
+    newest period with data). None when the organisation has no company scorecard. Two queries:
+    its items with the scorecard and their KPIs, then their measurements (or, without items,
+    the scorecard)."""
+    items = list(
+        ScorecardItem.objects.filter(organization=org, scorecard_id=Subquery(_company_scorecards(org).values("id")[:1]))
+        .select_related("scorecard", "kpi", "kpi__owner_team", "kpi__owner_user")
+        .order_by("position", "id")
+    )
+    scorecard = items[0].scorecard if items else company_scorecard(org=org)
     if scorecard is None:
         return None
-    return scorecard_view(scorecard=scorecard, org=org, as_of=as_of)
+    return scorecard_view(scorecard=scorecard, org=org, as_of=as_of, items=items)

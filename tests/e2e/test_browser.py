@@ -242,7 +242,7 @@ def test_on_a_phone_the_header_fits_every_section_is_reachable_and_save_is_in_vi
     assert len(cards) == 7 and len({c.rect["x"] for c in cards}) == 1
 
 
-def _shot(browser, name: str, tmp_path) -> None:
+def _shot(browser, name: str, tmp_path, *, max_height: int = 2400) -> None:
     """Save a screenshot: into docs/screenshots/ with OKRKPI_SCREENSHOTS=1 (to refresh the
     README's pictures), else next to the test's temporary files."""
     from pathlib import Path
@@ -250,7 +250,7 @@ def _shot(browser, name: str, tmp_path) -> None:
     folder = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
     target = folder if os.environ.get("OKRKPI_SCREENSHOTS") == "1" else tmp_path
     height = browser.execute_script("return document.documentElement.scrollHeight")
-    browser.set_window_size(1280, min(max(height, 1000), 2400))
+    browser.set_window_size(1280, min(max(height, 1000), max_height))
     browser.save_screenshot(str(target / f"{name}.png"))
     browser.set_window_size(1280, 1000)
 
@@ -309,7 +309,6 @@ def test_executive_builds_the_company_scorecard_and_sees_a_perspective_turn_red(
         assert score.endswith("%"), score
         assert browser.find_element(By.CSS_SELECTOR, f"[data-status='{perspective}']").text == "Green"
     assert "Become the most trusted brand" in browser.find_element(By.ID, "perspective-customer").text
-    _shot(browser, "scorecard", tmp_path)
 
     # A red month for revenue growth: recorded on the KPI page, typed like a person does.
     browser.find_element(By.LINK_TEXT, "Net revenue growth").click()
@@ -356,9 +355,45 @@ def test_executive_builds_the_company_scorecard_and_sees_a_perspective_turn_red(
         wait.until(ec.text_to_be_present_in_element((By.CSS_SELECTOR, ".messages"), "Link added"))
     assert StrategyLink.objects.filter(scorecard=card).count() == 4
     assert len(browser.find_elements(By.CSS_SELECTOR, "svg.strategy-map path.map-link")) == 4
-    _shot(browser, "strategy-map", tmp_path)
     browser.find_element(By.LINK_TEXT, "Scorecards").click()
     _shot(browser, "scorecards", tmp_path)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_demo_executive_sees_the_company_scorecard_on_the_dashboard_and_its_map(live_server, browser, tmp_path):
+    """Right after ``seed_demo`` (what ``make run`` loads): the dashboard's company scorecard
+    panel, the scorecard it opens and its strategy map, all with real figures. The README's
+    dashboard, scorecard and strategy-map pictures are taken here."""
+    import io
+
+    from django.core.management import call_command
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from orgs.demo import ADMIN_EMAIL, DEMO_PASSWORD
+
+    call_command("seed_demo", stdout=io.StringIO())
+    wait = WebDriverWait(browser, 30)
+    _login(browser, live_server, ADMIN_EMAIL, DEMO_PASSWORD)
+    browser.get(live_server.url + "/o/northwind/")
+    panel = browser.find_element(By.ID, "company-scorecard")
+    rows = panel.find_elements(By.CSS_SELECTOR, "tbody tr")
+    assert len(rows) == 5  # four perspectives and the overall score
+    assert not panel.find_elements(By.CSS_SELECTOR, ".rag-none")  # every perspective has a score
+    _shot(browser, "dashboard", tmp_path, max_height=3200)
+
+    panel.find_element(By.LINK_TEXT, "Company scorecard").click()
+    wait.until(ec.presence_of_element_located((By.ID, "perspective-financial")))
+    for perspective in ("financial", "customer", "internal_process", "learning_growth"):
+        assert browser.find_element(By.CSS_SELECTOR, f"[data-score='{perspective}']").text.endswith("%")
+    assert len(browser.find_elements(By.CSS_SELECTOR, "svg.spark:not(.spark-empty)")) >= 9 + 4  # KPIs, perspectives
+    _shot(browser, "scorecard", tmp_path)
+
+    browser.find_element(By.LINK_TEXT, "Strategy map").click()
+    wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "svg.strategy-map")))
+    assert len(browser.find_elements(By.CSS_SELECTOR, "svg.strategy-map path.map-link")) == 6
+    _shot(browser, "strategy-map", tmp_path)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -15,6 +15,8 @@ from kpis.models import Kpi, Measurement
 from objectives import services
 from objectives.models import CheckIn, KeyResult, Objective, ObjectiveSnapshot, TeamSnapshot
 from orgs.models import Team, TeamMember
+from scorecards import services as sc_services
+from scorecards.models import Scorecard
 from tests.conftest import OrgWorld
 from tests.kpis.kpi_factories import make_kpi
 from tests.objectives.okr_factories import make_cycle, make_kr, make_objective
@@ -182,3 +184,20 @@ def build_bulk(world: OrgWorld, *, objectives: int, kpis: int, teams: int = 12) 
         ]
     )
     return cycle
+
+
+def company_card_of_every_kpi(world: OrgWorld) -> Scorecard:
+    """The company scorecard (made if missing) holding every KPI of the organisation, each in
+    its own perspective: the dashboard's scorecard panel then grows with the KPI library."""
+    card = Scorecard.objects.filter(organization=world.org, owner_team__isnull=True).first()
+    if card is None:
+        card = sc_services.scorecard_create(org=world.org, actor=None, name="Company scorecard")
+    sc_services.scorecard_items_set(
+        scorecard=card,
+        actor=None,
+        items=[
+            sc_services.ItemSpec(kpi=k, perspective=k.perspective)
+            for k in Kpi.objects.filter(organization=world.org).order_by("id")
+        ],
+    )
+    return card

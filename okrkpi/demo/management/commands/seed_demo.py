@@ -4,12 +4,18 @@ import os
 
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
+from django.db.models import QuerySet
 from django.test.utils import override_settings
 
+from cycles.models import Cycle
 from kpis.demo import seed_kpis
+from kpis.models import Kpi
 from objectives.demo import seed_okrs
+from objectives.models import Objective
 from orgs.demo import ADMIN_EMAIL, DEMO_ORGS, DEMO_PASSWORD, seed_org
-from orgs.models import Organization
+from orgs.models import Organization, Team
+from scorecards.demo import seed_scorecard
+from scorecards.models import Scorecard
 
 
 def demo_address() -> str:
@@ -22,6 +28,18 @@ def demo_address() -> str:
     return f"http://{shown}:{port}/"
 
 
+def delete_organizations(orgs: QuerySet[Organization]) -> None:
+    """Delete organisations with everything in them. Teams, cycles, objectives and KPIs are
+    protected while something still points at them (an objective keeps its team and cycle,
+    a scorecard its team, a sub-team its parent), so the rows that point go first, in
+    dependency order; the rest (key results, check-ins, measurements, the activity log…)
+    cascade with the organisation."""
+    for model in (Scorecard, Objective, Kpi, Cycle):
+        model.objects.filter(organization__in=orgs).delete()
+    Team.objects.filter(organization__in=orgs).update(parent=None)
+    orgs.delete()
+
+
 class Command(BaseCommand):
     help = "Load the demo organisations (English and Vietnamese). Safe to run again: existing ones are kept."
 
@@ -31,7 +49,7 @@ class Command(BaseCommand):
     def handle(self, *args: object, **opts: object) -> None:
         with transaction.atomic():
             if opts["reset"]:
-                Organization.objects.filter(slug__in=[o.slug for o in DEMO_ORGS]).delete()
+                delete_organizations(Organization.objects.filter(slug__in=[o.slug for o in DEMO_ORGS]))
             created = []
             for spec in DEMO_ORGS:
                 existed = Organization.objects.filter(slug=spec.slug).exists()
@@ -48,10 +66,11 @@ class Command(BaseCommand):
         )
 
     def _extend(self, org: Organization, *, fresh: bool) -> None:
-        """OKR (and later KPI) demo content, for organisations created here."""
+        """OKRs, KPIs and the company scorecard, for organisations created here."""
         if not fresh:
             return
         # Thousands of demo check-ins: compute their rollups here rather than queueing each.
         with override_settings(ROLLUP_INLINE=True):
             seed_okrs(org)
             seed_kpis(org)
+            seed_scorecard(org)
