@@ -63,6 +63,41 @@ def _login(browser, live_server, email: str, password: str) -> None:
     WebDriverWait(browser, 30).until(lambda b: "/accounts/login/" not in b.current_url)
 
 
+def _idle(browser) -> bool:
+    """No htmx request in flight and no swap still settling."""
+    return browser.execute_script("return !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
+
+
+def _leave_field(browser) -> None:
+    """Leave the focused field, as a person moving on to the button does, and wait for the
+    coach's advice that leaving a field asks for (htmx, 150 ms later). The advice lands above
+    the form's button and moves it down: a click sent while it lands hits whatever moved under
+    the pointer, and the form is never submitted."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    before = browser.execute_script(
+        "if (window.__answers === undefined) {"
+        "  window.__answers = 0;"
+        "  document.addEventListener('htmx:afterRequest', () => { window.__answers += 1; });"
+        "}"
+        "const field = document.activeElement;"
+        "if (!field || !field.form) throw new Error('no form field has the focus');"
+        "const before = window.__answers; field.blur(); return before;"
+    )
+    WebDriverWait(browser, 30).until(lambda b: b.execute_script("return window.__answers") > before and _idle(b))
+
+
+def _click(browser, element) -> None:
+    """Click as a person does: once nothing is loading, with the element in the middle of the
+    window. WebDriver scrolls an element only until it touches the window's edge, or not at
+    all when it is already inside the window, where the sticky header may cover it."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(browser, 30).until(_idle)
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center', inline: 'nearest'})", element)
+    element.click()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_plan_an_objective_and_check_in_from_the_pages_alone(world_a, live_server, browser, password, settings):
     from selenium.webdriver.common.by import By
@@ -80,7 +115,8 @@ def test_plan_an_objective_and_check_in_from_the_pages_alone(world_a, live_serve
     browser.find_element(By.NAME, "title").send_keys("Become the go-to brand")
     browser.find_element(By.CSS_SELECTOR, "input[name=owner_type][value=team]").click()
     Select(browser.find_element(By.NAME, "owner_team")).select_by_visible_text("Marketing")
-    browser.find_element(By.CSS_SELECTOR, "form.objective-form button[type=submit]").click()
+    _leave_field(browser)
+    _click(browser, browser.find_element(By.CSS_SELECTOR, "form.objective-form button[type=submit]"))
     wait.until(ec.presence_of_element_located((By.ID, "key-results")))
     page_marker = browser.execute_script("window.__same_page = true; return window.__same_page;")
     assert page_marker
@@ -91,10 +127,11 @@ def test_plan_an_objective_and_check_in_from_the_pages_alone(world_a, live_serve
         target_input = form.find_element(By.NAME, "target_value")
         target_input.clear()
         target_input.send_keys(target)
-        form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        _leave_field(browser)
+        _click(browser, form.find_element(By.CSS_SELECTOR, "button[type=submit]"))
         wait.until(ec.text_to_be_present_in_element((By.ID, "key-results"), f"{i + 1}/5"))
     assert browser.execute_script("return window.__same_page === true")  # htmx swapped, no reload
-    browser.find_element(By.XPATH, "//button[normalize-space()='Activate']").click()
+    _click(browser, browser.find_element(By.XPATH, "//button[normalize-space()='Activate']"))
     wait.until(ec.text_to_be_present_in_element((By.CSS_SELECTOR, ".messages"), "activated"))
     objective = Objective.objects.get(title="Become the go-to brand")
     assert objective.status == "active" and objective.key_results.count() == 3
@@ -109,7 +146,7 @@ def test_plan_an_objective_and_check_in_from_the_pages_alone(world_a, live_serve
         confidence = browser.find_element(By.NAME, f"kr{kr.pk}-confidence")
         confidence.clear()
         confidence.send_keys("7")
-    browser.find_element(By.XPATH, "//button[normalize-space()='Save my check-ins']").click()
+    _click(browser, browser.find_element(By.XPATH, "//button[normalize-space()='Save my check-ins']"))
     wait.until(ec.text_to_be_present_in_element((By.CSS_SELECTOR, ".messages"), "check-ins saved"))
     assert CheckIn.objects.filter(key_result__objective=objective).count() == 3
     objective.refresh_from_db()
