@@ -18,6 +18,7 @@ from tests.objectives.okr_factories import make_cycle
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 DRIVER = shutil.which("chromedriver")
+IMPLICIT_WAIT = 15  # seconds find_element waits for an element to appear
 
 
 @pytest.fixture
@@ -45,7 +46,7 @@ def browser():
     options.binary_location = CHROMIUM
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # console, for CSP reports
     driver = webdriver.Chrome(service=webdriver.ChromeService(DRIVER), options=options)
-    driver.implicitly_wait(15)
+    driver.implicitly_wait(IMPLICIT_WAIT)
     yield driver
     driver.quit()
 
@@ -61,6 +62,17 @@ def _login(browser, live_server, email: str, password: str) -> None:
     browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
     # Wait for the logged-in page, so the next navigation does not cut the login short.
     WebDriverWait(browser, 30).until(lambda b: "/accounts/login/" not in b.current_url)
+
+
+def _found(browser, by: str, selector: str) -> list:
+    """The elements matching ``selector`` now, without the implicit wait: find_elements would
+    otherwise wait its full 15 s for an element that is rightly not there. Ask it once the
+    page that should (or should not) hold the element has loaded."""
+    browser.implicitly_wait(0)
+    try:
+        return browser.find_elements(by, selector)
+    finally:
+        browser.implicitly_wait(IMPLICIT_WAIT)
 
 
 def _idle(browser) -> bool:
@@ -438,6 +450,7 @@ def test_an_executive_reads_last_weeks_dashboard(world_a, live_server, browser, 
     """The dashboard today, then as of a week ago (from that day's snapshots), then back."""
     from datetime import timedelta
 
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
@@ -464,7 +477,9 @@ def test_an_executive_reads_last_weeks_dashboard(world_a, live_server, browser, 
     assert "20%" in card.text  # last week's snapshot, not today's 55 %
     assert "Master automation" not in browser.find_element(By.ID, "attention").text  # created since
     browser.find_element(By.LINK_TEXT, "Back to today").click()
-    wait.until(ec.invisibility_of_element_located((By.CSS_SELECTOR, ".as-of-flag")))
+    WebDriverWait(browser, 30, ignored_exceptions=[StaleElementReferenceException]).until(
+        lambda b: not any(flag.is_displayed() for flag in _found(b, By.CSS_SELECTOR, ".as-of-flag"))
+    )
     assert "55%" in browser.find_element(By.ID, "company-progress").text
 
 
