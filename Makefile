@@ -30,9 +30,11 @@ run: install
 	@echo "okrkpi: starting on http://$(HOST):$(PORT)/ (web, worker, beat; Ctrl-C stops them)"
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/honcho -f Procfile.dev start
 
-## make test: the whole suite (DATABASE_URL / REDIS_URL select PostgreSQL / Redis), browser tests included.
+## make test: the whole suite (DATABASE_URL / REDIS_URL select PostgreSQL / Redis), browser tests included,
+## spread over one pytest-xdist worker per CPU, each with its own test database. TEST_WORKERS=0: one process.
+TEST_WORKERS ?= auto
 test: install browser
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 ## make browser: Debian's chromium and its driver for the browser tests; installed when missing and we are root.
 ## Otherwise the test run ends with one line saying which browser tests were skipped and why.

@@ -18,6 +18,7 @@ from tests.objectives.okr_factories import make_cycle
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 DRIVER = shutil.which("chromedriver")
+IMPLICIT_WAIT = 15  # seconds find_element waits for an element to appear
 
 
 @pytest.fixture
@@ -45,7 +46,7 @@ def browser():
     options.binary_location = CHROMIUM
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # console, for CSP reports
     driver = webdriver.Chrome(service=webdriver.ChromeService(DRIVER), options=options)
-    driver.implicitly_wait(15)
+    driver.implicitly_wait(IMPLICIT_WAIT)
     yield driver
     driver.quit()
 
@@ -61,6 +62,52 @@ def _login(browser, live_server, email: str, password: str) -> None:
     browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
     # Wait for the logged-in page, so the next navigation does not cut the login short.
     WebDriverWait(browser, 30).until(lambda b: "/accounts/login/" not in b.current_url)
+
+
+def _found(browser, by: str, selector: str) -> list:
+    """The elements matching ``selector`` now, without the implicit wait: find_elements would
+    otherwise wait its full 15 s for an element that is rightly not there. Ask it once the
+    page that should (or should not) hold the element has loaded."""
+    browser.implicitly_wait(0)
+    try:
+        return browser.find_elements(by, selector)
+    finally:
+        browser.implicitly_wait(IMPLICIT_WAIT)
+
+
+def _idle(browser) -> bool:
+    """No htmx request in flight and no swap still settling."""
+    return browser.execute_script("return !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
+
+
+def _leave_field(browser) -> None:
+    """Leave the focused field, as a person moving on to the button does, and wait for the
+    coach's advice that leaving a field asks for (htmx, 150 ms later). The advice lands above
+    the form's button and moves it down: a click sent while it lands hits whatever moved under
+    the pointer, and the form is never submitted."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    before = browser.execute_script(
+        "if (window.__answers === undefined) {"
+        "  window.__answers = 0;"
+        "  document.addEventListener('htmx:afterRequest', () => { window.__answers += 1; });"
+        "}"
+        "const field = document.activeElement;"
+        "if (!field || !field.form) throw new Error('no form field has the focus');"
+        "const before = window.__answers; field.blur(); return before;"
+    )
+    WebDriverWait(browser, 30).until(lambda b: b.execute_script("return window.__answers") > before and _idle(b))
+
+
+def _click(browser, element) -> None:
+    """Click as a person does: once nothing is loading, with the element in the middle of the
+    window. WebDriver scrolls an element only until it touches the window's edge, or not at
+    all when it is already inside the window, where the sticky header may cover it."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(browser, 30).until(_idle)
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center', inline: 'nearest'})", element)
+    element.click()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -80,7 +127,8 @@ def test_plan_an_objective_and_check_in_from_the_pages_alone(world_a, live_serve
     browser.find_element(By.NAME, "title").send_keys("Become the go-to brand")
     browser.find_element(By.CSS_SELECTOR, "input[name=owner_type][value=team]").click()
     Select(browser.find_element(By.NAME, "owner_team")).select_by_visible_text("Marketing")
-    browser.find_element(By.CSS_SELECTOR, "form.objective-form button[type=submit]").click()
+    _leave_field(browser)
+    _click(browser, browser.find_element(By.CSS_SELECTOR, "form.objective-form button[type=submit]"))
     wait.until(ec.presence_of_element_located((By.ID, "key-results")))
     page_marker = browser.execute_script("window.__same_page = true; return window.__same_page;")
     assert page_marker
@@ -91,10 +139,11 @@ def test_plan_an_objective_and_check_in_from_the_pages_alone(world_a, live_serve
         target_input = form.find_element(By.NAME, "target_value")
         target_input.clear()
         target_input.send_keys(target)
-        form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        _leave_field(browser)
+        _click(browser, form.find_element(By.CSS_SELECTOR, "button[type=submit]"))
         wait.until(ec.text_to_be_present_in_element((By.ID, "key-results"), f"{i + 1}/5"))
     assert browser.execute_script("return window.__same_page === true")  # htmx swapped, no reload
-    browser.find_element(By.XPATH, "//button[normalize-space()='Activate']").click()
+    _click(browser, browser.find_element(By.XPATH, "//button[normalize-space()='Activate']"))
     wait.until(ec.text_to_be_present_in_element((By.CSS_SELECTOR, ".messages"), "activated"))
     objective = Objective.objects.get(title="Become the go-to brand")
     assert objective.status == "active" and objective.key_results.count() == 3
@@ -109,7 +158,7 @@ def test_plan_an_objective_and_check_in_from_the_pages_alone(world_a, live_serve
         confidence = browser.find_element(By.NAME, f"kr{kr.pk}-confidence")
         confidence.clear()
         confidence.send_keys("7")
-    browser.find_element(By.XPATH, "//button[normalize-space()='Save my check-ins']").click()
+    _click(browser, browser.find_element(By.XPATH, "//button[normalize-space()='Save my check-ins']"))
     wait.until(ec.text_to_be_present_in_element((By.CSS_SELECTOR, ".messages"), "check-ins saved"))
     assert CheckIn.objects.filter(key_result__objective=objective).count() == 3
     objective.refresh_from_db()
@@ -401,6 +450,7 @@ def test_an_executive_reads_last_weeks_dashboard(world_a, live_server, browser, 
     """The dashboard today, then as of a week ago (from that day's snapshots), then back."""
     from datetime import timedelta
 
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
@@ -427,7 +477,9 @@ def test_an_executive_reads_last_weeks_dashboard(world_a, live_server, browser, 
     assert "20%" in card.text  # last week's snapshot, not today's 55 %
     assert "Master automation" not in browser.find_element(By.ID, "attention").text  # created since
     browser.find_element(By.LINK_TEXT, "Back to today").click()
-    wait.until(ec.invisibility_of_element_located((By.CSS_SELECTOR, ".as-of-flag")))
+    WebDriverWait(browser, 30, ignored_exceptions=[StaleElementReferenceException]).until(
+        lambda b: not any(flag.is_displayed() for flag in _found(b, By.CSS_SELECTOR, ".as-of-flag"))
+    )
     assert "55%" in browser.find_element(By.ID, "company-progress").text
 
 

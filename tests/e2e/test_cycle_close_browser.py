@@ -9,7 +9,7 @@ import pytest
 from cycles.models import Cycle
 from objectives import services
 from objectives.models import KeyResult, Objective
-from tests.e2e.test_browser import _login, browser  # noqa: F401  (the browser fixture)
+from tests.e2e.test_browser import _found, _login, browser  # noqa: F401  (the browser fixture)
 from tests.objectives.okr_factories import make_cycle, make_kr, make_objective
 
 
@@ -74,7 +74,7 @@ def test_an_admin_closes_a_cycle_from_the_pages_alone(world_a, live_server, brow
     assert cycle.status == "closed" and cycle.closing_message == "A quarter of listening to customers."
     grades = dict(KeyResult.objects.filter(objective=objective).values_list("title", "grade"))
     assert grades == {"Raise NPS": 0.8, "Cut reply time": 0.0}
-    assert browser.find_elements(By.NAME, "grade") == []  # frozen
+    assert _found(browser, By.NAME, "grade") == []  # frozen
 
     # Carry the objective over into the backlog.
     Select(browser.find_element(By.ID, "carry-target")).select_by_value("backlog")
