@@ -47,6 +47,14 @@ class ItemSerializer(serializers.Serializer):
     perspective = serializers.ChoiceField(choices=Perspective.choices, required=False, help_text="Default: the KPI's.")
     weight = _weight(required=False, default=1.0)
 
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        # A PATCH makes DRF skip the required check and the defaults of nested rows too: an item
+        # is whole whatever the method.
+        if "kpi" not in attrs:
+            raise ValidationError({"kpi": ["This field is required."]})
+        attrs.setdefault("weight", 1.0)
+        return attrs
+
 
 class ItemsField(serializers.ListField):
     """The items, read from the computed view (no query per scorecard), written as a list."""

@@ -82,19 +82,30 @@ def test_from_library_and_as_of(world_a, api):
         {"perspective_weights": {"customer": "a lot"}},
         {"green_at": 0.5, "amber_at": 0.8},
         {"items": "everything"},
+        {"items": [{"perspective": "financial"}]},  # a PATCH skips nested required fields unless told
     ],
 )
 def test_bad_weights_are_400_with_the_field_named(world_a, api, body):
     kpi = make_kpi(world_a.org)
     card = company_card(world_a.org)
     for item in body.get("items", []) if isinstance(body.get("items"), list) else []:
-        if item["kpi"] == 0:
+        if item.get("kpi") == 0:
             item["kpi"] = kpi.pk
     r = api(world_a.admin).patch(f"{BASE}/scorecards/{card.pk}/", body, format="json")
     assert r.status_code == 400, r.content
     payload = r.json()
     assert payload["message"] and payload["errors"]
     assert card.items.get().weight == 1.0
+
+
+@pytest.mark.django_db
+def test_a_patch_of_items_without_weights_gives_them_the_default(world_a, api):
+    first, second = make_kpi(world_a.org, name="First"), make_kpi(world_a.org, name="Second")
+    card = company_card(world_a.org)
+    body = {"items": [{"kpi": first.pk, "weight": 3}, {"kpi": second.pk}]}
+    r = api(world_a.admin).patch(f"{BASE}/scorecards/{card.pk}/", body, format="json")
+    assert r.status_code == 200, r.content
+    assert sorted(card.items.values_list("kpi__name", "weight")) == [("First", 3.0), ("Second", 1.0)]
 
 
 @pytest.mark.django_db
