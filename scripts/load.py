@@ -128,15 +128,20 @@ class Server:
                 "-A",
                 "okrkpi",
                 "worker",
-                "--loglevel=WARNING",
+                "--loglevel=INFO",  # its "ready." line tells when it has booted
                 "--concurrency=2",
                 "--queues=rollups,celery",
             ],
         )
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
-            # Ready when every worker has booted (the app loads before a worker accepts) and one answers.
-            if len(self.web_worker_pids()) >= self.workers and probe(f"{self.base}/healthz", headers={}) == 200:
+            # Ready when every web worker has booted (the app loads before a worker accepts) and one
+            # answers, and the Celery worker is ready: booting processes would eat into the first figures.
+            if (
+                len(self.web_worker_pids()) >= self.workers
+                and probe(f"{self.base}/healthz", headers={}) == 200
+                and " ready." in (self.logdir / "worker.log").read_text(errors="replace")
+            ):
                 return
             if self.web.poll() is not None:
                 break
