@@ -497,8 +497,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=int, default=10, help="wrk duration per endpoint")
     parser.add_argument("--connections", type=int, default=16)
+    # The defaults are the deployment's (Dockerfile, docker-compose.yml): chosen by this benchmark.
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
-    parser.add_argument("--worker-class", default="sync", choices=["sync", "gthread"])
+    parser.add_argument("--worker-class", default="gthread", choices=["sync", "gthread"])
     parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker")
     parser.add_argument("--skip-http", action="store_true", help="only the in-process figures")
     parser.add_argument("--json", help="where to write the figures (default var/benchmark-<vendor>.json)")
