@@ -171,9 +171,11 @@ def progress_figures(figures: dict) -> None:
         "objectives": Objective.objects.count(),
         "key_results": KeyResult.objects.count(),
     }
+    # Twice, the best kept as for the scan: the first also repairs what an interrupted run left.
     started = time.perf_counter()
     repaired = sum(reconcile.reconcile_organization(org=org).repaired for org in orgs)
     total = time.perf_counter() - started
+    total = min(total, best_of(1, lambda: [reconcile.reconcile_organization(org=org) for org in orgs]))
     scan = aggregate_scan()
     figures["reconcile"] = {"seconds": total, "scan_seconds": scan, "ratio": total / scan, "repaired": repaired}
     org = http_org()
@@ -387,6 +389,9 @@ def http_figures(
             load.run_wrk(wrk, url, headers=headers, seconds=2, connections=connections, post_ids=post_ids)  # warm-up
             r = load.run_wrk(wrk, url, headers=headers, seconds=seconds, connections=connections, post_ids=post_ids)
             results[name] = r.__dict__
+            # The next figure starts once the worker has caught up (on the filesystem broker, draining
+            # a check-in burst takes a while, and each rollup makes the next document a new one).
+            wait_for_queue(settings.CELERY_BROKER_URL)
             print(
                 f"  {name:13} {r.rps:8.1f} req/s  p50 {r.p50_ms:7.1f} ms  p99 {r.p99_ms:7.1f} ms  errors {r.errors}",
                 flush=True,
