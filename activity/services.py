@@ -18,12 +18,15 @@ def activity_record(
     target_type: str | None = None,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
+    bump_version: bool = True,
 ) -> ActivityEntry:
     """Append one entry. Call inside the service's transaction so the entry
     and the change commit (or roll back) together. A logged change is a change
     that documents may show, so it also bumps the organisation's data version
-    (after the commit, ``orgs.versions``)."""
-    bump_data_version(org.pk)
+    (after the commit, ``orgs.versions``) — unless ``bump_version`` is False, for
+    a caller whose queued rollup bumps it instead (a check-in)."""
+    if bump_version:
+        bump_data_version(org.pk)
     return ActivityEntry.objects.create(
         organization=org,
         actor=actor,

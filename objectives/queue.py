@@ -10,6 +10,11 @@ typed is lost — it was committed before the publish.
 
 With ``settings.ROLLUP_INLINE`` the rollup runs at once in the caller's
 transaction instead (tests and small scripts).
+
+Every rollup bumps the organisation's data version (``orgs.versions``): the
+worker's inside its transaction, an inline one after the commit, and a rollup
+that could not be queued at once from the request. A check-in relies on it and
+does not bump the version itself.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from kombu.exceptions import KombuError, OperationalError
 
 from objectives.rollup import rollup_objective
 from orgs.models import Organization
+from orgs.versions import bump_data_version
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +48,7 @@ class _Publish:
 def schedule_rollup(*, org_id: int, objective_id: int) -> None:
     if getattr(settings, "ROLLUP_INLINE", False):
         rollup_objective(org_id=org_id, objective_id=objective_id)
+        bump_data_version(org_id)  # once per transaction, after the commit, changed or not
         return
     conn = transaction.get_connection()
     if not conn.in_atomic_block:
@@ -79,4 +86,7 @@ def publish_rollup(*, org_id: int, objective_id: int) -> bool:
 
 
 def mark_dirty(org_id: int) -> None:
+    """The repair sweep will recompute the organisation; the documents move on now, since the
+    rollup that would have bumped the version will not run."""
+    bump_data_version(org_id)
     Organization.objects.filter(pk=org_id, rollup_dirty_since__isnull=True).update(rollup_dirty_since=timezone.now())

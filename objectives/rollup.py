@@ -20,7 +20,7 @@ from django.db import connection, transaction
 from objectives import progress as math
 from objectives.models import KeyResult, Objective, ObjectiveStatus
 from orgs.models import Organization
-from orgs.versions import bump_data_version
+from orgs.versions import bump_data_version, bump_data_version_now
 
 log = logging.getLogger(__name__)
 
@@ -132,12 +132,14 @@ def _write(changes: list[_PathNode]) -> None:
         cursor.execute(sql, params)
 
 
-def rollup_objective(*, org_id: int, objective_id: int) -> int:
+def rollup_objective(*, org_id: int, objective_id: int, bump_version: bool = True) -> int:
     """Recompute ``objective_id`` and every ancestor from stored values.
 
     Three statements whatever the depth: the locked path, the aggregates,
     one UPDATE of the rows that changed. Returns how many objectives changed.
     Must run inside a transaction (the path lock lasts until it commits).
+    When something changed, the organisation's data version is bumped after
+    the commit (``bump_version=False``: the caller bumps it itself).
     """
     path, children_contribute = _path(org_id, objective_id)
     if not path:
@@ -159,11 +161,17 @@ def rollup_objective(*, org_id: int, objective_id: int) -> int:
             changes.append(node)
         below = node
     _write(changes)
-    if changes:
+    if changes and bump_version:
         bump_data_version(org_id)
     return len(changes)
 
 
 def rollup_objective_atomic(*, org_id: int, objective_id: int) -> int:
+    """The worker's rollup: one transaction that also bumps the organisation's data
+    version, whether or not a progress changed, because the change that queued the
+    rollup (a check-in's value, confidence or date) may show in the documents and
+    left the bump to it (``orgs.versions``). One commit for both."""
     with transaction.atomic():
-        return rollup_objective(org_id=org_id, objective_id=objective_id)
+        changed = rollup_objective(org_id=org_id, objective_id=objective_id, bump_version=False)
+        bump_data_version_now(org_id)
+        return changed

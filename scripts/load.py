@@ -128,20 +128,24 @@ class Server:
                 "-A",
                 "okrkpi",
                 "worker",
-                "--loglevel=WARNING",
+                "--loglevel=INFO",  # its "ready." line tells when it has booted
                 "--concurrency=2",
                 "--queues=rollups,celery",
             ],
         )
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
-                    return
-            except OSError:
-                if self.web.poll() is not None:
-                    break
-                time.sleep(0.3)
+            # Ready when every web worker has booted (the app loads before a worker accepts) and one
+            # answers, and the Celery worker is ready: booting processes would eat into the first figures.
+            if (
+                len(self.web_worker_pids()) >= self.workers
+                and probe(f"{self.base}/healthz", headers={}) == 200
+                and " ready." in (self.logdir / "worker.log").read_text(errors="replace")
+            ):
+                return
+            if self.web.poll() is not None:
+                break
+            time.sleep(0.3)
         self.stop()
         raise SystemExit(f"gunicorn did not start; see {self.logdir / 'web.log'}")
 
@@ -193,6 +197,8 @@ def probe(url: str, *, headers: dict[str, str], body: bytes | None = None) -> in
             return response.status
     except urllib.error.HTTPError as exc:
         return exc.code
+    except (urllib.error.URLError, OSError):
+        return 0  # not listening yet
 
 
 class _NoRedirect(__import__("urllib.request").request.HTTPRedirectHandler):

@@ -269,6 +269,7 @@ def key_result_check_in(
         target=kr,
         before=before,
         after={"current_value": number, "confidence": conf, "note": note},
+        bump_version=False,  # the rollup queued below bumps it: one commit per check-in (orgs.versions)
     )
     _rollup(objective)
     _announce_check_in(objective, kr, check_in, actor)

@@ -57,6 +57,43 @@ def test_check_in_enqueues_one_rollup_on_commit_and_the_task_updates_the_tree(wo
     assert company.progress == pytest.approx(0.25)
 
 
+@pytest.mark.django_db(transaction=True)
+@override_settings(ROLLUP_INLINE=False)
+def test_a_check_in_request_commits_once_and_its_rollup_bumps_the_data_version(
+    world_a, tree, monkeypatch, django_assert_max_num_queries
+):
+    """The request does not bump the organisation's version (a second commit per check-in);
+    the rollup it queues does, in the worker's own transaction, so the documents show the
+    check-in once its progress has rolled up."""
+    from rest_framework.test import APIClient
+
+    from orgs.versions import data_version
+
+    _cycle, (company, team, person), krs = tree
+    queued: list[tuple[int, int]] = []
+    monkeypatch.setattr(queue, "publish_rollup", lambda *, org_id, objective_id: queued.append((org_id, objective_id)))
+    start = data_version(world_a.org.pk)
+    client = APIClient()
+    client.force_authenticate(world_a.member)
+    # membership, key result, (BEGIN on SQLite), savepoint, locked read, check-in, key result,
+    # activity, release, (COMMIT on SQLite), and after the commit the chat channels: no version bump
+    with django_assert_max_num_queries(11):
+        response = client.post(
+            f"/api/v1/orgs/{world_a.org.slug}/check-ins/",
+            {"key_result": krs[2].pk, "value": 5, "confidence": 7},
+            format="json",
+        )
+    assert response.status_code == 201, response.content
+    assert queued == [(world_a.org.pk, person.pk)]
+    assert data_version(world_a.org.pk) == start
+    assert rollup_objective_task.apply(args=queued[0]).get() == 3
+    assert data_version(world_a.org.pk) == start + 1
+    assert Objective.objects.get(pk=company.pk).progress == pytest.approx(0.125)  # 0.5 halved at each level
+    # A rollup that changes nothing still bumps: the check-in's note or confidence may show.
+    assert rollup_objective_task.apply(args=queued[0]).get() == 0
+    assert data_version(world_a.org.pk) == start + 2
+
+
 @pytest.mark.django_db
 def test_rollup_task_for_a_deleted_objective_or_organisation_ends_quietly(world_a, caplog):
     assert rollup_objective_task.apply(args=[world_a.org.pk, 424242]).get() == 0
@@ -192,6 +229,7 @@ def test_broker_down_request_succeeds_fast_org_marked_dirty_then_repaired(world_
     server = _SilentServer() if kind == "silent port" else None
     port = server.port if server else _closed_port()
     broken_broker(f"redis://127.0.0.1:{port}/0")
+    version = Organization.objects.get(pk=world_a.org.pk).data_version
     try:
         started = time.monotonic()
         r = api(world_a.member).post(
@@ -206,6 +244,8 @@ def test_broker_down_request_succeeds_fast_org_marked_dirty_then_repaired(world_
     kr = KeyResult.objects.get(pk=krs[2].pk)
     assert kr.current_value == 10  # nothing the user typed is lost
     assert Organization.objects.get(pk=world_a.org.pk).rollup_dirty_since is not None
+    # No rollup will bump the version for the check-in, so the request did: the documents move on.
+    assert Organization.objects.get(pk=world_a.org.pk).data_version == version + 1
     assert Objective.objects.get(pk=company.pk).progress == 0.0  # not rolled up yet
     assert repair_dirty_task.apply().get() == 3  # the sweep, once a worker runs
     assert Organization.objects.get(pk=world_a.org.pk).rollup_dirty_since is None
