@@ -245,6 +245,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "RagStatusEnum": ["green", "amber", "red"],
         "CoachObjectTypeEnum": "objectives.ritual_api.COACH_OBJECT_TYPES",
+        "CycleKindEnum": "cycles.models.CycleKind",
+        "CycleStatusEnum": "cycles.models.CycleStatus",
     },
 }
 
