@@ -26,8 +26,9 @@ import secrets
 import socket
 import ssl
 import time as time_module
+import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -38,7 +39,7 @@ from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from notifications.models import Channel, ChannelEvent, ChannelKind, NotificationKind
+from notifications.models import Channel, ChannelClaim, ChannelEvent, ChannelKind, NotificationKind
 from orgs.audit import audit
 from orgs.models import Membership, Organization, Role, User
 
@@ -167,19 +168,41 @@ def teams_card(*, title: str, text: str, facts: Facts, link: str) -> dict[str, A
     }
 
 
+def slack_escape(text: str) -> str:
+    """Slack reads ``&``, ``<`` and ``>`` as markup (links, mentions): escape them in user text."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def slack_text(*, text: str, facts: Facts, link: str) -> str:
+    """Slack's message: the text, one bullet per fact, then the link (Slack's ``<url>`` syntax)."""
+    lines = [slack_escape(text), *(f"• *{slack_escape(t)}*: {slack_escape(v)}" for t, v in facts)]
+    if link:
+        lines.append(f"<{link}>")
+    return "\n".join(lines)
+
+
 def render_payload(
-    kind: str, *, event: str, text: str, url: str, org_slug: str, org_name: str = "", facts: Facts | None = None
+    kind: str,
+    *,
+    event: str,
+    text: str,
+    url: str,
+    org_slug: str,
+    org_name: str = "",
+    facts: Facts | None = None,
+    data: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The body posted to a channel of this kind, in the active language. ``facts`` are
-    (label, value) pairs already translated by the caller."""
+    (label, value) pairs already translated by the caller; ``data`` is the event's
+    structured content, which only the generic JSON webhook carries (for programs)."""
     link = settings.SITE_URL.rstrip("/") + url if url else ""
     facts = [(str(t), str(v)) for t, v in (facts or [])]
     if kind == ChannelKind.SLACK:
-        return {"text": f"{text}\n<{link}>" if link else text}
+        return {"text": slack_text(text=text, facts=facts, link=link)}
     if kind == ChannelKind.TEAMS:
         shown = [(_("Organisation"), org_name or org_slug), *facts]
         return teams_card(title=_event_title(event), text=text, facts=shown, link=link)
-    return {
+    payload: dict[str, Any] = {
         "event": event,
         "organization": org_slug,
         "text": text,
@@ -187,6 +210,9 @@ def render_payload(
         "facts": [{"title": t, "value": v} for t, v in facts],
         "sent_at": timezone.now().isoformat(),
     }
+    if data is not None:
+        payload["data"] = data
+    return payload
 
 
 @dataclass
@@ -345,19 +371,84 @@ def _publish_now(org_id: int, event: str, text: str, url: str, facts: list[list[
     return len(ids)
 
 
-def _enqueue(org_id: int, channel_id: int, event: str, text: str, url: str, facts: list[list[str]]) -> None:
+def channel_publish_once(
+    *,
+    org: Organization,
+    event: str,
+    period: date,
+    text: str,
+    url: str = "",
+    facts: Facts | None = None,
+    data: dict[str, Any] | None = None,
+    dry_run: bool = False,
+) -> list[Channel]:
+    """Deliver an event that each channel carrying it must get at most once per ``period``
+    (a weekly digest), whatever overlapping or retried sweeps do. Each active channel
+    carrying ``event`` is claimed first: a ``ChannelClaim`` row per (channel, event, period)
+    is inserted with conflicts ignored, and only the rows this call inserted (its ``run``
+    token) are delivered, by the usual task (retries with backoff, failure counting,
+    pausing), queued after the commit. A second sweep's insert waits on the first's
+    uncommitted rows, then conflicts and posts nothing. Returns the channels this call
+    claimed (with ``dry_run``: those it would claim; nothing is written or posted)."""
+    carrying = [
+        c for c in Channel.objects.filter(organization=org, active=True).order_by("pk") if event in (c.events or [])
+    ]
+    if not carrying:
+        return []
+    if dry_run:
+        taken = set(
+            ChannelClaim.objects.filter(organization=org, event=event, period=period).values_list(
+                "channel_id", flat=True
+            )
+        )
+        return [c for c in carrying if c.pk not in taken]
+    run = str(uuid.uuid4())
+    with transaction.atomic():
+        ChannelClaim.objects.bulk_create(
+            [ChannelClaim(organization=org, channel=c, event=event, period=period, run=run) for c in carrying],
+            ignore_conflicts=True,
+        )
+        mine = set(ChannelClaim.objects.filter(organization=org, run=run).values_list("channel_id", flat=True))
+        claimed = [c for c in carrying if c.pk in mine]
+        org_id = org.pk
+        pairs = [[str(t), str(v)] for t, v in (facts or [])]
+        for channel in claimed:
+            transaction.on_commit(
+                lambda pk=channel.pk: _enqueue(org_id, pk, event, text, url, pairs, data)  # type: ignore[misc]
+            )
+    return claimed
+
+
+def _enqueue(
+    org_id: int,
+    channel_id: int,
+    event: str,
+    text: str,
+    url: str,
+    facts: list[list[str]],
+    data: dict[str, Any] | None = None,
+) -> None:
     from notifications.tasks import deliver_to_channel
 
+    kwargs: dict[str, Any] = {"facts": facts}
+    if data is not None:
+        kwargs["data"] = data
     try:
-        deliver_to_channel.apply_async(
-            args=[org_id, channel_id, event, text, url], kwargs={"facts": facts}, retry=False
-        )
+        deliver_to_channel.apply_async(args=[org_id, channel_id, event, text, url], kwargs=kwargs, retry=False)
     except Exception:  # noqa: BLE001 — a chat message must never fail a request that already committed
         log.exception("could not queue delivery to channel %s", channel_id)
 
 
 def channel_deliver(
-    *, org_id: int, channel_id: int, event: str, text: str, url: str, final: bool, facts: list[list[str]] | None = None
+    *,
+    org_id: int,
+    channel_id: int,
+    event: str,
+    text: str,
+    url: str,
+    final: bool,
+    facts: list[list[str]] | None = None,
+    data: dict[str, Any] | None = None,
 ) -> bool:
     """Post once. Success resets the failure count. A failure is recorded
     (``last_error``) and raises ``DeliveryError`` for the task to retry; on the
@@ -380,6 +471,7 @@ def channel_deliver(
             org_slug=org.slug,
             org_name=org.name,
             facts=[(t, v) for t, v in (facts or [])],
+            data=data,
         )
     error = ""
     try:

@@ -60,5 +60,12 @@ class ChannelForm(forms.Form):
         help_text=_("Kept secret: it is never shown again after you save it."),
     )
     events = forms.MultipleChoiceField(
-        label=_("Events it carries"), choices=ChannelEvent.choices, widget=forms.CheckboxSelectMultiple, required=False
+        label=_("Events it carries"),
+        choices=ChannelEvent.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_(
+            "Check-ins, comments and escalations are posted as they happen; the Friday wins once a week, "
+            "on Friday from the organisation's reminder hour, when something moved."
+        ),
     )

@@ -112,6 +112,28 @@ class ReminderClaim(TenantModel):
         return f"{self.kind} {self.subject} {self.period} → {self.recipient_id}"
 
 
+class ChannelClaim(TenantModel):
+    """One row per digest posted to a chat or webhook channel: (channel, event, period) is
+    unique, so overlapping sweeps and retried ones post it once. ``ReminderClaim`` is the
+    same idea for people; a channel is not a person, so it gets its own table rather than a
+    nullable recipient."""
+
+    channel = models.ForeignKey("Channel", on_delete=models.CASCADE, related_name="+")
+    event = models.CharField(max_length=24)
+    period = models.DateField()
+    run = models.CharField(max_length=36, help_text="The sweep run that made the claim.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "channel", "event", "period"], name="uniq_channel_claim"),
+        ]
+        indexes = [models.Index(fields=["run"], name="channel_claim_run")]
+
+    def __str__(self) -> str:
+        return f"{self.event} {self.period} → channel {self.channel_id}"
+
+
 class NotificationSettings(TenantModel):
     """One person's choices in one organisation: a delivery per kind (missing
     kinds take ``DEFAULT_DELIVERY``) and a quiet-hours window in the
@@ -191,6 +213,11 @@ class Channel(TenantModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def event_labels(self) -> list[str]:
+        """The events it carries, as their (translated) names."""
+        return [str(ChannelEvent(e).label) for e in self.events or [] if e in ChannelEvent.values]
 
     @property
     def url_hint(self) -> str:

@@ -222,8 +222,8 @@ def retrospectives_to_write(*, org: Organization, membership: Membership, today:
 
 def retrospectives_to_review(*, org: Organization, membership: Membership) -> list[Retrospective]:
     """Written retrospectives of active cycles that wait for ``membership`` to acknowledge
-    them as the reviewer (``closing.reviewed_by``: the owner's manager, an admin for company
-    objectives), oldest first. One query."""
+    them as the reviewer (``closing.reviewed_by``: the owner's manager; an admin for company
+    objectives and for people without a manager), oldest first. One query (four for an admin)."""
     return list(
         Retrospective.objects.filter(
             organization=org,

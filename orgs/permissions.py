@@ -74,6 +74,31 @@ def with_descendants(roots: Iterable[int], parent_of: dict[int, int | None]) -> 
     return seen
 
 
+def people_with_a_manager(org_id: int) -> set[int]:
+    """Users of the organisation who have a manager other than themselves: an admin or manager
+    who manages a team they are in, or a team above it (``managed_team_ids`` seen from below).
+    Everyone else answers to the organisation, that is to its admins. Three queries."""
+    parent_of = dict(Team.objects.filter(organization_id=org_id).values_list("id", "parent_id"))
+    planners = set(
+        Membership.objects.filter(organization_id=org_id, role__in=PLANNER_ROLES).values_list("user_id", flat=True)
+    )
+    rows = list(TeamMember.objects.filter(organization_id=org_id).values_list("team_id", "user_id", "is_manager"))
+    managers_of: dict[int, set[int]] = {}
+    for team_id, user_id, is_manager in rows:
+        if is_manager and user_id in planners:
+            managers_of.setdefault(team_id, set()).add(user_id)
+    result: set[int] = set()
+    for team_id, user_id, _is_manager in rows:
+        team: int | None = team_id
+        seen: set[int] = set()
+        while team is not None and team not in seen and user_id not in result:
+            seen.add(team)
+            if managers_of.get(team, set()) - {user_id}:
+                result.add(user_id)
+            team = parent_of.get(team)
+    return result
+
+
 def can_manage_team(m: Membership, team: Team | int | None) -> bool:
     """Admins manage every team; managers the teams they manage and below.
     ``None`` (the organisation root) is admin-only."""

@@ -30,9 +30,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from cycles.models import CycleStatus
+from notifications import channels
 from notifications.mailer import Mail, absolute, language_of, send_now, unsubscribe_headers, unsubscribe_url
 from notifications.models import (
     DIGEST_KINDS,
+    ChannelEvent,
     Delivery,
     MailDue,
     Notification,
@@ -44,6 +46,7 @@ from notifications.models import (
 )
 from objectives import progress as math
 from objectives.models import CheckIn, KeyResult, Objective, ObjectiveStatus
+from okrkpi.core.numbers import format_percent
 from orgs import permissions
 from orgs.models import Membership, Organization, Role, User
 from reminders.inbox import KpiValuesDue, _check_in_items, _kpi_items, key_results_to_check_in, kpi_values_due
@@ -219,6 +222,69 @@ def wins(*, org: Organization, now: datetime, today: date) -> dict[str, Any]:
     return {"movers": moved, "completed": completed, "empty": not moved and not completed}
 
 
+def wins_post(*, org: Organization, context: dict[str, Any], week: date) -> dict[str, Any]:
+    """The Friday wins as a chat post, in the active language: the text, the facts (each
+    mover, then each objective completed) and, for the JSON webhook, the same as data.
+    No query: composed from ``wins``'s context."""
+    movers_shown: list[Mover] = context["movers"]
+    completed: list[Objective] = context["completed"]
+    facts = [
+        (
+            f"{m.key_result.title} ({m.key_result.owner.display_name})",
+            f"{format_percent(m.before)} → {format_percent(m.after)} (+{format_percent(m.delta)})",
+        )
+        for m in movers_shown
+    ] + [(_("Objective completed"), o.title) for o in completed]
+    data = {
+        "week": week.isoformat(),
+        "movers": [
+            {
+                "key_result": m.key_result.pk,
+                "title": m.key_result.title,
+                "objective": m.key_result.objective_id,
+                "owner": m.key_result.owner.display_name,
+                "before": round(m.before, 4),
+                "after": round(m.after, 4),
+                "delta": round(m.delta, 4),
+            }
+            for m in movers_shown
+        ],
+        "completed": [{"objective": o.pk, "title": o.title} for o in completed],
+    }
+    text = _("This week's wins in %(org)s. Thank the people behind them!") % {"org": org.name}
+    return {
+        "text": text,
+        "facts": facts,
+        "data": data,
+        "url": reverse("scorecards:dashboard", kwargs={"slug": org.slug}),
+    }
+
+
+def _wins_to_channels(
+    org: Organization, context: dict[str, Any], week: date, result: DigestResult, *, dry_run: bool
+) -> None:
+    """Post the wins to each channel carrying them, once per channel and week, in the
+    organisation's language. Nothing to say posts and claims nothing, so a win checked in
+    later that Friday is still posted by a later sweep."""
+    empty = bool(context.get("empty"))
+    with translation.override(org.language):
+        post = wins_post(org=org, context=context, week=week)
+    claimed = channels.channel_publish_once(
+        org=org,
+        event=ChannelEvent.WINS,
+        period=week,
+        text=post["text"],
+        url=post["url"],
+        facts=post["facts"],
+        data=post["data"],
+        dry_run=dry_run or empty,
+    )
+    for channel in claimed:
+        result.planned.append(Planned(NotificationKind.WINS, f"channel {channel.name}", org.language, empty, True))
+    if not (dry_run or empty):
+        result.add_posts(NotificationKind.WINS, len(claimed))
+
+
 # --- sending -------------------------------------------------------------------------------
 
 
@@ -235,19 +301,25 @@ class Planned:
     """One weekly e-mail a run sends, or would send (``--dry-run``)."""
 
     kind: str
-    email: str
+    to: str  # an e-mail address, or "channel <name>"
     language: str
-    empty: bool  # nothing to say: no mail, the claim alone marks the week as done
+    empty: bool  # nothing to say: no mail, the claim alone marks the week as done (a channel: no post, no claim)
+    channel: bool = False
 
 
 @dataclass
 class DigestResult:
-    sent: dict[str, int] = field(default_factory=dict)
+    sent: dict[str, int] = field(default_factory=dict)  # e-mails, by kind
+    posted: dict[str, int] = field(default_factory=dict)  # chat and webhook posts, by kind
     planned: list[Planned] = field(default_factory=list)
 
     def add(self, kind: str, n: int = 1) -> None:
         if n:
             self.sent[kind] = self.sent.get(kind, 0) + n
+
+    def add_posts(self, kind: str, n: int) -> None:
+        if n:
+            self.posted[kind] = self.posted.get(kind, 0) + n
 
 
 def _due_kinds(org: Organization, local: datetime) -> list[str]:
@@ -314,6 +386,8 @@ def send_digests(
     people = people_of(org)
     week = OrgWeek.read(org=org, today=today, now=now, people=people, kinds=kinds)
     shared_wins = wins(org=org, now=now, today=today) if NotificationKind.WINS in kinds else None
+    if shared_wins is not None:
+        _wins_to_channels(org, shared_wins, monday, result, dry_run=dry_run)
     for kind in kinds:
         eligible = [m for m in memberships if _eligible(kind, m, choices.get(m.user_id), local, people)]
         if not eligible:
@@ -446,6 +520,8 @@ def digest_sweep(*, now: datetime | None = None, org_slug: str | None = None) ->
         for r in (flush_buffered(org=org, now=now), send_digests(org=org, now=now)):
             for k, v in r.sent.items():
                 total.add(k, v)
+            for k, v in r.posted.items():
+                total.add_posts(k, v)
     return total
 
 

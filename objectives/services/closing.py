@@ -48,8 +48,10 @@ def reviewed_by(m: Membership) -> Q:
     """The reviewer rule, as a filter on objectives: those whose retrospective ``m`` reviews as the
     owner's manager. The owner's manager is an admin for a company objective and for a top-level
     team's (the company is the team above), a manager of the team above (or higher) for a team's
-    objective, and a manager of a team the person is in (or above it) for a personal one — never
-    the person themself. The close page, its API and the "To do" inbox all read this one rule."""
+    objective, and a manager of a team the person is in (or above it) for a personal one — or,
+    when the person has no such manager (no team, or no manager above them but themself), an
+    admin, as for the company's objectives; never the person themself. The close page, its API
+    and the "To do" inbox all read this one rule."""
     managed = permissions.managed_team_ids(m)
     rule = Q(owner_type="team", owner_team__parent_id__in=managed) | (
         Q(
@@ -62,6 +64,10 @@ def reviewed_by(m: Membership) -> Q:
     )
     if permissions.is_admin(m):
         rule |= Q(owner_type="company") | Q(owner_type="team", owner_team__parent__isnull=True)
+        unmanaged = Q(owner_type="person") & ~Q(
+            owner_user_id__in=permissions.people_with_a_manager(m.organization_id) | {m.user_id}
+        )
+        rule |= unmanaged
     return rule
 
 

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -37,3 +39,46 @@ def thread(world_a) -> Thread:
         key_result=kr, actor=sam, value=3, confidence=7, note="Three signed", at=CHECKED_IN
     )
     return Thread(objective, kr, check_in, sam)
+
+
+@dataclass
+class Recorder:
+    """What the local webhook server received. It answers ``statuses`` in turn, then ``status``."""
+
+    status: int = 200
+    statuses: list[int] = field(default_factory=list)
+    requests: list[tuple[dict, bytes]] = field(default_factory=list)
+    url: str = ""
+
+
+@pytest.fixture
+def hook():
+    """A local HTTP server started by the test: nothing leaves the machine."""
+    recorder = Recorder()
+    lock = threading.Lock()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            with lock:
+                recorder.requests.append((dict(self.headers), body))
+                status = recorder.statuses.pop(0) if recorder.statuses else recorder.status
+            self.send_response(status)
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    recorder.url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+    yield recorder
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def private_ok(settings):
+    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = True

@@ -6,8 +6,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -15,42 +13,6 @@ from django.core.exceptions import ValidationError
 from conversations import services as talk
 from notifications import channels
 from notifications.models import Channel, Notification
-
-
-class Recorder:
-    def __init__(self, status: int = 200) -> None:
-        self.status = status
-        self.requests: list[tuple[dict, bytes]] = []
-
-
-@pytest.fixture
-def hook():
-    """A local HTTP server started by the test: nothing leaves the machine."""
-    recorder = Recorder()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            recorder.requests.append((dict(self.headers), body))
-            self.send_response(recorder.status)
-            self.end_headers()
-            self.wfile.write(b"ok")
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    recorder.url = f"http://127.0.0.1:{server.server_address[1]}/hook"  # type: ignore[attr-defined]
-    yield recorder
-    server.shutdown()
-    server.server_close()
-
-
-@pytest.fixture
-def private_ok(settings):
-    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = True
 
 
 def test_a_comment_is_posted_signed_to_a_webhook(world_a, thread, hook, private_ok, django_capture_on_commit_callbacks):
@@ -265,3 +227,16 @@ def test_teams_cards_speak_the_organisations_language_and_webhooks_carry_the_fac
         {"title": "Mục tiêu", "value": "Win the south"},
         {"title": "Kết quả then chốt", "value": "Sign 10 distributors"},
     ]
+
+
+def test_channels_page_names_the_events_and_says_when_the_wins_are_posted(world_a, web, private_ok, hook):
+    channels.channel_create(
+        org=world_a.org, actor=world_a.admin, kind="slack", name="#wins", url=hook.url, events=["wins", "comment"]
+    )
+    page = web(world_a.admin).get("/o/alpha/settings/channels/").content.decode()
+    assert '<span class="badge">Comments</span> <span class="badge">Friday wins</span>' in page
+    assert "the Friday wins once a week, on Friday from the organisation&#x27;s reminder hour" in page
+    world_a.admin.language = "vi"
+    world_a.admin.save(update_fields=["language"])
+    page = web(world_a.admin).get("/o/alpha/settings/channels/").content.decode()
+    assert '<span class="badge">Thành tích thứ Sáu</span>' in page

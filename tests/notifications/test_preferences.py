@@ -134,3 +134,51 @@ def test_preferences_page(world_a, web):
     row = NotificationSettings.objects.get(user=world_a.member)
     assert row.deliveries["team_week"] == "off" and row.deliveries["comment"] == "weekly"
     assert row.quiet_start == time(22, 0) and row.quiet_end == time(7, 0)
+
+
+def test_a_mention_in_quiet_hours_is_held_and_mailed_after_them_in_local_time(
+    world_a, thread, web, api, django_capture_on_commit_callbacks
+):
+    """Through the pages and the API: Sam sets quiet hours around the current time of Ho Chi Minh
+    City, a colleague mentions her in a comment, and the e-mail waits until the window ends there."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from notifications.models import CHOOSABLE_KINDS, delivery_for, is_quiet
+
+    world_a.org.timezone = "Asia/Ho_Chi_Minh"
+    world_a.org.save(update_fields=["timezone"])
+    now = timezone.now()
+    local = now.astimezone(world_a.org.tzinfo)
+    start, end = (local - timedelta(hours=1)).time(), (local + timedelta(hours=1)).time()
+    assert not is_quiet(start, end, now.astimezone(UTC).time())  # quiet in local time only
+    choices = {f"kind_{k}": delivery_for({}, k) for k in CHOOSABLE_KINDS} | {"kind_comment": "off"}
+    page = web(thread.sam).post(
+        "/o/alpha/notifications/settings/",
+        {**choices, "quiet_start": start.strftime("%H:%M"), "quiet_end": end.strftime("%H:%M")},
+    )
+    assert page.status_code == 302
+
+    with django_capture_on_commit_callbacks(execute=True):
+        r = api(world_a.member).post(
+            "/api/v1/orgs/alpha/comments/",
+            {"check_in": thread.check_in.pk, "body": "@sam@alpha.test how did you sign them?"},
+            format="json",
+        )
+    assert r.status_code == 201
+    # In the app at once; by e-mail not yet.
+    [row] = api(thread.sam).get("/api/v1/orgs/alpha/notifications/").json()["results"]
+    assert row["kind"] == "mention" and row["message"].startswith("Member alpha mentioned you")
+    assert Notification.objects.get(recipient=thread.sam).mail_due == "held"
+    assert [m for m in mail.outbox if m.to == [thread.sam.email]] == []
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert flush_buffered(org=world_a.org, now=now + timedelta(minutes=30)).sent == {}  # still quiet there
+    assert [m for m in mail.outbox if m.to == [thread.sam.email]] == []
+    with django_capture_on_commit_callbacks(execute=True):
+        assert flush_buffered(org=world_a.org, now=now + timedelta(minutes=61)).sent == {"digest_held": 1}
+        assert flush_buffered(org=world_a.org, now=now + timedelta(minutes=76)).sent == {}
+    [held] = [m for m in mail.outbox if m.to == [thread.sam.email]]
+    assert held.subject == "[ALPHA] While you were away" and "Member alpha mentioned you" in held.body
+    assert Notification.objects.get(recipient=thread.sam).mail_due == ""

@@ -15,10 +15,8 @@ from conversations import services as talk
 from notifications import services as notes
 from notifications.mailer import unsubscribe_token
 from notifications.models import NotificationSettings, ReminderClaim
-from objectives import services as okr
 from reminders.digests import digest_sweep, movers, send_digests
 from tests.kpis.kpi_factories import make_kpi, record
-from tests.objectives.okr_factories import make_kr, make_objective
 
 FRIDAY_10 = datetime(2026, 12, 4, 10, 0, tzinfo=UTC)  # the organisation is on UTC, reminder hour 9
 MONDAY_10 = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
@@ -26,32 +24,6 @@ MONDAY_10 = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
 
 def at(*args):
     return datetime(*args, tzinfo=UTC)
-
-
-@pytest.fixture
-def week(world_a, thread):
-    """A small organisation's week, with movers computed by hand:
-
-    - "Open 2 warehouses" 0 → 2 of 2 (no earlier check-in: from its start value): +100 %
-    - "Ship v2 / Beta users" 0 → 50 of 50: +100 %;  "Ship v2 / Crash-free" 90 → 99 of 99, from 90: +100 %
-    - "Sign 10 distributors" 2 (20 Nov) → 7 (3 Dec): 20 % → 70 %, +50 % (the fixture's 3 on 1 Dec is inside the week)
-    - "Churn" 10 → 8 while its target is 5 (a decrease, from a start of 10), checked in 25 Nov only: not a mover.
-    """
-    okr.key_result_check_in(key_result=thread.kr, actor=thread.sam, value=2, confidence=6, at=at(2026, 11, 20, 9))
-    okr.key_result_check_in(key_result=thread.kr, actor=thread.sam, value=7, confidence=8, at=at(2026, 12, 3, 9))
-    warehouses = thread.objective.key_results.get(title="Open 2 warehouses")
-    okr.key_result_check_in(key_result=warehouses, actor=thread.sam, value=2, confidence=9, at=at(2026, 12, 2, 9))
-    ship = make_objective(
-        world_a.org, thread.objective.cycle, title="Ship v2", owner_type="person", user=world_a.member
-    )
-    beta = make_kr(ship, title="Beta users", owner=world_a.member, target=50)
-    crash = make_kr(ship, title="Crash-free", owner=world_a.member, start=90, target=99)
-    okr.objective_set_status(objective=ship, actor=world_a.admin, status="active")
-    okr.key_result_check_in(key_result=beta, actor=world_a.member, value=50, confidence=10, at=at(2026, 12, 1, 12))
-    okr.key_result_check_in(key_result=crash, actor=world_a.member, value=99, confidence=10, at=at(2026, 12, 2, 12))
-    churn = make_kr(thread.objective, title="Churn", owner=world_a.member, start=10, target=5)
-    okr.key_result_check_in(key_result=churn, actor=world_a.member, value=8, confidence=5, at=at(2026, 11, 25, 12))
-    return {"warehouses": warehouses, "beta": beta, "crash": crash, "churn": churn, "ship": ship}
 
 
 def _mail_to(email):

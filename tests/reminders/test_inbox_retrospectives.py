@@ -170,3 +170,63 @@ def test_inbox_api_lists_retrospectives(world_a, api, thread):
     [row] = [r for r in results if r["kind"] == "retrospective"]
     assert row["object_id"] == objective.pk and row["due"] == cycle.end_date.isoformat()
     assert row["url"] == f"/o/alpha/cycles/{cycle.pk}/close/#objective-{objective.pk}"
+
+
+def test_a_person_without_a_manager_has_their_retrospective_reviewed_by_the_admins(world_a, thread):
+    cycle = thread.objective.cycle
+    second_admin = UserFactory(email="admin2@alpha.test", name="Second admin")
+    MembershipFactory(organization=world_a.org, user=second_admin, role="admin")
+    loner = UserFactory(email="loner@alpha.test", name="Lone Wolf")  # in no team
+    MembershipFactory(organization=world_a.org, user=loner, role="member")
+    finance = UserFactory(email="fin@alpha.test", name="Fin Ance")  # in a team nobody manages
+    MembershipFactory(organization=world_a.org, user=finance, role="member")
+    place(world_a.other_team, finance)
+    owners = {
+        "loner": loner,
+        "finance": finance,
+        "manager": world_a.manager,  # manages the top-level Marketing: nobody above him but the company
+        "admin": world_a.admin,
+        "sam": thread.sam,  # has a manager: Marketing's
+    }
+    mine = {}
+    for key, owner in owners.items():
+        mine[key] = make_objective(world_a.org, cycle, title=f"{key}'s", owner_type="person", user=owner)
+        _write(mine[key], owner)
+    _write(thread.objective, thread.sam)
+    unmanaged = {mine[k].pk for k in ("loner", "finance", "manager")}
+
+    assert set(_items(world_a, world_a.admin, "retrospective_review")) == unmanaged
+    assert set(_items(world_a, second_admin, "retrospective_review")) == unmanaged | {mine["admin"].pk}
+    assert set(_items(world_a, world_a.manager, "retrospective_review")) == {mine["sam"].pk, thread.objective.pk}
+    for user in (loner, finance, thread.sam, world_a.member):
+        assert not _items(world_a, user, "retrospective_review")
+
+    # One admin acknowledges: it leaves every admin's To do.
+    okr.retrospective_review(objective=mine["loner"], actor=second_admin, acknowledge=True)
+    assert mine["loner"].pk not in _items(world_a, world_a.admin, "retrospective_review")
+    # A "manager" flag on someone who is only a member makes no manager: still the admins'.
+    flagged = UserFactory(email="flag@alpha.test", name="Flagged")
+    MembershipFactory(organization=world_a.org, user=flagged, role="member")
+    place(world_a.other_team, flagged, manager=True)
+    assert mine["finance"].pk in _items(world_a, world_a.admin, "retrospective_review")
+    assert not _items(world_a, flagged, "retrospective_review")
+    # Once in a managed team, the person's manager reviews them, no longer the admins.
+    place(world_a.sub_team, finance)
+    assert mine["finance"].pk in _items(world_a, world_a.manager, "retrospective_review")
+    assert mine["finance"].pk not in _items(world_a, world_a.admin, "retrospective_review")
+
+
+def test_inbox_api_sends_the_retrospective_of_a_person_without_a_manager_to_the_admins(world_a, api):
+    today = world_a.org.today()
+    cycle = make_cycle(world_a.org, name="Ending", start=today - timedelta(days=60), days=65)
+    loner = UserFactory(email="loner@alpha.test", name="Lone Wolf")
+    MembershipFactory(organization=world_a.org, user=loner, role="member")
+    objective = make_objective(world_a.org, cycle, title="On my own", owner_type="person", user=loner)
+    _write(objective, loner)
+
+    def reviews(user) -> list[int]:
+        results = api(user).get("/api/v1/orgs/alpha/inbox/?page_size=100").json()["results"]
+        return [r["object_id"] for r in results if r["kind"] == "retrospective_review"]
+
+    assert reviews(world_a.admin) == [objective.pk]
+    assert reviews(world_a.manager) == [] and reviews(loner) == []

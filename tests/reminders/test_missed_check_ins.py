@@ -4,7 +4,7 @@ period, once per key result and week, on the organisation's local calendar."""
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from django.core import mail
@@ -128,3 +128,33 @@ def test_two_concurrent_sweeps_escalate_once(world_a, thread, hcm):
     assert errors == []
     assert len(_missed()) == 1 and len(_missed("check_in_escalated")) == 1
     assert sum(results) == Notification.objects.count()
+
+
+def test_the_week_turns_at_local_midnight_and_the_manager_reads_it_in_the_api(world_a, thread, hcm, api):
+    org = world_a.org
+    org.reminder_hour = 0  # sweep at any hour, so that only the calendar decides
+    org.save(update_fields=["reminder_hour"])
+    _sweep(org, 2026, 12, 4, 2, 0)  # Friday 4 Dec 09:00 local: 13 days, past the grace period
+    assert len(_missed()) == 1 and len(_missed("check_in_escalated")) == 1
+    # Sunday 6 Dec 23:59 local: still the same week, nothing new.
+    _sweep(org, 2026, 12, 6, 16, 59)
+    assert len(_missed()) == 1 and len(_missed("check_in_escalated")) == 1
+    # Monday 7 Dec 00:30 local is a new week there, though still Sunday the 6th in UTC: once more each.
+    _sweep(org, 2026, 12, 6, 17, 30)
+    assert len(_missed()) == 2 and len(_missed("check_in_escalated")) == 2
+    _sweep(org, 2026, 12, 7, 9, 0)
+    assert len(_missed()) == 2 and len(_missed("check_in_escalated")) == 2
+    assert set(ReminderClaim.objects.filter(subject=f"kr:{hcm.pk}").values_list("kind", "period")) == {
+        ("check_in_missed", date(2026, 11, 30)),
+        ("check_in_escalated", date(2026, 11, 30)),
+        ("check_in_missed", date(2026, 12, 7)),
+        ("check_in_escalated", date(2026, 12, 7)),
+    }
+
+    rows = api(world_a.manager).get("/api/v1/orgs/alpha/notifications/").json()["results"]
+    assert [(r["kind"], r["message"]) for r in rows] == [
+        ("check_in_escalated", "Sam Tran has not checked in on “Weekly demos” for 16 days."),  # local days
+        ("check_in_escalated", "Sam Tran has not checked in on “Weekly demos” for 13 days."),
+    ]
+    assert rows[0]["url"] == f"/o/alpha/okrs/{hcm.objective_id}/"
+    assert api(world_a.member).get("/api/v1/orgs/alpha/notifications/").json()["count"] == 0

@@ -9,7 +9,8 @@ from reminders.digests import DIGEST_ORDER, digest_sweep, send_digests
 class Command(BaseCommand):
     help = (
         "Run the digest sweep now, as the 15-minute beat job does: what is due at this hour (Monday "
-        "plan_week and team_week, Friday wins, notification digests, mail held by quiet hours). "
+        "plan_week and team_week, Friday wins by e-mail and to the chat channels carrying them, notification "
+        "digests, mail held by quiet hours). "
         "--kind sends those weekly e-mails now whatever the day. Each person gets each one once per "
         "week, however often this runs."
     )
@@ -35,22 +36,29 @@ class Command(BaseCommand):
         dry_run = bool(opts["dry_run"])
         if not kinds and not dry_run:
             result = digest_sweep(org_slug=slug)  # type: ignore[arg-type]
-            self._summary(result.sent)
+            self._summary(result.sent, result.posted)
             return
         total: dict[str, int] = {}
+        posted: dict[str, int] = {}
         for org in orgs:
             result = send_digests(org=org, kinds=kinds, dry_run=dry_run)
             for p in result.planned:
-                what = "nothing to say, no mail" if p.empty else f"mail in {p.language}"
+                medium = "post" if p.channel else "mail"
+                what = f"nothing to say, no {medium}" if p.empty else f"{medium} in {p.language}"
                 verb = "would get" if dry_run else "gets"
-                self.stdout.write(f"{org.slug}: {p.email} {verb} {p.kind} ({what})")
+                self.stdout.write(f"{org.slug}: {p.to} {verb} {p.kind} ({what})")
             for kind, n in result.sent.items():
                 total[kind] = total.get(kind, 0) + n
+            for kind, n in result.posted.items():
+                posted[kind] = posted.get(kind, 0) + n
         if dry_run:
             self.stdout.write(self.style.SUCCESS("Dry run: nothing was sent or claimed."))
         else:
-            self._summary(total)
+            self._summary(total, posted)
 
-    def _summary(self, sent: dict[str, int]) -> None:
+    def _summary(self, sent: dict[str, int], posted: dict[str, int]) -> None:
         detail = ", ".join(f"{k}: {v}" for k, v in sorted(sent.items())) or "nothing due"
-        self.stdout.write(self.style.SUCCESS(f"Sent {sum(sent.values())} e-mails ({detail})."))
+        message = f"Sent {sum(sent.values())} e-mails ({detail})."
+        if posted:
+            message += f" Posted {sum(posted.values())} to chat and webhook channels."
+        self.stdout.write(self.style.SUCCESS(message))
