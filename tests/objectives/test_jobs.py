@@ -17,6 +17,7 @@ from objectives.models import KeyResult, Objective, ObjectiveSnapshot, TeamSnaps
 from objectives.tasks import repair_dirty_task, rollup_objective_task
 from okrkpi.celery import app as celery_app
 from orgs.models import Organization
+from tests.concurrency import at_once
 from tests.objectives.okr_factories import make_cycle, make_kr, make_objective
 
 
@@ -390,27 +391,14 @@ def test_zero_drift_after_16_concurrent_check_ins_on_a_deep_tree(world_a):
         parent_pool = level
     leaves = [make_objective(world_a.org, cycle, title=f"Leaf {i}", parent=levels[-1][i % 2]) for i in range(16)]
     leaf_krs = [make_kr(o, owner=world_a.member, target=100) for o in leaves]
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(16)
 
     def worker(i: int) -> None:
-        try:
-            barrier.wait(10)
-            for step in range(3):
-                services.key_result_check_in(
-                    key_result=leaf_krs[i], actor=world_a.member, value=(i * 7 + step * 13) % 101, confidence=5
-                )
-        except BaseException as exc:  # noqa: BLE001 — collected and re-raised in the main thread
-            errors.append(exc)
-        finally:
-            connection.close()
+        for step in range(3):
+            services.key_result_check_in(
+                key_result=leaf_krs[i], actor=world_a.member, value=(i * 7 + step * 13) % 101, confidence=5
+            )
 
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(16)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert errors == []
+    at_once(worker, 16)
     expected = reconcile.compute(world_a.org)[0]
     stored = dict(Objective.objects.filter(organization=world_a.org).values_list("id", "progress"))
     drift = [oid for oid, (p, _c) in expected.items() if abs(stored[oid] - p) > 1e-9]

@@ -4,18 +4,17 @@ the recipient's language, unsubscribe, and exactly once under concurrent sweeps.
 from __future__ import annotations
 
 import re
-import threading
 from datetime import UTC, datetime, time
 
 import pytest
 from django.core import mail
-from django.db import connection
 
 from conversations import services as talk
 from notifications import services as notes
 from notifications.mailer import unsubscribe_token
 from notifications.models import NotificationSettings, ReminderClaim
 from reminders.digests import digest_sweep, movers, send_digests
+from tests.concurrency import at_once, require_shared_database
 from tests.kpis.kpi_factories import make_kpi, record
 
 FRIDAY_10 = datetime(2026, 12, 4, 10, 0, tzinfo=UTC)  # the organisation is on UTC, reminder hour 9
@@ -140,26 +139,8 @@ def test_monday_plan_the_week_and_teams_week(world_a, thread, week, django_captu
 
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_digest_sweeps_send_each_once(world_a, thread, week):
-    if connection.vendor == "sqlite":
-        pytest.skip("PostgreSQL-only: SQLite's in-memory test database is not shared across threads")
+    require_shared_database()
     talk.comment_create(org=world_a.org, actor=world_a.member, objective=thread.objective, body="Daily-digest me")
-    barrier = threading.Barrier(2)
-    errors: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            barrier.wait(10)
-            digest_sweep(now=FRIDAY_10)
-        except BaseException as exc:  # noqa: BLE001 — re-raised below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert errors == []
+    at_once(lambda _i: digest_sweep(now=FRIDAY_10))
     subjects = sorted((m.to[0], m.subject) for m in mail.outbox)
     assert len(subjects) == len(set(subjects)) == 6  # 5 wins + Sam's daily digest, each once

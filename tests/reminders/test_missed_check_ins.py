@@ -3,16 +3,15 @@ period, once per key result and week, on the organisation's local calendar."""
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, date, datetime
 
 import pytest
 from django.core import mail
-from django.db import connection
 
 from notifications.models import Notification, ReminderClaim
 from objectives import services as okr
 from reminders.sweep import sweep, sweep_organization
+from tests.concurrency import at_once, require_shared_database
 from tests.objectives.okr_factories import make_kr, make_objective
 
 # 01:00 on Saturday 21 November in Ho Chi Minh City (UTC+7), still Friday the 20th in UTC.
@@ -105,27 +104,8 @@ def test_the_number_of_days_is_per_organisation(world_a, thread, hcm):
 
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_sweeps_escalate_once(world_a, thread, hcm):
-    if connection.vendor == "sqlite":
-        pytest.skip("PostgreSQL-only: SQLite's in-memory test database is not shared across threads")
-    barrier = threading.Barrier(2)
-    results: list[int] = []
-    errors: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            barrier.wait(10)
-            results.append(sweep(now=datetime(2026, 12, 4, 2, 0, tzinfo=UTC)).sent)
-        except BaseException as exc:  # noqa: BLE001 — re-raised below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert errors == []
+    require_shared_database()
+    results = at_once(lambda _i: sweep(now=datetime(2026, 12, 4, 2, 0, tzinfo=UTC)).sent)
     assert len(_missed()) == 1 and len(_missed("check_in_escalated")) == 1
     assert sum(results) == Notification.objects.count()
 

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, date, datetime
 
 import pytest
 from django.core import mail
 from django.core.management import call_command
-from django.db import connection
 
 from notifications.models import Notification, ReminderClaim
 from reminders.sweep import sweep, sweep_organization
+from tests.concurrency import at_once, require_shared_database
 from tests.kpis.kpi_factories import make_kpi, record
 from tests.objectives.okr_factories import make_cycle, make_kr, make_objective
 
@@ -139,29 +138,10 @@ def test_sweep_query_count_does_not_grow_with_kpis(world_a, django_assert_max_nu
 
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_sweeps_send_each_reminder_once(world_a):
-    if connection.vendor == "sqlite":
-        pytest.skip("PostgreSQL-only: SQLite's in-memory test database is not shared across threads")
+    require_shared_database()
     for i in range(40):
         make_kpi(world_a.org, name=f"KPI {i}", owner_type="person", user=world_a.member)
-    barrier = threading.Barrier(2)
-    results: list[int] = []
-    errors: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            barrier.wait(10)
-            results.append(sweep(now=DEC_1).sent)
-        except BaseException as exc:  # noqa: BLE001 — re-raised below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert errors == []
+    results = at_once(lambda _i: sweep(now=DEC_1).sent)
     assert sum(results) == 40
     assert Notification.objects.count() == 40
     assert ReminderClaim.objects.count() == 40

@@ -7,20 +7,19 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import threading
 from datetime import UTC, datetime
 from io import StringIO
 
 import pytest
 from django.core import mail
 from django.core.management import call_command
-from django.db import connection
 from django.utils import timezone
 
 from notifications import channels
 from notifications.models import Channel, ChannelClaim
 from objectives import services as okr
 from reminders.digests import digest_sweep, send_digests
+from tests.concurrency import at_once, require_shared_database
 from tests.reminders.test_digests import FRIDAY_10, at
 
 SITE = "https://okr.example.test"
@@ -202,27 +201,8 @@ def test_the_command_lists_the_channels_in_a_dry_run(world_a, thread, week, chat
 
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_sweeps_post_the_wins_once_per_channel(world_a, thread, week, chat, hook):
-    if connection.vendor == "sqlite":
-        pytest.skip("PostgreSQL-only: SQLite's in-memory test database is not shared across threads")
-    barrier = threading.Barrier(2)
-    posted: list[int] = []
-    errors: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            barrier.wait(10)
-            posted.append(sum(digest_sweep(now=FRIDAY_10).posted.values()))
-        except BaseException as exc:  # noqa: BLE001 — re-raised below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert errors == []
+    require_shared_database()
+    posted = at_once(lambda _i: sum(digest_sweep(now=FRIDAY_10).posted.values()))
     assert sorted(posted) == [0, 3]  # one sweep claimed the three channels, the other none
     assert sum(posted) == 3 == len(hook.requests) == ChannelClaim.objects.count()
     kinds = sorted("text" if set(b) == {"text"} else b.get("type") or b["event"] for b in _bodies(hook))
