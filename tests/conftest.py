@@ -152,15 +152,3 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 __all__ = ["Membership"]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_caches():
-    """No test sees another's cached state (login throttle counters, cached documents)."""
-    from django.core.cache import caches
-    from django.core.cache.backends.locmem import LocMemCache
-
-    for alias in ("default", "documents"):
-        if isinstance(caches[alias], LocMemCache):  # in-process only: database and Redis tests set their own
-            caches[alias].clear()
-    yield
