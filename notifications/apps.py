@@ -12,3 +12,15 @@ class NotificationsConfig(AppConfig):
 
         # The bell's count comes with the request's one read of the user's memberships.
         register_membership_annotation("unread_notifications", unread_count_annotation)
+
+        from django.db.models.signals import post_delete, post_save
+
+        from notifications.channels import forget_channels
+        from notifications.models import Channel
+
+        def channel_changed(sender: type, instance: Channel, **kwargs: object) -> None:
+            forget_channels(instance.organization_id)
+
+        # Every save or delete of a channel, whoever makes it (services, the admin site).
+        post_save.connect(channel_changed, sender=Channel, dispatch_uid="okrkpi-forget-channels-save")
+        post_delete.connect(channel_changed, sender=Channel, dispatch_uid="okrkpi-forget-channels-delete")

@@ -40,6 +40,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from notifications.models import Channel, ChannelClaim, ChannelEvent, ChannelKind, NotificationKind
+from okrkpi.core import fastcache
 from orgs.audit import audit
 from orgs.models import Membership, Organization, Role, User
 
@@ -361,14 +362,43 @@ def channel_publish(*, org: Organization, event: str, text: str, url: str = "", 
 
 
 def _publish_now(org_id: int, event: str, text: str, url: str, facts: list[list[str]] | None = None) -> int:
-    ids = [
-        pk
-        for pk, events in Channel.objects.filter(organization_id=org_id, active=True).values_list("pk", "events")
-        if event in (events or [])
-    ]
+    ids = [pk for pk, events in active_channels(org_id) if event in (events or [])]
     for pk in ids:
         _enqueue(org_id, pk, event, text, url, facts or [])
     return len(ids)
+
+
+# Every check-in asks which channels carry it: with Redis the answer is kept in the
+# cache (``okrkpi.core.fastcache``), forgotten after the commit of any change to a
+# channel (``forget_channels``, wired to the model's signals in
+# ``NotificationsConfig.ready`` and called where a queryset update bypasses them).
+# Delivery reads the channel again, so a paused channel that is still remembered for
+# a moment costs a task that posts nothing.
+CHANNELS_CACHE_SECONDS = 300
+
+
+def _channels_key(org_id: int) -> str:
+    return f"channels:active:{org_id}"
+
+
+def active_channels(org_id: int) -> list[tuple[int, list[str]]]:
+    """The organisation's active channels and their events: from the cache, else one query."""
+    key = _channels_key(org_id)
+    found = fastcache.get(key)
+    if found is not None:
+        return [(pk, list(events)) for pk, events in found]
+    found = [
+        (pk, list(events or []))
+        for pk, events in Channel.objects.filter(organization_id=org_id, active=True).values_list("pk", "events")
+    ]
+    fastcache.set(key, found, CHANNELS_CACHE_SECONDS)
+    return found
+
+
+def forget_channels(org_id: int) -> None:
+    """After the commit, the next publish reads the channels afresh."""
+    key = _channels_key(org_id)
+    transaction.on_commit(lambda: fastcache.delete(key))
 
 
 def channel_publish_once(
@@ -501,6 +531,7 @@ def _record_failure(channel: Channel, error: str, *, gave_up: bool) -> None:
         channel.refresh_from_db(fields=["failures", "active", "last_error"])
         if gave_up and channel.active and channel.failures >= PAUSE_AFTER_FAILURES:
             Channel.objects.filter(pk=channel.pk).update(active=False, paused_at=now)
+            forget_channels(channel.organization_id)
             _tell_admins(channel, now)
 
 

@@ -317,18 +317,32 @@ class KeyResultViewSet(OrgScopedViewSet):
 # --- check-ins (append-only) ---------------------------------------------------------------
 
 
-class CheckInSerializer(serializers.ModelSerializer):
-    # The objective comes along: the permission check reads its owner.
-    key_result = OrgScopedPrimaryKeyField(queryset=KeyResult.objects.select_related("objective"))
+class KeyResultIdField(OrgScopedPrimaryKeyField):
+    """A key-result id taken as it is: the check-in service reads the key result once,
+    locked and within the organisation, and answers for one that is not there."""
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, bool) or not isinstance(data, (int, str)):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        try:
+            value = int(data)
+        except (TypeError, ValueError):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        if not 0 < value < 2**63:
+            self.fail("does_not_exist", pk_value=data)
+        return value
+
+
+class CheckInSerializer(serializers.Serializer):
+    # Every field declared (no model introspection on each request): the check-in is the
+    # hot path of the Friday rush.
+    id = serializers.IntegerField(read_only=True)
+    key_result = KeyResultIdField(queryset=KeyResult.objects.all())
     value = serializers.FloatField()
     confidence = serializers.IntegerField(min_value=1, max_value=10)
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
-    author = serializers.PrimaryKeyRelatedField(read_only=True)
+    author = serializers.IntegerField(source="author_id", read_only=True, allow_null=True)
     created_at = serializers.DateTimeField(read_only=True)
-
-    class Meta:
-        model = CheckIn
-        fields = ["id", "key_result", "value", "confidence", "note", "author", "created_at"]
 
 
 class CheckInViewSet(OrgScopedViewSet):
@@ -351,21 +365,27 @@ class CheckInViewSet(OrgScopedViewSet):
         return qs
 
     def perform_create(self, serializer: CheckInSerializer) -> None:
+        # The hot path of the Friday rush: one locked read of the key result, the rule,
+        # the writes (objectives.services.key_result_check_in_by_id).
         data = serializer.validated_data
-        kr: KeyResult = data["key_result"]
-        if not permissions.can_check_in(
-            self.membership,
-            key_result_owner_id=kr.owner_id,
-            objective_editable=kr.objective.editable_by(self.membership),
-        ):
-            raise PermissionDenied("Only the key result's owner (or whoever may edit its objective) checks in.")
-        serializer.instance = services.key_result_check_in(
-            key_result=kr,
-            actor=self.request.user,
-            value=data["value"],
-            confidence=data["confidence"],
-            note=data.get("note", ""),
-        )
+        try:
+            check_in = services.key_result_check_in_by_id(
+                membership=self.membership,
+                key_result_id=data["key_result"],
+                value=data["value"],
+                confidence=data["confidence"],
+                note=data.get("note", ""),
+            )
+        except services.CheckInRefused:
+            raise PermissionDenied(
+                "Only the key result's owner (or whoever may edit its objective) checks in."
+            ) from None
+        if check_in is None:
+            field = serializer.fields["key_result"]
+            raise serializers.ValidationError(
+                {"key_result": [field.error_messages["does_not_exist"].format(pk_value=data["key_result"])]}
+            )
+        serializer.instance = check_in
 
 
 # --- initiatives ---------------------------------------------------------------------------

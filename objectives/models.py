@@ -266,6 +266,26 @@ class CheckIn(TenantModel):
         return f"{self.key_result_id}: {self.value}"
 
 
+class RollupPending(TenantModel):
+    """An objective whose progress waits for the worker's rollup (DESIGN §5): written in
+    the same transaction as the change that needs it, so a rollup is never lost with a
+    message, and taken in batches by ``objectives.rollup.rollup_pending`` — a burst of
+    check-ins on one organisation is one task and one commit, not one per check-in.
+    ``objective_id`` is a plain column: a foreign key would share-lock the objective row
+    that the rollup locks for update, and a deleted objective is simply skipped."""
+
+    objective_id = models.BigIntegerField()
+    queued_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "objective_id"], name="rollup_pending_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id}/{self.objective_id}"
+
+
 class Initiative(TenantModel):
     objective = models.ForeignKey(Objective, on_delete=models.CASCADE, related_name="initiatives")
     key_result = models.ForeignKey(

@@ -1,12 +1,20 @@
-"""Publishing rollups from the web side, safely.
+"""Publishing rollups from the web side, safely and without a storm (DESIGN §5).
 
-``schedule_rollup`` is what services call: it remembers the objective for
-the current transaction (several changes to one objective in one request
-publish one rollup) and publishes after commit. Publishing never blocks a
-request for long and never fails it: with the broker down it gives up in
-about a second, marks the organisation dirty and the repair sweep
-(``objectives.tasks.repair_dirty``) recomputes it later. Nothing the user
-typed is lost — it was committed before the publish.
+``schedule_rollup`` is what services call. It writes the objective into the
+``RollupPending`` outbox in the caller's transaction (so the need for a rollup
+commits with the change, or not at all), and after the commit queues one task
+for the organisation — unless one is already queued and has not started yet
+(a flag in Redis, ``okrkpi.core.fastcache``, cleared by the task as it starts;
+without Redis every commit queues one, and a run that finds nothing waiting
+costs one query). The task takes
+every pending objective of the organisation in one batch (``rollup_pending``):
+a Friday burst of check-ins is a few batches, not one task per check-in.
+
+Publishing never blocks a request for long and never fails it: with the broker
+down it gives up in about a second, marks the organisation dirty and the repair
+sweep (``objectives.tasks.repair_dirty``, every minute) recomputes it later,
+as it also takes batches whose task was lost. Nothing the user typed is lost —
+it was committed before the publish.
 
 With ``settings.ROLLUP_INLINE`` the rollup runs at once in the caller's
 transaction instead (tests and small scripts).
@@ -22,27 +30,33 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from kombu.exceptions import KombuError, OperationalError
 
+from objectives.models import RollupPending
 from objectives.rollup import rollup_objective
+from okrkpi.core import fastcache
 from orgs.models import Organization
 from orgs.versions import bump_data_version
 
 log = logging.getLogger(__name__)
 
+# How long a queued batch keeps later commits from queueing another: past it (a lost
+# message), the next change queues one again; the repair sweep takes what is left.
+QUEUED_SECONDS = 60
+
 
 class _Publish:
-    """An on-commit callback that remembers what it publishes, so one
-    transaction queues each objective's rollup once. It lives in Django's
-    on-commit list, which a rollback empties: no state outlives the transaction."""
+    """An on-commit callback, one per organisation and transaction: it remembers the
+    organisation so a transaction queues its batch once. It lives in Django's on-commit
+    list, which a rollback empties: no state outlives the transaction."""
 
-    def __init__(self, org_id: int, objective_id: int) -> None:
-        self.key = (org_id, objective_id)
+    def __init__(self, org_id: int) -> None:
+        self.org_id = org_id
 
     def __call__(self) -> None:
-        publish_rollup(org_id=self.key[0], objective_id=self.key[1])
+        publish_rollups(org_id=self.org_id)
 
 
 def schedule_rollup(*, org_id: int, objective_id: int) -> None:
@@ -50,39 +64,61 @@ def schedule_rollup(*, org_id: int, objective_id: int) -> None:
         rollup_objective(org_id=org_id, objective_id=objective_id)
         bump_data_version(org_id)  # once per transaction, after the commit, changed or not
         return
-    conn = transaction.get_connection()
-    if not conn.in_atomic_block:
-        publish_rollup(org_id=org_id, objective_id=objective_id)
-        return
-    key = (org_id, objective_id)
-    if any(isinstance(entry[1], _Publish) and entry[1].key == key for entry in conn.run_on_commit):
-        return
-    transaction.on_commit(_Publish(org_id, objective_id))
+    with transaction.atomic(savepoint=False):
+        _write_pending(org_id, objective_id)
+        conn = transaction.get_connection()
+        if not any(isinstance(entry[1], _Publish) and entry[1].org_id == org_id for entry in conn.run_on_commit):
+            transaction.on_commit(_Publish(org_id))
 
 
-def publish_rollup(*, org_id: int, objective_id: int) -> bool:
-    """Send the task; on any broker failure mark the organisation dirty. Returns whether it was sent."""
-    from objectives.tasks import rollup_objective_task
+_PENDING_SQL = (
+    f"INSERT INTO {RollupPending._meta.db_table} (organization_id, objective_id, queued_at) "  # noqa: S608
+    "VALUES (%s, %s, %s) ON CONFLICT (organization_id, objective_id) DO NOTHING"
+)
 
+
+def _write_pending(org_id: int, objective_id: int) -> None:
+    """One statement (the hot path's): an objective already waiting keeps its older time."""
+    with connection.cursor() as cursor:
+        cursor.execute(_PENDING_SQL, [org_id, objective_id, timezone.now()])
+
+
+def _queued_key(org_id: int) -> str:
+    return f"rollup:queued:{org_id}"
+
+
+def claim_queued(org_id: int) -> bool:
+    """Mark the organisation's batch as queued; False when it already is. Without a fast
+    cache (or with one that is down) always True: queueing once too often is harmless
+    (the second run finds nothing waiting), never queueing is not."""
+    return fastcache.add(_queued_key(org_id), 1, QUEUED_SECONDS) is not False
+
+
+def release_queued(org_id: int) -> None:
+    """The batch has started (or could not be queued): the next change queues another."""
+    fastcache.delete(_queued_key(org_id))
+
+
+def publish_rollups(*, org_id: int) -> bool:
+    """Queue the organisation's batch unless one is queued and not started; on any broker
+    failure mark the organisation dirty. Returns whether a batch is (now) queued."""
+    from objectives.tasks import rollup_pending_task
+
+    if not claim_queued(org_id):
+        return True
     try:
-        rollup_objective_task.apply_async(
-            args=[org_id, objective_id],
+        rollup_pending_task.apply_async(
+            args=[org_id],
             retry=False,  # one short attempt: the request must not hang on a dead broker
         )
         return True
     except (KombuError, OperationalError, OSError, TimeoutError) as exc:
-        log.warning(
-            "rollup of objective %s not queued (%s); organisation %s marked dirty",
-            objective_id,
-            exc.__class__.__name__,
-            org_id,
-        )
-        mark_dirty(org_id)
-        return False
+        log.warning("rollups of organisation %s not queued (%s); marked dirty", org_id, exc.__class__.__name__)
     except Exception:  # noqa: BLE001 — a broker problem must never fail a request that already committed
-        log.exception("rollup of objective %s not queued; organisation %s marked dirty", objective_id, org_id)
-        mark_dirty(org_id)
-        return False
+        log.exception("rollups of organisation %s not queued; marked dirty", org_id)
+    release_queued(org_id)
+    mark_dirty(org_id)
+    return False
 
 
 def mark_dirty(org_id: int) -> None:

@@ -1,10 +1,12 @@
 """Recomputing stored progress from stored values (DESIGN §4, §5).
 
-``rollup_objective`` walks from one objective up to its root: it locks the
-ancestor path root-first (``SELECT … FOR UPDATE`` on PostgreSQL; SQLite's
-IMMEDIATE transactions already serialise writers), reads the key-result and
-child aggregates of the whole path in two statements, and writes only the
-objectives whose values changed — three statements whatever the depth.
+``rollup_objectives`` walks from objectives up to their roots: it locks the
+union of their ancestor paths root-first (``SELECT … FOR UPDATE`` on
+PostgreSQL; SQLite's IMMEDIATE transactions already serialise writers), reads
+the key-result and child aggregates of all of it in two statements, and writes
+only the objectives whose values changed — three statements whatever the depth
+and however many objectives a batch holds (``rollup_pending``: what check-ins
+queued, DESIGN §5).
 
 The reference full recompute, which the tests compare this against, is
 ``objectives.reconcile.compute``.
@@ -18,7 +20,7 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 
 from objectives import progress as math
-from objectives.models import KeyResult, Objective, ObjectiveStatus
+from objectives.models import KeyResult, Objective, ObjectiveStatus, RollupPending
 from orgs.models import Organization
 from orgs.versions import bump_data_version, bump_data_version_now
 
@@ -39,40 +41,48 @@ class _PathNode:
     confidence: int | None
     weight: float
     status: str
+    level: int  # distance from the root
 
 
-def _path(org_id: int, objective_id: int) -> tuple[list[_PathNode], bool]:
-    """The objective and its ancestors, leaf first — locked root-first on
-    PostgreSQL — and the organisation's children-contribute setting, in one
-    statement."""
+def _paths(org_id: int, objective_ids: list[int]) -> tuple[list[_PathNode], bool]:
+    """The objectives and all their ancestors (the union of their paths to the root),
+    deepest first — locked root-first on PostgreSQL, by distance from the root and then
+    id, one order for every rollup, so two that share ancestors never deadlock — and the
+    organisation's children-contribute setting, in one statement."""
     o = Objective._meta.db_table
     org_table = Organization._meta.db_table
     lock = " FOR UPDATE OF o" if connection.vendor == "postgresql" else ""
+    marks = ", ".join(["%s"] * len(objective_ids))
     sql = f"""
-        WITH RECURSIVE path(id, parent_id, depth) AS (
-            SELECT id, parent_id, 0 FROM {o} WHERE id = %s AND organization_id = %s
+        WITH RECURSIVE path(id, parent_id, leaf, depth) AS (
+            SELECT id, parent_id, id, 0 FROM {o} WHERE id IN ({marks}) AND organization_id = %s
             UNION ALL
-            SELECT p.id, p.parent_id, path.depth + 1 FROM {o} p JOIN path ON p.id = path.parent_id
+            SELECT p.id, p.parent_id, path.leaf, path.depth + 1 FROM {o} p JOIN path ON p.id = path.parent_id
             WHERE path.depth < %s AND p.organization_id = %s
+        ),
+        ranked(id, level, deepest) AS (
+            SELECT id, MAX(depth) OVER (PARTITION BY leaf) - depth, MAX(depth) OVER () FROM path
+        ),
+        nodes(id, level, level_max, deepest) AS (
+            SELECT id, MIN(level), MAX(level), MAX(deepest) FROM ranked GROUP BY id
         )
-        SELECT o.id, o.parent_id, o.progress, o.confidence, o.weight, o.status, path.depth, org.children_contribute
-        FROM {o} o JOIN path ON o.id = path.id JOIN {org_table} org ON org.id = o.organization_id
-        ORDER BY path.depth DESC{lock}
+        SELECT o.id, o.parent_id, o.progress, o.confidence, o.weight, o.status,
+               nodes.level, nodes.level_max, nodes.deepest, org.children_contribute
+        FROM {o} o JOIN nodes ON o.id = nodes.id JOIN {org_table} org ON org.id = o.organization_id
+        ORDER BY nodes.level, o.id{lock}
     """  # noqa: S608 — table names come from model metadata, values are parameters
     with connection.cursor() as cursor:
-        cursor.execute(sql, [objective_id, org_id, MAX_DEPTH, org_id])
+        cursor.execute(sql, [*objective_ids, org_id, MAX_DEPTH, org_id])
         rows = cursor.fetchall()
-    rows.reverse()  # leaf first
-    seen: set[int] = set()
     nodes: list[_PathNode] = []
-    for oid, parent_id, prog, conf, weight, status, _depth, _contribute in rows:
-        if oid in seen:
-            raise CycleInTreeError(f"objective {objective_id}: parent chain loops at {oid}")
-        seen.add(oid)
-        nodes.append(_PathNode(oid, parent_id, prog, conf, weight, status))
-    if len(rows) > MAX_DEPTH:
-        raise CycleInTreeError(f"objective {objective_id}: parent chain deeper than {MAX_DEPTH}")
-    return nodes, bool(rows[0][7]) if rows else True
+    for oid, parent_id, prog, conf, weight, status, level, level_max, deepest, _contribute in rows:
+        # A loop in the parent chain runs the walk to MAX_DEPTH, and puts a node at two
+        # distances from the "root".
+        if deepest >= MAX_DEPTH or level != level_max:
+            raise CycleInTreeError(f"objectives {objective_ids[:5]}: the parent chain loops at {oid}")
+        nodes.append(_PathNode(oid, parent_id, prog, conf, weight, status, level))
+    nodes.reverse()  # deepest first: children are computed before their parents
+    return nodes, bool(rows[0][9]) if rows else True
 
 
 def _aggregates(org_id: int, ids: list[int], children_contribute: bool) -> tuple[dict, dict]:
@@ -133,33 +143,45 @@ def _write(changes: list[_PathNode]) -> None:
 
 
 def rollup_objective(*, org_id: int, objective_id: int, bump_version: bool = True) -> int:
-    """Recompute ``objective_id`` and every ancestor from stored values.
+    """Recompute ``objective_id`` and every ancestor from stored values (``rollup_objectives``)."""
+    return rollup_objectives(org_id=org_id, objective_ids=[objective_id], bump_version=bump_version)
 
-    Three statements whatever the depth: the locked path, the aggregates,
-    one UPDATE of the rows that changed. Returns how many objectives changed.
-    Must run inside a transaction (the path lock lasts until it commits).
-    When something changed, the organisation's data version is bumped after
-    the commit (``bump_version=False``: the caller bumps it itself).
+
+def rollup_objectives(*, org_id: int, objective_ids: list[int], bump_version: bool = True) -> int:
+    """Recompute the objectives and every ancestor of theirs from stored values.
+
+    Three statements whatever the depth and however many objectives: the locked
+    union of their paths, the aggregates, one UPDATE of the rows that changed.
+    Returns how many objectives changed. Must run inside a transaction (the path
+    locks last until it commits). When something changed, the organisation's data
+    version is bumped after the commit (``bump_version=False``: the caller bumps it).
     """
-    path, children_contribute = _path(org_id, objective_id)
-    if not path:
-        log.info("rollup: objective %s of organisation %s no longer exists", objective_id, org_id)
+    nodes, children_contribute = _paths(org_id, sorted(set(objective_ids)))
+    if not nodes:
+        log.info(
+            "rollup: objective %s of organisation %s no longer exists",
+            ", ".join(map(str, objective_ids[:5])),
+            org_id,
+        )
         return 0
-    kr, child = _aggregates(org_id, [n.id for n in path], children_contribute)
+    kr, child = _aggregates(org_id, [n.id for n in nodes], children_contribute)
+    on_path: dict[int, list[_PathNode]] = {}  # parent id → its children among the nodes
     changes: list[_PathNode] = []
-    below: _PathNode | None = None
-    for node in path:
+    for node in nodes:  # deepest first
         num, den, conf = kr.get(node.id, (0.0, 0.0, None))
         c_num, c_den = child.get(node.id, (0.0, 0.0))
         num, den = num + c_num, den + c_den
-        if children_contribute and below is not None and below.status != ObjectiveStatus.CANCELLED and below.weight > 0:
-            num += below.weight * below.progress
-            den += below.weight
+        if children_contribute:
+            for below in on_path.get(node.id, ()):
+                if below.status != ObjectiveStatus.CANCELLED and below.weight > 0:
+                    num += below.weight * below.progress
+                    den += below.weight
         new = math.progress_from_sums(num, den)
         if abs(new - node.progress) > 1e-12 or conf != node.confidence:
             node.progress, node.confidence = new, conf
             changes.append(node)
-        below = node
+        if node.parent_id is not None:
+            on_path.setdefault(node.parent_id, []).append(node)
     _write(changes)
     if changes and bump_version:
         bump_data_version(org_id)
@@ -175,3 +197,59 @@ def rollup_objective_atomic(*, org_id: int, objective_id: int) -> int:
         changed = rollup_objective(org_id=org_id, objective_id=objective_id, bump_version=False)
         bump_data_version_now(org_id)
         return changed
+
+
+# A batch's objectives: their paths' union is at most BATCH × depth rows, and each id
+# appears three times in the aggregate statement (well within SQLite's 32,766 parameters).
+BATCH = 200
+
+
+def _take_pending(org_id: int, limit: int) -> list[int]:
+    """Remove up to ``limit`` waiting objectives of the organisation and return them; on
+    PostgreSQL rows another batch holds are skipped, not waited for."""
+    t = RollupPending._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"DELETE FROM {t} WHERE id IN (SELECT id FROM {t} WHERE organization_id = %s "  # noqa: S608
+                "ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED) RETURNING objective_id",
+                [org_id, limit],
+            )
+            return [row[0] for row in cursor.fetchall()]
+        # SQLite's IMMEDIATE transactions serialise writers: read, then delete what was read.
+        sql = f"SELECT id, objective_id FROM {t} WHERE organization_id = %s ORDER BY id LIMIT %s"  # noqa: S608
+        cursor.execute(sql, [org_id, limit])
+        rows = cursor.fetchall()
+        if rows:
+            marks = ", ".join(["%s"] * len(rows))
+            cursor.execute(f"DELETE FROM {t} WHERE id IN ({marks})", [row[0] for row in rows])  # noqa: S608
+        return [row[1] for row in rows]
+
+
+def rollup_pending(*, org_id: int, batch: int = BATCH) -> int:
+    """The worker's rollup: every objective waiting in the organisation's outbox, a batch
+    at a time, each batch one transaction that takes its objectives, recomputes the union
+    of their paths and bumps the organisation's data version — whether or not a progress
+    changed, because the change that queued it (a check-in's value, confidence or date)
+    may show in the documents and left the bump to it (``orgs.versions``). One commit for
+    all. An objective whose parent chain loops is logged and dropped, the rest of its
+    batch still rolls up. Returns how many objectives changed."""
+    changed = 0
+    while True:
+        with transaction.atomic():
+            ids = _take_pending(org_id, batch)
+            if not ids:
+                return changed
+            try:
+                with transaction.atomic():
+                    changed += rollup_objectives(org_id=org_id, objective_ids=ids, bump_version=False)
+            except CycleInTreeError:
+                for oid in ids:
+                    try:
+                        with transaction.atomic():
+                            changed += rollup_objectives(org_id=org_id, objective_ids=[oid], bump_version=False)
+                    except CycleInTreeError as exc:
+                        log.error("rollup skipped: %s", exc)
+            bump_data_version_now(org_id)
+        if len(ids) < batch:
+            return changed

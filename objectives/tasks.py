@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import logging
+import time
+from datetime import timedelta
 
 from celery import shared_task
+from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError
+from django.utils import timezone
 
-from objectives import reconcile
-from objectives.rollup import CycleInTreeError, rollup_objective_atomic
+from objectives import queue, reconcile
+from objectives.models import RollupPending
+from objectives.rollup import CycleInTreeError, rollup_objective_atomic, rollup_pending
 from orgs.models import Organization
 
 log = logging.getLogger(__name__)
@@ -27,12 +32,35 @@ TRANSIENT = (OperationalError, InterfaceError)
     ignore_result=True,
 )
 def rollup_objective_task(org_id: int, objective_id: int) -> int:
-    """Recompute an objective and its ancestors from stored values (idempotent)."""
+    """Recompute an objective and its ancestors from stored values (idempotent). Queued by
+    earlier releases, one per change; changes now queue ``rollup_pending_task``."""
     try:
         return rollup_objective_atomic(org_id=org_id, objective_id=objective_id)
     except CycleInTreeError as exc:
         log.error("rollup skipped: %s", exc)
         return 0
+
+
+@shared_task(
+    name="objectives.rollup_pending",
+    acks_late=True,
+    autoretry_for=TRANSIENT,
+    retry_backoff=True,
+    retry_backoff_max=60,
+    retry_jitter=True,
+    max_retries=6,
+    ignore_result=True,
+)
+def rollup_pending_task(org_id: int) -> int:
+    """Recompute every objective waiting in the organisation's outbox, in batches (idempotent:
+    a second run finds nothing waiting). It first waits ``ROLLUP_BATCH_WAIT_MS`` while
+    still marked queued, so the check-ins of a burst join this batch instead of queueing
+    their own; changes committed after it takes the batch queue another run."""
+    wait_ms = getattr(settings, "ROLLUP_BATCH_WAIT_MS", 0)
+    if wait_ms > 0:
+        time.sleep(wait_ms / 1000)
+    queue.release_queued(org_id)
+    return rollup_pending(org_id=org_id)
 
 
 @shared_task(
@@ -45,11 +73,17 @@ def rollup_objective_task(org_id: int, objective_id: int) -> int:
     ignore_result=True,
 )
 def repair_dirty_task() -> int:
-    """Reconcile every organisation whose rollups could not be queued."""
+    """Reconcile every organisation whose rollups could not be queued, and roll up what has
+    waited in an outbox longer than a queued batch may (its message was lost)."""
     repaired = 0
     for org in Organization.objects.filter(rollup_dirty_since__isnull=False):
         repaired += reconcile.reconcile_organization(org=org).repaired
         reconcile.clear_dirty(org)
+    stale = timezone.now() - timedelta(seconds=queue.QUEUED_SECONDS)
+    for org_id in (
+        RollupPending.objects.filter(queued_at__lt=stale).values_list("organization_id", flat=True).distinct()
+    ):
+        repaired += rollup_pending(org_id=org_id)
     return repaired
 
 

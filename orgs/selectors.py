@@ -107,9 +107,10 @@ def register_membership_annotation(name: str, build: Callable[[], Any]) -> None:
     MEMBERSHIP_ANNOTATIONS[name] = build
 
 
-def memberships_query() -> QuerySet[Membership]:
-    """Memberships with their organisation and the registered figures, by organisation name."""
-    annotations = {name: build() for name, build in MEMBERSHIP_ANNOTATIONS.items()}
+def memberships_query(*, figures: bool = True) -> QuerySet[Membership]:
+    """Memberships with their organisation and (``figures``) the registered figures, by
+    organisation name. The API needs no figures: they are for pages (the bell)."""
+    annotations = {name: build() for name, build in MEMBERSHIP_ANNOTATIONS.items()} if figures else {}
     return (
         Membership.objects.select_related("organization").annotate(**annotations).order_by("organization__name", "id")
     )
@@ -118,7 +119,7 @@ def memberships_query() -> QuerySet[Membership]:
 LOADED_MEMBERSHIPS = "_okrkpi_loaded_memberships"
 
 
-def user_memberships(*, user: User) -> list[Membership]:
+def user_memberships(*, user: User, figures: bool = True) -> list[Membership]:
     """Every organisation the user belongs to, with the membership, by name. One query.
     Request paths read them through ``orgs.tenancy.request_memberships`` (once per request)."""
-    return list(memberships_query().filter(user=user))
+    return list(memberships_query(figures=figures).filter(user=user))

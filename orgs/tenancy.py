@@ -27,11 +27,12 @@ from orgs.selectors import LOADED_MEMBERSHIPS, user_memberships
 M = TypeVar("M", bound=Model)
 
 
-def request_memberships(request: HttpRequest) -> list[Membership]:
+def request_memberships(request: HttpRequest, *, figures: bool = True) -> list[Membership]:
     """The caller's memberships with their organisations, read once per request: those the
     authentication backend loaded with the session's user (no query), else one query. Kept
     on the request (which lives for one request) under the user's id, so a user object
-    that outlives a request never carries an organisation's old data version into the next."""
+    that outlives a request never carries an organisation's old data version into the next.
+    ``figures=False`` (the API) leaves out the figures pages show (the bell's count)."""
     user = request.user
     if not user.is_authenticated:
         return []
@@ -42,18 +43,19 @@ def request_memberships(request: HttpRequest) -> list[Membership]:
     if memberships is not None:
         delattr(user, LOADED_MEMBERSHIPS)  # through the lazy user, on the user itself
     else:
-        memberships = user_memberships(user=user)
+        memberships = user_memberships(user=user, figures=figures)
         for m in memberships:
             m.user = user
     request._okrkpi_memberships = (user.pk, memberships)  # type: ignore[attr-defined]
     return memberships
 
 
-def resolve_membership(request: HttpRequest, slug: str) -> Membership:
+def resolve_membership(request: HttpRequest, slug: str, *, figures: bool = True) -> Membership:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         raise Http404("No such organisation.")
-    membership = next((m for m in request_memberships(request) if m.organization.slug == slug), None)
+    memberships = request_memberships(request, figures=figures)
+    membership = next((m for m in memberships if m.organization.slug == slug), None)
     if membership is None:
         raise Http404("No such organisation.")
     request.org = membership.organization  # type: ignore[attr-defined]
@@ -135,7 +137,7 @@ class OrgScopedMixin:
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         self.perform_authentication(request)  # type: ignore[attr-defined]
         if request.user and request.user.is_authenticated:
-            self.membership = resolve_membership(request, kwargs["slug"])
+            self.membership = resolve_membership(request, kwargs["slug"], figures=False)
             self.org = self.membership.organization
             request._request.membership = self.membership  # type: ignore[attr-defined]
             request._request.org = self.org  # type: ignore[attr-defined]

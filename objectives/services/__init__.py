@@ -3,7 +3,8 @@
 Each service validates, writes inside ``transaction.atomic``, records the
 activity and brings stored progress up to date through ``objectives.rollup``.
 Permission checks happen in the views/API (``OwnedMixin.editable_by`` and
-``orgs.permissions``); services enforce the rules of the method (2–5 key
+``orgs.permissions``) — but for the API's check-in, which reads the key result once,
+locked, and checks the same rule there; services enforce the rules of the method (2–5 key
 results, no alignment loops, no check-in in a closed cycle) whoever calls them.
 """
 
@@ -17,7 +18,9 @@ from objectives.services.closing import (
 from objectives.services.coach import coach_dismiss, coach_undismiss
 from objectives.services.initiatives import initiative_create, initiative_delete, initiative_update
 from objectives.services.key_results import (
+    CheckInRefused,
     key_result_check_in,
+    key_result_check_in_by_id,
     key_result_create,
     key_result_delete,
     key_result_progress_preview,
@@ -33,6 +36,7 @@ from objectives.services.objectives import (
 from objectives.services.templates import objective_create_from_template, okr_template_delete, okr_template_save
 
 __all__ = [
+    "CheckInRefused",
     "coach_dismiss",
     "coach_undismiss",
     "cycle_close",
@@ -47,6 +51,7 @@ __all__ = [
     "initiative_delete",
     "initiative_update",
     "key_result_check_in",
+    "key_result_check_in_by_id",
     "key_result_create",
     "key_result_delete",
     "key_result_progress_preview",

@@ -34,7 +34,8 @@ from objectives.services._helpers import (
 )
 from objectives.services.kpi_link import check_kpi_link, latest_kpi_value
 from okrkpi.core.validation import UNSET, check_version, clean_number, clean_title
-from orgs.models import User
+from orgs import permissions
+from orgs.models import Membership, Organization, User
 from orgs.selectors import is_member
 
 # --- key results ---------------------------------------------------------------------------
@@ -218,14 +219,53 @@ def key_result_check_in(
     check-ins on one key result apply one after the other; the objective
     chain is then recomputed from stored values, after commit (``queue``).
     """
-    # One statement reads the key result with its objective, cycle and organisation, and locks
-    # only the key-result row (``of``): concurrent check-ins on it apply one after the other,
-    # while check-ins on sibling key results do not wait for each other.
+    kr = _locked_for_check_in(org_id=key_result.organization_id, key_result_id=key_result.pk)
+    if kr is None:
+        raise KeyResult.DoesNotExist
+    return _apply_check_in(kr, actor=actor, value=value, confidence=confidence, note=note, at=at)
+
+
+class CheckInRefused(PermissionError):
+    """The caller may not check in on this key result (the view answers 403)."""
+
+
+# No savepoint: the API view's transaction is the only one, and a refusal rolls all of it back.
+@transaction.atomic(savepoint=False)
+def key_result_check_in_by_id(
+    *, membership: Membership, key_result_id: int, value: Any, confidence: Any, note: str = ""
+) -> CheckIn | None:
+    """The API's check-in: the key result is read once, locked, within the caller's
+    organisation (``None`` when it has no such key result), and the caller must be its
+    owner or someone who may edit its objective (``CheckInRefused`` otherwise)."""
+    org = membership.organization
+    kr = _locked_for_check_in(org_id=org.pk, key_result_id=key_result_id, org=org)
+    if kr is None:
+        return None
+    if not permissions.can_check_in(
+        membership, key_result_owner_id=kr.owner_id, objective_editable=kr.objective.editable_by(membership)
+    ):
+        raise CheckInRefused
+    return _apply_check_in(kr, actor=membership.user, value=value, confidence=confidence, note=note)
+
+
+def _locked_for_check_in(*, org_id: int, key_result_id: int, org: Organization | None = None) -> KeyResult | None:
+    """One statement reads the key result with its objective and cycle (and organisation,
+    unless the caller has it), and locks only the key-result row (``of``): concurrent
+    check-ins on it apply one after the other, while check-ins on sibling key results do
+    not wait for each other."""
+    related = ("objective__cycle",) if org is not None else ("objective__cycle", "objective__organization")
     kr = (
         KeyResult.objects.select_for_update(of=("self",))
-        .select_related("objective__cycle", "objective__organization")
-        .get(pk=key_result.pk, organization_id=key_result.organization_id)
+        .select_related(*related)
+        .filter(pk=key_result_id, organization_id=org_id)
+        .first()
     )
+    if kr is not None and org is not None:
+        kr.objective.organization = org
+    return kr
+
+
+def _apply_check_in(kr: KeyResult, *, actor: User, value: Any, confidence: Any, note: str, at: Any = None) -> CheckIn:
     objective = kr.objective
     _check_cycle_open(objective.cycle)
     _check_planned(objective)

@@ -14,6 +14,7 @@ STORAGES = {
 
 # Unit tests compute rollups in the request; tests of the Celery path turn this off.
 ROLLUP_INLINE = True
+ROLLUP_BATCH_WAIT_MS = 0  # eager tasks run in the test's thread: no burst to wait for
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 

@@ -10,7 +10,7 @@ from django.test import override_settings
 from django.urls import reverse
 
 from objectives import queue, services
-from objectives.models import CheckIn, Objective
+from objectives.models import CheckIn, Objective, RollupPending
 from orgs import services as org_services
 from orgs.models import Membership, Role, TeamMember
 from tests.kpis.kpi_factories import make_kpi
@@ -145,17 +145,19 @@ def test_editing_with_a_stale_copy_keeps_the_status(world_a):
 
 
 @override_settings(ROLLUP_INLINE=False)
-def test_a_rolled_back_transaction_does_not_swallow_later_rollups(django_capture_on_commit_callbacks):
+def test_a_rolled_back_transaction_does_not_swallow_later_rollups(world_a, django_capture_on_commit_callbacks):
+    org_id = world_a.org.pk
     with django_capture_on_commit_callbacks() as cbs:
         try:
             with transaction.atomic():
-                queue.schedule_rollup(org_id=1, objective_id=1)
+                queue.schedule_rollup(org_id=org_id, objective_id=1)
                 raise RuntimeError("rolled back")
         except RuntimeError:
             pass
         with transaction.atomic():
-            queue.schedule_rollup(org_id=1, objective_id=2)
+            queue.schedule_rollup(org_id=org_id, objective_id=2)
     assert len(cbs) == 1
+    assert list(RollupPending.objects.filter(organization_id=org_id).values_list("objective_id", flat=True)) == [2]
 
 
 def test_former_members_get_no_reminders(world_a):
@@ -203,7 +205,7 @@ def test_a_failed_request_does_not_stop_later_rollups_from_being_published(
     parent = make_objective(w.org, c, krs=2, kr_owner=w.admin)
     settings.ROLLUP_INLINE = False  # the setup above ran inline; the requests below go through the queue
     published = []
-    with mock.patch.object(queue, "publish_rollup", side_effect=lambda **kw: published.append(kw)):
+    with mock.patch.object(queue, "publish_rollups", side_effect=lambda **kw: published.append(kw)):
         with django_capture_on_commit_callbacks(execute=True):
             # Create an aligned objective and ask to activate it at once: activation fails
             # (no key results), the API's transaction rolls back -> 400.
@@ -221,4 +223,5 @@ def test_a_failed_request_does_not_stop_later_rollups_from_being_published(
                 format="json",
             )
             assert r.status_code == 201
-    assert published == [{"org_id": w.org.pk, "objective_id": parent.pk}]
+    assert published == [{"org_id": w.org.pk}]
+    assert list(RollupPending.objects.filter(organization=w.org).values_list("objective_id", flat=True)) == [parent.pk]

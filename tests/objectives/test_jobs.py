@@ -13,8 +13,8 @@ from django.db import connection
 from django.test import override_settings
 
 from objectives import queue, reconcile, services, snapshots
-from objectives.models import KeyResult, Objective, ObjectiveSnapshot, TeamSnapshot
-from objectives.tasks import repair_dirty_task, rollup_objective_task
+from objectives.models import KeyResult, Objective, ObjectiveSnapshot, RollupPending, TeamSnapshot
+from objectives.tasks import repair_dirty_task, rollup_objective_task, rollup_pending_task
 from okrkpi.celery import app as celery_app
 from orgs.models import Organization
 from tests.concurrency import at_once
@@ -35,21 +35,22 @@ def tree(world_a):
 @override_settings(ROLLUP_INLINE=False)
 def test_check_in_enqueues_one_rollup_on_commit_and_the_task_updates_the_tree(world_a, tree, monkeypatch):
     _cycle, (company, team, person), krs = tree
-    sent: list[tuple[int, int]] = []
-    real = queue.publish_rollup
+    sent: list[int] = []
+    real = queue.publish_rollups
 
-    def spy(*, org_id: int, objective_id: int) -> bool:
-        sent.append((org_id, objective_id))
-        return real(org_id=org_id, objective_id=objective_id)
+    def spy(*, org_id: int) -> bool:
+        sent.append(org_id)
+        return real(org_id=org_id)
 
-    monkeypatch.setattr(queue, "publish_rollup", spy)
+    monkeypatch.setattr(queue, "publish_rollups", spy)
     from django.db import transaction
 
     with transaction.atomic():
         services.key_result_check_in(key_result=krs[2], actor=world_a.member, value=5, confidence=7)
         services.key_result_check_in(key_result=krs[2], actor=world_a.member, value=10, confidence=8)
         assert sent == []  # nothing leaves before the commit
-    assert sent == [(world_a.org.pk, person.pk)]  # two check-ins, one rollup
+    assert sent == [world_a.org.pk]  # two check-ins, one rollup
+    assert not RollupPending.objects.exists()  # the (eager) task took the batch
     person.refresh_from_db()
     team.refresh_from_db()
     company.refresh_from_db()
@@ -71,27 +72,39 @@ def test_a_check_in_request_commits_once_and_its_rollup_bumps_the_data_version(
     from orgs.versions import data_version
 
     _cycle, (company, team, person), krs = tree
-    queued: list[tuple[int, int]] = []
-    monkeypatch.setattr(queue, "publish_rollup", lambda *, org_id, objective_id: queued.append((org_id, objective_id)))
+    queued: list[int] = []
+    monkeypatch.setattr(queue, "publish_rollups", lambda *, org_id: queued.append(org_id))
     start = data_version(world_a.org.pk)
     client = APIClient()
     client.force_authenticate(world_a.member)
-    # membership, key result, (BEGIN on SQLite), savepoint, locked read, check-in, key result,
-    # activity, release, (COMMIT on SQLite), and after the commit the chat channels: no version bump
-    with django_assert_max_num_queries(11):
+    # membership, (BEGIN on SQLite), the locked read of the key result, check-in, key result,
+    # activity, the rollup's outbox row, (COMMIT on SQLite), and after the commit the chat
+    # channels (cached from then on): no version bump, no savepoint
+    with django_assert_max_num_queries(9):
         response = client.post(
             f"/api/v1/orgs/{world_a.org.slug}/check-ins/",
             {"key_result": krs[2].pk, "value": 5, "confidence": 7},
             format="json",
         )
     assert response.status_code == 201, response.content
-    assert queued == [(world_a.org.pk, person.pk)]
+    assert queued == [world_a.org.pk]
+    assert list(RollupPending.objects.values_list("objective_id", flat=True)) == [person.pk]
     assert data_version(world_a.org.pk) == start
-    assert rollup_objective_task.apply(args=queued[0]).get() == 3
+    assert rollup_pending_task.apply(args=queued).get() == 3
+    assert not RollupPending.objects.exists()
     assert data_version(world_a.org.pk) == start + 1
     assert Objective.objects.get(pk=company.pk).progress == pytest.approx(0.125)  # 0.5 halved at each level
+    # A second run finds nothing waiting: nothing changes, nothing is bumped.
+    assert rollup_pending_task.apply(args=queued).get() == 0
+    assert data_version(world_a.org.pk) == start + 1
     # A rollup that changes nothing still bumps: the check-in's note or confidence may show.
-    assert rollup_objective_task.apply(args=queued[0]).get() == 0
+    response = client.post(
+        f"/api/v1/orgs/{world_a.org.slug}/check-ins/",
+        {"key_result": krs[2].pk, "value": 5, "confidence": 7, "note": "Same value, new note"},
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    assert rollup_pending_task.apply(args=[world_a.org.pk]).get() == 0
     assert data_version(world_a.org.pk) == start + 2
 
 
