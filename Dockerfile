@@ -16,4 +16,4 @@ RUN SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(64))')"
 USER okrkpi
 EXPOSE 8000
 # The same gunicorn command as docker-compose.yml's web service (a test keeps them equal).
-CMD ["gunicorn", "okrkpi.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "2", "--worker-class", "gthread", "--threads", "4", "--timeout", "30", "--access-logfile", "-"]
+CMD ["gunicorn", "okrkpi.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "2", "--worker-class", "sync", "--timeout", "30", "--access-logfile", "-"]

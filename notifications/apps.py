@@ -22,5 +22,5 @@ class NotificationsConfig(AppConfig):
             forget_channels(instance.organization_id)
 
         # Every save or delete of a channel, whoever makes it (services, the admin site).
-        post_save.connect(channel_changed, sender=Channel, dispatch_uid="okrkpi-forget-channels-save")
-        post_delete.connect(channel_changed, sender=Channel, dispatch_uid="okrkpi-forget-channels-delete")
+        post_save.connect(channel_changed, sender=Channel, weak=False, dispatch_uid="okrkpi-forget-channels-save")
+        post_delete.connect(channel_changed, sender=Channel, weak=False, dispatch_uid="okrkpi-forget-channels-delete")

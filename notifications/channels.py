@@ -372,9 +372,9 @@ def _publish_now(org_id: int, event: str, text: str, url: str, facts: list[list[
 # cache (``okrkpi.core.fastcache``), forgotten after the commit of any change to a
 # channel (``forget_channels``, wired to the model's signals in
 # ``NotificationsConfig.ready`` and called where a queryset update bypasses them).
-# Delivery reads the channel again, so a paused channel that is still remembered for
-# a moment costs a task that posts nothing.
-CHANNELS_CACHE_SECONDS = 300
+# Delivery reads the channel again (active, and still carrying the event), so a channel
+# that is still remembered for a moment costs a task that posts nothing.
+CHANNELS_CACHE_SECONDS = 30  # also bounds a read that raced a change
 
 
 def _channels_key(org_id: int) -> str:
@@ -489,7 +489,7 @@ def channel_deliver(
         .select_related("organization")
         .first()
     )
-    if channel is None:
+    if channel is None or event not in (channel.events or []):
         return False
     org = channel.organization
     with translation.override(org.language):

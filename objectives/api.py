@@ -322,6 +322,8 @@ class KeyResultIdField(OrgScopedPrimaryKeyField):
     locked and within the organisation, and answers for one that is not there."""
 
     def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, float) and data.is_integer():
+            data = int(data)
         if isinstance(data, bool) or not isinstance(data, (int, str)):
             self.fail("incorrect_type", data_type=type(data).__name__)
         try:

@@ -271,16 +271,16 @@ class RollupPending(TenantModel):
     the same transaction as the change that needs it, so a rollup is never lost with a
     message, and taken in batches by ``objectives.rollup.rollup_pending`` — a burst of
     check-ins on one organisation is one task and one commit, not one per check-in.
-    ``objective_id`` is a plain column: a foreign key would share-lock the objective row
-    that the rollup locks for update, and a deleted objective is simply skipped."""
+    Rows are only ever inserted and deleted, never unique: a check-in never waits on the
+    row a running batch is taking (the batch folds repeats). ``objective_id`` is a plain
+    column: a foreign key would share-lock the objective row that the rollup locks for
+    update, and a deleted objective is simply skipped."""
 
     objective_id = models.BigIntegerField()
     queued_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["organization", "objective_id"], name="rollup_pending_once"),
-        ]
+        indexes = [models.Index(fields=["organization", "id"], name="rollup_pending_by_org")]
 
     def __str__(self) -> str:
         return f"{self.organization_id}/{self.objective_id}"

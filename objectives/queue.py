@@ -73,14 +73,14 @@ def schedule_rollup(*, org_id: int, objective_id: int) -> None:
 
 _PENDING_SQL = (
     f"INSERT INTO {RollupPending._meta.db_table} (organization_id, objective_id, queued_at) "  # noqa: S608
-    "VALUES (%s, %s, %s) ON CONFLICT (organization_id, objective_id) DO NOTHING"
+    "VALUES (%s, %s, %s)"
 )
 
 
 def _write_pending(org_id: int, objective_id: int) -> None:
-    """One statement (the hot path's): an objective already waiting keeps its older time."""
+    """One statement (the hot path's), which never waits: repeats are folded by the batch."""
     with connection.cursor() as cursor:
-        cursor.execute(_PENDING_SQL, [org_id, objective_id, timezone.now()])
+        cursor.execute(_PENDING_SQL, [org_id, objective_id, connection.ops.adapt_datetimefield_value(timezone.now())])
 
 
 def _queued_key(org_id: int) -> str:
@@ -107,8 +107,12 @@ def publish_rollups(*, org_id: int) -> bool:
     if not claim_queued(org_id):
         return True
     try:
+        # With the flag (Redis), the batch waits for the rest of the burst before it runs;
+        # without it every commit queues its own, and waiting would only pile them up.
+        wait_ms = getattr(settings, "ROLLUP_BATCH_WAIT_MS", 0) if fastcache.available() else 0
         rollup_pending_task.apply_async(
             args=[org_id],
+            countdown=wait_ms / 1000 if wait_ms else None,
             retry=False,  # one short attempt: the request must not hang on a dead broker
         )
         return True

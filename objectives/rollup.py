@@ -199,14 +199,15 @@ def rollup_objective_atomic(*, org_id: int, objective_id: int) -> int:
         return changed
 
 
-# A batch's objectives: their paths' union is at most BATCH × depth rows, and each id
-# appears three times in the aggregate statement (well within SQLite's 32,766 parameters).
+# A batch's outbox rows: their paths' union is at most BATCH × depth objectives, each id
+# three times in the aggregate statement — within SQLite's 32,766 parameters for trees up
+# to 50 levels deep (real cascades have a handful).
 BATCH = 200
 
 
-def _take_pending(org_id: int, limit: int) -> list[int]:
-    """Remove up to ``limit`` waiting objectives of the organisation and return them; on
-    PostgreSQL rows another batch holds are skipped, not waited for."""
+def _take_pending(org_id: int, limit: int) -> tuple[list[int], int]:
+    """Remove up to ``limit`` rows of the organisation's outbox and return their objectives,
+    each once; on PostgreSQL rows another batch holds are skipped, not waited for."""
     t = RollupPending._meta.db_table
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -215,7 +216,8 @@ def _take_pending(org_id: int, limit: int) -> list[int]:
                 "ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED) RETURNING objective_id",
                 [org_id, limit],
             )
-            return [row[0] for row in cursor.fetchall()]
+            rows = cursor.fetchall()
+            return sorted({row[0] for row in rows}), len(rows)
         # SQLite's IMMEDIATE transactions serialise writers: read, then delete what was read.
         sql = f"SELECT id, objective_id FROM {t} WHERE organization_id = %s ORDER BY id LIMIT %s"  # noqa: S608
         cursor.execute(sql, [org_id, limit])
@@ -223,7 +225,7 @@ def _take_pending(org_id: int, limit: int) -> list[int]:
         if rows:
             marks = ", ".join(["%s"] * len(rows))
             cursor.execute(f"DELETE FROM {t} WHERE id IN ({marks})", [row[0] for row in rows])  # noqa: S608
-        return [row[1] for row in rows]
+        return sorted({row[1] for row in rows}), len(rows)
 
 
 def rollup_pending(*, org_id: int, batch: int = BATCH) -> int:
@@ -237,7 +239,7 @@ def rollup_pending(*, org_id: int, batch: int = BATCH) -> int:
     changed = 0
     while True:
         with transaction.atomic():
-            ids = _take_pending(org_id, batch)
+            ids, taken = _take_pending(org_id, batch)
             if not ids:
                 return changed
             try:
@@ -251,5 +253,5 @@ def rollup_pending(*, org_id: int, batch: int = BATCH) -> int:
                     except CycleInTreeError as exc:
                         log.error("rollup skipped: %s", exc)
             bump_data_version_now(org_id)
-        if len(ids) < batch:
+        if taken < batch:
             return changed

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import logging
-import time
 from datetime import timedelta
 
 from celery import shared_task
-from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.utils import timezone
 
@@ -53,12 +51,10 @@ def rollup_objective_task(org_id: int, objective_id: int) -> int:
 )
 def rollup_pending_task(org_id: int) -> int:
     """Recompute every objective waiting in the organisation's outbox, in batches (idempotent:
-    a second run finds nothing waiting). It first waits ``ROLLUP_BATCH_WAIT_MS`` while
-    still marked queued, so the check-ins of a burst join this batch instead of queueing
-    their own; changes committed after it takes the batch queue another run."""
-    wait_ms = getattr(settings, "ROLLUP_BATCH_WAIT_MS", 0)
-    if wait_ms > 0:
-        time.sleep(wait_ms / 1000)
+    a second run finds nothing waiting). It is queued ``ROLLUP_BATCH_WAIT_MS`` ahead
+    (``queue.publish_rollups``) and the organisation stays marked queued until it starts, so
+    the check-ins of a burst join this batch instead of queueing their own; changes
+    committed after it takes the batch queue another run."""
     queue.release_queued(org_id)
     return rollup_pending(org_id=org_id)
 

@@ -5,6 +5,17 @@ import django.utils.timezone
 from django.db import migrations, models
 
 
+def vacuum_often(apps, schema_editor):
+    """A queue table: rows live for a fraction of a second. Vacuum it after every thousand
+    dead rows rather than a fifth of a table that is nearly always empty."""
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(
+            "ALTER TABLE objectives_rolluppending SET (autovacuum_vacuum_scale_factor = 0, "
+            "autovacuum_vacuum_threshold = 1000, autovacuum_analyze_scale_factor = 0, "
+            "autovacuum_analyze_threshold = 1000)"
+        )
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("objectives", "0007_edit_version"),
@@ -26,9 +37,8 @@ class Migration(migrations.Migration):
                 ),
             ],
             options={
-                "constraints": [
-                    models.UniqueConstraint(fields=("organization", "objective_id"), name="rollup_pending_once")
-                ],
+                "indexes": [models.Index(fields=["organization", "id"], name="rollup_pending_by_org")],
             },
         ),
+        migrations.RunPython(vacuum_often, migrations.RunPython.noop),
     ]

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from activity.models import ActivityEntry
 from activity.services import activity_record
+from cycles.models import Cycle
 from notifications.channels import channel_publish
 from notifications.models import ChannelEvent
 from objectives import progress as math
@@ -33,6 +36,7 @@ from objectives.services._helpers import (
     _weight,
 )
 from objectives.services.kpi_link import check_kpi_link, latest_kpi_value
+from okrkpi.core.rows import Columns
 from okrkpi.core.validation import UNSET, check_version, clean_number, clean_title
 from orgs import permissions
 from orgs.models import Membership, Organization, User
@@ -219,13 +223,16 @@ def key_result_check_in(
     check-ins on one key result apply one after the other; the objective
     chain is then recomputed from stored values, after commit (``queue``).
     """
-    kr = _locked_for_check_in(org_id=key_result.organization_id, key_result_id=key_result.pk)
+    org = None
+    if KeyResult.objective.is_cached(key_result) and Objective.organization.is_cached(key_result.objective):
+        org = key_result.objective.organization
+    kr = _locked_for_check_in(org_id=key_result.organization_id, key_result_id=key_result.pk, org=org)
     if kr is None:
         raise KeyResult.DoesNotExist
     return _apply_check_in(kr, actor=actor, value=value, confidence=confidence, note=note, at=at)
 
 
-class CheckInRefused(PermissionError):
+class CheckInRefused(Exception):
     """The caller may not check in on this key result (the view answers 403)."""
 
 
@@ -248,20 +255,34 @@ def key_result_check_in_by_id(
     return _apply_check_in(kr, actor=membership.user, value=value, confidence=confidence, note=note)
 
 
+_KR = Columns(KeyResult, "k")
+_OBJECTIVE = Columns(Objective, "o")
+_CYCLE = Columns(Cycle, "c")
+_LOCKED_SQL = (
+    f"SELECT {_KR.sql}, {_OBJECTIVE.sql}, {_CYCLE.sql} FROM {KeyResult._meta.db_table} k "  # noqa: S608
+    f"JOIN {Objective._meta.db_table} o ON o.id = k.objective_id "
+    f"LEFT JOIN {Cycle._meta.db_table} c ON c.id = o.cycle_id "
+    "WHERE k.id = %s AND k.organization_id = %s"
+)
+
+
 def _locked_for_check_in(*, org_id: int, key_result_id: int, org: Organization | None = None) -> KeyResult | None:
-    """One statement reads the key result with its objective and cycle (and organisation,
-    unless the caller has it), and locks only the key-result row (``of``): concurrent
-    check-ins on it apply one after the other, while check-ins on sibling key results do
-    not wait for each other."""
-    related = ("objective__cycle",) if org is not None else ("objective__cycle", "objective__organization")
-    kr = (
-        KeyResult.objects.select_for_update(of=("self",))
-        .select_related(*related)
-        .filter(pk=key_result_id, organization_id=org_id)
-        .first()
-    )
-    if kr is not None and org is not None:
-        kr.objective.organization = org
+    """One statement reads the key result with its objective and cycle, and locks only the
+    key-result row (``FOR UPDATE OF k``): concurrent check-ins on it apply one after the
+    other, while check-ins on sibling key results do not wait for each other. Written in
+    SQL: the ORM took five times as long to build this query as to run it (``core.rows``)."""
+    sql = _LOCKED_SQL + (" FOR UPDATE OF k" if connection.vendor == "postgresql" else "")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [key_result_id, org_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    kr = _KR.build(row)
+    objective = _OBJECTIVE.build(row, _KR.width)
+    cycle_start = _KR.width + _OBJECTIVE.width
+    objective.cycle = _CYCLE.build(row, cycle_start) if row[cycle_start] is not None else None
+    objective.organization = org if org is not None else Organization.objects.get(pk=org_id)
+    kr.objective = objective
     return kr
 
 
@@ -287,32 +308,91 @@ def _apply_check_in(kr: KeyResult, *, actor: User, value: Any, confidence: Any, 
     if len(note) > 2000:
         raise ValidationError({"note": _("Keep the note under 2,000 characters.")})
     when = at or timezone.now()
-    check_in = CheckIn.objects.create(
-        organization_id=kr.organization_id,
-        key_result=kr,
-        author=actor,
-        value=number,
-        confidence=conf,
-        note=note,
-        created_at=when,
-    )
     before = {"current_value": kr.current_value, "confidence": kr.confidence}
+    after = {"current_value": number, "confidence": conf, "note": note}
     kr.current_value, kr.confidence = number, conf
     kr.progress = kr.progress_value()
     if kr.last_check_in_at is None or when >= kr.last_check_in_at:
         kr.last_check_in_at = when
-    kr.save(update_fields=["current_value", "confidence", "progress", "last_check_in_at", "updated_at"])
-    activity_record(
-        org=objective.organization,
-        actor=actor,
-        verb="key_result.checked_in",
-        target=kr,
-        before=before,
-        after={"current_value": number, "confidence": conf, "note": note},
-        bump_version=False,  # the rollup queued below bumps it: one commit per check-in (orgs.versions)
-    )
+    if connection.vendor == "postgresql" and ONE_STATEMENT_CHECK_IN:
+        check_in = _write_check_in_at_once(kr, actor=actor, when=when, note=note, before=before, after=after)
+    else:
+        check_in = CheckIn.objects.create(
+            organization_id=kr.organization_id,
+            key_result=kr,
+            author=actor,
+            value=number,
+            confidence=conf,
+            note=note,
+            created_at=when,
+        )
+        kr.save(update_fields=["current_value", "confidence", "progress", "last_check_in_at", "updated_at"])
+        activity_record(
+            org=objective.organization,
+            actor=actor,
+            verb="key_result.checked_in",
+            target=kr,
+            before=before,
+            after=after,
+            bump_version=False,  # the rollup queued below bumps it: one commit per check-in (orgs.versions)
+        )
     _rollup(objective)
     _announce_check_in(objective, kr, check_in, actor)
+    return check_in
+
+
+# On PostgreSQL the check-in's three writes go in one statement (a test turns it off to
+# compare the rows with the ORM's).
+ONE_STATEMENT_CHECK_IN = True
+_WRITE_SQL = f"""
+    WITH ci AS (
+        INSERT INTO {CheckIn._meta.db_table}
+            (organization_id, key_result_id, author_id, value, confidence, note, created_at)
+        VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING id
+    ), kr AS (
+        UPDATE {KeyResult._meta.db_table}
+        SET current_value = %s, confidence = %s, progress = %s, last_check_in_at = %s, updated_at = %s
+        WHERE id = %s RETURNING id
+    ), act AS (
+        INSERT INTO {ActivityEntry._meta.db_table}
+            (organization_id, actor_id, verb, target_type, target_id, target_repr, before, after, created_at)
+        VALUES (%s, %s, %s, %s, %s, %s, %s::jsonb, %s::jsonb, %s) RETURNING id
+    )
+    SELECT (SELECT id FROM ci), (SELECT COUNT(*) FROM kr), (SELECT COUNT(*) FROM act)
+"""  # noqa: S608 — table names come from model metadata, values are parameters
+
+
+def _write_check_in_at_once(
+    kr: KeyResult, *, actor: User, when: Any, note: str, before: dict[str, Any], after: dict[str, Any]
+) -> CheckIn:
+    """PostgreSQL: the check-in, the key result's new values and the activity entry in one
+    statement (the rows ``CheckIn.objects.create``, ``kr.save(update_fields=…)`` and
+    ``activity_record`` write on SQLite, column for column; a test compares them). The
+    busiest write of the product, one round trip instead of three."""
+    now = timezone.now()
+    params = [
+        kr.organization_id, kr.pk, actor.pk if actor else None, kr.current_value, kr.confidence, note, when,
+        kr.current_value, kr.confidence, kr.progress, kr.last_check_in_at, now, kr.pk,
+        kr.organization_id, actor.pk if actor else None, "key_result.checked_in", kr._meta.label_lower, kr.pk,
+        str(kr)[:255], json.dumps(before), json.dumps(after), now,
+    ]  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(_WRITE_SQL, params)
+        check_in_id, updated, logged = cursor.fetchone()
+    if updated != 1 or logged != 1:
+        raise RuntimeError(f"check-in on key result {kr.pk}: {updated} key results updated, {logged} entries logged")
+    kr.updated_at = now
+    check_in = CheckIn(
+        id=check_in_id,
+        organization_id=kr.organization_id,
+        key_result=kr,
+        author=actor,
+        value=kr.current_value,
+        confidence=kr.confidence,
+        note=note,
+        created_at=when,
+    )
+    check_in._state.adding, check_in._state.db = False, connection.alias
     return check_in
 
 

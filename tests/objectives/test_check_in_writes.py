@@ -1,0 +1,133 @@
+"""The check-in's hot path writes exactly what the ORM would (DESIGN §7 made it lean).
+
+On PostgreSQL the check-in, the key result's new values and the activity entry go in one
+statement; on SQLite through the ORM. Both must leave the same rows, and the API must
+answer the same for a key result it cannot see.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from activity.models import ActivityEntry
+from objectives import services
+from objectives.models import CheckIn, KeyResult
+from objectives.services import key_results
+from tests.objectives.okr_factories import make_cycle, make_kr, make_objective
+
+CHECK_IN_FIELDS = ("organization_id", "key_result_id", "author_id", "value", "confidence", "note")
+KR_FIELDS = ("current_value", "confidence", "progress")
+ENTRY_FIELDS = ("organization_id", "actor_id", "verb", "target_type", "target_id", "target_repr", "before", "after")
+
+
+def _rows(kr: KeyResult, check_in: CheckIn) -> tuple[dict, dict, dict]:
+    stored = CheckIn.objects.get(pk=check_in.pk)
+    kr_row = KeyResult.objects.get(pk=kr.pk)
+    entry = ActivityEntry.objects.filter(target_id=kr.pk, verb="key_result.checked_in").order_by("-id").first()
+    return (
+        {f: getattr(stored, f) for f in CHECK_IN_FIELDS} | {"created_at": stored.created_at == check_in.created_at},
+        {f: getattr(kr_row, f) for f in KR_FIELDS}
+        | {
+            "last_check_in_at": kr_row.last_check_in_at == check_in.created_at,
+            "updated": kr_row.updated_at > kr.created_at,
+        },
+        {f: getattr(entry, f) for f in ENTRY_FIELDS},
+    )
+
+
+@pytest.mark.parametrize("one_statement", [True, False])
+def test_both_ways_of_writing_a_check_in_leave_the_same_rows(world_a, monkeypatch, one_statement):
+    if one_statement and connection.vendor != "postgresql":
+        pytest.skip("the one-statement write is PostgreSQL's")
+    monkeypatch.setattr(key_results, "ONE_STATEMENT_CHECK_IN", one_statement)
+    cycle = make_cycle(world_a.org)
+    objective = make_objective(world_a.org, cycle, title="Grow")
+    kr = make_kr(objective, owner=world_a.member, target=200)
+    check_in = services.key_result_check_in(
+        key_result=kr, actor=world_a.member, value=50, confidence=7, note="  Halfway, “quotes” and ünïcode  "
+    )
+    # What the returned object says is what was stored, and both are as the ORM writes them.
+    assert check_in.pk and check_in.value == 50.0 and check_in.note == "Halfway, “quotes” and ünïcode"
+    check_in_row, kr_row, entry = _rows(kr, check_in)
+    assert check_in_row == {
+        "organization_id": world_a.org.pk,
+        "key_result_id": kr.pk,
+        "author_id": world_a.member.pk,
+        "value": 50.0,
+        "confidence": 7,
+        "note": "Halfway, “quotes” and ünïcode",
+        "created_at": True,
+    }
+    assert kr_row == {
+        "current_value": 50.0,
+        "confidence": 7,
+        "progress": 0.25,
+        "last_check_in_at": True,
+        "updated": True,
+    }
+    assert entry == {
+        "organization_id": world_a.org.pk,
+        "actor_id": world_a.member.pk,
+        "verb": "key_result.checked_in",
+        "target_type": "objectives.keyresult",
+        "target_id": kr.pk,
+        "target_repr": str(kr),
+        "before": {"current_value": 0.0, "confidence": None},
+        "after": {"current_value": 50.0, "confidence": 7, "note": "Halfway, “quotes” and ünïcode"},
+    }
+
+
+def test_a_check_in_for_a_key_result_of_another_organisation_is_refused_like_a_missing_one(world_a, world_b, api):
+    foreign = make_kr(make_objective(world_b.org, make_cycle(world_b.org), title="Theirs"), owner=world_b.member)
+    for kr_id in (foreign.pk, 987654321):
+        r = api(world_a.admin).post(
+            f"/api/v1/orgs/{world_a.org.slug}/check-ins/",
+            {"key_result": kr_id, "value": 1, "confidence": 5},
+            format="json",
+        )
+        assert r.status_code == 400, r.content
+        assert r.json()["errors"]["key_result"] == [f'Invalid pk "{kr_id}" - object does not exist.']
+    assert not CheckIn.objects.filter(key_result=foreign).exists()
+    for bad in ("abc", [1], True, 0, -3, 2**70):
+        r = api(world_a.admin).post(
+            f"/api/v1/orgs/{world_a.org.slug}/check-ins/",
+            {"key_result": bad, "value": 1, "confidence": 5},
+            format="json",
+        )
+        assert r.status_code == 400 and "key_result" in r.json()["errors"], (bad, r.content)
+
+
+def test_someone_who_may_not_check_in_is_refused_and_nothing_is_written(world_a, api):
+    objective = make_objective(world_a.org, make_cycle(world_a.org), title="Company goal")
+    kr = make_kr(objective, owner=world_a.admin)
+    before = ActivityEntry.objects.count()
+    r = api(world_a.member).post(
+        f"/api/v1/orgs/{world_a.org.slug}/check-ins/", {"key_result": kr.pk, "value": 1, "confidence": 5}, format="json"
+    )
+    assert r.status_code == 403, r.content
+    assert not CheckIn.objects.filter(key_result=kr).exists()
+    assert ActivityEntry.objects.count() == before
+    assert KeyResult.objects.get(pk=kr.pk).current_value == kr.current_value
+
+
+def test_an_integral_number_names_a_key_result_too(world_a, api):
+    kr = make_kr(make_objective(world_a.org, make_cycle(world_a.org), title="Mine"), owner=world_a.member)
+    r = api(world_a.member).post(
+        f"/api/v1/orgs/{world_a.org.slug}/check-ins/",
+        {"key_result": float(kr.pk), "value": 1, "confidence": 5},
+        format="json",
+    )
+    assert r.status_code == 201, r.content
+    assert r.json()["key_result"] == kr.pk and r.json()["author"] == world_a.member.pk
+
+
+def test_an_api_token_of_someone_deactivated_is_refused(world_a, client):
+    from rest_framework.authtoken.models import Token
+
+    token = Token.objects.create(user=world_a.member)
+    world_a.member.is_active = False
+    world_a.member.save(update_fields=["is_active"])
+    r = client.get(f"/api/v1/orgs/{world_a.org.slug}/cycles/", HTTP_AUTHORIZATION=f"Token {token.key}")
+    # DRF answers 403 when the first authentication scheme (the session) sends no challenge.
+    assert r.status_code == 403 and r.json()["message"] == "User inactive or deleted.", r.content
