@@ -59,13 +59,20 @@ class _Publish:
         publish_rollups(org_id=self.org_id)
 
 
-def schedule_rollup(*, org_id: int, objective_id: int) -> None:
-    if getattr(settings, "ROLLUP_INLINE", False):
+def outbox_in_use() -> bool:
+    """Whether changes go through the outbox (not ``ROLLUP_INLINE``): a caller that writes
+    the outbox row in its own statement asks this first, then passes ``written=True``."""
+    return not getattr(settings, "ROLLUP_INLINE", False)
+
+
+def schedule_rollup(*, org_id: int, objective_id: int, written: bool = False) -> None:
+    if not outbox_in_use():
         rollup_objective(org_id=org_id, objective_id=objective_id)
         bump_data_version(org_id)  # once per transaction, after the commit, changed or not
         return
     with transaction.atomic(savepoint=False):
-        _write_pending(org_id, objective_id)
+        if not written:
+            _write_pending(org_id, objective_id)
         conn = transaction.get_connection()
         if not any(isinstance(entry[1], _Publish) and entry[1].org_id == org_id for entry in conn.run_on_commit):
             transaction.on_commit(_Publish(org_id))

@@ -26,7 +26,9 @@ from objectives.models import (
     KeyResultKind,
     Objective,
     ObjectiveStatus,
+    RollupPending,
 )
+from objectives.queue import outbox_in_use, schedule_rollup
 from objectives.services._helpers import (
     _check_cycle_open,
     _check_planned,
@@ -315,7 +317,14 @@ def _apply_check_in(kr: KeyResult, *, actor: User, value: Any, confidence: Any, 
     if kr.last_check_in_at is None or when >= kr.last_check_in_at:
         kr.last_check_in_at = when
     if connection.vendor == "postgresql" and ONE_STATEMENT_CHECK_IN:
-        check_in = _write_check_in_at_once(kr, actor=actor, when=when, note=note, before=before, after=after)
+        outbox = outbox_in_use()
+        check_in = _write_check_in_at_once(
+            kr, actor=actor, when=when, note=note, before=before, after=after, outbox=outbox
+        )
+        if outbox:  # the statement wrote the rollup's outbox row too
+            schedule_rollup(org_id=kr.organization_id, objective_id=objective.pk, written=True)
+        else:
+            _rollup(objective)
     else:
         check_in = CheckIn.objects.create(
             organization_id=kr.organization_id,
@@ -336,7 +345,7 @@ def _apply_check_in(kr: KeyResult, *, actor: User, value: Any, confidence: Any, 
             after=after,
             bump_version=False,  # the rollup queued below bumps it: one commit per check-in (orgs.versions)
         )
-    _rollup(objective)
+        _rollup(objective)
     _announce_check_in(objective, kr, check_in, actor)
     return check_in
 
@@ -360,15 +369,34 @@ _WRITE_SQL = f"""
     )
     SELECT (SELECT id FROM ci), (SELECT COUNT(*) FROM kr), (SELECT COUNT(*) FROM act)
 """  # noqa: S608 — table names come from model metadata, values are parameters
+# ... and the rollup's outbox row (objectives.queue), when rollups go through the worker.
+_WRITE_WITH_OUTBOX_SQL = _WRITE_SQL.replace(
+    "\n    )\n    SELECT",
+    f"""
+    ), rp AS (
+        INSERT INTO {RollupPending._meta.db_table} (organization_id, objective_id, queued_at)
+        VALUES (%s, %s, %s) RETURNING id
+    )
+    SELECT""",  # noqa: S608 — the table name comes from model metadata
+    1,
+)
 
 
 def _write_check_in_at_once(
-    kr: KeyResult, *, actor: User, when: Any, note: str, before: dict[str, Any], after: dict[str, Any]
+    kr: KeyResult,
+    *,
+    actor: User,
+    when: Any,
+    note: str,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    outbox: bool,
 ) -> CheckIn:
     """PostgreSQL: the check-in, the key result's new values and the activity entry in one
     statement (the rows ``CheckIn.objects.create``, ``kr.save(update_fields=…)`` and
     ``activity_record`` write on SQLite, column for column; a test compares them). The
-    busiest write of the product, one round trip instead of three."""
+    busiest write of the product, one round trip instead of three (four, with ``outbox``:
+    the row that queues the objective's rollup, as ``queue.schedule_rollup`` writes it)."""
     now = timezone.now()
     params = [
         kr.organization_id, kr.pk, actor.pk if actor else None, kr.current_value, kr.confidence, note, when,
@@ -376,8 +404,10 @@ def _write_check_in_at_once(
         kr.organization_id, actor.pk if actor else None, "key_result.checked_in", kr._meta.label_lower, kr.pk,
         str(kr)[:255], json.dumps(before), json.dumps(after), now,
     ]  # fmt: skip
+    if outbox:
+        params += [kr.organization_id, kr.objective_id, now]
     with connection.cursor() as cursor:
-        cursor.execute(_WRITE_SQL, params)
+        cursor.execute(_WRITE_WITH_OUTBOX_SQL if outbox else _WRITE_SQL, params)
         check_in_id, updated, logged = cursor.fetchone()
     if updated != 1 or logged != 1:
         raise RuntimeError(f"check-in on key result {kr.pk}: {updated} key results updated, {logged} entries logged")

@@ -8,11 +8,11 @@ answer the same for a key result it cannot see.
 from __future__ import annotations
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from activity.models import ActivityEntry
 from objectives import services
-from objectives.models import CheckIn, KeyResult
+from objectives.models import CheckIn, KeyResult, Objective
 from objectives.services import key_results
 from tests.objectives.okr_factories import make_cycle, make_kr, make_objective
 
@@ -131,3 +131,26 @@ def test_an_api_token_of_someone_deactivated_is_refused(world_a, client):
     r = client.get(f"/api/v1/orgs/{world_a.org.slug}/cycles/", HTTP_AUTHORIZATION=f"Token {token.key}")
     # DRF answers 403 when the first authentication scheme (the session) sends no challenge.
     assert r.status_code == 403 and r.json()["message"] == "User inactive or deleted.", r.content
+
+
+@pytest.mark.parametrize("one_statement", [True, False])
+def test_both_ways_queue_the_objectives_rollup_in_the_outbox(world_a, monkeypatch, settings, one_statement):
+    from objectives import queue
+    from objectives.models import RollupPending
+
+    if one_statement and connection.vendor != "postgresql":
+        pytest.skip("the one-statement write is PostgreSQL's")
+    monkeypatch.setattr(key_results, "ONE_STATEMENT_CHECK_IN", one_statement)
+    objective = make_objective(world_a.org, make_cycle(world_a.org), title="Queued")
+    kr = make_kr(objective, owner=world_a.member, target=10)
+    settings.ROLLUP_INLINE = False
+    published: list[int] = []
+    monkeypatch.setattr(queue, "publish_rollups", lambda *, org_id: published.append(org_id))
+    with transaction.atomic():
+        services.key_result_check_in(key_result=kr, actor=world_a.member, value=5, confidence=6)
+        services.key_result_check_in(key_result=kr, actor=world_a.member, value=6, confidence=6)
+        rows = list(RollupPending.objects.values_list("organization_id", "objective_id"))
+        assert rows == [(world_a.org.pk, objective.pk)] * 2  # one per check-in; the batch folds them
+        queued = [e for e in connection.run_on_commit if isinstance(e[1], queue._Publish)]
+        assert len(queued) == 1  # one batch for the organisation, after the commit
+    assert Objective.objects.get(pk=objective.pk).progress == 0.0  # the worker's job, not the request's
