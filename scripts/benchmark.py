@@ -414,7 +414,7 @@ def http_figures(
             status = load.probe(url, headers=headers, body=body)
             if status != (201 if post_ids else 200):
                 raise SystemExit(f"{name}: {url} answered {status}; see {server.logdir}")
-            load.run_wrk(wrk, url, headers=headers, seconds=2, connections=connections, post_ids=post_ids)  # warm-up
+            load.run_wrk(wrk, url, headers=headers, seconds=5, connections=connections, post_ids=post_ids)  # warm-up
             r = load.run_wrk(wrk, url, headers=headers, seconds=seconds, connections=connections, post_ids=post_ids)
             results[name] = r.__dict__
             # The next figure starts once the worker has caught up (on the filesystem broker, draining
