@@ -78,16 +78,22 @@ def schedule_rollup(*, org_id: int, objective_id: int, written: bool = False) ->
             transaction.on_commit(_Publish(org_id))
 
 
-_PENDING_SQL = (
+# The outbox row, one statement that never waits (repeats are folded by the batch). A
+# caller that writes it within its own statement (the check-in on PostgreSQL) uses
+# these two and passes ``written=True`` to ``schedule_rollup``.
+PENDING_SQL = (
     f"INSERT INTO {RollupPending._meta.db_table} (organization_id, objective_id, queued_at) "  # noqa: S608
     "VALUES (%s, %s, %s)"
 )
 
 
+def pending_params(org_id: int, objective_id: int) -> list:
+    return [org_id, objective_id, connection.ops.adapt_datetimefield_value(timezone.now())]
+
+
 def _write_pending(org_id: int, objective_id: int) -> None:
-    """One statement (the hot path's), which never waits: repeats are folded by the batch."""
     with connection.cursor() as cursor:
-        cursor.execute(_PENDING_SQL, [org_id, objective_id, connection.ops.adapt_datetimefield_value(timezone.now())])
+        cursor.execute(PENDING_SQL, pending_params(org_id, objective_id))
 
 
 def _queued_key(org_id: int) -> str:

@@ -63,11 +63,11 @@ def _paths(org_id: int, objective_ids: list[int]) -> tuple[list[_PathNode], bool
         ranked(id, level, deepest) AS (
             SELECT id, MAX(depth) OVER (PARTITION BY leaf) - depth, MAX(depth) OVER () FROM path
         ),
-        nodes(id, level, level_max, deepest) AS (
-            SELECT id, MIN(level), MAX(level), MAX(deepest) FROM ranked GROUP BY id
+        nodes(id, level, deepest) AS (
+            SELECT id, MIN(level), MAX(deepest) FROM ranked GROUP BY id
         )
         SELECT o.id, o.parent_id, o.progress, o.confidence, o.weight, o.status,
-               nodes.level, nodes.level_max, nodes.deepest, org.children_contribute
+               nodes.level, nodes.deepest, org.children_contribute
         FROM {o} o JOIN nodes ON o.id = nodes.id JOIN {org_table} org ON org.id = o.organization_id
         ORDER BY nodes.level, o.id{lock}
     """  # noqa: S608 — table names come from model metadata, values are parameters
@@ -75,14 +75,12 @@ def _paths(org_id: int, objective_ids: list[int]) -> tuple[list[_PathNode], bool
         cursor.execute(sql, [*objective_ids, org_id, MAX_DEPTH, org_id])
         rows = cursor.fetchall()
     nodes: list[_PathNode] = []
-    for oid, parent_id, prog, conf, weight, status, level, level_max, deepest, _contribute in rows:
-        # A loop in the parent chain runs the walk to MAX_DEPTH, and puts a node at two
-        # distances from the "root".
-        if deepest >= MAX_DEPTH or level != level_max:
+    for oid, parent_id, prog, conf, weight, status, level, deepest, _contribute in rows:
+        if deepest >= MAX_DEPTH:  # a loop in the parent chain runs the walk this far
             raise CycleInTreeError(f"objectives {objective_ids[:5]}: the parent chain loops at {oid}")
         nodes.append(_PathNode(oid, parent_id, prog, conf, weight, status, level))
     nodes.reverse()  # deepest first: children are computed before their parents
-    return nodes, bool(rows[0][9]) if rows else True
+    return nodes, bool(rows[0][8]) if rows else True
 
 
 def _aggregates(org_id: int, ids: list[int], children_contribute: bool) -> tuple[dict, dict]:

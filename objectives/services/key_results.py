@@ -18,6 +18,7 @@ from cycles.models import Cycle
 from notifications.channels import channel_publish
 from notifications.models import ChannelEvent
 from objectives import progress as math
+from objectives import queue
 from objectives.models import (
     MAX_KEY_RESULTS,
     MIN_KEY_RESULTS_TO_ACTIVATE,
@@ -26,7 +27,6 @@ from objectives.models import (
     KeyResultKind,
     Objective,
     ObjectiveStatus,
-    RollupPending,
 )
 from objectives.queue import outbox_in_use, schedule_rollup
 from objectives.services._helpers import (
@@ -371,14 +371,7 @@ _WRITE_SQL = f"""
 """  # noqa: S608 — table names come from model metadata, values are parameters
 # ... and the rollup's outbox row (objectives.queue), when rollups go through the worker.
 _WRITE_WITH_OUTBOX_SQL = _WRITE_SQL.replace(
-    "\n    )\n    SELECT",
-    f"""
-    ), rp AS (
-        INSERT INTO {RollupPending._meta.db_table} (organization_id, objective_id, queued_at)
-        VALUES (%s, %s, %s) RETURNING id
-    )
-    SELECT""",  # noqa: S608 — the table name comes from model metadata
-    1,
+    "\n    )\n    SELECT", f"\n    ), rp AS ({queue.PENDING_SQL} RETURNING id)\n    SELECT", 1
 )
 
 
@@ -405,7 +398,7 @@ def _write_check_in_at_once(
         str(kr)[:255], json.dumps(before), json.dumps(after), now,
     ]  # fmt: skip
     if outbox:
-        params += [kr.organization_id, kr.objective_id, now]
+        params += queue.pending_params(kr.organization_id, kr.objective_id)
     with connection.cursor() as cursor:
         cursor.execute(_WRITE_WITH_OUTBOX_SQL if outbox else _WRITE_SQL, params)
         check_in_id, updated, logged = cursor.fetchone()
