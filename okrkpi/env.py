@@ -58,11 +58,17 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
-def database_config(url: str | None, *, sqlite_path: Path) -> dict:
+def database_config(url: str | None, *, sqlite_path: Path, prepared_statements: bool = True) -> dict:
     """``DATABASES['default']`` from ``DATABASE_URL`` (PostgreSQL) or the embedded SQLite file.
 
     SQLite gets WAL, IMMEDIATE transactions and a busy timeout: without them
     concurrent writers fail with "database is locked".
+
+    PostgreSQL gets server-side parameters, so that psycopg prepares a statement a
+    connection has run five times and PostgreSQL stops planning it on each request:
+    planning cost more than running the check-in's statements (docs/performance.md).
+    ``prepared_statements=False`` (``DATABASE_PREPARED_STATEMENTS=false``) is for a
+    pooler in transaction mode that cannot carry them (PgBouncer before 1.21).
     """
     if not url:
         return sqlite_config(sqlite_path)
@@ -76,7 +82,10 @@ def database_config(url: str | None, *, sqlite_path: Path) -> dict:
         import dj_database_url
 
         config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
-        config["ENGINE"] = "django.db.backends.postgresql"
+        # Django's backend with a health check skipped for a connection proven a moment ago.
+        config["ENGINE"] = "okrkpi.core.postgresql"
+        if prepared_statements:
+            config.setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
         return config
     if scheme == "sqlite":
         path = parsed.path

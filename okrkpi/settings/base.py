@@ -94,7 +94,13 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {"default": database_config(env_str("DATABASE_URL"), sqlite_path=VAR_DIR / "okrkpi.sqlite3")}
+DATABASES = {
+    "default": database_config(
+        env_str("DATABASE_URL"),
+        sqlite_path=VAR_DIR / "okrkpi.sqlite3",
+        prepared_statements=env_bool("DATABASE_PREPARED_STATEMENTS", True),
+    )
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "orgs.User"
@@ -184,6 +190,10 @@ else:
     BROKER_IS_EMBEDDED = False
 CELERY_BROKER_CONNECTION_TIMEOUT = 1
 CELERY_TASK_IGNORE_RESULT = True
+# Celery's Django fixup closes the database connections around every task unless this is
+# set; okrkpi/celery.py applies Django's CONN_MAX_AGE and health checks around tasks
+# instead, and the fixup's own close comes only every thousand tasks.
+CELERY_DB_REUSE_MAX = 1000
 # Separate queues, so that a reminder or digest storm or a big export never delays the
 # rollups people wait for. docker-compose.yml runs a worker per group (see README, "Scale").
 CELERY_TASK_DEFAULT_QUEUE = "celery"

@@ -26,13 +26,38 @@ def test_no_database_url_means_embedded_sqlite_with_wal_immediate_and_busy_timeo
 
 def test_database_url_selects_postgresql(tmp_path):
     config = env.database_config("postgresql://u:p@db.example:5433/okr", sqlite_path=tmp_path / "x")
-    assert config["ENGINE"] == "django.db.backends.postgresql"
+    assert config["ENGINE"] == "okrkpi.core.postgresql"  # Django's, with a cheaper health check
     assert (config["NAME"], config["HOST"], config["PORT"], config["USER"]) == (
         "okr",
         "db.example",
         5433,
         "u",
     )
+
+
+def test_postgresql_prepares_what_it_runs_often_unless_a_pooler_forbids_it(tmp_path):
+    url = "postgresql://u@db.example/okr"
+    options = env.database_config(url, sqlite_path=tmp_path / "x")["OPTIONS"]
+    assert options["server_side_binding"] is True and options["prepare_threshold"] == 5
+    options = env.database_config(url, sqlite_path=tmp_path / "x", prepared_statements=False).get("OPTIONS", {})
+    assert "server_side_binding" not in options and "prepare_threshold" not in options
+
+
+@pytest.mark.django_db
+def test_this_database_connection_prepares_statements_on_postgresql():
+    """The connection the tests use is configured as production's: a statement run five
+    times is prepared on the server (what spares PostgreSQL planning it again)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+    connection.ensure_connection()
+    assert connection.connection.prepare_threshold == 5
+    with connection.cursor() as cursor:
+        for _ in range(6):
+            cursor.execute("SELECT COUNT(*) FROM django_migrations WHERE app = %s", ["orgs"])
+        cursor.execute("SELECT COUNT(*) FROM pg_prepared_statements WHERE statement LIKE %s", ["%django_migrations%"])
+        assert cursor.fetchone()[0] == 1
 
 
 @pytest.mark.parametrize(
