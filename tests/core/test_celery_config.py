@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from django.conf import settings
 
 from okrkpi.celery import app
@@ -91,3 +92,57 @@ def test_every_task_is_consumed_by_a_worker_in_each_deployment():
         queue = app.amqp.router.route({}, name)["queue"].name
         assert queue in compose, (name, queue)
         assert queue in embedded, (name, queue)
+
+
+def test_the_worker_keeps_its_database_connection_between_tasks():
+    """Celery's Django fixup closes every connection around every task unless
+    ``CELERY_DB_REUSE_MAX`` is set; it is, and the fixup reads it."""
+    from celery.fixups.django import DjangoWorkerFixup
+
+    assert settings.CELERY_DB_REUSE_MAX >= 100
+    assert DjangoWorkerFixup(app).db_reuse_max == settings.CELERY_DB_REUSE_MAX
+
+
+def _connected(signal: object, receiver: object) -> bool:
+    import weakref
+
+    found = [r() if isinstance(r, weakref.ReferenceType) else r for _key, r in signal.receivers]
+    return receiver in found
+
+
+@pytest.mark.django_db(transaction=True)
+def test_around_a_task_a_sound_connection_is_kept_and_an_old_one_closed():
+    """Django's request rules around each task: CONN_MAX_AGE and errors decide, not the task."""
+    from celery.signals import task_postrun, task_prerun
+    from django.db import connection
+
+    from okrkpi.celery import _recycle_connections
+
+    assert _connected(task_prerun, _recycle_connections) and _connected(task_postrun, _recycle_connections)
+    if connection.vendor == "sqlite":
+        pytest.skip("the in-memory test database ignores closing (Django keeps it alive)")
+    task = type("Task", (), {"request": type("Request", (), {"is_eager": False})()})()
+    connection.close()  # a fresh connection, whatever earlier tests left
+    connection.ensure_connection()
+    raw = connection.connection
+    _recycle_connections(task=task)
+    _recycle_connections(task=task)
+    assert connection.connection is raw  # kept, with whatever it has prepared
+    connection.close_at = 0  # past CONN_MAX_AGE
+    _recycle_connections(task=task)
+    assert connection.connection is None
+
+
+@pytest.mark.django_db
+def test_an_eager_task_leaves_its_callers_connection_alone():
+    """Tests and inline runs call tasks eagerly inside the caller's transaction."""
+    from django.db import connection
+
+    from okrkpi.celery import _recycle_connections
+
+    task = type("Task", (), {"request": type("Request", (), {"is_eager": True})()})()
+    connection.ensure_connection()
+    raw = connection.connection
+    connection.close_at = 0
+    _recycle_connections(task=task)
+    assert connection.connection is raw
