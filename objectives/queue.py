@@ -70,6 +70,9 @@ def schedule_rollup(*, org_id: int, objective_id: int, written: bool = False) ->
         rollup_objective(org_id=org_id, objective_id=objective_id)
         bump_data_version(org_id)  # once per transaction, after the commit, changed or not
         return
+    if written and not transaction.get_connection().in_atomic_block:
+        publish_rollups(org_id=org_id)  # the caller's statement wrote the row and has committed
+        return
     with transaction.atomic(savepoint=False):
         if not written:
             _write_pending(org_id, objective_id)
@@ -80,11 +83,10 @@ def schedule_rollup(*, org_id: int, objective_id: int, written: bool = False) ->
 
 # The outbox row, one statement that never waits (repeats are folded by the batch). A
 # caller that writes it within its own statement (the check-in on PostgreSQL) uses
-# these two and passes ``written=True`` to ``schedule_rollup``.
-PENDING_SQL = (
-    f"INSERT INTO {RollupPending._meta.db_table} (organization_id, objective_id, queued_at) "  # noqa: S608
-    "VALUES (%s, %s, %s)"
-)
+# these and passes ``written=True`` to ``schedule_rollup``.
+PENDING_COLUMNS = ("organization_id", "objective_id", "queued_at")
+PENDING_INTO = f"INSERT INTO {RollupPending._meta.db_table} ({', '.join(PENDING_COLUMNS)})"  # noqa: S608
+PENDING_SQL = f"{PENDING_INTO} VALUES (%s, %s, %s)"
 
 
 def pending_params(org_id: int, objective_id: int) -> list:

@@ -53,3 +53,16 @@ class Columns(Generic[M]):
             for func in funcs:
                 values[i] = func(values[i], col, connection)
         return self.model.from_db(connection.alias, self.attnames, values)
+
+
+def typed_placeholders(model: type[Model], attnames: Sequence[str]) -> str:
+    """``%s::bigint, %s::text, …``: one parameter per column, its type spelt out from the
+    model (text for character columns). For ``INSERT … SELECT``, where PostgreSQL does not
+    take a parameter's type from the column it goes into as it does in ``VALUES``."""
+    by_attname = {f.attname: f for f in model._meta.concrete_fields}
+    casts = []
+    for name in attnames:
+        field = by_attname[name]
+        text = field.get_internal_type() in {"CharField", "TextField", "SlugField", "EmailField"}
+        casts.append("%s::text" if text else f"%s::{field.db_type(connection)}")
+    return ", ".join(casts)
