@@ -28,6 +28,7 @@ does not bump the version itself.
 from __future__ import annotations
 
 import logging
+import time
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -102,15 +103,43 @@ def _queued_key(org_id: int) -> str:
     return f"rollup:queued:{org_id}"
 
 
+# A queued batch does not start before its countdown ends. Until shortly before then, a
+# commit in a process that knows of the batch needs not ask Redis: the batch will take its
+# outbox row. Per process: organisation → the time (``time.time()``) up to which that holds.
+# The margin allows for the clocks of web and worker machines; a batch that started early
+# all the same leaves the row to the next commit's batch, or to the repair sweep.
+_queued_until: dict[int, float] = {}
+CLOCK_MARGIN_SECONDS = 0.1
+_clock = time.time
+
+
+def _batch_wait_seconds() -> float:
+    # With the flag (Redis), the batch waits for the rest of the burst before it runs;
+    # without it every commit queues its own, and waiting would only pile them up.
+    return getattr(settings, "ROLLUP_BATCH_WAIT_MS", 0) / 1000 if fastcache.available() else 0.0
+
+
 def claim_queued(org_id: int) -> bool:
     """Mark the organisation's batch as queued; False when it already is. Without a fast
     cache (or with one that is down) always True: queueing once too often is harmless
-    (the second run finds nothing waiting), never queueing is not."""
-    return fastcache.add(_queued_key(org_id), 1, QUEUED_SECONDS) is not False
+    (the second run finds nothing waiting), never queueing is not. The flag holds the time
+    the batch starts, which the process remembers (``_queued_until``)."""
+    now = _clock()
+    if now < _queued_until.get(org_id, 0.0):
+        return False
+    starts_at = now + _batch_wait_seconds()
+    added, found = fastcache.add_or_get(_queued_key(org_id), starts_at, QUEUED_SECONDS)
+    if added is None:
+        return True
+    known = starts_at if added else found
+    if isinstance(known, (int, float)) and known - CLOCK_MARGIN_SECONDS > now:
+        _queued_until[org_id] = known - CLOCK_MARGIN_SECONDS
+    return bool(added)
 
 
 def release_queued(org_id: int) -> None:
     """The batch has started (or could not be queued): the next change queues another."""
+    _queued_until.pop(org_id, None)
     fastcache.delete(_queued_key(org_id))
 
 
@@ -122,12 +151,10 @@ def publish_rollups(*, org_id: int) -> bool:
     if not claim_queued(org_id):
         return True
     try:
-        # With the flag (Redis), the batch waits for the rest of the burst before it runs;
-        # without it every commit queues its own, and waiting would only pile them up.
-        wait_ms = getattr(settings, "ROLLUP_BATCH_WAIT_MS", 0) if fastcache.available() else 0
+        wait = _batch_wait_seconds()
         rollup_pending_task.apply_async(
             args=[org_id],
-            countdown=wait_ms / 1000 if wait_ms else None,
+            countdown=wait or None,
             retry=False,  # one short attempt: the request must not hang on a dead broker
         )
         return True

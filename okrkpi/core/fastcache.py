@@ -114,6 +114,30 @@ def add(key: str, value: Any, seconds: int) -> bool | None:
         return None
 
 
+# GET, else SET with a time-out: one round trip that either adds the key or reads it.
+_ADD_OR_GET = """
+local found = redis.call('GET', KEYS[1])
+if found then return found end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+return false
+"""
+
+
+def add_or_get(key: str, value: Any, seconds: int) -> tuple[bool | None, Any]:
+    """``add`` that also answers what was there: ``(True, None)`` when the key was added,
+    ``(False, the value found)`` when it was there, ``(None, None)`` without a fast cache
+    or when the store fails (act as if added)."""
+    r = client()
+    if r is None:
+        return None, None
+    try:
+        found = r.eval(_ADD_OR_GET, 1, _prefix() + key, json.dumps(value), seconds)
+        return (True, None) if found is None else (False, json.loads(found))
+    except Exception:  # noqa: BLE001
+        _failed("add", key)
+        return None, None
+
+
 def delete(key: str) -> None:
     r = client()
     if r is None:

@@ -254,3 +254,42 @@ def test_a_redis_that_hangs_costs_one_short_time_out_then_is_left_alone(fast, se
         silent.close()
     assert first < 3, f"one call took {first:.1f} s (no retries, a short time-out)"
     assert rest < 0.5, f"40 calls after the failure took {rest:.1f} s: Redis was not left alone"
+
+
+@pytest.mark.django_db
+def test_a_process_that_knows_a_batch_is_queued_does_not_ask_redis_until_it_may_start(
+    world_a, fast, settings, monkeypatch
+):
+    """The flag holds when the queued batch starts; until shortly before then a commit in
+    a process that set it, or read it, needs no round trip to Redis."""
+    settings.ROLLUP_BATCH_WAIT_MS = 250
+    monkeypatch.setattr(queue, "_queued_until", {})
+    now = [1_000_000.0]
+    monkeypatch.setattr(queue, "_clock", lambda: now[0])
+    asked: list[str] = []
+    add_or_get = fastcache.add_or_get
+    monkeypatch.setattr(fastcache, "add_or_get", lambda *a: asked.append(a[0]) or add_or_get(*a))
+    org_id = world_a.org.pk
+    fastcache.delete(f"rollup:queued:{org_id}")
+
+    assert queue.claim_queued(org_id) is True and len(asked) == 1  # this process queues the batch
+    now[0] += 0.05
+    assert queue.claim_queued(org_id) is False and len(asked) == 1  # known: no round trip
+    queue._queued_until.clear()  # another process, which has not heard of it
+    assert queue.claim_queued(org_id) is False and len(asked) == 2  # reads when it starts ...
+    now[0] += 0.05
+    assert queue.claim_queued(org_id) is False and len(asked) == 2  # ... and remembers it
+    now[0] += 0.1  # within the margin before the start: ask again
+    assert queue.claim_queued(org_id) is False and len(asked) == 3
+    queue.release_queued(org_id)  # the batch starts
+    assert queue.claim_queued(org_id) is True and len(asked) == 4
+
+
+@pytest.mark.django_db
+def test_without_a_batch_wait_nothing_is_remembered(world_a, fast, settings, monkeypatch):
+    settings.ROLLUP_BATCH_WAIT_MS = 0
+    monkeypatch.setattr(queue, "_queued_until", {})
+    fastcache.delete(f"rollup:queued:{world_a.org.pk}")
+    assert queue.claim_queued(world_a.org.pk) is True
+    assert queue._queued_until == {}
+    assert queue.claim_queued(world_a.org.pk) is False  # the flag in Redis still answers
