@@ -35,6 +35,7 @@ import platform
 import secrets
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -51,7 +52,7 @@ import django  # noqa: E402
 django.setup()
 
 from django.core.serializers.json import DjangoJSONEncoder  # noqa: E402
-from django.db import connection, transaction  # noqa: E402
+from django.db import DatabaseError, connection, transaction  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from objectives import reconcile, rollup  # noqa: E402
@@ -88,9 +89,12 @@ GROWTH_OBJECTIVES = (200, HTTP_ORG_OBJECTIVES, 20_000)
 
 
 def ensure_data() -> None:
-    """seed_large when missing, organisations of 200, 2,000 and 20,000 objectives, and a 10,000-KPI one."""
+    """Migrations, then seed_large when missing: organisations of 200, 2,000 and 20,000
+    objectives, and a 10,000-KPI one."""
     from django.core.management import call_command
 
+    # A database fresh from createdb gets its tables first; one already migrated costs a check.
+    call_command("migrate", interactive=False, verbosity=0)
     if not Organization.objects.filter(slug__startswith="large-").exists():
         print("loading seed_large (20 organisations × 1,000 objectives) ...", flush=True)
         call_command("seed_large", verbosity=0)
@@ -349,14 +353,92 @@ CHURNED = ("objectives_keyresult", "objectives_objective", "objectives_rolluppen
 def vacuum_churned() -> str | None:
     """PostgreSQL: vacuum the tables the load rewrites, so every run starts from the same
     state. Production databases have autovacuum for this; some machines (this one's
-    PostgreSQL among them) turn it off, and then each run's dead rows slow the next."""
+    PostgreSQL among them) turn it off, and then each run's dead rows slow the next.
+
+    Then a checkpoint, so that the load does not pay for the writes the seeding and the
+    vacuum left behind: the checkpoint that would flush them runs for minutes, and on this
+    machine's disk a WAL flush behind it took 100 ms to 1 s, every commit waiting for it
+    (docs/performance.md). A checkpoint also restarts ``checkpoint_timeout``, so none
+    starts during the load."""
     if connection.vendor != "postgresql":
         return None
     with connection.cursor() as cursor:
         cursor.execute("SHOW autovacuum")
         autovacuum = cursor.fetchone()[0]
         cursor.execute(f"VACUUM (ANALYZE) {', '.join(CHURNED)}")
+        try:
+            cursor.execute("CHECKPOINT")
+        except DatabaseError as exc:  # needs a superuser or pg_checkpoint
+            print(f"  note: no checkpoint before the load ({str(exc).strip()})", flush=True)
     return autovacuum
+
+
+def commit_latency(seconds: float = 5.0, pause: float = 0.005) -> dict | None:
+    """PostgreSQL: how long an empty commit takes on this database (a transaction with an
+    id, so that its commit record is flushed to the WAL like a check-in's). The floor under
+    every write's latency, and the disk's stalls: a slow flush holds up every commit behind
+    it, which is how a check-in's p99 can jump while its median does not move."""
+    if connection.vendor != "postgresql":
+        return None
+    times: list[float] = []
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        started = time.perf_counter()
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT pg_current_xact_id()")
+        times.append((time.perf_counter() - started) * 1000)
+        time.sleep(pause)
+    times.sort()
+    n = len(times)
+    return {
+        "commits": n,
+        "p50_ms": times[n // 2],
+        "p99_ms": times[int(n * 0.99)],
+        "max_ms": times[-1],
+        "over_50_ms": sum(t > 50 for t in times),
+    }
+
+
+def cpu_times() -> list[int] | None:
+    """The machine's CPU counters (``/proc/stat``: user … steal), or None off Linux."""
+    try:
+        with open("/proc/stat") as f:
+            return [int(x) for x in f.readline().split()[1:9]]
+    except OSError:
+        return None
+
+
+def stolen_share(before: list[int] | None, after: list[int] | None) -> float | None:
+    """The share of the machine's CPU time the hypervisor gave to other machines between
+    two readings: a shared host's neighbours slow every figure of the run alike."""
+    if not before or not after:
+        return None
+    delta = [b - a for a, b in zip(before, after, strict=True)]
+    total = sum(delta)
+    return delta[7] / total if total else None
+
+
+class CommitProbe(threading.Thread):
+    """``commit_latency`` in a thread of its own (its own connection) while a load runs:
+    fifty empty commits a second, next to hundreds of check-ins."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(daemon=True)
+        self.seconds = seconds
+        self.result: dict | None = None
+
+    def run(self) -> None:
+        try:
+            self.result = commit_latency(self.seconds, pause=0.02)
+        finally:
+            connection.close()
+
+
+def _commits_text(c: dict) -> str:
+    return (
+        f"p50 {c['p50_ms']:.1f} ms, p99 {c['p99_ms']:.1f} ms, max {c['max_ms']:.0f} ms, "
+        f"{c['over_50_ms']} of {c['commits']} over 50 ms"
+    )
 
 
 def http_figures(
@@ -395,6 +477,9 @@ def http_figures(
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=load.ROOT, env=env, check=True
     )
+    commits = commit_latency()
+    if commits:
+        print(f"  database commits (WAL flush) before the load: {_commits_text(commits)}", flush=True)
     server = load.Server(env=env, workers=workers, worker_class=worker_class, threads=threads)
     server.start()
     wait_for_queue(settings.CELERY_BROKER_URL)  # rollups left by an earlier, interrupted run go first
@@ -415,13 +500,20 @@ def http_figures(
             if status != (201 if post_ids else 200):
                 raise SystemExit(f"{name}: {url} answered {status}; see {server.logdir}")
             load.run_wrk(wrk, url, headers=headers, seconds=5, connections=connections, post_ids=post_ids)  # warm-up
+            probe = CommitProbe(seconds)
+            probe.start()
+            cpu_before = cpu_times()
             r = load.run_wrk(wrk, url, headers=headers, seconds=seconds, connections=connections, post_ids=post_ids)
-            results[name] = r.__dict__
+            stolen = stolen_share(cpu_before, cpu_times())
+            probe.join()
+            results[name] = {**r.__dict__, "commits": probe.result, "cpu_stolen": stolen}
             # The next figure starts once the worker has caught up (on the filesystem broker, draining
             # a check-in burst takes a while, and each rollup makes the next document a new one).
             wait_for_queue(settings.CELERY_BROKER_URL)
             print(
-                f"  {name:13} {r.rps:8.1f} req/s  p50 {r.p50_ms:7.1f} ms  p99 {r.p99_ms:7.1f} ms  errors {r.errors}",
+                f"  {name:13} {r.rps:8.1f} req/s  p50 {r.p50_ms:7.1f} ms  p99 {r.p99_ms:7.1f} ms  errors {r.errors}"
+                + (f"  CPU stolen {stolen:.0%}" if stolen is not None else "")
+                + (f"  (database commits meanwhile: {_commits_text(probe.result)})" if probe.result else ""),
                 flush=True,
             )
         rss = server.peak_rss_mb()
@@ -437,6 +529,7 @@ def http_figures(
         "gunicorn": f"{workers} × {worker_class}" + (f" ({threads} threads)" if worker_class == "gthread" else ""),
         **results,
         "web_worker_peak_rss_mb": rss,
+        "commit_latency": commits,
     }
     drift = reconcile.reconcile_organization(org=Organization.objects.get(pk=org.pk)).repaired
     figures["drift_after_load"] = drift
@@ -473,6 +566,25 @@ def report(figures: dict) -> None:
                     f"{x['ratio']:.2f}× ({x['rps']:.0f} req/s, p50 {x['p50_ms']:.0f} ms, "
                     f"p99 {x['p99_ms']:.0f} ms, errors {x['errors']})",
                     target,
+                )
+            )
+        # Every write waits for its commit's WAL flush: a disk whose flushes stall shows in
+        # the check-in's tail first (docs/performance.md, "The disk").
+        for label, c in (
+            ("database commits, idle", h.get("commit_latency")),
+            ("database commits, check-in load", h["check_in"].get("commits")),
+        ):
+            if c:
+                rows.append((label, _commits_text(c), ""))
+        stolen = [(n, h[n].get("cpu_stolen")) for n in ("cheapest_get", "check_in", "cascade", "dashboard")]
+        if all(v is not None for _n, v in stolen):
+            # A share of a shared host's CPU went to its other machines: every figure of the
+            # load is slower by about as much (docs/performance.md, "The machine").
+            rows.append(
+                (
+                    "CPU stolen by the host (GET, check-in, cascade, dashboard)",
+                    ", ".join(f"{v:.0%}" for _n, v in stolen),
+                    "",
                 )
             )
         rows.append(("web worker peak RSS after cascade", f"{h['web_worker_peak_rss_mb']:.0f} MB", ""))
