@@ -257,7 +257,8 @@ def key_result_check_in_by_id(
     the write, ``COMMIT``). When another check-in got there first the read is repeated on
     the new values; after ``OPTIMISTIC_ATTEMPTS`` the row lock settles it."""
     org = membership.organization
-    if _one_statement():
+    # With ROLLUP_INLINE the rollup runs in the caller's transaction: then take the lock.
+    if _one_statement() and outbox_in_use():
         for _attempt in range(OPTIMISTIC_ATTEMPTS):
             kr = _read_for_check_in(org_id=org.pk, key_result_id=key_result_id, org=org, lock=False)
             if kr is None:

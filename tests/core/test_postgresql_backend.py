@@ -103,3 +103,26 @@ def test_a_connection_dropped_within_the_second_fails_one_request_then_is_replac
         request()
     request()  # the failed request's end closed it; this one connects afresh
     assert backend_pid() != pid
+
+
+def test_a_connection_left_idle_after_a_failed_request_is_checked_again(checks):
+    """The check Django makes after an error proves the connection at that moment only: the
+    start of a request much later does not count as a use."""
+    request()
+    with pytest.raises(Exception):  # noqa: B017, PT011
+        request("SELECT no_such_column FROM no_such_table")
+    connection._proven_at -= base.HEALTH_CHECK_AFTER_IDLE_SECONDS + 0.5
+    checks.clear()
+    request()
+    assert checks == [True]
+
+
+def test_a_connection_left_inside_a_transaction_is_checked(checks):
+    request()
+    connection.connection.execute("BEGIN")  # not idle: something left it mid-transaction
+    checks.clear()
+    close_old_connections()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    assert checks == [True]
+    connection.connection.rollback()

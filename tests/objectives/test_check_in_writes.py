@@ -222,8 +222,11 @@ def test_a_check_in_that_lost_the_race_applies_on_top_of_the_winner(world_a, mon
     write finds the row changed, writes nothing, and the check-in is applied again on the
     new values (read again, or with the row lock once the attempts are spent). Nothing is
     lost: the activity log's before/after values chain the two."""
+    from objectives import queue
+
     _require_postgresql()
-    settings.ROLLUP_INLINE = True
+    settings.ROLLUP_INLINE = False  # the unlocked path (inline rollups take the row lock)
+    monkeypatch.setattr(queue, "publish_rollups", lambda *, org_id: True)
     monkeypatch.setattr(key_results, "OPTIMISTIC_ATTEMPTS", attempts)
     kr = make_kr(make_objective(world_a.org, make_cycle(world_a.org), title="Race"), owner=world_a.member, target=100)
     read = key_results._read_for_check_in
@@ -260,14 +263,16 @@ def test_a_check_in_that_lost_the_race_applies_on_top_of_the_winner(world_a, mon
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_api_check_ins_on_one_key_result_lose_no_update(world_a, settings):
+def test_concurrent_api_check_ins_on_one_key_result_lose_no_update(world_a, settings, monkeypatch):
     """Eight people check in on one key result at once, five times each: every check-in is
     stored once, and the activity log's before/after values form one unbroken chain from
     the start to the stored value (two check-ins applied on the same state would fork it)."""
+    from objectives import queue
     from tests.concurrency import at_once
 
     _require_postgresql()
-    settings.ROLLUP_INLINE = True
+    settings.ROLLUP_INLINE = False  # the unlocked path (inline rollups take the row lock)
+    monkeypatch.setattr(queue, "publish_rollups", lambda *, org_id: True)
     kr = make_kr(make_objective(world_a.org, make_cycle(world_a.org), title="Busy"), owner=world_a.member, target=10**6)
     membership = Membership.objects.select_related("organization", "user").get(
         organization=world_a.org, user=world_a.member
