@@ -71,15 +71,12 @@ def schedule_rollup(*, org_id: int, objective_id: int, written: bool = False) ->
         rollup_objective(org_id=org_id, objective_id=objective_id)
         bump_data_version(org_id)  # once per transaction, after the commit, changed or not
         return
-    if written and not transaction.get_connection().in_atomic_block:
-        publish_rollups(org_id=org_id)  # the caller's statement wrote the row and has committed
-        return
-    with transaction.atomic(savepoint=False):
-        if not written:
-            _write_pending(org_id, objective_id)
-        conn = transaction.get_connection()
-        if not any(isinstance(entry[1], _Publish) and entry[1].org_id == org_id for entry in conn.run_on_commit):
-            transaction.on_commit(_Publish(org_id))
+    if not written:
+        _write_pending(org_id, objective_id)  # in the caller's transaction, or committed at once
+    # After the commit, or at once outside a transaction (the row is committed then too).
+    conn = transaction.get_connection()
+    if not any(isinstance(entry[1], _Publish) and entry[1].org_id == org_id for entry in conn.run_on_commit):
+        transaction.on_commit(_Publish(org_id))
 
 
 # The outbox row, one statement that never waits (repeats are folded by the batch). A

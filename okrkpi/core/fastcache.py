@@ -104,14 +104,7 @@ def set(key: str, value: Any, seconds: int) -> None:  # noqa: A001 — the cache
 def add(key: str, value: Any, seconds: int) -> bool | None:
     """True when the key was added, False when it was there; None without a fast cache
     or when the store fails (the caller cannot tell, and must act as if it was added)."""
-    r = client()
-    if r is None:
-        return None
-    try:
-        return bool(r.set(_prefix() + key, json.dumps(value), ex=seconds, nx=True))
-    except Exception:  # noqa: BLE001
-        _failed("add", key)
-        return None
+    return add_or_get(key, value, seconds)[0]
 
 
 # GET, else SET with a time-out: one round trip that either adds the key or reads it.
