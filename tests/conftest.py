@@ -59,6 +59,29 @@ def _build(slug: str) -> OrgWorld:
     )
 
 
+@pytest.fixture
+def pin_now(monkeypatch):
+    """Pins ``django.utils.timezone.now`` — and with it every organisation's ``today()`` — to a
+    moment: ``pin_now(datetime(2026, 12, 1, 10, tzinfo=UTC))``. For pages and API calls whose
+    answer depends on the day, next to data written for a fixed date."""
+    from django.utils import timezone
+
+    def pin(moment):
+        monkeypatch.setattr(timezone, "now", lambda: moment)
+        return moment
+
+    return pin
+
+
+@pytest.fixture(autouse=True)
+def _redis_presumed_up(monkeypatch):
+    """A test that pointed the fast cache at a dead Redis leaves it skipped for some seconds in
+    that process; every test starts with the fast cache willing to try."""
+    from okrkpi.core import fastcache
+
+    monkeypatch.setattr(fastcache, "_down_until", 0.0)
+
+
 @pytest.fixture(autouse=True)
 def _english():
     """Every test starts in English: a Vietnamese request must not leak into the next test."""

@@ -210,7 +210,7 @@ def test_the_cache_is_redis_when_configured_and_the_database_otherwise():
 
 
 @pytest.mark.django_db
-def test_two_separate_clients_of_the_database_cache_see_the_same_failures():
+def test_two_separate_clients_of_the_database_cache_see_the_same_failures(clock):
     one, two = caches.create_connection("default"), caches.create_connection("default")
     assert isinstance(one, DatabaseCache) and one is not two
     for _ in range(PAIR.free):

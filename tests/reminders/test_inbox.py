@@ -83,7 +83,8 @@ def test_empty_inbox_says_so_kindly_and_login_lands_on_the_dashboard(world_a, we
     assert c.get("/o/alpha/start/")["Location"] == "/o/alpha/"
 
 
-def test_login_lands_on_the_inbox_when_something_is_due(world_a, client, password):
+def test_login_lands_on_the_inbox_when_something_is_due(world_a, client, password, pin_now):
+    pin_now(NOW)
     make_kpi(world_a.org, name="Leads", owner_type="person", user=world_a.member)
     r = client.post("/accounts/login/", {"username": world_a.member.email, "password": password}, follow=True)
     assert r.redirect_chain[-1][0] == "/o/alpha/todo/"
@@ -91,7 +92,8 @@ def test_login_lands_on_the_inbox_when_something_is_due(world_a, client, passwor
     assert "Record Leads for the period starting 2026-11-01" in html and 'href="/o/alpha/kpis/' in html
 
 
-def test_acknowledge_from_the_inbox_page(world_a, web, thread):
+def test_acknowledge_from_the_inbox_page(world_a, web, thread, pin_now):
+    pin_now(NOW)  # the page lists the last 14 days' check-ins; the thread's is from 1 December
     c = web(world_a.manager)
     html = c.get("/o/alpha/todo/").content.decode()
     assert "Sam Tran checked in 1 key result" in html
@@ -102,7 +104,8 @@ def test_acknowledge_from_the_inbox_page(world_a, web, thread):
     assert web(world_a.member).post("/o/alpha/todo/acknowledge/", {"check_in": [thread.check_in.pk]}).status_code == 403
 
 
-def test_inbox_api_is_the_callers_own_and_paginated(world_a, world_b, api, thread):
+def test_inbox_api_is_the_callers_own_and_paginated(world_a, world_b, api, thread, pin_now):
+    pin_now(NOW)  # weeks before the cycle's end: no retrospective is asked for yet
     talk.comment_create(org=world_a.org, actor=world_a.member, objective=thread.objective, body=f"@{thread.sam.email}")
     r = api(thread.sam).get("/api/v1/orgs/alpha/inbox/")
     assert r.status_code == 200

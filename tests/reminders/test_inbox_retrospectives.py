@@ -161,8 +161,9 @@ def test_the_inbox_page_links_to_the_close_page_and_its_query_count_does_not_gro
     assert f'id="objective-{first.object_id}"' in close_page
 
 
-def test_inbox_api_lists_retrospectives(world_a, api, thread):
-    # The API answers for the real today, so use a cycle that ends within the window.
+def test_inbox_api_lists_retrospectives(world_a, api, thread, pin_now):
+    # Early in the thread's cycle (no retrospective of its own yet), a cycle that ends within the window.
+    pin_now(EARLY)
     today = world_a.org.today()
     cycle = make_cycle(world_a.org, name="Ending", start=today - timedelta(days=60), days=65)
     objective = make_objective(world_a.org, cycle, title="Closing out", owner_type="person", user=thread.sam)
