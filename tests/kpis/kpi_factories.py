@@ -46,7 +46,10 @@ def make_kpi(
     )
 
 
-def record(kpi: Kpi, period: date | str, value: float, *, actor=None, note: str | None = None) -> Measurement:
+def record(
+    kpi: Kpi, period: date | str, value: float, *, actor=None, note: str | None = None, today: date | None = None
+) -> Measurement:
+    """Records a value as on ``today`` (27 November 2026 unless given: the fixed dates of most KPI tests)."""
     return services.measurement_record(
-        kpi=kpi, actor=actor, period=period, value=value, note=note, today=date(2026, 11, 27)
+        kpi=kpi, actor=actor, period=period, value=value, note=note, today=today or date(2026, 11, 27)
     ).measurement

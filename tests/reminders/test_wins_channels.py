@@ -189,7 +189,8 @@ def test_a_paused_channel_gets_the_weeks_wins_once_turned_back_on(
     assert len(hook.requests) == 4
 
 
-def test_the_command_lists_the_channels_in_a_dry_run(world_a, thread, week, chat, hook):
+def test_the_command_lists_the_channels_in_a_dry_run(world_a, thread, week, chat, hook, pin_now):
+    pin_now(FRIDAY_10)  # the command runs for now; the week's check-ins are that week's
     out = StringIO()
     call_command("send_digests", "--kind", "wins", "--dry-run", stdout=out)
     lines = out.getvalue().splitlines()

@@ -37,5 +37,5 @@ def test_a_red_measurement_is_in_the_next_dashboard(world_a, api, documents_cach
     board = build_board(world_a)
     reader = api(world_a.admin)
     assert reader.get("/api/v1/orgs/alpha/dashboard/").json()["kpi_totals"]["red"] == 1
-    record(board.green, board.green.measurements.get().period, 10)
+    record(board.green, board.green.measurements.get().period, 10, today=board.today)  # the board is of the real today
     assert reader.get("/api/v1/orgs/alpha/dashboard/").json()["kpi_totals"]["red"] == 2
