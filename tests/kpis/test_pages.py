@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from activity.models import ActivityEntry
 from kpis.models import Kpi, Measurement
 from tests.kpis.kpi_factories import make_kpi, record
+
+# The day the factories record values as of (``record``'s default today).
+RECORDED_ON = datetime(2026, 11, 27, 10, tzinfo=UTC)
 
 
 def _next_month(org) -> str:
@@ -174,7 +177,8 @@ def test_form_errors_name_the_field(world_a, web):
     assert not Kpi.objects.exists()
 
 
-def test_library_groups_by_perspective_then_owner_with_status_and_sparkline(world_a, web, team_kpi):
+def test_library_groups_by_perspective_then_owner_with_status_and_sparkline(world_a, web, team_kpi, pin_now):
+    pin_now(RECORDED_ON)  # the sparkline shows the last 12 periods before today
     for month, value in [(8, 60), (9, 70), (10, 95)]:
         record(team_kpi, date(2026, month, 1), value)
     cash = make_kpi(world_a.org, name="Cash flow", perspective="financial", target=10, amber=5)
@@ -251,7 +255,8 @@ def _bulk(world, n: int, start: int = 0) -> None:
     )
 
 
-def test_library_query_count_is_the_same_for_10_and_200_kpis(world_a, web, django_assert_max_num_queries):
+def test_library_query_count_is_the_same_for_10_and_200_kpis(world_a, web, django_assert_max_num_queries, pin_now):
+    pin_now(RECORDED_ON)  # the sparkline shows the last 12 periods before today
     client = web(world_a.viewer)
     _bulk(world_a, 10)
     with django_assert_max_num_queries(15) as small:
