@@ -6,6 +6,7 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import get_language
 
 from activity.selectors import activity_for
 from cycles.selectors import cycle_list
@@ -47,7 +48,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         raise Http404
     doc = None
     chart = None
+    panels_key = None
     if cycle is not None:
+        # Everything the cached panels show: the document's own key parts, the page's language
+        # and its query (the forms echo what was typed), the slug in their links.
+        panels_key = document_key("dashboard-panels", org, org.slug, cycle.pk, get_language(), request.GET.urlencode())
         doc = dashboard_document(
             org=org, request=DashboardRequest(cycle=cycle, as_of=params.get("as_of"), since=params.get("since"))
         )
@@ -57,6 +62,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "cycle": cycle,
         "doc": doc,
         "chart": chart,
+        "panels_key": panels_key,
         "form": form,
         "as_of": params.get("as_of"),
         "today": org.today(),

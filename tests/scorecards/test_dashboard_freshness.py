@@ -39,3 +39,30 @@ def test_a_red_measurement_is_in_the_next_dashboard(world_a, api, documents_cach
     assert reader.get("/api/v1/orgs/alpha/dashboard/").json()["kpi_totals"]["red"] == 1
     record(board.green, board.green.measurements.get().period, 10, today=board.today)  # the board is of the real today
     assert reader.get("/api/v1/orgs/alpha/dashboard/").json()["kpi_totals"]["red"] == 2
+
+
+def _panel(html: str, panel_id: str) -> str:
+    start = html.index(f'id="{panel_id}"')
+    return html[start : html.index("</section>", start)]
+
+
+def test_the_cached_panels_follow_the_data_the_language_and_the_query(world_a, client, documents_cache):
+    board = build_board(world_a)
+    client.force_login(world_a.manager)
+    before = client.get("/o/alpha/").content.decode()
+    assert board.kr2.title in _panel(before, "attention")  # no check-in for 20 days
+    assert [k for k in documents_cache._cache if "template.cache.dashboard_panels" in k]  # the panels' HTML is kept
+
+    services.key_result_check_in(key_result=board.kr2, actor=world_a.manager, value=10, confidence=9)
+    after = client.get("/o/alpha/").content.decode()
+    assert board.kr2.title not in _panel(after, "attention")
+    assert "80%" in _panel(after, "pace")  # the pace table's last day is today's company progress
+
+    world_a.manager.language = "vi"
+    world_a.manager.save(update_fields=["language"])
+    vietnamese = client.get("/o/alpha/").content.decode()
+    assert "Nhịp độ" in _panel(vietnamese, "pace") and "Pace" not in _panel(vietnamese, "pace")
+
+    typed = client.get("/o/alpha/?since=2999-01-01").content.decode()  # refused, and shown as typed
+    assert 'value="2999-01-01"' in _panel(typed, "movers")
+    assert 'value="2999-01-01"' not in _panel(client.get("/o/alpha/").content.decode(), "movers")
