@@ -50,9 +50,18 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     chart = None
     panels_key = None
     if cycle is not None:
-        # Everything the cached panels show: the document's own key parts, the page's language
-        # and its query (the forms echo what was typed), the slug in their links.
-        panels_key = document_key("dashboard-panels", org, org.slug, cycle.pk, get_language(), request.GET.urlencode())
+        # Everything the cached panels show besides the document: the language, the day shown,
+        # the "since" field as typed (a bound form echoes it), the slug in their links. Not the
+        # raw query: unknown parameters would fill the cache with copies.
+        panels_key = document_key(
+            "dashboard-panels",
+            org,
+            org.slug,
+            cycle.pk,
+            get_language(),
+            params.get("as_of"),
+            request.GET.get("since", "")[:40],
+        )
         doc = dashboard_document(
             org=org, request=DashboardRequest(cycle=cycle, as_of=params.get("as_of"), since=params.get("since"))
         )

@@ -41,6 +41,9 @@ def test_a_red_measurement_is_in_the_next_dashboard(world_a, api, documents_cach
     assert reader.get("/api/v1/orgs/alpha/dashboard/").json()["kpi_totals"]["red"] == 2
 
 
+PANELS = ("pace", "teams", "movers", "attention", "kpi-perspectives")
+
+
 def _panel(html: str, panel_id: str) -> str:
     start = html.index(f'id="{panel_id}"')
     return html[start : html.index("</section>", start)]
@@ -66,3 +69,28 @@ def test_the_cached_panels_follow_the_data_the_language_and_the_query(world_a, c
     typed = client.get("/o/alpha/?since=2999-01-01").content.decode()  # refused, and shown as typed
     assert 'value="2999-01-01"' in _panel(typed, "movers")
     assert 'value="2999-01-01"' not in _panel(client.get("/o/alpha/").content.decode(), "movers")
+
+
+def _panel_entries(cache) -> int:
+    return len([k for k in cache._cache if "template.cache.dashboard_panels" in k])
+
+
+def test_the_cached_panels_are_shared_by_people_not_by_organisations(world_a, world_b, client, documents_cache):
+    build_board(world_a)
+    build_board(world_b)
+    client.force_login(world_a.manager)
+    first = client.get("/o/alpha/").content.decode()
+    entries = _panel_entries(documents_cache)
+    # The same page again, or with a parameter the page does not use: the same entry, the same HTML.
+    again = client.get("/o/alpha/?utm_source=mail").content.decode()
+    assert _panel_entries(documents_cache) == entries
+    assert [_panel(again, p) for p in PANELS] == [_panel(first, p) for p in PANELS]
+    assert "Member alpha" in _panel(first, "attention")  # the owner of an objective at risk
+
+    client.force_login(world_a.viewer)  # another person of the same organisation: the same panels
+    viewer = client.get("/o/alpha/").content.decode()
+    assert _panel(viewer, "attention") == _panel(first, "attention") and _panel_entries(documents_cache) == entries
+
+    client.force_login(world_b.manager)  # another organisation: its own
+    beta = _panel(client.get("/o/beta/").content.decode(), "attention")
+    assert "Member beta" in beta and "Member alpha" not in beta and _panel_entries(documents_cache) == entries + 1
