@@ -13,6 +13,7 @@ from rest_framework.exceptions import NotFound
 
 from cycles.models import Cycle, CycleStatus
 from cycles.selectors import cycle_list
+from kpis import periods
 from kpis.models import Perspective
 from orgs.models import Organization
 from orgs.tenancy import OrgScopedAPIView, scoped
@@ -21,6 +22,12 @@ from scorecards.dashboard import build_dashboard, pick_cycle, since_default
 from scorecards.documents import cached_json, document_key, etag_matches
 from scorecards.scorecard_api import PerspectiveScoreSerializer
 from scorecards.selectors import company_scorecard_summary
+
+
+def _on_the_calendar(value: date | None) -> None:
+    """Refuses a day before ``periods.FIRST_REPORT_DAY``: the week before it must still be a date."""
+    if value is not None and value < periods.FIRST_REPORT_DAY:
+        raise serializers.ValidationError(f"Pick a day from {periods.FIRST_REPORT_DAY.isoformat()} on.")
 
 
 class _AsOfMixin(serializers.Serializer):
@@ -32,6 +39,7 @@ class _AsOfMixin(serializers.Serializer):
 
     def validate_as_of(self, value: Any) -> Any:
         org: Organization = self.context["org"]
+        _on_the_calendar(value)
         if value is not None and value > org.today():
             raise serializers.ValidationError("Pick today or a day in the past: there is no record of the future yet.")
         return None if value == org.today() else value
@@ -89,6 +97,10 @@ class DashboardQuerySerializer(_AsOfMixin):
     since = serializers.DateField(
         required=False, help_text="Movers compare the day shown with this day (default: a week before it)."
     )
+
+    def validate_since(self, value: Any) -> Any:
+        _on_the_calendar(value)
+        return value
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         since, day = attrs.get("since"), attrs.get("as_of") or self.context["org"].today()

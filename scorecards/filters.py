@@ -7,6 +7,7 @@ from datetime import date
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kpis import periods
 from orgs.models import Organization
 
 
@@ -34,12 +35,23 @@ class AsOfForm(forms.Form):
         self.fields["as_of"].widget.attrs["max"] = self.today.isoformat()
 
     def clean_as_of(self) -> date | None:
-        as_of = self.cleaned_data.get("as_of")
+        as_of = self._on_the_calendar(self.cleaned_data.get("as_of"))
         if as_of is not None and as_of > self.today:
             raise forms.ValidationError(_("Pick today or a day in the past: there is no record of the future yet."))
         if as_of == self.today:
             return None  # today is the live view
         return as_of
+
+    def clean_since(self) -> date | None:
+        return self._on_the_calendar(self.cleaned_data.get("since"))
+
+    @staticmethod
+    def _on_the_calendar(day: date | None) -> date | None:
+        if day is not None and day < periods.FIRST_REPORT_DAY:
+            raise forms.ValidationError(
+                _("Pick a day from %(first)s on.") % {"first": periods.FIRST_REPORT_DAY.isoformat()}
+            )
+        return day
 
     def clean(self) -> dict:
         data = super().clean() or {}

@@ -200,9 +200,13 @@ class ScorecardViewSet(OrgScopedViewSet):
         if raw in (None, ""):
             return None
         try:
-            return periods.parse_period(raw)
+            day = periods.parse_period(raw)
         except ValueError:
             raise ValidationError({"as_of": ["Expected a date as YYYY-MM-DD."]}) from None
+        if not periods.is_report_day(day):
+            first, last = periods.FIRST_REPORT_DAY.isoformat(), periods.LAST_REPORT_DAY.isoformat()
+            raise ValidationError({"as_of": [f"{day.isoformat()} is out of range: pick a day from {first} to {last}."]})
+        return day
 
     def get_serializer_context(self) -> dict[str, Any]:
         context = super().get_serializer_context()

@@ -179,10 +179,22 @@ def _as_of(request: HttpRequest) -> date | None:
     if not raw:
         return None
     try:
-        return periods.parse_period(raw)
+        day = periods.parse_period(raw)
     except ValueError:
         messages.warning(request, _("“%(value)s” is not a date; showing the latest period instead.") % {"value": raw})
         return None
+    if not periods.is_report_day(day):
+        messages.warning(
+            request,
+            _("%(value)s is out of range (%(first)s to %(last)s); showing the latest period instead.")
+            % {
+                "value": raw[:40],
+                "first": periods.FIRST_REPORT_DAY.isoformat(),
+                "last": periods.LAST_REPORT_DAY.isoformat(),
+            },
+        )
+        return None
+    return day
 
 
 @org_view

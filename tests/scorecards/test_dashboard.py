@@ -272,3 +272,17 @@ def test_the_document_is_built_in_four_queries_whatever_the_size(world_a, django
                     org=world_a.org, cycle=cycle, as_of=as_of, since=world_a.org.today() - timedelta(days=12)
                 )
             assert doc["objective_count"] in (20, 2000)
+
+
+@pytest.mark.parametrize("query", ["as_of=0001-01-02", "since=0001-01-01", "as_of=1899-12-31", "since=9999-12-31"])
+def test_days_off_the_calendar_are_refused_not_a_500(world_a, api, client, query):
+    # A week before 2 January of year 1 is no date: the pages and the API must say so.
+    board = build_board(world_a)
+    reader = api(world_a.admin)
+    for path in ("dashboard", "cascade") if query.startswith("as_of") else ("dashboard",):  # no since in the cascade
+        r = reader.get(f"/api/v1/orgs/alpha/{path}/?cycle={board.cycle.pk}&{query}")
+        assert r.status_code == 400, (path, r.status_code)
+    client.force_login(world_a.admin)
+    for path in ("", "okrs/cascade/"):
+        r = client.get(f"/o/alpha/{path}?cycle={board.cycle.pk}&{query}")
+        assert r.status_code == 200 and 'class="form-errors"' in r.content.decode(), path

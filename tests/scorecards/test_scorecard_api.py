@@ -69,6 +69,13 @@ def test_from_library_and_as_of(world_a, api):
     assert september["score"] is None and september["status"] is None  # no data yet, not 0
     bad = client.get(f"{BASE}/scorecards/{pk}/?as_of=soon")
     assert bad.status_code == 400 and "as_of" in bad.json()["errors"]
+    # Days whose trend window would leave the calendar: a clear 400, not a 500 (found by the fuzzer).
+    for day in ("0001-09-29", "1899-12-31", "9001-01-01", "9999-12-31"):
+        far = client.get(f"{BASE}/scorecards/{pk}/?as_of={day}")
+        assert far.status_code == 400 and "out of range" in str(far.json()["errors"]["as_of"]), day
+        assert client.get(f"{BASE}/scorecards/?as_of={day}").status_code == 400, day
+    for day in ("1900-01-01", "9000-12-31"):
+        assert client.get(f"{BASE}/scorecards/{pk}/?as_of={day}").status_code == 200, day
 
 
 @pytest.mark.django_db

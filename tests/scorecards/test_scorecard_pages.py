@@ -121,6 +121,10 @@ def test_bad_as_of_is_a_message_not_an_error(world_a, web):
     assert r.status_code == 200 and "is not a date" in r.content.decode()
     r = web(world_a.admin).get(_url(card) + "?as_of=1901-01-01")
     assert r.status_code == 200 and "No data yet" not in r.content.decode()  # no KPIs: the teaching empty state
+    for day in ("0001-09-29", "9999-12-31"):
+        r = web(world_a.admin).get(_url(card) + f"?as_of={day}")
+        assert r.status_code == 200 and f"{day} is out of range (1900-01-01 to 9000-12-31)" in r.content.decode()
+        assert web(world_a.admin).get(_url(card, f"export.csv?as_of={day}")).status_code == 200
 
 
 @pytest.mark.django_db
