@@ -124,12 +124,13 @@ def parse_period(text: str) -> date:
     raise ValueError(f"not a date: {value!r}")
 
 
-# The days a report may be asked for: earlier "days" are typos, and period arithmetic (a trend
-# window of periods before the day, a period's end after it) must stay inside date's years.
-FIRST_REPORT_DAY = date(1900, 1, 1)
+# The first day of any period recorded or report asked for: earlier "days" are typos, and period
+# arithmetic (a trend window of periods before a day, a week before it) must stay after year 1.
+EARLIEST = date(1900, 1, 1)
+# The last day a report may be asked for: a period's end after it must stay before year 10000.
 LAST_REPORT_DAY = date(9000, 12, 31)
 
 
 def is_report_day(day: date) -> bool:
     """May a report be asked for as of ``day``?"""
-    return FIRST_REPORT_DAY <= day <= LAST_REPORT_DAY
+    return EARLIEST <= day <= LAST_REPORT_DAY

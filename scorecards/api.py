@@ -25,9 +25,9 @@ from scorecards.selectors import company_scorecard_summary
 
 
 def _on_the_calendar(value: date | None) -> None:
-    """Refuses a day before ``periods.FIRST_REPORT_DAY``: the week before it must still be a date."""
-    if value is not None and value < periods.FIRST_REPORT_DAY:
-        raise serializers.ValidationError(f"Pick a day from {periods.FIRST_REPORT_DAY.isoformat()} on.")
+    """Refuses a day before ``periods.EARLIEST``: the week before it must still be a date."""
+    if value is not None and value < periods.EARLIEST:
+        raise serializers.ValidationError(f"Pick a day from {periods.EARLIEST.isoformat()} on.")
 
 
 class _AsOfMixin(serializers.Serializer):

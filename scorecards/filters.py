@@ -47,10 +47,8 @@ class AsOfForm(forms.Form):
 
     @staticmethod
     def _on_the_calendar(day: date | None) -> date | None:
-        if day is not None and day < periods.FIRST_REPORT_DAY:
-            raise forms.ValidationError(
-                _("Pick a day from %(first)s on.") % {"first": periods.FIRST_REPORT_DAY.isoformat()}
-            )
+        if day is not None and day < periods.EARLIEST:
+            raise forms.ValidationError(_("Pick a day from %(first)s on.") % {"first": periods.EARLIEST.isoformat()})
         return day
 
     def clean(self) -> dict:

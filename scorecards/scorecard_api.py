@@ -204,7 +204,7 @@ class ScorecardViewSet(OrgScopedViewSet):
         except ValueError:
             raise ValidationError({"as_of": ["Expected a date as YYYY-MM-DD."]}) from None
         if not periods.is_report_day(day):
-            first, last = periods.FIRST_REPORT_DAY.isoformat(), periods.LAST_REPORT_DAY.isoformat()
+            first, last = periods.EARLIEST.isoformat(), periods.LAST_REPORT_DAY.isoformat()
             raise ValidationError({"as_of": [f"{day.isoformat()} is out of range: pick a day from {first} to {last}."]})
         return day
 

@@ -189,7 +189,7 @@ def _as_of(request: HttpRequest) -> date | None:
             _("%(value)s is out of range (%(first)s to %(last)s); showing the latest period instead.")
             % {
                 "value": raw[:40],
-                "first": periods.FIRST_REPORT_DAY.isoformat(),
+                "first": periods.EARLIEST.isoformat(),
                 "last": periods.LAST_REPORT_DAY.isoformat(),
             },
         )

@@ -16,7 +16,6 @@ from okrkpi.core.validation import clean_optional_number
 # --- helpers -------------------------------------------------------------------------------
 
 MAX_NOTE = 2000
-EARLIEST = date(1900, 1, 1)  # older "periods" are typos, and year-0 arithmetic would fail
 
 
 @dataclass(frozen=True)
@@ -105,6 +104,8 @@ def _as_date(value: Any, field: str) -> date:
             day = periods.parse_period(str(value))
         except ValueError:
             raise ValidationError({field: _("Enter a date as YYYY-MM-DD.")}) from None
-    if day < EARLIEST:
-        raise ValidationError({field: _("Periods before %(year)d are not supported.") % {"year": EARLIEST.year}})
+    if day < periods.EARLIEST:
+        raise ValidationError(
+            {field: _("Periods before %(year)d are not supported.") % {"year": periods.EARLIEST.year}}
+        )
     return day

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from activity.services import activity_record
 from kpis import periods
 from kpis.models import Kpi, Measurement
-from kpis.services._helpers import EARLIEST, MAX_NOTE
+from kpis.services._helpers import MAX_NOTE
 from kpis.signals import send_measurements_changed
 from okrkpi.core.validation import clean_number, clean_text
 from orgs.models import User
@@ -36,8 +36,10 @@ def check_period(kpi: Kpi, value: Any, *, fiscal_year_start_month: int, today: d
                     % {"value": str(value)[:40]}
                 }
             ) from None
-    if day < EARLIEST:
-        raise ValidationError({"period": _("Periods before %(year)d are not supported.") % {"year": EARLIEST.year}})
+    if day < periods.EARLIEST:
+        raise ValidationError(
+            {"period": _("Periods before %(year)d are not supported.") % {"year": periods.EARLIEST.year}}
+        )
     start = kpi.period_of(day, fiscal_year_start_month=fiscal_year_start_month)
     if start > kpi.period_of(today, fiscal_year_start_month=fiscal_year_start_month):
         raise ValidationError(
