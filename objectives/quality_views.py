@@ -16,7 +16,7 @@ from cycles.selectors import cycle_list, default_cycle
 from objectives import coach, quality, services
 from objectives.models import Objective
 from okrkpi.core.ids import parse_id
-from okrkpi.core.validation import clean_number
+from okrkpi.core.numbers import parse_number, unit_aliases
 from orgs import permissions
 from orgs.tenancy import org_view, scoped
 
@@ -71,9 +71,14 @@ def objective_coach(request: HttpRequest, objective_id: int) -> HttpResponse:
     )
 
 
-def _number(value: str) -> float | None:
+def _number(value: str, unit: str = "") -> float | None:
+    """A number as the form being filled in reads it: in the active language's convention
+    (``1,200,000``, Vietnamese ``1.000.000``), with a percent sign or a currency allowed.
+    What the form would refuse counts as no number."""
+    if not (value or "").strip():
+        return None
     try:
-        return clean_number(value, "value") if (value or "").strip() else None
+        return parse_number(value, units=unit_aliases(unit or "", percent=True, currency=True))
     except ValidationError:
         return None
 
@@ -110,8 +115,8 @@ def coach_check(request: HttpRequest) -> HttpResponse:
                     owner_id=parse_id(data.get("owner", "")),
                     kind=data.get("kind", "number"),
                     unit=data.get("unit", ""),
-                    start=_number(data.get("start_value", "")),
-                    target=_number(data.get("target_value", "")),
+                    start=_number(data.get("start_value", ""), data.get("unit", "")),
+                    target=_number(data.get("target_value", ""), data.get("unit", "")),
                 )
             )
     elif kind == "kpi":
@@ -125,7 +130,7 @@ def coach_check(request: HttpRequest) -> HttpResponse:
                     description=data.get("description", ""),
                     frequency=data.get("frequency") or None,
                     direction=data.get("direction", "higher_is_better"),
-                    amber_threshold=_number(data.get("amber_threshold", "")),
+                    amber_threshold=_number(data.get("amber_threshold", ""), data.get("unit", "")),
                 )
             )
     return render(request, "objectives/_coach_live.html", {"findings": findings})

@@ -307,3 +307,42 @@ def test_an_aspirational_objectives_health_reads_point_seven_as_the_bar(world_a,
     assert o.health(end) == "at_risk"  # committed: 0.6 < 0.8 × 1.0
     o.commitment = "aspirational"
     assert o.health(end) == "on_track"  # aspirational: 0.6 ≥ 0.8 × 0.7
+
+
+@pytest.mark.parametrize(
+    ("language", "target", "threshold"),
+    [("en", "1,200,000", "1,000,000"), ("vi", "1.000.000", "800.000"), ("en", "3 000 000 đ", "25%")],
+)
+def test_live_advice_reads_numbers_as_the_forms_do(world_a, web, language, target, threshold):
+    """A grouped amount in the person's convention is a target, not "no target"."""
+    world_a.member.language = language
+    world_a.member.save(update_fields=["language"])
+    client = web(world_a.member)
+    r = client.post(
+        "/o/alpha/quality/check/",
+        {
+            "coach": "key_result",
+            "title": "Raise monthly revenue",
+            "kind": "currency",
+            "unit": "VND",
+            "start_value": "0",
+            "target_value": target,
+        },
+    )
+    body = r.content.decode()
+    assert r.status_code == 200
+    assert "has no target" not in body and "chưa có chỉ tiêu" not in body
+    r = client.post(
+        "/o/alpha/quality/check/",
+        {
+            "coach": "kpi",
+            "name": "Monthly revenue",
+            "unit": "VND",
+            "how_measured": "Sum of paid invoices in the accounting system",
+            "frequency": "monthly",
+            "direction": "higher_is_better",
+            "amber_threshold": threshold,
+        },
+    )
+    body = r.content.decode()
+    assert "no amber threshold" not in body and "chưa có ngưỡng vàng" not in body
