@@ -272,6 +272,19 @@ def format_quantity(
     return f"{text}\u00a0{unit}"
 
 
+def precision_of(*values: float | None, limit: int = 2) -> int:
+    """The decimals that ``values`` are written with (at most ``limit``): ``0`` and ``100``
+    give 0, ``12.5`` gives 1. A figure derived from them (a pace, a share of the way) is
+    shown at that precision: "77 leads" between 0 and 100 leads, not "76.81"."""
+    found = 0
+    for value in values:
+        if value is None or not math.isfinite(float(value)):
+            continue
+        _negative, _int_part, frac = _digits(float(value), limit)
+        found = max(found, len(frac))
+    return found
+
+
 def format_percent(fraction: float | None, *, language: str | None = None, decimals: int = 0) -> str:
     """``0.456`` → ``46%``; ``1.2`` → ``120%`` (over-achievement is shown, not hidden)."""
     if fraction is None:

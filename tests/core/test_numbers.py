@@ -182,3 +182,12 @@ def test_an_input_never_shows_the_ambiguous_shape():
     assert format_input(2.125, language="en") == "2.1250"
     assert format_input(2125, language="vi") == "2.125"
     assert format_input(6.0, language="en") == "6"
+
+
+def test_precision_of_is_the_most_decimals_the_values_are_written_with():
+    from okrkpi.core.numbers import precision_of
+
+    assert precision_of(0, 100) == 0
+    assert precision_of(0, 12.5) == 1
+    assert precision_of(1.25, None, float("nan")) == 2
+    assert precision_of(0.333333) == 2  # never more than format_number shows

@@ -185,3 +185,18 @@ def test_my_check_ins_query_count_does_not_grow_with_key_results(world_a, cycle,
         assert client.get(URL).status_code == 200
     assert len(large.captured_queries) == len(small.captured_queries)
     assert KeyResult.objects.count() == 14
+
+
+@pytest.mark.parametrize(("start", "target", "shown"), [(0, 100, "77\u00a0leads"), (0, 12.5, "9.6\u00a0leads")])
+def test_expected_by_today_is_shown_in_the_key_results_precision(world_a, client, start, target, shown):
+    # 10 of the cycle's 13 days gone: 76.92… leads are due by today, which for a count reads "77 leads".
+    cycle = make_cycle(world_a.org, name="Sprint", start=timezone.localdate() - timedelta(days=10), days=14)
+    objective = make_objective(world_a.org, cycle, user=world_a.member, owner_type="person")
+    kr = make_kr(objective, owner=world_a.member, title="Qualified leads", start=start, target=target)
+    KeyResult.objects.filter(pk=kr.pk).update(unit="leads")
+    client.force_login(world_a.member)
+    html = client.get(URL).content.decode()
+    card = html[html.index(f'id="ci-{kr.pk}"') :]
+    expected = card[card.index("Expected by today") :][:200]
+    assert shown in expected
+    assert "76.92" not in expected and "9.62" not in expected

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from okrkpi.core.numbers import format_input, format_number, format_percent, format_quantity
+from okrkpi.core.numbers import format_input, format_number, format_percent, format_quantity, precision_of
 
 register = template.Library()
 
@@ -43,6 +43,16 @@ def num(value: float | None) -> str:
 def qty(value: float | None, owner: Any) -> str:
     """A value with the unit of ``owner`` (a key result or a KPI): '45%', '3.000.000.000 VND'."""
     return format_quantity(value, getattr(owner, "unit", "") or "", kind=getattr(owner, "kind", "") or "")
+
+
+@register.filter
+def qty_like(value: float | None, owner: Any) -> str:
+    """A figure derived from a key result's start and target (the value expected by today),
+    with its unit and at their precision: "77 leads" between 0 and 100, not "76.81 leads"."""
+    decimals = precision_of(getattr(owner, "start_value", None), getattr(owner, "target_value", None))
+    return format_quantity(
+        value, getattr(owner, "unit", "") or "", kind=getattr(owner, "kind", "") or "", decimals=decimals
+    )
 
 
 @register.filter
