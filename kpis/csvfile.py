@@ -15,7 +15,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from okrkpi.core.spreadsheet import FORMULA_PREFIXES, safe_cell
+from okrkpi.core.spreadsheet import FORMULA_PREFIXES, safe_cell, unsafe_cell
 
 __all__ = ["FORMULA_PREFIXES", "read_rows", "safe_cell"]
 
@@ -56,11 +56,8 @@ def _decode(data: bytes | str, filename: str) -> str:
 
 
 def _clean_cell(value: str | None) -> str:
-    text = (value or "").strip()
-    # Undo the apostrophe the export adds before formula-like text.
-    if text.startswith("'") and text[1:2] in FORMULA_PREFIXES[:4]:
-        text = text[1:]
-    return text
+    # Undo the apostrophes the export adds before formula-like text.
+    return unsafe_cell((value or "").strip())
 
 
 def read_rows(data: bytes | str, filename: str) -> tuple[list[dict[str, str]], list[str]]:

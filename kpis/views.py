@@ -3,7 +3,6 @@ inline (htmx) record form, create / edit / delete, CSV import and export."""
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
@@ -26,6 +25,7 @@ from kpis.models import HISTORY_PERIODS, Kpi, Perspective, period_label
 from okrkpi.core.forms import add_service_errors, offer_overwrite
 from okrkpi.core.ids import parse_id
 from okrkpi.core.numbers import format_input, format_quantity, separators
+from okrkpi.core.spreadsheet import csv_writer
 from okrkpi.core.validation import StaleVersionError
 from orgs import permissions
 from orgs.forms import people_choices, team_choices
@@ -523,7 +523,7 @@ def measurement_export(request: HttpRequest) -> HttpResponse:
     tz = org.tzinfo
 
     def stream() -> Iterator[str]:
-        writer = csv.writer(_Echo())
+        writer = csv_writer(_Echo())  # text quoted, formulas neutralised whatever the separator
         yield "\ufeff"  # so spreadsheets read the UTF-8 (Vietnamese names) correctly
         yield writer.writerow(["kpi", "period", "value", "note", "kpi_id", "unit", "status", "author", "recorded_at"])
         for m in rows.iterator(chunk_size=2000):

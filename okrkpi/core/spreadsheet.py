@@ -4,12 +4,20 @@ Text starting with ``=``, ``+``, ``-`` or ``@`` (or a tab or carriage return) co
 be run as a formula when the file is opened (CSV injection): such text gets an
 apostrophe first, in CSV and XLSX alike, and XLSX cells holding text are always
 typed as text. Numbers stay numbers.
+
+A spreadsheet may split a CSV line on another separator than the comma (``;`` is
+the usual one where the decimal mark is a comma, Vietnamese included), so a cell
+``Revenue;=1+1`` would start a formula in the middle of the text. Text cells are
+therefore always quoted, and a formula character after any separator a
+spreadsheet might split on (``,`` ``;`` tab ``|``, a line break) gets an apostrophe
+too.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
@@ -17,13 +25,33 @@ from typing import Any
 from django.http import Http404, HttpResponse
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# A separator some spreadsheet may split on, then (after blanks) a character that starts a formula.
+_FORMULA_AFTER_SEPARATOR = re.compile(r"([,;\t|\r\n]\s*)(?=[=+\-@])")
 
 Cell = str | int | float | date | datetime | None
 
 
 def safe_cell(text: str) -> str:
-    """Text a spreadsheet will not run as a formula (CSV injection): an apostrophe first."""
+    """Text a spreadsheet will not run as a formula (CSV injection), whatever separator it
+    splits on: an apostrophe first, and one after any separator that a formula follows."""
+    text = _FORMULA_AFTER_SEPARATOR.sub(r"\1'", text)
     return f"'{text}" if text.startswith(FORMULA_PREFIXES) else text
+
+
+_NEUTRALISED_AFTER_SEPARATOR = re.compile(r"([,;\t|\r\n]\s*)'(?=[=+\-@])")
+
+
+def unsafe_cell(text: str) -> str:
+    """What ``safe_cell`` was given, for reading an export back (the KPI import)."""
+    if text.startswith("'") and text[1:2] in FORMULA_PREFIXES:
+        text = text[1:]
+    return _NEUTRALISED_AFTER_SEPARATOR.sub(r"\1", text)
+
+
+def csv_writer(out: Any) -> Any:
+    """A CSV writer that quotes every text cell (numbers stay bare), so a spreadsheet
+    splitting on ``;`` or a tab still reads each cell whole."""
+    return csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_NONNUMERIC)
 
 
 def _safe(value: Any) -> Cell:
@@ -38,7 +66,7 @@ def to_csv(rows: Iterable[Sequence[Any]]) -> str:
     """UTF-8 CSV text with a BOM, so spreadsheets read Vietnamese correctly."""
     out = io.StringIO()
     out.write("\ufeff")
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv_writer(out)
     for row in rows:
         writer.writerow([_safe(value) for value in row])
     return out.getvalue()
