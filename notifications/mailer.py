@@ -61,18 +61,30 @@ def unsubscribe_headers(url: str) -> dict[str, str]:
     return {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
 
 
+def header_safe(value: object) -> str:
+    """One line: user text (a comment, a person's or an organisation's name) reaches the
+    subject, and a newline there would start a header of its own (Django refuses it with
+    ``BadHeaderError``). Every run of whitespace, line breaks included, becomes one space,
+    and other control characters go."""
+    return " ".join("".join(ch for ch in str(value) if ch.isprintable() or ch.isspace()).split())
+
+
+def build_message(m: Mail) -> EmailMultiAlternatives:
+    """The message, with every header made one line."""
+    headers = {name: header_safe(v) for name, v in (m.headers or {}).items()}
+    message = EmailMultiAlternatives(header_safe(m.subject)[:200], m.text, None, [header_safe(m.to)], headers=headers)
+    if m.html:
+        message.attach_alternative(m.html, "text/html")
+    return message
+
+
 def send_now(mails: list[Mail]) -> int:
     """Send; a mail server outage is logged, never raised (the in-app side is already saved)."""
     if not mails:
         return 0
-    messages = []
-    for m in mails:
-        message = EmailMultiAlternatives(m.subject[:200], m.text, None, [m.to], headers=m.headers or None)
-        if m.html:
-            message.attach_alternative(m.html, "text/html")
-        messages.append(message)
+    messages = [build_message(m) for m in mails]
     try:
         return get_connection().send_messages(messages) or 0
-    except OSError:
+    except Exception:  # noqa: BLE001 — runs after the commit: a mail failure must never fail the request
         log.exception("could not send %d e-mails", len(messages))
         return 0
