@@ -66,9 +66,38 @@ def _allow_private() -> bool:
     return bool(getattr(settings, "WEBHOOK_ALLOW_PRIVATE_TARGETS", False))
 
 
+# IPv6 prefixes whose last 32 bits are an IPv4 address a gateway forwards to: NAT64
+# (RFC 6052, and RFC 8215's local-use prefix) and the deprecated IPv4-compatible form.
+_IPV4_IN_LOW_BITS = (
+    ipaddress.ip_network("64:ff9b::/96"),
+    ipaddress.ip_network("64:ff9b:1::/48"),
+    ipaddress.ip_network("::/96"),
+)
+
+
+def embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 address wraps: IPv4-mapped, 6to4 (2002::/16), Teredo
+    (2001::/32: its server and its client) and NAT64. Each reaches that IPv4 address,
+    so each must be as public as a plain IPv4 address would have to be."""
+    found: list[ipaddress.IPv4Address] = []
+    if ip.ipv4_mapped is not None:
+        found.append(ip.ipv4_mapped)
+    if ip.sixtofour is not None:
+        found.append(ip.sixtofour)
+    if ip.teredo is not None:
+        found.extend(ip.teredo)
+    if any(ip in net for net in _IPV4_IN_LOW_BITS):
+        found.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+    return found
+
+
 def _is_public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        wrapped = embedded_ipv4(ip)
+        if ip.ipv4_mapped is not None:
+            return _is_public(ip.ipv4_mapped)
+        if not all(_is_public(v4) for v4 in wrapped):
+            return False
     return not (
         ip.is_private
         or ip.is_loopback
@@ -142,16 +171,32 @@ def _event_title(event: str) -> str:
 Facts = list[tuple[str, str]]
 
 
+def _plain(text: str, **style: Any) -> dict[str, Any]:
+    """A run of text Teams shows as typed: ``TextRun`` reads no markdown, where ``TextBlock``
+    and ``FactSet`` do (a comment's ``[click](https://…)`` would become a link there)."""
+    return {"type": "TextRun", "text": text, **style}
+
+
 def teams_card(*, title: str, text: str, facts: Facts, link: str) -> dict[str, Any]:
     """A Microsoft Teams message carrying one Adaptive Card (schema 1.4, which both incoming
-    webhooks and Workflows render): the title, the text, the facts as a FactSet and a button
-    to the page. Built by hand: the card is a small fixed document, not worth a dependency."""
+    webhooks and Workflows render): the title, the text, the facts (one line each: the label
+    in bold, then the value) and a button to the page. User text travels only in ``TextRun``s
+    of ``RichTextBlock``s, never markdown-reading elements, as Slack's text is escaped. Built
+    by hand: the card is a small fixed document, not worth a dependency."""
     body: list[dict[str, Any]] = [
         {"type": "TextBlock", "text": title, "weight": "Bolder", "size": "Medium", "wrap": True, "style": "heading"},
-        {"type": "TextBlock", "text": text, "wrap": True},
+        {"type": "RichTextBlock", "inlines": [_plain(text)]},
     ]
     if facts:
-        body.append({"type": "FactSet", "facts": [{"title": t, "value": v} for t, v in facts]})
+        body.append(
+            {
+                "type": "Container",
+                "items": [
+                    {"type": "RichTextBlock", "inlines": [_plain(f"{t}: ", weight="Bolder"), _plain(v)]}
+                    for t, v in facts
+                ],
+            }
+        )
     card: dict[str, Any] = {
         "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
         "type": "AdaptiveCard",
@@ -293,7 +338,7 @@ def channel_create(
     channel = Channel.objects.create(
         organization=org,
         kind=kind,
-        name=(name or "").strip()[:100] or ChannelKind(kind).label,
+        name=(name or "").strip()[:100] or str(ChannelKind(kind).label),  # a string, not a lazy proxy
         url=url.strip(),
         secret=secrets.token_hex(32),
         events=_clean_events(events),

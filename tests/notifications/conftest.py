@@ -82,3 +82,16 @@ def hook():
 @pytest.fixture
 def private_ok(settings):
     settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = True
+
+
+def teams_text(card: dict) -> str:
+    """The text of a Teams card (its ``RichTextBlock``)."""
+    return "".join(run["text"] for run in card["body"][1]["inlines"])
+
+
+def teams_facts(card: dict) -> list[tuple[str, str]]:
+    """The facts of a Teams card: (label, value), one ``RichTextBlock`` of two runs each."""
+    if len(card["body"]) < 3:
+        return []
+    rows = (b["inlines"] for b in card["body"][2]["items"])
+    return [(label["text"].removesuffix(": "), value["text"]) for label, value in rows]

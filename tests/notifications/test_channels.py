@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from conversations import services as talk
 from notifications import channels
 from notifications.models import Channel, Notification
+from tests.notifications.conftest import teams_facts, teams_text
 
 
 def test_a_comment_is_posted_signed_to_a_webhook(world_a, thread, hook, private_ok, django_capture_on_commit_callbacks):
@@ -184,17 +185,24 @@ def test_a_check_in_is_posted_after_the_commit(
     assert card["$schema"] == "http://adaptivecards.io/schemas/adaptive-card.json"
     title, text, facts = card["body"]
     assert title["type"] == "TextBlock" and title["text"] == "New check-in" and title["weight"] == "Bolder"
-    assert text["type"] == "TextBlock" and text["wrap"] is True
-    assert text["text"] == "Sam Tran checked in on “Sign 10 distributors”: 5 (confidence 8/10)"
-    assert facts == {
-        "type": "FactSet",
-        "facts": [
-            {"title": "Organisation", "value": "ALPHA"},
-            {"title": "Objective", "value": "Win the south"},
-            {"title": "Key result", "value": "Sign 10 distributors"},
-            {"title": "Progress", "value": "50%"},
+    assert text == {
+        "type": "RichTextBlock",
+        "inlines": [{"type": "TextRun", "text": "Sam Tran checked in on “Sign 10 distributors”: 5 (confidence 8/10)"}],
+    }
+    assert facts["type"] == "Container"
+    assert facts["items"][0] == {
+        "type": "RichTextBlock",
+        "inlines": [
+            {"type": "TextRun", "text": "Organisation: ", "weight": "Bolder"},
+            {"type": "TextRun", "text": "ALPHA"},
         ],
     }
+    assert teams_facts(card) == [
+        ("Organisation", "ALPHA"),
+        ("Objective", "Win the south"),
+        ("Key result", "Sign 10 distributors"),
+        ("Progress", "50%"),
+    ]
     check_in = thread.kr.check_ins.order_by("-id").first()
     assert card["actions"] == [
         {
@@ -220,7 +228,7 @@ def test_teams_cards_speak_the_organisations_language_and_webhooks_carry_the_fac
     bodies = [json.loads(body) for _headers, body in hook.requests]
     card = next(b for b in bodies if b.get("type") == "message")["attachments"][0]["content"]
     assert card["body"][0]["text"] == "Bình luận mới"
-    assert [f["title"] for f in card["body"][2]["facts"]] == ["Tổ chức", "Mục tiêu", "Kết quả then chốt"]
+    assert [t for t, _v in teams_facts(card)] == ["Tổ chức", "Mục tiêu", "Kết quả then chốt"]
     assert card["actions"][0]["title"] == "Mở trong okrkpi"
     webhook = next(b for b in bodies if "event" in b)
     assert webhook["facts"] == [
@@ -240,3 +248,40 @@ def test_channels_page_names_the_events_and_says_when_the_wins_are_posted(world_
     world_a.admin.save(update_fields=["language"])
     page = web(world_a.admin).get("/o/alpha/settings/channels/").content.decode()
     assert '<span class="badge">Thành tích thứ Sáu</span>' in page
+
+
+def _markdown_reading_text(node: object) -> list[str]:
+    """Every string of a card that Teams reads as markdown: a TextBlock's text, a Fact's."""
+    found: list[str] = []
+    if isinstance(node, dict):
+        if node.get("type") == "TextBlock":
+            found.append(node["text"])
+        if node.get("type") == "FactSet":
+            found += [f"{f['title']} {f['value']}" for f in node["facts"]]
+        for value in node.values():
+            found += _markdown_reading_text(value)
+    elif isinstance(node, list):
+        for value in node:
+            found += _markdown_reading_text(value)
+    return found
+
+
+def test_teams_shows_a_markdown_link_in_a_comment_as_typed_as_slack_does(
+    world_a, thread, hook, private_ok, django_capture_on_commit_callbacks
+):
+    for kind in ("teams", "slack"):
+        channels.channel_create(
+            org=world_a.org, actor=world_a.admin, kind=kind, name=kind, url=hook.url, events=["comment"]
+        )
+    thread.objective.title = "Win **the** [south](https://evil.example/o)"
+    thread.objective.save(update_fields=["title"])
+    body = "Log in again [here](https://evil.example/login) <https://evil.example|here> _now_"
+    with django_capture_on_commit_callbacks(execute=True):
+        talk.comment_create(org=world_a.org, actor=world_a.member, objective=thread.objective, body=body)
+    bodies = [json.loads(b) for _h, b in hook.requests]
+    card = next(b for b in bodies if b.get("type") == "message")["attachments"][0]["content"]
+    assert not [t for t in _markdown_reading_text(card) if "evil.example" in t or "**" in t]
+    assert body in teams_text(card)  # shown as typed, as plain text
+    assert ("Objective", "Win **the** [south](https://evil.example/o)") in teams_facts(card)
+    slack = next(b for b in bodies if set(b) == {"text"})["text"]
+    assert "&lt;https://evil.example|here&gt;" in slack

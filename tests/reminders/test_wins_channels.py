@@ -20,6 +20,7 @@ from notifications.models import Channel, ChannelClaim
 from objectives import services as okr
 from reminders.digests import digest_sweep, send_digests
 from tests.concurrency import at_once, require_shared_database
+from tests.notifications.conftest import teams_facts, teams_text
 from tests.reminders.test_digests import FRIDAY_10, at
 
 SITE = "https://okr.example.test"
@@ -81,10 +82,9 @@ def test_each_channel_carrying_the_wins_gets_one_post(
 
     [teams] = [b for b in _bodies(hook) if b.get("type") == "message"]
     card = teams["attachments"][0]["content"]
-    title, text, facts = card["body"]
-    assert title["text"] == "This week's wins"
-    assert text["text"] == "This week's wins in ALPHA. Thank the people behind them!"
-    assert [(f["title"], f["value"]) for f in facts["facts"]] == [
+    assert card["body"][0]["text"] == "This week's wins"
+    assert teams_text(card) == "This week's wins in ALPHA. Thank the people behind them!"
+    assert teams_facts(card) == [
         ("Organisation", "ALPHA"),
         *MOVERS,
         ("Objective completed", "Ship v2"),
@@ -135,7 +135,7 @@ def test_the_wins_are_posted_in_the_organisations_language(
     assert "• *Mục tiêu đã hoàn thành*: Ship v2" in slack["text"]
     card = next(b for b in _bodies(hook) if b.get("type") == "message")["attachments"][0]["content"]
     assert card["body"][0]["text"] == "Thành tích trong tuần"
-    assert card["body"][2]["facts"][0] == {"title": "Tổ chức", "value": "ALPHA"}
+    assert teams_facts(card)[0] == ("Tổ chức", "ALPHA")
     assert card["actions"][0]["title"] == "Mở trong okrkpi"
 
 
