@@ -63,7 +63,7 @@ demo: install
 	$(BIN)/python manage.py seed_demo
 
 worker: install
-	$(BIN)/celery -A okrkpi worker --beat --loglevel=INFO --queues=rollups,reminders,exports,celery
+	$(BIN)/celery -A okrkpi worker --beat --loglevel=INFO
 
 ## make messages: refresh and compile the Vietnamese translations.
 messages: install

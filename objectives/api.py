@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers
 from rest_framework.exceptions import PermissionDenied
 
@@ -27,6 +27,7 @@ from objectives.models import (
     ObjectiveStatus,
     OwnerType,
 )
+from okrkpi.core.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent_create
 from okrkpi.core.ids import parse_id
 from orgs import permissions
 from orgs.api import OrgScopedPrimaryKeyField, OrgUserField
@@ -353,6 +354,7 @@ class CheckInViewSet(OrgScopedViewSet):
     model = CheckIn
     serializer_class = CheckInSerializer
     http_method_names = ["get", "post", "head", "options"]
+    idempotent = True  # POST takes an Idempotency-Key (documented by okrkpi.core.schema)
 
     def refine_queryset(self, qs: QuerySet) -> QuerySet:
         qs = qs.order_by("-created_at", "-id")
@@ -366,11 +368,17 @@ class CheckInViewSet(OrgScopedViewSet):
                 qs = qs.filter(**{field: value})
         return qs
 
+    @extend_schema(parameters=[IDEMPOTENCY_KEY_PARAMETER])
     def create(self, request: Any, *args: Any, **kwargs: Any) -> Any:
         # One service call that keeps itself whole (one write statement on PostgreSQL, its
         # own transaction elsewhere): no transaction around it, whose BEGIN and COMMIT
-        # would cost two more round trips to the database on the busiest write.
-        return mixins.CreateModelMixin.create(self, request, *args, **kwargs)
+        # would cost two more round trips to the database on the busiest write. With an
+        # Idempotency-Key the write and its stored answer commit together instead.
+        return idempotent_create(
+            request,
+            org_id=self.org.pk,
+            create=lambda: mixins.CreateModelMixin.create(self, request, *args, **kwargs),
+        )
 
     def perform_create(self, serializer: CheckInSerializer) -> None:
         # The hot path of the Friday rush: one read of the key result, the rule, the

@@ -4,11 +4,21 @@
 from __future__ import annotations
 
 from celery.schedules import crontab
+from django.conf import settings
 
 BEAT_SCHEDULE: dict[str, dict] = {
-    # Every minute: proves the worker and beat are alive (health page shows
-    # the last heartbeat), and is cheap.
-    "heartbeat": {"task": "okrkpi.core.tasks.heartbeat", "schedule": 60.0},
+    # Every minute, one per queue: proves beat and a worker on each queue are alive
+    # (/healthz shows the heartbeat's age and names a queue no worker consumes), and is
+    # cheap. One that waited a minute is dropped unrun: the next one tells the same.
+    **{
+        f"heartbeat-{queue}": {
+            "task": "okrkpi.core.tasks.heartbeat",
+            "schedule": 60.0,
+            "args": [queue],
+            "options": {"queue": queue, "expires": 55},
+        }
+        for queue in settings.CELERY_QUEUE_NAMES
+    },
     # Every minute: organisations whose rollups could not be queued (broker
     # down) are reconciled as soon as a worker runs again.
     "repair-dirty-rollups": {"task": "objectives.repair_dirty", "schedule": 60.0},

@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from notifications.views import unsubscribe
-from okrkpi.core.views import healthz
+from okrkpi.health import healthz
 from orgs import views as org_views
 from orgs.forms import AdminLoginForm, EmailAuthenticationForm
 
@@ -60,3 +60,9 @@ urlpatterns = [
 
 # The admin's login counts failures with the app's login throttle.
 admin.site.login_form = AdminLoginForm
+
+# Under /api/ these answer JSON in the API's error format; elsewhere Django's own pages.
+handler400 = "okrkpi.core.errors.bad_request"
+handler403 = "okrkpi.core.errors.permission_denied"
+handler404 = "okrkpi.core.errors.page_not_found"
+handler500 = "okrkpi.core.errors.server_error"

@@ -7,8 +7,11 @@ from okrkpi.core.models import Heartbeat
 
 
 @shared_task(name="okrkpi.core.tasks.heartbeat", ignore_result=True)
-def heartbeat() -> str:
-    """Record that a worker ran a beat-scheduled task (shown by /healthz)."""
+def heartbeat(queue: str | None = None) -> str:
+    """Record that a worker ran a beat-scheduled task, and from which queue: beat sends one
+    to every queue, so /healthz can name a queue that no worker consumes."""
     now = timezone.now()
     Heartbeat.objects.update_or_create(name="worker", defaults={"at": now})
+    if queue:
+        Heartbeat.objects.update_or_create(name=f"queue:{queue}", defaults={"at": now})
     return now.isoformat()

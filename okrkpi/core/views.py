@@ -1,14 +1,8 @@
 from __future__ import annotations
 
-import time
 from urllib.parse import urlparse
 
 from django.conf import settings
-from django.db import connection
-from django.http import HttpRequest, JsonResponse
-from django.views.decorators.cache import never_cache
-
-from okrkpi.core.models import Heartbeat
 
 
 def broker_status(timeout: float = 1.0) -> dict:
@@ -35,28 +29,3 @@ def broker_status(timeout: float = 1.0) -> dict:
             return {"ok": False, "kind": "redis", "error": exc.__class__.__name__}
         return {"ok": True, "kind": "redis"}
     return {"ok": True, "kind": scheme}
-
-
-@never_cache
-def healthz(request: HttpRequest) -> JsonResponse:
-    """200 when the database answers (the broker's state is reported, not fatal); 503 otherwise."""
-    started = time.monotonic()
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
-        db = {"ok": True, "vendor": connection.vendor}
-    except Exception as exc:  # noqa: BLE001 — any database failure means "not healthy"
-        db = {"ok": False, "vendor": connection.vendor, "error": exc.__class__.__name__}
-    beat = None
-    if db["ok"]:
-        hb = Heartbeat.objects.filter(name="worker").values_list("at", flat=True).first()
-        beat = hb.isoformat() if hb else None
-    body = {
-        "status": "ok" if db["ok"] else "error",
-        "database": db,
-        "broker": broker_status(),
-        "worker_heartbeat": beat,
-        "elapsed_ms": round((time.monotonic() - started) * 1000, 1),
-    }
-    return JsonResponse(body, status=200 if db["ok"] else 503)

@@ -10,6 +10,7 @@ from pathlib import Path
 from celery.schedules import crontab  # noqa: F401  (used by later schedules)
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from kombu import Exchange, Queue
 
 from okrkpi.env import (
     broker_url,
@@ -196,6 +197,9 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_DB_REUSE_MAX = 1000
 # Separate queues, so that a reminder or digest storm or a big export never delays the
 # rollups people wait for. docker-compose.yml runs a worker per group (see README, "Scale").
+# Every queue is declared: a worker started without --queues (`celery -A okrkpi worker`)
+# consumes them all, and --queues picks some. Undeclared, a plain worker would take only
+# the default queue and never run a rollup.
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_ROUTES = (
     [
@@ -206,6 +210,8 @@ CELERY_TASK_ROUTES = (
     ],
 )
 CELERY_QUEUE_NAMES = ("rollups", "reminders", "exports", "celery")
+# Named as Celery names the queues it creates for a route, so web and worker agree.
+CELERY_TASK_QUEUES = tuple(Queue(name, Exchange(name), routing_key=name) for name in CELERY_QUEUE_NAMES)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -216,8 +222,13 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# Web-side publishing gives up fast when the broker is down or hung (see objectives/queue.py).
-CELERY_BROKER_CONNECTION_MAX_RETRIES = 0
+CELERY_BROKER_CONNECTION_RETRY = True
+# Only workers and beat read this (their consuming connections): they retry the broker
+# forever, with kombu's backoff (2 s more per try, at most 30 s apart), so a Redis restart
+# never leaves an organisation without workers. With 0 every worker exited for good when
+# Redis restarted. Web-side publishing still gives up fast: the transport's own
+# ``max_retries: 0`` and one-second timeouts above govern it (objectives/queue.py).
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BROKER_POOL_LIMIT = 10
 
@@ -228,6 +239,17 @@ ROLLUP_INLINE = env_bool("ROLLUP_INLINE", False)
 # (objectives.tasks.rollup_pending_task), in milliseconds: progress shows this much later, and a Friday
 # rush costs a few batches instead of one task per check-in.
 ROLLUP_BATCH_WAIT_MS = env_int("ROLLUP_BATCH_WAIT_MS", 250, minimum=0, maximum=5000)
+# After a publish fails, a web process leaves the broker alone this long: its changes wait
+# in the outbox with the organisation marked dirty, for the repair sweep. A hung broker
+# then costs one timed-out publish per process and window, not one per check-in.
+ROLLUP_PUBLISH_BACKOFF_SECONDS = env_int("ROLLUP_PUBLISH_BACKOFF_SECONDS", 10, minimum=1, maximum=300)
+
+# /healthz?strict=1 (for monitoring) answers 503 when the newest worker heartbeat (beat
+# queues one per queue every minute) is older than this, or a queue's is, in seconds...
+HEALTH_HEARTBEAT_MAX_AGE = env_int("HEALTH_HEARTBEAT_MAX_AGE", 180, minimum=60)
+# ... or when a rollup has waited in the outbox, or an organisation has been marked dirty,
+# longer than this: the batch and the repair sweep (every minute) would have taken it.
+HEALTH_OUTBOX_MAX_AGE = env_int("HEALTH_OUTBOX_MAX_AGE", 300, minimum=60)
 
 # REST API
 REST_FRAMEWORK = {
@@ -303,6 +325,8 @@ CONTENT_SECURITY_POLICY = {
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+# Under /api/ a refused CSRF token is answered in JSON (okrkpi.core.errors), elsewhere by Django.
+CSRF_FAILURE_VIEW = "okrkpi.core.errors.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
 
 INVITATION_TTL_DAYS = env_int("INVITATION_TTL_DAYS", 7, minimum=1, maximum=90)

@@ -55,8 +55,30 @@ def test_broker_follows_the_environment(settings):
 def _queues_of(command: str) -> set[str]:
     import re
 
-    found = re.search(r"--queues[= ](\S+)", command)
-    return set(found.group(1).split(",")) if found else {settings.CELERY_TASK_DEFAULT_QUEUE}
+    found = re.search(r"(?:--queues|-Q)[= ](\S+)", command)
+    return set(found.group(1).split(",")) if found else set(app.amqp.queues)
+
+
+def test_workers_and_beat_retry_the_broker_forever():
+    """A Redis restart must not end a worker (it exited for good with a limit of 0);
+    only web-side publishing gives up fast, through the transport's own options."""
+    conf = app.conf
+    assert conf.broker_connection_retry is True and conf.broker_connection_retry_on_startup is True
+    assert conf.broker_connection_max_retries is None
+
+
+def test_a_worker_started_without_queues_consumes_every_queue():
+    """`celery -A okrkpi worker` without --queues consumes the declared queues: every one
+    a task is routed to, not only the default queue."""
+    app.loader.import_default_modules()
+    declared = set(app.amqp.queues)
+    assert declared == set(settings.CELERY_QUEUE_NAMES)
+    routed = {app.amqp.router.route({}, name)["queue"].name for name in app.tasks if not name.startswith("celery.")}
+    assert routed <= declared, routed - declared
+    # --queues specialises: the worker consumes exactly those.
+    selected = app.amqp.Queues(app.conf.task_queues)
+    selected.select(["rollups", "celery"])
+    assert set(selected.consume_from) == {"rollups", "celery"}
 
 
 def test_tasks_go_to_their_own_queues():
