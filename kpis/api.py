@@ -20,6 +20,7 @@ from rest_framework.response import Response
 
 from kpis import selectors, services
 from kpis.models import Direction, Frequency, Kpi, Measurement, Perspective
+from okrkpi.core.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent_create
 from okrkpi.core.ids import parse_id
 from orgs.api import OrgScopedPrimaryKeyField, OrgUserField
 from orgs.models import Team
@@ -238,6 +239,7 @@ class MeasurementSerializer(serializers.ModelSerializer):
     create=extend_schema(
         description="Record a value. A value for a period that already has one corrects it "
         "(200, the old value goes to the activity log); a new period answers 201.",
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
         responses={200: MeasurementSerializer, 201: MeasurementSerializer},
     ),
 )
@@ -247,6 +249,7 @@ class MeasurementViewSet(OrgScopedViewSet):
 
     model = Measurement
     serializer_class = MeasurementSerializer
+    idempotent = True  # POST takes an Idempotency-Key (documented by okrkpi.core.schema)
 
     def refine_queryset(self, qs: QuerySet) -> QuerySet:
         qs = qs.select_related("kpi").order_by("kpi_id", "-period", "id")
@@ -262,6 +265,9 @@ class MeasurementViewSet(OrgScopedViewSet):
         return qs
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return idempotent_create(request, org_id=self.org.pk, create=lambda: self._record(request))
+
+    def _record(self, request: Request) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data

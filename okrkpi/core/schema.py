@@ -25,6 +25,7 @@ ERROR_DESCRIPTIONS = {
     "404": "No such organisation for the caller, or no such object in it (another organisation's is the same).",
     "409": "The object changed since it was read (its `version` is stale): nothing was written.",
     "415": "The body is not JSON, a form or multipart, or cannot be read as its content type says.",
+    "422": "The Idempotency-Key was already used with a different request: nothing was written.",
     "429": "Too many attempts: wait the `Retry-After` seconds.",
 }
 
@@ -52,6 +53,8 @@ class AutoSchema(openapi.AutoSchema):
             codes.add("404")
         if self.method in ("PUT", "PATCH") and getattr(self.view, "versioned", False):
             codes.add("409")
+        if self.method == "POST" and getattr(self.view, "idempotent", False):
+            codes.add("422")  # an Idempotency-Key reused with another body (okrkpi.core.idempotency)
         return codes
 
     def _get_response_bodies(self, direction: Any = "response") -> dict:

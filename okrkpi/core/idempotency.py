@@ -1,0 +1,130 @@
+"""Safe retries of the API's creates: the ``Idempotency-Key`` header.
+
+A client that sends a create with ``Idempotency-Key: <any text up to 255 characters>``
+and gets no answer (a timeout, a 500 after the write, a dropped connection) sends it
+again with the same key: if the first one was written, the retry gets the first answer
+again (same id, same status, header ``Idempotent-Replayed: true``) and nothing new is
+stored. The same key with another body is refused with a 422, so a client that reuses
+keys by mistake hears of it instead of silently losing a write.
+
+How it holds: the answer is stored (``IdempotencyKey``) in the same transaction as the
+write it answers for, so one exists exactly when the other does. Two copies of a request
+racing each other both write, and the second one's insert of the key meets the first's
+unique row (on PostgreSQL it waits for the first to commit): its transaction, write
+included, rolls back, and it answers with the first one's answer. Only successful
+answers are kept: a refused request wrote nothing, and a retry is judged afresh.
+
+Keys belong to the organisation and the person who sent them, and last ``TTL``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter
+from rest_framework import status
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from okrkpi.core.models import IdempotencyKey
+
+HEADER = "Idempotency-Key"
+TTL = timedelta(hours=24)
+MAX_LENGTH = 255
+
+# The header in the schema of each idempotent create (the 422 is added by okrkpi.core.schema).
+IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
+    HEADER,
+    str,
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description="Any text up to 255 visible ASCII characters (a UUID, say), new for each create. Retrying "
+    "with the same key returns the first answer (header Idempotent-Replayed: true) and stores nothing new; "
+    "the same key with a different body is a 422. Keys are yours within the organisation and last 24 hours.",
+)
+
+
+def _error(code: int, message: str) -> Response:
+    return Response({"message": message, "errors": {HEADER: [message]}}, status=code)
+
+
+def _fingerprint(request: Request) -> str:
+    """The method, path and body, whatever order the body's fields came in."""
+    data = request.data
+    if hasattr(data, "lists"):  # a form or multipart body (a QueryDict)
+        data = dict(data.lists())
+    body = json.dumps(data, sort_keys=True, default=str, ensure_ascii=False)
+    text = f"{request.method} {request.path}\n{body}"
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _replay(stored: IdempotencyKey, fingerprint: str) -> Response:
+    if stored.fingerprint != fingerprint:
+        return _error(
+            status.HTTP_422_UNPROCESSABLE_ENTITY,
+            "This Idempotency-Key was already used for a different request (another body or address); "
+            "nothing was written. Use a new key for a new request.",
+        )
+    response = Response(stored.response, status=stored.status_code)
+    response["Idempotent-Replayed"] = "true"
+    return response
+
+
+def _stored(*, org_id: int, user_id: int, key: str) -> IdempotencyKey | None:
+    return IdempotencyKey.objects.filter(organization_id=org_id, user_id=user_id, key=key).first()
+
+
+def idempotent_create(request: Request, *, org_id: int, create: Callable[[], Response]) -> Response:
+    """Run ``create`` (a view's create, answering a ``Response``) at most once per
+    ``Idempotency-Key``. Without the header it simply runs ``create``, adding nothing:
+    the check-in's hot path stays as it is. With it, ``create`` runs in a transaction
+    that also stores its answer (see the module's docstring)."""
+    key = request.headers.get(HEADER)
+    if key is None:
+        return create()
+    if not 0 < len(key) <= MAX_LENGTH or not all("!" <= ch <= "~" for ch in key):
+        return _error(
+            status.HTTP_400_BAD_REQUEST,
+            "The Idempotency-Key header is 1 to 255 visible ASCII characters (a UUID, for example).",
+        )
+    user_id = request.user.pk
+    fingerprint = _fingerprint(request)
+    stored = _stored(org_id=org_id, user_id=user_id, key=key)
+    now = timezone.now()
+    if stored is not None and stored.created_at >= now - TTL:
+        return _replay(stored, fingerprint)
+    try:
+        with transaction.atomic():
+            # Expired keys of this person go (the one being reused among them): cheap on the
+            # unique index's prefix, and no sweep to schedule.
+            IdempotencyKey.objects.filter(organization_id=org_id, user_id=user_id, created_at__lt=now - TTL).delete()
+            response = create()
+            if status.is_success(response.status_code):
+                IdempotencyKey.objects.create(
+                    organization_id=org_id,
+                    user_id=user_id,
+                    key=key,
+                    fingerprint=fingerprint,
+                    status_code=response.status_code,
+                    response=_as_json(response.data),
+                    created_at=now,
+                )
+            return response
+    except IntegrityError:
+        # A twin of this request committed first: this one's write rolled back with it.
+        stored = _stored(org_id=org_id, user_id=user_id, key=key)
+        if stored is None:
+            raise
+        return _replay(stored, fingerprint)
+
+
+def _as_json(data: Any) -> Any:
+    """The answer as the client reads it (dates and decimals as the renderer writes them)."""
+    return json.loads(JSONRenderer().render(data))
