@@ -3,7 +3,7 @@
 - comment: anyone in the organisation but a viewer; the objective or check-in
   must be of the same organisation (a member of another organisation cannot
   comment: their membership is checked here, not only by the page);
-- edit or delete a comment: its author only;
+- edit or delete a comment: its author only, unless they have since become a viewer;
 - react: anyone but a viewer, one reaction of each kind per person;
 - acknowledge a check-in: whoever manages its author (admins included).
 
@@ -180,9 +180,10 @@ def _own(comment: Comment, actor: User) -> None:
 
 @transaction.atomic
 def comment_update(*, comment: Comment, actor: User, body: str) -> Comment:
-    """The author rewrites their comment; people newly mentioned are notified."""
+    """The author rewrites their comment; people newly mentioned are notified. An author
+    since made a viewer no longer writes, their own comments included."""
     org = comment.organization
-    _membership(org, actor)
+    _writer(org, actor)
     _own(comment, actor)
     body = _clean_body(body)
     users = mentioned_users(org=org, body=body)
@@ -205,7 +206,7 @@ def comment_update(*, comment: Comment, actor: User, body: str) -> Comment:
 @transaction.atomic
 def comment_delete(*, comment: Comment, actor: User) -> None:
     org = comment.organization
-    _membership(org, actor)
+    _writer(org, actor)  # a viewer writes nothing, their own old comments included
     _own(comment, actor)
     activity_record(
         org=org,

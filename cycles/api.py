@@ -59,8 +59,8 @@ class CycleViewSet(OrgScopedViewSet):
         return qs
 
     def _require_planner(self) -> None:
-        if not permissions.can_plan(self.membership):
-            raise PermissionDenied("Only admins and managers manage cycles.")
+        if not permissions.can_manage_cycles(self.membership):
+            raise PermissionDenied("Only admins manage cycles.")
 
     def perform_create(self, serializer: CycleSerializer) -> None:
         self._require_planner()

@@ -29,7 +29,7 @@ def cycle_index(request: HttpRequest) -> HttpResponse:
     org, m = request.org, request.membership
     form = CycleForm(request.POST or None)
     if request.method == "POST":
-        permissions.require(permissions.can_plan(m), _("Only admins and managers open cycles."))
+        permissions.require(permissions.can_manage_cycles(m), _("Only admins open cycles."))
         if form.is_valid():
             try:
                 cycle = services.cycle_create(org=org, actor=request.user, **form.cleaned_data)
@@ -55,7 +55,7 @@ def cycle_index(request: HttpRequest) -> HttpResponse:
             "cycles": cycles,
             "form": form,
             "presets": presets[:6],
-            "can_plan": permissions.can_plan(m),
+            "can_manage_cycles": permissions.can_manage_cycles(m),
             "statuses": CycleStatus,
         },
         status=400 if form.errors else 200,
@@ -66,7 +66,7 @@ def cycle_index(request: HttpRequest) -> HttpResponse:
 @require_POST
 def cycle_status(request: HttpRequest, cycle_id: int) -> HttpResponse:
     org, m = request.org, request.membership
-    permissions.require(permissions.can_plan(m), _("Only admins and managers change cycles."))
+    permissions.require(permissions.can_manage_cycles(m), _("Only admins change cycles."))
     cycle = get_scoped_or_404(Cycle, org, pk=cycle_id)
     status = request.POST.get("status", "")
     if status == CycleStatus.CLOSED and cycle.status == CycleStatus.ACTIVE:
@@ -90,7 +90,7 @@ def cycle_status(request: HttpRequest, cycle_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def cycle_edit(request: HttpRequest, cycle_id: int) -> HttpResponse:
     org, m = request.org, request.membership
-    permissions.require(permissions.can_plan(m), _("Only admins and managers change cycles."))
+    permissions.require(permissions.can_manage_cycles(m), _("Only admins change cycles."))
     cycle = get_scoped_or_404(Cycle, org, pk=cycle_id)
     form = CycleForm(
         request.POST or None,

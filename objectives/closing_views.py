@@ -38,7 +38,7 @@ def _review_context(request: HttpRequest, cycle: Cycle, **extra: Any) -> dict[st
         "cycle": cycle,
         "objectives": objectives,
         "pending": pending,
-        "can_close": cycle.status == CycleStatus.ACTIVE and permissions.can_plan(m),
+        "can_close": cycle.status == CycleStatus.ACTIVE and permissions.can_manage_cycles(m),
         "targets": review.next_cycles(org=request.org, cycle=cycle),
         "unfinished_ids": {o.pk for o in review.unfinished(objectives)},
         "errors": {},
@@ -70,7 +70,7 @@ def cycle_close(request: HttpRequest, cycle_id: int) -> HttpResponse:
             return redirect("cycles:list", slug=request.org.slug)
         return render(request, "objectives/cycle_close.html", _review_context(request, cycle))
     m = request.membership
-    permissions.require(permissions.can_plan(m), _("Only admins and managers close cycles."))
+    permissions.require(permissions.can_manage_cycles(m), _("Only admins close cycles."))
     force = request.POST.get("force") == "1"
     if force:
         permissions.require(permissions.is_admin(m), _("Only admins close a cycle with unacknowledged retrospectives."))

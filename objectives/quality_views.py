@@ -47,7 +47,12 @@ def quality_page(request: HttpRequest) -> HttpResponse:
             if report
             else [],
             "kpi_report": kpi_report,
-            "can_dismiss": permissions.can_write(request.membership),
+            "can_dismiss": services.coach_dismissable(
+                membership=request.membership,
+                objects=[
+                    (f.object_type, f.object_id) for f in [*(report.findings if report else []), *kpi_report.findings]
+                ],
+            ),
         },
     )
 
@@ -65,7 +70,9 @@ def objective_coach(request: HttpRequest, objective_id: int) -> HttpResponse:
         {
             "report": report,
             "findings": report.findings,
-            "can_dismiss": permissions.can_write(request.membership),
+            "can_dismiss": services.coach_dismissable(
+                membership=request.membership, objects=[(f.object_type, f.object_id) for f in report.findings]
+            ),
             "next": request.GET.get("next") or "",
         },
     )
@@ -144,11 +151,22 @@ def _back(request: HttpRequest) -> HttpResponse:
     return redirect("objectives:quality", slug=request.org.slug)
 
 
+def _require_dismissal_allowed(request: HttpRequest) -> None:
+    """Advice on an objective, key result, KPI or owner is dismissed (or the dismissal undone)
+    only by someone who may edit it."""
+    allowed = services.coach_dismissal_allowed(
+        membership=request.membership,
+        object_type=request.POST.get("object_type", ""),
+        object_id=request.POST.get("object_id", ""),
+    )
+    permissions.require(allowed, _("Only those who may edit it can dismiss advice on it, or undo that."))
+
+
 @org_view
 @require_POST
 def coach_dismiss(request: HttpRequest) -> HttpResponse:
-    permissions.require(permissions.can_write(request.membership), _("Viewers cannot dismiss advice."))
     data = request.POST
+    _require_dismissal_allowed(request)
     try:
         services.coach_dismiss(
             org=request.org,
@@ -169,8 +187,8 @@ def coach_dismiss(request: HttpRequest) -> HttpResponse:
 @require_POST
 def coach_undismiss(request: HttpRequest) -> HttpResponse:
     """Undo a dismissal: the advice counts again (logged, with the reason it had been dismissed for)."""
-    permissions.require(permissions.can_write(request.membership), _("Viewers cannot change the coach's advice."))
     data = request.POST
+    _require_dismissal_allowed(request)
     try:
         services.coach_undismiss(
             org=request.org,

@@ -28,6 +28,13 @@ class _RitualView(OrgScopedAPIView):
 
     serializer_class: type[serializers.Serializer] | None = None
 
+    def _require_allowed(self, data: dict[str, Any]) -> None:
+        """Advice is dismissed (or the dismissal undone) only by someone who may edit its object."""
+        if not services.coach_dismissal_allowed(
+            membership=self.membership, object_type=data["object_type"], object_id=data["object_id"]
+        ):
+            raise PermissionDenied("Only those who may edit it can dismiss advice on it, or undo that.")
+
     def get_serializer_class(self) -> type[serializers.Serializer] | None:
         return self.serializer_class
 
@@ -112,6 +119,7 @@ class DismissalView(_RitualView):
         """Dismiss one finding with a reason (logged); the scores leave it out."""
         data = DismissalSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        self._require_allowed(data.validated_data)
         d = services.coach_dismiss(org=self.org, actor=request.user, **data.validated_data)
         return Response(
             {"code": d.code, "object_type": d.object_type, "object_id": d.object_id, "reason": d.reason}, status=201
@@ -133,6 +141,7 @@ class DismissalUndoView(_RitualView):
         dismissal that was undone; 400 when the finding is not dismissed."""
         data = DismissalUndoSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        self._require_allowed(data.validated_data)
         reason = services.coach_undismiss(org=self.org, actor=request.user, **data.validated_data)
         return Response({**data.validated_data, "reason": reason})
 

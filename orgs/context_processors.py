@@ -20,4 +20,5 @@ def tenancy(request: HttpRequest) -> dict:
         "my_memberships": lambda: request_memberships(request),
         "is_org_admin": bool(membership and permissions.is_admin(membership)),
         "can_plan": bool(membership and permissions.can_plan(membership)),
+        "can_manage_cycles": bool(membership and permissions.can_manage_cycles(membership)),
     }

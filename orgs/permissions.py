@@ -29,8 +29,14 @@ def can_write(m: Membership) -> bool:
 
 
 def can_plan(m: Membership) -> bool:
-    """Admins and managers: open cycles, plan team OKRs."""
+    """Admins and managers: plan teams and team OKRs."""
     return m.role in PLANNER_ROLES
+
+
+def can_manage_cycles(m: Membership) -> bool:
+    """Cycles belong to the whole organisation: only admins open, start, edit, close and
+    re-open them (DESIGN §3), whichever team a manager manages."""
+    return is_admin(m)
 
 
 def managed_team_ids(m: Membership) -> frozenset[int]:

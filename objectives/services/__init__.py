@@ -15,7 +15,7 @@ from objectives.services.closing import (
     retrospective_review,
     retrospective_save,
 )
-from objectives.services.coach import coach_dismiss, coach_undismiss
+from objectives.services.coach import coach_dismiss, coach_dismissable, coach_dismissal_allowed, coach_undismiss
 from objectives.services.initiatives import initiative_create, initiative_delete, initiative_update
 from objectives.services.key_results import (
     CheckInRefused,
@@ -38,6 +38,8 @@ from objectives.services.templates import objective_create_from_template, okr_te
 __all__ = [
     "CheckInRefused",
     "coach_dismiss",
+    "coach_dismissable",
+    "coach_dismissal_allowed",
     "coach_undismiss",
     "cycle_close",
     "key_result_grade",

@@ -3,16 +3,67 @@ undoing that, on the record too."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from activity.services import activity_record
+from kpis.models import Kpi
 from objectives.coach import RULES
-from objectives.models import CoachDismissal
-from orgs.models import Organization, User
+from objectives.models import CoachDismissal, KeyResult, Objective
+from okrkpi.core.ids import parse_id
+from orgs import permissions
+from orgs.models import Membership, Organization, User
 
 OBJECT_TYPES = frozenset({"objective", "key_result", "kpi", "owner"})
+
+
+def coach_dismissable(*, membership: Membership, objects: Iterable[tuple[str, object]]) -> set[tuple[str, str]]:
+    """Which of these findings' objects (``(object_type, object_id)``) ``membership`` may dismiss
+    advice on, or undo a dismissal: an objective, or a key result of one, that they may edit; a
+    KPI they may edit; an owner ("team:3", "person:7", "company") whose objectives and KPIs they
+    may edit. Pages and API ask this one function; three queries whatever the number."""
+    m = membership
+    if not permissions.can_write(m):
+        return set()
+    wanted = {(kind, str(ident)) for kind, ident in objects}
+
+    def ids(kind: str) -> list[int]:
+        return [i for k, raw in wanted if k == kind and (i := parse_id(raw))]
+
+    allowed: set[tuple[str, str]] = set()
+    org_id = m.organization_id
+    if wanted_objectives := ids("objective"):
+        for o in Objective.objects.filter(organization_id=org_id, pk__in=wanted_objectives):
+            if o.editable_by(m):
+                allowed.add(("objective", str(o.pk)))
+    if wanted_krs := ids("key_result"):
+        for kr in KeyResult.objects.filter(organization_id=org_id, pk__in=wanted_krs).select_related("objective"):
+            if kr.objective.editable_by(m):
+                allowed.add(("key_result", str(kr.pk)))
+    if wanted_kpis := ids("kpi"):
+        for kpi in Kpi.objects.filter(organization_id=org_id, pk__in=wanted_kpis):
+            if kpi.editable_by(m):
+                allowed.add(("kpi", str(kpi.pk)))
+    for kind, raw in wanted:
+        if kind != "owner":
+            continue
+        level, _sep, ident = raw.partition(":")
+        if level in ("team", "person", "company") and permissions.can_edit_owned(
+            m,
+            owner_type=level,
+            owner_team_id=parse_id(ident) if level == "team" else None,
+            owner_user_id=parse_id(ident) if level == "person" else None,
+        ):
+            allowed.add((kind, raw))
+    return allowed
+
+
+def coach_dismissal_allowed(*, membership: Membership, object_type: str, object_id: object) -> bool:
+    """May ``membership`` dismiss the advice on this object, or undo that (``coach_dismissable``)."""
+    return (object_type, str(object_id)) in coach_dismissable(membership=membership, objects=[(object_type, object_id)])
 
 
 @transaction.atomic

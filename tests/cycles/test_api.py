@@ -24,9 +24,8 @@ def q1(**extra) -> dict:
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("role", ["admin", "manager"])
-def test_admins_and_managers_create_cycles(world_a, api, role):
-    r = api(getattr(world_a, role)).post(URL, q1(), format="json")
+def test_admins_create_cycles(world_a, api):
+    r = api(world_a.admin).post(URL, q1(), format="json")
     assert r.status_code == 201, r.json()
     body = r.json()
     assert set(body) == FIELDS
@@ -38,8 +37,8 @@ def test_admins_and_managers_create_cycles(world_a, api, role):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("role", ["member", "viewer"])
-def test_members_and_viewers_cannot_create_cycles(world_a, api, role):
+@pytest.mark.parametrize("role", ["manager", "member", "viewer"])
+def test_managers_members_and_viewers_cannot_create_cycles(world_a, api, role):
     r = api(getattr(world_a, role)).post(URL, q1(), format="json")
     assert r.status_code == 403
     assert set(r.json()) == {"message", "errors"}
@@ -181,7 +180,9 @@ def test_non_member_gets_404(world_a, outsider, api):
 @pytest.mark.django_db
 def test_status_goes_planning_active_closed(world_a, api):
     cycle = make_cycle(world_a.org, status="planning")
-    client = api(world_a.manager)
+    # Cycles are the whole organisation's: a manager neither starts nor closes one.
+    assert api(world_a.manager).patch(detail(cycle.pk), {"status": "active"}, format="json").status_code == 403
+    client = api(world_a.admin)
     r = client.patch(detail(cycle.pk), {"status": "active"}, format="json")
     assert r.status_code == 200 and r.json()["status"] == "active"
     r = client.patch(detail(cycle.pk), {"status": "closed"}, format="json")

@@ -31,13 +31,17 @@ def test_calendar_year_presets(world_a):
 
 
 @pytest.mark.django_db
-def test_manager_creates_a_cycle_from_a_preset_and_moves_it_along(world_a, client):
+def test_admin_creates_a_cycle_from_a_preset_and_moves_it_along(world_a, client):
+    q1 = {"name": "Q1 2027", "kind": "quarter", "start_date": "2027-01-01", "end_date": "2027-03-31"}
+    # Cycles are the whole organisation's: a manager neither sees the forms nor may post them.
     client.force_login(world_a.manager)
     page = client.get("/o/alpha/cycles/").content.decode()
+    assert "Quick start" not in page and "Create cycle" not in page
+    assert client.post("/o/alpha/cycles/", q1).status_code == 403
+    client.force_login(world_a.admin)
+    page = client.get("/o/alpha/cycles/").content.decode()
     assert "Quick start" in page
-    r = client.post(
-        "/o/alpha/cycles/", {"name": "Q1 2027", "kind": "quarter", "start_date": "2027-01-01", "end_date": "2027-03-31"}
-    )
+    r = client.post("/o/alpha/cycles/", q1)
     assert r.status_code == 302
     cycle = Cycle.objects.get(organization=world_a.org, name="Q1 2027")
     assert cycle.status == "planning"
@@ -50,6 +54,7 @@ def test_manager_creates_a_cycle_from_a_preset_and_moves_it_along(world_a, clien
     client.post(f"/o/alpha/cycles/{cycle.pk}/close/", {"closing_message": "Done."})
     cycle.refresh_from_db()
     assert cycle.status == "closed"
+    client.force_login(world_a.manager)
     assert client.post(f"/o/alpha/cycles/{cycle.pk}/status/", {"status": "active"}).status_code == 403  # admins only
 
 

@@ -9,6 +9,7 @@ import io
 from datetime import date
 
 import pytest
+from django.test import Client
 from openpyxl import load_workbook
 
 from activity.models import ActivityEntry
@@ -48,10 +49,11 @@ def test_review_page_prefills_grades_and_lists_what_is_unacknowledged(world_a, c
     assert "Delight customers" in page and "NPS" in page
     assert 'name="grade" value="0.7"' in page and 'name="grade" value="0.4"' in page
     assert "0.55" in page  # the objective's grade: the mean of 0.7 and 0.4
-    manager_page = web(world_a.manager).get(close_url(cycle)).content.decode()
-    assert "1 retrospective is not acknowledged yet" in manager_page
-    assert "Close the cycle" in manager_page
+    admin_page = web(world_a.admin).get(close_url(cycle)).content.decode()
+    assert "1 retrospective is not acknowledged yet" in admin_page
+    assert "Close the cycle" in admin_page
     assert "Close the cycle" not in page  # members do not close cycles
+    assert "Close the cycle" not in web(world_a.manager).get(close_url(cycle)).content.decode()  # nor managers
 
 
 def test_grading_with_htmx_returns_the_objective_and_keeps_a_refused_value(world_a, cycle, objective, web):
@@ -94,11 +96,14 @@ def test_retrospective_review_and_close_through_the_pages(world_a, cycle, object
         == 403
     )
     manager = web(world_a.manager)
-    r = manager.post(close_url(cycle), {"closing_message": "Thanks all"})
+    assert manager.post(close_url(cycle), {"closing_message": "Thanks all"}).status_code == 403  # admins close
+    admin = Client()
+    admin.force_login(world_a.admin)
+    r = admin.post(close_url(cycle), {"closing_message": "Thanks all"})
     assert r.status_code == 400 and "not acknowledged" in r.content.decode()
     assert "Thanks all" in r.content.decode()  # what was typed comes back
     assert manager.post(f"/o/alpha/okrs/{objective.pk}/retrospective/review/", {"acknowledge": "1"}).status_code == 302
-    r = manager.post(close_url(cycle), {"closing_message": "Thanks all"})
+    r = admin.post(close_url(cycle), {"closing_message": "Thanks all"})
     assert r.status_code == 302
     cycle.refresh_from_db()
     assert cycle.status == "closed" and cycle.closing_message == "Thanks all"
@@ -228,12 +233,13 @@ def test_api_grade_review_close_reopen(world_a, cycle, objective, api):
     r = manager.post(f"{API}/objectives/{objective.pk}/retrospective/", {"went_well": "Surveys"}, format="json")
     assert r.status_code == 200 and r.json()["went_well"] == "Surveys" and r.json()["acknowledged"] is False
     assert member.post(f"{API}/objectives/{objective.pk}/retrospective/review/", {}, format="json").status_code == 403
-    r = manager.post(f"{API}/cycles/{cycle.pk}/close/", {"closing_message": "Bye"}, format="json")
+    assert manager.post(f"{API}/cycles/{cycle.pk}/close/", {"closing_message": "Bye"}, format="json").status_code == 403
+    r = admin.post(f"{API}/cycles/{cycle.pk}/close/", {"closing_message": "Bye"}, format="json")
     assert r.status_code == 400 and "not acknowledged" in r.json()["message"]
     assert manager.post(f"{API}/cycles/{cycle.pk}/close/", {"force": True}, format="json").status_code == 403
     r = manager.post(f"{API}/objectives/{objective.pk}/retrospective/review/", {"acknowledge": True}, format="json")
     assert r.status_code == 200 and r.json()["acknowledged"] is True
-    r = manager.post(f"{API}/cycles/{cycle.pk}/close/", {"closing_message": "Bye"}, format="json")
+    r = admin.post(f"{API}/cycles/{cycle.pk}/close/", {"closing_message": "Bye"}, format="json")
     assert r.status_code == 200 and r.json()["status"] == "closed" and r.json()["closing_message"] == "Bye"
     body = admin.get(f"{API}/objectives/{objective.pk}/").json()
     assert body["grade"] == pytest.approx((0.9 + 0.4) / 2, abs=0.01) and body["commitment"] == "committed"

@@ -196,11 +196,14 @@ def test_api_dismissal(world_a, poor, api):
     assert next(f for f in findings if f["code"] == "objective_not_aligned")["dismissed"] is True
     undo = {k: body[k] for k in ("code", "object_type", "object_id")}
     assert api(world_a.viewer).post(f"{url}undo/", undo, format="json").status_code == 403
-    r = api(world_a.member).post(f"{url}undo/", undo, format="json")
+    # A member of the team may not edit the team's objective: nor dismiss its advice, nor undo that.
+    assert api(world_a.member).post(f"{url}undo/", undo, format="json").status_code == 403
+    assert api(world_a.member).post(url, body, format="json").status_code == 403
+    r = api(world_a.manager).post(f"{url}undo/", undo, format="json")
     assert r.status_code == 200 and r.json() == {**undo, "reason": "Own bet"}
     findings = api(world_a.viewer).get(f"{API}/objectives/{poor.pk}/quality/").json()["findings"]
     assert next(f for f in findings if f["code"] == "objective_not_aligned")["dismissed"] is False
-    r = api(world_a.member).post(f"{url}undo/", undo, format="json")
+    r = api(world_a.manager).post(f"{url}undo/", undo, format="json")
     assert r.status_code == 400 and "not dismissed" in r.json()["errors"]["code"][0]
 
 
@@ -213,9 +216,12 @@ def test_quality_page_and_objective_coach_panel(world_a, cycle, poor, web):
     assert "OKR quality" in page and "Grow sales by 20%" in page and "KPI library" in page
     assert "The key result reads like an activity, not a result." in page
     panel = client.get(f"/o/alpha/okrs/{poor.pk}/coach/").content.decode()
-    assert "OKR coach" in panel and "/100" in panel and "Dismiss" in panel
+    assert "OKR coach" in panel and "/100" in panel
+    assert "Dismiss" not in panel  # the team's objective is its manager's to edit, not the member's
     detail = client.get(f"/o/alpha/okrs/{poor.pk}/").content.decode()
     assert f"/o/alpha/okrs/{poor.pk}/coach/" in detail  # loaded by htmx after the page
+    client = web(world_a.manager)
+    assert "Dismiss" in client.get(f"/o/alpha/okrs/{poor.pk}/coach/").content.decode()
     r = client.post(
         "/o/alpha/quality/dismiss/",
         {
@@ -231,7 +237,7 @@ def test_quality_page_and_objective_coach_panel(world_a, cycle, poor, web):
 
 
 def test_a_dismissal_is_undone_from_the_panel_where_it_was_dismissed(world_a, world_b, poor, web):
-    client = web(world_a.member)
+    client = web(world_a.manager)
     back = f"/o/alpha/okrs/{poor.pk}/"
     key = {"code": "objective_not_aligned", "object_type": "objective", "object_id": poor.pk}
     client.post("/o/alpha/quality/dismiss/", {**key, "reason": "Own bet", "next": back})

@@ -18,6 +18,7 @@ import pytest
 from django.db import transaction
 
 from conversations import services as talk
+from cycles.models import Cycle
 from notifications.models import Channel, Notification
 from objectives import services as okr_services
 from orgs import services as org_services
@@ -109,6 +110,9 @@ def _world(w) -> tuple[dict[str, User], dict[str, Any]]:
     }
     cycle = make_cycle(org)
     empty = make_cycle(org, name="Q1 2027", start=date(2027, 1, 1), status="planning")
+    closed = make_cycle(org, name="Q2 2026", start=date(2026, 4, 1), status="planning")
+    Cycle.objects.filter(pk=closed.pk).update(status="closed")
+    spare = make_cycle(org, name="Sales Q4 2026")
     company = make_objective(org, cycle, title="Grow", krs=2, kr_owner=w.admin)
     person = make_objective(org, cycle, title="Learn", owner_type="person", user=w.member, krs=2, parent=company)
     team_obj = make_objective(org, cycle, title="Win", owner_type="team", team=w.team, krs=2, kr_owner=w.member)
@@ -161,11 +165,21 @@ def _world(w) -> tuple[dict[str, User], dict[str, Any]]:
         "empty_team": TeamFactory(organization=org, name="Archive").pk,
         "cycle": cycle.pk,
         "cycle:empty": empty.pk,
+        "cycle:closed": closed.pk,
+        "cycle:spare": spare.pk,
         "invitation": invitation.pk,
     }
     checkin = okr_services.key_result_check_in(key_result=kr_person, actor=w.member, value=2, confidence=6)
     comment = talk.comment_create(org=org, actor=w.member, check_in=checkin, body="First")
     objects["checkin:person"] = checkin.pk
+    okr_services.coach_dismiss(
+        org=org,
+        actor=w.admin,
+        code="objective_not_aligned",
+        object_type="objective",
+        object_id=team_obj.pk,
+        reason="A team of its own",
+    )
     objects["comment:owner"] = comment.pk
     objects["reaction:owner"] = talk.reaction_add(org=org, actor=w.member, kind="eyes", check_in=checkin).pk
     objects["channel"] = Channel.objects.create(
@@ -215,6 +229,16 @@ def _body(name: str, o: dict[str, Any]) -> dict[str, Any]:
         "teams_sub": {"teams": [o["team"], o["sub_team"]]},
         "teams_team": {"teams": [o["other_team"], o["team"]]},
         "cycle_new": {"name": "Q2 2027", "start_date": "2027-04-01", "end_date": "2027-06-30"},
+        "form_cycle_new": {"name": "Q2 2027", "kind": "quarter", "start_date": "2027-04-01", "end_date": "2027-06-30"},
+        "to_active": {"status": "active"},
+        "close_api": {"closing_message": "Bye"},
+        "close_form": {"closing_message": "Bye"},
+        "dismiss_obj_person": _dismissal("objective", o["obj:person"]),
+        "dismiss_obj_company": _dismissal("objective", o["obj:company"]),
+        "dismiss_kr_person": _dismissal("key_result", o["kr:person"], code="key_result_no_unit"),
+        "dismiss_kpi_team": _dismissal("kpi", o["kpi:team"], code="kpi_not_relevant"),
+        "dismiss_owner_team": _dismissal("owner", f"team:{o['team']}", code="owner_too_many_objectives"),
+        "undismiss_obj_team": {"code": "objective_not_aligned", "object_type": "objective", "object_id": o["obj:team"]},
         "sc_company": {"name": "New"},
         "sc_team": {"name": "New", "owner_team": o["team"], "items": [{"kpi": o["kpi:team"], "weight": 2}]},
         "link_team": {"scorecard": o["sc:team"], "source_kpi": o["kpi:team"], "target_kpi": o["kpi:demos"]},
@@ -274,6 +298,10 @@ def _body(name: str, o: dict[str, Any]) -> dict[str, Any]:
         },
     }
     return bodies[name]
+
+
+def _dismissal(object_type: str, object_id: Any, *, code: str = "objective_not_aligned") -> dict[str, Any]:
+    return {"code": code, "object_type": object_type, "object_id": str(object_id), "reason": "Does not apply"}
 
 
 def _url(path: str, o: dict[str, Any], subject: str) -> str:
