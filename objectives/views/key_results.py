@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -30,6 +31,7 @@ from objectives.views._common import (
     can_check_in,
 )
 from okrkpi.core.forms import add_service_errors, offer_overwrite
+from okrkpi.core.idempotency import FORM_TOKEN_FIELD, form_token_new, form_token_spend, form_token_used
 from okrkpi.core.validation import StaleVersionError
 from orgs import permissions
 from orgs.ownership import member_or_404
@@ -215,18 +217,14 @@ def _check_in_rows(org: Any, rows: list[dict[str, Any]]) -> None:
         )
 
 
-@org_view
-@require_http_methods(["GET", "POST"])
-def my_check_ins(request: HttpRequest) -> HttpResponse:
-    """Every key result the person owns, on one screen, last values prefilled, with
-    the context to judge the new value (pace, last change, last note).
-    One submit saves every row that changed; rows left untouched are skipped; a row
-    with an error (or an unusual value waiting for confirmation) keeps what was typed
-    and the others are saved — the page says which."""
-    org, m = request.org, request.membership
-    if request.method == "POST":
-        permissions.require(permissions.can_write(m), _("Viewers cannot check in."))
-    krs = selectors.my_key_results(org=org, user=request.user) if permissions.can_write(m) else []
+def _already_saved(request: HttpRequest) -> HttpResponse:
+    messages.info(request, _("These check-ins were already saved: the form was sent twice."))
+    return redirect("objectives:my_check_ins", slug=request.org.slug)
+
+
+def _my_check_in_forms(request: HttpRequest, krs: Any) -> tuple[list[dict[str, Any]], list[KeyResult]]:
+    """A form per key result; on a POST, each row that changed is checked in (a row with
+    an error keeps what was typed). The rows, and the key results saved."""
     rows: list[dict[str, Any]] = []
     saved: list[KeyResult] = []
     for kr in krs:
@@ -260,6 +258,40 @@ def my_check_ins(request: HttpRequest) -> HttpResponse:
         else:
             form = CheckInForm(prefix=prefix, key_result=kr, initial=initial)
         rows.append({"kr": kr, "form": form, "saved": row_saved})
+    return rows, saved
+
+
+@org_view
+@require_http_methods(["GET", "POST"])
+def my_check_ins(request: HttpRequest) -> HttpResponse:
+    """Every key result the person owns, on one screen, last values prefilled, with
+    the context to judge the new value (pace, last change, last note).
+    One submit saves every row that changed; rows left untouched are skipped; a row
+    with an error (or an unusual value waiting for confirmation) keeps what was typed
+    and the others are saved — the page says which."""
+    org, m = request.org, request.membership
+    if request.method == "POST":
+        permissions.require(permissions.can_write(m), _("Viewers cannot check in."))
+    krs = selectors.my_key_results(org=org, user=request.user) if permissions.can_write(m) else []
+    if request.method != "POST":
+        rows, saved = _my_check_in_forms(request, krs)
+    else:
+        # The form's one-time token: a second submission of one rendering (a double-click,
+        # a resent form) saves nothing. Spent in the transaction of the saves, so a twin
+        # that got there first rolls this one back whole.
+        token = request.POST.get(FORM_TOKEN_FIELD, "")[:64]
+        once = {"org_id": org.pk, "user_id": request.user.pk, "scope": "my-check-ins", "token": token}
+        if token and form_token_used(**once):
+            return _already_saved(request)
+        try:
+            with transaction.atomic():
+                rows, saved = _my_check_in_forms(request, krs)
+                if token and saved:
+                    form_token_spend(**once)
+        except IntegrityError:
+            if not (token and form_token_used(**once)):
+                raise
+            return _already_saved(request)
     errors = any(r["form"].errors for r in rows)
     if request.method == "POST":
         n = len(saved)
@@ -282,7 +314,7 @@ def my_check_ins(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "objectives/my_check_ins.html",
-        {"rows": rows, "has_errors": errors, "saved_count": len(saved)},
+        {"rows": rows, "has_errors": errors, "saved_count": len(saved), "once": form_token_new()},
         status=400 if errors else 200,
     )
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -128,3 +129,42 @@ def idempotent_create(request: Request, *, org_id: int, create: Callable[[], Res
 def _as_json(data: Any) -> Any:
     """The answer as the client reads it (dates and decimals as the renderer writes them)."""
     return json.loads(JSONRenderer().render(data))
+
+
+# --- forms: a one-time token ---------------------------------------------------------------
+
+# The hidden field of a form that must save once, whatever the double-clicks.
+FORM_TOKEN_FIELD = "once"  # noqa: S105 — the name of a hidden field, not a secret
+
+
+def form_token_new() -> str:
+    """A token for one rendering of a form; nothing is stored until it is used."""
+    return secrets.token_urlsafe(18)
+
+
+def _form_key(scope: str, token: str) -> str:
+    return f"form:{scope}:{token}"[:MAX_LENGTH]
+
+
+def form_token_used(*, org_id: int, user_id: int, scope: str, token: str) -> bool:
+    """Whether a submission with ``token`` was already saved (within ``TTL``)."""
+    stored = _stored(org_id=org_id, user_id=user_id, key=_form_key(scope, token))
+    return stored is not None and stored.created_at >= timezone.now() - TTL
+
+
+def form_token_spend(*, org_id: int, user_id: int, scope: str, token: str) -> None:
+    """Record ``token`` as used, in the caller's transaction, beside what the submission
+    saved: a twin submission that got there first makes this raise ``IntegrityError``
+    (on PostgreSQL once the twin commits), and the caller's transaction — its saves
+    included — rolls back."""
+    now = timezone.now()
+    IdempotencyKey.objects.filter(organization_id=org_id, user_id=user_id, created_at__lt=now - TTL).delete()
+    IdempotencyKey.objects.create(
+        organization_id=org_id,
+        user_id=user_id,
+        key=_form_key(scope, token),
+        fingerprint="",
+        status_code=status.HTTP_200_OK,
+        response={},
+        created_at=now,
+    )

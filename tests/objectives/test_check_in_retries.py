@@ -209,3 +209,75 @@ def test_on_postgresql_twin_requests_with_one_key_store_one_check_in(world_a, ap
     assert len({check_in for _status, check_in in answers}) == 1
     assert CheckIn.objects.filter(key_result=kr).count() == 1
     assert ActivityEntry.objects.filter(target_id=kr.pk, verb="key_result.checked_in").count() == 1
+
+
+# --- My check-ins: the one-time token ----------------------------------------------------
+
+PAGE = "/o/alpha/check-ins/"
+
+
+def _token(html: str) -> str:
+    import re
+
+    return re.search(r'<input type="hidden" name="once" value="([^"]+)"', html).group(1)
+
+
+def test_my_check_ins_sent_twice_with_one_token_saves_once(world_a, client, kr):
+    client.force_login(world_a.member)
+    token = _token(client.get(PAGE).content.decode())
+    form = {f"kr{kr.pk}-value": "40", f"kr{kr.pk}-confidence": "7", f"kr{kr.pk}-note": "Webinar", "once": token}
+    assert client.post(PAGE, form).status_code == 302
+    again = client.post(PAGE, form, follow=True)  # the double-click's second request
+    assert again.status_code == 200 and "already saved" in again.content.decode()
+    assert CheckIn.objects.filter(key_result=kr).count() == 1
+    # The page shown next carries a new token: the next check-in saves.
+    fresh = _token(again.content.decode())
+    assert fresh != token
+    assert client.post(PAGE, form | {f"kr{kr.pk}-value": "45", "once": fresh}).status_code == 302
+    assert CheckIn.objects.filter(key_result=kr).count() == 2
+
+
+def test_a_row_waiting_for_confirmation_is_saved_with_the_new_pages_token(world_a, client, kr):
+    """The first submission saved a row and asked about another: the page it shows has a new
+    token, so confirming saves the asked row (and the saved one is not saved again)."""
+    other = make_kr(kr.objective, owner=world_a.member, title="Demos", start=0, target=10)
+    client.force_login(world_a.member)
+    token = _token(client.get(PAGE).content.decode())
+    form = {
+        f"kr{kr.pk}-value": "40", f"kr{kr.pk}-confidence": "7",
+        f"kr{other.pk}-value": "90", f"kr{other.pk}-confidence": "7",
+        "once": token,
+    }  # fmt: skip
+    r = client.post(PAGE, form)
+    assert r.status_code == 400 and "big jump" in r.content.decode()
+    form |= {f"kr{other.pk}-confirm": "on", "once": _token(r.content.decode())}
+    assert client.post(PAGE, form).status_code == 302
+    assert CheckIn.objects.filter(key_result=kr).count() == 1
+    assert CheckIn.objects.filter(key_result=other).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_a_double_click_on_my_check_ins_saves_once(world_a, settings, monkeypatch):
+    """Both requests of a double-click arrive at once: one saves, the other rolls back."""
+    from django.test import Client
+
+    from objectives import queue
+    from tests.concurrency import at_once
+
+    _require_postgresql()
+    settings.ROLLUP_INLINE = False
+    monkeypatch.setattr(queue, "publish_rollups", lambda *, org_id: True)
+    objective = make_objective(world_a.org, make_cycle(world_a.org), user=world_a.member, owner_type="person")
+    kr = make_kr(objective, owner=world_a.member, target=100)
+    first = Client()
+    first.force_login(world_a.member)
+    token = _token(first.get(PAGE).content.decode())
+    form = {f"kr{kr.pk}-value": "40", f"kr{kr.pk}-confidence": "7", "once": token}
+
+    def click(_i: int) -> int:
+        browser = Client()
+        browser.cookies = first.cookies
+        return browser.post(PAGE, form).status_code
+
+    assert at_once(click, 3) == [302, 302, 302]
+    assert CheckIn.objects.filter(key_result=kr).count() == 1
