@@ -33,3 +33,11 @@ ADMIN_ENABLED = env_bool("ADMIN_ENABLED", False)
 
 # The API schema and docs page ask for a login (API_DOCS_REQUIRE_LOGIN=false to publish them).
 API_DOCS_REQUIRE_LOGIN = env_bool("API_DOCS_REQUIRE_LOGIN", True)
+
+# The API answers JSON only: the browsable API's pages carry inline styles that the content
+# security policy refuses (a broken page). People read /api/v1/docs/, served from local files.
+REST_FRAMEWORK = {
+    **REST_FRAMEWORK,  # noqa: F405 (from .base)
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "okrkpi.core.negotiation.FallBackToFirstRenderer",
+}
