@@ -434,7 +434,7 @@ def seed_snapshot_history(*, org: Organization, cycle: Cycle, today: date) -> in
         def progress(oid: int, trail: frozenset[int], kr_of=kr_of, done=done) -> float:
             if oid not in done:
                 kids = [
-                    (progress(c, trail | {oid}), info[c][7], info[c][6] == ObjectiveStatus.CANCELLED)
+                    (progress(c, trail | {oid}), info[c][7], not math.counts_in_parent(info[c][6]))
                     for c in children.get(oid, [])
                     if c not in trail
                 ]

@@ -119,6 +119,16 @@ def weighted_mean(items: Iterable[Contribution]) -> float:
     return 0.0 if result is None else result
 
 
+# Statuses of an objective that leave it out of its parent's progress: a cancelled one no
+# longer counts, and a draft is not a commitment yet (its 0 % would drag the parent down).
+LEFT_OUT_OF_PARENT: frozenset[str] = frozenset({"draft", "cancelled"})
+
+
+def counts_in_parent(status: str) -> bool:
+    """Whether an objective of this status counts in its parent's progress (DESIGN §4)."""
+    return status not in LEFT_OUT_OF_PARENT
+
+
 def objective_progress(
     *,
     key_results: Iterable[tuple[float, float]],
@@ -126,11 +136,12 @@ def objective_progress(
     children_contribute: bool = True,
 ) -> float:
     """P(o): weighted mean over key results ``(progress, weight)`` and aligned children
-    ``(progress, weight, cancelled)``. Cancelled children are left out; with
-    ``children_contribute`` False only key results count; nothing at all gives 0.0."""
+    ``(progress, weight, left_out)``. Children left out (cancelled or draft:
+    ``not counts_in_parent(status)``) do not count; with ``children_contribute`` False only
+    key results count; nothing at all gives 0.0."""
     items = [Contribution(value=p, weight=w) for p, w in key_results]
     if children_contribute:
-        items += [Contribution(value=p, weight=w) for p, w, cancelled in children if not cancelled]
+        items += [Contribution(value=p, weight=w) for p, w, left_out in children if not left_out]
     return weighted_mean(items)
 
 

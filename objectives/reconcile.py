@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 
 from objectives import progress as math
-from objectives.models import KeyResult, Objective, ObjectiveStatus
+from objectives.models import KeyResult, Objective
 from objectives.rollup import MAX_DEPTH, CycleInTreeError
 from orgs.models import Organization
 from orgs.versions import bump_data_version
@@ -34,6 +34,7 @@ class ReconcileResult:
     objectives: int
     repaired: int
     seconds: float
+    skipped: int = 0  # drifted rows a rollup changed between the read and the write: left as they are
 
 
 def _rows(org_id: int) -> list[tuple]:
@@ -95,7 +96,7 @@ def compute(org: Organization) -> tuple[dict[int, tuple[float, int | None]], dic
             if contribute:
                 for child in children.get(oid, []):
                     weight, status = info[child]
-                    if status != ObjectiveStatus.CANCELLED and weight > 0:
+                    if math.counts_in_parent(status) and weight > 0:
                         num += weight * fresh[child][0]
                         den += weight
             fresh[oid] = (math.progress_from_sums(num, den), conf)
@@ -114,44 +115,92 @@ def compute(org: Organization) -> tuple[dict[int, tuple[float, int | None]], dic
     return fresh, stored
 
 
-def _write(changes: list[tuple[int, float, int | None]]) -> None:
+# (id, fresh progress, fresh confidence, stored progress read, stored confidence read)
+_Change = tuple[int, float, int | None, float, int | None]
+
+
+def _write(changes: list[_Change]) -> int:
+    """Compare-and-set: write each row only where it still holds the values the reconcile
+    read. A row that changed since was written by a rollup that read newer key results
+    (PostgreSQL re-checks the condition on the row's newest version, after waiting for a
+    writer that holds it), so it is left as it is. Returns how many rows were written."""
     o = Objective._meta.db_table
     pg = connection.vendor == "postgresql"
-    row = "(CAST(%s AS bigint), CAST(%s AS double precision), CAST(%s AS smallint))" if pg else "(%s, %s, %s)"
+    row = (
+        "(CAST(%s AS bigint), CAST(%s AS double precision), CAST(%s AS smallint), "
+        "CAST(%s AS double precision), CAST(%s AS smallint))"
+        if pg
+        else "(%s, %s, %s, %s, %s)"
+    )
+    # Exact equality on purpose: the stored value is compared with itself, as read.
+    same_confidence = "IS NOT DISTINCT FROM" if pg else "IS"
+    written = 0
     with connection.cursor() as cursor:
         for i in range(0, len(changes), WRITE_BATCH):
             batch = changes[i : i + WRITE_BATCH]
             values = ", ".join([row] * len(batch))
             sql = (
-                f"WITH v(id, p, c) AS (VALUES {values}) "  # noqa: S608
-                f"UPDATE {o} SET progress = v.p, confidence = v.c FROM v WHERE {o}.id = v.id"
+                f"WITH v(id, p, c, was_p, was_c) AS (VALUES {values}) "  # noqa: S608
+                f"UPDATE {o} SET progress = v.p, confidence = v.c FROM v WHERE {o}.id = v.id "
+                f"AND {o}.progress = v.was_p AND {o}.confidence {same_confidence} v.was_c RETURNING {o}.id"
             )
             params: list = []
-            for oid, prog, conf in batch:
-                params += [oid, prog, conf]
+            for change in batch:
+                params += change
             cursor.execute(sql, params)
+            written += len(cursor.fetchall())  # SQLite's rowcount is -1 for a statement starting WITH
+    return written
 
 
 def reconcile_organization(*, org: Organization, cycle_id: int | None = None) -> ReconcileResult:
     """Recompute every objective of ``org`` and write the ones that drifted
-    (only those of ``cycle_id`` when given). Runs in one transaction."""
+    (only those of ``cycle_id`` when given). Runs in one transaction.
+
+    Never undoes a rollup: the reads take no lock, so a rollup may commit between the
+    read and the write; each row is written only if it still holds what was read
+    (``_write``), and the rows a rollup changed meanwhile are skipped and counted
+    (``skipped``) — their rollup computed them from newer values."""
     started = time.perf_counter()
     with transaction.atomic():
         fresh, stored = compute(org)
         if cycle_id is not None:
             in_cycle = set(Objective.objects.filter(organization=org, cycle_id=cycle_id).values_list("id", flat=True))
-        changes = [
-            (oid, prog, conf)
+        changes: list[_Change] = [
+            (oid, prog, conf, *stored[oid])
             for oid, (prog, conf) in fresh.items()
             if (abs(stored[oid][0] - prog) > 1e-12 or stored[oid][1] != conf) and (cycle_id is None or oid in in_cycle)
         ]
-        _write(changes)
-        if changes:
+        written = _write(changes)
+        if written:
             bump_data_version(org.pk)
+    skipped = len(changes) - written
     if changes:
-        log.info("reconcile %s: repaired %d of %d objectives", org.slug, len(changes), len(fresh))
-    return ReconcileResult(objectives=len(fresh), repaired=len(changes), seconds=time.perf_counter() - started)
+        log.info(
+            "reconcile %s: repaired %d of %d objectives; %d changed by a rollup meanwhile, left as they are",
+            org.slug,
+            written,
+            len(fresh),
+            skipped,
+        )
+    return ReconcileResult(
+        objectives=len(fresh), repaired=written, seconds=time.perf_counter() - started, skipped=skipped
+    )
 
 
-def clear_dirty(org: Organization) -> None:
-    Organization.objects.filter(pk=org.pk).update(rollup_dirty_since=None)
+def reconcile_dirty(*, org: Organization) -> ReconcileResult:
+    """The repair of an organisation marked dirty (its rollups could not be queued).
+
+    The mark is cleared first, and only if it still holds the time read with ``org``
+    (compare-and-set), so that a publish that fails while the reconcile runs marks the
+    organisation again (``queue.mark_dirty`` sets an empty mark only) instead of being
+    wiped by a clear after it; the reconcile itself never undoes a rollup. If the
+    reconcile fails, the mark is put back."""
+    since = org.rollup_dirty_since
+    if since is not None:
+        Organization.objects.filter(pk=org.pk, rollup_dirty_since=since).update(rollup_dirty_since=None)
+    try:
+        return reconcile_organization(org=org)
+    except BaseException:
+        if since is not None:
+            Organization.objects.filter(pk=org.pk, rollup_dirty_since__isnull=True).update(rollup_dirty_since=since)
+        raise

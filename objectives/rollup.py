@@ -20,12 +20,14 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 
 from objectives import progress as math
-from objectives.models import KeyResult, Objective, ObjectiveStatus, RollupPending
+from objectives.models import KeyResult, Objective, RollupPending
 from orgs.models import Organization
 from orgs.versions import bump_data_version, bump_data_version_now
 
 log = logging.getLogger(__name__)
 
+# Children of these statuses (cancelled, draft) do not count in their parent (DESIGN §4).
+_LEFT_OUT = sorted(math.LEFT_OUT_OF_PARENT)
 MAX_DEPTH = 64  # far beyond any real cascade; stops a corrupted parent loop from running forever
 
 
@@ -96,14 +98,16 @@ def _aggregates(org_id: int, ids: list[int], children_contribute: bool) -> tuple
         FROM {k} WHERE organization_id = %s AND objective_id IN ({marks}) GROUP BY objective_id
     """  # noqa: S608
     params: list = [org_id, *ids]
+    left_out = ", ".join(["%s"] * len(_LEFT_OUT))
     if children_contribute:
         sql += f"""
         UNION ALL
         SELECT 'c', parent_id, SUM(weight * progress), SUM(weight), NULL
-        FROM {o} WHERE organization_id = %s AND parent_id IN ({marks}) AND id NOT IN ({marks}) AND status <> %s
+        FROM {o} WHERE organization_id = %s AND parent_id IN ({marks}) AND id NOT IN ({marks})
+        AND status NOT IN ({left_out})
         GROUP BY parent_id
         """  # noqa: S608
-        params += [org_id, *ids, *ids, ObjectiveStatus.CANCELLED]
+        params += [org_id, *ids, *ids, *_LEFT_OUT]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
@@ -171,7 +175,7 @@ def rollup_objectives(*, org_id: int, objective_ids: list[int], bump_version: bo
         num, den = num + c_num, den + c_den
         if children_contribute:
             for below in on_path.get(node.id, ()):
-                if below.status != ObjectiveStatus.CANCELLED and below.weight > 0:
+                if math.counts_in_parent(below.status) and below.weight > 0:
                     num += below.weight * below.progress
                     den += below.weight
         new = math.progress_from_sums(num, den)

@@ -73,8 +73,7 @@ def repair_dirty_task() -> int:
     waited in an outbox longer than a queued batch may (its message was lost)."""
     repaired = 0
     for org in Organization.objects.filter(rollup_dirty_since__isnull=False):
-        repaired += reconcile.reconcile_organization(org=org).repaired
-        reconcile.clear_dirty(org)
+        repaired += reconcile.reconcile_dirty(org=org).repaired
     stale = timezone.now() - timedelta(seconds=queue.QUEUED_SECONDS)
     for org_id in (
         RollupPending.objects.filter(queued_at__lt=stale).values_list("organization_id", flat=True).distinct()

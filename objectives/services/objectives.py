@@ -17,6 +17,7 @@ from objectives.models import (
     Objective,
     ObjectiveStatus,
 )
+from objectives.progress import counts_in_parent
 from objectives.queue import schedule_rollup
 from objectives.services._helpers import (
     _check_cycle_open,
@@ -222,7 +223,8 @@ def objective_set_status(*, objective: Objective, actor: User, status: str) -> O
         before={"status": before},
         after={"status": status},
     )
-    if objective.parent_id and ObjectiveStatus.CANCELLED in (before, status):
+    # A draft or cancelled child does not count in its parent: entering or leaving those moves it.
+    if objective.parent_id and counts_in_parent(before) != counts_in_parent(status):
         schedule_rollup(org_id=objective.organization_id, objective_id=objective.parent_id)
     return objective
 

@@ -32,7 +32,11 @@ def make_objective(
     weight: float = 1.0,
     krs: int = 0,
     kr_owner: User | None = None,
+    status: str | None = None,
 ) -> Objective:
+    """An objective through the service (a draft). ``status`` sets another status directly,
+    without the service's rules (an active objective needs two key results): for trees whose
+    children must count in their parents, which drafts do not."""
     objective = services.objective_create(
         org=org,
         actor=None,
@@ -44,8 +48,17 @@ def make_objective(
         parent=parent,
         weight=weight,
     )
+    if status is not None:
+        set_status(objective, status)
     for i in range(krs):
         make_kr(objective, title=f"KR {i + 1}", owner=kr_owner or user)
+    return objective
+
+
+def set_status(objective: Objective, status: str) -> Objective:
+    """Set an objective's status directly, without the service's rules (test data only)."""
+    Objective.objects.filter(pk=objective.pk).update(status=status)
+    objective.status = status
     return objective
 
 

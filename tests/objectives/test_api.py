@@ -1147,11 +1147,18 @@ def test_check_in_on_a_childs_key_result_moves_the_parents_progress(world_a, api
     )
     assert r.status_code == 201, r.json()
     child_id = r.json()["id"]
-    r = client.post(KR_URL, {"objective": child_id, "title": "Leads", "target_value": 10}, format="json")
-    child_kr = r.json()["id"]
-    r = client.post(CI_URL, {"key_result": child_kr, "value": 6, "confidence": 7}, format="json")
-    assert r.status_code == 201
+    child_krs = [
+        client.post(KR_URL, {"objective": child_id, "title": title, "target_value": 10}, format="json").json()["id"]
+        for title in ("Leads", "Demos")
+    ]
+    for child_kr in child_krs:
+        r = client.post(CI_URL, {"key_result": child_kr, "value": 6, "confidence": 7}, format="json")
+        assert r.status_code == 201
     assert client.get(url("objectives", child_id)).json()["progress"] == pytest.approx(0.6)
+    # A draft does not count in its parent yet.
+    assert client.get(url("objectives", parent.pk)).json()["progress"] == 0
+    r = client.patch(url("objectives", child_id), {"status": "active"}, format="json")
+    assert r.status_code == 200, r.json()
     # Parent: its own key result (0, weight 1) and the child (0.6, weight 2).
     assert client.get(url("objectives", parent.pk)).json()["progress"] == pytest.approx(1.2 / 3)
     r = api(world_a.member).post(CI_URL, {"key_result": parent_kr.pk, "value": 10, "confidence": 9}, format="json")
@@ -1172,6 +1179,7 @@ def test_cancelling_a_child_removes_it_from_the_parents_progress(world_a, api, c
         parent=parent,
         krs=1,
         kr_owner=world_a.member,
+        status="active",
     )
     check_in(child.key_results.get(), world_a.member, 2)
     client = api(world_a.manager)
@@ -1186,7 +1194,9 @@ def test_cancelling_a_child_removes_it_from_the_parents_progress(world_a, api, c
 def test_realigning_a_child_moves_its_progress_to_the_new_parent(world_a, api, cycle):
     old = make_objective(world_a.org, cycle, title="Old")
     new = make_objective(world_a.org, cycle, title="New")
-    child = make_objective(world_a.org, cycle, title="Child", parent=old, krs=1, kr_owner=world_a.member)
+    child = make_objective(
+        world_a.org, cycle, title="Child", parent=old, krs=1, kr_owner=world_a.member, status="active"
+    )
     check_in(child.key_results.get(), world_a.member, 10)
     assert Objective.objects.get(pk=old.pk).progress == pytest.approx(1.0)
     r = api(world_a.admin).patch(url("objectives", child.pk), {"parent": new.pk}, format="json")
@@ -1198,7 +1208,9 @@ def test_realigning_a_child_moves_its_progress_to_the_new_parent(world_a, api, c
 @pytest.mark.django_db
 def test_deleting_a_child_removes_it_from_the_parents_progress(world_a, api, cycle):
     parent = make_objective(world_a.org, cycle, title="Parent", krs=1, kr_owner=world_a.member)
-    child = make_objective(world_a.org, cycle, title="Child", parent=parent, krs=1, kr_owner=world_a.member)
+    child = make_objective(
+        world_a.org, cycle, title="Child", parent=parent, krs=1, kr_owner=world_a.member, status="active"
+    )
     check_in(child.key_results.get(), world_a.member, 10)
     assert Objective.objects.get(pk=parent.pk).progress == pytest.approx(0.5)
     assert api(world_a.admin).delete(url("objectives", child.pk)).status_code == 204

@@ -18,15 +18,20 @@ from objectives.tasks import repair_dirty_task, rollup_objective_task, rollup_pe
 from okrkpi.celery import app as celery_app
 from orgs.models import Organization
 from tests.concurrency import at_once
-from tests.objectives.okr_factories import make_cycle, make_kr, make_objective
+from tests.objectives.okr_factories import make_cycle, make_kr, make_objective, set_status
 
 
 @pytest.fixture
 def tree(world_a):
     cycle = make_cycle(world_a.org)
     company = make_objective(world_a.org, cycle, title="Company")
-    team = make_objective(world_a.org, cycle, title="Team", owner_type="team", team=world_a.team, parent=company)
-    person = make_objective(world_a.org, cycle, title="Person", owner_type="person", user=world_a.member, parent=team)
+    # Active: drafts do not count in their parents.
+    team = make_objective(
+        world_a.org, cycle, title="Team", owner_type="team", team=world_a.team, parent=company, status="active"
+    )
+    person = make_objective(
+        world_a.org, cycle, title="Person", owner_type="person", user=world_a.member, parent=team, status="active"
+    )
     krs = [make_kr(o, owner=world_a.member, target=10) for o in (company, team, person)]
     return cycle, (company, team, person), krs
 
@@ -149,6 +154,8 @@ def test_reconcile_matches_the_reference_full_recompute(world_a):
     for i in range(60):
         parent = rng.choice(made) if made and rng.random() < 0.85 else None
         o = make_objective(world_a.org, cycle, title=f"O{i}", parent=parent, weight=rng.choice([0, 1, 2.5]))
+        if i % 4:  # the others stay drafts, which do not count in their parents
+            set_status(o, "active")
         made.append(o)
         for _ in range(rng.randint(0, 3)):
             make_kr(o, owner=world_a.member, target=rng.choice([5, 20]), weight=rng.choice([0, 1, 3]))
@@ -394,7 +401,12 @@ def test_zero_drift_after_16_concurrent_check_ins_on_a_deep_tree(world_a):
     for depth in range(12):
         level = [
             make_objective(
-                world_a.org, cycle, title=f"L{depth}-{i}", parent=parent_pool[i % len(parent_pool)], weight=1 + (i % 3)
+                world_a.org,
+                cycle,
+                title=f"L{depth}-{i}",
+                parent=parent_pool[i % len(parent_pool)],
+                weight=1 + (i % 3),
+                status="active",
             )
             for i in range(2 if depth else 1)
         ]
@@ -402,7 +414,10 @@ def test_zero_drift_after_16_concurrent_check_ins_on_a_deep_tree(world_a):
             make_kr(o, owner=world_a.member, target=10)
         levels.append(level)
         parent_pool = level
-    leaves = [make_objective(world_a.org, cycle, title=f"Leaf {i}", parent=levels[-1][i % 2]) for i in range(16)]
+    leaves = [
+        make_objective(world_a.org, cycle, title=f"Leaf {i}", parent=levels[-1][i % 2], status="active")
+        for i in range(16)
+    ]
     leaf_krs = [make_kr(o, owner=world_a.member, target=100) for o in leaves]
 
     def worker(i: int) -> None:

@@ -19,7 +19,7 @@ from objectives import queue, reconcile, rollup, services
 from objectives.models import KeyResult, Objective, RollupPending
 from objectives.tasks import repair_dirty_task, rollup_pending_task
 from okrkpi.core import fastcache
-from tests.objectives.okr_factories import make_cycle, make_kr, make_objective
+from tests.objectives.okr_factories import make_cycle, make_kr, make_objective, set_status
 
 
 def _forest(org, *, n: int = 80, seed: int = 5) -> list[Objective]:
@@ -29,6 +29,8 @@ def _forest(org, *, n: int = 80, seed: int = 5) -> list[Objective]:
     for i in range(n):
         parent = rng.choice(made) if made and rng.random() < 0.85 else None
         o = make_objective(org, cycle, title=f"O{i}", parent=parent, weight=rng.choice([0, 1, 2.5]))
+        if i % 4:  # the others stay drafts, which do not count in their parents
+            set_status(o, "active")
         made.append(o)
         for _ in range(rng.randint(0, 3)):
             make_kr(o, target=rng.choice([10, 50, 100]))
@@ -167,7 +169,7 @@ def test_a_burst_of_check_ins_queues_one_batch_until_it_starts(world_a, fast, mo
 
     cycle = make_cycle(world_a.org)
     company = make_objective(world_a.org, cycle, title="Company")
-    objectives = [make_objective(world_a.org, cycle, title=f"T{i}", parent=company) for i in range(3)]
+    objectives = [make_objective(world_a.org, cycle, title=f"T{i}", parent=company, status="active") for i in range(3)]
     krs = [make_kr(o, owner=world_a.member, target=10) for o in objectives]
     RollupPending.objects.all().delete()
     fastcache.delete(f"rollup:queued:{world_a.org.pk}")

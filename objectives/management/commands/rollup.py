@@ -23,16 +23,16 @@ class Command(BaseCommand):
         seconds = 0.0
         for org in orgs:
             try:
-                result = reconcile.reconcile_organization(org=org)
+                result = reconcile.reconcile_dirty(org=org)
             except CycleInTreeError as exc:
                 self.stderr.write(f"{org.slug}: {exc}")
                 continue
-            reconcile.clear_dirty(org)
             total += result.objectives
             repaired += result.repaired
             seconds += result.seconds
             self.stdout.write(
                 f"{org.slug}: {result.objectives} objectives, {result.repaired} repaired, "
+                f"{result.skipped} changed by a rollup meanwhile (left as they are), "
                 f"{result.seconds * 1000:.1f} ms"
             )
         self.stdout.write(self.style.SUCCESS(f"Reconciled {total} objectives; repaired {repaired} ({seconds:.2f} s)."))
