@@ -22,7 +22,7 @@ from okrkpi.core.ids import parse_id
 from orgs import permissions, selectors, services
 from orgs.models import Membership, Role, Team, TeamMember, User
 from orgs.tenancy import OrgScopedViewSet, scoped
-from orgs.throttle import LoginThrottle, wait_message
+from orgs.throttle import LoginThrottle, login_store, wait_message
 
 
 class OrgScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
@@ -56,7 +56,12 @@ class TokenRequestSerializer(serializers.Serializer):
 
 
 class ClientRateThrottle(ScopedRateThrottle):
-    """DRF's scoped rate, keyed by the real client behind a trusted proxy (``TRUSTED_PROXIES``)."""
+    """DRF's scoped rate, keyed by the real client behind a trusted proxy (``TRUSTED_PROXIES``),
+    counted where the login throttle counts (the database while Redis fails)."""
+
+    @property
+    def cache(self) -> Any:  # type: ignore[override]
+        return login_store()
 
     def get_ident(self, request: Request) -> str:
         return client_ip(request._request)

@@ -18,17 +18,31 @@ the last (30 s, 60 s, 2 min … up to a cap), rather than a fixed lockout that a
 attacker renews for ever. An attempt while waiting is refused without checking
 the password and without counting. Counts are forgotten an hour after the last
 failure; a successful login clears the account's counts.
+
+Logging in must not depend on Redis: when the shared cache is Redis and it fails
+(down, or hung past its one-second time-out), the counts go to the database's cache
+table instead, and this process leaves Redis alone for ``BACKOFF_SECONDS``, so a
+dead or hung Redis costs one time-out, not one per request. Counts made in one
+store are not seen in the other: after a fail-over the waits start again, which
+slows a guesser by a few free attempts, never locks anyone out.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.cache import BaseCache, caches
+from django.core.cache.backends.db import DatabaseCache
 from django.utils.translation import ngettext
+
+from okrkpi.env import CACHE_TABLE
+
+log = logging.getLogger(__name__)
 
 WINDOW = 60 * 60  # a failure is forgotten this long after the last one
 BASE_DELAY = 30  # seconds, the first wait; each further failure doubles it
@@ -48,6 +62,70 @@ ACCOUNT = Rule("account", free=10, cap=5 * 60)
 
 def _clock() -> float:
     return time.time()
+
+
+# --- the store: the shared cache, or the database while it fails -----------------------------
+
+BACKOFF_SECONDS = 30.0  # after a failure, Redis is left alone this long (per process)
+_down_until = 0.0
+
+
+def _store_errors() -> tuple[type[BaseException], ...]:
+    try:
+        import redis
+    except ImportError:  # pragma: no cover - redis is a dependency
+        return (OSError,)
+    return (redis.RedisError, OSError)
+
+
+class FailoverStore:
+    """The cache verbs the throttles use, on ``primary`` (the default cache), or on the
+    database's cache table while ``primary`` fails or is being left alone. A database
+    cache as primary is used as it is: it fails only with the database."""
+
+    def __init__(self, primary: BaseCache) -> None:
+        self.primary = primary
+
+    def _fallback(self) -> BaseCache:
+        return DatabaseCache(CACHE_TABLE, {})
+
+    def _call(self, verb: str, *args: Any, **kwargs: Any) -> Any:
+        global _down_until
+        if isinstance(self.primary, DatabaseCache):
+            return getattr(self.primary, verb)(*args, **kwargs)
+        if time.monotonic() >= _down_until:
+            try:
+                return getattr(self.primary, verb)(*args, **kwargs)
+            except _store_errors() as exc:
+                _down_until = time.monotonic() + BACKOFF_SECONDS
+                log.warning("login throttle: the cache failed (%s); the database counts for %s s", exc, BACKOFF_SECONDS)
+        return getattr(self._fallback(), verb)(*args, **kwargs)
+
+    def get(self, *args: Any, **kwargs: Any) -> Any:
+        return self._call("get", *args, **kwargs)
+
+    def get_many(self, *args: Any, **kwargs: Any) -> Any:
+        return self._call("get_many", *args, **kwargs)
+
+    def set(self, *args: Any, **kwargs: Any) -> Any:  # noqa: A003 — the cache's own verb
+        return self._call("set", *args, **kwargs)
+
+    def add(self, *args: Any, **kwargs: Any) -> Any:
+        return self._call("add", *args, **kwargs)
+
+    def incr(self, *args: Any, **kwargs: Any) -> Any:
+        return self._call("incr", *args, **kwargs)
+
+    def touch(self, *args: Any, **kwargs: Any) -> Any:
+        return self._call("touch", *args, **kwargs)
+
+    def delete_many(self, *args: Any, **kwargs: Any) -> Any:
+        return self._call("delete_many", *args, **kwargs)
+
+
+def login_store() -> FailoverStore:
+    """Where the login throttles count: the default cache, failing over to the database."""
+    return FailoverStore(caches["default"])
 
 
 def delay_after(rule: Rule, failures: int) -> int:
@@ -74,11 +152,11 @@ def wait_message(seconds: int) -> str:
 
 
 class LoginThrottle:
-    """Counts failed logins by account and by client in ``cache`` (the default
-    cache unless given: tests pass a second client of the same store)."""
+    """Counts failed logins by account and by client in ``cache`` (the default cache,
+    failing over to the database, unless given: tests pass a second client of the same store)."""
 
-    def __init__(self, cache: BaseCache | None = None) -> None:
-        self.cache = cache if cache is not None else caches["default"]
+    def __init__(self, cache: BaseCache | FailoverStore | None = None) -> None:
+        self.cache = cache if cache is not None else login_store()
 
     @staticmethod
     def _keys(email: str, client: str) -> dict[Rule, str]:

@@ -251,3 +251,113 @@ def test_failures_in_another_process_throttle_this_one_through_redis(world_a, pa
             assert r.status_code == 429
         finally:
             caches["default"].delete_many(every_key)
+
+
+# --- Redis down or hung: logging in keeps working, throttling counts in the database ------------
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def own_redis(tmp_path):
+    """A redis-server of this test's own on a free port (never the shared one), which the
+    test may stop (SIGTERM: down) or freeze (SIGSTOP: hung); killed at the end."""
+    import shutil
+    import signal
+    import time
+
+    import redis
+
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server is not installed")
+    port = _free_port()
+    proc = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            redis.Redis.from_url(url, socket_connect_timeout=0.2).ping()
+            break
+        except redis.RedisError:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                proc.kill()
+                pytest.fail("the test's own redis-server did not start")
+            time.sleep(0.05)
+    proc.url = url  # type: ignore[attr-defined]
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGCONT)
+            proc.kill()
+        proc.wait(timeout=10)
+
+
+def _stop(proc) -> None:
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def _freeze(proc) -> None:
+    import signal
+
+    proc.send_signal(signal.SIGSTOP)
+
+
+def _timed(call):
+    import time
+
+    started = time.monotonic()
+    result = call()
+    return result, time.monotonic() - started
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("fault", [_stop, _freeze], ids=["down", "hung"])
+def test_login_works_while_redis_is_down_or_hung_and_failures_count_in_the_database(
+    world_a, password, clock, own_redis, fault, monkeypatch
+):
+    monkeypatch.setattr(throttle, "_down_until", 0.0)
+    caches_with_redis = {
+        "default": cache_config(own_redis.url),
+        "documents": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},
+    }
+    with override_settings(CACHES=caches_with_redis):
+        assert caches["default"].set("probe", 1) is None and caches["default"].get("probe") == 1  # Redis is used
+        fault(own_redis)
+        # The login form: the first request pays one time-out at most, the next none.
+        r, took = _timed(lambda: _login(Client(REMOTE_ADDR=VICTIM), "admin@alpha.test", password))
+        assert r.status_code == 302 and took < 3, took
+        r, took = _timed(lambda: _login(Client(REMOTE_ADDR=VICTIM), "member@alpha.test", password))
+        assert r.status_code == 302 and took < 1.5, took
+        # The API token endpoint.
+        r, took = _timed(
+            lambda: APIClient(REMOTE_ADDR=VICTIM).post(
+                "/api/v1/auth/token/", {"email": "admin@alpha.test", "password": password}, format="json"
+            )
+        )
+        assert r.status_code == 200 and r.json()["token"] and took < 1.5, took
+        # Throttling still counts, in the database's cache table.
+        attacker = APIClient(REMOTE_ADDR=ATTACKER)
+        for _ in range(PAIR.free):
+            r = attacker.post("/api/v1/auth/token/", {"email": "admin@alpha.test", "password": "x"}, format="json")
+            assert r.status_code == 400
+        r = attacker.post("/api/v1/auth/token/", {"email": "admin@alpha.test", "password": password}, format="json")
+        assert r.status_code == 429 and r["Retry-After"] == "30"
+        assert (
+            "Too many failed attempts"
+            in _login(Client(REMOTE_ADDR=ATTACKER), "admin@alpha.test", password).content.decode()
+        )
+        pair = LoginThrottle._keys("admin@alpha.test", ATTACKER)[PAIR]
+        assert DatabaseCache(CACHE_TABLE, {}).get(pair) == PAIR.free
