@@ -39,7 +39,8 @@ from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from notifications.models import Channel, ChannelClaim, ChannelEvent, ChannelKind, NotificationKind
+from notifications import outbox
+from notifications.models import Channel, ChannelClaim, ChannelEvent, ChannelKind, NotificationKind, OutboxMessage
 from okrkpi.core import fastcache
 from orgs.audit import audit
 from orgs.models import Membership, Organization, Role, User
@@ -237,18 +238,23 @@ def render_payload(
     org_name: str = "",
     facts: Facts | None = None,
     data: dict[str, Any] | None = None,
+    delivery_id: str = "",
 ) -> dict[str, Any]:
     """The body posted to a channel of this kind, in the active language. ``facts`` are
     (label, value) pairs already translated by the caller; ``data`` is the event's
-    structured content, which only the generic JSON webhook carries (for programs)."""
+    structured content, which only the generic JSON webhook carries (for programs).
+    ``delivery_id``, the same on every retry of one message, is a field of every kind
+    (and a header, ``X-Okrkpi-Delivery-Id``), so a receiver can drop a duplicate."""
     link = settings.SITE_URL.rstrip("/") + url if url else ""
     facts = [(str(t), str(v)) for t, v in (facts or [])]
+    extra = {"delivery_id": delivery_id} if delivery_id else {}
     if kind == ChannelKind.SLACK:
-        return {"text": slack_text(text=text, facts=facts, link=link)}
+        return {"text": slack_text(text=text, facts=facts, link=link), **extra}
     if kind == ChannelKind.TEAMS:
         shown = [(_("Organisation"), org_name or org_slug), *facts]
-        return teams_card(title=_event_title(event), text=text, facts=shown, link=link)
+        return {**teams_card(title=_event_title(event), text=text, facts=shown, link=link), **extra}
     payload: dict[str, Any] = {
+        **extra,
         "event": event,
         "organization": org_slug,
         "text": text,
@@ -468,15 +474,19 @@ def channel_publish_once(
     facts: Facts | None = None,
     data: dict[str, Any] | None = None,
     dry_run: bool = False,
+    dispatch: bool = True,
+    outbox_ids: list[int] | None = None,
 ) -> list[Channel]:
     """Deliver an event that each channel carrying it must get at most once per ``period``
     (a weekly digest), whatever overlapping or retried sweeps do. Each active channel
     carrying ``event`` is claimed first: a ``ChannelClaim`` row per (channel, event, period)
     is inserted with conflicts ignored, and only the rows this call inserted (its ``run``
-    token) are delivered, by the usual task (retries with backoff, failure counting,
-    pausing), queued after the commit. A second sweep's insert waits on the first's
-    uncommitted rows, then conflicts and posts nothing. Returns the channels this call
-    claimed (with ``dry_run``: those it would claim; nothing is written or posted)."""
+    token) get a post, written to the outbox in the same transaction (``notifications.outbox``:
+    delivered after the commit, retried with backoff by the sweep, failure counting and
+    pausing as for any post). A second sweep's insert waits on the first's uncommitted rows,
+    then conflicts and posts nothing. ``dispatch`` off leaves the delivery to the caller
+    (``outbox_ids`` names the rows). Returns the channels this call claimed (with
+    ``dry_run``: those it would claim; nothing is written or posted)."""
     carrying = [
         c for c in Channel.objects.filter(organization=org, active=True).order_by("pk") if event in (c.events or [])
     ]
@@ -497,13 +507,30 @@ def channel_publish_once(
         )
         mine = set(ChannelClaim.objects.filter(organization=org, run=run).values_list("channel_id", flat=True))
         claimed = [c for c in carrying if c.pk in mine]
-        org_id = org.pk
-        pairs = [[str(t), str(v)] for t, v in (facts or [])]
-        for channel in claimed:
-            transaction.on_commit(
-                lambda pk=channel.pk: _enqueue(org_id, pk, event, text, url, pairs, data)  # type: ignore[misc]
-            )
+        rows = outbox.post_rows(org=org, channels=claimed, event=event, text=text, url=url, facts=facts, data=data)
+        ids = outbox.outbox_add(rows, dispatch=dispatch)
+    if outbox_ids is not None:
+        outbox_ids.extend(ids)
     return claimed
+
+
+def channel_publish_outbox(
+    *,
+    org: Organization,
+    event: str,
+    text: str,
+    url: str = "",
+    facts: Facts | None = None,
+    dispatch: bool = True,
+) -> list[int]:
+    """Post an event that something else already claimed (an escalation's ``ReminderClaim``)
+    to every active channel carrying it, through the outbox, in the caller's transaction.
+    Returns the outbox rows' ids."""
+    carrying = [
+        c for c in Channel.objects.filter(organization=org, active=True).order_by("pk") if event in (c.events or [])
+    ]
+    rows = outbox.post_rows(org=org, channels=carrying, event=event, text=text, url=url, facts=facts)
+    return outbox.outbox_add(rows, dispatch=dispatch)
 
 
 def _enqueue(
@@ -517,7 +544,8 @@ def _enqueue(
 ) -> None:
     from notifications.tasks import deliver_to_channel
 
-    kwargs: dict[str, Any] = {"facts": facts}
+    # One id per message, chosen before the first try: Celery's retries carry the same one.
+    kwargs: dict[str, Any] = {"facts": facts, "delivery_id": str(uuid.uuid4())}
     if data is not None:
         kwargs["data"] = data
     try:
@@ -536,6 +564,7 @@ def channel_deliver(
     final: bool,
     facts: list[list[str]] | None = None,
     data: dict[str, Any] | None = None,
+    delivery_id: str = "",
 ) -> bool:
     """Post once. Success resets the failure count. A failure is recorded
     (``last_error``) and raises ``DeliveryError`` for the task to retry; on the
@@ -548,6 +577,35 @@ def channel_deliver(
     )
     if channel is None or event not in (channel.events or []):
         return False
+    outcome = _attempt(
+        channel, event=event, text=text, url=url, facts=facts, data=data, delivery_id=delivery_id, final=final
+    )
+    if outcome.ok or outcome.final:
+        return outcome.ok
+    raise DeliveryError(outcome.error)
+
+
+@dataclass
+class PostOutcome:
+    ok: bool
+    error: str = ""
+    final: bool = False  # given up: no retry
+
+
+def _attempt(
+    channel: Channel,
+    *,
+    event: str,
+    text: str,
+    url: str,
+    facts: list[list[str]] | None,
+    data: dict[str, Any] | None,
+    delivery_id: str,
+    final: bool,
+) -> PostOutcome:
+    """One try at one post, recorded on the channel: success resets its failure count; a
+    failure sets ``last_error``, and when ``final`` (or the address is refused) counts as a
+    message given up, which after ``PAUSE_AFTER_FAILURES`` in a row pauses the channel."""
     org = channel.organization
     with translation.override(org.language):
         payload = render_payload(
@@ -559,10 +617,17 @@ def channel_deliver(
             org_name=org.name,
             facts=[(t, v) for t, v in (facts or [])],
             data=data,
+            delivery_id=delivery_id,
         )
+    headers = {outbox.DELIVERY_HEADER: delivery_id} if delivery_id else {}
     error = ""
     try:
-        response = post_json(channel.url, payload, secret=channel.secret if channel.kind == ChannelKind.WEBHOOK else "")
+        response = post_json(
+            channel.url,
+            payload,
+            headers=headers,
+            secret=channel.secret if channel.kind == ChannelKind.WEBHOOK else "",
+        )
         if not 200 <= response.status < 300:
             error = f"HTTP {response.status}: {response.body[:200].decode(errors='replace')}"
     except UnsafeTarget as exc:
@@ -572,11 +637,29 @@ def channel_deliver(
         error = str(exc)
     if not error:
         Channel.objects.filter(pk=channel.pk).update(failures=0, last_success_at=timezone.now())
-        return True
+        return PostOutcome(True)
     _record_failure(channel, error, gave_up=final)
-    if final:
-        return False
-    raise DeliveryError(error)
+    return PostOutcome(False, error, final)
+
+
+def channel_post(*, row: OutboxMessage, final: bool) -> PostOutcome:
+    """Send one outbox post (``notifications.outbox``). A channel since paused, or no longer
+    carrying the event, gets nothing: the row is given up with the reason."""
+    channel = row.channel
+    if channel is None or not channel.active or row.topic not in (channel.events or []):
+        return PostOutcome(False, "The channel was paused or no longer carries this event.", final=True)
+    channel.organization = row.organization
+    p = row.payload
+    return _attempt(
+        channel,
+        event=p["event"],
+        text=p["text"],
+        url=p.get("url") or "",
+        facts=p.get("facts") or [],
+        data=p.get("data"),
+        delivery_id=str(row.delivery_id),
+        final=final,
+    )
 
 
 def _record_failure(channel: Channel, error: str, *, gave_up: bool) -> None:

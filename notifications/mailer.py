@@ -1,5 +1,5 @@
-"""E-mail that leaves after the commit, in the recipient's language, with a
-working unsubscribe link (a signed token: no login needed)."""
+"""E-mail that leaves after the commit (through ``notifications.outbox``), in the
+recipient's language, with a working unsubscribe link (a signed token: no login needed)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core import signing
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import EmailMultiAlternatives
 from django.urls import reverse
 
 from orgs.models import Organization, User
@@ -76,15 +76,3 @@ def build_message(m: Mail) -> EmailMultiAlternatives:
     if m.html:
         message.attach_alternative(m.html, "text/html")
     return message
-
-
-def send_now(mails: list[Mail]) -> int:
-    """Send; a mail server outage is logged, never raised (the in-app side is already saved)."""
-    if not mails:
-        return 0
-    messages = [build_message(m) for m in mails]
-    try:
-        return get_connection().send_messages(messages) or 0
-    except Exception:  # noqa: BLE001 — runs after the commit: a mail failure must never fail the request
-        log.exception("could not send %d e-mails", len(messages))
-        return 0

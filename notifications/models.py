@@ -3,8 +3,11 @@ channels, and the claims that make every reminder and digest go out exactly once
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from orgs.models import TenantModel
@@ -226,3 +229,54 @@ class Channel(TenantModel):
 
         host = urlsplit(self.url).hostname or ""
         return f"{host}/…" if host else "…"
+
+
+class OutboxKind(models.TextChoices):
+    EMAIL = "email", _("E-mail")
+    CHANNEL = "channel", _("Channel post")
+
+
+class OutboxStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting to be sent")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Given up")
+
+
+class OutboxMessage(TenantModel):
+    """One e-mail or channel post that must leave exactly once (``notifications.outbox``).
+    It is written in the transaction that claims it (``ReminderClaim``, ``ChannelClaim``, or
+    the notification itself), delivered after the commit, retried with backoff by a sweep
+    while ``pending``, and given up (``failed``, shown to admins) after a bounded number of
+    tries. ``delivery_id`` is stable across retries: it travels as the e-mail's Message-ID
+    and as a header and JSON field of a post, so a receiver drops a redelivered duplicate."""
+
+    kind = models.CharField(max_length=8, choices=OutboxKind.choices)
+    delivery_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    channel = models.ForeignKey(Channel, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    topic = models.CharField(max_length=24, help_text="The notification kind or channel event.")
+    target = models.CharField(max_length=254, help_text="The address or channel name, for people to read.")
+    payload = models.JSONField(default=dict)
+    status = models.CharField(max_length=8, choices=OutboxStatus.choices, default=OutboxStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    # A sender takes rows with a conditional UPDATE that sets a lease (its token, until when):
+    # two senders never hold one row, and a sender that died frees it when the lease ends.
+    lease = models.CharField(max_length=36, blank=True, default="")
+    sending_until = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="outbox_due"),
+            models.Index(fields=["lease"], name="outbox_lease"),
+            models.Index(fields=["organization", "status"], name="outbox_org_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.topic} → {self.target} ({self.status})"

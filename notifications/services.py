@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from notifications.mailer import Mail, absolute, language_of, send_now, unsubscribe_headers, unsubscribe_url
+from notifications.mailer import Mail, absolute, language_of, unsubscribe_headers, unsubscribe_url
 from notifications.models import (
     CHOOSABLE_KINDS,
     DIGEST_KINDS,
@@ -22,6 +22,7 @@ from notifications.models import (
     delivery_for,
     is_quiet,
 )
+from notifications.outbox import email_row, outbox_add
 from orgs.models import Organization, User
 
 
@@ -79,7 +80,9 @@ def notification_send(
 ) -> Notification | None:
     """Tell one person something, as they chose: the in-app notification (unless
     the kind is off) and an e-mail now, after quiet hours, or in their digest.
-    The e-mail leaves after the commit. Returns the notification, or None when off."""
+    The e-mail is an outbox row of this transaction: it leaves after the commit, is
+    retried while the mail server is down, and never fails the caller.
+    Returns the notification, or None when off."""
     now = now or timezone.now()
     row = NotificationSettings.objects.filter(organization=org, user=recipient).first()
     due = plan_mail(settings_row=row, kind=kind, local_time=now.astimezone(org.tzinfo).time())
@@ -90,7 +93,7 @@ def notification_send(
     )
     if due == "":
         mail = notification_mail(org=org, user=recipient, kind=kind, message=message, url=url)
-        transaction.on_commit(lambda: send_now([mail]))
+        outbox_add([email_row(org=org, user=recipient, mail=mail, topic=kind)])
     return notification
 
 

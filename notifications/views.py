@@ -106,7 +106,12 @@ def channel_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "notifications/channels.html",
-        {"form": form, "channels": items, "new_secret": new_secret},
+        {
+            "form": form,
+            "channels": items,
+            "new_secret": new_secret,
+            "undelivered": selectors.undelivered(org=request.org),
+        },
         status=400 if form.errors else 200,
     )
 

@@ -36,5 +36,9 @@ BEAT_SCHEDULE: dict[str, dict] = {
     # Friday "wins", each at the organisation's local reminder hour. Claimed per
     # person and period, so overlapping or retried runs send nothing twice.
     "send-digests": {"task": "reminders.send_digests", "schedule": crontab(minute="7,22,37,52")},
+    # Every minute: e-mails and channel posts of the outbox that are due again (after a
+    # failure's backoff, a publish the broker refused, or a worker killed mid-send);
+    # leased per batch, so overlapping runs never send one message twice.
+    "outbox-sweep": {"task": "notifications.outbox_sweep", "schedule": 60.0},
     "snapshot-progress": {"task": "objectives.snapshot_all", "schedule": crontab(hour=0, minute=5)},
 }

@@ -12,7 +12,9 @@ Each goes out at or after the organisation's reminder hour (local time), outside
 the recipient's quiet hours, in the recipient's language, as HTML and plain text,
 with a signed unsubscribe link. Exactly once per person and period: a
 ``ReminderClaim`` row (kind, "digest", period, recipient) is inserted first with
-conflicts ignored, and only the claims this run inserted are sent.
+conflicts ignored, and only the claims this run inserted are sent: each e-mail
+and post is an outbox row written with its claim (``notifications.outbox``), delivered
+after the commit and retried until sent, or given up and shown to admins.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from django.utils.translation import gettext as _
 
 from cycles.models import CycleStatus
 from notifications import channels
-from notifications.mailer import Mail, absolute, language_of, send_now, unsubscribe_headers, unsubscribe_url
+from notifications.mailer import Mail, absolute, language_of, unsubscribe_headers, unsubscribe_url
 from notifications.models import (
     DIGEST_KINDS,
     ChannelEvent,
@@ -44,6 +46,7 @@ from notifications.models import (
     delivery_for,
     is_quiet,
 )
+from notifications.outbox import email_row, outbox_add
 from objectives import progress as math
 from objectives.models import CheckIn, KeyResult, Objective, ObjectiveStatus
 from okrkpi.core.numbers import format_percent
@@ -100,10 +103,9 @@ def _running_objectives(org: Organization, today: date) -> Any:
     ).select_related("cycle", "owner_team", "owner_user")
 
 
-def _with_health(objectives: list[Objective], today: date) -> list[Objective]:
+def _with_health(objectives: list[Objective], org: Organization, today: date) -> list[Objective]:
     for o in objectives:
-        expected = math.expected_progress(start=o.cycle.start_date, end=o.cycle.end_date, on=today)
-        o.health_value = math.health(progress=o.progress, expected=expected, confidence=o.confidence).value  # type: ignore[attr-defined]
+        o.health_value = o.health(today, org=org)  # type: ignore[attr-defined]
     return objectives
 
 
@@ -131,7 +133,7 @@ class OrgWeek:
         from kpis.selectors import kpi_list
 
         plan, team = NotificationKind.PLAN_WEEK in kinds, NotificationKind.TEAM_WEEK in kinds
-        running = _with_health(list(_running_objectives(org, today)), today) if plan or team else []
+        running = _with_health(list(_running_objectives(org, today)), org, today) if plan or team else []
         owners: dict[int, set[int]] = {}
         key_results_of: dict[int, set[int]] = {}
         if plan or team:
@@ -261,7 +263,7 @@ def wins_post(*, org: Organization, context: dict[str, Any], week: date) -> dict
 
 
 def _wins_to_channels(
-    org: Organization, context: dict[str, Any], week: date, result: DigestResult, *, dry_run: bool
+    org: Organization, context: dict[str, Any], week: date, result: DigestResult, *, dry_run: bool, dispatch: bool
 ) -> None:
     """Post the wins to each channel carrying them, once per channel and week, in the
     organisation's language. Nothing to say posts and claims nothing, so a win checked in
@@ -278,6 +280,8 @@ def _wins_to_channels(
         facts=post["facts"],
         data=post["data"],
         dry_run=dry_run or empty,
+        dispatch=dispatch,
+        outbox_ids=result.outbox_ids,
     )
     for channel in claimed:
         result.planned.append(Planned(NotificationKind.WINS, f"channel {channel.name}", org.language, empty, True))
@@ -309,9 +313,10 @@ class Planned:
 
 @dataclass
 class DigestResult:
-    sent: dict[str, int] = field(default_factory=dict)  # e-mails, by kind
-    posted: dict[str, int] = field(default_factory=dict)  # chat and webhook posts, by kind
+    sent: dict[str, int] = field(default_factory=dict)  # e-mails written to the outbox, by kind
+    posted: dict[str, int] = field(default_factory=dict)  # chat and webhook posts written to the outbox, by kind
     planned: list[Planned] = field(default_factory=list)
+    outbox_ids: list[int] = field(default_factory=list)  # those e-mails and posts (sent after the commit)
 
     def add(self, kind: str, n: int = 1) -> None:
         if n:
@@ -364,12 +369,18 @@ def _eligible(kind: str, m: Membership, row: NotificationSettings | None, local:
 
 
 def send_digests(
-    *, org: Organization, now: datetime | None = None, kinds: list[str] | None = None, dry_run: bool = False
+    *,
+    org: Organization,
+    now: datetime | None = None,
+    kinds: list[str] | None = None,
+    dry_run: bool = False,
+    dispatch: bool = True,
 ) -> DigestResult:
     """The weekly e-mails now due in one organisation, each claimed first: one per person,
     kind and week (the claim's period is the week's Monday). ``kinds`` sends those now,
     whatever the day (``manage.py send_digests --kind``), still once per week; ``dry_run``
-    claims and sends nothing and lists who would get what in ``planned``.
+    claims and sends nothing and lists who would get what in ``planned``; ``dispatch`` off
+    leaves the outbox rows (``outbox_ids``) for the caller to deliver and report.
 
     Composition reads the organisation once (``OrgWeek``): the number of queries does not
     depend on the number of recipients."""
@@ -387,7 +398,7 @@ def send_digests(
     week = OrgWeek.read(org=org, today=today, now=now, people=people, kinds=kinds)
     shared_wins = wins(org=org, now=now, today=today) if NotificationKind.WINS in kinds else None
     if shared_wins is not None:
-        _wins_to_channels(org, shared_wins, monday, result, dry_run=dry_run)
+        _wins_to_channels(org, shared_wins, monday, result, dry_run=dry_run, dispatch=dispatch)
     for kind in kinds:
         eligible = [m for m in memberships if _eligible(kind, m, choices.get(m.user_id), local, people)]
         if not eligible:
@@ -422,9 +433,10 @@ def send_digests(
                     empty = bool(context.get("empty"))
                     result.planned.append(Planned(kind, m.user.email, language, empty))
                     if not empty and not dry_run:
-                        mails.append(_render(kind, org, m.user, context))
+                        mail = _render(kind, org, m.user, context)
+                        mails.append(email_row(org=org, user=m.user, mail=mail, topic=kind))
             if not dry_run:
-                transaction.on_commit(lambda mails=mails: send_now(mails))
+                result.outbox_ids += outbox_add(mails, dispatch=dispatch)
         result.add(kind, len(mails))
     return result
 
@@ -432,7 +444,7 @@ def send_digests(
 # --- buffered notifications and quiet hours --------------------------------------------------
 
 
-def flush_buffered(*, org: Organization, now: datetime | None = None) -> DigestResult:
+def flush_buffered(*, org: Organization, now: datetime | None = None, dispatch: bool = True) -> DigestResult:
     """E-mail what waited: notifications held by quiet hours (as soon as they end),
     the daily digest (each day from the reminder hour) and the weekly one (Mondays).
     Rows are taken with ``SELECT … FOR UPDATE SKIP LOCKED`` and cleared in the same
@@ -480,8 +492,13 @@ def flush_buffered(*, org: Organization, now: datetime | None = None) -> DigestR
             by_user: dict[int, list[Notification]] = {}
             for n in rows:
                 by_user.setdefault(n.recipient_id, []).append(n)
-            mails = [_buffered_mail(org, users[uid], items, due) for uid, items in by_user.items()]
-            transaction.on_commit(lambda mails=mails: send_now(mails))
+            mails = [
+                email_row(
+                    org=org, user=users[uid], mail=_buffered_mail(org, users[uid], items, due), topic=f"digest_{due}"
+                )
+                for uid, items in by_user.items()
+            ]
+            result.outbox_ids += outbox_add(mails, dispatch=dispatch)
             result.add(f"digest_{due}", len(mails))
     return result
 
@@ -511,13 +528,17 @@ def _buffered_mail(org: Organization, user: User, items: list[Notification], due
     return Mail(to=user.email, subject=subject, text=text, html=html)
 
 
-def digest_sweep(*, now: datetime | None = None, org_slug: str | None = None) -> DigestResult:
+def digest_sweep(*, now: datetime | None = None, org_slug: str | None = None, dispatch: bool = True) -> DigestResult:
     total = DigestResult()
     orgs = Organization.objects.all()
     if org_slug:
         orgs = orgs.filter(slug=org_slug)
     for org in orgs:
-        for r in (flush_buffered(org=org, now=now), send_digests(org=org, now=now)):
+        for r in (
+            flush_buffered(org=org, now=now, dispatch=dispatch),
+            send_digests(org=org, now=now, dispatch=dispatch),
+        ):
+            total.outbox_ids += r.outbox_ids
             for k, v in r.sent.items():
                 total.add(k, v)
             for k, v in r.posted.items():

@@ -11,7 +11,9 @@ Exactly once: every reminder is first *claimed* by inserting a row whose
 (kind, subject, period, recipient) is unique, with conflicts ignored, inside
 the transaction that also creates the in-app notifications. Only the claims
 this run inserted (its ``run`` token) are notified, so two overlapping sweeps,
-or a retried one, can never notify twice. E-mails leave after the commit.
+or a retried one, can never notify twice. Their e-mails and escalation posts are
+outbox rows written in that same transaction (``notifications.outbox``): they
+leave after the commit and are retried until sent, or given up and shown to admins.
 
 Query count does not depend on the number of KPIs or people: each step reads
 or writes whole sets.
@@ -33,9 +35,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from cycles.models import CycleStatus
-from notifications.channels import channel_publish
-from notifications.mailer import send_now
+from notifications.channels import channel_publish_outbox
 from notifications.models import ChannelEvent, Notification, NotificationKind, ReminderClaim
+from notifications.outbox import email_row, outbox_add
 from notifications.services import notification_mail, plan_mail, settings_for
 from objectives.models import KeyResult, ObjectiveStatus
 from orgs import permissions
@@ -57,9 +59,10 @@ class Wanted:
 
 @dataclass
 class SweepResult:
-    sent: int = 0
-    emails: int = 0
+    sent: int = 0  # in-app notifications
+    emails: int = 0  # e-mails written to the outbox (sent after the commit)
     by_kind: dict[str, int] = field(default_factory=dict)
+    outbox_ids: list[int] = field(default_factory=list)  # the e-mails and posts this sweep wrote
 
 
 def local_now(org: Organization, now: datetime) -> datetime:
@@ -251,8 +254,9 @@ def _message(kind: str, args: dict) -> str:
     )
 
 
-def sweep_organization(*, org: Organization, now: datetime | None = None) -> SweepResult:
-    """Claim and send every reminder now due in one organisation."""
+def sweep_organization(*, org: Organization, now: datetime | None = None, dispatch: bool = True) -> SweepResult:
+    """Claim and send every reminder now due in one organisation. ``dispatch`` off leaves
+    the outbox rows (``outbox_ids``) for the caller to deliver (the command reports them)."""
     now = now or timezone.now()
     local = local_now(org, now)
     if local.hour < org.reminder_hour:
@@ -288,18 +292,21 @@ def sweep_organization(*, org: Organization, now: datetime | None = None) -> Swe
                 {"recipient_id": user.pk, "kind": w.kind, "message": message[:500], "url": w.url, "mail_due": due}
             )
             if due == "":
-                mails.append(notification_mail(org=org, user=user, kind=w.kind, message=message, url=w.url))
+                mail = notification_mail(org=org, user=user, kind=w.kind, message=message, url=w.url)
+                mails.append(email_row(org=org, user=user, mail=mail, topic=w.kind))
         _insert_notifications(org, now, notifications)
-        transaction.on_commit(lambda: send_now(mails))
-        _publish_escalations(org, mine)
-    result = SweepResult(sent=len(notifications), emails=len(mails))
+        outbox_ids = outbox_add(mails, dispatch=dispatch)
+        outbox_ids += _publish_escalations(org, mine, dispatch=dispatch)
+    result = SweepResult(sent=len(notifications), emails=len(mails), outbox_ids=outbox_ids)
     for n in notifications:
         result.by_kind[n["kind"]] = result.by_kind.get(n["kind"], 0) + 1
     return result
 
 
-def _publish_escalations(org: Organization, claimed: list[Wanted]) -> None:
-    """Escalations also go to the organisation's chat channels that carry them, once per subject."""
+def _publish_escalations(org: Organization, claimed: list[Wanted], *, dispatch: bool = True) -> list[int]:
+    """Escalations also go to the organisation's chat channels that carry them, once per
+    subject: outbox rows written with the claims. Returns their ids."""
+    ids: list[int] = []
     seen: set[tuple[str, str]] = set()
     for w in claimed:
         if w.kind not in (NotificationKind.CHECK_IN_ESCALATED, NotificationKind.KPI_OVERDUE):
@@ -311,7 +318,9 @@ def _publish_escalations(org: Organization, claimed: list[Wanted]) -> None:
             ChannelEvent.CHECK_IN_MISSED if w.kind == NotificationKind.CHECK_IN_ESCALATED else ChannelEvent.KPI_OVERDUE
         )
         with translation.override(org.language):
-            channel_publish(org=org, event=event, text=_message(w.kind, w.message_args), url=w.url)
+            text = _message(w.kind, w.message_args)
+        ids += channel_publish_outbox(org=org, event=event, text=text, url=w.url, dispatch=dispatch)
+    return ids
 
 
 def _json_insert(table: str, columns: dict[str, str], rows: list[dict], *, ignore_conflicts: bool) -> None:
@@ -388,15 +397,16 @@ def _insert_notifications(org: Organization, now: datetime, rows: list[dict]) ->
     )
 
 
-def sweep(*, now: datetime | None = None, org_slug: str | None = None) -> SweepResult:
+def sweep(*, now: datetime | None = None, org_slug: str | None = None, dispatch: bool = True) -> SweepResult:
     total = SweepResult()
     orgs = Organization.objects.all()
     if org_slug:
         orgs = orgs.filter(slug=org_slug)
     for org in orgs:
-        r = sweep_organization(org=org, now=now)
+        r = sweep_organization(org=org, now=now, dispatch=dispatch)
         total.sent += r.sent
         total.emails += r.emails
+        total.outbox_ids += r.outbox_ids
         for k, v in r.by_kind.items():
             total.by_kind[k] = total.by_kind.get(k, 0) + v
     return total

@@ -46,7 +46,8 @@ def test_slack_gets_its_own_format_and_events_filter(
     with django_capture_on_commit_callbacks(execute=True):
         talk.comment_create(org=world_a.org, actor=world_a.member, objective=thread.objective, body="Hi")
     [(headers, body)] = hook.requests
-    assert set(json.loads(body)) == {"text"} and "X-Okrkpi-Signature" not in headers
+    assert set(json.loads(body)) == {"text", "delivery_id"} and "X-Okrkpi-Signature" not in headers
+    assert json.loads(body)["delivery_id"] == headers["X-Okrkpi-Delivery-Id"]
 
 
 @pytest.mark.parametrize(
@@ -177,7 +178,7 @@ def test_a_check_in_is_posted_after_the_commit(
     [(headers, body)] = hook.requests
     assert headers["Content-Type"] == "application/json" and "X-Okrkpi-Signature" not in headers
     message = json.loads(body)
-    assert set(message) == {"type", "attachments"} and message["type"] == "message"
+    assert set(message) == {"type", "attachments", "delivery_id"} and message["type"] == "message"
     [attachment] = message["attachments"]
     assert attachment["contentType"] == "application/vnd.microsoft.card.adaptive"
     card = attachment["content"]
@@ -283,5 +284,5 @@ def test_teams_shows_a_markdown_link_in_a_comment_as_typed_as_slack_does(
     assert not [t for t in _markdown_reading_text(card) if "evil.example" in t or "**" in t]
     assert body in teams_text(card)  # shown as typed, as plain text
     assert ("Objective", "Win **the** [south](https://evil.example/o)") in teams_facts(card)
-    slack = next(b for b in bodies if set(b) == {"text"})["text"]
+    slack = next(b for b in bodies if set(b) == {"text", "delivery_id"})["text"]
     assert "&lt;https://evil.example|here&gt;" in slack

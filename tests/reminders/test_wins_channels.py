@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from io import StringIO
 
 import pytest
@@ -59,7 +59,7 @@ def _bodies(hook) -> list[dict]:
 
 
 def _slack(hook) -> list[dict]:
-    return [b for b in _bodies(hook) if set(b) == {"text"}]
+    return [b for b in _bodies(hook) if set(b) == {"text", "delivery_id"}]
 
 
 def test_each_channel_carrying_the_wins_gets_one_post(
@@ -155,22 +155,32 @@ def test_a_week_with_nothing_to_say_posts_nothing_until_a_win_arrives(
     assert "Sign 10 distributors (Sam Tran)*: 30% → 60% (+30%)" in _slack(hook)[0]["text"]
 
 
-def test_a_failed_post_is_retried_by_the_task_and_never_claimed_twice(
-    world_a, thread, week, chat, hook, monkeypatch, django_capture_on_commit_callbacks
+def test_a_failed_post_is_retried_by_the_outbox_sweep_and_never_claimed_twice(
+    world_a, thread, week, chat, hook, django_capture_on_commit_callbacks
 ):
-    from notifications.tasks import deliver_to_channel
+    from notifications.models import OutboxMessage
+    from notifications.outbox import outbox_sweep
 
-    # Eager tasks run their retries at once (no countdown) only when errors are not propagated.
-    monkeypatch.setitem(deliver_to_channel.app.conf, "task_eager_propagates", False)
     for name in ("#wins", "Leadership"):
         Channel.objects.filter(name=name).update(active=False)
     hook.statuses = [503, 502]  # the relay is down twice, then answers
     with django_capture_on_commit_callbacks(execute=True):
         send_digests(org=world_a.org, now=FRIDAY_10)
         send_digests(org=world_a.org, now=FRIDAY_10)  # the sweep itself retried
+    assert len(hook.requests) == 1
+    [row] = OutboxMessage.objects.filter(kind="channel")
+    assert row.status == "pending" and row.attempts == 1 and row.last_error.startswith("HTTP 503")
+    assert outbox_sweep().taken == 0  # it waits its backoff
+    later = timezone.now() + timedelta(hours=3)
+    outbox_sweep(now=later)
+    outbox_sweep(now=later + timedelta(hours=3))
     assert len(hook.requests) == 3  # one post, delivered on its third try
     tries = [{k: v for k, v in body.items() if k != "sent_at"} for body in _bodies(hook)]
     assert tries[0]["event"] == "wins" and tries == [tries[0]] * 3  # the same message each time
+    ids = {headers["X-Okrkpi-Delivery-Id"] for headers, _body in hook.requests}
+    assert ids == {str(row.delivery_id)} == {tries[0]["delivery_id"]}  # one id: the receiver can drop repeats
+    row.refresh_from_db()
+    assert row.status == "sent" and row.attempts == 3
     relay = Channel.objects.get(name="Zalo relay")
     assert relay.failures == 0 and relay.last_success_at is not None and relay.last_error.startswith("HTTP 502")
     assert ChannelClaim.objects.count() == 1
@@ -206,5 +216,5 @@ def test_two_concurrent_sweeps_post_the_wins_once_per_channel(world_a, thread, w
     posted = at_once(lambda _i: sum(digest_sweep(now=FRIDAY_10).posted.values()))
     assert sorted(posted) == [0, 3]  # one sweep claimed the three channels, the other none
     assert sum(posted) == 3 == len(hook.requests) == ChannelClaim.objects.count()
-    kinds = sorted("text" if set(b) == {"text"} else b.get("type") or b["event"] for b in _bodies(hook))
+    kinds = sorted("text" if set(b) == {"text", "delivery_id"} else b.get("type") or b["event"] for b in _bodies(hook))
     assert kinds == ["message", "text", "wins"]  # Teams, Slack, the webhook: once each

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from notifications.models import OutboxKind, OutboxStatus
+from notifications.outbox import delivery_summary, outbox_deliver_all
 from orgs.models import Organization
 from reminders.digests import DIGEST_ORDER, digest_sweep, send_digests
 
@@ -12,7 +14,8 @@ class Command(BaseCommand):
         "plan_week and team_week, Friday wins by e-mail and to the chat channels carrying them, notification "
         "digests, mail held by quiet hours). "
         "--kind sends those weekly e-mails now whatever the day. Each person gets each one once per "
-        "week, however often this runs."
+        "week, however often this runs. The e-mails and posts leave from this process, and the summary says "
+        "what really left (what could not is retried by the worker's outbox sweep)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -35,30 +38,34 @@ class Command(BaseCommand):
         kinds: list[str] | None = opts["kind"]  # type: ignore[assignment]
         dry_run = bool(opts["dry_run"])
         if not kinds and not dry_run:
-            result = digest_sweep(org_slug=slug)  # type: ignore[arg-type]
-            self._summary(result.sent, result.posted)
+            result = digest_sweep(org_slug=slug, dispatch=False)  # type: ignore[arg-type]
+            self._deliver(result.outbox_ids)
             return
-        total: dict[str, int] = {}
-        posted: dict[str, int] = {}
+        ids: list[int] = []
         for org in orgs:
-            result = send_digests(org=org, kinds=kinds, dry_run=dry_run)
+            result = send_digests(org=org, kinds=kinds, dry_run=dry_run, dispatch=False)
+            ids += result.outbox_ids
             for p in result.planned:
                 medium = "post" if p.channel else "mail"
                 what = f"nothing to say, no {medium}" if p.empty else f"{medium} in {p.language}"
                 verb = "would get" if dry_run else "gets"
                 self.stdout.write(f"{org.slug}: {p.to} {verb} {p.kind} ({what})")
-            for kind, n in result.sent.items():
-                total[kind] = total.get(kind, 0) + n
-            for kind, n in result.posted.items():
-                posted[kind] = posted.get(kind, 0) + n
         if dry_run:
             self.stdout.write(self.style.SUCCESS("Dry run: nothing was sent or claimed."))
         else:
-            self._summary(total, posted)
+            self._deliver(ids)
 
-    def _summary(self, sent: dict[str, int], posted: dict[str, int]) -> None:
+    def _deliver(self, ids: list[int]) -> None:
+        """Send the rows this run wrote, then say what really left (counted from the rows)."""
+        outbox_deliver_all(ids=ids)
+        summary = delivery_summary(ids)
+        sent = summary.by_topic(OutboxStatus.SENT, OutboxKind.EMAIL)
+        posted = summary.total(OutboxStatus.SENT, OutboxKind.CHANNEL)
         detail = ", ".join(f"{k}: {v}" for k, v in sorted(sent.items())) or "nothing due"
         message = f"Sent {sum(sent.values())} e-mails ({detail})."
         if posted:
-            message += f" Posted {sum(posted.values())} to chat and webhook channels."
+            message += f" Posted {posted} to chat and webhook channels."
+        if not summary.all_sent:
+            self.stdout.write(self.style.WARNING(f"{message} {summary.problems}"))
+            return
         self.stdout.write(self.style.SUCCESS(message))

@@ -1,0 +1,148 @@
+"""The outbox: an e-mail or post is a row committed with its claim, sent after the commit,
+retried with backoff while the server is down, given up after a bounded number of tries
+(shown to admins), and carries one stable delivery id however often it is tried."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.core import mail
+from django.core.mail.backends.base import BaseEmailBackend
+from django.core.management import call_command
+
+from conversations import services as talk
+from notifications import outbox
+from notifications.models import OutboxMessage, ReminderClaim
+from reminders.sweep import sweep_organization
+from tests.kpis.kpi_factories import make_kpi
+
+DEC_1 = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)  # November's monthly values are due
+
+
+class DownBackend(BaseEmailBackend):
+    """A mail server that refuses connections."""
+
+    def open(self):
+        raise ConnectionRefusedError(111, "Connection refused")
+
+    def send_messages(self, messages):
+        self.open()
+
+
+@pytest.fixture
+def mail_down(settings):
+    settings.EMAIL_BACKEND = f"{__name__}.DownBackend"
+
+    def back_up() -> None:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+    return back_up
+
+
+def _mention(world_a, thread, django_capture_on_commit_callbacks) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        talk.comment_create(
+            org=world_a.org, actor=world_a.member, objective=thread.objective, body=f"See @[{thread.sam.pk}]"
+        )
+
+
+def test_a_mail_sent_while_the_server_is_down_waits_and_leaves_once_it_is_back(
+    world_a, thread, mail_down, django_capture_on_commit_callbacks
+):
+    mail.outbox.clear()
+    _mention(world_a, thread, django_capture_on_commit_callbacks)
+    [row] = OutboxMessage.objects.filter(recipient=thread.sam)
+    assert row.status == "pending" and row.attempts == 1 and "Connection refused" in row.last_error
+    assert row.next_attempt_at > row.created_at  # it waits its backoff
+    assert outbox.outbox_sweep().taken == 0  # not due yet
+    mail_down()
+    report = outbox.outbox_sweep(now=row.next_attempt_at + timedelta(seconds=1))
+    assert report.sent == {"email": 1}
+    [sent] = mail.outbox
+    assert sent.to == [thread.sam.email]
+    assert sent.extra_headers["Message-ID"] == f"<{row.delivery_id}@127.0.0.1>"
+    assert sent.extra_headers["X-Okrkpi-Delivery-Id"] == str(row.delivery_id)
+    row.refresh_from_db()
+    assert row.status == "sent" and row.sent_at is not None and row.attempts == 2
+    assert outbox.outbox_sweep(now=row.next_attempt_at + timedelta(days=1)).taken == 0  # never again
+
+
+def test_a_row_is_given_up_after_a_bounded_number_of_tries_and_admins_see_it(
+    world_a, thread, mail_down, web, django_capture_on_commit_callbacks
+):
+    _mention(world_a, thread, django_capture_on_commit_callbacks)
+    row = OutboxMessage.objects.get(recipient=thread.sam)
+    page = web(world_a.admin).get("/o/alpha/settings/channels/").content.decode()
+    assert "1 message failed and will be tried again." in page
+    later = row.created_at
+    for _ in range(outbox.MAX_ATTEMPTS + 3):
+        later += timedelta(hours=2)
+        outbox.outbox_sweep(now=later)
+    row.refresh_from_db()
+    assert row.status == "failed" and row.attempts == outbox.MAX_ATTEMPTS
+    page = web(world_a.admin).get("/o/alpha/settings/channels/").content.decode()
+    assert "1 message was given up after repeated failures." in page
+    assert thread.sam.email in page and str(row.delivery_id) in page and "Connection refused" in page
+    assert web(world_a.member).get("/o/alpha/settings/channels/").status_code == 403
+
+
+def test_a_row_held_by_one_sender_is_not_sent_by_another(world_a, thread, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False):  # written, not yet delivered
+        talk.comment_create(
+            org=world_a.org, actor=world_a.member, objective=thread.objective, body=f"See @[{thread.sam.pk}]"
+        )
+    mail.outbox.clear()
+    token, taken = outbox._take(ids=None, now=outbox.timezone.now(), limit=10)
+    assert len(taken) == 1
+    assert outbox.outbox_deliver().taken == 0  # the lease holds it
+    assert mail.outbox == []
+    # The first sender died: once its lease ends, the sweep sends it, with the same id.
+    report = outbox.outbox_sweep(now=outbox.timezone.now() + timedelta(seconds=outbox.lease_seconds() + 1))
+    assert report.sent == {"email": 1} and len(mail.outbox) == 1
+    assert mail.outbox[0].extra_headers["X-Okrkpi-Delivery-Id"] == str(taken[0].delivery_id)
+
+
+def test_the_claim_and_its_mail_commit_together(world_a, django_capture_on_commit_callbacks, monkeypatch):
+    make_kpi(world_a.org, name="Proposals sent", owner_type="person", user=world_a.member)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr("reminders.sweep._insert_notifications", broken)
+    with pytest.raises(RuntimeError):
+        sweep_organization(org=world_a.org, now=DEC_1)
+    assert not ReminderClaim.objects.exists() and not OutboxMessage.objects.exists()
+    monkeypatch.undo()
+    with django_capture_on_commit_callbacks(execute=False):
+        result = sweep_organization(org=world_a.org, now=DEC_1)
+    assert ReminderClaim.objects.count() == 1 and result.outbox_ids
+    assert list(OutboxMessage.objects.values_list("pk", "status")) == [(result.outbox_ids[0], "pending")]
+
+
+def test_send_reminders_reports_what_really_left(world_a, pin_now, mail_down):
+    make_kpi(world_a.org, name="Proposals sent", owner_type="person", user=world_a.member)
+    pin_now(DEC_1)
+    out = _command("send_reminders")
+    assert "Sent 1 reminders (kpi_due: 1). E-mailed 0, posted 0" in out
+    assert "1 not sent yet: the outbox sweep retries them (ConnectionRefusedError" in out
+    mail_down()
+    assert "E-mailed 0" in _command("send_reminders")
+    outbox.outbox_sweep(now=DEC_1 + timedelta(hours=1))
+    assert [m.to for m in mail.outbox] == [[world_a.member.email]]
+
+
+def test_send_reminders_reports_what_left_when_all_did(world_a, pin_now):
+    make_kpi(world_a.org, name="Proposals sent", owner_type="person", user=world_a.member)
+    pin_now(DEC_1)
+    out = _command("send_reminders")
+    assert "Sent 1 reminders (kpi_due: 1). E-mailed 1, posted 0 to chat and webhook channels." in out
+    assert len(mail.outbox) == 1
+
+
+def _command(name: str, *args: str) -> str:
+    from io import StringIO
+
+    out = StringIO()
+    call_command(name, *args, stdout=out)
+    return out.getvalue()
