@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 
+from cycles.models import Cycle, CycleStatus
 from objectives import progress as math
 from objectives.models import KeyResult, Objective, RollupPending
 from orgs.models import Organization
@@ -44,6 +45,7 @@ class _PathNode:
     weight: float
     status: str
     level: int  # distance from the root
+    frozen: bool = False  # in a closed cycle: its stored progress is final (DESIGN §4)
 
 
 def _paths(org_id: int, objective_ids: list[int]) -> tuple[list[_PathNode], bool]:
@@ -53,6 +55,7 @@ def _paths(org_id: int, objective_ids: list[int]) -> tuple[list[_PathNode], bool
     organisation's children-contribute setting, in one statement."""
     o = Objective._meta.db_table
     org_table = Organization._meta.db_table
+    cycle_table = Cycle._meta.db_table
     lock = " FOR UPDATE OF o" if connection.vendor == "postgresql" else ""
     marks = ", ".join(["%s"] * len(objective_ids))
     sql = f"""
@@ -69,18 +72,19 @@ def _paths(org_id: int, objective_ids: list[int]) -> tuple[list[_PathNode], bool
             SELECT id, MIN(level), MAX(deepest) FROM ranked GROUP BY id
         )
         SELECT o.id, o.parent_id, o.progress, o.confidence, o.weight, o.status,
-               nodes.level, nodes.deepest, org.children_contribute
+               nodes.level, nodes.deepest, org.children_contribute,
+               EXISTS (SELECT 1 FROM {cycle_table} c WHERE c.id = o.cycle_id AND c.status = %s)
         FROM {o} o JOIN nodes ON o.id = nodes.id JOIN {org_table} org ON org.id = o.organization_id
         ORDER BY nodes.level, o.id{lock}
     """  # noqa: S608 — table names come from model metadata, values are parameters
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*objective_ids, org_id, MAX_DEPTH, org_id])
+        cursor.execute(sql, [*objective_ids, org_id, MAX_DEPTH, org_id, CycleStatus.CLOSED])
         rows = cursor.fetchall()
     nodes: list[_PathNode] = []
-    for oid, parent_id, prog, conf, weight, status, level, deepest, _contribute in rows:
+    for oid, parent_id, prog, conf, weight, status, level, deepest, _contribute, frozen in rows:
         if deepest >= MAX_DEPTH:  # a loop in the parent chain runs the walk this far
             raise CycleInTreeError(f"objectives {objective_ids[:5]}: the parent chain loops at {oid}")
-        nodes.append(_PathNode(oid, parent_id, prog, conf, weight, status, level))
+        nodes.append(_PathNode(oid, parent_id, prog, conf, weight, status, level, bool(frozen)))
     nodes.reverse()  # deepest first: children are computed before their parents
     return nodes, bool(rows[0][8]) if rows else True
 
@@ -179,6 +183,8 @@ def rollup_objectives(*, org_id: int, objective_ids: list[int], bump_version: bo
                     num += below.weight * below.progress
                     den += below.weight
         new = math.progress_from_sums(num, den)
+        if node.frozen:  # closed with its cycle: it counts in its parent as it was frozen
+            new, conf = node.progress, node.confidence
         if abs(new - node.progress) > 1e-12 or conf != node.confidence:
             node.progress, node.confidence = new, conf
             changes.append(node)

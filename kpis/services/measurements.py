@@ -94,7 +94,7 @@ def measurement_record(
     insert two.
     """
     kpi = (
-        Kpi.objects.select_for_update()
+        Kpi.objects.select_for_update(of=("self",))
         .select_related("organization")
         .get(pk=kpi.pk, organization_id=kpi.organization_id)
     )
@@ -133,7 +133,7 @@ def measurement_record(
 
 @transaction.atomic
 def measurement_delete(*, measurement: Measurement, actor: User | None) -> None:
-    kpi = Kpi.objects.select_for_update().select_related("organization").get(pk=measurement.kpi_id)
+    kpi = Kpi.objects.select_for_update(of=("self",)).select_related("organization").get(pk=measurement.kpi_id)
     activity_record(
         org=kpi.organization,
         actor=actor,

@@ -9,12 +9,13 @@ rolls the whole close back.
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,6 +25,7 @@ from activity.services import activity_record
 from cycles.models import Cycle, CycleStatus
 from cycles.services import cycle_update
 from objectives import progress as math
+from objectives import rollup
 from objectives.models import (
     MAX_KEY_RESULTS,
     KeyResult,
@@ -31,11 +33,14 @@ from objectives.models import (
     ObjectiveSnapshot,
     ObjectiveStatus,
     Retrospective,
+    RollupPending,
 )
 from objectives.services._helpers import _check_cycle_open
 from okrkpi.core.validation import clean_number
 from orgs import permissions
 from orgs.models import Membership, Organization, TeamMember, User
+
+log = logging.getLogger(__name__)
 
 GRADE_TOLERANCE = 1e-9
 TEXT_MAX = 5000
@@ -263,6 +268,51 @@ def unacknowledged(*, cycle: Cycle) -> list[Objective]:
 # --- the close -----------------------------------------------------------------------------
 
 
+def _drain_rollups(cycle: Cycle) -> int:
+    """Compute here, before the freeze, every rollup the organisation's outbox still holds
+    (``objectives.queue``) and every objective of the cycle, so the grades and the final
+    snapshot include every check-in that committed before the close, and no worker changes
+    the cycle's progress afterwards (the rollup leaves a closed cycle's objectives as they
+    were frozen).
+
+    The caller holds the cycle row for update, so no check-in joins the outbox for this
+    cycle meanwhile. The whole organisation's outbox is taken, not only this cycle's: a
+    child in another cycle may roll up into one of this cycle's objectives. Deleting the
+    rows waits for a worker's batch that holds some of them, so its rollup has committed
+    before the progress is read. On PostgreSQL one rollup locks all of it, in the order
+    every rollup locks (``rollup._paths``), so the grades written next take no new lock a
+    worker could hold. Returns how many objectives changed."""
+    org_id = cycle.organization_id
+    t = RollupPending._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"DELETE FROM {t} WHERE organization_id = %s RETURNING objective_id", [org_id])  # noqa: S608
+            pending = {row[0] for row in cursor.fetchall()}
+        else:  # SQLite's IMMEDIATE transaction already keeps every other writer out
+            cursor.execute(f"SELECT DISTINCT objective_id FROM {t} WHERE organization_id = %s", [org_id])  # noqa: S608
+            pending = {row[0] for row in cursor.fetchall()}
+            cursor.execute(f"DELETE FROM {t} WHERE organization_id = %s", [org_id])  # noqa: S608
+    ids = sorted(
+        pending.union(Objective.objects.filter(organization_id=org_id, cycle=cycle).values_list("id", flat=True))
+    )
+    # SQLite caps a statement's parameters (and serialises writers, so batches cannot deadlock).
+    size = len(ids) if connection.vendor == "postgresql" else rollup.BATCH
+    changed = 0
+    for start in range(0, len(ids), size or 1):
+        chunk = ids[start : start + size]
+        try:
+            with transaction.atomic():
+                changed += rollup.rollup_objectives(org_id=org_id, objective_ids=chunk)
+        except rollup.CycleInTreeError:  # corrupted parents: roll up the others one by one
+            for oid in chunk:
+                try:
+                    with transaction.atomic():
+                        changed += rollup.rollup_objectives(org_id=org_id, objective_ids=[oid])
+                except rollup.CycleInTreeError as exc:
+                    log.error("rollup skipped at close: %s", exc)
+    return changed
+
+
 def freeze_cycle(*, cycle: Cycle, actor: User | None, check_reviews: bool = False, **_: Any) -> None:
     """``cycles.signals.cycle_closing``: grade what nobody graded, compute every objective's
     grade, and record the final snapshot — inside the closing transaction.
@@ -286,6 +336,7 @@ def freeze_cycle(*, cycle: Cycle, actor: User | None, check_reviews: bool = Fals
                 % {"count": len(pending)}
             }
         )
+    _drain_rollups(cycle)
     objectives = list(
         Objective.objects.filter(organization_id=org_id, cycle=cycle)
         .exclude(status=ObjectiveStatus.CANCELLED)

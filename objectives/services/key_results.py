@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from activity.models import ActivityEntry
 from activity.services import activity_record
-from cycles.models import Cycle
+from cycles.models import Cycle, CycleStatus
 from notifications.channels import carried_sql, channel_publish
 from notifications.models import ChannelEvent
 from objectives import progress as math
@@ -314,6 +314,8 @@ def _read_for_check_in(
     postgresql = connection.vendor == "postgresql"
     sql = _READ_SQL_PG if postgresql else _READ_SQL
     if lock and postgresql:
+        # The cycle first, then the key result: the close takes them in that order too.
+        _share_lock_cycle(org_id=org_id, key_result_id=key_result_id)
         sql += " FOR UPDATE OF k"
     with connection.cursor() as cursor:
         cursor.execute(sql, [*_CARRIED_PARAMS, key_result_id, org_id] if postgresql else [key_result_id, org_id])
@@ -329,6 +331,23 @@ def _read_for_check_in(
     objective.organization = org if org is not None else Organization.objects.get(pk=org_id)
     kr.objective = objective
     return kr
+
+
+# The key result's cycle, share-locked until the transaction ends: ``cycle_update`` locks
+# the row for update before a close (or a re-open), so a check-in that read the cycle open
+# commits before the close freezes it, and one that comes later waits and reads it closed.
+_CYCLE_LOCK_SQL = (
+    f"SELECT c.id FROM {Cycle._meta.db_table} c "  # noqa: S608 — table names from model metadata
+    f"JOIN {Objective._meta.db_table} o ON o.cycle_id = c.id "
+    f"JOIN {KeyResult._meta.db_table} k ON k.objective_id = o.id "
+    "WHERE k.id = %s AND k.organization_id = %s FOR SHARE OF c"
+)
+
+
+def _share_lock_cycle(*, org_id: int, key_result_id: int) -> None:
+    """PostgreSQL, inside the check-in's transaction (a backlog objective has no cycle to lock)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_CYCLE_LOCK_SQL, [key_result_id, org_id])
 
 
 def _locked_apply(kr: KeyResult, *, actor: User, value: Any, confidence: Any, note: str, at: Any = None) -> CheckIn:
@@ -414,11 +433,18 @@ _CHECK_IN_COLUMNS = ("organization_id", "key_result_id", "author_id", "value", "
 _ACTIVITY_COLUMNS = (
     "organization_id", "actor_id", "verb", "target_type", "target_id", "target_repr", "before", "after", "created_at",
 )  # fmt: skip
+# The write also needs the objective's cycle open (share-locked, as ``_share_lock_cycle``
+# does for the locked path: a close waits for this statement, and this statement, when a
+# close holds the row, waits and then sees it closed) and the objective still taking
+# check-ins; otherwise nothing is written and the caller's new read refuses the check-in.
 _WRITE_SQL = f"""
-    WITH kr AS (
+    WITH open AS (
+        SELECT c.id FROM {Cycle._meta.db_table} c JOIN {Objective._meta.db_table} o ON o.cycle_id = c.id
+        WHERE o.id = %s AND c.status <> %s AND o.status NOT IN (%s, %s) FOR SHARE OF c
+    ), kr AS (
         UPDATE {KeyResult._meta.db_table}
         SET current_value = %s, confidence = %s, progress = %s, last_check_in_at = %s, updated_at = %s
-        WHERE id = %s AND xmin = %s::xid RETURNING id
+        WHERE id = %s AND xmin = %s::xid AND EXISTS (SELECT 1 FROM open) RETURNING id
     ), ci AS (
         INSERT INTO {CheckIn._meta.db_table} ({", ".join(_CHECK_IN_COLUMNS)})
         SELECT {typed_placeholders(CheckIn, _CHECK_IN_COLUMNS)} FROM kr RETURNING id
@@ -455,6 +481,7 @@ def _write_check_in_at_once(
     ``None`` when the key result's row is no longer the version read: nothing is written."""
     now = timezone.now()
     params = [
+        kr.objective_id, CycleStatus.CLOSED, ObjectiveStatus.CANCELLED, ObjectiveStatus.CLOSED,
         kr.current_value, kr.confidence, kr.progress, kr.last_check_in_at, now, kr.pk, kr._row_version,
         kr.organization_id, kr.pk, actor.pk if actor else None, kr.current_value, kr.confidence, note, when,
         kr.organization_id, actor.pk if actor else None, "key_result.checked_in", kr._meta.label_lower, kr.pk,

@@ -193,7 +193,7 @@ def test_an_api_check_in_on_postgresql_reads_once_and_writes_once_outside_any_tr
     # membership, the key result (and whether a chat channel carries check-ins: none), the write
     assert len(sql) == 3, sql
     assert "FOR UPDATE" not in sql[1] and "xmin" in sql[1]
-    assert sql[2].lstrip().startswith("WITH kr AS (") and "xmin" in sql[2]
+    assert sql[2].lstrip().startswith("WITH open AS (") and "xmin" in sql[2] and "FOR SHARE OF c" in sql[2]
     assert not any(s.split()[0].upper() in {"BEGIN", "COMMIT", "SAVEPOINT", "RELEASE"} for s in sql), sql
     assert KeyResult.objects.get(pk=kr.pk).current_value == 4.0
     assert published == [world_a.org.pk]  # the committed check-in queued its rollup
