@@ -23,7 +23,13 @@ def chain(world_a):
         world_a.org, cycle, title="Ship the campaign", owner_type="person", user=world_a.member, parent=team
     )
     deeper = make_objective(
-        world_a.org, cycle, title="Write the playbook", owner_type="person", user=world_a.manager, parent=person
+        world_a.org,
+        cycle,
+        title="Write the playbook",
+        owner_type="person",
+        user=world_a.manager,
+        parent=person,
+        status="active",  # a draft would not count in its parent
     )
     kr = make_kr(person, owner=world_a.member, target=10)
     make_kr(person, owner=world_a.member, target=10)
