@@ -7,6 +7,8 @@ per period) live in ``kpis.services``.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
@@ -218,13 +220,33 @@ class MeasurementSerializer(serializers.ModelSerializer):
     author = serializers.PrimaryKeyRelatedField(
         read_only=True, allow_null=True, help_text="Who recorded the current value (null: an import or a job)."
     )
+    confirm = serializers.BooleanField(
+        write_only=True,
+        required=False,
+        default=False,
+        help_text="A value that looks like a slip of the keyboard against the KPI's last value (1,234.5 after 81, "
+        "against a target of 100) is refused with a 400 on `value`; send it again with `confirm: true` if it is right.",
+    )
 
     class Meta:
         model = Measurement
-        fields = ["id", "kpi", "period", "value", "note", "author"]
+        fields = ["id", "kpi", "period", "value", "note", "author", "confirm"]
         # A second value for a period corrects the first (an upsert in the service),
         # so the model's unique (kpi, period) must not turn it into a 400 here.
         validators: list = []
+
+
+@contextmanager
+def _confirm_hint() -> Iterator[None]:
+    """An unusual value is a 400 on ``value`` that says how to record it anyway."""
+    try:
+        yield
+    except services.UnusualMeasurement as exc:
+        message = exc.message_dict["value"][0]
+        raise ValidationError({"value": [f"{message} {API_CONFIRM_HINT}"]}) from None
+
+
+API_CONFIRM_HINT = 'If it is right, send it again with "confirm": true.'
 
 
 @extend_schema_view(
@@ -274,9 +296,15 @@ class MeasurementViewSet(OrgScopedViewSet):
         kpi: Kpi = data["kpi"]
         if not kpi.editable_by(self.membership):
             raise PermissionDenied("Only the KPI's owner, managers of its team and admins record its values.")
-        result = services.measurement_record(
-            kpi=kpi, actor=request.user, period=data["period"], value=data["value"], note=data.get("note")
-        )
+        with _confirm_hint():
+            result = services.measurement_record(
+                kpi=kpi,
+                actor=request.user,
+                period=data["period"],
+                value=data["value"],
+                note=data.get("note"),
+                confirmed=data.get("confirm", False),
+            )
         out = self.get_serializer(result.measurement)
         return Response(out.data, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
 
@@ -293,13 +321,15 @@ class MeasurementViewSet(OrgScopedViewSet):
                 raise ValidationError(
                     {"period": ["A measurement cannot move to another period; record that period instead."]}
                 )
-        result = services.measurement_record(
-            kpi=measurement.kpi,
-            actor=self.request.user,
-            period=measurement.period,
-            value=data.get("value", measurement.value),
-            note=data.get("note"),
-        )
+        with _confirm_hint():
+            result = services.measurement_record(
+                kpi=measurement.kpi,
+                actor=self.request.user,
+                period=measurement.period,
+                value=data.get("value", measurement.value),
+                note=data.get("note"),
+                confirmed=data.get("confirm", False),
+            )
         serializer.instance = result.measurement
 
     def perform_destroy(self, instance: Measurement) -> None:

@@ -136,9 +136,12 @@ class MeasurementForm(forms.Form):
         max_length=2000,
         widget=forms.TextInput(attrs={"placeholder": _("What explains this value?")}),
     )
+    # Shown once a value looks like a slip of the keyboard (kpis.services.measurement_unusual).
+    confirm = forms.BooleanField(label=_("Yes, this value is right"), required=False)
 
     def __init__(self, *args, choices: list[tuple[str, str]], unit: str = "", **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
+        self.needs_confirmation = False
         self.fields["period"].widget.choices = choices
         self.fields["value"].units = unit_aliases(unit)
 
@@ -155,3 +158,4 @@ class ImportConfirmForm(forms.Form):
     content = forms.CharField(widget=forms.HiddenInput, strip=False)
     filename = forms.CharField(widget=forms.HiddenInput, required=False)
     only_good_rows = forms.BooleanField(label=_("Import only the good rows"), required=False)
+    confirm_unusual = forms.BooleanField(label=_("The flagged values are right: import them too"), required=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from okrkpi.core.numeric import require_finite
+from okrkpi.core.plausibility import unusual_value
 
 KPI_DIRECTIONS: frozenset[str] = frozenset({"higher_is_better", "lower_is_better", "within_range"})
 ACHIEVEMENT_CAP: float = 1.5
@@ -127,3 +128,37 @@ def kpi_achievement(
     if value < low:
         return clamp_achievement(value / low) if low > 0 else 0.0
     return clamp_achievement(high / value) if high > 0 else 0.0
+
+
+def unusual_measurement(
+    *,
+    direction: str,
+    last: float,
+    value: float,
+    target: float | None = None,
+    amber_threshold: float | None = None,
+    target_low: float | None = None,
+    target_high: float | None = None,
+) -> str | None:
+    """Whether ``value`` after ``last`` looks like a slip of the keyboard (``1,234.5`` where
+    ``81`` came last, against a target of 100): the check-ins' rule
+    (``okrkpi.core.plausibility.unusual_value``), with the KPI's range standing for the key
+    result's start and target. One-sided KPIs run from the amber threshold (the edge of
+    red) to the target — or from 0 without an amber band; a range KPI from the edge
+    opposite to the move to the edge it moves towards. ``"jump"``, ``"wrong_way"`` or None
+    (also when the KPI has no target to judge by)."""
+    if direction == "within_range":
+        if target_low is None or target_high is None or target_low == target_high:
+            return None
+        start, end = (target_low, target_high) if value >= last else (target_high, target_low)
+        return unusual_value(kind="number", start=start, target=end, current=last, value=value)
+    if target is None:
+        return None
+    higher = direction == "higher_is_better"
+    if amber_threshold is not None and (amber_threshold < target if higher else amber_threshold > target):
+        start = amber_threshold
+    else:
+        start = 0.0 if higher or target <= 0 else 2 * target  # lower is better: as far above as 0 is below
+    if higher and target <= 0 and start == 0.0:
+        return None
+    return unusual_value(kind="number", start=start, target=target, current=last, value=value)

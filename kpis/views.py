@@ -376,8 +376,16 @@ def measurement_record(request: HttpRequest, kpi_id: int) -> HttpResponse:
         data = form.cleaned_data
         try:
             result = services.measurement_record(
-                kpi=kpi, actor=request.user, period=data["period"], value=data["value"], note=data["note"] or None
+                kpi=kpi,
+                actor=request.user,
+                period=data["period"],
+                value=data["value"],
+                note=data["note"] or None,
+                confirmed=data["confirm"],
             )
+        except services.UnusualMeasurement as exc:
+            add_service_errors(form, exc)
+            form.needs_confirmation = True  # the page shows "Yes, this value is right"
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -429,6 +437,7 @@ def _preview_page(request: HttpRequest, preview: Any, confirm: ImportConfirmForm
             "unchanged_count": preview.count("unchanged"),
             "bad_count": len(preview.bad),
             "good_count": len(preview.good),
+            "flagged_count": len(preview.flagged),
         },
         status=status,
     )
@@ -466,6 +475,7 @@ def measurement_import(request: HttpRequest) -> HttpResponse:
                 actor=request.user,
                 data=content,
                 only_good_rows=confirm.cleaned_data["only_good_rows"],
+                confirm_unusual=confirm.cleaned_data["confirm_unusual"],
                 allowed=allowed,
             )
         except ValidationError as exc:

@@ -3,7 +3,8 @@
 - the value expected by today if progress kept pace with the cycle, and whether
   the key result is ahead or behind that pace;
 - whether a newly typed value looks like a slip of the keyboard (``45`` for
-  ``4,5``), so the page asks before saving it.
+  ``4,5``), so the page asks before saving it (``okrkpi.core.plausibility``, the
+  one rule that KPI values follow too).
 """
 
 from __future__ import annotations
@@ -12,13 +13,10 @@ from dataclasses import dataclass
 from datetime import date
 
 from objectives import progress as math
+from okrkpi.core.plausibility import unusual_value
 
-# A check-in is "unusual" when it jumps more than this many times the distance
-# still to go to the target …
-JUMP_FACTOR = 2.0
-# … with the distance to go counted as at least this share of the whole range, so
-# a key result sitting on its target can still move a little without a question.
-MIN_REMAINING_SHARE = 0.1
+__all__ = ["Pace", "pace", "unusual_value"]  # the typed-value guard lives in okrkpi.core, for KPIs too
+
 # Ahead / behind pace within this share of the range counts as "on pace".
 PACE_TOLERANCE = 0.05
 
@@ -46,21 +44,3 @@ def pace(
     else:
         status = "on_pace"
     return Pace(expected_value=expected, status=status)
-
-
-def unusual_value(*, kind: str, start: float, target: float, current: float, value: float) -> str | None:
-    """``"jump"`` when ``value`` moves more than twice the distance still to go to
-    the target (the distance counted as at least a tenth of the range),
-    ``"wrong_way"`` when it moves away from the target by more than the whole
-    range, else None. Milestones and flat ranges are never unusual."""
-    if kind == "milestone" or target == start:
-        return None
-    span = abs(target - start)
-    toward = 1.0 if target > start else -1.0
-    step = (value - current) * toward  # > 0: towards (and past) the target
-    remaining = max(abs(target - current), MIN_REMAINING_SHARE * span)
-    if step > JUMP_FACTOR * remaining:
-        return "jump"
-    if step < 0 and -step > span:
-        return "wrong_way"
-    return None

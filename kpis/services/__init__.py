@@ -17,13 +17,21 @@ from kpis.services.csv_import import (
     measurement_import_preview,
 )
 from kpis.services.kpis import kpi_create, kpi_delete, kpi_update
-from kpis.services.measurements import Recorded, check_period, measurement_delete, measurement_record
+from kpis.services.measurements import (
+    Recorded,
+    UnusualMeasurement,
+    check_period,
+    measurement_delete,
+    measurement_record,
+    measurement_unusual,
+)
 
 __all__ = [
     "ImportPreview",
     "ImportResult",
     "ImportRow",
     "Recorded",
+    "UnusualMeasurement",
     "check_period",
     "kpi_create",
     "kpi_delete",
@@ -32,4 +40,5 @@ __all__ = [
     "measurement_import",
     "measurement_import_preview",
     "measurement_record",
+    "measurement_unusual",
 ]

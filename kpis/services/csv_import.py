@@ -17,7 +17,7 @@ from activity.services import activity_record
 from kpis import csvfile
 from kpis.models import Kpi, Measurement
 from kpis.services._helpers import MAX_NOTE
-from kpis.services.measurements import check_period, measurement_state
+from kpis.services.measurements import check_period, measurement_state, unusual_message
 from kpis.signals import send_measurements_changed
 from okrkpi.core.ids import parse_id
 from okrkpi.core.numbers import parse_number, unit_aliases
@@ -38,6 +38,9 @@ class ImportRow:
     value: float | None = None
     previous: Measurement | None = None
     errors: list[str] = field(default_factory=list)
+    # Why the value looks like a slip of the keyboard against the KPI's last value (the
+    # guard of the value typed on the page): imported only once the person confirms it.
+    unusual: str = ""
 
     @property
     def ok(self) -> bool:
@@ -67,6 +70,11 @@ class ImportPreview:
     @property
     def bad(self) -> list[ImportRow]:
         return [r for r in self.rows if not r.ok]
+
+    @property
+    def flagged(self) -> list[ImportRow]:
+        """Good rows whose value looks unusual: imported only when confirmed."""
+        return [r for r in self.rows if r.ok and r.unusual and r.action != "unchanged"]
 
     def count(self, action: str) -> int:
         return sum(1 for r in self.rows if r.action == action)
@@ -114,7 +122,30 @@ def _resolve(
         list(Kpi.objects.select_for_update().filter(organization=org, pk__in=kpi_ids).values_list("pk", flat=True))
     if kpi_ids:
         _attach_previous(org, rows, kpi_ids=kpi_ids, periods={p for _k, p in seen})
+        _flag_unusual(org, rows, kpi_ids=kpi_ids)
     return rows
+
+
+def _flag_unusual(org: Organization, rows: list[ImportRow], *, kpi_ids: set[int]) -> None:
+    """Flag each good row whose value looks like a slip of the keyboard against the KPI's
+    value just before its period — from the file when it has that period, else stored —
+    by the rule of the page (``measurements.unusual_message``). One query for every row."""
+    values: dict[int, dict[date, float]] = {}
+    for kpi_id, period, value in Measurement.objects.filter(organization=org, kpi_id__in=kpi_ids).values_list(
+        "kpi_id", "period", "value"
+    ):
+        values.setdefault(kpi_id, {})[period] = value
+    for row in rows:  # the file's values replace the stored ones they correct
+        if row.ok and row.kpi is not None and row.period is not None and row.value is not None:
+            values.setdefault(row.kpi.pk, {})[row.period] = row.value
+    for row in rows:
+        if not row.ok or row.kpi is None or row.period is None or row.value is None:
+            continue
+        history = values.get(row.kpi.pk, {})
+        earlier = [p for p in history if p < row.period]
+        later = [p for p in history if p > row.period]
+        last = history[max(earlier)] if earlier else history[min(later)] if later else None
+        row.unusual = unusual_message(row.kpi, last=last, value=row.value) or ""
 
 
 class _KpiIndex:
@@ -222,11 +253,14 @@ def measurement_import(
     data: bytes | str,
     filename: str = "",
     only_good_rows: bool = False,
+    confirm_unusual: bool = False,
     allowed: Callable[[Kpi], bool] | None = None,
     today: date | None = None,
 ) -> ImportResult:
     """Import a CSV of measurements, all or nothing: with any bad row nothing is
-    written (``ValidationError`` on ``rows``) unless ``only_good_rows``. New periods
+    written (``ValidationError`` on ``rows``) unless ``only_good_rows``. A value that
+    looks like a slip of the keyboard (``ImportPreview.flagged``) counts as a bad row
+    unless ``confirm_unusual``: the person saw the flag and says it is right. New periods
     are inserted, existing ones corrected (the old value goes to the activity log),
     identical ones left alone. The KPIs concerned are locked for the duration, as
     in ``measurement_record``; the writes are set-based (one insert for the new
@@ -234,6 +268,23 @@ def measurement_import(
     raw_rows, _ignored = csvfile.read_rows(data, filename)
     rows = _resolve(org, raw_rows, allowed=allowed, today=today or org.today(), lock=True)
     bad = [r for r in rows if not r.ok]
+    flagged = [] if confirm_unusual else ImportPreview(rows=rows).flagged
+    if flagged and not only_good_rows and not bad:
+        raise ValidationError(
+            {
+                "rows": ngettext(
+                    "%(n)d value looks unusual, so nothing was imported. Check it: if it is right, tick “The "
+                    "flagged values are right”; if not, fix the file.",
+                    "%(n)d values look unusual, so nothing was imported. Check them: if they are right, tick “The "
+                    "flagged values are right”; if not, fix the file.",
+                    len(flagged),
+                )
+                % {"n": len(flagged)}
+            }
+        )
+    for row in flagged:  # with only the good rows: skipped like the bad ones
+        row.errors.append(row.unusual)
+    bad += flagged
     if bad and not only_good_rows:
         raise ValidationError(
             {

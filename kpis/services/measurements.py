@@ -12,9 +12,11 @@ from django.utils.translation import gettext as _
 
 from activity.services import activity_record
 from kpis import periods
-from kpis.models import Kpi, Measurement
+from kpis import status as kpi_math
+from kpis.models import Direction, Kpi, Measurement
 from kpis.services._helpers import MAX_NOTE
 from kpis.signals import send_measurements_changed
+from okrkpi.core.numbers import format_quantity
 from okrkpi.core.validation import clean_number, clean_text
 from orgs.models import User
 
@@ -63,6 +65,63 @@ def measurement_state(m: Measurement) -> dict[str, Any]:
     return {"period": m.period.isoformat(), "value": m.value, "note": m.note, "author": m.author_id}
 
 
+def _last_value(kpi: Kpi, period: date) -> float | None:
+    """The value a new one for ``period`` is judged against: the latest before it, else
+    (a gap filled in the past) the earliest after it; the period's own value is not one."""
+    earlier = Measurement.objects.filter(kpi=kpi, period__lt=period).order_by("-period").values_list("value", flat=True)
+    for value in earlier[:1]:
+        return value
+    later = Measurement.objects.filter(kpi=kpi, period__gt=period).order_by("period").values_list("value", flat=True)
+    for value in later[:1]:
+        return value
+    return None
+
+
+def unusual_message(kpi: Kpi, *, last: float | None, value: float) -> str | None:
+    """Why ``value`` after ``last`` needs a second look (the check-ins' rule, through
+    ``kpis.status.unusual_measurement``), or None when it looks fine or nothing came before."""
+    if last is None:
+        return None
+    unusual = kpi_math.unusual_measurement(
+        direction=kpi.direction,
+        last=last,
+        value=value,
+        target=kpi.target,
+        amber_threshold=kpi.amber_threshold,
+        target_low=kpi.target_low,
+        target_high=kpi.target_high,
+    )
+    if unusual is None:
+        return None
+    if kpi.direction == Direction.WITHIN_RANGE:
+        target = f"{format_quantity(kpi.target_low, kpi.unit)}–{format_quantity(kpi.target_high, kpi.unit)}"
+    else:
+        target = format_quantity(kpi.target, kpi.unit)
+    params = {"value": format_quantity(value, kpi.unit), "last": format_quantity(last, kpi.unit), "target": target}
+    if unusual == "jump":
+        return _("%(value)s is a big jump from the last value, %(last)s (target %(target)s): please check it.") % params
+    return (
+        _(
+            "%(value)s moves away from the target (%(target)s) by more than the whole range since the last "
+            "value, %(last)s: please check it."
+        )
+        % params
+    )
+
+
+def measurement_unusual(kpi: Kpi, *, period: date, value: float) -> str | None:
+    """``unusual_message`` for a value about to be recorded for ``period`` (its start)."""
+    return unusual_message(kpi, last=_last_value(kpi, period), value=value)
+
+
+class UnusualMeasurement(ValidationError):
+    """A value that looks like a slip of the keyboard, recorded without confirmation: the
+    page asks ("Yes, this value is right"), the API answers 400 on ``value``."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__({"value": ValidationError(message, code="unusual")})
+
+
 @dataclass(frozen=True)
 class Recorded:
     """What ``measurement_record`` did: ``created`` a row, or corrected one from
@@ -83,8 +142,13 @@ def measurement_record(
     value: Any,
     note: str | None = None,
     today: date | None = None,
+    confirmed: bool | None = None,
 ) -> Recorded:
     """Record the KPI's value for a period (normalised to its first day): an upsert.
+
+    ``confirmed`` False (a person typing it, who has not confirmed yet): a value that looks
+    like a slip of the keyboard against the last one is refused (``UnusualMeasurement``,
+    nothing written); True or None (jobs, sources, formulas) records it as it comes.
 
     A second value for the same period updates the row and logs
     ``measurement.corrected`` with the old value (never a second row); the same
@@ -102,6 +166,10 @@ def measurement_record(
     number = clean_number(value, "value")
     start = check_period(kpi, period, fiscal_year_start_month=org.fiscal_year_start_month, today=today or org.today())
     text = None if note is None else clean_text(note, "note", limit=MAX_NOTE)
+    if confirmed is False:
+        message = measurement_unusual(kpi, period=start, value=number)
+        if message is not None:
+            raise UnusualMeasurement(message)
     existing = Measurement.objects.filter(kpi=kpi, period=start).first()
     if existing is None:
         measurement = Measurement.objects.create(
