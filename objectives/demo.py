@@ -319,6 +319,7 @@ def seed_okrs(org: Organization, *, today: date | None = None) -> Cycle | None:
     made: dict[str, Objective] = {}
     # Weekly check-ins three days into each week, the last of them within the past week.
     weeks = max(1, ((today - start).days + 3) // 7)
+    now = timezone.now()
     elapsed = min(1.0, (today - start).days / max(1, (end - start).days))
     notes = NOTES.get(org.language, NOTES["en"])
     for o in spec:
@@ -360,8 +361,11 @@ def seed_okrs(org: Organization, *, today: date | None = None) -> Cycle | None:
             )
         for kr, k in zip(krs, o.krs, strict=True):
             for week in range(1, weeks + 1):
-                when = timezone.make_aware(datetime.combine(start + timedelta(days=7 * week - 3), time(10, 0)))
-                if when.date() > today:
+                day = start + timedelta(days=7 * week - 3)
+                when = datetime.combine(day, time(10, 0), tzinfo=org.tzinfo)  # mid-morning where the team is
+                # Never from the future: today's 10:00 check-in, seeded at 06:00, would sort above
+                # every check-in people make before ten (their first would show someone else's note).
+                if day > today or when > now:
                     break
                 share = min(1.0, k.pace * elapsed * week / weeks)
                 if k.kind == "milestone":
