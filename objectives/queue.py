@@ -34,6 +34,8 @@ import time
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from kombu.exceptions import KombuError, OperationalError
 
@@ -197,6 +199,15 @@ def publish_rollups(*, org_id: int) -> bool:
 
 def mark_dirty(org_id: int) -> None:
     """The repair sweep will recompute the organisation; the documents move on now, since the
-    rollup that would have bumped the version will not run."""
-    bump_data_version(org_id)
-    Organization.objects.filter(pk=org_id, rollup_dirty_since__isnull=True).update(rollup_dirty_since=timezone.now())
+    rollup that would have bumped the version will not run. The mark is set only where none
+    is (``reconcile.reconcile_dirty`` clears it by compare-and-set)."""
+    now = timezone.now()
+    if transaction.get_connection().in_atomic_block:
+        bump_data_version(org_id)  # after the commit: never hold the organisation's row in a transaction
+        Organization.objects.filter(pk=org_id, rollup_dirty_since__isnull=True).update(rollup_dirty_since=now)
+        return
+    # The usual case, after the commit: the mark and the version bump in one statement, so a
+    # check-in while the broker is down or hung costs one more commit, not two.
+    Organization.objects.filter(pk=org_id).update(
+        data_version=F("data_version") + 1, rollup_dirty_since=Coalesce(F("rollup_dirty_since"), Value(now))
+    )

@@ -18,7 +18,9 @@ lower bound measured in the same run:
   * a reminder sweep over 10,000 KPIs: its time, its statements, and that a
     second run sends nothing;
   * the drift after the load: what a reconcile repairs once the worker has
-    drained its queue (target 0).
+    drained its queue (target 0);
+  * the check-in POST with the broker hung (a listener that accepts and never
+    answers) as a ratio to the same load with it healthy (target ≥ 0.5).
 
 It writes the figures as JSON too (``--json``, default
 ``var/benchmark-<vendor>.json``) for comparison between commits.
@@ -26,6 +28,7 @@ It writes the figures as JSON too (``--json``, default
     .venv/bin/python scripts/benchmark.py                       # embedded SQLite
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/okrkpi_bench \
       REDIS_URL=redis://127.0.0.1:6379/3 .venv/bin/python scripts/benchmark.py
+    .venv/bin/python scripts/benchmark.py --only-hung-broker   # that ratio alone, in about a minute
 """
 
 from __future__ import annotations
@@ -120,6 +123,19 @@ def orgs_by_size() -> dict[int, Organization]:
 
 def http_org() -> Organization:
     return orgs_by_size()[HTTP_ORG_OBJECTIVES]
+
+
+def ensure_small_org() -> Organization:
+    """The smallest growth organisation (200 objectives), seeded alone when missing: enough
+    for the hung-broker figure without loading the whole seed."""
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+    n = GROWTH_OBJECTIVES[0]
+    if n not in orgs_by_size():
+        print(f"adding a {n:,}-objective organisation ...", flush=True)
+        call_command("seed_large", orgs=1, objectives=n, verbosity=0)
+    return orgs_by_size()[n]
 
 
 KPI_ORG = "bench-kpis"
@@ -442,6 +458,148 @@ def _commits_text(c: dict) -> str:
     )
 
 
+def production_env() -> dict[str, str]:
+    """The environment of the production processes the load runs against, static files collected."""
+    import load
+    from django.conf import settings
+
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "okrkpi.settings.production",
+        "SECRET_KEY": settings.SECRET_KEY,
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SECURE_SSL_REDIRECT": "false",
+        "OKRKPI_VAR_DIR": str(settings.VAR_DIR),
+    }
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=load.ROOT, env=env, check=True
+    )
+    return env
+
+
+class HungBroker(threading.Thread):
+    """A broker that hangs: a TCP listener on a port of its own that accepts every
+    connection and never answers (what a Redis stuck on a full disk, or SIGSTOPped,
+    looks like to a client: the connection opens, the commands time out)."""
+
+    def __init__(self) -> None:
+        import socket
+
+        super().__init__(daemon=True)
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(128)
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.accepted: list = []
+        self.stopping = threading.Event()
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def run(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            self.accepted.append(conn)
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.join(2)
+        for conn in self.accepted:
+            conn.close()
+        self.sock.close()
+
+
+def repair_after_load(org: Organization) -> None:
+    """What the worker and the repair sweep would do after a load without them: roll up the
+    outbox and reconcile an organisation marked dirty."""
+    from objectives.models import RollupPending
+
+    for org_id in RollupPending.objects.values_list("organization_id", flat=True).distinct():
+        rollup.rollup_pending(org_id=org_id)
+    for dirty in Organization.objects.filter(rollup_dirty_since__isnull=False):
+        reconcile.reconcile_organization(org=dirty)
+        Organization.objects.filter(pk=dirty.pk).update(rollup_dirty_since=None)
+
+
+def hung_broker_figures(
+    figures: dict, *, org: Organization, seconds: int, connections: int, workers: int, worker_class: str, threads: int
+) -> None:
+    """Check-in throughput with the broker hung, as a ratio to the same load with it
+    healthy (target ≥ 0.5). Each publish to a hung broker waits for its time-out (about a
+    second); after one, a web process leaves the broker alone for a while
+    (``ROLLUP_PUBLISH_BACKOFF_SECONDS``) and check-ins go to the outbox and the dirty
+    mark. The Redis that hangs is the cache's too (``REDIS_URL``), as in docker-compose.yml:
+    with the cache up, its "batch queued" flag would spare most check-ins the publish and
+    hide the cost."""
+    import load
+    from django.conf import settings
+
+    from cycles.models import Cycle
+
+    cycle = Cycle.objects.filter(organization=org).order_by("-start_date").first()
+    token, _session, _email = bench_credentials(org)
+    kr_ids = list(
+        KeyResult.objects.filter(organization=org, objective__cycle=cycle)
+        .order_by("?")
+        .values_list("id", flat=True)[:500]
+    )
+    wrk = load.ensure_wrk()
+    repair_after_load(org)
+    env = production_env()
+    auth = {"Authorization": f"Token {token}", "Host": "127.0.0.1"}
+    body = f'{{"key_result": {kr_ids[0]}, "value": 1, "confidence": 5}}'.encode()
+    results: dict[str, dict] = {}
+    broker = HungBroker()
+    broker.start()
+    try:
+        for name, broker_env, with_worker in (
+            ("healthy", {}, True),
+            # The one Redis of docker-compose.yml, cache and broker, hangs; no worker could use it.
+            ("hung", {"REDIS_URL": broker.url, "CELERY_BROKER_URL": broker.url}, False),
+        ):
+            server = load.Server(
+                env={**env, **broker_env},
+                workers=workers,
+                worker_class=worker_class,
+                threads=threads,
+                celery_worker=with_worker,
+            )
+            server.start()
+            try:
+                url = f"{server.base}/api/v1/orgs/{org.slug}/check-ins/"
+                status = load.probe(url, headers=auth, body=body)
+                if status != 201:
+                    raise SystemExit(f"check-in ({name} broker): {url} answered {status}; see {server.logdir}")
+                load.run_wrk(wrk, url, headers=auth, seconds=3, connections=connections, post_ids=kr_ids)  # warm-up
+                r = load.run_wrk(wrk, url, headers=auth, seconds=seconds, connections=connections, post_ids=kr_ids)
+                if with_worker:
+                    wait_for_queue(settings.CELERY_BROKER_URL)
+            finally:
+                server.stop()
+            results[name] = r.__dict__
+            print(
+                f"  check-in, broker {name:7} {r.rps:8.1f} req/s  p50 {r.p50_ms:7.1f} ms  "
+                f"p99 {r.p99_ms:7.1f} ms  errors {r.errors}",
+                flush=True,
+            )
+    finally:
+        broker.stop()
+        repair_after_load(org)
+    figures["hung_broker"] = {
+        "organisation": org.slug,
+        "connections": connections,
+        "backoff_seconds": settings.ROLLUP_PUBLISH_BACKOFF_SECONDS,
+        "broker_connections_while_hung": len(broker.accepted),
+        **results,
+        "ratio": results["hung"]["rps"] / results["healthy"]["rps"],
+    }
+
+
 def http_figures(
     figures: dict, *, seconds: int, connections: int, workers: int, worker_class: str, threads: int
 ) -> None:
@@ -467,17 +625,7 @@ def http_figures(
     autovacuum = vacuum_churned()
     if autovacuum == "off":
         print("  note: this PostgreSQL runs without autovacuum; the benchmark vacuums what it churns", flush=True)
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "okrkpi.settings.production",
-        "SECRET_KEY": settings.SECRET_KEY,
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "SECURE_SSL_REDIRECT": "false",
-        "OKRKPI_VAR_DIR": str(settings.VAR_DIR),
-    }
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=load.ROOT, env=env, check=True
-    )
+    env = production_env()
     commits = commit_latency()
     if commits:
         print(f"  database commits (WAL flush) before the load: {_commits_text(commits)}", flush=True)
@@ -536,19 +684,36 @@ def http_figures(
     figures["drift_after_load"] = drift
 
 
+def hung_broker_row(figures: dict) -> tuple[str, str, str] | None:
+    b = figures.get("hung_broker")
+    if not b:
+        return None
+    return (
+        "check-in, broker hung ÷ healthy",
+        f"{b['ratio']:.2f}× ({b['hung']['rps']:.0f} ÷ {b['healthy']['rps']:.0f} req/s, "
+        f"p99 hung {b['hung']['p99_ms']:.0f} ms, errors {b['hung']['errors']}, "
+        f"{b['broker_connections_while_hung']} connections to the hung broker)",
+        "≥ 0.5",
+    )
+
+
 def report(figures: dict) -> None:
     rows: list[tuple[str, str, str]] = []
-    d = figures["data"]
-    rows.append(("data", f"{d['organisations']} orgs, {d['objectives']:,} objectives, {d['key_results']:,} KRs", ""))
-    r = figures["reconcile"]
-    rows.append(
-        (
-            "full reconcile ÷ aggregate scan",
-            f"{r['ratio']:.2f}× ({r['seconds']:.2f} s ÷ {r['scan_seconds']:.3f} s)",
-            "≤ 5",
+    d = figures.get("data")
+    if d:
+        rows.append(
+            ("data", f"{d['organisations']} orgs, {d['objectives']:,} objectives, {d['key_results']:,} KRs", "")
         )
-    )
-    for depth, n in figures["rollup_statements"].items():
+    r = figures.get("reconcile")
+    if r:
+        rows.append(
+            (
+                "full reconcile ÷ aggregate scan",
+                f"{r['ratio']:.2f}× ({r['seconds']:.2f} s ÷ {r['scan_seconds']:.3f} s)",
+                "≤ 5",
+            )
+        )
+    for depth, n in figures.get("rollup_statements", {}).items():
         rows.append((f"rollup statements, depth {depth}", str(n), f"≤ {int(depth) + 3}"))
     h = figures.get("http")
     if h:
@@ -590,6 +755,9 @@ def report(figures: dict) -> None:
             )
         rows.append(("web worker peak RSS after cascade", f"{h['web_worker_peak_rss_mb']:.0f} MB", ""))
         rows.append(("drift after the load", str(figures["drift_after_load"]), "0"))
+    hung = hung_broker_row(figures)
+    if hung:
+        rows.append(hung)
     m = figures.get("reminders")
     if m:
         rows.append(
@@ -648,6 +816,11 @@ def main() -> None:
     parser.add_argument("--worker-class", default="sync", choices=["sync", "gthread"])
     parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker")
     parser.add_argument("--skip-http", action="store_true", help="only the in-process figures")
+    parser.add_argument(
+        "--only-hung-broker",
+        action="store_true",
+        help="only check-in throughput with the broker hung ÷ healthy, on a 200-objective organisation",
+    )
     parser.add_argument("--json", help="where to write the figures (default var/benchmark-<vendor>.json)")
     parser.add_argument("--plot", help="where to draw the growth chart (default docs/performance-growth-<vendor>.svg)")
     args = parser.parse_args()
@@ -657,6 +830,18 @@ def main() -> None:
         "database": connection.vendor,
     }
     print(f"okrkpi benchmark on {connection.vendor}; {figures['machine']}", flush=True)
+    load_options = {
+        "seconds": args.seconds,
+        "connections": args.connections,
+        "workers": args.workers,
+        "worker_class": args.worker_class,
+        "threads": args.threads,
+    }
+    if args.only_hung_broker:
+        print("check-ins with the broker healthy, then hung (wrk) ...", flush=True)
+        hung_broker_figures(figures, org=ensure_small_org(), **load_options)
+        report(figures)
+        return
     ensure_data()
     progress_figures(figures)
     print("growth (1k, 10k, 100k key results) ...", flush=True)
@@ -664,14 +849,9 @@ def main() -> None:
     reminder_figures(figures)
     if not args.skip_http:
         print("load (wrk, 16 connections) ...", flush=True)
-        http_figures(
-            figures,
-            seconds=args.seconds,
-            connections=args.connections,
-            workers=args.workers,
-            worker_class=args.worker_class,
-            threads=args.threads,
-        )
+        http_figures(figures, **load_options)
+        print("check-ins with the broker hung (wrk) ...", flush=True)
+        hung_broker_figures(figures, org=http_org(), **load_options)
     figures["seconds"] = time.perf_counter() - started
     report(figures)
     from django.conf import settings

@@ -99,6 +99,7 @@ class Server:
     workers: int = 2
     worker_class: str = "sync"
     threads: int = 1
+    celery_worker: bool = True  # False: the web processes alone (a broker no worker could use)
     port: int = field(default_factory=free_port)
     procs: list[subprocess.Popen] = field(default_factory=list)
     logdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="okrkpi-bench-")))
@@ -121,18 +122,19 @@ class Server:
         if self.worker_class == "gthread":
             gunicorn += ["--threads", str(self.threads)]
         self.web = self._spawn("web", gunicorn)
-        self.worker = self._spawn(
-            "worker",
-            [
-                str(BIN / "celery"),
-                "-A",
-                "okrkpi",
+        if self.celery_worker:
+            self.worker = self._spawn(
                 "worker",
-                "--loglevel=INFO",  # its "ready." line tells when it has booted
-                "--concurrency=2",
-                "--queues=rollups,celery",
-            ],
-        )
+                [
+                    str(BIN / "celery"),
+                    "-A",
+                    "okrkpi",
+                    "worker",
+                    "--loglevel=INFO",  # its "ready." line tells when it has booted
+                    "--concurrency=2",
+                    "--queues=rollups,celery",
+                ],
+            )
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             # Ready when every web worker has booted (the app loads before a worker accepts) and one
@@ -140,7 +142,7 @@ class Server:
             if (
                 len(self.web_worker_pids()) >= self.workers
                 and probe(f"{self.base}/healthz", headers={}) == 200
-                and " ready." in (self.logdir / "worker.log").read_text(errors="replace")
+                and (not self.celery_worker or " ready." in (self.logdir / "worker.log").read_text(errors="replace"))
             ):
                 return
             if self.web.poll() is not None:
