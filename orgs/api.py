@@ -22,7 +22,15 @@ from okrkpi.core.ids import parse_id
 from orgs import permissions, selectors, services
 from orgs.models import Membership, Role, Team, TeamMember, User
 from orgs.tenancy import OrgScopedViewSet, scoped
-from orgs.throttle import LoginThrottle, login_store, wait_message
+from orgs.throttle import (
+    DEVICE_COOKIE,
+    LoginThrottle,
+    device_cookie,
+    known_device,
+    login_store,
+    remember_device,
+    wait_message,
+)
 
 
 class OrgScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
@@ -86,8 +94,9 @@ class TokenView(APIView):
         data = TokenRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         email, client = data.validated_data["email"], client_ip(request._request)
+        device = known_device(request.COOKIES.get(DEVICE_COOKIE), email)
         throttle = LoginThrottle()
-        wait = throttle.retry_after(email=email, client=client)
+        wait = throttle.retry_after(email=email, client=client, device=device)
         if wait:
             return Response(
                 {"message": wait_message(wait), "errors": {}},
@@ -96,11 +105,12 @@ class TokenView(APIView):
             )
         user = authenticate(request._request, email=email, password=data.validated_data["password"])
         if user is None:
-            throttle.failed(email=email, client=client)
+            throttle.failed(email=email, client=client, device=device)
             return Response({"message": "Wrong e-mail or password.", "errors": {}}, status=status.HTTP_400_BAD_REQUEST)
-        throttle.succeeded(email=email, client=client)
+        throttle.succeeded(email=email, client=client, device=device)
         token, _created = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        # A client that keeps cookies is a known device from now on (orgs.throttle).
+        return remember_device(Response({"token": token.key}), device_cookie(email, device))
 
 
 # --- teams ---------------------------------------------------------------------------

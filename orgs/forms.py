@@ -11,32 +11,38 @@ from django.utils.translation import gettext_lazy as _
 from okrkpi.core.clientip import client_ip
 from orgs.models import Membership, Organization, Role, Team, User
 from orgs.tenancy import scoped
-from orgs.throttle import LoginThrottle, wait_message
+from orgs.throttle import DEVICE_COOKIE, LoginThrottle, device_cookie, known_device, wait_message
 
 
 class ThrottledLoginMixin:
     """Password checks counted by ``orgs.throttle``: per account and per client, with
-    waits that double, in the store every web process shares. An attempt during a
-    wait is refused without checking the password."""
+    waits that double, in the store every web process shares; a browser that has logged
+    in to the account before (its device cookie) counts and waits for itself alone. An
+    attempt during a wait is refused without checking the password. After a success,
+    ``device_cookie`` holds the cookie for the view to leave on its response."""
 
     request: Any
     data: Any
     error_messages: dict[str, Any]
+    device_cookie: str | None = None
 
     def clean(self):  # type: ignore[no-untyped-def]
         email = str(self.data.get("username") or "")
         client = client_ip(self.request) if self.request is not None else "unknown"
+        cookies = self.request.COOKIES if self.request is not None else {}
+        device = known_device(cookies.get(DEVICE_COOKIE), email)
         throttle = LoginThrottle()
-        wait = throttle.retry_after(email=email, client=client)
+        wait = throttle.retry_after(email=email, client=client, device=device)
         if wait:
             raise forms.ValidationError(wait_message(wait), code="throttled")
         try:
             data = super().clean()  # type: ignore[misc]
         except forms.ValidationError as exc:
             if getattr(exc, "code", None) == "invalid_login":
-                throttle.failed(email=email, client=client)
+                throttle.failed(email=email, client=client, device=device)
             raise
-        throttle.succeeded(email=email, client=client)
+        throttle.succeeded(email=email, client=client, device=device)
+        self.device_cookie = device_cookie(email, device)
         return data
 
 

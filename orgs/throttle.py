@@ -3,15 +3,20 @@ token endpoint share it.
 
 Failures are counted in the shared cache (Redis or the database, never process
 memory, so every gunicorn worker and every machine sees the same counts) under
-three keys:
+these keys:
 
 - the account and the client together: someone mistyping, or guessing one
   account's password from one place;
 - the client: one address spraying many accounts;
-- the account, across every client: a guess spread over many addresses. It
-  applies only to clients that have themselves failed for this account, so an
-  attacker cannot lock the real owner out: the owner's first attempt from their
-  own client always gets through.
+- the account, across every client: a guess spread over many addresses;
+- the device: a browser that has logged in to this account before.
+
+Devices follow OWASP's device cookies: a successful login leaves a signed cookie
+bound to the account (``DEVICE_COOKIE``). A browser presenting a valid one for the
+account being tried is a known device: only its own failures count against it
+and slow it down, so an attacker with a fresh address per guess cannot lock the
+owner out of the browser they always use. Every other (unknown) browser counts
+under the three keys above and waits while the account does.
 
 Past a few free failures each further one makes the key wait twice as long as
 the last (30 s, 60 s, 2 min … up to a cap), rather than a fixed lockout that an
@@ -32,12 +37,16 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
+import secrets
 import time
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
+from django.core import signing
 from django.core.cache import BaseCache, caches
 from django.core.cache.backends.db import DatabaseCache
+from django.http import HttpResponseBase
 from django.utils.translation import ngettext
 
 from okrkpi.env import CACHE_TABLE
@@ -58,10 +67,56 @@ class Rule:
 PAIR = Rule("pair", free=10, cap=15 * 60)
 CLIENT = Rule("client", free=30, cap=15 * 60)
 ACCOUNT = Rule("account", free=10, cap=5 * 60)
+DEVICE = Rule("device", free=10, cap=15 * 60)
+
+DEVICE_COOKIE = "okrkpi_device"
+DEVICE_MAX_AGE = 365 * 24 * 60 * 60
+_DEVICE_SALT = "orgs.throttle.device"
 
 
 def _clock() -> float:
     return time.time()
+
+
+def _account(email: str) -> str:
+    return hashlib.sha256((email or "").strip().lower().encode()).hexdigest()[:32]
+
+
+# --- device cookies ---------------------------------------------------------------------------
+
+
+def known_device(cookie: str | None, email: str) -> str | None:
+    """The device's id when ``cookie`` is a device cookie this site signed for the account
+    ``email`` names (a cookie of another account, forged or expired is no device: None)."""
+    if not cookie:
+        return None
+    try:
+        data = signing.loads(cookie, salt=_DEVICE_SALT, max_age=DEVICE_MAX_AGE)
+    except signing.BadSignature:
+        return None
+    if not isinstance(data, dict) or data.get("a") != _account(email):
+        return None
+    device = data.get("d")
+    return device if isinstance(device, str) and device else None
+
+
+def device_cookie(email: str, device: str | None = None) -> str:
+    """A device cookie for the account ``email`` names (a new device unless given)."""
+    return signing.dumps({"a": _account(email), "d": device or secrets.token_urlsafe(16)}, salt=_DEVICE_SALT)
+
+
+def remember_device(response: HttpResponseBase, cookie: str | None) -> HttpResponseBase:
+    """Leave the device cookie of a successful login on the response (nothing when None)."""
+    if cookie:
+        response.set_cookie(
+            DEVICE_COOKIE,
+            cookie,
+            max_age=DEVICE_MAX_AGE,
+            secure=settings.SESSION_COOKIE_SECURE,
+            httponly=True,
+            samesite="Lax",
+        )
+    return response
 
 
 # --- the store: the shared cache, or the database while it fails -----------------------------
@@ -159,8 +214,12 @@ class LoginThrottle:
         self.cache = cache if cache is not None else login_store()
 
     @staticmethod
-    def _keys(email: str, client: str) -> dict[Rule, str]:
-        account = hashlib.sha256((email or "").strip().lower().encode()).hexdigest()[:32]
+    def _keys(email: str, client: str, device: str | None = None) -> dict[Rule, str]:
+        """The keys an attempt counts under: its device's alone for a known device, else
+        the account with the client, the client and the account."""
+        if device:
+            return {DEVICE: f"login:device:{hashlib.sha256(device.encode()).hexdigest()[:32]}"}
+        account = _account(email)
         where = hashlib.sha256(client.encode()).hexdigest()[:32]
         return {
             PAIR: f"login:pair:{account}:{where}",
@@ -168,31 +227,32 @@ class LoginThrottle:
             ACCOUNT: f"login:account:{account}",
         }
 
-    def retry_after(self, *, email: str, client: str) -> int:
-        """Seconds this client must wait before trying this account again (0: go ahead)."""
-        keys = self._keys(email, client)
-        applies = [PAIR, CLIENT]
-        counts = self.cache.get_many([keys[PAIR], *(f"{k}:until" for k in keys.values())])
-        if counts.get(keys[PAIR]):
-            applies.append(ACCOUNT)  # this client has failed for this account before
+    def retry_after(self, *, email: str, client: str, device: str | None = None) -> int:
+        """Seconds this client must wait before trying this account again (0: go ahead).
+        ``device``: the id of a known device (``known_device``), which waits only for its own failures."""
+        keys = self._keys(email, client, device)
+        counts = self.cache.get_many([f"{k}:until" for k in keys.values()])
         now = _clock()
-        waits = [counts.get(f"{keys[rule]}:until", 0) - now for rule in applies]
+        waits = [counts.get(f"{key}:until", 0) - now for key in keys.values()]
         return max(0, math.ceil(max(waits)))
 
-    def failed(self, *, email: str, client: str) -> None:
-        """Count a failed attempt under every key and start the waits it earns."""
+    def failed(self, *, email: str, client: str, device: str | None = None) -> None:
+        """Count a failed attempt under its keys and start the waits it earns."""
         now = _clock()
-        for rule, key in self._keys(email, client).items():
+        for rule, key in self._keys(email, client, device).items():
             failures = self._bump(key)
             delay = delay_after(rule, failures)
             if delay:
                 self.cache.set(f"{key}:until", now + delay, delay + 1)
 
-    def succeeded(self, *, email: str, client: str) -> None:
-        """The account's owner got in: forget the account's failures. The client's
-        stay, or an attacker could clear their address by logging in to their own account."""
-        keys = self._keys(email, client)
-        self.cache.delete_many([keys[PAIR], f"{keys[PAIR]}:until", keys[ACCOUNT], f"{keys[ACCOUNT]}:until"])
+    def succeeded(self, *, email: str, client: str, device: str | None = None) -> None:
+        """The account's owner got in: forget the failures of this device, or, from an unknown
+        one, the account's. The client's stay, or an attacker could clear their address by
+        logging in to their own account; a known device leaves the account's, or its owner
+        would hand a guesser elsewhere a fresh set of free attempts."""
+        keys = self._keys(email, client, device)
+        cleared = [DEVICE] if device else [PAIR, ACCOUNT]
+        self.cache.delete_many([f"{keys[rule]}{end}" for rule in cleared for end in ("", ":until")])
 
     def _bump(self, key: str) -> int:
         # add + incr is atomic on Redis; on the database cache two exactly simultaneous

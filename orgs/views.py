@@ -31,6 +31,7 @@ from orgs.forms import (
 from orgs.middleware import preferred_language
 from orgs.models import Invitation, Membership, Role, Team, User
 from orgs.tenancy import get_scoped_or_404, org_view, scoped
+from orgs.throttle import remember_device
 
 
 @login_required
@@ -413,6 +414,14 @@ def set_language(request: HttpRequest) -> HttpResponse:
         user.language = lang
         user.save(update_fields=["language"])
     return django_set_language(request)
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login, which leaves a device cookie after a success: this browser is then a
+    known device for the account, which guesses from elsewhere cannot lock out (orgs.throttle)."""
+
+    def form_valid(self, form):  # type: ignore[no-untyped-def]
+        return remember_device(super().form_valid(form), getattr(form, "device_cookie", None))
 
 
 # --- password reset and change: API tokens go with the old password -----------------------------

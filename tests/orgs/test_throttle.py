@@ -24,7 +24,7 @@ from rest_framework.test import APIClient
 from okrkpi.core.clientip import client_ip
 from okrkpi.env import CACHE_TABLE, cache_config
 from orgs import throttle
-from orgs.throttle import ACCOUNT, CLIENT, PAIR, LoginThrottle, delay_after
+from orgs.throttle import ACCOUNT, CLIENT, DEVICE_COOKIE, PAIR, LoginThrottle, delay_after
 
 ROOT = Path(__file__).resolve().parents[2]
 ATTACKER, VICTIM, PROXY = "198.51.100.7", "203.0.113.5", "10.0.0.2"
@@ -40,6 +40,11 @@ def clock(monkeypatch):
     c = Clock()
     monkeypatch.setattr(throttle, "_clock", lambda: c.now)
     return c
+
+
+def _forget_session(client: Client) -> None:
+    """Log the browser out but keep its other cookies (``Client.logout`` drops them all)."""
+    del client.cookies[settings.SESSION_COOKIE_NAME]
 
 
 def _login(client: Client, email: str, password: str, **meta: str):
@@ -72,10 +77,58 @@ def test_the_wait_doubles_and_then_lets_the_owner_in_instead_of_a_fixed_lockout(
 @pytest.mark.django_db
 def test_an_attacker_elsewhere_cannot_lock_the_owner_out(world_a, password, clock):
     attacker, owner = Client(REMOTE_ADDR=ATTACKER), Client(REMOTE_ADDR=VICTIM)
+    assert _login(owner, "admin@alpha.test", password).status_code == 302  # the owner's browser, known since
+    _forget_session(owner)
     for _ in range(40):
         _login(attacker, "admin@alpha.test", "guess")
     assert "Too many failed attempts" in _login(attacker, "admin@alpha.test", password).content.decode()
     assert _login(owner, "admin@alpha.test", password).status_code == 302
+
+
+@pytest.mark.django_db
+def test_guesses_from_a_fresh_address_each_time_lock_unknown_browsers_but_not_the_owners(world_a, password, clock):
+    """OWASP's device cookies: a browser that logged in before keeps logging in while the
+    account is locked for every other one, and its own failures count against it alone."""
+    owner = Client(REMOTE_ADDR=VICTIM)
+    r = _login(owner, "admin@alpha.test", password)  # the browser got its cookie
+    assert r.status_code == 302 and r.cookies[DEVICE_COOKIE]["httponly"]
+    _forget_session(owner)
+    assert _login(owner, "admin@alpha.test", "mistyped").status_code == 200  # the owner mistypes once
+    for i in range(15):  # one guess per address, never the same twice
+        _login(Client(REMOTE_ADDR=f"192.0.2.{i}"), "admin@alpha.test", "guess")
+    stranger = Client(REMOTE_ADDR="198.51.100.99")  # a browser never seen, from an address never seen
+    assert "Too many failed attempts" in _login(stranger, "admin@alpha.test", password).content.decode()
+    token = APIClient(REMOTE_ADDR="198.51.100.98").post(
+        "/api/v1/auth/token/", {"email": "admin@alpha.test", "password": password}, format="json"
+    )
+    assert token.status_code == 429
+    assert _login(owner, "admin@alpha.test", password).status_code == 302
+    _forget_session(owner)
+    # The cookie is bound to its account: another account's lock still holds for this browser.
+    for i in range(15):
+        _login(Client(REMOTE_ADDR=f"192.0.2.{100 + i}"), "member@alpha.test", "guess")
+    assert "Too many failed attempts" in _login(owner, "member@alpha.test", password).content.decode()
+    # A forged or altered cookie is no device.
+    forged = Client(REMOTE_ADDR="198.51.100.97")
+    forged.cookies[DEVICE_COOKIE] = owner.cookies[DEVICE_COOKIE].value[:-2] + "xx"
+    assert "Too many failed attempts" in _login(forged, "admin@alpha.test", password).content.decode()
+    # The known browser's own failures count against it, not against the account.
+    clock.now += 5 * 60 + 1  # the account's wait is over
+    for _ in range(10):
+        _login(owner, "admin@alpha.test", "wrong")
+    assert "Too many failed attempts" in _login(owner, "admin@alpha.test", password).content.decode()
+    assert _login(Client(REMOTE_ADDR="198.51.100.96"), "admin@alpha.test", password).status_code == 302
+
+
+@pytest.mark.django_db
+def test_the_token_endpoint_gives_a_client_that_keeps_cookies_a_device(world_a, password, clock):
+    owner = APIClient(REMOTE_ADDR=VICTIM)
+    body = {"email": "admin@alpha.test", "password": password}
+    assert owner.post("/api/v1/auth/token/", body, format="json").status_code == 200
+    for i in range(15):
+        APIClient(REMOTE_ADDR=f"192.0.2.{i}").post("/api/v1/auth/token/", {**body, "password": "guess"}, format="json")
+    assert APIClient(REMOTE_ADDR="198.51.100.99").post("/api/v1/auth/token/", body, format="json").status_code == 429
+    assert owner.post("/api/v1/auth/token/", body, format="json").status_code == 200
 
 
 @pytest.mark.django_db
@@ -181,6 +234,8 @@ def test_production_switches_the_admin_off_unless_asked():
 
 @pytest.mark.django_db
 def test_the_token_endpoint_answers_429_with_retry_after(world_a, password, clock):
+    owner = APIClient(REMOTE_ADDR=VICTIM)
+    assert owner.post("/api/v1/auth/token/", {"email": "admin@alpha.test", "password": password}).status_code == 200
     c = APIClient(REMOTE_ADDR=ATTACKER)
     for _ in range(10):
         r = c.post("/api/v1/auth/token/", {"email": "admin@alpha.test", "password": "wrong"}, format="json")
@@ -188,10 +243,8 @@ def test_the_token_endpoint_answers_429_with_retry_after(world_a, password, cloc
     r = c.post("/api/v1/auth/token/", {"email": "admin@alpha.test", "password": password}, format="json")
     assert r.status_code == 429 and r["Retry-After"] == "30"
     assert r.json()["message"] == "Too many failed attempts. Try again in 30 seconds."
-    # The owner, from their own address, still gets a token.
-    r = APIClient(REMOTE_ADDR=VICTIM).post(
-        "/api/v1/auth/token/", {"email": "admin@alpha.test", "password": password}, format="json"
-    )
+    # The owner, from a client that got a token before (a known device), still gets one.
+    r = owner.post("/api/v1/auth/token/", {"email": "admin@alpha.test", "password": password}, format="json")
     assert r.status_code == 200 and r.json()["token"]
 
 
@@ -216,7 +269,7 @@ def test_two_separate_clients_of_the_database_cache_see_the_same_failures(clock)
     for _ in range(PAIR.free):
         LoginThrottle(one).failed(email="a@example.test", client=ATTACKER)
     assert LoginThrottle(two).retry_after(email="a@example.test", client=ATTACKER) == 30
-    assert LoginThrottle(two).retry_after(email="a@example.test", client=VICTIM) == 0
+    assert LoginThrottle(two).retry_after(email="b@example.test", client=ATTACKER) == 0
 
 
 @pytest.mark.django_db(transaction=True)
