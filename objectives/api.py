@@ -26,6 +26,7 @@ from objectives.models import (
     Objective,
     ObjectiveStatus,
     OwnerType,
+    validate_objective_weight,
 )
 from okrkpi.core.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent_create
 from okrkpi.core.ids import parse_id
@@ -61,7 +62,13 @@ class ObjectiveSerializer(serializers.ModelSerializer):
     owner_team = OrgScopedPrimaryKeyField(queryset=Team.objects.all(), allow_null=True, required=False)
     owner_user = OrgUserField(allow_null=True, required=False)
     parent = OrgScopedPrimaryKeyField(queryset=Objective.objects.all(), allow_null=True, required=False)
-    weight = serializers.FloatField(min_value=0, max_value=1000, required=False, default=1.0)
+    weight = serializers.FloatField(
+        required=False,
+        default=1.0,
+        validators=[validate_objective_weight],
+        help_text="How much it counts in its parent: more than 0, at most 10. Only someone who may edit the "
+        "parent sets it; for anyone else it counts 1 (what they send is ignored).",
+    )
     perspective = serializers.ChoiceField(
         choices=Perspective.choices,
         required=False,
@@ -109,7 +116,7 @@ class ObjectiveSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.ChoiceField(choices=["on_track", "at_risk", "off_track"], allow_null=True))
     def get_health(self, obj: Objective) -> str | None:
-        return obj.health(self.context.get("today")) or None
+        return obj.health(self.context.get("today"), org=self.context.get("org")) or None
 
 
 class ObjectiveViewSet(OrgScopedViewSet):
@@ -123,6 +130,7 @@ class ObjectiveViewSet(OrgScopedViewSet):
     def get_serializer_context(self) -> dict[str, Any]:
         context = super().get_serializer_context()
         context["today"] = self.org.today()
+        context["org"] = self.org  # health reads its thresholds and time zone: no query per row
         return context
 
     def refine_queryset(self, qs: QuerySet) -> QuerySet:

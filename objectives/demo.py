@@ -349,7 +349,13 @@ def seed_okrs(org: Organization, *, today: date | None = None) -> Cycle | None:
             )
             for k in o.krs
         ]
-        services.objective_set_status(objective=objective, actor=admin, status=ObjectiveStatus.ACTIVE)
+        # Activated as the quarter began: the demo shows a quarter under way, paced from its start.
+        services.objective_set_status(
+            objective=objective,
+            actor=admin,
+            status=ObjectiveStatus.ACTIVE,
+            at=datetime.combine(start, time.min, tzinfo=org.tzinfo),
+        )
         for title in o.initiatives:
             services.initiative_create(
                 actor=admin,

@@ -7,7 +7,14 @@ from django.utils.translation import gettext_lazy as _
 from cycles.models import Cycle
 from kpis.models import Perspective
 from objectives.checkin_context import unusual_value
-from objectives.models import Commitment, InitiativeStatus, KeyResult, KeyResultKind, Objective
+from objectives.models import (
+    Commitment,
+    InitiativeStatus,
+    KeyResult,
+    KeyResultKind,
+    Objective,
+    validate_objective_weight,
+)
 from okrkpi.core.forms import DateInput, LocalizedNumberField, version_field
 from okrkpi.core.numbers import format_quantity, unit_aliases
 from orgs.forms import people_choices, team_choices
@@ -52,9 +59,11 @@ class ObjectiveForm(forms.Form):
     weight = LocalizedNumberField(
         label=_("Weight"),
         initial=1.0,
-        min_value=0,
-        max_value=1000,
-        help_text=_("How much it counts towards the objective it is aligned to."),
+        validators=[validate_objective_weight],
+        help_text=_(
+            "How much it counts in the objective it is aligned to (more than 0, at most 10). Only someone "
+            "who may edit that objective sets it; otherwise it counts 1."
+        ),
     )
     perspective = forms.ChoiceField(
         label=_("Perspective"),

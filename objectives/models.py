@@ -7,7 +7,10 @@ pure module ``objectives.progress``.
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
@@ -16,11 +19,21 @@ from django.utils.translation import gettext_lazy as _
 from cycles.models import Cycle
 from kpis.models import Perspective
 from objectives import progress as math
-from orgs.models import Team, TenantModel
+from orgs.models import Organization, Team, TenantModel
 from orgs.ownership import OwnedMixin, OwnerType, owner_matches_level
 
 MAX_KEY_RESULTS = 5
 MIN_KEY_RESULTS_TO_ACTIVATE = 2
+# The weight an objective carries in its parent: 0 < weight ≤ 10, so no child can swamp a parent.
+MAX_OBJECTIVE_WEIGHT = 10.0
+
+
+def validate_objective_weight(value: float) -> None:
+    """0 < weight ≤ 10 (one message for the form, the API, the service and the model)."""
+    if not 0 < value <= MAX_OBJECTIVE_WEIGHT:
+        raise ValidationError(
+            _("The weight must be more than 0 and at most %(max)s."), code="weight", params={"max": 10}
+        )
 
 
 class ObjectiveStatus(models.TextChoices):
@@ -80,7 +93,15 @@ class Objective(OwnedMixin, TenantModel):
     parent = models.ForeignKey(
         "self", verbose_name=_("aligned to"), null=True, blank=True, on_delete=models.SET_NULL, related_name="children"
     )
-    weight = models.FloatField(_("weight"), default=1.0, validators=[MinValueValidator(0.0)])
+    weight = models.FloatField(
+        _("weight"),
+        default=1.0,
+        validators=[validate_objective_weight],
+        help_text=_(
+            "How much it counts in the objective it is aligned to (more than 0, at most 10). Only someone "
+            "who may edit that objective sets it; otherwise it counts 1."
+        ),
+    )
     perspective = models.CharField(
         _("perspective"),
         max_length=20,
@@ -94,6 +115,9 @@ class Objective(OwnedMixin, TenantModel):
     )
     progress = models.FloatField(default=0.0)
     confidence = models.PositiveSmallIntegerField(null=True, blank=True)
+    # When it first became active: its pace (expected progress) runs from then, not from the
+    # cycle's start. None (rows written in bulk) counts from the cycle's start.
+    activated_at = models.DateTimeField(_("activated at"), null=True, blank=True, editable=False)
     grade = models.FloatField(_("grade"), null=True, blank=True, help_text=_("Set when its cycle closes (0.0–1.0)."))
     carried_from = models.ForeignKey(
         "self",
@@ -119,7 +143,9 @@ class Objective(OwnedMixin, TenantModel):
             models.CheckConstraint(
                 name="objective_progress_0_1", condition=models.Q(progress__gte=0.0, progress__lte=1.0)
             ),
-            models.CheckConstraint(name="objective_weight_not_negative", condition=models.Q(weight__gte=0.0)),
+            models.CheckConstraint(
+                name="objective_weight_bounds", condition=models.Q(weight__gt=0.0, weight__lte=MAX_OBJECTIVE_WEIGHT)
+            ),
             models.CheckConstraint(
                 name="objective_grade_0_1",
                 condition=models.Q(grade__isnull=True) | models.Q(grade__gte=0.0, grade__lte=1.0),
@@ -138,18 +164,42 @@ class Objective(OwnedMixin, TenantModel):
     def __str__(self) -> str:
         return self.title
 
-    def expected_progress(self, today: object | None = None) -> float:
+    def activated_on(self, org: Organization | None = None) -> date | None:
+        """The day it was activated, in the organisation's time zone (None: not recorded)."""
+        if self.activated_at is None:
+            return None
+        return self.activated_at.astimezone((org or self.organization).tzinfo).date()
+
+    def expected_progress(self, today: date | None = None, *, org: Organization | None = None) -> float:
+        """Its own pace by ``today``: from the later of the cycle's start and its activation."""
         if self.cycle is None:
             return 0.0
-        day = today or self.organization.today()
-        return math.expected_progress(start=self.cycle.start_date, end=self.cycle.end_date, on=day)  # type: ignore[arg-type]
+        org = org or self.organization
+        return math.objective_expected_progress(
+            cycle_start=self.cycle.start_date,
+            cycle_end=self.cycle.end_date,
+            on=today or org.today(),
+            activated_on=self.activated_on(org),
+        )
 
-    def health(self, today: object | None = None) -> str:
-        if self.status in (ObjectiveStatus.DRAFT, ObjectiveStatus.CANCELLED) or self.cycle is None:
+    def health(self, today: date | None = None, *, org: Organization | None = None) -> str:
+        """``objectives.progress.objective_health`` of this objective ("" when it has none), with
+        the organisation's thresholds. Pass ``org`` when the objectives were read without it."""
+        if self.status in math.WITHOUT_HEALTH or self.cycle_id is None:
             return ""
-        # An aspirational objective is on track at 0.7 of the way: expected progress scales down.
-        expected = self.expected_progress(today) * math.success_threshold(self.commitment)
-        return math.health(progress=self.progress, expected=expected, confidence=self.confidence).value
+        org = org or self.organization
+        value = math.objective_health(
+            status=self.status,
+            progress=self.progress,
+            confidence=self.confidence,
+            commitment=self.commitment,
+            cycle_start=self.cycle.start_date,  # type: ignore[union-attr]
+            cycle_end=self.cycle.end_date,  # type: ignore[union-attr]
+            on=today or org.today(),
+            activated_on=self.activated_on(org),
+            thresholds=math.HealthThresholds.of(org),
+        )
+        return value.value if value else ""
 
     @property
     def in_backlog(self) -> bool:

@@ -187,6 +187,18 @@ class HealthThresholds:
     off_track_confidence: int = 3
     at_risk_confidence: int = 6
 
+    @classmethod
+    def of(cls, org: object) -> HealthThresholds:
+        """The organisation's own thresholds (its ``health_*`` columns, read from the row the
+        caller already holds: no query). Anything without them gets the defaults."""
+        d = DEFAULT_HEALTH_THRESHOLDS
+        return cls(
+            off_track_ratio=getattr(org, "health_off_track_ratio", d.off_track_ratio),
+            at_risk_ratio=getattr(org, "health_at_risk_ratio", d.at_risk_ratio),
+            off_track_confidence=getattr(org, "health_off_track_confidence", d.off_track_confidence),
+            at_risk_confidence=getattr(org, "health_at_risk_confidence", d.at_risk_confidence),
+        )
+
 
 DEFAULT_HEALTH_THRESHOLDS: HealthThresholds = HealthThresholds()
 
@@ -209,6 +221,52 @@ def health(
     if progress < t.at_risk_ratio * expected or (confidence is not None and confidence <= t.at_risk_confidence):
         return Health.AT_RISK
     return Health.ON_TRACK
+
+
+def objective_expected_progress(
+    *, cycle_start: date, cycle_end: date, on: date, activated_on: date | None = None
+) -> float:
+    """An objective's own pace: the elapsed fraction of its cycle counted from the later of the
+    cycle's start and the day it was activated. One activated late in the quarter starts at 0
+    on its activation day instead of owing the weeks before it existed; ``activated_on`` None
+    (or on or before the start) is the cycle's own pace, ``expected_progress``."""
+    if cycle_end < cycle_start:
+        raise ValueError("cycle ends before it starts")
+    if activated_on is None or activated_on <= cycle_start:
+        return expected_progress(start=cycle_start, end=cycle_end, on=on)
+    start = min(activated_on, cycle_end)
+    if on <= start:
+        return 0.0
+    return expected_progress(start=start, end=cycle_end, on=on)
+
+
+# Objectives without a health: a draft is not a commitment yet, a cancelled one no longer is.
+WITHOUT_HEALTH: frozenset[str] = frozenset({"draft", "cancelled"})
+
+
+def objective_health(
+    *,
+    status: str,
+    progress: float,
+    confidence: int | None,
+    commitment: str,
+    cycle_start: date | None,
+    cycle_end: date | None,
+    on: date,
+    activated_on: date | None = None,
+    thresholds: HealthThresholds = DEFAULT_HEALTH_THRESHOLDS,
+) -> Health | None:
+    """The one health rule of an objective, used by every page, document, digest and API.
+
+    None for a draft, a cancelled objective or one without a cycle. Otherwise ``health`` of its
+    progress against its own pace (``objective_expected_progress``), scaled by its type's bar:
+    an aspirational objective is on track at 0.7 of the way (``success_threshold``), with the
+    organisation's ``thresholds``."""
+    if status in WITHOUT_HEALTH or cycle_start is None or cycle_end is None:
+        return None
+    pace = objective_expected_progress(cycle_start=cycle_start, cycle_end=cycle_end, on=on, activated_on=activated_on)
+    expected = pace * success_threshold(commitment)
+    return health(progress=progress, expected=expected, confidence=confidence, thresholds=thresholds)
 
 
 _NOISE = Decimal("1e-9")

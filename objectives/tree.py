@@ -39,10 +39,27 @@ class ObjectiveRow:
     progress_then: float | None = None  # progress on an earlier day, where a selector reads it
     grade: float | None = None  # the end-of-cycle grade, where a selector reads it
     commitment: str = "committed"
+    activated_at: datetime | None = None
 
     @property
     def owner_user_label(self) -> str:
         return self.owner_user_name or self.owner_user_email
+
+    def health(self, *, org: Organization, cycle: Cycle, on: date) -> str | None:
+        """``objectives.progress.objective_health`` of the row in ``cycle`` on ``on``, with the
+        organisation's thresholds (from the organisation the caller holds: no query)."""
+        value = math.objective_health(
+            status=self.status,
+            progress=self.progress,
+            confidence=self.confidence,
+            commitment=self.commitment,
+            cycle_start=cycle.start_date,
+            cycle_end=cycle.end_date,
+            on=on,
+            activated_on=self.activated_at.astimezone(org.tzinfo).date() if self.activated_at else None,
+            thresholds=math.HealthThresholds.of(org),
+        )
+        return value.value if value else None
 
 
 def mean_or_none(values: list[float]) -> float | None:
@@ -66,7 +83,7 @@ def objective_rows(*, org: Organization, cycle: Cycle, as_of: date | None = None
     rows = (
         Objective.objects.filter(organization=org, cycle=cycle).exclude(status=ObjectiveStatus.CANCELLED).order_by("id")
     )
-    fields = [*_ROW_FIELDS, "progress", "confidence", *_OWNER_FIELDS]
+    fields = [*_ROW_FIELDS, "progress", "confidence", *_OWNER_FIELDS, "commitment", "activated_at"]
     if as_of is not None:
         snap = ObjectiveSnapshot.objects.filter(objective=OuterRef("pk"), date__lte=as_of).order_by("-date")
         rows = rows.annotate(
@@ -75,7 +92,7 @@ def objective_rows(*, org: Organization, cycle: Cycle, as_of: date | None = None
             snap_confidence=Subquery(snap.values("confidence")[:1]),
         ).filter(snap_date__isnull=False)
         fields[len(_ROW_FIELDS) : len(_ROW_FIELDS) + 2] = ["snap_progress", "snap_confidence"]
-    return [ObjectiveRow(*r) for r in rows.values_list(*fields)]
+    return [ObjectiveRow(*r[:-2], commitment=r[-2], activated_at=r[-1]) for r in rows.values_list(*fields)]
 
 
 def team_progress(

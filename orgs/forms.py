@@ -172,6 +172,10 @@ class OrganizationSettingsForm(forms.ModelForm):
             "reminder_grace_days",
             "check_in_missed_days",
             "grade_note_required",
+            "health_at_risk_ratio",
+            "health_off_track_ratio",
+            "health_at_risk_confidence",
+            "health_off_track_confidence",
         ]
         help_texts = {
             "grade_note_required": _(
@@ -180,13 +184,26 @@ class OrganizationSettingsForm(forms.ModelForm):
             ),
         }
 
+    # Left empty (or not sent by an older form): keep the current value.
+    KEEP_WHEN_EMPTY = (
+        "check_in_missed_days",
+        "health_at_risk_ratio",
+        "health_off_track_ratio",
+        "health_at_risk_confidence",
+        "health_off_track_confidence",
+    )
+
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["check_in_missed_days"].required = False  # left empty: keep the current value
+        for name in self.KEEP_WHEN_EMPTY:
+            self.fields[name].required = False
 
-    def clean_check_in_missed_days(self) -> int:
-        value = self.cleaned_data.get("check_in_missed_days")
-        return self.instance.check_in_missed_days if value is None else value
+    def clean(self) -> dict[str, object]:
+        data = super().clean()
+        for name in self.KEEP_WHEN_EMPTY:
+            if data.get(name) is None and name not in self.errors:
+                data[name] = getattr(self.instance, name)
+        return data
 
 
 class ProfileForm(forms.ModelForm):

@@ -138,15 +138,57 @@ class Organization(models.Model):
         editable=False,
         help_text="Set when a rollup could not be queued (broker down); the repair sweep clears it.",
     )
+    # Health thresholds (DESIGN §4), read by objectives.progress.HealthThresholds.of: columns of
+    # the organisation, so every page has them with the organisation it already loaded.
+    health_at_risk_ratio = models.FloatField(
+        _("at risk below this share of the expected progress"),
+        default=0.8,
+        validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
+        help_text=_("For example 0.8: at risk below eight tenths of the progress expected by today."),
+    )
+    health_off_track_ratio = models.FloatField(
+        _("off track below this share of the expected progress"),
+        default=0.5,
+        validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
+        help_text=_("For example 0.5: off track below half the progress expected by today."),
+    )
+    health_at_risk_confidence = models.PositiveSmallIntegerField(
+        _("at risk at this confidence or lower"), default=6, validators=[MaxValueValidator(10)]
+    )
+    health_off_track_confidence = models.PositiveSmallIntegerField(
+        _("off track at this confidence or lower"), default=3, validators=[MaxValueValidator(10)]
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                name="organization_health_thresholds_ordered",
+                condition=models.Q(health_off_track_ratio__gte=0.0)
+                & models.Q(health_off_track_ratio__lte=models.F("health_at_risk_ratio"))
+                & models.Q(health_at_risk_ratio__lte=1.0)
+                & models.Q(health_off_track_confidence__lte=models.F("health_at_risk_confidence"))
+                & models.Q(health_at_risk_confidence__lte=10),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        errors: dict[str, str] = {}
+        ratios = (self.health_off_track_ratio, self.health_at_risk_ratio)
+        if None not in ratios and ratios[0] > ratios[1]:
+            errors["health_off_track_ratio"] = _("Off track must start below at risk: choose a smaller share.")
+        confidences = (self.health_off_track_confidence, self.health_at_risk_confidence)
+        if None not in confidences and confidences[0] > confidences[1]:
+            errors["health_off_track_confidence"] = _("Off track must start below at risk: choose a lower confidence.")
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def tzinfo(self) -> zoneinfo.ZoneInfo:

@@ -104,6 +104,10 @@ def organization_update(*, org: Organization, actor: User, **fields: object) -> 
         "reminder_grace_days",
         "check_in_missed_days",
         "grade_note_required",
+        "health_at_risk_ratio",
+        "health_off_track_ratio",
+        "health_at_risk_confidence",
+        "health_off_track_confidence",
     }
     unknown = set(fields) - allowed
     if unknown:

@@ -181,6 +181,7 @@ def _acknowledge_items(org: Organization, membership: Membership, now: datetime)
     for ci in check_ins:
         by_author[ci.author_id].append(ci)  # type: ignore[index]
     items = []
+    thresholds = math.HealthThresholds.of(org)
     for author_id, cis in by_author.items():
         krs = {ci.key_result_id for ci in cis}
         off = 0
@@ -189,9 +190,19 @@ def _acknowledge_items(org: Organization, membership: Membership, now: datetime)
             if ci.key_result_id in seen:
                 continue
             seen.add(ci.key_result_id)
-            cycle = ci.key_result.objective.cycle
-            expected = math.expected_progress(start=cycle.start_date, end=cycle.end_date, on=today)
-            health = math.health(progress=ci.key_result.progress, expected=expected, confidence=ci.confidence)
+            # The key result by its objective's health rule: its pace, its type and the organisation's thresholds.
+            objective = ci.key_result.objective
+            health = math.objective_health(
+                status=objective.status,
+                progress=ci.key_result.progress,
+                confidence=ci.confidence,
+                commitment=objective.commitment,
+                cycle_start=objective.cycle.start_date if objective.cycle else None,
+                cycle_end=objective.cycle.end_date if objective.cycle else None,
+                on=today,
+                activated_on=objective.activated_on(org),
+                thresholds=thresholds,
+            )
             off += health == math.Health.OFF_TRACK
         who = cis[0].author.display_name  # type: ignore[union-attr]
         title = ngettext("%(who)s checked in %(n)d key result", "%(who)s checked in %(n)d key results", len(krs)) % {

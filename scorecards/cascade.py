@@ -11,7 +11,6 @@ from typing import Any
 
 from cycles.models import Cycle
 from objectives import progress as math
-from objectives.models import ObjectiveStatus
 from objectives.tree import (
     ObjectiveRow,
     key_result_rows,
@@ -39,9 +38,7 @@ def cascade(*, org: Organization, cycle: Cycle, as_of: date | None = None) -> di
     team_names = {tid: name for tid, _parent, name in teams}
 
     def node(o: ObjectiveRow, trail: frozenset[int]) -> dict[str, Any]:
-        health = None
-        if o.status != ObjectiveStatus.DRAFT:
-            health = math.health(progress=o.progress, expected=expected, confidence=o.confidence).value
+        health = o.health(org=org, cycle=cycle, on=day)
         return {
             "id": o.id,
             "title": o.title,

@@ -169,6 +169,7 @@ def _objectives_and_key_results(
         "progress_then",
         "grade",
         "commitment",
+        "activated_at",
     ]
     kr_fields = [
         "key_results__id",
@@ -340,13 +341,9 @@ def build_dashboard(*, org: Organization, cycle: Cycle, as_of: date | None, sinc
 
     # A closed cycle, shown live, has grades rather than health, and no check-ins to chase.
     closed = as_of is None and cycle.status == CycleStatus.CLOSED
-    health: dict[int, str | None] = {}
-    for o in objectives:
-        health[o.id] = (
-            None
-            if closed or o.status == ObjectiveStatus.DRAFT
-            else math.health(progress=o.progress, expected=expected, confidence=o.confidence).value
-        )
+    health: dict[int, str | None] = {
+        o.id: None if closed else o.health(org=org, cycle=cycle, on=day) for o in objectives
+    }
     company = mean_or_none([o.progress for o in objectives if o.owner_type == OwnerType.COMPANY])
 
     # The line chart: a point per snapshot day, and today's live figure after the last one.

@@ -386,7 +386,7 @@ def _attach_objectives(view: ScorecardView, org: Organization, cycle_id: int | N
         if view.cycle is None:
             view.cycle = objective.cycle
         objective.cycle = view.cycle  # health reads the cycle's dates; no query per objective
-        objective.health_value = objective.health(today)
+        objective.health_value = objective.health(today, org=org)
         if objective.perspective in by_perspective:
             by_perspective[objective.perspective].objectives.append(objective)
         else:

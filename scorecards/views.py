@@ -12,7 +12,7 @@ from activity.selectors import activity_for
 from cycles.selectors import cycle_list
 from kpis.models import Perspective
 from objectives import progress as math
-from objectives.models import Objective, ObjectiveStatus
+from objectives.models import Objective
 from objectives.tree import ObjectiveRow, objective_rows
 from orgs.models import Team
 from orgs.ownership import OwnerType
@@ -114,10 +114,7 @@ def cascade_page(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _node(o: ObjectiveRow, *, expected: float, team_names: dict[int, str]) -> dict[str, Any]:
-    health = None
-    if o.status not in (ObjectiveStatus.DRAFT, ObjectiveStatus.CANCELLED):
-        health = math.health(progress=o.progress, expected=expected, confidence=o.confidence).value
+def _node(o: ObjectiveRow, *, health: str | None, team_names: dict[int, str]) -> dict[str, Any]:
     owner_name = None
     if o.owner_type == OwnerType.TEAM and o.owner_team is not None:
         owner_name = team_names.get(o.owner_team)
@@ -149,6 +146,8 @@ def _row(o: Objective) -> ObjectiveRow:
         o.confidence,
         user.name if user else "",
         user.email if user else "",
+        commitment=o.commitment,
+        activated_at=o.activated_at,
     )
 
 
@@ -173,14 +172,14 @@ def alignment(request: HttpRequest, objective_id: int) -> HttpResponse:
     while parent_id is not None and parent_id not in seen and len(ancestors) < MAX_ALIGNMENT_DEPTH:
         seen.add(parent_id)
         if parent_id in rows:
-            row, pace = rows[parent_id], expected
+            row, cycle = rows[parent_id], objective.cycle
         else:  # aligned to an objective of another cycle (or a cancelled one)
             other = scoped(Objective, org).select_related("cycle", "owner_user").filter(pk=parent_id).first()
             if other is None:
                 break
-            row = _row(other)
-            pace = math.expected_progress(start=other.cycle.start_date, end=other.cycle.end_date, on=today)
-        ancestors.append(_node(row, expected=pace, team_names=team_names))
+            row, cycle = _row(other), other.cycle
+        health = row.health(org=org, cycle=cycle, on=today)
+        ancestors.append(_node(row, health=health, team_names=team_names))
         parent_id = row.parent
     ancestors.reverse()
 
@@ -190,7 +189,7 @@ def alignment(request: HttpRequest, objective_id: int) -> HttpResponse:
             children.setdefault(o.parent, []).append(o)
 
     def tree(o: ObjectiveRow, trail: frozenset[int]) -> dict[str, Any]:
-        node = _node(o, expected=expected, team_names=team_names)
+        node = _node(o, health=o.health(org=org, cycle=objective.cycle, on=today), team_names=team_names)
         node["children"] = [tree(c, trail | {o.id}) for c in children.get(o.id, []) if c.id not in trail]
         return node
 

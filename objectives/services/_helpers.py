@@ -13,10 +13,11 @@ from objectives.models import (
     KeyResult,
     Objective,
     ObjectiveStatus,
+    validate_objective_weight,
 )
 from objectives.queue import schedule_rollup
 from okrkpi.core.validation import clean_number
-from orgs.models import Organization
+from orgs.models import Membership, Organization, User
 
 # --- helpers -----------------------------------------------------------------------------
 
@@ -26,6 +27,26 @@ def _weight(value: Any, field: str = "weight") -> float:
     if number < 0 or number > 1000:
         raise ValidationError({field: _("The weight must be between 0 and 1000.")})
     return number
+
+
+def _objective_weight(value: Any) -> float:
+    """The weight an objective carries in its parent: 0 < weight ≤ 10."""
+    number = clean_number(value, "weight")
+    try:
+        validate_objective_weight(number)
+    except ValidationError as exc:
+        raise ValidationError({"weight": exc.messages}) from None
+    return number
+
+
+def _may_weigh_in(org: Organization, actor: User | None, parent: Objective) -> bool:
+    """Whether ``actor`` may set the weight a child carries in ``parent``: only someone who may
+    edit the parent (a member must not steer the company objective through their own). No
+    actor (templates, carry-over, the demo): the system, which may."""
+    if actor is None:
+        return True
+    membership = Membership.objects.filter(organization=org, user=actor).first()
+    return membership is not None and parent.editable_by(membership)
 
 
 def _perspective(value: str | None) -> str:

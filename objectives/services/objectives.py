@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from activity.services import activity_record
@@ -23,10 +25,11 @@ from objectives.services._helpers import (
     _check_cycle_open,
     _check_parent,
     _check_planned,
+    _may_weigh_in,
+    _objective_weight,
     _perspective,
     _rollup,
     _snapshot,
-    _weight,
 )
 from okrkpi.core.validation import UNSET, check_version, clean_title
 from orgs.models import Organization, Team, User
@@ -58,6 +61,9 @@ def objective_create(
     commitment = _commitment(commitment)
     check_owner(org=org, owner_type=owner_type, owner_team=owner_team, owner_user=owner_user)
     _check_parent(org, None, parent, cycle)
+    weight = _objective_weight(weight)
+    if parent is not None and not _may_weigh_in(org, actor, parent):
+        weight = 1.0  # only someone who may edit the parent chooses how much a child counts in it
     objective = Objective.objects.create(
         organization=org,
         cycle=cycle,
@@ -68,7 +74,7 @@ def objective_create(
         owner_team=owner_team,
         owner_user=owner_user,
         parent=parent,
-        weight=_weight(weight),
+        weight=weight,
         perspective=_perspective(perspective),
         created_by=actor,
     )
@@ -128,7 +134,16 @@ def objective_update(
     elif objective.parent_id:
         _check_parent(org, objective, objective.parent, objective.cycle)
     if weight is not None:
-        objective.weight = _weight(weight)
+        weight = _objective_weight(weight)
+    moved = objective.parent_id != old_parent_id
+    weighed = moved or weight is not None
+    if weighed and objective.parent is not None and not _may_weigh_in(org, actor, objective.parent):
+        # Only someone who may edit the parent sets the weight a child carries in it: for anyone
+        # else a move counts 1 there, and a weight they send is ignored.
+        if moved:
+            objective.weight = 1.0
+    elif weight is not None:
+        objective.weight = weight
     if perspective is not None:
         objective.perspective = _perspective(perspective)
     objective.version += 1
@@ -191,8 +206,12 @@ def _rollup_after_move(objective: Objective, *, old_parent_id: int | None) -> No
 
 
 @transaction.atomic
-def objective_set_status(*, objective: Objective, actor: User, status: str) -> Objective:
-    """Activate (needs 2–5 key results), close, cancel or send back to draft."""
+def objective_set_status(*, objective: Objective, actor: User, status: str, at: datetime | None = None) -> Objective:
+    """Activate (needs 2–5 key results), close, cancel or send back to draft.
+
+    The first activation is remembered (``activated_at``; ``at``, default now, for history
+    written after the fact): the objective's pace runs from then. A later return to draft and
+    back keeps the first, so the pace cannot be restarted to look on track."""
     if status not in ObjectiveStatus.values:
         raise ValidationError({"status": _("Unknown status.")})
     objective = Objective.objects.select_for_update(of=("self",)).select_related("cycle").get(pk=objective.pk)
@@ -211,7 +230,11 @@ def objective_set_status(*, objective: Objective, actor: User, status: str) -> O
             )
     before = objective.status
     objective.status = status
-    objective.save(update_fields=["status", "updated_at"])
+    fields = ["status", "updated_at"]
+    if status == ObjectiveStatus.ACTIVE and objective.activated_at is None:
+        objective.activated_at = at or timezone.now()
+        fields.append("activated_at")
+    objective.save(update_fields=fields)
     verb = {"active": "objective.activated", "cancelled": "objective.cancelled", "closed": "objective.closed"}.get(
         status, "objective.status_changed"
     )

@@ -97,6 +97,7 @@ def test_healthz_reports_heartbeat_age_outbox_dirty_organisations_and_idle_queue
     assert "queues no worker consumes: reminders, exports" in body["problems"]
     # Public page: counts and ages, never which organisation.
     assert world_a.org.slug not in response.content.decode()
+    assert world_a.org.name not in response.content.decode()
 
 
 @pytest.mark.django_db

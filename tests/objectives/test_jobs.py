@@ -153,7 +153,7 @@ def test_reconcile_matches_the_reference_full_recompute(world_a):
     made: list[Objective] = []
     for i in range(60):
         parent = rng.choice(made) if made and rng.random() < 0.85 else None
-        o = make_objective(world_a.org, cycle, title=f"O{i}", parent=parent, weight=rng.choice([0, 1, 2.5]))
+        o = make_objective(world_a.org, cycle, title=f"O{i}", parent=parent, weight=rng.choice([0.25, 1, 2.5]))
         if i % 4:  # the others stay drafts, which do not count in their parents
             set_status(o, "active")
         made.append(o)

@@ -49,7 +49,7 @@ def test_stored_progress_equals_full_recompute_after_random_check_ins(world_a):
     objectives: list[Objective] = []
     for i in range(40):
         parent = rng.choice(objectives) if objectives and rng.random() < 0.8 else None
-        o = make_objective(world_a.org, cycle, title=f"O{i}", parent=parent, weight=rng.choice([0, 0.5, 1, 2, 3]))
+        o = make_objective(world_a.org, cycle, title=f"O{i}", parent=parent, weight=rng.choice([0.25, 0.5, 1, 2, 3]))
         if i % 4:  # the others stay drafts, which do not count in their parents
             set_status(o, "active")
         objectives.append(o)

@@ -28,7 +28,7 @@ def _forest(org, *, n: int = 80, seed: int = 5) -> list[Objective]:
     made: list[Objective] = []
     for i in range(n):
         parent = rng.choice(made) if made and rng.random() < 0.85 else None
-        o = make_objective(org, cycle, title=f"O{i}", parent=parent, weight=rng.choice([0, 1, 2.5]))
+        o = make_objective(org, cycle, title=f"O{i}", parent=parent, weight=rng.choice([0.25, 1, 2.5]))
         if i % 4:  # the others stay drafts, which do not count in their parents
             set_status(o, "active")
         made.append(o)

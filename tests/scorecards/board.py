@@ -44,11 +44,12 @@ def build_board(world: OrgWorld) -> Board:
     today = org.today()
     cycle = make_cycle(org, start=today - timedelta(days=45), days=91)  # expected today: 45/90 = 50 %
     now = timezone.now()
+    began = now - timedelta(days=45)  # every objective active since the cycle began: its pace is the cycle's
 
     company = make_objective(org, cycle, title="Grow revenue")
     kr1 = make_kr(company, title="Revenue", owner=world.member, target=100)
     kr2 = make_kr(company, title="New markets", owner=world.manager, target=10)
-    services.objective_set_status(objective=company, actor=world.admin, status="active")
+    services.objective_set_status(objective=company, actor=world.admin, status="active", at=began)
     services.key_result_check_in(
         key_result=kr1, actor=world.member, value=10, confidence=8, at=now - timedelta(days=20)
     )
@@ -61,13 +62,13 @@ def build_board(world: OrgWorld) -> Board:
     team = make_objective(org, cycle, title="Launch the referral loop", owner_type="team", team=world.sub_team)
     stale_never = make_kr(team, title="Referral sign-ups", owner=world.manager)
     make_kr(team, title="Referral partners", owner=world.manager)
-    services.objective_set_status(objective=team, actor=world.admin, status="active")
+    services.objective_set_status(objective=team, actor=world.admin, status="active", at=began)
     KeyResult.objects.filter(pk=stale_never.pk).update(created_at=now - timedelta(days=30))
 
     person = make_objective(org, cycle, title="Master automation", owner_type="person", user=world.member)
     kr_a = make_kr(person, title="Flows shipped", owner=world.member, target=100)
     make_kr(person, title="Hours saved", owner=world.member, target=100)
-    services.objective_set_status(objective=person, actor=world.admin, status="active")
+    services.objective_set_status(objective=person, actor=world.admin, status="active", at=began)
     services.key_result_check_in(key_result=kr_a, actor=world.member, value=60, confidence=9)
 
     week_ago = today - timedelta(days=7)
