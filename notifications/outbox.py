@@ -52,8 +52,10 @@ def lease_seconds() -> int:
 
 
 def backoff(attempts: int) -> timedelta:
-    """The wait before try ``attempts + 1``: a minute, doubling, at most an hour, with jitter."""
-    base = min(60 * 2 ** max(attempts - 1, 0), 3600)
+    """The wait before try ``attempts + 1``: a minute (``OUTBOX_RETRY_SECONDS``), doubling, at
+    most an hour, with jitter."""
+    first = int(getattr(settings, "OUTBOX_RETRY_SECONDS", 60))
+    base = min(first * 2 ** max(attempts - 1, 0), 3600)
     return timedelta(seconds=base + secrets.randbelow(base // 4 + 1))
 
 
