@@ -267,5 +267,5 @@ def cycle_report(request: HttpRequest, cycle_id: int) -> HttpResponse:
 @org_view
 def cycle_export(request: HttpRequest, cycle_id: int, fmt: str) -> HttpResponse:
     cycle = _cycle(request, cycle_id)
-    rows = exports.cycle_rows(review.review_objectives(org=request.org, cycle=cycle))
+    rows = exports.cycle_rows(review.review_objectives(org=request.org, cycle=cycle), cycle=cycle)
     return spreadsheet.download(rows, fmt=fmt, filename=exports.filename(cycle.name, fmt), sheet=cycle.name)

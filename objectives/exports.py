@@ -12,7 +12,8 @@ from typing import Any
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from objectives.models import Objective
+from cycles.models import Cycle
+from objectives.models import Objective, ObjectiveStatus
 
 __all__ = ["cycle_rows", "filename"]
 
@@ -44,7 +45,15 @@ def header() -> list[str]:
     ]
 
 
-def cycle_rows(objectives: list[Objective]) -> list[list[Any]]:
+def shown_status(objective: Objective, cycle: Cycle) -> str:
+    """An objective's status as the export says it: a closed cycle's objectives are closed
+    with it ("Closed"), whatever status they had while it ran; cancelled ones stay cancelled."""
+    if cycle.is_closed and objective.status != ObjectiveStatus.CANCELLED:
+        return str(ObjectiveStatus.CLOSED.label)
+    return objective.get_status_display()
+
+
+def cycle_rows(objectives: list[Objective], *, cycle: Cycle) -> list[list[Any]]:
     """Rows of ``objectives.review.review_objectives`` (which loads everything needed)."""
     rows: list[list[Any]] = [header()]
     for o in objectives:
@@ -54,7 +63,7 @@ def cycle_rows(objectives: list[Objective]) -> list[list[Any]]:
             o.get_commitment_display(),
             o.get_owner_type_display(),
             o.owner_label,
-            o.get_status_display(),
+            shown_status(o, cycle),
             round(o.progress, 4),
             o.shown_grade,
             _("yes") if o.is_achieved else _("no"),

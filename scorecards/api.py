@@ -55,10 +55,11 @@ class CascadeView(OrgScopedAPIView):
     @extend_schema(
         parameters=[CascadeQuerySerializer],
         responses={200: OpenApiTypes.OBJECT},
-        description="DESIGN §6 cascade document: `{cycle, as_of, before_first_snapshot, progress, expected, "
+        description="DESIGN §6 cascade document: `{cycle, as_of, closed, before_first_snapshot, progress, expected, "
         "objectives: [node], teams: [team], owner_names: {teams: {id: name}, people: {id: name}}}`, a node "
-        "being `{id, title, owner_type, owner_team, owner_user, progress, health, key_results: "
-        "[{id, title, progress}], children: [node]}`. With `as_of`, "
+        "being `{id, title, owner_type, owner_team, owner_user, progress, health, grade, key_results: "
+        "[{id, title, progress}], children: [node]}`. A closed cycle, live (`closed`), has no health: its "
+        "graded objectives have `grade: {value, achieved}` (null otherwise). With `as_of`, "
         "objectives and teams come from their latest snapshot on or before that day and key results from their "
         "last check-in by its end.",
     )

@@ -11,6 +11,7 @@ from typing import Any
 
 from cycles.models import Cycle
 from objectives import progress as math
+from objectives.models import Objective
 from objectives.tree import (
     ObjectiveRow,
     key_result_rows,
@@ -21,6 +22,15 @@ from objectives.tree import (
 )
 from orgs.models import Organization
 from orgs.ownership import OwnerType
+
+
+def closed_grades(*, org: Organization, cycle: Cycle) -> dict[int, dict[str, Any]]:
+    """{objective id: {"value": grade, "achieved": bool}} of a closed cycle's graded objectives."""
+    rows = Objective.objects.filter(organization=org, cycle=cycle, grade__isnull=False)
+    return {
+        oid: {"value": grade, "achieved": math.achieved(grade=grade, commitment=commitment)}
+        for oid, grade, commitment in rows.values_list("id", "grade", "commitment")
+    }
 
 
 def cascade(*, org: Organization, cycle: Cycle, as_of: date | None = None) -> dict[str, Any]:
@@ -36,6 +46,9 @@ def cascade(*, org: Organization, cycle: Cycle, as_of: date | None = None) -> di
         by_parent.setdefault(o.parent if o.parent in present else None, []).append(o)
     teams, people, snaps = teams_with_people(org=org, cycle=cycle, as_of=as_of)
     team_names = {tid: name for tid, _parent, name in teams}
+    # A closed cycle, shown live, reads as closed: grades instead of health (one more query).
+    closed = as_of is None and cycle.is_closed
+    grades = closed_grades(org=org, cycle=cycle) if closed else {}
 
     def node(o: ObjectiveRow, trail: frozenset[int]) -> dict[str, Any]:
         health = o.health(org=org, cycle=cycle, on=day)
@@ -46,7 +59,8 @@ def cascade(*, org: Organization, cycle: Cycle, as_of: date | None = None) -> di
             "owner_team": o.owner_team,
             "owner_user": o.owner_user,
             "progress": o.progress,
-            "health": health,
+            "health": None if closed else health,
+            "grade": grades.get(o.id),
             "key_results": krs.get(o.id, []),
             "children": [node(c, trail | {o.id}) for c in by_parent.get(o.id, []) if c.id not in trail],
         }
@@ -74,6 +88,7 @@ def cascade(*, org: Organization, cycle: Cycle, as_of: date | None = None) -> di
     return {
         "cycle": cycle.pk,
         "as_of": as_of.isoformat() if as_of else None,
+        "closed": closed,
         "before_first_snapshot": as_of is not None and not objectives,
         "progress": mean_or_none(company),
         "expected": expected,

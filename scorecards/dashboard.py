@@ -297,11 +297,16 @@ def _team_matrix(
         subtree = {o.id: o for x in team_ids for o in by_team.get(x, [])}
         subtree.update({o.id: o for u in user_ids for o in by_person.get(u, [])})
         counts = Counter(health[o.id] for o in subtree.values() if health[o.id])
+        graded = [o for o in subtree.values() if o.grade is not None]  # a closed cycle's results
+        achieved = sum(1 for o in graded if math.achieved(grade=o.grade, commitment=o.commitment))
         row.update(
             progress=mean_or_none([o.progress for o in by_team.get(tid, [])]),
             subtree_progress=mean_or_none([o.progress for o in subtree.values()]),
             objectives=len(subtree),
             **{h: counts.get(h, 0) for h in HEALTHS},
+            achieved=achieved,
+            not_achieved=len(graded) - achieved,
+            mean_grade=round(mean(o.grade for o in graded), 2) if graded else None,
         )
         return team_ids, user_ids
 
