@@ -146,3 +146,28 @@ def _command(name: str, *args: str) -> str:
     out = StringIO()
     call_command(name, *args, stdout=out)
     return out.getvalue()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_senders_at_once_send_each_message_once(world_a, thread, settings):
+    from tests.concurrency import at_once, require_shared_database
+
+    require_shared_database()
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    users = [thread.sam, world_a.member, world_a.manager, world_a.admin]
+    rows = [
+        outbox.email_row(
+            org=world_a.org,
+            user=u,
+            mail=outbox.Mail(to=u.email, subject=f"Note {i}", text="Hello"),
+            topic="mention",
+        )
+        for i, u in enumerate(users * 10)
+    ]
+    ids = outbox.outbox_add(rows, dispatch=False)
+    mail.outbox.clear()
+    reports = at_once(lambda _i: outbox.outbox_deliver_all(ids=ids), n=3)
+    assert sum(r.sent.get("email", 0) for r in reports) == 40
+    assert len(mail.outbox) == 40
+    assert len({m.extra_headers["X-Okrkpi-Delivery-Id"] for m in mail.outbox}) == 40
+    assert set(OutboxMessage.objects.values_list("status", flat=True)) == {"sent"}
