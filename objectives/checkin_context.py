@@ -28,13 +28,25 @@ class Pace:
 
 
 def pace(
-    *, kind: str, start: float, target: float, current: float, cycle_start: date, cycle_end: date, on: date
+    *,
+    kind: str,
+    start: float,
+    target: float,
+    current: float,
+    cycle_start: date,
+    cycle_end: date,
+    on: date,
+    activated_on: date | None = None,
 ) -> Pace | None:
     """The value expected by ``on`` at a steady pace from start to target, and where
-    the current value stands against it. None for milestones and flat ranges."""
+    the current value stands against it. None for milestones and flat ranges. The pace is
+    its objective's own (``objective_expected_progress``: from its activation, when later
+    than the cycle's start), as its health reads it."""
     if kind == "milestone" or target == start:
         return None
-    share = math.expected_progress(start=cycle_start, end=cycle_end, on=on)
+    share = math.objective_expected_progress(
+        cycle_start=cycle_start, cycle_end=cycle_end, on=on, activated_on=activated_on
+    )
     expected = start + (target - start) * share
     ahead_by = (current - expected) / (target - start)  # > 0: ahead, whatever the direction
     if ahead_by > PACE_TOLERANCE:

@@ -214,6 +214,7 @@ def _check_in_rows(org: Any, rows: list[dict[str, Any]]) -> None:
             cycle_start=kr.objective.cycle.start_date,
             cycle_end=kr.objective.cycle.end_date,
             on=today,
+            activated_on=kr.objective.activated_on(org),
         )
 
 

@@ -200,3 +200,17 @@ def test_expected_by_today_is_shown_in_the_key_results_precision(world_a, client
     expected = card[card.index("Expected by today") :][:200]
     assert shown in expected
     assert "76.92" not in expected and "9.62" not in expected
+
+
+def test_expected_by_today_runs_from_the_objectives_activation(world_a, cycle, client):
+    # Half the cycle gone, but the objective was activated today: nothing is due yet, not 50 leads.
+    objective = make_objective(world_a.org, cycle, user=world_a.member, owner_type="person")
+    kr = make_kr(objective, owner=world_a.member, title="Qualified leads", start=0, target=100)
+    make_kr(objective, owner=world_a.member, title="Demos", start=0, target=10)
+    KeyResult.objects.filter(pk=kr.pk).update(unit="leads")
+    services.objective_set_status(objective=objective, actor=world_a.member, status="active")
+    client.force_login(world_a.member)
+    html = client.get(URL).content.decode()
+    card = html[html.index(f'id="ci-{kr.pk}"') :]
+    expected = card[card.index("Expected by today") :][:200]
+    assert re.search(r"\b0\u00a0leads", expected) and "50\u00a0leads" not in expected
