@@ -260,8 +260,8 @@ def message_id(delivery_id: uuid.UUID | str) -> str:
 def _send_emails(rows: list[OutboxMessage], token: str, report: DeliveryReport) -> None:
     """One connection for the batch; each message is marked sent as soon as the server took
     it, so a sender killed mid-batch re-sends at most the message it was on."""
-    connection = get_connection()
     try:
+        connection = get_connection()
         connection.open()
     except Exception as exc:  # noqa: BLE001 — the server is down: every row waits and retries
         for row in rows:
@@ -334,7 +334,19 @@ def outbox_sweep(*, now: datetime | None = None, max_batches: int = 20) -> Deliv
         report.merge(batch)
         if batch.taken < BATCH:
             break
+    _prune(now or timezone.now())
     return report
+
+
+KEEP_SENT = timedelta(days=30)  # sent rows are kept a while (a receiver may ask about an id), then go
+
+
+def _prune(now: datetime) -> int:
+    """Delete sent rows older than ``KEEP_SENT``, a bounded number per run; given-up rows
+    stay for admins to see."""
+    old = OutboxMessage.objects.filter(status=OutboxStatus.SENT, sent_at__lt=now - KEEP_SENT)
+    ids = list(old.order_by("pk").values_list("pk", flat=True)[:1000])
+    return OutboxMessage.objects.filter(pk__in=ids).delete()[0] if ids else 0
 
 
 @dataclass

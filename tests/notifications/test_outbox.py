@@ -171,3 +171,15 @@ def test_two_senders_at_once_send_each_message_once(world_a, thread, settings):
     assert len(mail.outbox) == 40
     assert len({m.extra_headers["X-Okrkpi-Delivery-Id"] for m in mail.outbox}) == 40
     assert set(OutboxMessage.objects.values_list("status", flat=True)) == {"sent"}
+
+
+def test_the_sweep_forgets_old_sent_rows_and_keeps_given_up_ones(world_a, thread, django_capture_on_commit_callbacks):
+    _mention(world_a, thread, django_capture_on_commit_callbacks)
+    _mention(world_a, thread, django_capture_on_commit_callbacks)
+    sent, given_up = OutboxMessage.objects.order_by("pk")
+    OutboxMessage.objects.filter(pk=given_up.pk).update(status="failed")
+    assert OutboxMessage.objects.get(pk=sent.pk).status == "sent"
+    outbox.outbox_sweep(now=outbox.timezone.now() + timedelta(days=29))
+    assert OutboxMessage.objects.count() == 2
+    outbox.outbox_sweep(now=outbox.timezone.now() + timedelta(days=31))
+    assert list(OutboxMessage.objects.values_list("pk", flat=True)) == [given_up.pk]

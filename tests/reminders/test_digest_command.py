@@ -95,6 +95,40 @@ def test_the_command_runs_the_sweep_once_per_week(world_a, thread, monkeypatch, 
     assert len(mail.outbox) == 3
 
 
+class _DownBackend:
+    """A mail server that refuses connections."""
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def open(self):
+        raise ConnectionRefusedError(111, "Connection refused")
+
+    def close(self):
+        pass
+
+    def send_messages(self, messages):
+        self.open()
+
+
+def test_the_command_says_what_really_left_when_the_mail_server_is_down(world_a, thread, monkeypatch, settings):
+    from django.utils import timezone
+
+    from notifications.outbox import outbox_sweep
+
+    monkeypatch.setattr(timezone, "now", lambda: MONDAY_10)
+    settings.EMAIL_BACKEND = f"{__name__}._DownBackend"
+    out = _run()
+    assert "Sent 0 e-mails. 3 not sent yet" in out  # nothing left, whatever was claimed
+    assert "3 not sent yet: the outbox sweep retries them (ConnectionRefusedError" in out
+    assert "Sent 0 e-mails (nothing due)." in _run() and mail.outbox == []  # claimed: not composed again
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    outbox_sweep(now=MONDAY_10 + timedelta(hours=1))
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(
+        [thread.sam.email, world_a.manager.email, world_a.admin.email]
+    )
+
+
 def test_kind_sends_it_now_whatever_the_day_and_still_once_per_week(
     world_a, world_b, thread, monkeypatch, django_capture_on_commit_callbacks
 ):

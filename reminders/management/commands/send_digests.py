@@ -61,8 +61,10 @@ class Command(BaseCommand):
         summary = delivery_summary(ids)
         sent = summary.by_topic(OutboxStatus.SENT, OutboxKind.EMAIL)
         posted = summary.total(OutboxStatus.SENT, OutboxKind.CHANNEL)
-        detail = ", ".join(f"{k}: {v}" for k, v in sorted(sent.items())) or "nothing due"
-        message = f"Sent {sum(sent.values())} e-mails ({detail})."
+        detail = ", ".join(f"{k}: {v}" for k, v in sorted(sent.items()))
+        if not detail and not ids:
+            detail = "nothing due"
+        message = f"Sent {sum(sent.values())} e-mails" + (f" ({detail})." if detail else ".")
         if posted:
             message += f" Posted {posted} to chat and webhook channels."
         if not summary.all_sent:
