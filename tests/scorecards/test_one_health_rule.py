@@ -185,3 +185,29 @@ def test_the_first_activation_counts_when_an_objective_goes_back_to_draft(world_
     objective.refresh_from_db()
     assert objective.activated_at == CYCLE_START  # the pace cannot be restarted to look on track
     assert objective.health() == "off_track"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_new_thresholds_reach_the_cached_cascade(world_a, client, quarter, documents_cache):
+    committed = _objective(
+        world_a, quarter, title="Promise", commitment="committed", activated=CYCLE_START, progress=0.35
+    )
+    api = _api(world_a.viewer)
+    cascade = f"/api/v1/orgs/{world_a.org.slug}/cascade/?cycle={quarter.pk}"
+    assert _cascade_health(api.get(cascade).json())[committed.pk] == "at_risk"
+    client.force_login(world_a.admin)
+    r = client.post(
+        f"/o/{world_a.org.slug}/settings/",
+        {
+            "name": world_a.org.name,
+            "timezone": "UTC",
+            "language": "en",
+            "fiscal_year_start_month": 1,
+            "reminder_hour": 9,
+            "reminder_grace_days": 3,
+            "health_off_track_ratio": "0.8",
+            "health_at_risk_ratio": "0.9",
+        },
+    )
+    assert r.status_code == 302
+    assert _cascade_health(api.get(cascade).json())[committed.pk] == "off_track"
