@@ -4,6 +4,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from orgs import services
 from orgs.models import Invitation, Membership, Organization, Team, TeamMember, User
+from orgs.versions import bump_data_version
 
 
 class AdminPasswordChangeForm(auth_forms.AdminPasswordChangeForm):
@@ -29,11 +30,23 @@ class UserAdmin(BaseUserAdmin):
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
 
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        if change:  # the profile through its service: a new name shows in every organisation's documents
+            services.user_update(
+                user=obj, **{f: form.cleaned_data[f] for f in ("name", "language") if f in form.changed_data}
+            )
+        super().save_model(request, obj, form, change)
+
 
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "timezone", "language"]
     search_fields = ["name", "slug"]
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        super().save_model(request, obj, form, change)
+        if change:  # its name, time zone or language show in its cached documents
+            bump_data_version(obj.pk)
 
 
 @admin.register(Membership)

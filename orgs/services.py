@@ -21,6 +21,7 @@ from rest_framework.authtoken.models import Token
 
 from orgs.audit import audit
 from orgs.models import Invitation, Membership, Organization, Role, Team, TeamMember, User
+from orgs.versions import bump_data_version
 
 RESERVED_SLUGS = frozenset({"new", "admin", "api", "static", "healthz", "accounts", "invitations"})
 
@@ -180,8 +181,7 @@ def member_add(
                 raise ValidationError({"password": exc.messages}) from None
         user = User.objects.create_user(email, password or None, name=name.strip())
     elif name and not user.name:
-        user.name = name.strip()
-        user.save(update_fields=["name"])
+        user_update(user=user, name=name)  # shown in the organisations they already belong to
     membership = Membership.objects.create(
         organization=org, user=user, role=role, primary_team=teams[0] if teams else None
     )
@@ -234,6 +234,42 @@ def member_set_role(*, membership: Membership, actor: User, role: str) -> Member
     return membership
 
 
+# A person's fields that the organisations' pages and cached documents show (owners' names on
+# the cascade, the dashboard and the scorecards); the language only changes their own pages.
+USER_SHOWN_FIELDS = frozenset({"name"})
+
+
+@transaction.atomic
+def user_update(*, user: User, name: str | None = None, language: str | None = None) -> list[str]:
+    """Change a person's own fields (their profile); ``None`` leaves a field as it is. Returns
+    the fields that changed.
+
+    A person shows in every organisation they belong to, and the executive documents are
+    cached under each organisation's data version (``orgs.versions``): a change to a field
+    they show bumps the version of every organisation of the person, after the commit, so
+    the next dashboard or cascade shows the new name. Compared with the stored row, not with
+    ``user`` (a ModelForm has already copied the new values onto it)."""
+    stored = User.objects.select_for_update().filter(pk=user.pk).values("name", "language").get()
+    changes: dict[str, str] = {}
+    for field, value in (("name", name.strip() if name is not None else None), ("language", language)):
+        if value is None:
+            continue
+        try:
+            User._meta.get_field(field).clean(value, user)  # length, choices
+        except ValidationError as exc:
+            raise ValidationError({field: exc.messages}) from None
+        if value != stored[field]:
+            changes[field] = value
+    for field, value in changes.items():
+        setattr(user, field, value)
+    if changes:
+        user.save(update_fields=list(changes))
+    if USER_SHOWN_FIELDS.intersection(changes):
+        for org_id in Membership.objects.filter(user=user).values_list("organization_id", flat=True):
+            bump_data_version(org_id)
+    return list(changes)
+
+
 @transaction.atomic
 def member_update(
     *,
@@ -255,8 +291,7 @@ def member_update(
                 {"name": _("This person also belongs to other organisations; they change their name in their profile.")}
             )
         before["name"], after["name"] = user.name, name.strip()
-        user.name = name.strip()
-        user.save(update_fields=["name"])
+        user_update(user=user, name=name)
     if teams is not None:
         teams = list(teams)
         for team in teams:

@@ -394,7 +394,8 @@ def org_settings(request: HttpRequest) -> HttpResponse:
 def profile(request: HttpRequest) -> HttpResponse:
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        # Through the service: a new name shows in every organisation's cached documents.
+        services.user_update(user=request.user, **{f: form.cleaned_data[f] for f in form.changed_data})
         # Say it in the language just chosen, not the one the form was shown in.
         lang = preferred_language(request, request.session.get("current_org"))
         with translation.override(lang or translation.get_language()):
@@ -411,8 +412,7 @@ def set_language(request: HttpRequest) -> HttpResponse:
     lang = request.POST.get("language", "")
     user = request.user
     if user.is_authenticated and lang in dict(settings.LANGUAGES) and user.language != lang:
-        user.language = lang
-        user.save(update_fields=["language"])
+        services.user_update(user=user, language=lang)
     return django_set_language(request)
 
 
