@@ -1,5 +1,6 @@
-"""API resources ``notifications/`` (the caller's own; set ``read_at`` to mark one read) and
-``channels/`` (admins: chat and webhook delivery)."""
+"""API resources ``notifications/`` (the caller's own; set ``read_at`` to mark one read),
+``channels/`` (admins: chat and webhook delivery) and ``deliveries/`` (admins: the outbox of
+e-mails and posts, to see what waits and what was given up)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 
 from notifications import channels
-from notifications.models import Channel, ChannelEvent, ChannelKind, Notification
+from notifications.models import Channel, ChannelEvent, ChannelKind, Notification, OutboxMessage, OutboxStatus
 from orgs import permissions
 from orgs.tenancy import OrgScopedViewSet
 
@@ -126,3 +127,47 @@ class ChannelViewSet(OrgScopedViewSet):
 
     def perform_destroy(self, instance: Channel) -> None:
         channels.channel_delete(channel=instance, actor=self.request.user)
+
+
+# --- deliveries (admins only, read-only) ------------------------------------------------
+
+
+class DeliverySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = OutboxMessage
+        fields = [
+            "id",
+            "delivery_id",
+            "kind",
+            "topic",
+            "target",
+            "channel",
+            "status",
+            "attempts",
+            "next_attempt_at",
+            "last_error",
+            "created_at",
+            "sent_at",
+        ]
+        read_only_fields = fields
+
+
+class DeliveryViewSet(OrgScopedViewSet):
+    """The organisation's outbox of e-mails and channel posts, newest first: what waits to be
+    retried (``pending`` with ``attempts`` > 0), what was sent, and what was given up
+    (``failed``, with ``last_error``). Filter with ``?status=``. Admins only; read-only."""
+
+    model = OutboxMessage
+    serializer_class = DeliverySerializer
+    http_method_names = ["get", "head", "options"]
+
+    def initial(self, request: Request, *args: object, **kwargs: object) -> None:
+        super().initial(request, *args, **kwargs)
+        if not permissions.is_admin(self.membership):
+            raise PermissionDenied("Only admins see the delivery outbox.")
+
+    def refine_queryset(self, qs: QuerySet) -> QuerySet:
+        status = self.request.query_params.get("status")
+        if status in OutboxStatus.values:
+            qs = qs.filter(status=status)
+        return qs.order_by("-created_at", "-id")

@@ -7,7 +7,7 @@ from rest_framework.routers import SimpleRouter
 from conversations.api import CommentViewSet, ReactionViewSet
 from cycles.api import CycleViewSet
 from kpis.api import KpiViewSet, MeasurementViewSet
-from notifications.api import ChannelViewSet, NotificationViewSet
+from notifications.api import ChannelViewSet, DeliveryViewSet, NotificationViewSet
 from objectives import ritual_api
 from objectives.api import CheckInViewSet, InitiativeViewSet, KeyResultViewSet, ObjectiveViewSet
 from okrkpi.core.apidocs import DocsView, SchemaView
@@ -50,6 +50,7 @@ router.register("strategy-links", StrategyLinkViewSet, basename="strategy-link")
 router.register("comments", CommentViewSet, basename="comment")
 router.register("reactions", ReactionViewSet, basename="reaction")
 router.register("channels", ChannelViewSet, basename="channel")
+router.register("deliveries", DeliveryViewSet, basename="delivery")
 
 urlpatterns = [
     path("schema/", SchemaView.as_view(), name="api-schema"),

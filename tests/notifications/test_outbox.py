@@ -183,3 +183,21 @@ def test_the_sweep_forgets_old_sent_rows_and_keeps_given_up_ones(world_a, thread
     assert OutboxMessage.objects.count() == 2
     outbox.outbox_sweep(now=outbox.timezone.now() + timedelta(days=31))
     assert list(OutboxMessage.objects.values_list("pk", flat=True)) == [given_up.pk]
+
+
+def test_admins_read_the_outbox_through_the_api(
+    world_a, world_b, thread, mail_down, api, django_capture_on_commit_callbacks
+):
+    _mention(world_a, thread, django_capture_on_commit_callbacks)
+    row = OutboxMessage.objects.get()
+    OutboxMessage.objects.filter(pk=row.pk).update(status="failed")
+    r = api(world_a.admin).get("/api/v1/orgs/alpha/deliveries/?status=failed")
+    assert r.status_code == 200, r.content[:300]
+    [item] = r.json()["results"]
+    assert item["delivery_id"] == str(row.delivery_id) and item["target"] == thread.sam.email
+    assert item["status"] == "failed" and "Connection refused" in item["last_error"]
+    assert api(world_a.admin).get("/api/v1/orgs/alpha/deliveries/?status=sent").json()["results"] == []
+    assert api(world_a.manager).get("/api/v1/orgs/alpha/deliveries/").status_code == 403
+    assert api(world_b.admin).get("/api/v1/orgs/beta/deliveries/").json()["results"] == []
+    assert api(world_b.admin).get(f"/api/v1/orgs/beta/deliveries/{row.pk}/").status_code == 404
+    assert api(world_a.admin).post("/api/v1/orgs/alpha/deliveries/", {}).status_code == 405
