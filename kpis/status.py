@@ -143,22 +143,23 @@ def unusual_measurement(
     """Whether ``value`` after ``last`` looks like a slip of the keyboard (``1,234.5`` where
     ``81`` came last, against a target of 100): the check-ins' rule
     (``okrkpi.core.plausibility.unusual_value``), with the KPI's range standing for the key
-    result's start and target. One-sided KPIs run from the amber threshold (the edge of
-    red) to the target — or from 0 without an amber band; a range KPI from the edge
-    opposite to the move to the edge it moves towards. ``"jump"``, ``"wrong_way"`` or None
-    (also when the KPI has no target to judge by)."""
+    result's start and target. Higher is better: from 0 to the target (the amber band is
+    too narrow a range: an ordinary bad month would be asked about). Lower is better: from
+    twice the target (or the amber threshold, if further) down to it. A range KPI: from the
+    edge opposite to the move to the edge it moves towards. ``"jump"``, ``"wrong_way"`` or
+    None (also when the KPI has no target to judge by)."""
     if direction == "within_range":
         if target_low is None or target_high is None or target_low == target_high:
             return None
         start, end = (target_low, target_high) if value >= last else (target_high, target_low)
         return unusual_value(kind="number", start=start, target=end, current=last, value=value)
-    if target is None:
-        return None
-    higher = direction == "higher_is_better"
-    if amber_threshold is not None and (amber_threshold < target if higher else amber_threshold > target):
+    if target is None or target <= 0:
+        # No natural baseline below a target of 0 or less: only the amber edge can serve.
+        if target is None or amber_threshold is None:
+            return None
         start = amber_threshold
+    elif direction == "higher_is_better":
+        start = 0.0
     else:
-        start = 0.0 if higher or target <= 0 else 2 * target  # lower is better: as far above as 0 is below
-    if higher and target <= 0 and start == 0.0:
-        return None
+        start = max(2 * target, amber_threshold if amber_threshold is not None else 0.0)
     return unusual_value(kind="number", start=start, target=target, current=last, value=value)

@@ -78,7 +78,7 @@ def test_the_api_refuses_an_unusual_value_naming_the_field_until_confirmed(world
     assert r.status_code == 201 and r.json()["value"] == 1234.5 and "confirm" not in r.json()
     # A correction is judged too.
     m = r.json()["id"]
-    r = client.patch(f"/api/v1/orgs/alpha/measurements/{m}/", {"value": 0.5}, format="json")
+    r = client.patch(f"/api/v1/orgs/alpha/measurements/{m}/", {"value": 8100}, format="json")
     assert r.status_code == 400 and "value" in r.json()["errors"]
     r = client.patch(f"/api/v1/orgs/alpha/measurements/{m}/", {"value": 90}, format="json")
     assert r.status_code == 200 and r.json()["value"] == 90
@@ -129,8 +129,9 @@ def test_a_file_with_several_periods_judges_each_value_against_the_one_before_it
     [
         ("higher_is_better", {"target": 100, "amber_threshold": 80}, 81, 1234.5, "jump"),
         ("higher_is_better", {"target": 100, "amber_threshold": 80}, 81, 95, None),
-        ("higher_is_better", {"target": 100, "amber_threshold": 80}, 81, 8.1, "wrong_way"),
+        ("higher_is_better", {"target": 100, "amber_threshold": 80}, 81, 42, None),  # a bad month is no slip
         ("higher_is_better", {"target": 100}, 81, 115, None),
+        ("higher_is_better", {"target": 100}, 81, -81, "wrong_way"),
         ("lower_is_better", {"target": 3, "amber_threshold": 5}, 4, 40, "wrong_way"),
         ("lower_is_better", {"target": 3, "amber_threshold": 5}, 4, 0.4, "jump"),
         ("lower_is_better", {"target": 3, "amber_threshold": 5}, 4, 3.5, None),
