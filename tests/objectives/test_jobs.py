@@ -303,9 +303,11 @@ def test_cascade_api_shape_and_values(world_a, tree, api):
         "owner_user",
         "progress",
         "health",
+        "grade",  # a closed cycle's, shown live (none here)
         "key_results",
         "children",
     }
+    assert root["grade"] is None and body["closed"] is False
     assert root["id"] == company.pk and root["children"][0]["id"] == team.pk
     assert root["children"][0]["children"][0]["progress"] == 1.0
     assert root["key_results"] == [{"id": krs[0].pk, "title": "Raise NPS", "progress": 0.0}]
