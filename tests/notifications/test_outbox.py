@@ -4,6 +4,7 @@ retried with backoff while the server is down, given up after a bounded number o
 
 from __future__ import annotations
 
+import smtplib
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -201,3 +202,40 @@ def test_admins_read_the_outbox_through_the_api(
     assert api(world_b.admin).get("/api/v1/orgs/beta/deliveries/").json()["results"] == []
     assert api(world_b.admin).get(f"/api/v1/orgs/beta/deliveries/{row.pk}/").status_code == 404
     assert api(world_a.admin).post("/api/v1/orgs/alpha/deliveries/", {}).status_code == 405
+
+
+class FlakyBackend(BaseEmailBackend):
+    """Refuses one address, then loses the connection on the third message."""
+
+    sent: list[str] = []
+    tried: list[str] = []
+
+    def send_messages(self, messages):
+        [message] = messages
+        FlakyBackend.tried.append(message.to[0])
+        if message.to == ["refused@alpha.test"]:
+            raise smtplib.SMTPRecipientsRefused({"refused@alpha.test": (550, b"no such user")})
+        if len(FlakyBackend.sent) == 2:
+            raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+        FlakyBackend.sent.append(message.to[0])
+        return 1
+
+
+def test_a_refused_address_fails_alone_and_a_lost_connection_stops_the_batch(world_a, settings):
+    settings.EMAIL_BACKEND = f"{__name__}.FlakyBackend"
+    FlakyBackend.sent, FlakyBackend.tried = [], []
+    to = ["refused@alpha.test", "a@alpha.test", "b@alpha.test", "c@alpha.test", "d@alpha.test"]
+    rows = [
+        outbox.email_row(org=world_a.org, user=world_a.member, mail=outbox.Mail(to=t, subject="s", text="t"), topic="x")
+        for t in to
+    ]
+    ids = outbox.outbox_add(rows, dispatch=False)
+    report = outbox.outbox_deliver(ids=ids)
+    assert FlakyBackend.sent == ["a@alpha.test", "b@alpha.test"]
+    assert FlakyBackend.tried == to[:4]  # not d: the connection was gone
+    assert report.sent == {"email": 2} and report.retrying == {"email": 3}
+    errors = dict(OutboxMessage.objects.exclude(status="sent").values_list("target", "last_error"))
+    assert "SMTPRecipientsRefused" in errors["refused@alpha.test"]
+    assert {errors["c@alpha.test"], errors["d@alpha.test"]} == {
+        "SMTPServerDisconnected: Connection unexpectedly closed"
+    }  # d was not tried on a dead connection
