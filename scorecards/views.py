@@ -17,7 +17,7 @@ from objectives.tree import ObjectiveRow, objective_rows
 from orgs.models import Team
 from orgs.ownership import OwnerType
 from orgs.tenancy import org_view, scoped
-from scorecards.cascade import cascade
+from scorecards.cascade import cascade, closed_grades
 from scorecards.charts import pace_chart
 from scorecards.dashboard import DashboardRequest, pick_cycle
 from scorecards.dashboard import dashboard as dashboard_document
@@ -114,7 +114,14 @@ def cascade_page(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _node(o: ObjectiveRow, *, health: str | None, team_names: dict[int, str]) -> dict[str, Any]:
+def _node(
+    o: ObjectiveRow,
+    *,
+    health: str | None,
+    team_names: dict[int, str],
+    closed: bool = False,
+    grade: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     owner_name = None
     if o.owner_type == OwnerType.TEAM and o.owner_team is not None:
         owner_name = team_names.get(o.owner_team)
@@ -127,6 +134,8 @@ def _node(o: ObjectiveRow, *, health: str | None, team_names: dict[int, str]) ->
         "owner_name": owner_name,
         "progress": o.progress,
         "health": health,
+        "closed": closed,
+        "grade": grade,
         "status": o.status,
         "children": [],
     }
@@ -165,6 +174,9 @@ def alignment(request: HttpRequest, objective_id: int) -> HttpResponse:
     rows = {o.id: o for o in objective_rows(org=org, cycle=objective.cycle)}
     rows[objective.pk] = _row(objective)
     expected = math.expected_progress(start=objective.cycle.start_date, end=objective.cycle.end_date, on=today)
+    # A closed cycle reads as closed: grades instead of health (one more query).
+    closed = objective.cycle.is_closed
+    grades = closed_grades(org=org, cycle=objective.cycle) if closed else {}
 
     ancestors: list[dict[str, Any]] = []
     seen = {objective.pk}
@@ -178,8 +190,11 @@ def alignment(request: HttpRequest, objective_id: int) -> HttpResponse:
             if other is None:
                 break
             row, cycle = _row(other), other.cycle
-        health = row.health(org=org, cycle=cycle, on=today)
-        ancestors.append(_node(row, health=health, team_names=team_names))
+        if cycle.is_closed:  # graded, not tracked
+            grade = grades.get(row.id) if cycle == objective.cycle else closed_grades(org=org, cycle=cycle).get(row.id)
+            ancestors.append(_node(row, health=None, team_names=team_names, closed=True, grade=grade))
+        else:
+            ancestors.append(_node(row, health=row.health(org=org, cycle=cycle, on=today), team_names=team_names))
         parent_id = row.parent
     ancestors.reverse()
 
@@ -189,7 +204,8 @@ def alignment(request: HttpRequest, objective_id: int) -> HttpResponse:
             children.setdefault(o.parent, []).append(o)
 
     def tree(o: ObjectiveRow, trail: frozenset[int]) -> dict[str, Any]:
-        node = _node(o, health=o.health(org=org, cycle=objective.cycle, on=today), team_names=team_names)
+        health = None if closed else o.health(org=org, cycle=objective.cycle, on=today)
+        node = _node(o, health=health, team_names=team_names, closed=closed, grade=grades.get(o.id))
         node["children"] = [tree(c, trail | {o.id}) for c in children.get(o.id, []) if c.id not in trail]
         return node
 

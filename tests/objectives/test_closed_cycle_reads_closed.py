@@ -1,6 +1,6 @@
 """A closed cycle reads as closed everywhere (DESIGN §4): its objectives show "Closed" and
 their grade, never a health against a pace that has ended ("Active · At risk · expected by
-now"), on the OKR list and page, the cascade (page and API), the dashboard (no team-health
+now"), on the OKR list and page, the cascade (page and API) and the alignment page, the dashboard (no team-health
 table of zeros: results per team) and the exports."""
 
 from __future__ import annotations
@@ -86,6 +86,18 @@ def test_the_cascade_of_a_closed_cycle_shows_grades_not_health(world_a, client, 
     assert root["id"] == company.pk and root["health"] is None
     assert root["grade"] == {"value": 0.3, "achieved": False}
     assert root["children"][0]["id"] == team.pk and root["children"][0]["grade"] == {"value": 1.0, "achieved": True}
+
+
+def test_the_alignment_of_a_closed_cycles_objective_shows_grades_not_health(world_a, client, closed):
+    cycle, _company, team = closed
+    client.force_login(world_a.viewer)
+    url = f"/o/alpha/okrs/{team.pk}/alignment/"
+    assert any(label in client.get(url).content.decode() for label in HEALTH_LABELS)  # while it runs
+    _close(world_a, cycle)
+    html = client.get(url).content.decode()
+    assert html.count('class="badge status-closed">Closed</span>') == 2  # the company's above, the team's
+    assert "grade 0.30" in html and "grade 1.00" in html
+    assert not any(label in html for label in HEALTH_LABELS)
 
 
 def test_the_dashboard_of_a_closed_cycle_shows_results_per_team_not_a_health_table_of_zeros(world_a, client, closed):
