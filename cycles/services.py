@@ -128,7 +128,9 @@ def cycle_update(
     snapshot (``cycles.signals.cycle_closing``, in this transaction), and from then on
     nothing in it changes — not even its name or dates — until an admin re-opens it.
     With ``check_reviews`` the close is refused while retrospectives are unacknowledged."""
-    # Lock the row so two closes (or a close and a re-open) cannot interleave; the caller's
+    # Lock the row so two closes (or a close and a re-open) cannot interleave, and so that
+    # the check-ins and measurements holding it in share mode (objectives) have committed
+    # before a close freezes the cycle, and later ones wait and find it closed. The caller's
     # instance is refreshed so it reflects what is stored.
     list(Cycle.objects.select_for_update().filter(pk=cycle.pk).values_list("pk", flat=True))
     cycle.refresh_from_db()
