@@ -114,3 +114,13 @@ def test_re_aligning_or_reweighing_without_the_right_on_the_parent_keeps_it_at_1
     r = member.patch(url, {"title": "Mine, renamed", "weight": 9}, format="json")
     assert r.status_code == 200 and (r.json()["title"], r.json()["weight"]) == ("Mine, renamed", 3.0)
     assert member.patch(url, {"weight": 1000}, format="json").status_code == 400
+
+
+def test_re_aligning_on_the_edit_page_counts_1_for_a_member(world_a, web, cycle, company):
+    mine = make_objective(world_a.org, cycle, title="Mine", owner_type="person", user=world_a.member, weight=4)
+    client = web(world_a.member)
+    form = _mine(world_a, cycle, company, "4") | {"description": "", "version": mine.version}
+    r = client.post(f"/o/alpha/okrs/{mine.pk}/edit/", form)
+    assert r.status_code == 302, r.context["form"].errors
+    mine.refresh_from_db()
+    assert (mine.parent_id, mine.weight) == (company.pk, 1.0)
