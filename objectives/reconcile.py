@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 
+from cycles.models import Cycle, CycleStatus
 from objectives import progress as math
 from objectives.models import KeyResult, Objective
 from objectives.rollup import MAX_DEPTH, CycleInTreeError
@@ -43,8 +44,10 @@ def _rows(org_id: int) -> list[tuple]:
     plain sums give the weighted mean of DESIGN §4."""
     k = KeyResult._meta.db_table
     o = Objective._meta.db_table
+    c = Cycle._meta.db_table
     sql = f"""
-        SELECT o.id, o.parent_id, o.weight, o.status, o.progress, o.confidence, k.num, k.den, k.conf
+        SELECT o.id, o.parent_id, o.weight, o.status, o.progress, o.confidence, k.num, k.den, k.conf,
+               EXISTS (SELECT 1 FROM {c} c WHERE c.id = o.cycle_id AND c.status = %s)
         FROM {o} o LEFT JOIN (
             SELECT objective_id, SUM(weight * progress) AS num, SUM(weight) AS den, MIN(confidence) AS conf
             FROM {k} WHERE organization_id = %s GROUP BY objective_id
@@ -52,7 +55,7 @@ def _rows(org_id: int) -> list[tuple]:
         WHERE o.organization_id = %s
     """  # noqa: S608 — table names from model metadata
     with connection.cursor() as cursor:
-        cursor.execute(sql, [org_id, org_id])
+        cursor.execute(sql, [CycleStatus.CLOSED, org_id, org_id])
         return cursor.fetchall()
 
 
@@ -60,6 +63,7 @@ def compute(org: Organization) -> tuple[dict[int, tuple[float, int | None]], dic
     """(fresh values, stored values) for every objective of the organisation, keyed by id."""
     raw = _rows(org.pk)
     kr = {r[0]: (float(r[6] or 0.0), float(r[7] or 0.0), r[8]) for r in raw}
+    frozen = {r[0] for r in raw if r[9]}  # closed with their cycle: their stored progress is final
     rows = [r[:6] for r in raw]
     children: dict[int, list[int]] = {}
     info: dict[int, tuple[float, str]] = {}
@@ -99,7 +103,7 @@ def compute(org: Organization) -> tuple[dict[int, tuple[float, int | None]], dic
                     if math.counts_in_parent(status) and weight > 0:
                         num += weight * fresh[child][0]
                         den += weight
-            fresh[oid] = (math.progress_from_sums(num, den), conf)
+            fresh[oid] = stored[oid] if oid in frozen else (math.progress_from_sums(num, den), conf)
             state[oid] = 2
     if not contribute:
         # Loops still matter when children do not count: check the parent chains once.

@@ -26,7 +26,7 @@ from django.db import connection, transaction
 from cycles import services as cycle_services
 from cycles.models import Cycle, CycleStatus
 from cycles.signals import cycle_closing
-from objectives import queue, rollup, services
+from objectives import queue, reconcile, rollup, services
 from objectives.models import CheckIn, KeyResult, Objective, ObjectiveSnapshot
 from objectives.services import key_results
 from orgs.models import Membership
@@ -101,7 +101,8 @@ def test_a_check_in_just_before_the_close_is_in_the_final_snapshot_and_nothing_m
 
 def test_a_rollup_from_an_open_cycle_leaves_a_closed_parent_as_it_was_frozen(world_a, api):
     """A quarter's objective aligned to the year's: the year closes while the quarter runs on.
-    A check-in in the quarter rolls up to its own objective but not into the closed year's."""
+    A check-in in the quarter rolls up to its own objective but not into the closed year's,
+    and the reconcile does not count that as drift to repair."""
     year = make_cycle(world_a.org, name="2026", start=date(2026, 1, 1), days=365)
     quarter = make_cycle(world_a.org, name="Q4 2026")
     parent = _active_objective(world_a, year, "The year")
@@ -118,6 +119,10 @@ def test_a_rollup_from_an_open_cycle_leaves_a_closed_parent_as_it_was_frozen(wor
     child.refresh_from_db()
     assert child.progress == pytest.approx(0.5)  # the open quarter moves
     assert _stored(year) == frozen == _final_snapshot(year)  # the closed year does not
+    # Nor does the reconcile repair it as drift: it is final, not stale.
+    assert reconcile.compute(world_a.org)[0][parent.pk][0] == pytest.approx(frozen[parent.pk])
+    reconcile.reconcile_organization(org=world_a.org)
+    assert _stored(year) == frozen
 
 
 # --- a check-in racing the close ---------------------------------------------------------------
