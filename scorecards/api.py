@@ -20,7 +20,15 @@ from orgs.tenancy import OrgScopedAPIView, scoped
 from scorecards.cascade import cascade
 from scorecards.dashboard import build_dashboard, pick_cycle, since_default
 from scorecards.documents import cached_json, document_key, etag_matches
-from scorecards.scorecard_api import PerspectiveScoreSerializer
+from scorecards.scorecard_api import (
+    AS_OF_HELP,
+    NEWER_HELP,
+    PROVISIONAL_HELP,
+    STATUS_HELP,
+    NewerPeriodSerializer,
+    PerspectiveScoreSerializer,
+    newer_period_row,
+)
 from scorecards.selectors import company_scorecard_summary
 
 
@@ -234,10 +242,15 @@ class _KpiTotalsSerializer(_KpiStatusSerializer):
 class _CompanyScorecardSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
-    as_of = serializers.DateField(help_text="The first day of the scorecard period the scores are for.")
+    as_of = serializers.DateField(help_text=AS_OF_HELP)
     score = serializers.FloatField(allow_null=True, help_text="Overall score (0–1.5); null: no data yet.")
-    status = serializers.ChoiceField(choices=["green", "amber", "red"], allow_null=True)
+    status = serializers.ChoiceField(choices=["green", "amber", "red"], allow_null=True, help_text=STATUS_HELP)
     perspectives = PerspectiveScoreSerializer(many=True)
+    measured_share = serializers.FloatField(
+        help_text="The share (0–1) of the scorecard's weight whose KPIs have a value in the period."
+    )
+    provisional = serializers.BooleanField(help_text=PROVISIONAL_HELP)
+    newer_period = NewerPeriodSerializer(allow_null=True, help_text=NEWER_HELP)
 
 
 def company_scorecard_row(*, org: Organization, as_of: date | None) -> dict[str, Any] | None:
@@ -252,6 +265,9 @@ def company_scorecard_row(*, org: Organization, as_of: date | None) -> dict[str,
         "score": view.score,
         "status": view.status,
         "perspectives": view.perspective_rows(),
+        "measured_share": view.measured_share,
+        "provisional": view.provisional,
+        "newer_period": newer_period_row(view),
     }
 
 
@@ -281,7 +297,8 @@ class DashboardSerializer(serializers.Serializer):
     company_scorecard = _CompanyScorecardSerializer(
         allow_null=True,
         help_text="The company scorecard's scores per perspective and overall, for the period containing "
-        "as_of (default: its newest period with data); null when the organisation has none.",
+        "as_of (default: its newest period whose measured KPIs carry at least 60 % of its weight, a newer "
+        "thinner one in newer_period); null when the organisation has none.",
     )
 
 

@@ -71,7 +71,9 @@ def scorecard_rows(view: ScorecardView, *, period: str) -> list[list[Any]]:
                     kpi_label(iv.status),
                 ]
             )
-    rows.append([period, _("Overall score"), None, _score(view.score), kpi_label(view.status)])
+    # A provisional period (too few KPIs measured) has a score but no colour: say so, not "No data".
+    overall = _("provisional") if view.provisional else kpi_label(view.status)
+    rows.append([period, _("Overall score"), None, _score(view.score), overall])
     return rows
 
 

@@ -80,7 +80,53 @@ class PerspectiveScoreSerializer(serializers.Serializer):
     perspective = serializers.ChoiceField(choices=Perspective.choices)
     weight = serializers.FloatField()
     score = serializers.FloatField(allow_null=True, help_text="Weighted mean achievement (0–1.5); null: no data yet.")
-    status = serializers.ChoiceField(choices=["green", "amber", "red"], allow_null=True)
+    status = serializers.ChoiceField(
+        choices=["green", "amber", "red"],
+        allow_null=True,
+        help_text="null: no data yet, or provisional (its measured KPIs carry less than 60 % of its weight).",
+    )
+    provisional = serializers.BooleanField(
+        help_text="True when the perspective's measured KPIs carry less than 60 % of its weight: no status."
+    )
+
+
+class NewerPeriodSerializer(serializers.Serializer):
+    as_of = serializers.DateField(help_text="First day of the newer period.")
+    score = serializers.FloatField(allow_null=True, help_text="Its overall score so far (0–1.5); it has no status.")
+    measured = serializers.IntegerField(help_text="How many of the scorecard's KPIs have a value in it.")
+    items = serializers.IntegerField(help_text="How many KPIs the scorecard has.")
+    measured_share = serializers.FloatField(help_text="The share (0–1) of the scorecard's weight measured in it.")
+
+
+def newer_period_row(view: selectors.ScorecardView) -> dict[str, Any] | None:
+    """``newer_period`` of the API and the dashboard document: a newer period too thin to stand
+    for the scorecard (``selectors.PeriodGlance``), or None."""
+    newer = view.newer
+    if newer is None:
+        return None
+    return {
+        "as_of": newer.as_of,
+        "score": newer.score,
+        "measured": newer.measured_count,
+        "items": newer.item_count,
+        "measured_share": newer.measured_share,
+    }
+
+
+AS_OF_HELP = (
+    "First day of the period the scores are for: the one containing ?as_of=, else the newest of the "
+    "last 12 whose measured KPIs carry at least 60 % of the scorecard's weight (else the newest with "
+    "data, else the current one)."
+)
+STATUS_HELP = (
+    "green, amber or red for the overall score; null: no data yet, or a provisional period (measured "
+    "KPIs carry less than 60 % of the weight: see provisional)."
+)
+PROVISIONAL_HELP = "True when the period's measured KPIs carry less than 60 % of the weight: its score has no status."
+NEWER_HELP = (
+    "A newer period with values for too few KPIs to be shown as the scorecard's (provisional, without "
+    "a status); null when there is none or ?as_of= is given."
+)
 
 
 class ScorecardSerializer(serializers.ModelSerializer):
@@ -103,10 +149,15 @@ class ScorecardSerializer(serializers.ModelSerializer):
         default=False,
         help_text="On create without items: start with every active KPI of the owner, in its own perspective.",
     )
-    as_of = serializers.SerializerMethodField(help_text="First day of the period the scores are for.")
+    as_of = serializers.SerializerMethodField(help_text=AS_OF_HELP)
     score = serializers.SerializerMethodField(help_text="Overall score (0–1.5); null: no data yet.")
-    status = serializers.SerializerMethodField(help_text="green, amber or red for the overall score; null: no data.")
+    status = serializers.SerializerMethodField(help_text=STATUS_HELP)
     perspectives = serializers.SerializerMethodField()
+    measured_share = serializers.SerializerMethodField(
+        help_text="The share (0–1) of the scorecard's weight whose KPIs have a value in the period."
+    )
+    provisional = serializers.SerializerMethodField(help_text=PROVISIONAL_HELP)
+    newer_period = serializers.SerializerMethodField(help_text=NEWER_HELP)
 
     class Meta:
         model = Scorecard
@@ -124,6 +175,9 @@ class ScorecardSerializer(serializers.ModelSerializer):
             "score",
             "status",
             "perspectives",
+            "measured_share",
+            "provisional",
+            "newer_period",
         ]
 
     def _view(self, obj: Scorecard) -> selectors.ScorecardView:
@@ -151,6 +205,19 @@ class ScorecardSerializer(serializers.ModelSerializer):
     def get_perspectives(self, obj: Scorecard) -> list[dict[str, Any]]:
         return self._view(obj).perspective_rows()
 
+    @extend_schema_field(serializers.FloatField())
+    def get_measured_share(self, obj: Scorecard) -> float:
+        return self._view(obj).measured_share
+
+    @extend_schema_field(serializers.BooleanField())
+    def get_provisional(self, obj: Scorecard) -> bool:
+        return self._view(obj).provisional
+
+    @extend_schema_field(NewerPeriodSerializer(allow_null=True))
+    def get_newer_period(self, obj: Scorecard) -> dict[str, Any] | None:
+        row = newer_period_row(self._view(obj))
+        return NewerPeriodSerializer(row).data if row is not None else None
+
 
 class ScorecardUpdateSerializer(ScorecardSerializer):
     """On update the owner is fixed: the items were chosen for it."""
@@ -161,7 +228,10 @@ class ScorecardUpdateSerializer(ScorecardSerializer):
 
 
 _AS_OF = OpenApiParameter(
-    "as_of", OpenApiTypes.DATE, description="Scores for the period containing this day (default: newest with data)."
+    "as_of",
+    OpenApiTypes.DATE,
+    description="Scores for the period containing this day (default: the newest of the last 12 periods whose "
+    "measured KPIs carry at least 60 % of the weight; a newer, thinner one is in newer_period).",
 )
 
 

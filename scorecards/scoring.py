@@ -64,6 +64,42 @@ def scorecard_score(*, items: Iterable[Item], perspective_weights: Mapping[str, 
     return score_breakdown(items=items, perspective_weights=perspective_weights).overall
 
 
+# A period stands for the scorecard once KPIs carrying this share of its weight have a value in
+# it: the newest period that reaches it is the one shown; a newer, thinner one is "provisional"
+# (one early value of one KPI must not move the whole scorecard, nor colour it).
+DEFAULT_SETTLED_SHARE: float = 0.6
+
+Measured = tuple[str, bool, float]  # (perspective, has a value, item weight)
+
+
+def measured_share(*, items: Iterable[Measured], perspective_weights: Mapping[str, float]) -> float:
+    """The share (0–1) of the scorecard's weight whose KPIs have a value: within each perspective
+    the measured items' share of its item weights, then the weighted mean of the perspectives
+    that have items, by ``perspective_weights`` (as the score weighs them). Weights ≤ 0 count
+    for nothing; nothing that weighs gives 0.0."""
+    per: dict[str, list[float]] = {}
+    for perspective, measured, weight in items:
+        require_finite(weight)
+        if weight <= 0:
+            continue
+        sums = per.setdefault(perspective, [0.0, 0.0])
+        sums[1] += weight
+        if measured:
+            sums[0] += weight
+    pairs: list[tuple[float, float]] = []
+    for perspective, (done, total) in per.items():
+        pw = perspective_weights.get(perspective, 1.0)
+        require_finite(pw)
+        pairs.append((done / total, pw))
+    return weighted_average(pairs) or 0.0
+
+
+def is_settled(share: float, *, settled_at: float = DEFAULT_SETTLED_SHARE) -> bool:
+    """Whether a period with this measured share stands for the scorecard (not provisional).
+    A small tolerance keeps 3 of 5 equal items (0.6 in float arithmetic) settled."""
+    return share >= settled_at - 1e-9
+
+
 def check_thresholds(*, green_at: float, amber_at: float) -> None:
     """``ValueError`` unless 0 ≤ amber_at ≤ green_at ≤ 1.5 (finite)."""
     require_finite(green_at, amber_at)

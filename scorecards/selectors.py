@@ -124,10 +124,24 @@ class PerspectiveView:
     trend: list[float | None]
     items: list[ItemView] = field(default_factory=list)
     objectives: list[Objective] = field(default_factory=list)
+    provisional: bool = False  # scored from KPIs carrying less than the settled share of its weight
 
     @property
     def measured_count(self) -> int:
         return sum(1 for i in self.items if i.value is not None)
+
+
+@dataclass
+class PeriodGlance:
+    """A period newer than the one a scorecard shows, whose values cover too little of its
+    weight to stand for it yet ("provisional, 1 of 9"): shown beside it, without a colour."""
+
+    as_of: date  # first day of the period
+    label: str  # as people say it ("December 2026")
+    score: float | None
+    measured_count: int
+    item_count: int
+    measured_share: float  # of the scorecard's weight, 0–1
 
 
 @dataclass
@@ -137,11 +151,14 @@ class ScorecardView:
     window: list[date]  # the trend periods, oldest first, ending with as_of
     perspectives: list[PerspectiveView]
     score: float | None
-    status: str | None
+    status: str | None  # None: no data, or a provisional period (no colour)
     trend: list[float | None]
     cycle: Cycle | None = None
     cycles: list[Cycle] = field(default_factory=list)
     unplaced_objectives: int = 0
+    measured_share: float = 0.0  # the share of the scorecard's weight measured in the as-of period
+    provisional: bool = False  # some values, below the settled share: the score is shown without a colour
+    newer: PeriodGlance | None = None  # a newer period too thin to be shown as the scorecard's own
 
     @property
     def items(self) -> list[ItemView]:
@@ -156,9 +173,16 @@ class ScorecardView:
         return sum(p.measured_count for p in self.perspectives)
 
     def perspective_rows(self) -> list[dict[str, object]]:
-        """The API's and the dashboard's ``perspectives``: ``[{"perspective", "weight", "score", "status"}]``."""
+        """The API's and the dashboard's ``perspectives``:
+        ``[{"perspective", "weight", "score", "status", "provisional"}]``."""
         return [
-            {"perspective": p.perspective, "weight": p.weight, "score": p.score, "status": p.status}
+            {
+                "perspective": p.perspective,
+                "weight": p.weight,
+                "score": p.score,
+                "status": p.status,
+                "provisional": p.provisional,
+            }
             for p in self.perspectives
         ]
 
@@ -229,13 +253,68 @@ def _series(
     return out
 
 
-def _latest_data_period(rows: Rows, kpis: list[Kpi], window: list[date], frequency: str) -> date | None:
-    """The newest period of ``window`` in which some KPI has a value."""
-    for i in range(len(window) - 1, -1, -1):
-        for kpi in kpis:
-            if _series(rows.get(kpi.pk, []), [window[i]], frequency)[0] is not None:
-                return window[i]
-    return None
+def _measured(
+    scorecard: Scorecard, items: list[ScorecardItem], rows: Rows, window: list[date]
+) -> list[tuple[int, float]]:
+    """Per period of ``window``: how many items have a value, and the share of the scorecard's
+    weight they carry (``scoring.measured_share``)."""
+    series = [_series(rows.get(item.kpi_id, []), window, scorecard.frequency) for item in items]
+    weights = scorecard.perspective_weights
+    out = []
+    for i in range(len(window)):
+        marks = [(item.perspective, s[i] is not None, item.weight) for item, s in zip(items, series, strict=True)]
+        out.append(
+            (sum(1 for _p, m, _w in marks if m), scoring.measured_share(items=marks, perspective_weights=weights))
+        )
+    return out
+
+
+def _default_view(
+    scorecard: Scorecard, items: list[ScorecardItem], rows: Rows, org: Organization, current: date
+) -> ScorecardView:
+    """The scorecard as shown without an "as of": the newest of the last 12 periods whose values
+    cover the settled share of its weight (``scoring.DEFAULT_SETTLED_SHARE``), so that one early
+    value of one KPI does not move it; a newer period with values is kept aside as ``newer``.
+    With no settled period, the newest period with a value (provisional), else the current one."""
+    recent = _window(current, scorecard.frequency)
+    marks = _measured(scorecard, items, rows, recent)
+    with_values = [i for i, (count, _share) in enumerate(marks) if count]
+    settled = [i for i in with_values if scoring.is_settled(marks[i][1])]
+    pick = settled[-1] if settled else with_values[-1] if with_values else len(recent) - 1
+    view = _view_of(scorecard, items, rows, _window(recent[pick], scorecard.frequency))
+    if with_values and with_values[-1] > pick:
+        newer = recent[with_values[-1]]
+        count, share = marks[with_values[-1]]
+        view.newer = PeriodGlance(
+            as_of=newer,
+            label=period_label(
+                newer, frequency=scorecard.frequency, fiscal_year_start_month=org.fiscal_year_start_month
+            ),
+            score=_compute(scorecard, items, rows, [newer])[2],
+            measured_count=count,
+            item_count=len(items),
+            measured_share=share,
+        )
+    return view
+
+
+def _view_of(scorecard: Scorecard, items: list[ScorecardItem], rows: Rows, window: list[date]) -> ScorecardView:
+    """The scorecard for the last period of ``window``: a period whose values cover less than
+    the settled share of its weight is provisional, its overall score shown without a colour."""
+    perspectives, trend, score = _compute(scorecard, items, rows, window)
+    count, share = _measured(scorecard, items, rows, window[-1:])[0]
+    provisional = count > 0 and not scoring.is_settled(share)
+    return ScorecardView(
+        scorecard=scorecard,
+        as_of=window[-1],
+        window=window,
+        perspectives=perspectives,
+        score=score,
+        status=None if provisional else scorecard.rag(score),
+        trend=trend,
+        measured_share=share,
+        provisional=provisional,
+    )
 
 
 def _compute(
@@ -262,15 +341,21 @@ def _compute(
     views = []
     for p in scoring.PERSPECTIVES:
         trend = [t.perspectives.get(p) for t in trends]
+        # A perspective's score from too few of its KPIs is provisional too: no colour.
+        share = scoring.measured_share(
+            items=[(p, iv.value is not None, iv.item.weight) for iv in by_perspective[p]], perspective_weights={}
+        )
+        provisional = trend[-1] is not None and not scoring.is_settled(share)
         views.append(
             PerspectiveView(
                 perspective=p,
                 label=str(PERSPECTIVE_LABELS[p]),
                 weight=weights[p],
                 score=trend[-1],
-                status=scorecard.rag(trend[-1]),
+                status=None if provisional else scorecard.rag(trend[-1]),
                 trend=trend,
                 items=by_perspective[p],
+                provisional=provisional,
             )
         )
     overall = [t.overall for t in trends]
@@ -326,8 +411,10 @@ def scorecard_view(
     cycle_list: bool = True,
 ) -> ScorecardView:
     """Scores per perspective and overall for the ``as_of`` period (any day in it; default:
-    the newest period with data among the last 12, else the current one), each with a trend
-    over the 12 periods ending there; items with value, status, achievement and trend.
+    the newest of the last 12 periods whose values cover the settled share of the scorecard's
+    weight, a newer thinner one kept aside as ``view.newer`` — see ``_default_view``), each
+    with a trend over the 12 periods ending there; items with value, status, achievement and
+    trend. A period below the settled share is ``provisional``: no colour for its score.
 
     Queries: items (unless given) and measurements — two; with objectives, one more (the
     chosen or default cycle's objectives of the scorecard's owner), or two with ``cycle_list``."""
@@ -340,22 +427,12 @@ def scorecard_view(
         rows = _measurements(
             org, kpis, since=window[0], until=periods.period_end(target, frequency=scorecard.frequency)
         )
+        view = _view_of(scorecard, items, rows, window)
     else:
         recent = _window(current, scorecard.frequency)
         since = periods.shift(recent[0], frequency=scorecard.frequency, periods=-(TREND_PERIODS - 1))
         rows = _measurements(org, kpis, since=since, until=periods.period_end(current, frequency=scorecard.frequency))
-        target = _latest_data_period(rows, kpis, recent, scorecard.frequency) or current
-        window = _window(target, scorecard.frequency)
-    perspectives, trend, score = _compute(scorecard, items, rows, window)
-    view = ScorecardView(
-        scorecard=scorecard,
-        as_of=target,
-        window=window,
-        perspectives=perspectives,
-        score=score,
-        status=scorecard.rag(score),
-        trend=trend,
-    )
+        view = _default_view(scorecard, items, rows, org, current)
     if with_objectives:
         _attach_objectives(view, org, cycle_id, cycle_list)
     return view
@@ -411,7 +488,7 @@ def scorecard_list(*, org: Organization) -> list[ScorecardRow]:
 
 def scorecard_rows(*, org: Organization, cards: list[Scorecard], as_of: date | None = None) -> list[ScorecardRow]:
     """Scores of the given scorecards as of the period containing ``as_of`` (default: each one's
-    newest period with data): two queries whatever their number."""
+    newest settled period, as ``scorecard_view`` picks it): two queries whatever their number."""
     if not cards:
         return []
     items_by_card: dict[int, list[ScorecardItem]] = defaultdict(list)
@@ -432,26 +509,11 @@ def scorecard_rows(*, org: Organization, cards: list[Scorecard], as_of: date | N
     out = []
     for card in cards:
         items = items_by_card.get(card.pk, [])
-        target = anchor[card.pk]
         if as_of is None:
-            recent = _window(target, card.frequency)
-            target = _latest_data_period(rows, [i.kpi for i in items], recent, card.frequency) or target
-        window = _window(target, card.frequency)
-        perspectives, trend, score = _compute(card, items, rows, window)
-        out.append(
-            ScorecardRow(
-                card,
-                ScorecardView(
-                    scorecard=card,
-                    as_of=target,
-                    window=window,
-                    perspectives=perspectives,
-                    score=score,
-                    status=card.rag(score),
-                    trend=trend,
-                ),
-            )
-        )
+            view = _default_view(card, items, rows, org, anchor[card.pk])
+        else:
+            view = _view_of(card, items, rows, _window(anchor[card.pk], card.frequency))
+        out.append(ScorecardRow(card, view))
     return out
 
 
@@ -473,7 +535,8 @@ def company_scorecard(*, org: Organization) -> Scorecard | None:
 def company_scorecard_summary(*, org: Organization, as_of: date | None = None) -> ScorecardView | None:
     """For the executive dashboard: the company scorecard's scores per perspective (``view.perspectives``
     or ``view.perspective_rows()``) and overall, as of the period containing ``as_of`` (default: the
-    newest period with data). None when the organisation has no company scorecard. Two queries:
+    newest settled period, with a newer provisional one in ``view.newer``). None when the
+    organisation has no company scorecard. Two queries:
     its items with the scorecard and their KPIs, then their measurements (or, without items,
     the scorecard)."""
     items = list(

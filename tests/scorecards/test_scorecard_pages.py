@@ -97,12 +97,15 @@ def test_scorecard_page_shows_four_perspectives_items_and_objectives(world_a, we
     html = web(world_a.viewer).get(_url(card)).content.decode()
     for label in ("Financial", "Customer", "Internal process", "Learning and growth"):
         assert label in html
-    assert 'data-score="financial">20%' in html and 'data-status="financial">Red' in html
-    assert 'data-score="customer">no data yet' in html  # November: only financial is measured
+    # November has one value of four: October, measured throughout, stands for the scorecard.
+    assert 'data-score="customer">100%' in html and 'data-status="financial">Green' in html
+    assert "November 2026: provisional, 1 of 4 KPIs measured, 20% so far" in html
     assert "Grow profitably" in html and "Net revenue growth" in html
     assert "Edit scorecard" not in html  # a viewer reads
-    october = web(world_a.viewer).get(_url(card) + "?as_of=2026-10-01").content.decode()
-    assert 'data-score="customer">100%' in october and 'data-status="financial">Green' in october
+    november = web(world_a.viewer).get(_url(card) + "?as_of=2026-11-01").content.decode()
+    assert 'data-score="financial">20%' in november and 'data-status="financial">Red' in november
+    assert 'data-score="customer">no data yet' in november  # November: only financial is measured
+    assert "Provisional: 1 of 4 KPIs measured, too few for a colour." in november
 
 
 @pytest.mark.django_db
@@ -405,7 +408,8 @@ def test_scorecard_exports_open_in_a_spreadsheet_library_with_the_pages_figures(
     record(repeat, "2026-10-01", 25)  # half its target
     record(kpis[0], "2026-11-01", 2)  # November: only financial is measured, at 20 %
     client = web(world_a.viewer)
-    assert f"{_url(card)}export.xlsx?as_of=2026-11-01" in client.get(_url(card)).content.decode()
+    # November has one value of five: the page shows October, and its export links say so.
+    assert f"{_url(card)}export.xlsx?as_of=2026-10-01" in client.get(_url(card)).content.decode()
 
     r = client.get(_url(card, "export.xlsx?as_of=2026-10-15"))
     assert r.status_code == 200 and r["Content-Disposition"] == (
@@ -428,7 +432,9 @@ def test_scorecard_exports_open_in_a_spreadsheet_library_with_the_pages_figures(
     assert by_kpi["Repeat customers"][11:] == (50.0, 0.5, "Red") and by_kpi["Repeat customers"][8] == 25.0
     assert rows[-1][:5] == ("October 2026", "Overall score", None, 0.975, "Green")  # (2 × 1 + 0.875 + 1 + 1) / 5
 
-    r = client.get(_url(card, "export.csv"))  # no period chosen: the newest with data, as on the page
+    r = client.get(_url(card, "export.csv"))  # no period chosen: the one the page shows
+    assert r["Content-Disposition"].endswith('-2026-10-01.csv"')
+    r = client.get(_url(card, "export.csv?as_of=2026-11-01"))
     assert r.status_code == 200 and r["Content-Type"].startswith("text/csv")
     assert r["Content-Disposition"].endswith('-2026-11-01.csv"')
     table = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
@@ -436,7 +442,7 @@ def test_scorecard_exports_open_in_a_spreadsheet_library_with_the_pages_figures(
     assert by_kpi['\'=HYPERLINK("http://evil","x")'][3:5] == ["0.2", "Red"]
     assert by_kpi['\'=HYPERLINK("http://evil","x")'][8] == "2.0"
     assert by_kpi["'+1 customers"][3:5] == ["", "No data"] and by_kpi["'@x hours"][8] == ""
-    assert table[-1][:5] == ["November 2026", "Overall score", "", "0.2", "Red"]
+    assert table[-1][:5] == ["November 2026", "Overall score", "", "0.2", "provisional"]  # 1 of 5 measured
 
     assert client.get(_url(card, "export.pdf")).status_code == 404
     beta = web(world_b.admin)
