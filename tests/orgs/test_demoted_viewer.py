@@ -37,3 +37,23 @@ def test_a_member_demoted_to_viewer_cannot_write_what_they_still_own(row: Row, w
         changed = fingerprint(world_a.org) != before
         transaction.set_rollback(True)
     assert (response.status_code, changed) == (403, False), f"role_matrix.txt:{row.line} {row.id}"
+
+
+def test_the_pages_offer_a_demoted_viewer_nothing_to_write(world_a, client):
+    users, objects = _world(world_a)
+    owner = users["owner"]
+    client.force_login(owner)
+    detail = f"/o/alpha/okrs/{objects['obj:person']}/"
+    edit_url = f"/o/alpha/okrs/{objects['obj:person']}/edit/"
+    page = client.get(detail).content.decode()
+    assert "checkin-box" in page and edit_url in page  # while a member: their check-in box and Edit
+    assert f'name="kr{objects["kr:person"]}-value"' in client.get("/o/alpha/check-ins/").content.decode()
+    Membership.objects.filter(organization=world_a.org, user=owner).update(role=Role.VIEWER)
+    page = client.get(detail).content.decode()
+    assert "checkin-box" not in page and edit_url not in page
+    assert f'name="kr{objects["kr:person"]}-value"' not in client.get("/o/alpha/check-ins/").content.decode()
+    before = fingerprint(world_a.org)
+    r = client.post(
+        "/o/alpha/check-ins/", {f"kr{objects['kr:person']}-value": 9, f"kr{objects['kr:person']}-confidence": 6}
+    )
+    assert r.status_code == 403 and fingerprint(world_a.org) == before
