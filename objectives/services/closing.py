@@ -104,6 +104,22 @@ def can_grade(m: Membership, key_result: KeyResult) -> bool:
 # --- grades --------------------------------------------------------------------------------
 
 
+def _hold_cycle(*, objective_id: int) -> None:
+    """PostgreSQL: share-lock the objective's cycle row until the transaction ends, before any
+    row of the objective is locked (the close locks the cycle for update first, then them).
+    A grade or a retrospective that finds the cycle active then commits before a close
+    freezes it, and one that comes during the close waits and finds it closed. SQLite's
+    IMMEDIATE transactions already keep a close out."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT c.id FROM {Cycle._meta.db_table} c JOIN {Objective._meta.db_table} o "  # noqa: S608
+            "ON o.cycle_id = c.id WHERE o.id = %s FOR SHARE OF c",
+            [objective_id],
+        )
+
+
 def _check_gradable(cycle: Cycle | None) -> Cycle:
     if cycle is None:
         raise ValidationError({"cycle": _("A backlog objective has no cycle to be graded in.")})
@@ -134,7 +150,8 @@ def clean_grade(value: Any) -> float:
 def key_result_grade(*, key_result: KeyResult, actor: User, grade: Any, note: str = "") -> KeyResult:
     """Set a key result's end-of-cycle grade. A grade that differs from the suggested one
     (clamped progress rounded to 0.1) is an override and needs a note when the organisation
-    asks for one. Locks the key result row."""
+    asks for one. Locks the key result row, after share-locking its cycle (``_hold_cycle``)."""
+    _hold_cycle(objective_id=key_result.objective_id)
     kr = (
         KeyResult.objects.select_for_update(of=("self",))
         .select_related("objective__cycle", "organization")
@@ -196,6 +213,7 @@ def retrospective_save(
     *, objective: Objective, actor: User, went_well: str = "", went_badly: str = "", learned: str = ""
 ) -> Retrospective:
     """Write (or rewrite) an objective's retrospective. A changed text needs a fresh acknowledgement."""
+    _hold_cycle(objective_id=objective.pk)
     objective = Objective.objects.select_for_update(of=("self",)).select_related("cycle").get(pk=objective.pk)
     _check_gradable(objective.cycle)
     texts = {
@@ -230,6 +248,7 @@ def retrospective_save(
 def retrospective_review(*, objective: Objective, actor: User, acknowledge: bool, comment: str = "") -> Retrospective:
     """The reviewer acknowledges the retrospective, or comments on it without acknowledging
     (then the comment is required). Permission (``can_review``) is checked by the caller."""
+    _hold_cycle(objective_id=objective.pk)
     objective = Objective.objects.select_related("cycle", "organization").get(pk=objective.pk)
     _check_gradable(objective.cycle)
     comment = _clean_text(comment, "comment")

@@ -1,8 +1,8 @@
 """A closed cycle holds (DESIGN §4).
 
-- No check-in (API or page) and no measurement that a key result follows commits into a
-  closed cycle, even when the key results were graded before the close (then the close
-  itself writes no key-result row a check-in could wait on).
+- No check-in (API or page), no measurement that a key result follows and no grade commits
+  into a closed cycle, even when the key results were graded before the close (then the
+  close itself writes no key-result row a check-in could wait on).
 - The close includes every rollup still waiting in the outbox: a check-in just before it
   is in the final snapshot and the grades, and no worker changes the cycle's stored
   progress afterwards.
@@ -28,7 +28,7 @@ from cycles.models import Cycle, CycleStatus
 from cycles.signals import cycle_closing
 from objectives import queue, reconcile, rollup, services
 from objectives.models import CheckIn, KeyResult, Objective, ObjectiveSnapshot
-from objectives.services import key_results
+from objectives.services import closing, key_results
 from orgs.models import Membership
 from tests.concurrency import require_shared_database
 from tests.kpis.kpi_factories import make_kpi, record
@@ -207,6 +207,42 @@ def test_a_check_in_that_read_the_cycle_open_never_commits_after_its_close(world
     assert stored.current_value == (8.0 if accepted else 0.0)
     # Whatever was stored is what the close froze.
     assert _final_snapshot(cycle) == {objective.pk: pytest.approx(0.4 if accepted else 0.0)}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_grade_given_while_the_cycle_closes_is_in_the_objectives_grade_or_refused(world_a, monkeypatch):
+    """A key result is re-graded while an admin closes the cycle: either the close waits and
+    the objective's frozen grade counts the new grade, or the grade is refused; never a key
+    result's grade that changed after its objective's grade was frozen."""
+    require_shared_database()
+    cycle = make_cycle(world_a.org)
+    objective = _active_objective(world_a, cycle, "Grade the close")
+    krs = list(objective.key_results.order_by("position"))
+    for kr in krs:
+        services.key_result_grade(key_result=kr, actor=world_a.admin, grade=0.0, note="first look")
+    clean = closing.clean_grade
+    closes: list[tuple[threading.Thread, list[BaseException]]] = []
+
+    def read_then_the_close_comes(value):
+        if not closes:
+            closes.append(_close_in_another_thread(cycle, world_a.admin))
+            _closed_or_waiting(closes[0][0])
+        return clean(value)
+
+    monkeypatch.setattr(closing, "clean_grade", read_then_the_close_comes)
+    try:
+        services.key_result_grade(key_result=krs[0], actor=world_a.admin, grade=1.0, note="on reflection")
+        accepted = True
+    except ValidationError as exc:
+        assert "closed" in str(exc)
+        accepted = False
+    thread, errors = closes[0]
+    thread.join(30)
+    assert not thread.is_alive() and not errors, errors
+    grades = [KeyResult.objects.get(pk=kr.pk).grade for kr in krs]
+    assert grades == ([1.0, 0.0] if accepted else [0.0, 0.0])
+    objective.refresh_from_db()
+    assert objective.grade == pytest.approx(sum(grades) / 2)
 
 
 # --- under load: close and re-open again and again -------------------------------------------
