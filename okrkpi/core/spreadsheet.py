@@ -8,9 +8,9 @@ typed as text. Numbers stay numbers.
 A spreadsheet may split a CSV line on another separator than the comma (``;`` is
 the usual one where the decimal mark is a comma, Vietnamese included), so a cell
 ``Revenue;=1+1`` would start a formula in the middle of the text. Text cells are
-therefore always quoted, and a formula character after any separator a
+therefore always quoted in CSV, and a formula character after any separator a
 spreadsheet might split on (``,`` ``;`` tab ``|``, a line break) gets an apostrophe
-too.
+too (an XLSX cell is never split, so its text keeps its middle as typed).
 """
 
 from __future__ import annotations
@@ -54,12 +54,17 @@ def csv_writer(out: Any) -> Any:
     return csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_NONNUMERIC)
 
 
-def _safe(value: Any) -> Cell:
+def _safe(value: Any, *, whole_cell: bool = False) -> Cell:
+    """``whole_cell``: the file keeps each cell whole (XLSX), so only the start of the text
+    can start a formula; a CSV line may be split anywhere a separator is."""
     if value is None or isinstance(value, bool):
         return "" if value is None else str(value)
     if isinstance(value, int | float | date | datetime):
         return value
-    return safe_cell(str(value))
+    text = str(value)
+    if whole_cell:
+        return f"'{text}" if text.startswith(FORMULA_PREFIXES) else text
+    return safe_cell(text)
 
 
 def to_csv(rows: Iterable[Sequence[Any]]) -> str:
@@ -83,7 +88,7 @@ def to_xlsx(rows: Iterable[Sequence[Any]], *, sheet: str = "Sheet") -> bytes:
     ws.title = "".join(c for c in sheet if c not in "[]:*?/\\")[:31] or "Sheet"
     for r, row in enumerate(rows, start=1):
         for c, value in enumerate(row, start=1):
-            safe = _safe(value)
+            safe = _safe(value, whole_cell=True)
             cell = ws.cell(row=r, column=c, value=safe)
             if isinstance(safe, str):
                 cell.data_type = "s"  # never a formula, whatever the text

@@ -10,6 +10,7 @@ import re
 from datetime import date
 
 import pytest
+from openpyxl import load_workbook
 
 from kpis.models import Measurement
 from objectives import services
@@ -58,6 +59,9 @@ def test_the_cycle_export_runs_no_formula_whatever_the_separator(world_a, web):
     table = list(csv.reader(io.StringIO(text)))
     assert table[1][0] == "Revenue;'=1+1;"
     assert Objective.objects.get(pk=o.pk).title == EVIL
+    # An XLSX cell is never split: its text stays as typed, and is typed as text.
+    sheet = load_workbook(io.BytesIO(web(world_a.viewer).get(f"/o/alpha/cycles/{cycle.pk}/export.xlsx").content)).active
+    assert sheet.cell(row=2, column=1).value == EVIL and sheet.cell(row=2, column=1).data_type == "s"
 
 
 @pytest.mark.django_db
