@@ -79,8 +79,10 @@ def _redis_presumed_up(monkeypatch):
     that process; every test starts with the fast cache willing to try."""
     from objectives import queue
     from okrkpi.core import fastcache
+    from orgs import throttle
 
     monkeypatch.setattr(fastcache, "_down_until", 0.0)
+    monkeypatch.setattr(throttle, "_down_until", 0.0)  # the login throttle's fail-over to the database
     # Likewise a test whose publish failed leaves the broker skipped (objectives.queue).
     monkeypatch.setattr(queue, "_broker_down_until", 0.0)
 
