@@ -50,9 +50,16 @@ def test_create_with_items_and_retrieve_scores_per_perspective(world_a, api):
         "weight": 2.0,
         "score": pytest.approx(0.2),
         "status": "red",
+        "provisional": False,
     }
     assert rows["customer"]["score"] == pytest.approx(1.0) and rows["customer"]["status"] == "green"
-    assert rows["learning_growth"] == {"perspective": "learning_growth", "weight": 0.0, "score": None, "status": None}
+    assert rows["learning_growth"] == {
+        "perspective": "learning_growth",
+        "weight": 0.0,
+        "score": None,
+        "status": None,
+        "provisional": False,  # nothing measured: no data yet, not provisional
+    }
     assert got["score"] == pytest.approx((0.2 * 2 + 1.0 + 1.0) / 4)
 
 
