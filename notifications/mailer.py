@@ -11,6 +11,7 @@ from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.urls import reverse
 
+from okrkpi.core.mail import header_safe
 from orgs.models import Organization, User
 
 log = logging.getLogger(__name__)
@@ -59,14 +60,6 @@ def unsubscribe_url(*, org_id: int, user_id: int, kind: str) -> str:
 def unsubscribe_headers(url: str) -> dict[str, str]:
     """RFC 8058 one-click unsubscribe: mail clients POST to the link."""
     return {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
-
-
-def header_safe(value: object) -> str:
-    """One line: user text (a comment, a person's or an organisation's name) reaches the
-    subject, and a newline there would start a header of its own (Django refuses it with
-    ``BadHeaderError``). Every run of whitespace, line breaks included, becomes one space,
-    and other control characters go."""
-    return " ".join("".join(ch for ch in str(value) if ch.isprintable() or ch.isspace()).split())
 
 
 def build_message(m: Mail) -> EmailMultiAlternatives:

@@ -10,7 +10,6 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.core.validators import validate_email, validate_slug
 from django.db import transaction
 from django.db.models import ProtectedError
@@ -19,6 +18,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
+from okrkpi.core.mail import send_after_commit
 from orgs.audit import audit
 from orgs.models import Invitation, Membership, Organization, Role, Team, TeamMember, User
 from orgs.versions import bump_data_version
@@ -552,7 +552,7 @@ def invitation_create(
         context = {"org": org, "link": link, "inviter": actor, "invitation": invitation}
         subject = _("You are invited to %(org)s on okrkpi") % {"org": org.name}
         body = render_to_string("orgs/email/invitation.txt", context)
-    transaction.on_commit(lambda: send_mail(subject, body, None, [email], fail_silently=False))
+    send_after_commit(subject=subject, body=body, to=email)  # the name may hold a newline: one line
     return invitation, link
 
 

@@ -115,3 +115,39 @@ def test_only_admins_invite(world_a, web):
     r = web(world_a.manager).post("/o/alpha/members/invite/", {"email": "x@example.test", "role": "member"})
     assert r.status_code == 403
     assert Invitation.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_organisation_name_with_a_newline_cannot_add_a_header_to_the_invitation(world_a, web):
+    from orgs.models import Organization
+
+    Organization.objects.filter(pk=world_a.org.pk).update(name="Acme\nBcc: x@evil.test")
+    response = web(world_a.admin).post(
+        "/o/alpha/members/invite/", {"email": "newbie@example.test", "name": "New Bie", "role": "member"}
+    )
+
+    assert response.status_code in (200, 302), response.content.decode()[:2000]
+    assert len(mail.outbox) == 1
+    sent = mail.outbox[0]
+    assert "\n" not in sent.subject and "\r" not in sent.subject
+    assert "Acme Bcc: x@evil.test" in sent.subject  # the name, kept on one line
+    assert sent.bcc == [] and sent.recipients() == ["newbie@example.test"]
+    assert "Bcc" not in {name.title() for name in sent.message()}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_mail_server_that_fails_does_not_fail_the_invitation(world_a, web, monkeypatch):
+    import smtplib
+
+    from django.core.mail.backends import locmem
+
+    def refuse(self, messages):
+        raise smtplib.SMTPServerDisconnected("gone")
+
+    monkeypatch.setattr(locmem.EmailBackend, "send_messages", refuse)
+    response = web(world_a.admin).post(
+        "/o/alpha/members/invite/", {"email": "newbie@example.test", "name": "New Bie", "role": "member"}
+    )
+
+    assert response.status_code == 302
+    assert Invitation.objects.filter(organization=world_a.org, email="newbie@example.test").exists()
