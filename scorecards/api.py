@@ -297,8 +297,8 @@ class DashboardSerializer(serializers.Serializer):
     company_scorecard = _CompanyScorecardSerializer(
         allow_null=True,
         help_text="The company scorecard's scores per perspective and overall, for the period containing "
-        "as_of (default: its newest period whose measured KPIs carry at least 60 % of its weight, a newer "
-        "thinner one in newer_period); null when the organisation has none.",
+        "as_of (default: its newest period whose measured KPIs carry at least its settled_at share of its "
+        "weight, a newer thinner one in newer_period); null when the organisation has none.",
     )
 
 

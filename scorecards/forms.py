@@ -74,6 +74,18 @@ class ScorecardSettingsForm(forms.Form):
         widget=forms.NumberInput(attrs={"step": "any"}),
     )
 
+    settled_at = forms.FloatField(
+        label=_("Complete from (% of the weight measured)"),
+        min_value=0,
+        max_value=100,
+        required=False,
+        help_text=_(
+            "A period counts once KPIs carrying this share of the weight have a value; a newer period "
+            "with fewer is provisional, shown without a colour."
+        ),
+        widget=forms.NumberInput(attrs={"step": "any"}),
+    )
+
     def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
         for perspective, field in PERSPECTIVE_WEIGHT_FIELDS.items():
@@ -93,5 +105,6 @@ class ScorecardSettingsForm(forms.Form):
             "frequency": scorecard.frequency,
             "green_at": round(scorecard.green_at * 100, 2),
             "amber_at": round(scorecard.amber_at * 100, 2),
+            "settled_at": round(scorecard.settled_at * 100, 2),
             **{field: scorecard.perspective_weights[p] for p, field in PERSPECTIVE_WEIGHT_FIELDS.items()},
         }

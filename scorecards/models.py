@@ -54,6 +54,14 @@ class Scorecard(TenantModel):
     amber_at = models.FloatField(
         _("amber from"), default=scoring.DEFAULT_AMBER_AT, help_text=_("A score at or above this is amber; below, red.")
     )
+    settled_at = models.FloatField(
+        _("complete from"),
+        default=scoring.DEFAULT_SETTLED_SHARE,
+        help_text=_(
+            "A period counts once KPIs carrying this share of the weight have a value; a newer period "
+            "with fewer is provisional, shown without a colour."
+        ),
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -77,6 +85,7 @@ class Scorecard(TenantModel):
                 name="scorecard_thresholds_ordered",
                 condition=Q(amber_at__gte=0, amber_at__lte=models.F("green_at"), green_at__lte=1.5),
             ),
+            models.CheckConstraint(name="scorecard_settled_share", condition=Q(settled_at__gte=0, settled_at__lte=1)),
         ]
         indexes = [models.Index(fields=["organization", "owner_team"])]
 
@@ -98,6 +107,10 @@ class Scorecard(TenantModel):
 
     def rag(self, score: float | None) -> str | None:
         return scoring.rag_status(score, green_at=self.green_at, amber_at=self.amber_at)
+
+    def settled(self, share: float) -> bool:
+        """Whether a period whose measured KPIs carry ``share`` of the weight counts (not provisional)."""
+        return scoring.is_settled(share, settled_at=self.settled_at)
 
 
 class ScorecardItem(TenantModel):

@@ -83,10 +83,10 @@ class PerspectiveScoreSerializer(serializers.Serializer):
     status = serializers.ChoiceField(
         choices=["green", "amber", "red"],
         allow_null=True,
-        help_text="null: no data yet, or provisional (its measured KPIs carry less than 60 % of its weight).",
+        help_text="null: no data yet, or provisional (its measured KPIs carry less than settled_at of its weight).",
     )
     provisional = serializers.BooleanField(
-        help_text="True when the perspective's measured KPIs carry less than 60 % of its weight: no status."
+        help_text="True when the perspective's measured KPIs carry less than settled_at of its weight: no status."
     )
 
 
@@ -115,14 +115,16 @@ def newer_period_row(view: selectors.ScorecardView) -> dict[str, Any] | None:
 
 AS_OF_HELP = (
     "First day of the period the scores are for: the one containing ?as_of=, else the newest of the "
-    "last 12 whose measured KPIs carry at least 60 % of the scorecard's weight (else the newest with "
-    "data, else the current one)."
+    "last 12 whose measured KPIs carry at least settled_at (60 % by default) of the scorecard's weight "
+    "(else the newest with data, else the current one)."
 )
 STATUS_HELP = (
     "green, amber or red for the overall score; null: no data yet, or a provisional period (measured "
-    "KPIs carry less than 60 % of the weight: see provisional)."
+    "KPIs carry less than settled_at of the weight: see provisional)."
 )
-PROVISIONAL_HELP = "True when the period's measured KPIs carry less than 60 % of the weight: its score has no status."
+PROVISIONAL_HELP = (
+    "True when the period's measured KPIs carry less than settled_at of the weight: its score has no status."
+)
 NEWER_HELP = (
     "A newer period with values for too few KPIs to be shown as the scorecard's (provisional, without "
     "a status); null when there is none or ?as_of= is given."
@@ -142,6 +144,13 @@ class ScorecardSerializer(serializers.ModelSerializer):
     )
     amber_at = serializers.FloatField(
         required=False, min_value=0, max_value=1.5, help_text="A score at or above it is amber (default 0.7)."
+    )
+    settled_at = serializers.FloatField(
+        required=False,
+        min_value=0,
+        max_value=1,
+        help_text="A period counts once KPIs carrying this share of the weight have a value (default 0.6); "
+        "a newer period with fewer is provisional (newer_period), a period asked for with fewer has no status.",
     )
     from_library = serializers.BooleanField(
         write_only=True,
@@ -170,6 +179,7 @@ class ScorecardSerializer(serializers.ModelSerializer):
             "perspective_weights",
             "green_at",
             "amber_at",
+            "settled_at",
             "from_library",
             "as_of",
             "score",
@@ -231,7 +241,7 @@ _AS_OF = OpenApiParameter(
     "as_of",
     OpenApiTypes.DATE,
     description="Scores for the period containing this day (default: the newest of the last 12 periods whose "
-    "measured KPIs carry at least 60 % of the weight; a newer, thinner one is in newer_period).",
+    "measured KPIs carry at least settled_at of the weight; a newer, thinner one is in newer_period).",
 )
 
 
@@ -327,6 +337,7 @@ class ScorecardViewSet(OrgScopedViewSet):
             perspective_weights=data.get("perspective_weights") or {},
             green_at=data.get("green_at", scoring.DEFAULT_GREEN_AT),
             amber_at=data.get("amber_at", scoring.DEFAULT_AMBER_AT),
+            settled_at=data.get("settled_at", scoring.DEFAULT_SETTLED_SHARE),
             from_library=bool(data.get("from_library")) and items is None,
         )
         if items is not None:
@@ -349,6 +360,7 @@ class ScorecardViewSet(OrgScopedViewSet):
             perspective_weights=data.get("perspective_weights"),
             green_at=data.get("green_at"),
             amber_at=data.get("amber_at"),
+            settled_at=data.get("settled_at"),
         )
         if items is not None:
             services.scorecard_items_set(scorecard=scorecard, actor=self.request.user, items=items)

@@ -310,6 +310,7 @@ def scorecard_edit(request: HttpRequest, scorecard_id: int) -> HttpResponse:
                 perspective_weights={p: data[f] for p, f in PERSPECTIVE_WEIGHT_FIELDS.items()},
                 green_at=data["green_at"] / 100,
                 amber_at=data["amber_at"] / 100,
+                settled_at=data["settled_at"] / 100 if data.get("settled_at") is not None else None,
             )
         except ValidationError as exc:
             add_service_errors(form, exc)

@@ -273,13 +273,13 @@ def _default_view(
     scorecard: Scorecard, items: list[ScorecardItem], rows: Rows, org: Organization, current: date
 ) -> ScorecardView:
     """The scorecard as shown without an "as of": the newest of the last 12 periods whose values
-    cover the settled share of its weight (``scoring.DEFAULT_SETTLED_SHARE``), so that one early
+    cover the settled share of its weight (``Scorecard.settled_at``, 60 % by default), so that one early
     value of one KPI does not move it; a newer period with values is kept aside as ``newer``.
     With no settled period, the newest period with a value (provisional), else the current one."""
     recent = _window(current, scorecard.frequency)
     marks = _measured(scorecard, items, rows, recent)
     with_values = [i for i, (count, _share) in enumerate(marks) if count]
-    settled = [i for i in with_values if scoring.is_settled(marks[i][1])]
+    settled = [i for i in with_values if scorecard.settled(marks[i][1])]
     pick = settled[-1] if settled else with_values[-1] if with_values else len(recent) - 1
     view = _view_of(scorecard, items, rows, _window(recent[pick], scorecard.frequency))
     if with_values and with_values[-1] > pick:
@@ -303,7 +303,7 @@ def _view_of(scorecard: Scorecard, items: list[ScorecardItem], rows: Rows, windo
     the settled share of its weight is provisional, its overall score shown without a colour."""
     perspectives, trend, score = _compute(scorecard, items, rows, window)
     count, share = _measured(scorecard, items, rows, window[-1:])[0]
-    provisional = count > 0 and not scoring.is_settled(share)
+    provisional = count > 0 and not scorecard.settled(share)
     return ScorecardView(
         scorecard=scorecard,
         as_of=window[-1],
@@ -345,7 +345,7 @@ def _compute(
         share = scoring.measured_share(
             items=[(p, iv.value is not None, iv.item.weight) for iv in by_perspective[p]], perspective_weights={}
         )
-        provisional = trend[-1] is not None and not scoring.is_settled(share)
+        provisional = trend[-1] is not None and not scorecard.settled(share)
         views.append(
             PerspectiveView(
                 perspective=p,

@@ -53,6 +53,13 @@ def _clean_thresholds(green_at: Any, amber_at: Any) -> tuple[float, float]:
     return green, amber
 
 
+def _clean_settled(value: Any) -> float:
+    share = clean_number(value, "settled_at")
+    if not 0 <= share <= 1:
+        raise ValidationError({"settled_at": _("A share between 0 and 1 (100 %).")})
+    return share
+
+
 def _clean_name(org: Organization, name: Any, *, exclude: int | None = None) -> str:
     title = clean_title(name, "name", required=_("A name is required."))
     others = Scorecard.objects.filter(organization=org, name__iexact=title)
@@ -71,6 +78,7 @@ def _snapshot(scorecard: Scorecard) -> dict[str, Any]:
         "perspective_weights": scorecard.perspective_weights,
         "green_at": scorecard.green_at,
         "amber_at": scorecard.amber_at,
+        "settled_at": scorecard.settled_at,
     }
 
 
@@ -107,6 +115,7 @@ def scorecard_create(
     perspective_weights: Mapping[str, Any] | None = None,
     green_at: Any = scoring.DEFAULT_GREEN_AT,
     amber_at: Any = scoring.DEFAULT_AMBER_AT,
+    settled_at: Any = scoring.DEFAULT_SETTLED_SHARE,
     from_library: bool = False,
 ) -> Scorecard:
     """Create a scorecard for the company (``owner_team`` None) or a team. With
@@ -124,6 +133,7 @@ def scorecard_create(
         frequency=frequency,
         green_at=green,
         amber_at=amber,
+        settled_at=_clean_settled(settled_at),
         created_by=actor,
     )
     _apply_weights(scorecard, perspective_weights or {})
@@ -172,6 +182,7 @@ def scorecard_update(
     perspective_weights: Mapping[str, Any] | None = None,
     green_at: Any = None,
     amber_at: Any = None,
+    settled_at: Any = None,
 ) -> Scorecard:
     """Change a scorecard's settings (its owner is fixed: its items were chosen for it).
     Weights given for some perspectives leave the others as they are."""
@@ -190,6 +201,8 @@ def scorecard_update(
             scorecard.green_at if green_at is None else green_at,
             scorecard.amber_at if amber_at is None else amber_at,
         )
+    if settled_at is not None:
+        scorecard.settled_at = _clean_settled(settled_at)
     scorecard.save()
     after = _snapshot(scorecard)
     if after != before:

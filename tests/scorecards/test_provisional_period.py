@@ -108,3 +108,29 @@ def test_measured_share_weighs_perspectives_as_the_score_does():
     )
     assert scoring.measured_share(items=[("financial", True, 0)], perspective_weights={}) == 0.0
     assert scoring.is_settled(0.6) and not scoring.is_settled(0.59)
+
+
+def test_each_scorecard_sets_its_own_share_through_the_api_and_the_editor(world_a, api, client, card):
+    admin = api(world_a.admin)
+    url = f"/api/v1/orgs/alpha/scorecards/{card.pk}/"
+    assert admin.get(url).json()["settled_at"] == pytest.approx(0.6)
+    assert admin.patch(url, {"settled_at": 1.5}, format="json").status_code == 400
+    r = admin.patch(url, {"settled_at": 0.05}, format="json")  # one KPI in twelve is enough here
+    assert r.status_code == 200, r.json()
+    body = admin.get(url).json()
+    assert (body["as_of"], body["status"], body["newer_period"]) == ("2026-12-01", "green", None)
+
+    client.force_login(world_a.admin)
+    form = {
+        "name": card.name,
+        "frequency": "monthly",
+        "green_at": 90,
+        "amber_at": 70,
+        "settled_at": 60,
+        **{f"weight_{p}": 1 for p in PERSPECTIVES},
+    }
+    r = client.post(f"/o/alpha/scorecards/{card.pk}/edit/", form)
+    assert r.status_code == 302, r.content.decode()[:3000]
+    card.refresh_from_db()
+    assert card.settled_at == pytest.approx(0.6)
+    assert admin.get(url).json()["as_of"] == "2026-11-01"
