@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.utils.translation import gettext as _
 
 from cycles.models import Cycle, CycleStatus
@@ -142,6 +143,27 @@ def _check_parent(
             if node.parent_id
             else None
         )
+
+
+def _hold_cycle(*, objective_id: int | None = None, cycle_id: int | None = None) -> str | None:
+    """PostgreSQL: share-lock a cycle row until the transaction ends — the objective's, or
+    ``cycle_id`` — and return its status as committed now. Call it before locking any row of
+    the objective: the close locks the cycle for update first, then those rows, so a write
+    that finds the cycle open commits before a close freezes it, and one that comes during
+    the close waits and finds it closed. None on SQLite (its IMMEDIATE transactions keep a
+    close out) or for the backlog."""
+    if connection.vendor != "postgresql":
+        return None
+    c, o = Cycle._meta.db_table, Objective._meta.db_table
+    if cycle_id is not None:
+        sql, param = f"SELECT c.status FROM {c} c WHERE c.id = %s FOR SHARE", cycle_id  # noqa: S608
+    else:
+        sql = f"SELECT c.status FROM {c} c JOIN {o} o ON o.cycle_id = c.id WHERE o.id = %s FOR SHARE OF c"  # noqa: S608
+        param = objective_id
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [param])
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 def _check_cycle_open(cycle: Cycle | None) -> None:

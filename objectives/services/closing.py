@@ -35,7 +35,7 @@ from objectives.models import (
     Retrospective,
     RollupPending,
 )
-from objectives.services._helpers import _check_cycle_open
+from objectives.services._helpers import _check_cycle_open, _hold_cycle
 from okrkpi.core.validation import clean_number
 from orgs import permissions
 from orgs.models import Membership, Organization, TeamMember, User
@@ -102,22 +102,6 @@ def can_grade(m: Membership, key_result: KeyResult) -> bool:
 
 
 # --- grades --------------------------------------------------------------------------------
-
-
-def _hold_cycle(*, objective_id: int) -> None:
-    """PostgreSQL: share-lock the objective's cycle row until the transaction ends, before any
-    row of the objective is locked (the close locks the cycle for update first, then them).
-    A grade or a retrospective that finds the cycle active then commits before a close
-    freezes it, and one that comes during the close waits and finds it closed. SQLite's
-    IMMEDIATE transactions already keep a close out."""
-    if connection.vendor != "postgresql":
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT c.id FROM {Cycle._meta.db_table} c JOIN {Objective._meta.db_table} o "  # noqa: S608
-            "ON o.cycle_id = c.id WHERE o.id = %s FOR SHARE OF c",
-            [objective_id],
-        )
 
 
 def _check_gradable(cycle: Cycle | None) -> Cycle:

@@ -34,6 +34,7 @@ from objectives.services._helpers import (
     _check_cycle_open,
     _check_planned,
     _confidence,
+    _hold_cycle,
     _kr_snapshot,
     _rollup,
     _weight,
@@ -82,6 +83,7 @@ def key_result_create(
     """Add a key result; a sixth is refused. The objective row is locked so two
     concurrent additions cannot both pass the count."""
     org = objective.organization
+    _hold_cycle(objective_id=objective.pk)  # before the row: the close's order
     objective = Objective.objects.select_for_update(of=("self",)).select_related("cycle").get(pk=objective.pk)
     _check_cycle_open(objective.cycle)
     if objective.status in (ObjectiveStatus.CANCELLED, ObjectiveStatus.CLOSED):
@@ -152,6 +154,7 @@ def key_result_update(
     check-ins, or follows the KPI it is linked to. The row is locked; with
     ``expected_version``, another edit saved since is a ``StaleVersionError`` and
     nothing is written. Every edit bumps the version (check-ins do not)."""
+    _hold_cycle(objective_id=key_result.objective_id)  # before the row: the close's order
     kr = KeyResult.objects.select_for_update(of=("self",)).select_related("objective__cycle").get(pk=key_result.pk)
     check_version(kr, expected_version)
     _check_cycle_open(kr.objective.cycle)
@@ -187,7 +190,9 @@ def key_result_update(
 
 @transaction.atomic
 def key_result_delete(*, key_result: KeyResult, actor: User) -> None:
-    # Lock the objective and read its current status: the caller's copy may be stale.
+    # Lock the objective and read its current status: the caller's copy may be stale (its
+    # cycle first, as the close does).
+    _hold_cycle(objective_id=key_result.objective_id)
     objective = (
         Objective.objects.select_for_update(of=("self",))
         .select_related("cycle", "organization")
@@ -263,6 +268,10 @@ def key_result_check_in_by_id(
             kr = _read_for_check_in(org_id=org.pk, key_result_id=key_result_id, org=org, lock=False)
             if kr is None:
                 return None
+            if kr._check_ins_carried:  # type: ignore[attr-defined]
+                # A channel carries check-ins: its post (an outbox row) must commit with the
+                # check-in, so this one takes the transaction below. Most organisations have none.
+                break
             _check_may_check_in(membership, kr)
             check_in = _apply_check_in(kr, actor=membership.user, value=value, confidence=confidence, note=note)
             if check_in is not None:

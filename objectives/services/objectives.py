@@ -25,6 +25,7 @@ from objectives.services._helpers import (
     _check_cycle_open,
     _check_parent,
     _check_planned,
+    _hold_cycle,
     _may_weigh_in,
     _objective_weight,
     _perspective,
@@ -56,6 +57,8 @@ def objective_create(
 ) -> Objective:
     if cycle is not None and cycle.organization_id != org.pk:
         raise ValidationError({"cycle": _("Unknown cycle.")})
+    if cycle is not None:  # as committed now, and held so that a close waits for this
+        cycle.status = _hold_cycle(cycle_id=cycle.pk) or cycle.status
     _check_cycle_open(cycle)
     title = clean_title(title)
     commitment = _commitment(commitment)
@@ -106,6 +109,9 @@ def objective_update(
     change is never overwritten by the caller's stale copy. With ``expected_version``
     (the version the editor read), another edit saved since is a ``StaleVersionError``
     and nothing is written; every edit bumps the version."""
+    _hold_cycle(objective_id=objective.pk)  # before the row: the close's order
+    if cycle is not None:
+        cycle.status = _hold_cycle(cycle_id=cycle.pk) or cycle.status
     objective = (
         Objective.objects.select_for_update(of=("self",))
         .select_related("cycle", "organization", "parent", "parent__cycle", "owner_team", "owner_user")
@@ -214,6 +220,7 @@ def objective_set_status(*, objective: Objective, actor: User, status: str, at: 
     back keeps the first, so the pace cannot be restarted to look on track."""
     if status not in ObjectiveStatus.values:
         raise ValidationError({"status": _("Unknown status.")})
+    _hold_cycle(objective_id=objective.pk)  # before the row: the close's order
     objective = Objective.objects.select_for_update(of=("self",)).select_related("cycle").get(pk=objective.pk)
     if status == objective.status:
         return objective
@@ -257,6 +264,7 @@ def objective_delete(*, objective: Objective, actor: User) -> None:
     """Delete an objective with its key results, check-ins and initiatives.
     Objectives aligned to it lose their alignment (they are not deleted).
     A closed cycle is frozen: its objectives cannot be deleted."""
+    _hold_cycle(objective_id=objective.pk)  # before the row: the close's order
     objective = (
         Objective.objects.select_for_update(of=("self",)).select_related("cycle", "organization").get(pk=objective.pk)
     )

@@ -1,7 +1,7 @@
 """A closed cycle holds (DESIGN §4).
 
-- No check-in (API or page), no measurement that a key result follows and no grade commits
-  into a closed cycle, even when the key results were graded before the close (then the
+- No check-in (API or page), no measurement that a key result follows, no grade and no
+  edit of a key result commits into a closed cycle, even when the key results were graded before the close (then the
   close itself writes no key-result row a check-in could wait on).
 - The close includes every rollup still waiting in the outbox: a check-in just before it
   is in the final snapshot and the grades, and no worker changes the cycle's stored
@@ -243,6 +243,42 @@ def test_a_grade_given_while_the_cycle_closes_is_in_the_objectives_grade_or_refu
     assert grades == ([1.0, 0.0] if accepted else [0.0, 0.0])
     objective.refresh_from_db()
     assert objective.grade == pytest.approx(sum(grades) / 2)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_key_result_edited_while_the_cycle_closes_is_frozen_as_edited_or_refused(world_a, monkeypatch):
+    """Halving a key result's target moves its objective's progress. Edited while an admin
+    closes the cycle, either the close waits and freezes the edited figures, or the edit is
+    refused: the key results and the objective stored afterwards are what the close froze."""
+    require_shared_database()
+    cycle = make_cycle(world_a.org)
+    objective = _active_objective(world_a, cycle, "Edit the close")
+    krs = list(objective.key_results.order_by("position"))
+    services.key_result_check_in(key_result=krs[0], actor=world_a.member, value=5, confidence=6)
+    for kr in krs:
+        services.key_result_grade(key_result=kr, actor=world_a.admin, grade=0.5, note="graded early")
+    check = key_results.check_version
+    closes: list[tuple[threading.Thread, list[BaseException]]] = []
+
+    def read_then_the_close_comes(*args, **kwargs):
+        if not closes:
+            closes.append(_close_in_another_thread(cycle, world_a.admin))
+            _closed_or_waiting(closes[0][0])
+        return check(*args, **kwargs)
+
+    monkeypatch.setattr(key_results, "check_version", read_then_the_close_comes)
+    try:
+        services.key_result_update(key_result=krs[0], actor=world_a.admin, target_value=5)
+        accepted = True
+    except ValidationError as exc:
+        assert "closed" in str(exc)
+        accepted = False
+    thread, errors = closes[0]
+    thread.join(30)
+    assert not thread.is_alive() and not errors, errors
+    assert KeyResult.objects.get(pk=krs[0].pk).target_value == (5.0 if accepted else 10.0)
+    expected = {objective.pk: pytest.approx(0.5 if accepted else 0.25)}  # (1.0 + 0) / 2, or (0.5 + 0) / 2
+    assert _expected(cycle) == expected and _stored(cycle) == expected and _final_snapshot(cycle) == expected
 
 
 # --- under load: close and re-open again and again -------------------------------------------
