@@ -81,7 +81,9 @@ class ObjectiveSerializer(serializers.ModelSerializer):
     confidence = serializers.IntegerField(
         read_only=True, allow_null=True, help_text="The lowest confidence of its key results (1–10)."
     )
-    health = serializers.SerializerMethodField(help_text="on_track, at_risk or off_track (null for drafts).")
+    health = serializers.SerializerMethodField(
+        help_text="on_track, at_risk or off_track (null for drafts, cancelled objectives and closed cycles)."
+    )
     key_results = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
     version = serializers.IntegerField(
         required=False,

@@ -198,6 +198,7 @@ class Objective(OwnedMixin, TenantModel):
             on=today or org.today(),
             activated_on=self.activated_on(org),
             thresholds=math.HealthThresholds.of(org),
+            closed=self.cycle.is_closed,  # type: ignore[union-attr]
         )
         return value.value if value else ""
 

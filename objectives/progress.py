@@ -255,14 +255,17 @@ def objective_health(
     on: date,
     activated_on: date | None = None,
     thresholds: HealthThresholds = DEFAULT_HEALTH_THRESHOLDS,
+    closed: bool = False,
 ) -> Health | None:
     """The one health rule of an objective, used by every page, document, digest and API.
 
-    None for a draft, a cancelled objective or one without a cycle. Otherwise ``health`` of its
+    None for a draft, a cancelled objective, one without a cycle, or one whose cycle is
+    ``closed`` and read as it is now (it is graded, not tracked; an "as of" day inside the
+    cycle passes ``closed=False`` and gets the health of that day). Otherwise ``health`` of its
     progress against its own pace (``objective_expected_progress``), scaled by its type's bar:
     an aspirational objective is on track at 0.7 of the way (``success_threshold``), with the
     organisation's ``thresholds``."""
-    if status in WITHOUT_HEALTH or cycle_start is None or cycle_end is None:
+    if closed or status in WITHOUT_HEALTH or cycle_start is None or cycle_end is None:
         return None
     pace = objective_expected_progress(cycle_start=cycle_start, cycle_end=cycle_end, on=on, activated_on=activated_on)
     expected = pace * success_threshold(commitment)

@@ -45,9 +45,10 @@ class ObjectiveRow:
     def owner_user_label(self) -> str:
         return self.owner_user_name or self.owner_user_email
 
-    def health(self, *, org: Organization, cycle: Cycle, on: date) -> str | None:
+    def health(self, *, org: Organization, cycle: Cycle, on: date, closed: bool = False) -> str | None:
         """``objectives.progress.objective_health`` of the row in ``cycle`` on ``on``, with the
-        organisation's thresholds (from the organisation the caller holds: no query)."""
+        organisation's thresholds (from the organisation the caller holds: no query); ``closed``
+        when a closed cycle is read as it is now (no health: it is graded)."""
         value = math.objective_health(
             status=self.status,
             progress=self.progress,
@@ -58,6 +59,7 @@ class ObjectiveRow:
             on=on,
             activated_on=self.activated_at.astimezone(org.tzinfo).date() if self.activated_at else None,
             thresholds=math.HealthThresholds.of(org),
+            closed=closed,
         )
         return value.value if value else None
 

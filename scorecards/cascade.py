@@ -51,7 +51,7 @@ def cascade(*, org: Organization, cycle: Cycle, as_of: date | None = None) -> di
     grades = closed_grades(org=org, cycle=cycle) if closed else {}
 
     def node(o: ObjectiveRow, trail: frozenset[int]) -> dict[str, Any]:
-        health = o.health(org=org, cycle=cycle, on=day)
+        health = o.health(org=org, cycle=cycle, on=day, closed=closed)
         return {
             "id": o.id,
             "title": o.title,
@@ -59,7 +59,7 @@ def cascade(*, org: Organization, cycle: Cycle, as_of: date | None = None) -> di
             "owner_team": o.owner_team,
             "owner_user": o.owner_user,
             "progress": o.progress,
-            "health": None if closed else health,
+            "health": health,
             "grade": grades.get(o.id),
             "key_results": krs.get(o.id, []),
             "children": [node(c, trail | {o.id}) for c in by_parent.get(o.id, []) if c.id not in trail],

@@ -204,7 +204,7 @@ def alignment(request: HttpRequest, objective_id: int) -> HttpResponse:
             children.setdefault(o.parent, []).append(o)
 
     def tree(o: ObjectiveRow, trail: frozenset[int]) -> dict[str, Any]:
-        health = None if closed else o.health(org=org, cycle=objective.cycle, on=today)
+        health = o.health(org=org, cycle=objective.cycle, on=today, closed=closed)
         node = _node(o, health=health, team_names=team_names, closed=closed, grade=grades.get(o.id))
         node["children"] = [tree(c, trail | {o.id}) for c in children.get(o.id, []) if c.id not in trail]
         return node

@@ -12,7 +12,6 @@ register = template.Library()
 @register.filter
 def shown_health(objective: Objective) -> str:
     """The objective's health (``Objective.health``), or "" once its cycle is closed: a closed
-    cycle shows grades, not "at risk" against a pace that has ended."""
-    if objective.cycle is not None and objective.cycle.is_closed:
-        return ""
+    cycle shows grades, not "at risk" against a pace that has ended (the rule is in
+    ``objective_health``)."""
     return objective.health()

@@ -122,3 +122,14 @@ def test_the_export_of_a_closed_cycle_says_closed(world_a, client, closed):
     rows = list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))
     assert rows and {row["Status"] for row in rows} == {"Closed"}
     assert {row["Objective grade"] for row in rows} == {"0.3", "1.0"}
+
+
+def test_the_objective_api_of_a_closed_cycle_gives_no_health(world_a, api, closed):
+    """The objective API reads health through the same rule as the pages: a closed cycle's
+    objectives are graded, not on track or at risk against a pace that has ended."""
+    cycle, company, _team = closed
+    client = api(world_a.viewer)
+    url = f"/api/v1/orgs/alpha/objectives/{company.pk}/"
+    assert client.get(url).json()["health"] in ("on_track", "at_risk", "off_track")  # while it runs
+    _close(world_a, cycle)
+    assert client.get(url).json()["health"] is None
