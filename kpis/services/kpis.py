@@ -104,7 +104,7 @@ def kpi_update(
     no longer be periods). With ``expected_version`` (the version the editor read),
     another edit saved since is a ``StaleVersionError`` and nothing is written; every
     edit bumps the version."""
-    kpi = Kpi.objects.select_for_update().select_related("organization").get(pk=kpi.pk)
+    kpi = Kpi.objects.select_for_update(of=("self",)).select_related("organization").get(pk=kpi.pk)
     check_version(kpi, expected_version)
     org = kpi.organization
     before = _snapshot(kpi)

@@ -221,3 +221,18 @@ def test_deleting_a_value_is_logged(kpi, world_a):
     assert not Measurement.objects.exists()
     [entry] = _log(kpi, "measurement.deleted")
     assert entry.before["value"] == 95
+
+
+def test_an_update_locks_only_the_kpi_row_not_its_organisation(kpi, world_a):
+    """Grading, measurements and check-ins lock rows in the order cycle → key result → KPI; an
+    edit that also locked the organisation row (``FOR UPDATE`` over the joined organisation)
+    deadlocked with them under load, so only the KPI row is locked."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has no row locks (select_for_update writes no FOR UPDATE)")
+    with CaptureQueriesContext(connection) as queries:
+        services.kpi_update(kpi=kpi, actor=world_a.admin, name="Qualified leads, monthly")
+    locks = [q["sql"] for q in queries.captured_queries if "FOR UPDATE" in q["sql"]]
+    assert locks and all('FOR UPDATE OF "kpis_kpi"' in sql for sql in locks), locks
