@@ -146,13 +146,25 @@ def tenant_models() -> list[type[Model]]:
     return sorted(found, key=lambda m: m._meta.label)
 
 
+def id_scoped_models() -> list[type[Model]]:
+    """Every model that names its organisation by a plain ``organization_id`` column, not a
+    foreign key (the ground floor's, such as ``okrkpi.core.models.IdempotencyKey``, know no
+    organisations)."""
+    found = []
+    for model in apps.get_models():
+        f = next((f for f in model._meta.concrete_fields if f.name == "organization_id"), None)
+        if f is not None and not f.is_relation:
+            found.append(model)
+    return sorted(found, key=lambda m: m._meta.label)
+
+
 def fingerprint(org: Organization) -> dict[str, tuple[int, str]]:
     """Row count and a hash of every column of every row of the organisation, per
-    tenant model, plus the user rows of its members (names can be edited through
-    the members API)."""
+    tenant model (by foreign key or by plain id), plus the user rows of its members
+    (names can be edited through the members API)."""
     out: dict[str, tuple[int, str]] = {}
-    for model in tenant_models():
-        rows = list(model._default_manager.filter(organization=org).order_by("pk").values())
+    for model in tenant_models() + id_scoped_models():
+        rows = list(model._default_manager.filter(organization_id=org.pk).order_by("pk").values())
         out[model._meta.label] = (len(rows), hashlib.sha256(repr(rows).encode()).hexdigest())
     users = list(User.objects.filter(memberships__organization=org).order_by("pk").values().distinct())
     for row in users:
@@ -231,7 +243,7 @@ def populate(world, *, secret: str = "", also_notify: tuple[User, ...] = ()) -> 
     from conversations import services as talk
     from conversations.models import Comment
     from cycles.models import Cycle
-    from notifications.models import Channel, Notification
+    from notifications.models import Channel, Notification, OutboxMessage
     from objectives import services as okr_services
     from objectives.models import CheckIn, Initiative, KeyResult, Objective
     from orgs import services as org_services
@@ -275,6 +287,34 @@ def populate(world, *, secret: str = "", also_notify: tuple[User, ...] = ()) -> 
         Channel.objects.create(
             organization=org, kind="webhook", name=f"relay{tag}", url="https://93.184.216.34/hook", events=["comment"]
         )
+    )
+    # The outbox holds an e-mail and a channel post waiting to leave (admins read it through
+    # deliveries/); written as a claim writes them, without queueing a delivery.
+    from notifications import outbox
+    from notifications.mailer import Mail
+
+    rows = [
+        outbox.email_row(
+            org=org,
+            user=world.member,
+            mail=Mail(to=world.member.email, subject=f"Check in{tag}", text=f"Leads{tag}"),
+            topic="check_in_due",
+        ),
+        *outbox.post_rows(
+            org=org,
+            channels=list(Channel.objects.filter(organization=org)),
+            event="comment",
+            text=f"A comment{tag}",
+            url="",
+        ),
+    ]
+    for pk in outbox.outbox_add(rows, dispatch=False):
+        cat.add(OutboxMessage.objects.get(pk=pk))
+    # A spent one-time form token (an idempotency key: plain ids, no foreign key).
+    from okrkpi.core import idempotency
+
+    idempotency.form_token_spend(
+        org_id=org.pk, user_id=world.member.pk, scope="matrix", token=idempotency.form_token_new()
     )
     cat.add(
         okr_services.initiative_create(
@@ -331,6 +371,7 @@ def populate(world, *, secret: str = "", also_notify: tuple[User, ...] = ()) -> 
         Notification,
         Comment,
         Channel,
+        OutboxMessage,
     ):
         assert cat.rows.get(model), model
     return cat

@@ -337,6 +337,9 @@ VALUE_HINTS: dict[str, Any] = {
     "target": 100,
     "amber_threshold": 80,
     "value": 3,
+    # The plausibility guard (check-ins, KPI values) is not what these bodies try: a value it
+    # would ask about must not turn the foreign key's refusal into the guard's 400.
+    "confirm": True,
     "confidence": 5,
     "weight": 1,
     "period": "2026-11-01",
