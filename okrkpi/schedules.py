@@ -41,4 +41,12 @@ BEAT_SCHEDULE: dict[str, dict] = {
     # leased per batch, so overlapping runs never send one message twice.
     "outbox-sweep": {"task": "notifications.outbox_sweep", "schedule": 60.0},
     "snapshot-progress": {"task": "objectives.snapshot_all", "schedule": crontab(hour=0, minute=5)},
+    # Hourly: idempotency keys and spent form tokens past their 24 hours are deleted (a
+    # request deletes only its own sender's). On the default "celery" queue, beside the
+    # heartbeat: small, and never in front of rollups or reminders.
+    "prune-idempotency-keys": {
+        "task": "okrkpi.core.tasks.prune_idempotency_keys",
+        "schedule": crontab(minute=41),
+        "options": {"queue": "celery"},
+    },
 }

@@ -14,7 +14,8 @@ unique row (on PostgreSQL it waits for the first to commit): its transaction, wr
 included, rolls back, and it answers with the first one's answer. Only successful
 answers are kept: a refused request wrote nothing, and a retry is judged afresh.
 
-Keys belong to the organisation and the person who sent them, and last ``TTL``.
+Keys belong to the organisation and the person who sent them, and last ``TTL``; an
+hourly prune deletes the expired ones.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import hashlib
 import json
 import secrets
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -103,8 +104,9 @@ def idempotent_create(request: Request, *, org_id: int, create: Callable[[], Res
         return _replay(stored, fingerprint)
     try:
         with transaction.atomic():
-            # Expired keys of this person go (the one being reused among them): cheap on the
-            # unique index's prefix, and no sweep to schedule.
+            # Expired keys of this person go (the one being reused among them, so its new
+            # answer can take its place): cheap on the unique index's prefix. Everyone
+            # else's go with the hourly prune (``idempotency_keys_prune``).
             IdempotencyKey.objects.filter(organization_id=org_id, user_id=user_id, created_at__lt=now - TTL).delete()
             response = create()
             if status.is_success(response.status_code):
@@ -124,6 +126,22 @@ def idempotent_create(request: Request, *, org_id: int, create: Callable[[], Res
         if stored is None:
             raise
         return _replay(stored, fingerprint)
+
+
+PRUNE_BATCH = 5000
+
+
+def idempotency_keys_prune(*, now: datetime | None = None) -> int:
+    """Delete every key older than ``TTL`` (API keys and spent form tokens alike), in
+    batches so no statement holds many rows' locks: otherwise a key lives until the same
+    person sends another, and the table grows with every client that never comes back.
+    Returns how many went. Run hourly by beat (``okrkpi/schedules.py``)."""
+    cutoff = (now or timezone.now()) - TTL
+    expired = IdempotencyKey.objects.filter(created_at__lt=cutoff).order_by("pk").values_list("pk", flat=True)
+    deleted = 0
+    while ids := list(expired[:PRUNE_BATCH]):
+        deleted += IdempotencyKey.objects.filter(pk__in=ids).delete()[0]
+    return deleted
 
 
 def _as_json(data: Any) -> Any:

@@ -3,6 +3,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.utils import timezone
 
+from okrkpi.core.idempotency import idempotency_keys_prune
 from okrkpi.core.models import Heartbeat
 
 
@@ -15,3 +16,9 @@ def heartbeat(queue: str | None = None) -> str:
     if queue:
         Heartbeat.objects.update_or_create(name=f"queue:{queue}", defaults={"at": now})
     return now.isoformat()
+
+
+@shared_task(name="okrkpi.core.tasks.prune_idempotency_keys", ignore_result=True)
+def prune_idempotency_keys() -> int:
+    """Delete the expired idempotency keys and spent form tokens (beat, hourly)."""
+    return idempotency_keys_prune()
