@@ -1,10 +1,13 @@
 """Chat and webhook delivery (Slack, Microsoft Teams, signed generic JSON).
 
-``channel_publish`` is what other apps call: it queues one Celery task per
-active channel that carries the event, after the commit, and never blocks or
-fails the request (a broker that is down loses the chat message, never the
-user's work). The task posts with a short timeout and retries with backoff;
-a channel that keeps failing is paused and the organisation's admins are told.
+``channel_publish`` is what other apps call for an event (a check-in, a comment):
+it writes one outbox row per active channel that carries the event, in the caller's
+transaction (``notifications.outbox``), so the post commits with the event. After the
+commit a worker posts it with a short timeout; the outbox sweep retries what failed
+(a broker that was down or hung, a chat service that answered badly) and gives it up
+after a bounded number of tries. A channel whose messages keep being given up is
+paused and the organisation's admins are told. Digests are claimed first
+(``channel_publish_once``) and go through the same outbox.
 
 Outgoing calls are guarded: https only, and the resolved address must not be
 loopback, private, link-local, multicast, reserved or a cloud metadata
@@ -401,22 +404,29 @@ def channel_delete(*, channel: Channel, actor: User) -> None:
     channel.delete()
 
 
-def channel_publish(*, org: Organization, event: str, text: str, url: str = "", facts: Facts | None = None) -> None:
-    """Deliver an event to every active channel of the organisation that carries it.
-    Nothing happens before the commit (a rolled-back change posts nothing), and then
-    one Celery task per channel is queued: the request never waits on a chat service.
-    ``text`` and ``facts`` ((label, value) pairs, shown by Teams and the JSON webhook)
-    are rendered by the caller in the organisation's language."""
-    org_id = org.pk
-    pairs = [[str(t), str(v)] for t, v in (facts or [])]
-    transaction.on_commit(lambda: _publish_now(org_id, event, text, url, pairs))
+def channel_publish(
+    *, org: Organization, event: str, text: str, url: str = "", facts: Facts | None = None
+) -> list[int]:
+    """Post an event (a check-in, a comment) to every active channel of the organisation
+    that carries it, through the outbox (``notifications.outbox``): one row per channel,
+    written in the caller's transaction so the post commits with the event or not at all,
+    delivered after the commit, retried by the sweep when the broker or the chat service
+    fails, each under its own delivery id. An organisation with no such channel costs no
+    write: the channels come from the cache, else one query (``carrying_channels``).
+    ``text`` and ``facts`` ((label, value) pairs, shown by Teams and the JSON webhook) are
+    rendered by the caller in the organisation's language. Returns the outbox rows' ids."""
+    carrying = carrying_channels(org.pk, event)
+    if not carrying:
+        return []
+    # Rows name their channel by id; the channel is read afresh when the post is sent.
+    shells = [Channel(pk=pk, organization_id=org.pk, name=name) for pk, name in carrying]
+    rows = outbox.post_rows(org=org, channels=shells, event=event, text=text, url=url, facts=facts)
+    return outbox.outbox_add(rows)
 
 
-def _publish_now(org_id: int, event: str, text: str, url: str, facts: list[list[str]] | None = None) -> int:
-    ids = [pk for pk, events in active_channels(org_id) if event in (events or [])]
-    for pk in ids:
-        _enqueue(org_id, pk, event, text, url, facts or [])
-    return len(ids)
+def carrying_channels(org_id: int, event: str) -> list[tuple[int, str]]:
+    """(id, name) of the organisation's active channels that carry ``event``."""
+    return [(pk, name) for pk, events, name in active_channels(org_id) if event in events]
 
 
 # Every check-in asks which channels carry it: with Redis the answer is kept in the
@@ -424,12 +434,12 @@ def _publish_now(org_id: int, event: str, text: str, url: str, facts: list[list[
 # channel (``forget_channels``, wired to the model's signals in
 # ``NotificationsConfig.ready`` and called where a queryset update bypasses them).
 # Delivery reads the channel again (active, and still carrying the event), so a channel
-# that is still remembered for a moment costs a task that posts nothing.
+# that is still remembered for a moment costs a row that is given up, unsent.
 CHANNELS_CACHE_SECONDS = 30  # also bounds a read that raced a change
 
 
 def _channels_key(org_id: int) -> str:
-    return f"channels:active:{org_id}"
+    return f"channels:active:v2:{org_id}"  # v2: with the names (the outbox row's target)
 
 
 def carried_sql(org_column: str, event: str) -> tuple[str, list[str]]:
@@ -444,15 +454,17 @@ def carried_sql(org_column: str, event: str) -> tuple[str, list[str]]:
     return sql, [json.dumps([event])]
 
 
-def active_channels(org_id: int) -> list[tuple[int, list[str]]]:
-    """The organisation's active channels and their events: from the cache, else one query."""
+def active_channels(org_id: int) -> list[tuple[int, list[str], str]]:
+    """The organisation's active channels (id, events, name): from the cache, else one query."""
     key = _channels_key(org_id)
     found = fastcache.get(key)
     if found is not None:
-        return [(pk, list(events)) for pk, events in found]
+        return [(pk, list(events), name) for pk, events, name in found]
     found = [
-        (pk, list(events or []))
-        for pk, events in Channel.objects.filter(organization_id=org_id, active=True).values_list("pk", "events")
+        (pk, list(events or []), name)
+        for pk, events, name in Channel.objects.filter(organization_id=org_id, active=True)
+        .order_by("pk")
+        .values_list("pk", "events", "name")
     ]
     fastcache.set(key, found, CHANNELS_CACHE_SECONDS)
     return found
@@ -533,27 +545,9 @@ def channel_publish_outbox(
     return outbox.outbox_add(rows, dispatch=dispatch)
 
 
-def _enqueue(
-    org_id: int,
-    channel_id: int,
-    event: str,
-    text: str,
-    url: str,
-    facts: list[list[str]],
-    data: dict[str, Any] | None = None,
-) -> None:
-    from notifications.tasks import deliver_to_channel
-
-    # One id per message, chosen before the first try: Celery's retries carry the same one.
-    kwargs: dict[str, Any] = {"facts": facts, "delivery_id": str(uuid.uuid4())}
-    if data is not None:
-        kwargs["data"] = data
-    try:
-        deliver_to_channel.apply_async(args=[org_id, channel_id, event, text, url], kwargs=kwargs, retry=False)
-    except Exception:  # noqa: BLE001 — a chat message must never fail a request that already committed
-        log.exception("could not queue delivery to channel %s", channel_id)
-
-
+# ``channel_deliver`` and the ``notifications.deliver_to_channel`` task behind it carried
+# per-event posts before the outbox did; they stay so that tasks queued by an older
+# release still deliver after an upgrade. Nothing queues them any more.
 def channel_deliver(
     *,
     org_id: int,

@@ -37,6 +37,7 @@ from django.utils import timezone
 
 from notifications.mailer import Mail, build_message
 from notifications.models import Channel, OutboxKind, OutboxMessage, OutboxStatus
+from okrkpi.core import broker
 from orgs.models import Organization, User
 
 log = logging.getLogger(__name__)
@@ -175,14 +176,15 @@ def outbox_add(rows: list[OutboxMessage], *, dispatch: bool = True) -> list[int]
 
 def queue_delivery(ids: list[int]) -> None:
     """Hand committed rows to a worker, a task per batch. A broker that is down loses
-    nothing: the rows stay pending and the sweep sends them."""
+    nothing: the rows stay pending and the sweep sends them. After a failed publish (of
+    anything: ``okrkpi.core.broker``) the process does not try the broker for a while, so
+    a hung broker costs a request one time-out per window, not one per message."""
     from notifications.tasks import deliver_outbox
 
     for start in range(0, len(ids), BATCH):
-        try:
-            deliver_outbox.apply_async(args=[ids[start : start + BATCH]], retry=False)
-        except Exception:  # noqa: BLE001 — after the commit: the sweep delivers what could not be queued
-            log.warning("could not queue %d outbox messages; the sweep will send them", len(ids) - start)
+        batch = ids[start : start + BATCH]
+        what = f"{len(ids) - start} outbox messages (the sweep will send them)"
+        if not broker.publish(lambda batch=batch: deliver_outbox.apply_async(args=[batch], retry=False), what=what):
             return
 
 

@@ -14,8 +14,9 @@ Publishing never blocks a request for long and never fails it: with the broker
 down it gives up in about a second, marks the organisation dirty and the repair
 sweep (``objectives.tasks.repair_dirty``, every minute) recomputes it later,
 as it also takes batches whose task was lost. After one failure the process does
-not try the broker again for ``ROLLUP_PUBLISH_BACKOFF_SECONDS``: a hung broker
-costs one time-out per window, not one per check-in. Nothing the user typed is lost —
+not try the broker again for ``BROKER_PUBLISH_BACKOFF_SECONDS`` (``okrkpi.core.broker``,
+one window for every publish of the process): a hung broker costs one time-out per
+window, not one per check-in. Nothing the user typed is lost —
 it was committed before the publish.
 
 With ``settings.ROLLUP_INLINE`` the rollup runs at once in the caller's
@@ -37,11 +38,10 @@ from django.db import connection, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from kombu.exceptions import KombuError, OperationalError
 
 from objectives.models import RollupPending
 from objectives.rollup import rollup_objective
-from okrkpi.core import fastcache
+from okrkpi.core import broker, fastcache
 from orgs.models import Organization
 from orgs.versions import bump_data_version
 
@@ -144,54 +144,29 @@ def release_queued(org_id: int) -> None:
     fastcache.delete(_queued_key(org_id))
 
 
-# After a publish fails, this process leaves the broker alone until then (``_monotonic()``):
-# a hung broker holds each publish for its whole time-out (about a second), and paying it
-# on every check-in cut a web process's capacity fiftyfold. In the window, changes go
-# straight to the outbox and the dirty mark, which the repair sweep takes
-# (``ROLLUP_PUBLISH_BACKOFF_SECONDS``). Per process, like the fast cache's own back-off.
-_broker_down_until = 0.0
-_monotonic = time.monotonic
-
-
-def broker_backing_off() -> bool:
-    """Whether this process is leaving the broker alone after a failed publish."""
-    return _monotonic() < _broker_down_until
-
-
-def _back_off() -> None:
-    global _broker_down_until
-    _broker_down_until = _monotonic() + getattr(settings, "ROLLUP_PUBLISH_BACKOFF_SECONDS", 10)
-
-
 def publish_rollups(*, org_id: int) -> bool:
     """Queue the organisation's batch unless one is queued and not started; on any broker
-    failure mark the organisation dirty, and for a short while after one do not even try
-    (``_back_off``). Returns whether a batch is (now) queued."""
+    failure mark the organisation dirty, and for a short while after one (of any publish
+    of this process) do not even try (``okrkpi.core.broker``). Returns whether a batch is
+    (now) queued."""
     from objectives.tasks import rollup_pending_task
 
-    if broker_backing_off():
+    if broker.backing_off():
         mark_dirty(org_id)
         return False
     if not claim_queued(org_id):
         return True
-    try:
-        wait = _batch_wait_seconds()
-        rollup_pending_task.apply_async(
+    wait = _batch_wait_seconds()
+    queued = broker.publish(
+        lambda: rollup_pending_task.apply_async(
             args=[org_id],
             countdown=wait or None,
             retry=False,  # one short attempt: the request must not hang on a dead broker
-        )
+        ),
+        what=f"rollups of organisation {org_id} (marked dirty)",
+    )
+    if queued:
         return True
-    except (KombuError, OperationalError, OSError, TimeoutError) as exc:
-        log.warning(
-            "rollups of organisation %s not queued (%s); marked dirty, broker left alone for %s s",
-            org_id,
-            exc.__class__.__name__,
-            getattr(settings, "ROLLUP_PUBLISH_BACKOFF_SECONDS", 10),
-        )
-    except Exception:  # noqa: BLE001 — a broker problem must never fail a request that already committed
-        log.exception("rollups of organisation %s not queued; marked dirty", org_id)
-    _back_off()
     release_queued(org_id)
     mark_dirty(org_id)
     return False

@@ -532,7 +532,7 @@ def hung_broker_figures(
     """Check-in throughput with the broker hung, as a ratio to the same load with it
     healthy (target ≥ 0.5). Each publish to a hung broker waits for its time-out (about a
     second); after one, a web process leaves the broker alone for a while
-    (``ROLLUP_PUBLISH_BACKOFF_SECONDS``) and check-ins go to the outbox and the dirty
+    (``BROKER_PUBLISH_BACKOFF_SECONDS``) and check-ins go to the outbox and the dirty
     mark. The Redis that hangs is the cache's too (``REDIS_URL``), as in docker-compose.yml:
     with the cache up, its "batch queued" flag would spare most check-ins the publish and
     hide the cost."""
@@ -593,7 +593,7 @@ def hung_broker_figures(
     figures["hung_broker"] = {
         "organisation": org.slug,
         "connections": connections,
-        "backoff_seconds": settings.ROLLUP_PUBLISH_BACKOFF_SECONDS,
+        "backoff_seconds": settings.BROKER_PUBLISH_BACKOFF_SECONDS,
         "broker_connections_while_hung": len(broker.accepted),
         **results,
         "ratio": results["hung"]["rps"] / results["healthy"]["rps"],

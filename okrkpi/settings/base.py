@@ -239,10 +239,17 @@ ROLLUP_INLINE = env_bool("ROLLUP_INLINE", False)
 # (objectives.tasks.rollup_pending_task), in milliseconds: progress shows this much later, and a Friday
 # rush costs a few batches instead of one task per check-in.
 ROLLUP_BATCH_WAIT_MS = env_int("ROLLUP_BATCH_WAIT_MS", 250, minimum=0, maximum=5000)
-# After a publish fails, a web process leaves the broker alone this long: its changes wait
-# in the outbox with the organisation marked dirty, for the repair sweep. A hung broker
-# then costs one timed-out publish per process and window, not one per check-in.
-ROLLUP_PUBLISH_BACKOFF_SECONDS = env_int("ROLLUP_PUBLISH_BACKOFF_SECONDS", 10, minimum=1, maximum=300)
+# After a publish fails, a web process leaves the broker alone this long (okrkpi.core.broker,
+# one window per process for every publish: rollups, e-mails, channel posts): what it would
+# have queued waits in its outbox (rollups with the organisation marked dirty) for the
+# sweeps. A hung broker then costs one timed-out publish per process and window, not one
+# per check-in. ROLLUP_PUBLISH_BACKOFF_SECONDS is the old name, still honoured.
+BROKER_PUBLISH_BACKOFF_SECONDS = env_int(
+    "BROKER_PUBLISH_BACKOFF_SECONDS",
+    env_int("ROLLUP_PUBLISH_BACKOFF_SECONDS", 10, minimum=1, maximum=300),
+    minimum=1,
+    maximum=300,
+)
 
 # /healthz?strict=1 (for monitoring) answers 503 when the newest worker heartbeat (beat
 # queues one per queue every minute) is older than this, or a queue's is, in seconds...

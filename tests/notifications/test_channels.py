@@ -6,13 +6,15 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from conversations import services as talk
-from notifications import channels
-from notifications.models import Channel, Notification
+from notifications import channels, outbox
+from notifications.models import Channel, Notification, OutboxMessage
 from tests.notifications.conftest import teams_facts, teams_text
 
 
@@ -85,12 +87,8 @@ def test_the_address_is_checked_again_at_send_time(world_a, thread, hook, settin
 
 
 def test_failures_are_retried_then_the_channel_is_paused_with_a_notice(
-    world_a, thread, hook, private_ok, django_capture_on_commit_callbacks, monkeypatch
+    world_a, thread, hook, private_ok, django_capture_on_commit_callbacks
 ):
-    from notifications.tasks import MAX_RETRIES, deliver_to_channel
-
-    # Eager tasks run their retries at once (no countdown) only when errors are not propagated.
-    monkeypatch.setitem(deliver_to_channel.app.conf, "task_eager_propagates", False)
     hook.status = 500
     channel = channels.channel_create(
         org=world_a.org, actor=world_a.admin, kind="webhook", name="relay", url=hook.url, events=["comment"]
@@ -98,9 +96,18 @@ def test_failures_are_retried_then_the_channel_is_paused_with_a_notice(
     for i in range(channels.PAUSE_AFTER_FAILURES):
         with django_capture_on_commit_callbacks(execute=True):
             talk.comment_create(org=world_a.org, actor=world_a.member, objective=thread.objective, body=f"c{i}")
-        channel.refresh_from_db()
-        assert channel.failures == i + 1 and channel.last_error.startswith("HTTP 500")
-    assert len(hook.requests) == channels.PAUSE_AFTER_FAILURES * (MAX_RETRIES + 1)
+    channel.refresh_from_db()
+    # Each post was tried once after its commit and waits for the sweep; none is given up yet.
+    assert channel.failures == 0 and channel.last_error.startswith("HTTP 500") and channel.active
+    later = timezone.now() + timedelta(days=1)
+    for _ in range(outbox.MAX_ATTEMPTS - 1):
+        outbox.outbox_sweep(now=later)
+    assert len(hook.requests) == channels.PAUSE_AFTER_FAILURES * outbox.MAX_ATTEMPTS
+    assert OutboxMessage.objects.filter(channel=channel, status="failed").count() == channels.PAUSE_AFTER_FAILURES
+    # One delivery id per post, the same on each of its tries.
+    ids = {json.loads(body)["delivery_id"] for _headers, body in hook.requests}
+    assert len(ids) == channels.PAUSE_AFTER_FAILURES
+    channel.refresh_from_db()
     assert not channel.active and channel.paused_at is not None
     notice = Notification.objects.get(kind="channel_paused")
     assert notice.recipient == world_a.admin and "relay was paused after 3 failed deliveries" in notice.message

@@ -12,10 +12,10 @@ import time
 import pytest
 from django.test import override_settings
 
-from objectives import queue
 from objectives.models import KeyResult, Objective, RollupPending
 from objectives.tasks import repair_dirty_task
 from okrkpi.celery import app as celery_app
+from okrkpi.core import broker
 from orgs.models import Organization
 from tests.objectives.okr_factories import make_cycle, make_kr, make_objective
 
@@ -96,7 +96,7 @@ def _check_in(api, user, kr: KeyResult, value: float) -> float:
 
 
 @pytest.mark.django_db(transaction=True)
-@override_settings(ROLLUP_INLINE=False, ROLLUP_PUBLISH_BACKOFF_SECONDS=60)
+@override_settings(ROLLUP_INLINE=False, BROKER_PUBLISH_BACKOFF_SECONDS=60)
 def test_after_one_failed_publish_check_ins_go_straight_to_the_outbox(world_a, api, hung_broker, key_results):
     team, krs = key_results
     _check_in(api, world_a.member, krs[0], 5)  # pays the broker's time-out once
@@ -120,7 +120,7 @@ def test_after_one_failed_publish_check_ins_go_straight_to_the_outbox(world_a, a
 
 
 @pytest.mark.django_db(transaction=True)
-@override_settings(ROLLUP_INLINE=False, ROLLUP_PUBLISH_BACKOFF_SECONDS=5)
+@override_settings(ROLLUP_INLINE=False, BROKER_PUBLISH_BACKOFF_SECONDS=5)
 def test_after_the_window_the_broker_is_tried_again(world_a, api, hung_broker, key_results, monkeypatch):
     _team, krs = key_results
     _check_in(api, world_a.member, krs[0], 5)
@@ -129,7 +129,7 @@ def test_after_the_window_the_broker_is_tried_again(world_a, api, hung_broker, k
     assert len(hung_broker.accepted) == tried
 
     now = time.monotonic()
-    monkeypatch.setattr(queue, "_monotonic", lambda: now + 6)
+    monkeypatch.setattr(broker, "_monotonic", lambda: now + 6)
     _check_in(api, world_a.member, krs[2], 5)
 
     assert len(hung_broker.accepted) > tried  # a broker that came back is used again

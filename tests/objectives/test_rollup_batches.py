@@ -202,13 +202,15 @@ def test_a_batch_that_cannot_be_queued_is_not_left_marked(world_a, fast, monkeyp
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_channels_a_check_in_goes_to_are_cached_and_forgotten_on_any_change(world_a, fast, settings, monkeypatch):
+def test_the_channels_a_check_in_goes_to_are_cached_and_forgotten_on_any_change(world_a, fast, settings):
     settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = True
-    queued: list[int] = []
-    monkeypatch.setattr(channels, "_enqueue", lambda org_id, channel_id, *a, **kw: queued.append(channel_id))
     org_id = world_a.org.pk
-    assert channels._publish_now(org_id, ChannelEvent.CHECK_IN, "text", "") == 0
-    assert fastcache.get(f"channels:active:{org_id}") == []  # remembered: no query next time
+
+    def carrying() -> list[int]:
+        return [pk for pk, _name in channels.carrying_channels(org_id, ChannelEvent.CHECK_IN)]
+
+    assert carrying() == []
+    assert fastcache.get(f"channels:active:v2:{org_id}") == []  # remembered: no query next time
     channel = channels.channel_create(
         org=world_a.org,
         actor=world_a.admin,
@@ -217,16 +219,15 @@ def test_the_channels_a_check_in_goes_to_are_cached_and_forgotten_on_any_change(
         url="http://127.0.0.1:9/hook",
         events=[ChannelEvent.CHECK_IN],
     )
-    assert fastcache.get(f"channels:active:{org_id}") is None  # forgotten with the commit
-    assert channels._publish_now(org_id, ChannelEvent.CHECK_IN, "text", "") == 1
-    assert queued == [channel.pk]
+    assert fastcache.get(f"channels:active:v2:{org_id}") is None  # forgotten with the commit
+    assert carrying() == [channel.pk]
     channels.channel_update(channel=channel, actor=world_a.admin, active=False)
-    assert channels._publish_now(org_id, ChannelEvent.CHECK_IN, "text", "") == 0
+    assert carrying() == []
     Channel.objects.filter(pk=channel.pk).update(active=True)  # a queryset update sends no signal ...
     channels.forget_channels(org_id)  # ... so the code that makes one forgets explicitly
-    assert channels._publish_now(org_id, ChannelEvent.CHECK_IN, "text", "") == 1
+    assert carrying() == [channel.pk]
     Channel.objects.get(pk=channel.pk).delete()
-    assert channels._publish_now(org_id, ChannelEvent.CHECK_IN, "text", "") == 0
+    assert carrying() == []
 
 
 def test_a_redis_that_hangs_costs_one_short_time_out_then_is_left_alone(fast, settings, monkeypatch):
