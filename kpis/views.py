@@ -23,6 +23,7 @@ from kpis.csvfile import MAX_IMPORT_BYTES, safe_cell
 from kpis.forms import ImportConfirmForm, ImportUploadForm, KpiForm, MeasurementForm, period_choices
 from kpis.models import HISTORY_PERIODS, Kpi, Perspective, period_label
 from okrkpi.core.forms import add_service_errors, offer_overwrite
+from okrkpi.core.idempotency import FormAlreadySaved, form_save_once
 from okrkpi.core.ids import parse_id
 from okrkpi.core.numbers import format_input, format_quantity, separators
 from okrkpi.core.spreadsheet import csv_writer
@@ -371,8 +372,11 @@ def measurement_record(request: HttpRequest, kpi_id: int) -> HttpResponse:
         unit=kpi.unit,
         choices=period_choices(kpi, fiscal_year_start_month=fsm, today=org.today()),
     )
-    saved = ""
-    if form.is_valid():
+
+    def save() -> str:
+        """What to tell the person about the value saved ("" when nothing was)."""
+        if not form.is_valid():
+            return ""
         data = form.cleaned_data
         try:
             result = services.measurement_record(
@@ -386,19 +390,26 @@ def measurement_record(request: HttpRequest, kpi_id: int) -> HttpResponse:
         except services.UnusualMeasurement as exc:
             add_service_errors(form, exc)
             form.needs_confirmation = True  # the page shows "Yes, this value is right"
+            return ""
         except ValidationError as exc:
             add_service_errors(form, exc)
-        else:
-            label = period_label(result.measurement.period, frequency=kpi.frequency, fiscal_year_start_month=fsm)
-            if result.created:
-                saved = _("Value for %(period)s recorded.") % {"period": label}
-            elif result.changed:
-                saved = _("%(period)s corrected from %(old)s; the old value is kept in the activity log.") % {
-                    "period": label,
-                    "old": format_quantity(result.previous, kpi.unit),
-                }
-            else:
-                saved = _("%(period)s already had this value; nothing changed.") % {"period": label}
+            return ""
+        label = period_label(result.measurement.period, frequency=kpi.frequency, fiscal_year_start_month=fsm)
+        if result.created:
+            return _("Value for %(period)s recorded.") % {"period": label}
+        if result.changed:
+            return _("%(period)s corrected from %(old)s; the old value is kept in the activity log.") % {
+                "period": label,
+                "old": format_quantity(result.previous, kpi.unit),
+            }
+        return _("%(period)s already had this value; nothing changed.") % {"period": label}
+
+    # The form's one-time token (as on My check-ins): the second request of a double-click
+    # saves nothing and says the value was already saved, instead of "nothing changed".
+    try:
+        saved = form_save_once(request, org_id=org.pk, scope=f"measurement:{kpi.pk}", save=save, spent=bool)
+    except FormAlreadySaved:
+        saved = _("This value was already saved: the form was sent twice.")
     if request.htmx:
         context = _detail_context(request, kpi, form=None if saved else form, saved=saved)
         return render(request, "kpis/_kpi_body.html", context)

@@ -6,7 +6,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -31,7 +30,7 @@ from objectives.views._common import (
     can_check_in,
 )
 from okrkpi.core.forms import add_service_errors, offer_overwrite
-from okrkpi.core.idempotency import FORM_TOKEN_FIELD, form_token_new, form_token_spend, form_token_used
+from okrkpi.core.idempotency import FormAlreadySaved, form_save_once, form_token_new
 from okrkpi.core.validation import StaleVersionError
 from orgs import permissions
 from orgs.ownership import member_or_404
@@ -158,8 +157,10 @@ def key_result_check_in(request: HttpRequest, kr_id: int) -> HttpResponse:
     objective = get_scoped_or_404(Objective, org, pk=kr.objective_id)
     permissions.require(can_check_in(m, kr, objective), _("Only the key result's owner can check in on it."))
     form = CheckInForm(request.POST, key_result=kr)
-    saved = False
-    if form.is_valid():
+
+    def save() -> bool:
+        if not form.is_valid():
+            return False
         try:
             services.key_result_check_in(
                 key_result=kr,
@@ -168,19 +169,30 @@ def key_result_check_in(request: HttpRequest, kr_id: int) -> HttpResponse:
                 confidence=form.cleaned_data["confidence"],
                 note=form.cleaned_data["note"],
             )
-            saved = True
         except ValidationError as exc:
             add_service_errors(form, exc)
+            return False
+        return True
+
+    # The form's one-time token (as on My check-ins): a double-click saves once, and the
+    # second answer says the check-in was already saved.
+    already = False
+    try:
+        saved = form_save_once(request, org_id=org.pk, scope=f"check-in:{kr.pk}", save=save, spent=bool)
+    except FormAlreadySaved:
+        saved = already = True
     if request.htmx:
         kr.refresh_from_db()
         kr.objective = Objective.objects.select_related("cycle").get(pk=kr.objective_id)
         return render(
             request,
             "objectives/_checkin_row.html",
-            {"kr": kr, "form": form if not saved else None, "saved": saved},
+            {"kr": kr, "form": form if not saved else None, "saved": saved, "already": already},
             status=200 if saved else 400,
         )
-    if saved:
+    if already:
+        messages.info(request, _("This check-in was already saved: the form was sent twice."))
+    elif saved:
         messages.success(request, _("Check-in saved."))
     else:
         messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
@@ -278,20 +290,16 @@ def my_check_ins(request: HttpRequest) -> HttpResponse:
         rows, saved = _my_check_in_forms(request, krs)
     else:
         # The form's one-time token: a second submission of one rendering (a double-click,
-        # a resent form) saves nothing. Spent in the transaction of the saves, so a twin
-        # that got there first rolls this one back whole.
-        token = request.POST.get(FORM_TOKEN_FIELD, "")[:64]
-        once = {"org_id": org.pk, "user_id": request.user.pk, "scope": "my-check-ins", "token": token}
-        if token and form_token_used(**once):
-            return _already_saved(request)
+        # a resent form) saves nothing.
         try:
-            with transaction.atomic():
-                rows, saved = _my_check_in_forms(request, krs)
-                if token and saved:
-                    form_token_spend(**once)
-        except IntegrityError:
-            if not (token and form_token_used(**once)):
-                raise
+            rows, saved = form_save_once(
+                request,
+                org_id=org.pk,
+                scope="my-check-ins",
+                save=lambda: _my_check_in_forms(request, krs),
+                spent=lambda result: bool(result[1]),
+            )
+        except FormAlreadySaved:
             return _already_saved(request)
     errors = any(r["form"].errors for r in rows)
     if request.method == "POST":

@@ -25,9 +25,10 @@ import json
 import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import status
@@ -36,6 +37,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from okrkpi.core.models import IdempotencyKey
+
+T = TypeVar("T")
 
 HEADER = "Idempotency-Key"
 TTL = timedelta(hours=24)
@@ -186,3 +189,35 @@ def form_token_spend(*, org_id: int, user_id: int, scope: str, token: str) -> No
         response={},
         created_at=now,
     )
+
+
+class FormAlreadySaved(Exception):  # noqa: N818 — an answer to give, not a fault
+    """This submission's one-time token was already spent by an earlier one that saved:
+    nothing was saved now. The view says so (the first answer was lost to a double-click)."""
+
+
+def form_save_once(
+    request: HttpRequest, *, org_id: int, scope: str, save: Callable[[], T], spent: Callable[[T], bool]
+) -> T:
+    """Run ``save`` (a form view's saving) at most once per rendering of the form, by the
+    one-time token in its hidden ``FORM_TOKEN_FIELD``: a second submission with the same
+    token (a double-click, a resent form) raises ``FormAlreadySaved`` and saves nothing.
+    ``save`` runs in a transaction that also spends the token when ``spent(result)`` says
+    something was saved (a form sent back with errors leaves it usable), so a twin that got
+    there first rolls this one back whole. Without a token (an older page) ``save`` simply
+    runs in that transaction. ``scope`` tells one form from another (include the object's
+    id for a form per object)."""
+    token = request.POST.get(FORM_TOKEN_FIELD, "")[:64]
+    once = {"org_id": org_id, "user_id": request.user.pk, "scope": scope, "token": token}
+    if token and form_token_used(**once):
+        raise FormAlreadySaved
+    try:
+        with transaction.atomic():
+            result = save()
+            if token and spent(result):
+                form_token_spend(**once)
+            return result
+    except IntegrityError:
+        if not (token and form_token_used(**once)):
+            raise
+        raise FormAlreadySaved from None

@@ -7,6 +7,7 @@ from typing import Any
 
 from django import template
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -187,3 +188,12 @@ def verb_label(verb: str) -> str:
     """A readable, translated label for an activity verb (the code itself if unknown)."""
     label = VERB_LABELS.get(verb)
     return str(label) if label is not None else verb
+
+
+@register.simple_tag
+def form_once() -> str:
+    """The hidden one-time token of a form that must save once whatever the double-clicks
+    (``okrkpi.core.idempotency.form_save_once``); a new one at every rendering."""
+    from okrkpi.core.idempotency import FORM_TOKEN_FIELD, form_token_new
+
+    return format_html('<input type="hidden" name="{}" value="{}">', FORM_TOKEN_FIELD, form_token_new())
