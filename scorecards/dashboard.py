@@ -346,9 +346,7 @@ def build_dashboard(*, org: Organization, cycle: Cycle, as_of: date | None, sinc
 
     # A closed cycle, shown live, has grades rather than health, and no check-ins to chase.
     closed = as_of is None and cycle.status == CycleStatus.CLOSED
-    health: dict[int, str | None] = {
-        o.id: o.health(org=org, cycle=cycle, on=day, closed=closed) for o in objectives
-    }
+    health: dict[int, str | None] = {o.id: o.health(org=org, cycle=cycle, on=day, closed=closed) for o in objectives}
     company = mean_or_none([o.progress for o in objectives if o.owner_type == OwnerType.COMPANY])
 
     # The line chart: a point per snapshot day, and today's live figure after the last one.
