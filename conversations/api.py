@@ -10,8 +10,8 @@ from rest_framework import serializers
 
 from conversations import services
 from conversations.models import MAX_COMMENT_LENGTH, Comment, Reaction, ReactionKind
+from core.ids import parse_id
 from objectives.models import CheckIn, Objective
-from okrkpi.core.ids import parse_id
 from orgs.api import OrgScopedPrimaryKeyField
 from orgs.tenancy import OrgScopedViewSet
 

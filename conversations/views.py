@@ -14,10 +14,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 from conversations import services
 from conversations.forms import CommentForm
 from conversations.models import Comment, ReactionKind
+from core.forms import add_service_errors
 from objectives import selectors as objective_selectors
 from objectives.models import CheckIn, Objective
 from objectives.views import _detail_context
-from okrkpi.core.forms import add_service_errors
 from orgs.tenancy import get_scoped_or_404, org_view
 
 

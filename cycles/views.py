@@ -10,11 +10,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.forms import add_service_errors
 from cycles import services
 from cycles.forms import CycleForm
 from cycles.models import Cycle, CycleStatus
 from cycles.selectors import cycle_list
-from okrkpi.core.forms import add_service_errors
 from orgs import permissions
 from orgs.tenancy import get_scoped_or_404, org_view
 

@@ -20,10 +20,10 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent_create
+from core.ids import parse_id
 from kpis import selectors, services
 from kpis.models import Direction, Frequency, Kpi, Measurement, Perspective
-from okrkpi.core.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent_create
-from okrkpi.core.ids import parse_id
 from orgs.api import OrgScopedPrimaryKeyField, OrgUserField
 from orgs.models import Team
 from orgs.ownership import OwnerType, owner_after_change, require_can_own
@@ -138,7 +138,7 @@ class KpiViewSet(OrgScopedViewSet):
 
     model = Kpi
     serializer_class = KpiSerializer
-    versioned = True  # PATCH with a stale version: 409 (documented by okrkpi.core.schema)
+    versioned = True  # PATCH with a stale version: 409 (documented by core.schema)
 
     def refine_queryset(self, qs: QuerySet) -> QuerySet:
         # The selector filters by the same organisation and owns the prefetch of
@@ -271,7 +271,7 @@ class MeasurementViewSet(OrgScopedViewSet):
 
     model = Measurement
     serializer_class = MeasurementSerializer
-    idempotent = True  # POST takes an Idempotency-Key (documented by okrkpi.core.schema)
+    idempotent = True  # POST takes an Idempotency-Key (documented by core.schema)
 
     def refine_queryset(self, qs: QuerySet) -> QuerySet:
         qs = qs.select_related("kpi").order_by("kpi_id", "-period", "id")

@@ -15,7 +15,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from okrkpi.core.spreadsheet import FORMULA_PREFIXES, safe_cell, unsafe_cell
+from core.spreadsheet import FORMULA_PREFIXES, safe_cell, unsafe_cell
 
 __all__ = ["FORMULA_PREFIXES", "read_rows", "safe_cell"]
 

@@ -6,10 +6,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core.forms import DateInput, LocalizedNumberField, version_field
+from core.numbers import unit_aliases
 from kpis import periods
 from kpis.models import Direction, Frequency, Kpi, Perspective, period_label
-from okrkpi.core.forms import DateInput, LocalizedNumberField, version_field
-from okrkpi.core.numbers import unit_aliases
 from orgs.forms import people_choices, team_choices
 from orgs.models import Organization
 from orgs.ownership import OwnerType

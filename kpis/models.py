@@ -80,7 +80,7 @@ class Kpi(OwnedMixin, TenantModel):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # Optimistic locking: every definition edit bumps it; an edit made from an older
-    # version is refused (okrkpi.core.validation.check_version).
+    # version is refused (core.validation.check_version).
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
     class Meta:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from okrkpi.core.numeric import require_finite
-from okrkpi.core.plausibility import unusual_value
+from core.numeric import require_finite
+from core.plausibility import unusual_value
 
 KPI_DIRECTIONS: frozenset[str] = frozenset({"higher_is_better", "lower_is_better", "within_range"})
 ACHIEVEMENT_CAP: float = 1.5
@@ -142,7 +142,7 @@ def unusual_measurement(
 ) -> str | None:
     """Whether ``value`` after ``last`` looks like a slip of the keyboard (``1,234.5`` where
     ``81`` came last, against a target of 100): the check-ins' rule
-    (``okrkpi.core.plausibility.unusual_value``), with the KPI's range standing for the key
+    (``core.plausibility.unusual_value``), with the KPI's range standing for the key
     result's start and target. Higher is better: from 0 to the target (the amber band is
     too narrow a range: an ordinary bad month would be asked about). Lower is better: from
     twice the target (or the amber threshold, if further) down to it. A range KPI: from the

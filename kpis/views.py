@@ -18,16 +18,16 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from activity.selectors import activity_for
+from core.forms import add_service_errors, offer_overwrite
+from core.idempotency import FormAlreadySaved, form_save_once
+from core.ids import parse_id
+from core.numbers import format_input, format_quantity, separators
+from core.spreadsheet import csv_writer
+from core.validation import StaleVersionError
 from kpis import periods, selectors, services
 from kpis.csvfile import MAX_IMPORT_BYTES, safe_cell
 from kpis.forms import ImportConfirmForm, ImportUploadForm, KpiForm, MeasurementForm, period_choices
 from kpis.models import HISTORY_PERIODS, Kpi, Perspective, period_label
-from okrkpi.core.forms import add_service_errors, offer_overwrite
-from okrkpi.core.idempotency import FormAlreadySaved, form_save_once
-from okrkpi.core.ids import parse_id
-from okrkpi.core.numbers import format_input, format_quantity, separators
-from okrkpi.core.spreadsheet import csv_writer
-from okrkpi.core.validation import StaleVersionError
 from orgs import permissions
 from orgs.forms import people_choices, team_choices
 from orgs.models import Membership

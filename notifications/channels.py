@@ -42,9 +42,9 @@ from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from core import fastcache
 from notifications import outbox
 from notifications.models import Channel, ChannelClaim, ChannelEvent, ChannelKind, NotificationKind, OutboxMessage
-from okrkpi.core import fastcache
 from orgs.audit import audit
 from orgs.models import Membership, Organization, Role, User
 
@@ -430,7 +430,7 @@ def carrying_channels(org_id: int, event: str) -> list[tuple[int, str]]:
 
 
 # Every check-in asks which channels carry it: with Redis the answer is kept in the
-# cache (``okrkpi.core.fastcache``), forgotten after the commit of any change to a
+# cache (``core.fastcache``), forgotten after the commit of any change to a
 # channel (``forget_channels``, wired to the model's signals in
 # ``NotificationsConfig.ready`` and called where a queryset update bypasses them).
 # Delivery reads the channel again (active, and still carrying the event), so a channel

@@ -11,7 +11,7 @@ from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.urls import reverse
 
-from okrkpi.core.mail import header_safe
+from core.mail import header_safe
 from orgs.models import Organization, User
 
 log = logging.getLogger(__name__)

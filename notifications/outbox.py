@@ -35,9 +35,9 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from core import broker
 from notifications.mailer import Mail, build_message
 from notifications.models import Channel, OutboxKind, OutboxMessage, OutboxStatus
-from okrkpi.core import broker
 from orgs.models import Organization, User
 
 log = logging.getLogger(__name__)
@@ -177,7 +177,7 @@ def outbox_add(rows: list[OutboxMessage], *, dispatch: bool = True) -> list[int]
 def queue_delivery(ids: list[int]) -> None:
     """Hand committed rows to a worker, a task per batch. A broker that is down loses
     nothing: the rows stay pending and the sweep sends them. After a failed publish (of
-    anything: ``okrkpi.core.broker``) the process does not try the broker for a while, so
+    anything: ``core.broker``) the process does not try the broker for a while, so
     a hung broker costs a request one time-out per window, not one per message."""
     from notifications.tasks import deliver_outbox
 

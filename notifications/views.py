@@ -9,11 +9,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.forms import add_service_errors
 from notifications import channels, selectors, services
 from notifications.forms import ChannelForm, PreferencesForm
 from notifications.mailer import read_unsubscribe_token
 from notifications.models import Channel, ChannelKind, Notification, NotificationKind, NotificationSettings
-from okrkpi.core.forms import add_service_errors
 from orgs import permissions
 from orgs.models import Membership
 from orgs.tenancy import get_scoped_or_404, org_view, scoped

@@ -13,6 +13,8 @@ from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers
 from rest_framework.exceptions import PermissionDenied
 
+from core.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent_create
+from core.ids import parse_id
 from cycles.models import Cycle
 from kpis.models import Kpi, Perspective
 from objectives import services
@@ -28,8 +30,6 @@ from objectives.models import (
     OwnerType,
     validate_objective_weight,
 )
-from okrkpi.core.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent_create
-from okrkpi.core.ids import parse_id
 from orgs import permissions
 from orgs.api import OrgScopedPrimaryKeyField, OrgUserField
 from orgs.models import Team
@@ -127,7 +127,7 @@ class ObjectiveViewSet(OrgScopedViewSet):
 
     model = Objective
     serializer_class = ObjectiveSerializer
-    versioned = True  # PATCH with a stale version: 409 (documented by okrkpi.core.schema)
+    versioned = True  # PATCH with a stale version: 409 (documented by core.schema)
 
     def get_serializer_context(self) -> dict[str, Any]:
         context = super().get_serializer_context()
@@ -364,7 +364,7 @@ class CheckInViewSet(OrgScopedViewSet):
     model = CheckIn
     serializer_class = CheckInSerializer
     http_method_names = ["get", "post", "head", "options"]
-    idempotent = True  # POST takes an Idempotency-Key (documented by okrkpi.core.schema)
+    idempotent = True  # POST takes an Idempotency-Key (documented by core.schema)
 
     def refine_queryset(self, qs: QuerySet) -> QuerySet:
         qs = qs.order_by("-created_at", "-id")

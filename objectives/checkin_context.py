@@ -3,7 +3,7 @@
 - the value expected by today if progress kept pace with the cycle, and whether
   the key result is ahead or behind that pace;
 - whether a newly typed value looks like a slip of the keyboard (``45`` for
-  ``4,5``), so the page asks before saving it (``okrkpi.core.plausibility``, the
+  ``4,5``), so the page asks before saving it (``core.plausibility``, the
   one rule that KPI values follow too).
 """
 
@@ -12,10 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from objectives import progress as math
-from okrkpi.core.plausibility import unusual_value
+from core.plausibility import unusual_value
+from objectives import progress as progress_math
 
-__all__ = ["Pace", "pace", "unusual_value"]  # the typed-value guard lives in okrkpi.core, for KPIs too
+__all__ = ["Pace", "pace", "unusual_value"]  # the typed-value guard lives in core, for KPIs too
 
 # Ahead / behind pace within this share of the range counts as "on pace".
 PACE_TOLERANCE = 0.05
@@ -44,7 +44,7 @@ def pace(
     than the cycle's start), as its health reads it."""
     if kind == "milestone" or target == start:
         return None
-    share = math.objective_expected_progress(
+    share = progress_math.objective_expected_progress(
         cycle_start=cycle_start, cycle_end=cycle_end, on=on, activated_on=activated_on
     )
     expected = start + (target - start) * share

@@ -13,12 +13,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core import spreadsheet
+from core.ids import parse_id
 from cycles.models import Cycle, CycleStatus
 from objectives import exports, review, services
 from objectives.models import KeyResult, Objective
 from objectives.services.closing import can_grade, can_review, reviewable_ids, unacknowledged
-from okrkpi.core import spreadsheet
-from okrkpi.core.ids import parse_id
 from orgs import permissions
 from orgs.tenancy import get_scoped_or_404, org_view, scoped
 

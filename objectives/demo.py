@@ -397,7 +397,7 @@ def seed_snapshot_history(*, org: Organization, cycle: Cycle, today: date) -> in
     """The nightly snapshots the demo quarter would have had, from its first day to yesterday,
     recomputed from the check-in history with the progress math (so the dashboard's pace
     chart, movers and "as of" views have a past to show)."""
-    from objectives import progress as math
+    from objectives import progress as progress_math
     from objectives.models import CheckIn, KeyResult, ObjectiveSnapshot, TeamSnapshot
     from objectives.tree import ObjectiveRow, team_progress
     from orgs.models import TeamMember
@@ -435,7 +435,7 @@ def seed_snapshot_history(*, org: Organization, cycle: Cycle, today: date) -> in
             seen = [h for h in history.get(kr_id, []) if h[0] <= day]
             value = seen[-1][1] if seen else start
             kr_of.setdefault(oid, []).append(
-                (math.key_result_progress(kind=kind, start=start, target=target, current=value), weight)
+                (progress_math.key_result_progress(kind=kind, start=start, target=target, current=value), weight)
             )
             if seen:
                 conf_of.setdefault(oid, []).append(seen[-1][2])
@@ -444,11 +444,11 @@ def seed_snapshot_history(*, org: Organization, cycle: Cycle, today: date) -> in
         def progress(oid: int, trail: frozenset[int], kr_of=kr_of, done=done) -> float:
             if oid not in done:
                 kids = [
-                    (progress(c, trail | {oid}), info[c][7], not math.counts_in_parent(info[c][6]))
+                    (progress(c, trail | {oid}), info[c][7], not progress_math.counts_in_parent(info[c][6]))
                     for c in children.get(oid, [])
                     if c not in trail
                 ]
-                done[oid] = math.objective_progress(
+                done[oid] = progress_math.objective_progress(
                     key_results=kr_of.get(oid, []), children=kids, children_contribute=org.children_contribute
                 )
             return done[oid]

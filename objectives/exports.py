@@ -2,7 +2,7 @@
 
 One row per key result (objective columns repeated), and one row for an objective
 without key results, so a spreadsheet can filter and pivot them. Cells are made
-safe by ``okrkpi.core.spreadsheet``.
+safe by ``core.spreadsheet``.
 """
 
 from __future__ import annotations

@@ -4,6 +4,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import DateInput, LocalizedNumberField, version_field
+from core.numbers import format_quantity, unit_aliases
 from cycles.models import Cycle
 from kpis.models import Perspective
 from objectives.checkin_context import unusual_value
@@ -15,8 +17,6 @@ from objectives.models import (
     Objective,
     validate_objective_weight,
 )
-from okrkpi.core.forms import DateInput, LocalizedNumberField, version_field
-from okrkpi.core.numbers import format_quantity, unit_aliases
 from orgs.forms import people_choices, team_choices
 from orgs.models import Organization
 from orgs.ownership import OwnerType

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cycles.models import Cycle
 from kpis.models import Perspective
-from objectives import progress as math
+from objectives import progress as progress_math
 from orgs.models import Organization, Team, TenantModel
 from orgs.ownership import OwnedMixin, OwnerType, owner_matches_level
 
@@ -131,7 +131,7 @@ class Objective(OwnedMixin, TenantModel):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # Optimistic locking: every definition edit bumps it; an edit made from an older
-    # version is refused (okrkpi.core.validation.check_version).
+    # version is refused (core.validation.check_version).
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
     class Meta:
@@ -175,7 +175,7 @@ class Objective(OwnedMixin, TenantModel):
         if self.cycle is None:
             return 0.0
         org = org or self.organization
-        return math.objective_expected_progress(
+        return progress_math.objective_expected_progress(
             cycle_start=self.cycle.start_date,
             cycle_end=self.cycle.end_date,
             on=today or org.today(),
@@ -185,10 +185,10 @@ class Objective(OwnedMixin, TenantModel):
     def health(self, today: date | None = None, *, org: Organization | None = None) -> str:
         """``objectives.progress.objective_health`` of this objective ("" when it has none), with
         the organisation's thresholds. Pass ``org`` when the objectives were read without it."""
-        if self.status in math.WITHOUT_HEALTH or self.cycle_id is None:
+        if self.status in progress_math.WITHOUT_HEALTH or self.cycle_id is None:
             return ""
         org = org or self.organization
-        value = math.objective_health(
+        value = progress_math.objective_health(
             status=self.status,
             progress=self.progress,
             confidence=self.confidence,
@@ -197,7 +197,7 @@ class Objective(OwnedMixin, TenantModel):
             cycle_end=self.cycle.end_date,  # type: ignore[union-attr]
             on=today or org.today(),
             activated_on=self.activated_on(org),
-            thresholds=math.HealthThresholds.of(org),
+            thresholds=progress_math.HealthThresholds.of(org),
             closed=self.cycle.is_closed,  # type: ignore[union-attr]
         )
         return value.value if value else ""
@@ -213,7 +213,7 @@ class Objective(OwnedMixin, TenantModel):
 
     def achieved(self) -> bool | None:
         """Whether the graded objective reached its type's bar (None before grading)."""
-        return None if self.grade is None else math.achieved(grade=self.grade, commitment=self.commitment)
+        return None if self.grade is None else progress_math.achieved(grade=self.grade, commitment=self.commitment)
 
 
 class KeyResult(TenantModel):
@@ -256,7 +256,7 @@ class KeyResult(TenantModel):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # Optimistic locking: every definition edit bumps it; an edit made from an older
-    # version is refused (okrkpi.core.validation.check_version).
+    # version is refused (core.validation.check_version).
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
     class Meta:
@@ -283,16 +283,16 @@ class KeyResult(TenantModel):
 
     def progress_raw(self) -> float:
         """Unclamped progress: over-achievement shows as more than 100 %."""
-        return math.key_result_progress_raw(
+        return progress_math.key_result_progress_raw(
             kind=self.kind, start=self.start_value, target=self.target_value, current=self.current_value
         )
 
     def progress_value(self) -> float:
-        return math.clamp01(self.progress_raw())
+        return progress_math.clamp01(self.progress_raw())
 
     def suggested_grade(self) -> float:
         """The grade a close proposes: clamped progress rounded to 0.1."""
-        return math.grade(self.progress_value())
+        return progress_math.grade(self.progress_value())
 
 
 class CheckIn(TenantModel):

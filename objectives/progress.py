@@ -17,7 +17,7 @@ from datetime import date
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
-from okrkpi.core.numeric import require_finite, weighted_average
+from core.numeric import require_finite, weighted_average
 
 KINDS: frozenset[str] = frozenset({"number", "percent", "currency", "milestone"})
 DIRECTIONS: frozenset[str] = frozenset({"increase", "decrease"})

@@ -12,11 +12,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.ids import parse_id
+from core.numbers import parse_number, unit_aliases
 from cycles.selectors import cycle_list, default_cycle
 from objectives import coach, quality, services
 from objectives.models import Objective
-from okrkpi.core.ids import parse_id
-from okrkpi.core.numbers import parse_number, unit_aliases
 from orgs import permissions
 from orgs.tenancy import org_view, scoped
 

@@ -4,7 +4,7 @@
 ``RollupPending`` outbox in the caller's transaction (so the need for a rollup
 commits with the change, or not at all), and after the commit queues one task
 for the organisation — unless one is already queued and has not started yet
-(a flag in Redis, ``okrkpi.core.fastcache``, cleared by the task as it starts;
+(a flag in Redis, ``core.fastcache``, cleared by the task as it starts;
 without Redis every commit queues one, and a run that finds nothing waiting
 costs one query). The task takes
 every pending objective of the organisation in one batch (``rollup_pending``):
@@ -14,7 +14,7 @@ Publishing never blocks a request for long and never fails it: with the broker
 down it gives up in about a second, marks the organisation dirty and the repair
 sweep (``objectives.tasks.repair_dirty``, every minute) recomputes it later,
 as it also takes batches whose task was lost. After one failure the process does
-not try the broker again for ``BROKER_PUBLISH_BACKOFF_SECONDS`` (``okrkpi.core.broker``,
+not try the broker again for ``BROKER_PUBLISH_BACKOFF_SECONDS`` (``core.broker``,
 one window for every publish of the process): a hung broker costs one time-out per
 window, not one per check-in. Nothing the user typed is lost —
 it was committed before the publish.
@@ -39,9 +39,9 @@ from django.db.models import F, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from core import broker, fastcache
 from objectives.models import RollupPending
 from objectives.rollup import rollup_objective
-from okrkpi.core import broker, fastcache
 from orgs.models import Organization
 from orgs.versions import bump_data_version
 
@@ -147,7 +147,7 @@ def release_queued(org_id: int) -> None:
 def publish_rollups(*, org_id: int) -> bool:
     """Queue the organisation's batch unless one is queued and not started; on any broker
     failure mark the organisation dirty, and for a short while after one (of any publish
-    of this process) do not even try (``okrkpi.core.broker``). Returns whether a batch is
+    of this process) do not even try (``core.broker``). Returns whether a batch is
     (now) queued."""
     from objectives.tasks import rollup_pending_task
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 
 from cycles.models import Cycle, CycleStatus
-from objectives import progress as math
+from objectives import progress as progress_math
 from objectives.models import KeyResult, Objective
 from objectives.rollup import MAX_DEPTH, CycleInTreeError
 from orgs.models import Organization
@@ -100,10 +100,10 @@ def compute(org: Organization) -> tuple[dict[int, tuple[float, int | None]], dic
             if contribute:
                 for child in children.get(oid, []):
                     weight, status = info[child]
-                    if math.counts_in_parent(status) and weight > 0:
+                    if progress_math.counts_in_parent(status) and weight > 0:
                         num += weight * fresh[child][0]
                         den += weight
-            fresh[oid] = stored[oid] if oid in frozen else (math.progress_from_sums(num, den), conf)
+            fresh[oid] = stored[oid] if oid in frozen else (progress_math.progress_from_sums(num, den), conf)
             state[oid] = 2
     if not contribute:
         # Loops still matter when children do not count: check the parent chains once.

@@ -13,7 +13,7 @@ from django.db.models import Prefetch, Q
 from django.utils.translation import gettext as _
 
 from cycles.models import Cycle, CycleStatus
-from objectives import progress as math
+from objectives import progress as progress_math
 from objectives.models import Commitment, KeyResult, Objective, ObjectiveStatus, Retrospective
 from objectives.services.closing import objective_grade, reviewed_by
 from orgs import permissions
@@ -46,7 +46,7 @@ def review_objectives(*, org: Organization, cycle: Cycle) -> list[Objective]:
     for o in objectives:
         krs = list(o.key_results.all())
         for kr in krs:
-            kr.suggested = math.grade(kr.progress)
+            kr.suggested = progress_math.grade(kr.progress)
             kr.shown_grade = kr.grade if kr.grade is not None else kr.suggested
             kr.is_override = kr.grade is not None and abs(kr.grade - kr.suggested) > 1e-9
         o.krs = krs
@@ -57,7 +57,9 @@ def review_objectives(*, org: Organization, cycle: Cycle) -> list[Objective]:
             o.retro = o.retrospective
         except Retrospective.DoesNotExist:
             o.retro = None
-        o.is_achieved = o.shown_grade is not None and math.achieved(grade=o.shown_grade, commitment=o.commitment)
+        o.is_achieved = o.shown_grade is not None and progress_math.achieved(
+            grade=o.shown_grade, commitment=o.commitment
+        )
     return objectives
 
 

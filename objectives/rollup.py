@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 
 from cycles.models import Cycle, CycleStatus
-from objectives import progress as math
+from objectives import progress as progress_math
 from objectives.models import KeyResult, Objective, RollupPending
 from orgs.models import Organization
 from orgs.versions import bump_data_version, bump_data_version_now
@@ -28,7 +28,7 @@ from orgs.versions import bump_data_version, bump_data_version_now
 log = logging.getLogger(__name__)
 
 # Children of these statuses (cancelled, draft) do not count in their parent (DESIGN §4).
-_LEFT_OUT = sorted(math.LEFT_OUT_OF_PARENT)
+_LEFT_OUT = sorted(progress_math.LEFT_OUT_OF_PARENT)
 MAX_DEPTH = 64  # far beyond any real cascade; stops a corrupted parent loop from running forever
 
 
@@ -179,10 +179,10 @@ def rollup_objectives(*, org_id: int, objective_ids: list[int], bump_version: bo
         num, den = num + c_num, den + c_den
         if children_contribute:
             for below in on_path.get(node.id, ()):
-                if math.counts_in_parent(below.status) and below.weight > 0:
+                if progress_math.counts_in_parent(below.status) and below.weight > 0:
                     num += below.weight * below.progress
                     den += below.weight
-        new = math.progress_from_sums(num, den)
+        new = progress_math.progress_from_sums(num, den)
         if node.frozen:  # closed with its cycle: it counts in its parent as it was frozen
             new, conf = node.progress, node.confidence
         if abs(new - node.progress) > 1e-12 or conf != node.confidence:

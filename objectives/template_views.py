@@ -15,14 +15,14 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.forms import add_service_errors
+from core.ids import parse_id
 from cycles.models import Cycle, CycleStatus
 from cycles.selectors import cycle_list
 from kpis.models import Frequency
 from objectives import library, services
 from objectives.forms import ObjectiveForm, TemplateKeyResultFormSet
 from objectives.models import Objective, OkrTemplate
-from okrkpi.core.forms import add_service_errors
-from okrkpi.core.ids import parse_id
 from orgs import permissions
 from orgs.ownership import default_owner, member_or_404, owner_from_ids
 from orgs.tenancy import get_scoped_or_404, org_view, scoped

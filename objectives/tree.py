@@ -17,7 +17,7 @@ from typing import Any
 from django.db.models import OuterRef, Subquery
 
 from cycles.models import Cycle
-from objectives import progress as math
+from objectives import progress as progress_math
 from objectives.models import CheckIn, KeyResult, Objective, ObjectiveSnapshot, ObjectiveStatus, TeamSnapshot
 from orgs.models import Organization, Team
 from orgs.ownership import OwnerType
@@ -49,7 +49,7 @@ class ObjectiveRow:
         """``objectives.progress.objective_health`` of the row in ``cycle`` on ``on``, with the
         organisation's thresholds (from the organisation the caller holds: no query); ``closed``
         when a closed cycle is read as it is now (no health: it is graded)."""
-        value = math.objective_health(
+        value = progress_math.objective_health(
             status=self.status,
             progress=self.progress,
             confidence=self.confidence,
@@ -58,7 +58,7 @@ class ObjectiveRow:
             cycle_end=cycle.end_date,
             on=on,
             activated_on=self.activated_at.astimezone(org.tzinfo).date() if self.activated_at else None,
-            thresholds=math.HealthThresholds.of(org),
+            thresholds=progress_math.HealthThresholds.of(org),
             closed=closed,
         )
         return value.value if value else None
@@ -172,8 +172,10 @@ def value_at_subquery(*, org: Organization, before: datetime) -> Subquery:
 
 def progress_at(*, kind: str, start: float, target: float, value: float | None) -> float:
     """Clamped progress of a key result whose value was ``value`` (its start value when None)."""
-    return math.clamp01(
-        math.key_result_progress_raw(kind=kind, start=start, target=target, current=start if value is None else value)
+    return progress_math.clamp01(
+        progress_math.key_result_progress_raw(
+            kind=kind, start=start, target=target, current=start if value is None else value
+        )
     )
 
 

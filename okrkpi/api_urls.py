@@ -5,13 +5,13 @@ from django.urls import include, path, register_converter
 from rest_framework.routers import SimpleRouter
 
 from conversations.api import CommentViewSet, ReactionViewSet
+from core.apidocs import DocsView, SchemaView
+from core.ids import parse_id
 from cycles.api import CycleViewSet
 from kpis.api import KpiViewSet, MeasurementViewSet
 from notifications.api import ChannelViewSet, DeliveryViewSet, NotificationViewSet
 from objectives import ritual_api
 from objectives.api import CheckInViewSet, InitiativeViewSet, KeyResultViewSet, ObjectiveViewSet
-from okrkpi.core.apidocs import DocsView, SchemaView
-from okrkpi.core.ids import parse_id
 from orgs.api import MemberViewSet, TeamViewSet, TokenView
 from reminders.api import InboxView
 from scorecards.api import CascadeView, DashboardView

@@ -13,6 +13,8 @@ from urllib.parse import urlparse
 
 from django.core.exceptions import ImproperlyConfigured
 
+from core.constants import CACHE_TABLE
+
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
@@ -83,7 +85,7 @@ def database_config(url: str | None, *, sqlite_path: Path, prepared_statements: 
 
         config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
         # Django's backend with a health check skipped for a connection proven a moment ago.
-        config["ENGINE"] = "okrkpi.core.postgresql"
+        config["ENGINE"] = "core.postgresql"
         if prepared_statements:
             config.setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
         return config
@@ -135,9 +137,6 @@ def _redact(url: str) -> str:
     if parsed.password:
         return url.replace(parsed.password, "***")
     return url
-
-
-CACHE_TABLE = "okrkpi_cache"
 
 
 def cache_config(redis_url: str | None) -> dict:

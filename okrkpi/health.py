@@ -1,7 +1,7 @@
 """``/healthz``: the web process's liveness check, and the background work's state.
 
 It sits beside the URLs, outside the floors, because it reads what several floors own:
-the heartbeats (``okrkpi.core``), the rollup outbox (``objectives``) and the
+the heartbeats (``core``), the rollup outbox (``objectives``) and the
 organisations marked dirty (``orgs``).
 
 Plain ``/healthz`` answers 200 while the database answers, whatever the rest says: a
@@ -25,9 +25,9 @@ from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
+from core.models import Heartbeat
+from core.views import broker_status
 from objectives.models import RollupPending
-from okrkpi.core.models import Heartbeat
-from okrkpi.core.views import broker_status
 from orgs.models import Organization
 
 

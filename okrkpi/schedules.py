@@ -12,7 +12,7 @@ BEAT_SCHEDULE: dict[str, dict] = {
     # cheap. One that waited a minute is dropped unrun: the next one tells the same.
     **{
         f"heartbeat-{queue}": {
-            "task": "okrkpi.core.tasks.heartbeat",
+            "task": "core.tasks.heartbeat",
             "schedule": 60.0,
             "args": [queue],
             "options": {"queue": queue, "expires": 55},
@@ -45,7 +45,7 @@ BEAT_SCHEDULE: dict[str, dict] = {
     # request deletes only its own sender's). On the default "celery" queue, beside the
     # heartbeat: small, and never in front of rollups or reminders.
     "prune-idempotency-keys": {
-        "task": "okrkpi.core.tasks.prune_idempotency_keys",
+        "task": "core.tasks.prune_idempotency_keys",
         "schedule": crontab(minute=41),
         "options": {"queue": "celery"},
     },

@@ -62,7 +62,7 @@ urlpatterns = [
 admin.site.login_form = AdminLoginForm
 
 # Under /api/ these answer JSON in the API's error format; elsewhere Django's own pages.
-handler400 = "okrkpi.core.errors.bad_request"
-handler403 = "okrkpi.core.errors.permission_denied"
-handler404 = "okrkpi.core.errors.page_not_found"
-handler500 = "okrkpi.core.errors.server_error"
+handler400 = "core.errors.bad_request"
+handler403 = "core.errors.permission_denied"
+handler404 = "core.errors.page_not_found"
+handler500 = "core.errors.server_error"

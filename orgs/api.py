@@ -17,8 +17,8 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from okrkpi.core.clientip import client_ip
-from okrkpi.core.ids import parse_id
+from core.clientip import client_ip
+from core.ids import parse_id
 from orgs import permissions, selectors, services
 from orgs.models import Membership, Role, Team, TeamMember, User
 from orgs.tenancy import OrgScopedViewSet, scoped
@@ -80,7 +80,7 @@ class TokenView(APIView):
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
-    extra_error_codes = ("429",)  # documented in the schema (okrkpi.core.schema)
+    extra_error_codes = ("429",)  # documented in the schema (core.schema)
     # Requests per client (LOGIN_THROTTLE_RATE), on top of the failure counting of orgs.throttle.
     throttle_classes = [ClientRateThrottle]
     throttle_scope = "login"

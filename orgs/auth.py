@@ -10,7 +10,7 @@ from rest_framework import authentication as drf_authentication
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.authtoken.models import Token
 
-from okrkpi.core.rows import Columns
+from core.rows import Columns
 from orgs.models import Membership, Organization, User
 from orgs.selectors import LOADED_MEMBERSHIPS, memberships_query
 

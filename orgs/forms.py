@@ -8,7 +8,7 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
-from okrkpi.core.clientip import client_ip
+from core.clientip import client_ip
 from orgs.models import Membership, Organization, Role, Team, User
 from orgs.tenancy import scoped
 from orgs.throttle import DEVICE_COOKIE, LoginThrottle, device_cookie, known_device, wait_message

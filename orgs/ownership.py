@@ -14,8 +14,8 @@ from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from okrkpi.core.ids import parse_id
-from okrkpi.core.validation import UNSET
+from core.ids import parse_id
+from core.validation import UNSET
 from orgs import permissions
 from orgs.models import Membership, Organization, Team, User
 

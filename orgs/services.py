@@ -18,7 +18,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
-from okrkpi.core.mail import send_after_commit
+from core.mail import send_after_commit
 from orgs.audit import audit
 from orgs.models import Invitation, Membership, Organization, Role, Team, TeamMember, User
 from orgs.versions import bump_data_version

@@ -49,7 +49,7 @@ from django.core.cache.backends.db import DatabaseCache
 from django.http import HttpResponseBase
 from django.utils.translation import ngettext
 
-from okrkpi.env import CACHE_TABLE
+from core.constants import CACHE_TABLE
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.i18n import set_language as django_set_language
 
-from okrkpi.core.forms import add_service_errors
+from core.forms import add_service_errors
 from orgs import permissions, selectors, services
 from orgs.forms import (
     AcceptInvitationForm,

@@ -31,6 +31,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from core.numbers import format_percent
 from cycles.models import CycleStatus
 from notifications import channels
 from notifications.mailer import Mail, absolute, language_of, unsubscribe_headers, unsubscribe_url
@@ -47,9 +48,8 @@ from notifications.models import (
     is_quiet,
 )
 from notifications.outbox import email_row, outbox_add
-from objectives import progress as math
+from objectives import progress as progress_math
 from objectives.models import CheckIn, KeyResult, Objective, ObjectiveStatus
-from okrkpi.core.numbers import format_percent
 from orgs import permissions
 from orgs.models import Membership, Organization, Role, User
 from reminders.inbox import KpiValuesDue, _check_in_items, _kpi_items, key_results_to_check_in, kpi_values_due
@@ -84,8 +84,10 @@ def movers(
     result = []
     for kr in krs.annotate(value_before=Subquery(before_value)):
         start = kr.value_before if kr.value_before is not None else kr.start_value
-        before = math.clamp01(
-            math.key_result_progress_raw(kind=kr.kind, start=kr.start_value, target=kr.target_value, current=start)
+        before = progress_math.clamp01(
+            progress_math.key_result_progress_raw(
+                kind=kr.kind, start=kr.start_value, target=kr.target_value, current=start
+            )
         )
         after = kr.progress_value()
         result.append(Mover(kr, before, after, after - before))
@@ -168,7 +170,7 @@ def plan_week(*, week: OrgWeek, user: User) -> dict[str, Any]:
     mine = [
         o for o in week.running if o.owner_user_id == user.pk or user.pk in week.kr_owner_of_objective.get(o.pk, set())
     ]
-    at_risk = [o for o in mine if o.health_value != math.Health.ON_TRACK]  # type: ignore[attr-defined]
+    at_risk = [o for o in mine if o.health_value != progress_math.Health.ON_TRACK]  # type: ignore[attr-defined]
     return {"due": due, "at_risk": at_risk, "empty": not due and not at_risk}
 
 
@@ -193,7 +195,7 @@ def team_week(*, week: OrgWeek, membership: Membership) -> dict[str, Any]:
     off = [
         o
         for o in week.running
-        if o.health_value == math.Health.OFF_TRACK and covered(o.owner_user_id, o.owner_team_id)  # type: ignore[attr-defined]
+        if o.health_value == progress_math.Health.OFF_TRACK and covered(o.owner_user_id, o.owner_team_id)  # type: ignore[attr-defined]
     ]
     missed_rows = [
         w

@@ -28,7 +28,7 @@ from conversations.models import Acknowledgement, Mention
 from cycles.models import Cycle, CycleStatus
 from kpis.periods import period_end
 from notifications.models import NotificationKind
-from objectives import progress as math
+from objectives import progress as progress_math
 from objectives import review
 from objectives.models import CheckIn, KeyResult, Objective, ObjectiveStatus
 from orgs import permissions
@@ -181,7 +181,7 @@ def _acknowledge_items(org: Organization, membership: Membership, now: datetime)
     for ci in check_ins:
         by_author[ci.author_id].append(ci)  # type: ignore[index]
     items = []
-    thresholds = math.HealthThresholds.of(org)
+    thresholds = progress_math.HealthThresholds.of(org)
     for author_id, cis in by_author.items():
         krs = {ci.key_result_id for ci in cis}
         off = 0
@@ -192,7 +192,7 @@ def _acknowledge_items(org: Organization, membership: Membership, now: datetime)
             seen.add(ci.key_result_id)
             # The key result by its objective's health rule: its pace, its type and the organisation's thresholds.
             objective = ci.key_result.objective
-            health = math.objective_health(
+            health = progress_math.objective_health(
                 status=objective.status,
                 progress=ci.key_result.progress,
                 confidence=ci.confidence,
@@ -203,7 +203,7 @@ def _acknowledge_items(org: Organization, membership: Membership, now: datetime)
                 activated_on=objective.activated_on(org),
                 thresholds=thresholds,
             )
-            off += health == math.Health.OFF_TRACK
+            off += health == progress_math.Health.OFF_TRACK
         who = cis[0].author.display_name  # type: ignore[union-attr]
         title = ngettext("%(who)s checked in %(n)d key result", "%(who)s checked in %(n)d key results", len(krs)) % {
             "who": who,

@@ -12,8 +12,8 @@ from django.views.decorators.http import require_POST
 
 from conversations import services as conversation_services
 from conversations.models import Comment
+from core.ids import parse_id
 from objectives.models import CheckIn
-from okrkpi.core.ids import parse_id
 from orgs.tenancy import get_scoped_or_404, org_view, scoped
 from reminders.inbox import ItemKind, inbox
 

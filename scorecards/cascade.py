@@ -10,7 +10,7 @@ from datetime import date
 from typing import Any
 
 from cycles.models import Cycle
-from objectives import progress as math
+from objectives import progress as progress_math
 from objectives.models import Objective
 from objectives.tree import (
     ObjectiveRow,
@@ -28,7 +28,7 @@ def closed_grades(*, org: Organization, cycle: Cycle) -> dict[int, dict[str, Any
     """{objective id: {"value": grade, "achieved": bool}} of a closed cycle's graded objectives."""
     rows = Objective.objects.filter(organization=org, cycle=cycle, grade__isnull=False)
     return {
-        oid: {"value": grade, "achieved": math.achieved(grade=grade, commitment=commitment)}
+        oid: {"value": grade, "achieved": progress_math.achieved(grade=grade, commitment=commitment)}
         for oid, grade, commitment in rows.values_list("id", "grade", "commitment")
     }
 
@@ -39,7 +39,7 @@ def cascade(*, org: Organization, cycle: Cycle, as_of: date | None = None) -> di
     ids = [o.id for o in objectives]
     krs = key_result_rows(org=org, objective_ids=ids, as_of=as_of)
     day = as_of or org.today()
-    expected = math.expected_progress(start=cycle.start_date, end=cycle.end_date, on=day)
+    expected = progress_math.expected_progress(start=cycle.start_date, end=cycle.end_date, on=day)
     by_parent: dict[int | None, list[ObjectiveRow]] = {}
     present = set(ids)
     for o in objectives:

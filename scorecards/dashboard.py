@@ -32,7 +32,7 @@ from django.db.models import Avg, Case, Count, F, OuterRef, Subquery, When
 from cycles.models import Cycle, CycleStatus
 from kpis import periods
 from kpis.models import Kpi, Measurement, Perspective
-from objectives import progress as math
+from objectives import progress as progress_math
 from objectives.models import CheckIn, Objective, ObjectiveSnapshot, ObjectiveStatus
 from objectives.tree import (
     ObjectiveRow,
@@ -298,7 +298,7 @@ def _team_matrix(
         subtree.update({o.id: o for u in user_ids for o in by_person.get(u, [])})
         counts = Counter(health[o.id] for o in subtree.values() if health[o.id])
         graded = [o for o in subtree.values() if o.grade is not None]  # a closed cycle's results
-        achieved = sum(1 for o in graded if math.achieved(grade=o.grade, commitment=o.commitment))
+        achieved = sum(1 for o in graded if progress_math.achieved(grade=o.grade, commitment=o.commitment))
         row.update(
             progress=mean_or_none([o.progress for o in by_team.get(tid, [])]),
             subtree_progress=mean_or_none([o.progress for o in subtree.values()]),
@@ -320,7 +320,7 @@ def _closed_results(*, org: Organization, cycle: Cycle, objectives: list[Objecti
     the graded objectives, those that met their type's bar, and their mean grade."""
     grades = [(o.grade, o.commitment) for o in objectives if o.grade is not None]
     closed_on = cycle.closed_at.astimezone(org.tzinfo).date() if cycle.closed_at else cycle.end_date
-    achieved = sum(1 for g, commitment in grades if math.achieved(grade=g, commitment=commitment))
+    achieved = sum(1 for g, commitment in grades if progress_math.achieved(grade=g, commitment=commitment))
     return {
         "closed_on": closed_on,
         "objectives": len(grades),
@@ -334,7 +334,7 @@ def build_dashboard(*, org: Organization, cycle: Cycle, as_of: date | None, sinc
     today = org.today()
     day = as_of or today
     day_end, since_end = end_of_day(org, day), end_of_day(org, since)
-    expected = math.expected_progress(start=cycle.start_date, end=cycle.end_date, on=day)
+    expected = progress_math.expected_progress(start=cycle.start_date, end=cycle.end_date, on=day)
 
     objectives, krs = _objectives_and_key_results(
         org=org, cycle=cycle, as_of=as_of, since=since, since_end=since_end, day_end=day_end
@@ -354,7 +354,7 @@ def build_dashboard(*, org: Organization, cycle: Cycle, as_of: date | None, sinc
         {
             "date": d.isoformat(),
             "progress": p,
-            "expected": math.expected_progress(start=cycle.start_date, end=cycle.end_date, on=d),
+            "expected": progress_math.expected_progress(start=cycle.start_date, end=cycle.end_date, on=d),
         }
         for d, p in series
     ]

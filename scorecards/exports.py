@@ -3,7 +3,7 @@
 One row per KPI on the scorecard, with its perspective's weight, score and status repeated
 (a perspective without KPIs gets one row of its own), then one row with the overall score, so
 a spreadsheet can filter and pivot them. The figures are those of the scorecard page for the
-same period (``selectors.scorecard_view``). Cells are made safe by ``okrkpi.core.spreadsheet``.
+same period (``selectors.scorecard_view``). Cells are made safe by ``core.spreadsheet``.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from typing import Any
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from core.templatetags.okr import kpi_label
 from kpis.models import Direction, Kpi
-from okrkpi.core.templatetags.okr import kpi_label
 from scorecards.selectors import ScorecardView
 
 

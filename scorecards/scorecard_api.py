@@ -20,10 +20,10 @@ from rest_framework.exceptions import NotFound, PermissionDenied, ValidationErro
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.ids import parse_id
 from kpis import periods
 from kpis.models import Frequency, Kpi, Perspective
 from objectives.models import Objective
-from okrkpi.core.ids import parse_id
 from orgs import permissions
 from orgs.api import OrgScopedPrimaryKeyField
 from orgs.models import Team

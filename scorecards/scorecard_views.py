@@ -14,12 +14,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core import spreadsheet
+from core.forms import add_service_errors
+from core.ids import parse_id
 from kpis import periods
 from kpis.models import Kpi, Perspective, period_label
 from objectives.models import Objective
-from okrkpi.core import spreadsheet
-from okrkpi.core.forms import add_service_errors
-from okrkpi.core.ids import parse_id
 from orgs import permissions
 from orgs.forms import team_choices
 from orgs.models import Membership, Team

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from core.numeric import require_finite, weighted_average
 from kpis.status import ACHIEVEMENT_CAP, clamp_achievement
-from okrkpi.core.numeric import require_finite, weighted_average
 
 # The four perspectives, top to bottom as a strategy map draws them.
 PERSPECTIVES: tuple[str, ...] = ("financial", "customer", "internal_process", "learning_growth")

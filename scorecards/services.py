@@ -15,9 +15,9 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from activity.services import activity_record
+from core.validation import clean_number, clean_title
 from kpis.models import Frequency, Kpi, Perspective
 from objectives.models import Objective
-from okrkpi.core.validation import clean_number, clean_title
 from orgs.models import Organization, Team, User
 from scorecards import scoring, selectors
 from scorecards.models import PERSPECTIVE_WEIGHT_FIELDS, Scorecard, ScorecardItem, StrategyLink

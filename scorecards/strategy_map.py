@@ -15,7 +15,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
-from okrkpi.core.templatetags.okr import num
+from core.templatetags.okr import num
 from scorecards.models import StrategyLink, node_key
 from scorecards.selectors import ScorecardView
 

@@ -11,7 +11,7 @@ from django.utils.translation import get_language
 from activity.selectors import activity_for
 from cycles.selectors import cycle_list
 from kpis.models import Perspective
-from objectives import progress as math
+from objectives import progress as progress_math
 from objectives.models import Objective
 from objectives.tree import ObjectiveRow, objective_rows
 from orgs.models import Team
@@ -173,7 +173,7 @@ def alignment(request: HttpRequest, objective_id: int) -> HttpResponse:
     team_names = dict(scoped(Team, org).values_list("id", "name"))
     rows = {o.id: o for o in objective_rows(org=org, cycle=objective.cycle)}
     rows[objective.pk] = _row(objective)
-    expected = math.expected_progress(start=objective.cycle.start_date, end=objective.cycle.end_date, on=today)
+    expected = progress_math.expected_progress(start=objective.cycle.start_date, end=objective.cycle.end_date, on=today)
     # A closed cycle reads as closed: grades instead of health (one more query).
     closed = objective.cycle.is_closed
     grades = closed_grades(org=org, cycle=objective.cycle) if closed else {}

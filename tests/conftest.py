@@ -77,12 +77,12 @@ def pin_now(monkeypatch):
 def _redis_presumed_up(monkeypatch):
     """A test that pointed the fast cache at a dead Redis leaves it skipped for some seconds in
     that process; every test starts with the fast cache willing to try."""
-    from okrkpi.core import broker, fastcache
+    from core import broker, fastcache
     from orgs import throttle
 
     monkeypatch.setattr(fastcache, "_down_until", 0.0)
     monkeypatch.setattr(throttle, "_down_until", 0.0)  # the login throttle's fail-over to the database
-    # Likewise a test whose publish failed leaves the broker skipped (okrkpi.core.broker).
+    # Likewise a test whose publish failed leaves the broker skipped (core.broker).
     monkeypatch.setattr(broker, "_down_until", 0.0)
 
 

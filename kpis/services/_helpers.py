@@ -9,9 +9,9 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from core.validation import clean_optional_number
 from kpis import periods
 from kpis.models import Direction, Kpi
-from okrkpi.core.validation import clean_optional_number
 
 # --- helpers -------------------------------------------------------------------------------
 

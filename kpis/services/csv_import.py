@@ -14,13 +14,13 @@ from django.utils.translation import ngettext
 
 from activity.models import ActivityEntry
 from activity.services import activity_record
+from core.ids import parse_id
+from core.numbers import parse_number, unit_aliases
 from kpis import csvfile
 from kpis.models import Kpi, Measurement
 from kpis.services._helpers import MAX_NOTE
 from kpis.services.measurements import check_period, measurement_state, unusual_message
 from kpis.signals import send_measurements_changed
-from okrkpi.core.ids import parse_id
-from okrkpi.core.numbers import parse_number, unit_aliases
 from orgs.models import Organization, User
 
 # --- CSV import ---------------------------------------------------------------------------------

@@ -10,10 +10,10 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from activity.services import activity_record
+from core.validation import UNSET, check_version, clean_text, clean_title
 from kpis import periods
 from kpis.models import Frequency, Kpi, Measurement, Perspective
 from kpis.services._helpers import _as_date, _choice, _snapshot, _targets
-from okrkpi.core.validation import UNSET, check_version, clean_text, clean_title
 from orgs.models import Organization, Team, User
 from orgs.ownership import OwnerType, check_owner, owner_after_change
 

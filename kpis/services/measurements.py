@@ -11,13 +11,13 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from activity.services import activity_record
+from core.numbers import format_quantity
+from core.validation import clean_number, clean_text
 from kpis import periods
 from kpis import status as kpi_math
 from kpis.models import Direction, Kpi, Measurement
 from kpis.services._helpers import MAX_NOTE
 from kpis.signals import send_measurements_changed
-from okrkpi.core.numbers import format_quantity
-from okrkpi.core.validation import clean_number, clean_text
 from orgs.models import User
 
 # --- measurements -------------------------------------------------------------------------

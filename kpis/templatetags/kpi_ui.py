@@ -10,9 +10,9 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
+from core.templatetags.okr import num
 from kpis import selectors
 from kpis.models import Direction, Kpi, period_label
-from okrkpi.core.templatetags.okr import num
 
 register = template.Library()
 

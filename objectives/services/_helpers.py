@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils.translation import gettext as _
 
+from core.validation import clean_number
 from cycles.models import Cycle, CycleStatus
 from kpis.models import Perspective
 from objectives.models import (
@@ -17,7 +18,6 @@ from objectives.models import (
     validate_objective_weight,
 )
 from objectives.queue import schedule_rollup
-from okrkpi.core.validation import clean_number
 from orgs.models import Membership, Organization, User
 
 # --- helpers -----------------------------------------------------------------------------

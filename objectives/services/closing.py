@@ -22,9 +22,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from activity.services import activity_record
+from core.validation import clean_number
 from cycles.models import Cycle, CycleStatus
 from cycles.services import cycle_update
-from objectives import progress as math
+from objectives import progress as progress_math
 from objectives import rollup
 from objectives.models import (
     MAX_KEY_RESULTS,
@@ -36,7 +37,6 @@ from objectives.models import (
     RollupPending,
 )
 from objectives.services._helpers import _check_cycle_open, _hold_cycle
-from okrkpi.core.validation import clean_number
 from orgs import permissions
 from orgs.models import Membership, Organization, TeamMember, User
 
@@ -146,7 +146,7 @@ def key_result_grade(*, key_result: KeyResult, actor: User, grade: Any, note: st
     note = (note or "").strip()
     if len(note) > TEXT_MAX:
         raise ValidationError({"grade_note": _("Use at most %(max)d characters.") % {"max": TEXT_MAX}})
-    suggested = math.grade(kr.progress)
+    suggested = progress_math.grade(kr.progress)
     override = abs(value - suggested) > GRADE_TOLERANCE
     if override and not note and kr.organization.grade_note_required:
         raise ValidationError(
@@ -174,12 +174,12 @@ def objective_grade(key_results: Iterable[tuple[float | None, float, float]]) ->
     counts with its suggested grade). ``key_results`` are ``(grade, progress, weight)``; None when
     there is none."""
     items = [
-        math.Contribution(value=grade if grade is not None else math.grade(progress), weight=weight)
+        progress_math.Contribution(value=grade if grade is not None else progress_math.grade(progress), weight=weight)
         for grade, progress, weight in key_results
     ]
     if not items:
         return None
-    return round(math.weighted_mean(items), 2)
+    return round(progress_math.weighted_mean(items), 2)
 
 
 # --- retrospectives ------------------------------------------------------------------------
@@ -354,7 +354,7 @@ def freeze_cycle(*, cycle: Cycle, actor: User | None, check_reviews: bool = Fals
         "id", "objective_id", "grade", "progress", "weight"
     ):
         if grade is None:
-            grade = math.grade(kr_progress)
+            grade = progress_math.grade(kr_progress)
             by_grade[grade].append(kr_id)
         per_objective[objective_id].append((grade, kr_progress, weight))
     for grade, ids in by_grade.items():

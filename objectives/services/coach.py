@@ -10,10 +10,10 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from activity.services import activity_record
+from core.ids import parse_id
 from kpis.models import Kpi
 from objectives.coach import RULES
 from objectives.models import CoachDismissal, KeyResult, Objective
-from okrkpi.core.ids import parse_id
 from orgs import permissions
 from orgs.models import Membership, Organization, User
 

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from activity.services import activity_record
+from core.validation import UNSET, clean_title
 from objectives.models import (
     Initiative,
     InitiativeStatus,
@@ -18,7 +19,6 @@ from objectives.models import (
 from objectives.services._helpers import (
     _check_cycle_open,
 )
-from okrkpi.core.validation import UNSET, clean_title
 from orgs.models import User
 from orgs.selectors import is_member
 

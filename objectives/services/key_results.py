@@ -14,10 +14,12 @@ from django.utils.translation import gettext as _
 
 from activity.models import ActivityEntry
 from activity.services import activity_record
+from core.rows import Columns, typed_placeholders
+from core.validation import UNSET, check_version, clean_number, clean_title
 from cycles.models import Cycle, CycleStatus
 from notifications.channels import carried_sql, channel_publish
 from notifications.models import ChannelEvent
-from objectives import progress as math
+from objectives import progress as progress_math
 from objectives import queue
 from objectives.models import (
     MAX_KEY_RESULTS,
@@ -40,8 +42,6 @@ from objectives.services._helpers import (
     _weight,
 )
 from objectives.services.kpi_link import check_kpi_link, latest_kpi_value
-from okrkpi.core.rows import Columns, typed_placeholders
-from okrkpi.core.validation import UNSET, check_version, clean_number, clean_title
 from orgs import permissions
 from orgs.models import Membership, Organization, User
 from orgs.selectors import is_member
@@ -545,4 +545,4 @@ def _announce_check_in(objective: Objective, kr: KeyResult, check_in: CheckIn, a
 
 def key_result_progress_preview(*, kind: str, start: float, target: float, current: float) -> float:
     """Unclamped progress for a value not yet saved (used by the check-in screen)."""
-    return math.key_result_progress_raw(kind=kind, start=start, target=target, current=current)
+    return progress_math.key_result_progress_raw(kind=kind, start=start, target=target, current=current)

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from activity.services import activity_record
+from core.validation import UNSET, check_version, clean_title
 from cycles.models import Cycle
 from objectives.models import (
     MIN_KEY_RESULTS_TO_ACTIVATE,
@@ -32,7 +33,6 @@ from objectives.services._helpers import (
     _rollup,
     _snapshot,
 )
-from okrkpi.core.validation import UNSET, check_version, clean_title
 from orgs.models import Organization, Team, User
 from orgs.ownership import check_owner, owner_after_change
 

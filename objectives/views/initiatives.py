@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.forms import add_service_errors
 from objectives import services
 from objectives.forms import InitiativeForm
 from objectives.models import (
@@ -17,7 +18,6 @@ from objectives.models import (
     KeyResult,
     Objective,
 )
-from okrkpi.core.forms import add_service_errors
 from orgs import permissions
 from orgs.ownership import member_or_404
 from orgs.tenancy import get_scoped_or_404, org_view

@@ -14,6 +14,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.forms import add_service_errors, offer_overwrite
+from core.idempotency import FormAlreadySaved, form_save_once, form_token_new
+from core.validation import StaleVersionError
 from kpis.models import Kpi
 from objectives import selectors, services
 from objectives.checkin_context import pace
@@ -29,9 +32,6 @@ from objectives.views._common import (
     _render_krs,
     can_check_in,
 )
-from okrkpi.core.forms import add_service_errors, offer_overwrite
-from okrkpi.core.idempotency import FormAlreadySaved, form_save_once, form_token_new
-from okrkpi.core.validation import StaleVersionError
 from orgs import permissions
 from orgs.ownership import member_or_404
 from orgs.tenancy import get_scoped_or_404, org_view, scoped

@@ -12,6 +12,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.forms import add_service_errors, offer_overwrite
+from core.ids import parse_id
+from core.validation import StaleVersionError
 from cycles.models import Cycle, CycleStatus
 from cycles.selectors import cycle_list, default_cycle
 from objectives import selectors, services
@@ -23,9 +26,6 @@ from objectives.views._common import (
     _detail_context,
     _editable_objective,
 )
-from okrkpi.core.forms import add_service_errors, offer_overwrite
-from okrkpi.core.ids import parse_id
-from okrkpi.core.validation import StaleVersionError
 from orgs import permissions
 from orgs.ownership import default_owner, owner_from_ids, require_can_own
 from orgs.tenancy import get_scoped_or_404, org_view, scoped

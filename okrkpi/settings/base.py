@@ -44,7 +44,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "csp",
-    "okrkpi.core",
+    "core",
     "orgs",
     "activity",
     "cycles",
@@ -89,7 +89,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "orgs.context_processors.tenancy",
                 "notifications.context_processors.bell",
-                "okrkpi.core.context_processors.numbers",
+                "core.context_processors.numbers",
             ],
         },
     },
@@ -129,7 +129,7 @@ except (zoneinfo.ZoneInfoNotFoundError, ValueError):
     raise ImproperlyConfigured(f"TIME_ZONE={TIME_ZONE!r} is not a known IANA time zone.") from None
 USE_I18N = True
 # Our own date and number conventions per language (okrkpi/formats/<lang>/formats.py);
-# okrkpi.core.numbers parses with the same separators.
+# core.numbers parses with the same separators.
 FORMAT_MODULE_PATH = ["okrkpi.formats"]
 USE_TZ = True
 
@@ -239,7 +239,7 @@ ROLLUP_INLINE = env_bool("ROLLUP_INLINE", False)
 # (objectives.tasks.rollup_pending_task), in milliseconds: progress shows this much later, and a Friday
 # rush costs a few batches instead of one task per check-in.
 ROLLUP_BATCH_WAIT_MS = env_int("ROLLUP_BATCH_WAIT_MS", 250, minimum=0, maximum=5000)
-# After a publish fails, a web process leaves the broker alone this long (okrkpi.core.broker,
+# After a publish fails, a web process leaves the broker alone this long (core.broker,
 # one window per process for every publish: rollups, e-mails, channel posts): what it would
 # have queued waits in its outbox (rollups with the organisation marked dirty) for the
 # sweeps. A hung broker then costs one timed-out publish per process and window, not one
@@ -265,10 +265,10 @@ REST_FRAMEWORK = {
         "orgs.auth.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "okrkpi.core.api.Pagination",
+    "DEFAULT_PAGINATION_CLASS": "core.api.Pagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "okrkpi.core.schema.AutoSchema",
-    "EXCEPTION_HANDLER": "okrkpi.core.api.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "core.schema.AutoSchema",
+    "EXCEPTION_HANDLER": "core.api.exception_handler",
     "COERCE_DECIMAL_TO_STRING": False,
     "DEFAULT_THROTTLE_RATES": {"login": env_str("LOGIN_THROTTLE_RATE") or "10/min"},
 }
@@ -332,8 +332,8 @@ CONTENT_SECURITY_POLICY = {
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
-# Under /api/ a refused CSRF token is answered in JSON (okrkpi.core.errors), elsewhere by Django.
-CSRF_FAILURE_VIEW = "okrkpi.core.errors.csrf_failure"
+# Under /api/ a refused CSRF token is answered in JSON (core.errors), elsewhere by Django.
+CSRF_FAILURE_VIEW = "core.errors.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
 
 INVITATION_TTL_DAYS = env_int("INVITATION_TTL_DAYS", 7, minimum=1, maximum=90)

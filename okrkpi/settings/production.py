@@ -39,5 +39,5 @@ API_DOCS_REQUIRE_LOGIN = env_bool("API_DOCS_REQUIRE_LOGIN", True)
 REST_FRAMEWORK = {
     **REST_FRAMEWORK,  # noqa: F405 (from .base)
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "okrkpi.core.negotiation.FallBackToFirstRenderer",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "core.negotiation.FallBackToFirstRenderer",
 }

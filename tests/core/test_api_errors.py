@@ -54,7 +54,7 @@ def test_a_session_post_without_its_csrf_token_is_a_json_403(world_a):
 
 
 def test_the_csrf_failure_view_answers_json_under_api_and_html_elsewhere(rf):
-    from okrkpi.core.errors import csrf_failure
+    from core.errors import csrf_failure
 
     r = csrf_failure(rf.post("/api/v1/auth/token/"), reason="CSRF cookie not set.")
     _is_api_error(r, 403)

@@ -1,4 +1,4 @@
-"""One publish back-off per process (okrkpi.core.broker), configured under its general
+"""One publish back-off per process (core.broker), configured under its general
 name, the old rollup-only name still honoured."""
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ def test_the_publish_back_off_reads_its_name_and_the_old_one(variables, seconds)
 
 
 def test_a_failed_publish_of_any_kind_holds_every_publish_of_the_process(settings, monkeypatch):
-    from okrkpi.core import broker
+    from core import broker
 
     settings.BROKER_PUBLISH_BACKOFF_SECONDS = 30
     now = 1000.0

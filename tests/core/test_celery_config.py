@@ -90,7 +90,7 @@ def test_tasks_go_to_their_own_queues():
     assert route({}, "notifications.send_reminders")["queue"].name == "reminders"
     assert route({}, "reminders.send_digests")["queue"].name == "reminders"
     assert route({}, "objectives.export_cycle")["queue"].name == "exports"
-    assert route({}, "okrkpi.core.tasks.heartbeat")["queue"].name == "celery"
+    assert route({}, "core.tasks.heartbeat")["queue"].name == "celery"
 
 
 def test_every_task_is_consumed_by_a_worker_in_each_deployment():

@@ -5,7 +5,7 @@ import socket
 import pytest
 from django.test import override_settings
 
-from okrkpi.core.tasks import heartbeat
+from core.tasks import heartbeat
 
 
 @pytest.mark.django_db
@@ -52,7 +52,7 @@ def _beat(name: str, seconds_ago: float) -> None:
 
     from django.utils import timezone
 
-    from okrkpi.core.models import Heartbeat
+    from core.models import Heartbeat
 
     Heartbeat.objects.update_or_create(name=name, defaults={"at": timezone.now() - timedelta(seconds=seconds_ago)})
 
@@ -167,9 +167,7 @@ def test_beat_sends_a_heartbeat_to_every_queue():
 
     from okrkpi.schedules import BEAT_SCHEDULE
 
-    queues = {
-        entry["options"]["queue"] for entry in BEAT_SCHEDULE.values() if entry["task"] == "okrkpi.core.tasks.heartbeat"
-    }
+    queues = {entry["options"]["queue"] for entry in BEAT_SCHEDULE.values() if entry["task"] == "core.tasks.heartbeat"}
     assert queues == set(settings.CELERY_QUEUE_NAMES)
 
 

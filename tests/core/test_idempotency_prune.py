@@ -9,9 +9,9 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
+from core import idempotency
+from core.models import IdempotencyKey
 from okrkpi.celery import app
-from okrkpi.core import idempotency
-from okrkpi.core.models import IdempotencyKey
 from okrkpi.schedules import BEAT_SCHEDULE
 from tests.kpis.kpi_factories import make_kpi
 

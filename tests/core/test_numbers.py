@@ -8,7 +8,7 @@ from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
 
-from okrkpi.core.numbers import (
+from core.numbers import (
     format_input,
     format_number,
     format_percent,
@@ -185,7 +185,7 @@ def test_an_input_never_shows_the_ambiguous_shape():
 
 
 def test_precision_of_is_the_most_decimals_the_values_are_written_with():
-    from okrkpi.core.numbers import precision_of
+    from core.numbers import precision_of
 
     assert precision_of(0, 100) == 0
     assert precision_of(0, 12.5) == 1

@@ -8,11 +8,11 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
+from core.validation import StaleVersionError
 from kpis import services as kpi_services
 from kpis.models import Kpi
 from objectives import services as okr_services
 from objectives.models import KeyResult, Objective
-from okrkpi.core.validation import StaleVersionError
 from tests.kpis.kpi_factories import make_kpi
 from tests.objectives.okr_factories import make_cycle, make_objective
 

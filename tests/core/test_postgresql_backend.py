@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from django.db import OperationalError, close_old_connections, connection, connections
 
-from okrkpi.core.postgresql import base
+from core.postgresql import base
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

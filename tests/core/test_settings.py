@@ -26,7 +26,7 @@ def test_no_database_url_means_embedded_sqlite_with_wal_immediate_and_busy_timeo
 
 def test_database_url_selects_postgresql(tmp_path):
     config = env.database_config("postgresql://u:p@db.example:5433/okr", sqlite_path=tmp_path / "x")
-    assert config["ENGINE"] == "okrkpi.core.postgresql"  # Django's, with a cheaper health check
+    assert config["ENGINE"] == "core.postgresql"  # Django's, with a cheaper health check
     assert (config["NAME"], config["HOST"], config["PORT"], config["USER"]) == (
         "okr",
         "db.example",

@@ -7,7 +7,7 @@ import math
 import pytest
 from django.core.exceptions import ValidationError
 
-from okrkpi.core.validation import MAX_NUMBER, clean_number, clean_optional_number, clean_text, clean_title
+from core.validation import MAX_NUMBER, clean_number, clean_optional_number, clean_text, clean_title
 
 
 @pytest.mark.parametrize("value", [True, False, None, "", "abc", "1.2.3", [], object()])

@@ -12,8 +12,8 @@ from django.template import Context, Template
 from django.utils import timezone, translation
 
 from activity.services import activity_record
+from core.templatetags.okr import ago
 from kpis import services as kpi_services
-from okrkpi.core.templatetags.okr import ago
 from orgs.models import Membership
 from tests.kpis.kpi_factories import make_kpi
 from tests.objectives.okr_factories import make_cycle, make_kr, make_objective

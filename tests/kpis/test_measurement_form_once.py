@@ -1,5 +1,5 @@
 """The KPI page's "Record a value" form carries a one-time token, as My check-ins does
-(``okrkpi.core.idempotency.form_save_once``): the second request of a double-click saves
+(``core.idempotency.form_save_once``): the second request of a double-click saves
 nothing and says the value was already saved, not that nothing changed."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The objective page's check-in form carries a one-time token, as My check-ins does
-(``okrkpi.core.idempotency.form_save_once``): a double-click saves once, and the second
+(``core.idempotency.form_save_once``): a double-click saves once, and the second
 answer says the check-in was already saved."""
 
 from __future__ import annotations

@@ -16,9 +16,9 @@ from django.utils import timezone
 from rest_framework.response import Response
 
 from activity.models import ActivityEntry
+from core.models import IdempotencyKey
 from objectives.models import CheckIn, KeyResult
 from objectives.services import key_results
-from okrkpi.core.models import IdempotencyKey
 from tests.objectives.okr_factories import make_cycle, make_kr, make_objective
 
 URL = "/api/v1/orgs/alpha/check-ins/"

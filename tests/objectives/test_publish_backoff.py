@@ -12,10 +12,10 @@ import time
 import pytest
 from django.test import override_settings
 
+from core import broker
 from objectives.models import KeyResult, Objective, RollupPending
 from objectives.tasks import repair_dirty_task
 from okrkpi.celery import app as celery_app
-from okrkpi.core import broker
 from orgs.models import Organization
 from tests.objectives.okr_factories import make_cycle, make_kr, make_objective
 

@@ -13,12 +13,12 @@ from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from core import fastcache
 from notifications import channels
 from notifications.models import Channel, ChannelEvent
 from objectives import queue, reconcile, rollup, services
 from objectives.models import KeyResult, Objective, RollupPending
 from objectives.tasks import repair_dirty_task, rollup_pending_task
-from okrkpi.core import fastcache
 from tests.objectives.okr_factories import make_cycle, make_kr, make_objective, set_status
 
 

@@ -148,7 +148,7 @@ def tenant_models() -> list[type[Model]]:
 
 def id_scoped_models() -> list[type[Model]]:
     """Every model that names its organisation by a plain ``organization_id`` column, not a
-    foreign key (the ground floor's, such as ``okrkpi.core.models.IdempotencyKey``, know no
+    foreign key (the ground floor's, such as ``core.models.IdempotencyKey``, know no
     organisations)."""
     found = []
     for model in apps.get_models():
@@ -311,7 +311,7 @@ def populate(world, *, secret: str = "", also_notify: tuple[User, ...] = ()) -> 
     for pk in outbox.outbox_add(rows, dispatch=False):
         cat.add(OutboxMessage.objects.get(pk=pk))
     # A spent one-time form token (an idempotency key: plain ids, no foreign key).
-    from okrkpi.core import idempotency
+    from core import idempotency
 
     idempotency.form_token_spend(
         org_id=org.pk, user_id=world.member.pk, scope="matrix", token=idempotency.form_token_new()

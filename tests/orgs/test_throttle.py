@@ -21,7 +21,7 @@ from django.db import connection
 from django.test import Client, override_settings
 from rest_framework.test import APIClient
 
-from okrkpi.core.clientip import client_ip
+from core.clientip import client_ip
 from okrkpi.env import CACHE_TABLE, cache_config
 from orgs import throttle
 from orgs.throttle import ACCOUNT, CLIENT, DEVICE_COOKIE, PAIR, LoginThrottle, delay_after

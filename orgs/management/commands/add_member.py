@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from okrkpi.core.ids import parse_id
+from core.ids import parse_id
 from orgs import services
 from orgs.management.commands.create_org import validation_message
 from orgs.models import Organization, Role, Team

@@ -8,7 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from okrkpi.core.numbers import format_input, format_number, parse_number
+from core.numbers import format_input, format_number, parse_number
 
 
 class DateInput(forms.DateInput):
@@ -38,7 +38,7 @@ class DecimalTextInput(forms.TextInput):
 
 class LocalizedNumberField(forms.Field):
     """A number typed in the active language's convention, through
-    ``okrkpi.core.numbers.parse_number``: ``4,5`` in Vietnamese, ``4.5`` in English;
+    ``core.numbers.parse_number``: ``4,5`` in Vietnamese, ``4.5`` in English;
     ambiguous values are refused with a message, never guessed."""
 
     widget = DecimalTextInput

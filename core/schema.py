@@ -1,5 +1,5 @@
 """The OpenAPI schema class: drf-spectacular's, with the error answers each
-operation can give documented in the one error format (``okrkpi.core.api``).
+operation can give documented in the one error format (``core.api``).
 Its own module: the pagination class in ``api`` is imported while DRF itself
 loads, before drf-spectacular can be."""
 
@@ -54,7 +54,7 @@ class AutoSchema(openapi.AutoSchema):
         if self.method in ("PUT", "PATCH") and getattr(self.view, "versioned", False):
             codes.add("409")
         if self.method == "POST" and getattr(self.view, "idempotent", False):
-            codes.add("422")  # an Idempotency-Key reused with another body (okrkpi.core.idempotency)
+            codes.add("422")  # an Idempotency-Key reused with another body (core.idempotency)
         return codes
 
     def _get_response_bodies(self, direction: Any = "response") -> dict:

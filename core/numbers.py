@@ -24,7 +24,7 @@ from django.core.exceptions import ValidationError
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
 
-from okrkpi.core.validation import MAX_NUMBER
+from core.validation import MAX_NUMBER
 
 _SPACES = str.maketrans({"\u00a0": " ", "\u202f": " ", "\u2009": " ", "\t": " "})
 _MINUS = ("-", "\u2212", "\u2013")

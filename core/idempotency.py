@@ -36,7 +36,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from okrkpi.core.models import IdempotencyKey
+from core.models import IdempotencyKey
 
 T = TypeVar("T")
 
@@ -44,7 +44,7 @@ HEADER = "Idempotency-Key"
 TTL = timedelta(hours=24)
 MAX_LENGTH = 255
 
-# The header in the schema of each idempotent create (the 422 is added by okrkpi.core.schema).
+# The header in the schema of each idempotent create (the 422 is added by core.schema).
 IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
     HEADER,
     str,

@@ -1,6 +1,6 @@
 """Error pages that know the API: under ``/api/`` every error Django itself answers (an
 unknown address, a crash, a refused CSRF token, a bad request) is JSON in the API's one
-format (``okrkpi.core.api``), never an HTML page a client cannot read. Elsewhere Django's
+format (``core.api``), never an HTML page a client cannot read. Elsewhere Django's
 own pages answer, unchanged.
 
 DRF's views already answer their own errors (405, 403 for a session without its CSRF

@@ -7,15 +7,15 @@ def create_cache_table(*, using: str = "default", **kwargs: object) -> None:
     """``migrate`` also creates the database cache's table (the login throttle's
     store in the embedded mode, and where it counts while Redis fails), so no
     deployment can forget ``createcachetable``. It does nothing when the table exists."""
-    from okrkpi.env import CACHE_TABLE
+    from core.constants import CACHE_TABLE
 
     call_command("createcachetable", database=using, verbosity=0)
     call_command("createcachetable", CACHE_TABLE, database=using, verbosity=0)
 
 
 class CoreConfig(AppConfig):
-    name = "okrkpi.core"
+    name = "core"
     label = "core"
 
     def ready(self) -> None:
-        post_migrate.connect(create_cache_table, sender=self, dispatch_uid="okrkpi.core.create_cache_table")
+        post_migrate.connect(create_cache_table, sender=self, dispatch_uid="core.create_cache_table")

@@ -18,7 +18,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from okrkpi.core.validation import StaleVersionError
+from core.validation import StaleVersionError
 
 
 class Pagination(PageNumberPagination):

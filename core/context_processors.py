@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
-from okrkpi.core.numbers import separators
+from core.numbers import separators
 
 
 def numbers(request: HttpRequest) -> dict[str, object]:

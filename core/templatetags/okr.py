@@ -11,7 +11,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from okrkpi.core.numbers import format_input, format_number, format_percent, format_quantity, precision_of
+from core.numbers import format_input, format_number, format_percent, format_quantity, precision_of
 
 register = template.Library()
 
@@ -193,7 +193,7 @@ def verb_label(verb: str) -> str:
 @register.simple_tag
 def form_once() -> str:
     """The hidden one-time token of a form that must save once whatever the double-clicks
-    (``okrkpi.core.idempotency.form_save_once``); a new one at every rendering."""
-    from okrkpi.core.idempotency import FORM_TOKEN_FIELD, form_token_new
+    (``core.idempotency.form_save_once``); a new one at every rendering."""
+    from core.idempotency import FORM_TOKEN_FIELD, form_token_new
 
     return format_html('<input type="hidden" name="{}" value="{}">', FORM_TOKEN_FIELD, form_token_new())

@@ -23,7 +23,7 @@ from kombu.exceptions import KombuError, OperationalError
 log = logging.getLogger(__name__)
 
 # Until then (``_monotonic()``) this process does not try the broker. Per process, like
-# the fast cache's own back-off (``okrkpi.core.fastcache``).
+# the fast cache's own back-off (``core.fastcache``).
 _down_until = 0.0
 _monotonic = time.monotonic
 

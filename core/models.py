@@ -14,11 +14,11 @@ class Heartbeat(models.Model):
 
 class IdempotencyKey(models.Model):
     """A create the API has answered under an ``Idempotency-Key`` header
-    (``okrkpi.core.idempotency``): a retry with the same key gets this answer again
+    (``core.idempotency``): a retry with the same key gets this answer again
     and writes nothing. Written in the same transaction as what it answers for, so
     the answer exists exactly when the write does. Scoped to the organisation and the
     person (plain ids: the ground floor knows no organisations); kept for
-    ``okrkpi.core.idempotency.TTL``."""
+    ``core.idempotency.TTL``."""
 
     organization_id = models.BigIntegerField()
     user_id = models.BigIntegerField()
