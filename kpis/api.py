@@ -16,17 +16,18 @@ from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers, status
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent_create
 from core.ids import parse_id
 from kpis import selectors, services
+from kpis.access import check_kpi_create, check_kpi_edit, check_kpi_owner_change, check_kpi_recording
 from kpis.models import Direction, Frequency, Kpi, Measurement, Perspective
 from orgs.api import OrgScopedPrimaryKeyField, OrgUserField
 from orgs.models import Team
-from orgs.ownership import OwnerType, owner_after_change, require_can_own
+from orgs.ownership import OwnerType, owner_after_change
 from orgs.tenancy import OrgScopedViewSet
 
 
@@ -156,17 +157,9 @@ class KpiViewSet(OrgScopedViewSet):
             history=1,
         )
 
-    def _require_owner(self, owner: tuple[str, Any, Any]) -> None:
-        require_can_own(
-            self.membership,
-            owner,
-            message="You cannot own KPIs at this level; members own their own, managers their teams', admins the "
-            "company's.",
-        )
-
     def perform_create(self, serializer: KpiSerializer) -> None:
         data = serializer.validated_data
-        self._require_owner((data["owner_type"], data.get("owner_team"), data.get("owner_user")))
+        check_kpi_create(self.membership, (data["owner_type"], data.get("owner_team"), data.get("owner_user")))
         serializer.instance = services.kpi_create(
             org=self.org,
             actor=self.request.user,
@@ -188,8 +181,7 @@ class KpiViewSet(OrgScopedViewSet):
 
     def perform_update(self, serializer: KpiSerializer) -> None:
         kpi: Kpi = serializer.instance
-        if not kpi.editable_by(self.membership):
-            raise PermissionDenied("You cannot change this KPI.")
+        check_kpi_edit(self.membership, kpi)
         data = dict(serializer.validated_data)
         kwargs: dict[str, Any] = {
             k: data[k]
@@ -198,14 +190,13 @@ class KpiViewSet(OrgScopedViewSet):
         }
         owner_change = {k: data[k] for k in ("owner_type", "owner_team", "owner_user") if k in data}
         if owner_change:
-            self._require_owner(owner_after_change(kpi, **owner_change))
+            check_kpi_owner_change(self.membership, kpi, owner_after_change(kpi, **owner_change))
             kwargs.update(owner_change)
         kpi = services.kpi_update(kpi=kpi, actor=self.request.user, expected_version=data.get("version"), **kwargs)
         serializer.instance = self.get_queryset().get(pk=kpi.pk)
 
     def perform_destroy(self, instance: Kpi) -> None:
-        if not instance.editable_by(self.membership):
-            raise PermissionDenied("You cannot delete this KPI.")
+        check_kpi_edit(self.membership, instance)
         services.kpi_delete(kpi=instance, actor=self.request.user)
 
 
@@ -294,8 +285,7 @@ class MeasurementViewSet(OrgScopedViewSet):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         kpi: Kpi = data["kpi"]
-        if not kpi.editable_by(self.membership):
-            raise PermissionDenied("Only the KPI's owner, managers of its team and admins record its values.")
+        check_kpi_recording(self.membership, kpi)
         with _confirm_hint():
             result = services.measurement_record(
                 kpi=kpi,
@@ -310,8 +300,7 @@ class MeasurementViewSet(OrgScopedViewSet):
 
     def perform_update(self, serializer: MeasurementSerializer) -> None:
         measurement: Measurement = serializer.instance
-        if not measurement.kpi.editable_by(self.membership):
-            raise PermissionDenied("Only the KPI's owner, managers of its team and admins correct its values.")
+        check_kpi_recording(self.membership, measurement.kpi)
         data = serializer.validated_data
         if "kpi" in data and data["kpi"].pk != measurement.kpi_id:
             raise ValidationError({"kpi": ["A measurement cannot move to another KPI."]})
@@ -333,6 +322,5 @@ class MeasurementViewSet(OrgScopedViewSet):
         serializer.instance = result.measurement
 
     def perform_destroy(self, instance: Measurement) -> None:
-        if not instance.kpi.editable_by(self.membership):
-            raise PermissionDenied("Only the KPI's owner, managers of its team and admins delete its values.")
+        check_kpi_recording(self.membership, instance.kpi)
         services.measurement_delete(measurement=instance, actor=self.request.user)
