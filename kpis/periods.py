@@ -55,10 +55,6 @@ def period_start(day: date, *, frequency: str, fiscal_year_start_month: int = 1)
     return _add_months(year_start, months_in - months_in % 3)
 
 
-def is_period_start(day: date, *, frequency: str, fiscal_year_start_month: int = 1) -> bool:
-    return period_start(day, frequency=frequency, fiscal_year_start_month=fiscal_year_start_month) == day
-
-
 def shift(start: date, *, frequency: str, periods: int = 1) -> date:
     """The period ``periods`` after (negative: before) the period starting on ``start``."""
     if frequency not in FREQUENCIES:

@@ -109,10 +109,6 @@ def measurement_history(*, kpi: Kpi) -> list[Measurement]:
     )
 
 
-def measurement_list(*, org: Organization) -> QuerySet[Measurement]:
-    return Measurement.objects.filter(organization=org).select_related("kpi", "author").order_by("kpi_id", "-period")
-
-
 def measurement_export(*, org: Organization, kpi_ids: list[int] | None = None) -> QuerySet[Measurement]:
     """Measurements for the CSV export, KPI by KPI, oldest period first; one query."""
     qs = (
