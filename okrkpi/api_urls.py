@@ -10,12 +10,13 @@ from core.ids import parse_id
 from cycles.api import CycleViewSet
 from kpis.api import KpiViewSet, MeasurementViewSet
 from notifications.api import ChannelViewSet, DeliveryViewSet, NotificationViewSet
-from objectives import ritual_api
 from objectives.api import CheckInViewSet, InitiativeViewSet, KeyResultViewSet, ObjectiveViewSet
 from orgs.api import MemberViewSet, TeamViewSet, TokenView
 from reminders.api import InboxView
-from scorecards.api import CascadeView, DashboardView
-from scorecards.scorecard_api import ScorecardViewSet, StrategyLinkViewSet
+from rituals import api as ritual_api
+from scorecards.api.documents import CascadeView, DashboardView
+from scorecards.api.scorecards import ScorecardViewSet
+from scorecards.api.strategy_links import StrategyLinkViewSet
 
 
 class AnyIdConverter:

@@ -17,10 +17,7 @@ from kpis import periods
 from kpis.models import Perspective
 from orgs.models import Organization
 from orgs.tenancy import OrgScopedAPIView, scoped
-from scorecards.cascade import cascade
-from scorecards.dashboard import build_dashboard, pick_cycle, since_default
-from scorecards.documents import cached_json, document_key, etag_matches
-from scorecards.scorecard_api import (
+from scorecards.api.scorecards import (
     AS_OF_HELP,
     NEWER_HELP,
     PROVISIONAL_HELP,
@@ -29,6 +26,9 @@ from scorecards.scorecard_api import (
     PerspectiveScoreSerializer,
     newer_period_row,
 )
+from scorecards.cascade import cascade
+from scorecards.dashboard import build_dashboard, pick_cycle, since_default
+from scorecards.documents import cached_json, document_key, etag_matches
 from scorecards.selectors import company_scorecard_summary
 
 

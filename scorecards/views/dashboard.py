@@ -1,0 +1,73 @@
+"""The organisation's dashboard: pace, teams, movers, what needs attention, KPIs and the
+company scorecard."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import get_language
+
+from activity.selectors import activity_for
+from cycles.selectors import cycle_list
+from kpis.models import Perspective
+from orgs.tenancy import org_view
+from scorecards.charts import pace_chart
+from scorecards.dashboard import DashboardRequest, pick_cycle
+from scorecards.dashboard import dashboard as dashboard_document
+from scorecards.documents import cached_document, document_key
+from scorecards.selectors import company_scorecard_summary
+from scorecards.views.params import as_of_params
+
+
+@org_view
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """Company pace, health per team, movers, what needs attention and KPI status; as of a day."""
+    org = request.org
+    form, params = as_of_params(request)
+    cycles = cached_document(document_key("cycles", org), lambda: list(cycle_list(org=org)))
+    cycle = pick_cycle(cycles, params.get("cycle"))
+    if params.get("cycle") and cycle is None:
+        raise Http404
+    doc = None
+    chart = None
+    panels_key = None
+    if cycle is not None:
+        # Everything the cached panels show besides the document: the language, the day shown,
+        # the "since" field as typed (a bound form echoes it), the slug in their links. Not the
+        # raw query: unknown parameters would fill the cache with copies.
+        panels_key = document_key(
+            "dashboard-panels",
+            org,
+            org.slug,
+            cycle.pk,
+            get_language(),
+            params.get("as_of"),
+            request.GET.get("since", "")[:40],
+        )
+        doc = dashboard_document(
+            org=org, request=DashboardRequest(cycle=cycle, as_of=params.get("as_of"), since=params.get("since"))
+        )
+        chart = pace_chart(start=cycle.start_date, end=cycle.end_date, day=doc["day"], series=doc["series"])
+    context = {
+        "cycles": cycles,
+        "cycle": cycle,
+        "doc": doc,
+        "chart": chart,
+        "panels_key": panels_key,
+        "form": form,
+        "as_of": params.get("as_of"),
+        "today": org.today(),
+        "perspective_labels": dict(Perspective.choices),
+        "my_key_results": doc["key_results_by_owner"].get(request.user.pk, 0) if doc else 0,
+        # Every activity entry bumps the organisation's data version: cached like the figures.
+        "recent": []
+        if params.get("as_of")
+        else cached_document(document_key("activity", org), lambda: list(activity_for(org=org, limit=8))),
+        # The company scorecard's perspective scores, when one exists (scorecard edits and
+        # measurements are logged, so the data version keys it like the figures).
+        "company_scorecard": cached_document(
+            document_key("company-scorecard", org, params.get("as_of")),
+            lambda: (company_scorecard_summary(org=org, as_of=params.get("as_of")),),
+        )[0],
+    }
+    return render(request, "scorecards/dashboard.html", context)
