@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from core.admin import ReadOnlyAdmin
 from kpis.models import Kpi, Measurement
 
 
 @admin.register(Kpi)
-class KpiAdmin(admin.ModelAdmin):
+class KpiAdmin(ReadOnlyAdmin):
     list_display = (
         "name",
         "organization",
@@ -21,7 +22,7 @@ class KpiAdmin(admin.ModelAdmin):
 
 
 @admin.register(Measurement)
-class MeasurementAdmin(admin.ModelAdmin):
+class MeasurementAdmin(ReadOnlyAdmin):
     list_display = ("kpi", "period", "value", "author", "updated_at", "organization")
     list_filter = ("organization",)
     search_fields = ("kpi__name",)

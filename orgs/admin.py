@@ -1,10 +1,13 @@
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.http import HttpRequest
 
+from core.admin import ReadOnlyAdmin
 from orgs import services
 from orgs.models import Invitation, Membership, Organization, Team, TeamMember, User
-from orgs.versions import bump_data_version
 
 
 class AdminPasswordChangeForm(auth_forms.AdminPasswordChangeForm):
@@ -40,26 +43,48 @@ class UserAdmin(BaseUserAdmin):
 
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):
+    """An operator may correct an organisation's settings, through ``organization_update`` (validated,
+    logged, the data version bumped); organisations are created by sign-up and never deleted here."""
+
     list_display = ["name", "slug", "timezone", "language"]
     search_fields = ["name", "slug"]
+    fields = ["name", "slug", *sorted(services.ORGANIZATION_SETTINGS - {"name"})]
+    readonly_fields = ["slug"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
     def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
-        super().save_model(request, obj, form, change)
-        if change:  # its name, time zone or language show in its cached documents
-            bump_data_version(obj.pk)
+        services.organization_update(
+            org=obj, actor=request.user, **{f: form.cleaned_data[f] for f in form.changed_data}
+        )
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(ReadOnlyAdmin):
     list_display = ["user", "organization", "role"]
     list_filter = ["role", "organization"]
+    search_fields = ["user__email", "organization__slug"]
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
+class TeamAdmin(ReadOnlyAdmin):
     list_display = ["name", "organization", "parent"]
+    list_filter = ["organization"]
+    search_fields = ["name", "organization__slug"]
+
+
+@admin.register(TeamMember)
+class TeamMemberAdmin(ReadOnlyAdmin):
+    list_display = ["user", "team", "is_manager", "organization"]
     list_filter = ["organization"]
 
 
-admin.site.register(TeamMember)
-admin.site.register(Invitation)
+@admin.register(Invitation)
+class InvitationAdmin(ReadOnlyAdmin):
+    list_display = ["email", "organization", "role"]
+    list_filter = ["organization"]
+    search_fields = ["email"]

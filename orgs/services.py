@@ -93,9 +93,9 @@ def organization_create(
     return org
 
 
-@transaction.atomic
-def organization_update(*, org: Organization, actor: User, **fields: object) -> Organization:
-    allowed = {
+# What an organisation's admin (or an operator in the admin site) may change.
+ORGANIZATION_SETTINGS = frozenset(
+    {
         "name",
         "timezone",
         "language",
@@ -110,7 +110,12 @@ def organization_update(*, org: Organization, actor: User, **fields: object) -> 
         "health_at_risk_confidence",
         "health_off_track_confidence",
     }
-    unknown = set(fields) - allowed
+)
+
+
+@transaction.atomic
+def organization_update(*, org: Organization, actor: User, **fields: object) -> Organization:
+    unknown = set(fields) - ORGANIZATION_SETTINGS
     if unknown:
         raise ValidationError({f: _("This field cannot be changed.") for f in unknown})
     # The stored values, not ``org``'s: a ModelForm has already copied the new ones onto it.
