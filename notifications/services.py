@@ -131,7 +131,7 @@ def notification_settings_update(
     row, _created = NotificationSettings.objects.select_for_update().get_or_create(organization=org, user=user)
     row.deliveries = {**row.deliveries, **clean}
     row.quiet_start, row.quiet_end = quiet_start, quiet_end
-    row.save()
+    row.save(update_fields=["deliveries", "quiet_start", "quiet_end", "updated_at"])
     return row
 
 

@@ -132,7 +132,7 @@ def kpi_update(
     if tracking_since not in (None, ""):
         _change_tracking_start(kpi, tracking_since, fiscal_year_start_month=org.fiscal_year_start_month)
     kpi.version += 1
-    kpi.save()
+    kpi.save(update_fields=[*_snapshot(kpi), "version", "updated_at"])
     _log_update(kpi, actor=actor, before=before)
     return kpi
 
