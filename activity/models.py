@@ -16,7 +16,7 @@ class ActivityQuerySet(models.QuerySet):
     def update(self, **kwargs: object) -> int:
         raise AppendOnlyError("The activity log is append-only.")
 
-    def delete(self):  # type: ignore[override]
+    def delete(self):
         raise AppendOnlyError("The activity log is append-only.")
 
 
@@ -45,5 +45,5 @@ class ActivityEntry(TenantModel):
             raise AppendOnlyError("The activity log is append-only.")
         super().save(*args, **kwargs)
 
-    def delete(self, *args: object, **kwargs: object):  # type: ignore[override]
+    def delete(self, *args: object, **kwargs: object):
         raise AppendOnlyError("The activity log is append-only.")

@@ -61,10 +61,10 @@ def conversation(*, org: Organization, objective_id: int, check_in_ids: list[int
         if mentioned_ids
         else {}
     )
-    by_target: dict[tuple[str, int], list[Reaction]] = defaultdict(list)
+    by_target: dict[tuple[str, int | None], list[Reaction]] = defaultdict(list)
     for r in reactions:
         key = ("check_in", r.check_in_id) if r.check_in_id else ("comment", r.comment_id)
-        by_target[key].append(r)  # type: ignore[arg-type]
+        by_target[key].append(r)
     for c in comments:
         c.reaction_summary = _summary(by_target.get(("comment", c.pk), []), user.pk)  # type: ignore[attr-defined]
         c.mentioned_names = names  # type: ignore[attr-defined]

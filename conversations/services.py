@@ -14,6 +14,8 @@ after their own preferences.
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -109,8 +111,8 @@ def _notify_mentions(org: Organization, comment: Comment, users: list[User], act
 
 def _followers(comment: Comment) -> set[int]:
     """Who hears of a new comment: the check-in's author and key-result owner, or the objective's owner."""
-    if comment.check_in_id:
-        ci = comment.check_in
+    ci = comment.check_in  # no query without one
+    if ci is not None:
         return {uid for uid in (ci.author_id, ci.key_result.owner_id) if uid}
     return {comment.objective.owner_user_id} if comment.objective.owner_user_id else set()
 
@@ -135,6 +137,8 @@ def comment_create(
     users = mentioned_users(org=org, body=body)
     if check_in is not None:
         objective = check_in.key_result.objective
+    # Exactly one was given (refused above otherwise): a check-in's objective is its key result's.
+    objective = cast(Objective, objective)
     comment = Comment.objects.create(organization=org, objective=objective, check_in=check_in, author=actor, body=body)
     activity_record(
         org=org,
@@ -154,19 +158,16 @@ def comment_create(
                 recipient=recipient,
                 kind=NotificationKind.COMMENT,
                 message=_("%(who)s commented on %(what)s: %(text)s")
-                % {"who": actor.display_name, "what": objective.title, "text": body[:200]},  # type: ignore[union-attr]
+                % {"who": actor.display_name, "what": objective.title, "text": body[:200]},
                 url=url,
             )
     with translation.override(org.language):  # a channel is the organisation's, not the author's
-        text = (
-            _("%(who)s commented on “%(what)s”: %(text)s")
-            % {
-                "who": actor.display_name,
-                "what": objective.title,  # type: ignore[union-attr]
-                "text": body[:300],
-            }
-        )
-        facts = [(_("Objective"), objective.title)]  # type: ignore[union-attr]
+        text = _("%(who)s commented on “%(what)s”: %(text)s") % {
+            "who": actor.display_name,
+            "what": objective.title,
+            "text": body[:300],
+        }
+        facts = [(_("Objective"), objective.title)]
         if check_in is not None:
             facts.append((_("Key result"), check_in.key_result.title))
     channel_publish(org=org, event=ChannelEvent.COMMENT, text=text, url=url, facts=facts)

@@ -63,7 +63,7 @@ def _flatten_first(errors: Any) -> str:
     return str(errors)
 
 
-def exception_handler(exc: Exception, context: dict) -> Response | None:
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, StaleVersionError):
         message = exc.messages[0]
         return Response({"message": message, "errors": {"version": [message]}}, status=status.HTTP_409_CONFLICT)

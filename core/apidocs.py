@@ -39,4 +39,5 @@ class DocsView(SpectacularSwaggerSplitView):
     def get(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if settings.API_DOCS_REQUIRE_LOGIN and not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        return super().get(request, *args, **kwargs)
+        page: HttpResponseBase = super().get(request, *args, **kwargs)
+        return page

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from core.numbers import format_input, format_number, parse_number
@@ -103,6 +104,6 @@ def version_field() -> forms.IntegerField:
 def offer_overwrite(form: forms.Form, *, version: int) -> None:
     """After a stale edit (``StaleVersionError``): the form keeps everything typed and
     now carries the current version, so saving again is a deliberate overwrite."""
-    data = form.data.copy()
+    data = cast(QueryDict, form.data).copy()  # a bound form's data is the POST, or a dict in tests
     data["version"] = str(version)
     form.data = data

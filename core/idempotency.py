@@ -25,7 +25,7 @@ import json
 import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, TypedDict, TypeVar, cast
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
@@ -82,6 +82,19 @@ def _replay(stored: IdempotencyKey, fingerprint: str) -> Response:
     return response
 
 
+def _user_id(request: HttpRequest | Request) -> int:
+    # Only signed-in people reach these views (an anonymous caller has no pk, and no
+    # organisation to be in), so the id is there.
+    return cast(int, request.user.pk)
+
+
+class _Once(TypedDict):
+    org_id: int
+    user_id: int
+    scope: str
+    token: str
+
+
 def _stored(*, org_id: int, user_id: int, key: str) -> IdempotencyKey | None:
     return IdempotencyKey.objects.filter(organization_id=org_id, user_id=user_id, key=key).first()
 
@@ -99,7 +112,7 @@ def idempotent_create(request: Request, *, org_id: int, create: Callable[[], Res
             status.HTTP_400_BAD_REQUEST,
             "The Idempotency-Key header is 1 to 255 visible ASCII characters (a UUID, for example).",
         )
-    user_id = request.user.pk
+    user_id = _user_id(request)
     fingerprint = _fingerprint(request)
     stored = _stored(org_id=org_id, user_id=user_id, key=key)
     now = timezone.now()
@@ -208,7 +221,7 @@ def form_save_once(
     runs in that transaction. ``scope`` tells one form from another (include the object's
     id for a form per object)."""
     token = request.POST.get(FORM_TOKEN_FIELD, "")[:64]
-    once = {"org_id": org_id, "user_id": request.user.pk, "scope": scope, "token": token}
+    once = _Once(org_id=org_id, user_id=_user_id(request), scope=scope, token=token)
     if token and form_token_used(**once):
         raise FormAlreadySaved
     try:

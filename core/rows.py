@@ -31,9 +31,9 @@ class Columns(Generic[M]):
         self.attnames = [f.attname for f in self.fields]
         self.sql = ", ".join(f'{alias}."{f.column}"' for f in self.fields)
         self.width = len(self.fields)
-        self._converters: dict[str, list[tuple[int, Any, list[Callable]]]] = {}
+        self._converters: dict[str, list[tuple[int, Any, list[Callable[..., Any]]]]] = {}
 
-    def _converters_for(self) -> list[tuple[int, Any, list[Callable]]]:
+    def _converters_for(self) -> list[tuple[int, Any, list[Callable[..., Any]]]]:
         vendor = connection.vendor
         found = self._converters.get(vendor)
         if found is None:

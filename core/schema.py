@@ -11,11 +11,13 @@ from drf_spectacular import openapi
 from rest_framework import serializers
 
 
-class ErrorSerializer(serializers.Serializer):
+class ErrorSerializer(serializers.Serializer[Any]):
     """Every 4xx answer: one sentence, and the messages by field (empty when none)."""
 
     message = serializers.CharField()
-    errors = serializers.DictField(child=serializers.JSONField(), help_text="Messages by field name.")
+    errors = serializers.DictField(  # type: ignore[assignment]  # documents the answer's field; never validates
+        child=serializers.JSONField(), help_text="Messages by field name."
+    )
 
 
 ERROR_DESCRIPTIONS = {
@@ -57,7 +59,7 @@ class AutoSchema(openapi.AutoSchema):
             codes.add("422")  # an Idempotency-Key reused with another body (core.idempotency)
         return codes
 
-    def _get_response_bodies(self, direction: Any = "response") -> dict:
+    def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
         responses = super()._get_response_bodies(direction)
         for code in sorted(self._error_codes()):
             if code not in responses:

@@ -28,7 +28,7 @@ def kpi_list(
     on ``recent_measurements``), so ``latest_value`` and ``status`` cost nothing:
     two queries whatever the number of KPIs (the prefetch is one windowed query)."""
     qs = (
-        Kpi.objects.filter(organization=org)
+        Kpi.objects.filter(organization=org)  # type: ignore[no-redef]  # fills the cache Kpi reads as recent_measurements
         .select_related("owner_team", "owner_user")
         .prefetch_related(
             Prefetch(

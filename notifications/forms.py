@@ -35,7 +35,7 @@ class PreferencesForm(forms.Form):
         kind_fields = {}
         for kind in CHOOSABLE_KINDS:
             if kind in DIGEST_KINDS:
-                choices = [(Delivery.WEEKLY, _("Send it")), (Delivery.OFF, _("Off"))]
+                choices: list[tuple[str, Any]] = [(Delivery.WEEKLY, _("Send it")), (Delivery.OFF, _("Off"))]
             else:
                 choices = list(Delivery.choices)
             kind_fields[f"kind_{kind}"] = forms.ChoiceField(

@@ -14,7 +14,7 @@ MAX_RETRIES = 4
 @shared_task(
     bind=True, name="notifications.deliver_to_channel", acks_late=True, ignore_result=True, max_retries=MAX_RETRIES
 )
-def deliver_to_channel(  # type: ignore[no-untyped-def]
+def deliver_to_channel(
     self,
     org_id: int,
     channel_id: int,

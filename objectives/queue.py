@@ -159,8 +159,8 @@ def publish_rollups(*, org_id: int) -> bool:
     wait = _batch_wait_seconds()
     queued = broker.publish(
         lambda: rollup_pending_task.apply_async(
-            args=[org_id],
-            countdown=wait or None,
+            args=[org_id],  # type: ignore[arg-type]  # Celery takes any sequence; the stubs say tuple
+            countdown=wait or None,  # type: ignore[arg-type]  # None is no countdown; the stubs say float
             retry=False,  # one short attempt: the request must not hang on a dead broker
         ),
         what=f"rollups of organisation {org_id} (marked dirty)",

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection, transaction
 
@@ -38,7 +39,7 @@ class ReconcileResult:
     skipped: int = 0  # drifted rows a rollup changed between the read and the write: left as they are
 
 
-def _rows(org_id: int) -> list[tuple]:
+def _rows(org_id: int) -> list[tuple[Any, ...]]:
     """Every objective of the organisation with its key-result sums, in one statement.
     Stored progress is in [0, 1] and weights are >= 0 (database constraints), so
     plain sums give the weighted mean of DESIGN §4."""
@@ -56,7 +57,8 @@ def _rows(org_id: int) -> list[tuple]:
     """  # noqa: S608 — table names from model metadata
     with connection.cursor() as cursor:
         cursor.execute(sql, [CycleStatus.CLOSED, org_id, org_id])
-        return cursor.fetchall()
+        rows: list[tuple[Any, ...]] = cursor.fetchall()
+        return rows
 
 
 def compute(org: Organization) -> tuple[dict[int, tuple[float, int | None]], dict[int, tuple[float, int | None]]]:
@@ -148,7 +150,7 @@ def _write(changes: list[_Change]) -> int:
                 f"UPDATE {o} SET progress = v.p, confidence = v.c FROM v WHERE {o}.id = v.id "
                 f"AND {o}.progress = v.was_p AND {o}.confidence {same_confidence} v.was_c RETURNING {o}.id"
             )
-            params: list = []
+            params: list[Any] = []
             for change in batch:
                 params += change
             cursor.execute(sql, params)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection, transaction
 
@@ -89,7 +90,9 @@ def _paths(org_id: int, objective_ids: list[int]) -> tuple[list[_PathNode], bool
     return nodes, bool(rows[0][8]) if rows else True
 
 
-def _aggregates(org_id: int, ids: list[int], children_contribute: bool) -> tuple[dict, dict]:
+def _aggregates(
+    org_id: int, ids: list[int], children_contribute: bool
+) -> tuple[dict[int, tuple[float, float, int | None]], dict[int, tuple[float, float]]]:
     """Key-result sums of every path objective and child sums (children not on
     the path, not cancelled), in one statement."""
     k = KeyResult._meta.db_table
@@ -101,7 +104,7 @@ def _aggregates(org_id: int, ids: list[int], children_contribute: bool) -> tuple
         SELECT 'k', objective_id, SUM(weight * progress), SUM(weight), MIN(confidence)
         FROM {k} WHERE organization_id = %s AND objective_id IN ({marks}) GROUP BY objective_id
     """  # noqa: S608
-    params: list = [org_id, *ids]
+    params: list[Any] = [org_id, *ids]
     left_out = ", ".join(["%s"] * len(_LEFT_OUT))
     if children_contribute:
         sql += f"""
@@ -138,7 +141,7 @@ def _write(changes: list[_PathNode]) -> None:
         f"UPDATE {o} SET progress = CASE id {progress_case} END, "  # noqa: S608
         f"confidence = CASE id {confidence_case} END WHERE id IN ({marks})"
     )
-    params: list = []
+    params: list[Any] = []
     for n in changes:
         params += [n.id, n.progress]
     for n in changes:

@@ -94,7 +94,10 @@ def objective_rows(*, org: Organization, cycle: Cycle, as_of: date | None = None
             snap_confidence=Subquery(snap.values("confidence")[:1]),
         ).filter(snap_date__isnull=False)
         fields[len(_ROW_FIELDS) : len(_ROW_FIELDS) + 2] = ["snap_progress", "snap_confidence"]
-    return [ObjectiveRow(*r[:-2], commitment=r[-2], activated_at=r[-1]) for r in rows.values_list(*fields)]
+    return [
+        ObjectiveRow(*r[:-2], commitment=r[-2], activated_at=r[-1])  # type: ignore[misc]  # r[:-2] ends at owner_user_email
+        for r in rows.values_list(*fields)
+    ]
 
 
 def team_progress(

@@ -28,6 +28,9 @@ HEALTH_CHECK_AFTER_IDLE_SECONDS = 1.0
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
+    # Set by Django's BaseDatabaseWrapper.__init__ (CONN_HEALTH_CHECKS); the stubs lack them.
+    health_check_enabled: bool
+    health_check_done: bool
     _proven_at = float("-inf")  # when the connection last served a request without error
     _used_at: float | None = None  # the last cursor opened since the request started
 

@@ -120,7 +120,7 @@ def kpi_label(value: str | None) -> str:
 
 
 @register.filter
-def get_item(mapping: dict, key: object) -> object:
+def get_item(mapping: dict[Any, object], key: object) -> object:
     return mapping.get(key) if mapping else None
 
 
