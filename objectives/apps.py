@@ -7,10 +7,7 @@ class ObjectivesConfig(AppConfig):
     verbose_name = _("Objectives and key results")
 
     def ready(self) -> None:
-        from cycles.signals import cycle_closing
         from kpis.signals import measurements_changed
         from objectives.receivers import follow_kpi_measurements
-        from objectives.services.closing import freeze_cycle
 
         measurements_changed.connect(follow_kpi_measurements, dispatch_uid="objectives.follow_kpi_measurements")
-        cycle_closing.connect(freeze_cycle, dispatch_uid="objectives.freeze_cycle")

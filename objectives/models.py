@@ -456,7 +456,7 @@ class CoachDismissal(TenantModel):
 
 class OkrTemplate(TenantModel):
     """An organisation's own OKR template, saved from one of its objectives. The shipped
-    templates are data files (``objectives/template_data/``), not rows."""
+    templates are data files (``rituals/template_data/``), not rows."""
 
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)

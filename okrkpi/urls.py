@@ -4,16 +4,19 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from notifications.views import unsubscribe
+from objectives import urls as objectives_urls
 from okrkpi.health import healthz
 from orgs import views as org_views
 from orgs.forms import AdminLoginForm, EmailAuthenticationForm
+from rituals import urls as rituals_urls
 
 # Everything under /o/<slug>/ is tenant-scoped by orgs.tenancy.org_view.
 org_patterns = [
     path("", include("scorecards.urls")),
     path("", include("orgs.urls")),
     path("", include("cycles.urls")),
-    path("", include("objectives.urls")),
+    # Objectives' pages and the rituals' share the "objectives:" names: one namespace, two rooms.
+    path("", include((objectives_urls.urlpatterns + rituals_urls.urlpatterns, objectives_urls.app_name))),
     path("", include("conversations.urls")),
     path("", include("reminders.urls")),
     path("", include("kpis.urls")),

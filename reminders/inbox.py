@@ -29,7 +29,7 @@ from cycles.models import Cycle, CycleStatus
 from kpis.periods import period_end
 from notifications.models import NotificationKind
 from objectives import progress as progress_math
-from objectives import review
+from rituals import review
 from objectives.models import CheckIn, KeyResult, Objective, ObjectiveStatus
 from orgs import permissions
 from orgs.models import Membership, Organization, TeamMember, User

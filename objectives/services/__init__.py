@@ -1,4 +1,6 @@
-"""Every write to objectives, key results, check-ins and initiatives, by topic.
+"""Every write to objectives, key results, check-ins and initiatives, by topic (the close,
+grades, retrospectives, carry-over, the coach's dismissals and templates are
+``rituals.services``).
 
 Each service validates, writes inside ``transaction.atomic``, records the
 activity and brings stored progress up to date through ``objectives.rollup``.
@@ -8,14 +10,6 @@ locked, and checks the same rule there; services enforce the rules of the method
 results, no alignment loops, no check-in in a closed cycle) whoever calls them.
 """
 
-from objectives.services.closing import (
-    cycle_close,
-    key_result_grade,
-    objectives_carry_over,
-    retrospective_review,
-    retrospective_save,
-)
-from objectives.services.coach import coach_dismiss, coach_dismissable, coach_dismissal_allowed, coach_undismiss
 from objectives.services.initiatives import initiative_create, initiative_delete, initiative_update
 from objectives.services.key_results import (
     CheckInRefused,
@@ -33,22 +27,9 @@ from objectives.services.objectives import (
     objective_set_status,
     objective_update,
 )
-from objectives.services.templates import objective_create_from_template, okr_template_delete, okr_template_save
 
 __all__ = [
     "CheckInRefused",
-    "coach_dismiss",
-    "coach_dismissable",
-    "coach_dismissal_allowed",
-    "coach_undismiss",
-    "cycle_close",
-    "key_result_grade",
-    "objective_create_from_template",
-    "objectives_carry_over",
-    "okr_template_delete",
-    "okr_template_save",
-    "retrospective_review",
-    "retrospective_save",
     "initiative_create",
     "initiative_delete",
     "initiative_update",

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "activity",
     "cycles",
     "objectives",
+    "rituals",
     "conversations",
     "kpis",
     "scorecards",
@@ -287,7 +288,7 @@ SPECTACULAR_SETTINGS = {
     # One name for a choice set several serializers share.
     "ENUM_NAME_OVERRIDES": {
         "RagStatusEnum": ["green", "amber", "red"],
-        "CoachObjectTypeEnum": "objectives.ritual_api.COACH_OBJECT_TYPES",
+        "CoachObjectTypeEnum": "rituals.api.COACH_OBJECT_TYPES",
         "CycleKindEnum": "cycles.models.CycleKind",
         "CycleStatusEnum": "cycles.models.CycleStatus",
     },

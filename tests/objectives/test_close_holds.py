@@ -28,8 +28,10 @@ from cycles.models import Cycle, CycleStatus
 from cycles.signals import cycle_closing
 from objectives import queue, reconcile, rollup, services
 from objectives.models import CheckIn, KeyResult, Objective, ObjectiveSnapshot
-from objectives.services import closing, key_results
+from objectives.services import key_results
 from orgs.models import Membership
+from rituals import services as ritual_services
+from rituals.services import closing
 from tests.concurrency import require_shared_database
 from tests.kpis.kpi_factories import make_kpi, record
 from tests.objectives.okr_factories import make_cycle, make_objective
@@ -133,7 +135,7 @@ def _close_in_another_thread(cycle: Cycle, actor) -> tuple[threading.Thread, lis
 
     def run() -> None:
         try:
-            services.cycle_close(cycle=Cycle.objects.get(pk=cycle.pk), actor=actor, force=True)
+            ritual_services.cycle_close(cycle=Cycle.objects.get(pk=cycle.pk), actor=actor, force=True)
         except BaseException as exc:  # noqa: BLE001 — re-raised by the test
             errors.append(exc)
         finally:
@@ -173,7 +175,7 @@ def test_a_check_in_that_read_the_cycle_open_never_commits_after_its_close(world
     objective = _active_objective(world_a, cycle, "Race the close")
     krs = list(objective.key_results.order_by("position"))
     for kr in krs:
-        services.key_result_grade(key_result=kr, actor=world_a.admin, grade=0.0, note="graded early")
+        ritual_services.key_result_grade(key_result=kr, actor=world_a.admin, grade=0.0, note="graded early")
     read = key_results._read_for_check_in
     here = threading.get_ident()
     closes: list[tuple[threading.Thread, list[BaseException]]] = []
@@ -219,7 +221,7 @@ def test_a_grade_given_while_the_cycle_closes_is_in_the_objectives_grade_or_refu
     objective = _active_objective(world_a, cycle, "Grade the close")
     krs = list(objective.key_results.order_by("position"))
     for kr in krs:
-        services.key_result_grade(key_result=kr, actor=world_a.admin, grade=0.0, note="first look")
+        ritual_services.key_result_grade(key_result=kr, actor=world_a.admin, grade=0.0, note="first look")
     clean = closing.clean_grade
     closes: list[tuple[threading.Thread, list[BaseException]]] = []
 
@@ -231,7 +233,7 @@ def test_a_grade_given_while_the_cycle_closes_is_in_the_objectives_grade_or_refu
 
     monkeypatch.setattr(closing, "clean_grade", read_then_the_close_comes)
     try:
-        services.key_result_grade(key_result=krs[0], actor=world_a.admin, grade=1.0, note="on reflection")
+        ritual_services.key_result_grade(key_result=krs[0], actor=world_a.admin, grade=1.0, note="on reflection")
         accepted = True
     except ValidationError as exc:
         assert "closed" in str(exc)
@@ -256,7 +258,7 @@ def test_a_key_result_edited_while_the_cycle_closes_is_frozen_as_edited_or_refus
     krs = list(objective.key_results.order_by("position"))
     services.key_result_check_in(key_result=krs[0], actor=world_a.member, value=5, confidence=6)
     for kr in krs:
-        services.key_result_grade(key_result=kr, actor=world_a.admin, grade=0.5, note="graded early")
+        ritual_services.key_result_grade(key_result=kr, actor=world_a.admin, grade=0.5, note="graded early")
     check = key_results.check_version
     closes: list[tuple[threading.Thread, list[BaseException]]] = []
 
@@ -384,8 +386,8 @@ def test_check_ins_and_measurements_under_load_never_commit_into_a_closed_cycle(
             before = len(accepted)
             until(lambda before=before: len(accepted) >= before + 3)
             for kr in [*krs, linked]:  # the ritual: the key results are graded before the close
-                services.key_result_grade(key_result=kr, actor=world_a.admin, grade=0.5, note="graded")
-            services.cycle_close(cycle=cycle, actor=world_a.admin, force=True)
+                ritual_services.key_result_grade(key_result=kr, actor=world_a.admin, grade=0.5, note="graded")
+            ritual_services.cycle_close(cycle=cycle, actor=world_a.admin, force=True)
             tried = refused[0]
             until(lambda tried=tried: refused[0] >= tried + 3)  # check-ins keep knocking meanwhile
             with transaction.atomic():
@@ -421,7 +423,7 @@ def test_check_ins_and_measurements_under_load_never_commit_into_a_closed_cycle(
     ]  # fmt: skip
     assert not moved, f"rounds {moved} of {ROUNDS}: stored progress moved while the cycle was closed"
     # Every accepted check-in was frozen by a close; the last close, then the worker.
-    services.cycle_close(cycle=cycle, actor=world_a.admin, force=True)
+    ritual_services.cycle_close(cycle=cycle, actor=world_a.admin, force=True)
     assert set(accepted) <= set(CheckIn.objects.filter(key_result__objective__cycle=cycle).values_list("pk", flat=True))
     final = _final_snapshot(cycle)
     rollup.rollup_pending(org_id=world_a.org.pk)

@@ -14,6 +14,7 @@ import pytest
 from cycles import services as cycle_services
 from cycles.models import CycleStatus
 from objectives import services
+from rituals import services as ritual_services
 from tests.objectives.okr_factories import make_cycle, make_objective
 
 HEALTH_LABELS = ("On track", "At risk", "Off track")
@@ -40,7 +41,7 @@ def closed(world_a):
         services.objective_set_status(objective=objective, actor=world_a.admin, status="active")
         for kr in objective.key_results.all():
             services.key_result_check_in(key_result=kr, actor=world_a.member, value=2, confidence=4)
-            services.key_result_grade(key_result=kr, actor=world_a.admin, grade=grade, note="as agreed")
+            ritual_services.key_result_grade(key_result=kr, actor=world_a.admin, grade=grade, note="as agreed")
     return cycle, company, team
 
 

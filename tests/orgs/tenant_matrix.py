@@ -248,6 +248,7 @@ def populate(world, *, secret: str = "", also_notify: tuple[User, ...] = ()) -> 
     from objectives.models import CheckIn, Initiative, KeyResult, Objective
     from orgs import services as org_services
     from orgs.models import Invitation, Team
+    from rituals import services as ritual_services
     from tests.kpis.kpi_factories import make_kpi, record
     from tests.objectives.okr_factories import make_cycle, make_kr, make_objective
 
@@ -357,7 +358,7 @@ def populate(world, *, secret: str = "", also_notify: tuple[User, ...] = ()) -> 
         base_url="http://testserver/",
     )
     cat.add(invitation)
-    cat.add(okr_services.okr_template_save(objective=objective, actor=world.admin))
+    cat.add(ritual_services.okr_template_save(objective=objective, actor=world.admin))
     # Make sure the kinds the routes use are all here (the test also checks this).
     for model in (
         Team,

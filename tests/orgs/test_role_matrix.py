@@ -23,6 +23,7 @@ from notifications.models import Channel, Notification
 from objectives import services as okr_services
 from orgs import services as org_services
 from orgs.models import Membership, Role, User
+from rituals import services as ritual_services
 from scorecards import services as scorecard_services
 from tests.factories import MembershipFactory, TeamFactory, UserFactory, place
 from tests.kpis.kpi_factories import make_kpi, record
@@ -172,7 +173,7 @@ def _world(w) -> tuple[dict[str, User], dict[str, Any]]:
     checkin = okr_services.key_result_check_in(key_result=kr_person, actor=w.member, value=2, confidence=6)
     comment = talk.comment_create(org=org, actor=w.member, check_in=checkin, body="First")
     objects["checkin:person"] = checkin.pk
-    okr_services.coach_dismiss(
+    ritual_services.coach_dismiss(
         org=org,
         actor=w.admin,
         code="objective_not_aligned",

@@ -10,9 +10,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from objectives import services as okr
-from objectives.review import REVIEW_OPENS_DAYS_BEFORE_END
 from orgs.models import Membership
 from reminders.inbox import inbox
+from rituals import services as rituals
+from rituals.review import REVIEW_OPENS_DAYS_BEFORE_END
 from tests.factories import MembershipFactory, UserFactory, place
 from tests.objectives.okr_factories import make_cycle, make_kr, make_objective
 
@@ -30,7 +31,9 @@ def _items(world, user, kind, now=NEAR_THE_END):
 
 
 def _write(objective, actor):
-    okr.retrospective_save(objective=objective, actor=actor, went_well="Two distributors early", learned="Start sooner")
+    rituals.retrospective_save(
+        objective=objective, actor=actor, went_well="Two distributors early", learned="Start sooner"
+    )
 
 
 def test_owner_is_asked_for_the_retrospective_near_the_close_and_the_manager_then_acknowledges(world_a, thread):
@@ -58,13 +61,13 @@ def test_owner_is_asked_for_the_retrospective_near_the_close_and_the_manager_the
     assert objective.pk not in _items(world_a, world_a.admin, "retrospective_review")
     assert objective.pk not in _items(world_a, thread.sam, "retrospective_review")
 
-    okr.retrospective_review(objective=objective, actor=world_a.manager, acknowledge=True)
+    rituals.retrospective_review(objective=objective, actor=world_a.manager, acknowledge=True)
     assert objective.pk not in _items(world_a, world_a.manager, "retrospective_review")
 
 
 def test_a_comment_without_acknowledging_keeps_it_waiting_and_a_cancelled_objective_asks_nothing(world_a, thread):
     _write(thread.objective, thread.sam)
-    okr.retrospective_review(objective=thread.objective, actor=world_a.manager, acknowledge=False, comment="Why?")
+    rituals.retrospective_review(objective=thread.objective, actor=world_a.manager, acknowledge=False, comment="Why?")
     assert thread.objective.pk in _items(world_a, world_a.manager, "retrospective_review")
     okr.objective_set_status(objective=thread.objective, actor=world_a.admin, status="cancelled")
     assert thread.objective.pk not in _items(world_a, world_a.manager, "retrospective_review")
@@ -73,7 +76,7 @@ def test_a_comment_without_acknowledging_keeps_it_waiting_and_a_cancelled_object
 def test_past_the_end_the_retrospective_is_overdue_and_a_closed_cycle_asks_nothing(world_a, thread):
     after = datetime(2027, 1, 4, 10, 0, tzinfo=UTC)
     assert _items(world_a, thread.sam, "retrospective", now=after)[thread.objective.pk].overdue
-    okr.cycle_close(cycle=thread.objective.cycle, actor=world_a.admin, force=True)
+    rituals.cycle_close(cycle=thread.objective.cycle, actor=world_a.admin, force=True)
     assert not _items(world_a, thread.sam, "retrospective", now=after)
 
 
@@ -203,7 +206,7 @@ def test_a_person_without_a_manager_has_their_retrospective_reviewed_by_the_admi
         assert not _items(world_a, user, "retrospective_review")
 
     # One admin acknowledges: it leaves every admin's To do.
-    okr.retrospective_review(objective=mine["loner"], actor=second_admin, acknowledge=True)
+    rituals.retrospective_review(objective=mine["loner"], actor=second_admin, acknowledge=True)
     assert mine["loner"].pk not in _items(world_a, world_a.admin, "retrospective_review")
     # A "manager" flag on someone who is only a member makes no manager: still the admins'.
     flagged = UserFactory(email="flag@alpha.test", name="Flagged")

@@ -10,8 +10,10 @@ import pytest
 
 from cycles.selectors import default_cycle
 from cycles.services import cycle_update
-from objectives import review, services
+from objectives import services
 from objectives.models import Objective
+from rituals import review
+from rituals import services as ritual_services
 from scorecards.dashboard import build_dashboard
 from scorecards.selectors import _cycle_preference
 from tests.objectives.okr_factories import make_cycle, make_kr, make_objective
@@ -37,7 +39,7 @@ def closed(world_a):
         services.objective_set_status(objective=o, actor=world_a.admin, status="active")
     dropped = Objective.objects.get(title="Dropped idea")
     services.objective_set_status(objective=dropped, actor=world_a.admin, status="cancelled")
-    services.cycle_close(cycle=cycle, actor=world_a.admin, force=True)
+    ritual_services.cycle_close(cycle=cycle, actor=world_a.admin, force=True)
     nxt = make_cycle(world_a.org, name="Q1 2027", start=date(2027, 1, 1), days=90, status="planning")
     make_objective(world_a.org, nxt, title="Next quarter's draft", krs=2, kr_owner=world_a.member)
     cycle.refresh_from_db()

@@ -10,8 +10,10 @@ from django.core.exceptions import ValidationError
 
 from activity.models import ActivityEntry
 from kpis.models import Kpi
-from objectives import quality, services
+from objectives import services
 from objectives.models import CoachDismissal, Objective
+from rituals import quality
+from rituals import services as ritual_services
 from tests.objectives.okr_factories import make_cycle, make_kr, make_objective
 
 API = "/api/v1/orgs/alpha"
@@ -67,7 +69,7 @@ def test_cycle_score_is_the_mean_minus_cycle_findings(world_a, cycle, good, poor
 def test_dismissing_a_finding_takes_it_out_of_the_score_and_is_logged(world_a, poor):
     kr_unit(poor)
     with pytest.raises(ValidationError, match="Say why"):
-        services.coach_dismiss(
+        ritual_services.coach_dismiss(
             org=world_a.org,
             actor=world_a.admin,
             code="objective_not_aligned",
@@ -75,7 +77,7 @@ def test_dismissing_a_finding_takes_it_out_of_the_score_and_is_logged(world_a, p
             object_id=poor.pk,
             reason=" ",
         )
-    services.coach_dismiss(
+    ritual_services.coach_dismiss(
         org=world_a.org,
         actor=world_a.admin,
         code="objective_not_aligned",
@@ -95,10 +97,10 @@ def test_undoing_a_dismissal_puts_the_finding_back_in_the_score_and_is_logged(wo
     kr_unit(poor)
     key = {"code": "objective_not_aligned", "object_type": "objective", "object_id": poor.pk}
     with pytest.raises(ValidationError, match="not dismissed"):
-        services.coach_undismiss(org=world_a.org, actor=world_a.admin, **key)
-    services.coach_dismiss(org=world_a.org, actor=world_a.admin, reason="A team bet of its own", **key)
+        ritual_services.coach_undismiss(org=world_a.org, actor=world_a.admin, **key)
+    ritual_services.coach_dismiss(org=world_a.org, actor=world_a.admin, reason="A team bet of its own", **key)
     assert quality.objective_quality(org=world_a.org, objective=poor).score == 55
-    reason = services.coach_undismiss(org=world_a.org, actor=world_a.manager, **key)
+    reason = ritual_services.coach_undismiss(org=world_a.org, actor=world_a.manager, **key)
     assert reason == "A team bet of its own"
     report = quality.objective_quality(org=world_a.org, objective=poor)
     assert report.score == 50 and not report.dismissed
@@ -254,7 +256,7 @@ def test_a_dismissal_is_undone_from_the_panel_where_it_was_dismissed(world_a, wo
     assert ActivityEntry.objects.filter(verb="coach.undismissed").count() == 1
     assert web(world_a.viewer).post("/o/alpha/quality/undismiss/", key).status_code == 403
     # Another organisation's dismissal of the same key cannot be reached from here.
-    services.coach_dismiss(org=world_b.org, actor=world_b.admin, reason="Theirs", **key)
+    ritual_services.coach_dismiss(org=world_b.org, actor=world_b.admin, reason="Theirs", **key)
     web(world_a.admin).post("/o/alpha/quality/undismiss/", key)
     assert CoachDismissal.objects.filter(organization=world_b.org, reason="Theirs").exists()
 

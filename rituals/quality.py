@@ -1,6 +1,6 @@
 """Selectors of the quality coach: facts from the database, findings and scores.
 
-The rules themselves are pure (``objectives.coach``); these functions read what
+The rules themselves are pure (``rituals.coach``); these functions read what
 they need in a fixed number of queries and leave dismissed findings out of the
 scores (they are still returned, marked, so pages can show them).
 """
@@ -16,9 +16,9 @@ from django.db.models import Max, Prefetch
 from cycles.models import Cycle
 from kpis import periods
 from kpis.models import Kpi
-from objectives import coach
 from objectives.models import CoachDismissal, KeyResult, Objective, ObjectiveStatus
 from orgs.models import Organization
+from rituals import coach
 
 MAX_MISSED_PERIODS = 60
 

@@ -1,5 +1,5 @@
 """The template library: OKR and KPI templates shipped as data files
-(``objectives/template_data/*.json``, English and Vietnamese side by side).
+(``rituals/template_data/*.json``, English and Vietnamese side by side).
 
 Pure reading here; writing from a template is ``objectives.services.templates``.
 """
@@ -14,7 +14,7 @@ from typing import Any
 
 from django.utils.translation import get_language
 
-from objectives import coach
+from rituals import coach
 
 LIBRARY_DIR = Path(__file__).resolve().parent / "template_data"
 FUNCTIONS = ("marketing", "sales", "finance", "hr", "customer_service", "operations", "product")

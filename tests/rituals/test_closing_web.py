@@ -16,6 +16,7 @@ from activity.models import ActivityEntry
 from cycles.models import Cycle
 from objectives import services
 from objectives.models import KeyResult, Objective, Retrospective
+from rituals import services as ritual_services
 from tests.objectives.okr_factories import make_cycle, make_kr, make_objective
 
 
@@ -119,7 +120,7 @@ def test_only_admins_force_a_close(world_a, cycle, objective, web):
 
 
 def test_closed_cycle_pages_refuse_writes_with_a_message(world_a, cycle, objective, web):
-    services.cycle_close(cycle=cycle, actor=world_a.admin, force=True)
+    ritual_services.cycle_close(cycle=cycle, actor=world_a.admin, force=True)
     client = web(world_a.admin)
     a, _b = krs(objective)
     r = client.post(f"/o/alpha/key-results/{a.pk}/grade/", {"grade": "0.2", "grade_note": "x"}, HTTP_HX_REQUEST="true")
@@ -134,7 +135,7 @@ def test_closed_cycle_pages_refuse_writes_with_a_message(world_a, cycle, objecti
 
 
 def test_carry_over_and_backlog_pages(world_a, cycle, objective, web):
-    services.cycle_close(cycle=cycle, actor=world_a.admin, force=True)
+    ritual_services.cycle_close(cycle=cycle, actor=world_a.admin, force=True)
     client = web(world_a.manager)
     a, b = krs(objective)
     r = client.post(
@@ -157,7 +158,9 @@ def test_carry_over_and_backlog_pages(world_a, cycle, objective, web):
     copy.refresh_from_db()
     assert copy.cycle == nxt
     # Editing a planned copy works as any objective; the edit form of a backlog one offers the backlog.
-    (again,) = services.objectives_carry_over(org=world_a.org, actor=world_a.admin, objectives=[objective], target=None)
+    (again,) = ritual_services.objectives_carry_over(
+        org=world_a.org, actor=world_a.admin, objectives=[objective], target=None
+    )
     form = client.get(f"/o/alpha/okrs/{again.pk}/edit/").content.decode()
     assert "Backlog (no cycle yet)" in form
 
@@ -171,7 +174,7 @@ def test_the_one_click_close_now_leads_to_the_review(world_a, cycle, web):
 def test_report_page_shows_statistics_and_prints(world_a, cycle, objective, web, django_assert_max_num_queries):
     for i in range(10):
         make_objective(world_a.org, cycle, title=f"More {i}", krs=2, kr_owner=world_a.member)
-    services.cycle_close(cycle=cycle, actor=world_a.admin, force=True)
+    ritual_services.cycle_close(cycle=cycle, actor=world_a.admin, force=True)
     client = web(world_a.viewer)
     with django_assert_max_num_queries(20):
         page = client.get(f"/o/alpha/cycles/{cycle.pk}/report/").content.decode()
@@ -187,7 +190,7 @@ def test_exports_open_in_a_spreadsheet_library_and_formulas_stay_text(world_a, c
     Retrospective.objects.create(
         organization=world_a.org, objective=objective, went_well="+1 for the team", learned="@all"
     )
-    services.cycle_close(cycle=cycle, actor=world_a.admin, force=True)
+    ritual_services.cycle_close(cycle=cycle, actor=world_a.admin, force=True)
     client = web(world_a.viewer)
     r = client.get(f"/o/alpha/cycles/{cycle.pk}/export.xlsx")
     assert r.status_code == 200 and r["Content-Disposition"].endswith('.xlsx"')
@@ -265,7 +268,7 @@ def test_api_patch_close_checks_the_reviews_too(world_a, cycle, objective, api):
 
 
 def test_api_carry_over(world_a, world_b, cycle, objective, api):
-    services.cycle_close(cycle=cycle, actor=world_a.admin, force=True)
+    ritual_services.cycle_close(cycle=cycle, actor=world_a.admin, force=True)
     nxt = make_cycle(world_a.org, name="Q1 2027", start=date(2027, 1, 1), status="planning")
     foreign = make_cycle(world_b.org, name="B", start=date(2027, 1, 1), status="planning")
     client = api(world_a.manager)
@@ -343,11 +346,13 @@ def test_api_statistics_give_the_report_pages_figures(
     kr = make_kr(stretch, title="Signups", owner=world_a.member, start=0, target=10)
     services.key_result_check_in(key_result=kr, actor=world_a.member, value=8, confidence=7)
     never = make_kr(stretch, title="Referrals", owner=world_a.member, start=0, target=10)
-    services.key_result_grade(key_result=never, actor=world_a.admin, grade=0.6, note="Half the referrals came late")
-    services.cycle_close(cycle=prev, actor=world_a.admin, force=True)  # (0.8 + 0.6) / 2 = 0.7: achieved
+    ritual_services.key_result_grade(
+        key_result=never, actor=world_a.admin, grade=0.6, note="Half the referrals came late"
+    )
+    ritual_services.cycle_close(cycle=prev, actor=world_a.admin, force=True)  # (0.8 + 0.6) / 2 = 0.7: achieved
     for i in range(6):  # enough rows to show a query per objective
         make_objective(world_a.org, cycle, title=f"More {i}", krs=2, kr_owner=world_a.member)
-    services.cycle_close(cycle=cycle, actor=world_a.admin, force=True)
+    ritual_services.cycle_close(cycle=cycle, actor=world_a.admin, force=True)
 
     client = api(world_a.viewer)
     with django_assert_max_num_queries(14):

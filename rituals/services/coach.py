@@ -12,10 +12,10 @@ from django.utils.translation import gettext as _
 from activity.services import activity_record
 from core.ids import parse_id
 from kpis.models import Kpi
-from objectives.coach import RULES
 from objectives.models import CoachDismissal, KeyResult, Objective
 from orgs import permissions
 from orgs.models import Membership, Organization, User
+from rituals.coach import RULES
 
 OBJECT_TYPES = frozenset({"objective", "key_result", "kpi", "owner"})
 

@@ -15,10 +15,10 @@ from django.views.decorators.http import require_POST
 from core.ids import parse_id
 from core.numbers import parse_number, unit_aliases
 from cycles.selectors import cycle_list, default_cycle
-from objectives import coach, quality, services
 from objectives.models import Objective
 from orgs import permissions
 from orgs.tenancy import org_view, scoped
+from rituals import coach, quality, services
 
 
 @org_view
@@ -36,7 +36,7 @@ def quality_page(request: HttpRequest) -> HttpResponse:
     kpi_report = quality.kpi_library_quality(org=org)
     return render(
         request,
-        "objectives/quality.html",
+        "rituals/quality.html",
         {
             "cycles": cycles,
             "cycle": cycle,
@@ -66,7 +66,7 @@ def objective_coach(request: HttpRequest, objective_id: int) -> HttpResponse:
     report = quality.objective_quality(org=request.org, objective=objective)
     return render(
         request,
-        "objectives/_coach.html",
+        "rituals/_coach.html",
         {
             "report": report,
             "findings": report.findings,
@@ -140,7 +140,7 @@ def coach_check(request: HttpRequest) -> HttpResponse:
                     amber_threshold=_number(data.get("amber_threshold", ""), data.get("unit", "")),
                 )
             )
-    return render(request, "objectives/_coach_live.html", {"findings": findings})
+    return render(request, "rituals/_coach_live.html", {"findings": findings})
 
 
 def _back(request: HttpRequest) -> HttpResponse:

@@ -20,12 +20,13 @@ from core.ids import parse_id
 from cycles.models import Cycle, CycleStatus
 from cycles.selectors import cycle_list
 from kpis.models import Frequency
-from objectives import library, services
-from objectives.forms import ObjectiveForm, TemplateKeyResultFormSet
+from objectives.forms import ObjectiveForm
 from objectives.models import Objective, OkrTemplate
 from orgs import permissions
 from orgs.ownership import default_owner, member_or_404, owner_from_ids
 from orgs.tenancy import get_scoped_or_404, org_view, scoped
+from rituals import library, services
+from rituals.forms import TemplateKeyResultFormSet
 
 
 @org_view
@@ -46,7 +47,7 @@ def template_library(request: HttpRequest) -> HttpResponse:
         t.use_key = f"org-{t.pk}"
     return render(
         request,
-        "objectives/templates.html",
+        "rituals/templates.html",
         {
             "functions": list(functions.values()),
             "own": own,
@@ -192,7 +193,7 @@ def template_use(request: HttpRequest) -> HttpResponse:
             )
             return redirect("objectives:detail", slug=org.slug, objective_id=objective.pk)
     status = 400 if request.method == "POST" else 200
-    return render(request, "objectives/template_use.html", {"form": form, "rows": rows, "key": key}, status=status)
+    return render(request, "rituals/template_use.html", {"form": form, "rows": rows, "key": key}, status=status)
 
 
 @org_view

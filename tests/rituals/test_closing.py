@@ -12,10 +12,12 @@ from django.db import connection
 from activity.models import ActivityEntry
 from cycles import services as cycle_services
 from cycles.selectors import default_cycle
-from objectives import review, services
+from objectives import services
 from objectives.models import KeyResult, Objective, ObjectiveSnapshot, Retrospective
-from objectives.services.closing import can_review
 from orgs.models import Membership
+from rituals import review
+from rituals import services as ritual_services
+from rituals.services.closing import can_review
 from tests.objectives.okr_factories import make_cycle, make_kr, make_objective
 
 
@@ -56,7 +58,7 @@ def test_suggested_grade_is_clamped_progress_rounded_to_a_tenth(objective):
 
 def test_a_grade_equal_to_the_suggestion_needs_no_note(world_a, objective):
     a, _b = krs(objective)
-    kr = services.key_result_grade(key_result=a, actor=world_a.member, grade="0.7")
+    kr = ritual_services.key_result_grade(key_result=a, actor=world_a.member, grade="0.7")
     assert kr.grade == 0.7 and kr.grade_note == ""
     assert ActivityEntry.objects.filter(verb="key_result.graded", target_id=a.pk).exists()
 
@@ -75,7 +77,7 @@ def test_a_grade_equal_to_the_suggestion_needs_no_note(world_a, objective):
 def test_a_bad_grade_is_refused_with_a_clear_message_and_nothing_saved(world_a, objective, grade, message):
     a, _b = krs(objective)
     with pytest.raises(ValidationError, match=message):
-        services.key_result_grade(key_result=a, actor=world_a.member, grade=grade, note="because")
+        ritual_services.key_result_grade(key_result=a, actor=world_a.member, grade=grade, note="because")
     a.refresh_from_db()
     assert a.grade is None
 
@@ -83,10 +85,10 @@ def test_a_bad_grade_is_refused_with_a_clear_message_and_nothing_saved(world_a, 
 def test_an_override_needs_a_note_where_the_organisation_requires_one(world_a, objective):
     a, _b = krs(objective)
     with pytest.raises(ValidationError, match="differs from the suggested 0.7: say why"):
-        services.key_result_grade(key_result=a, actor=world_a.member, grade=1)
+        ritual_services.key_result_grade(key_result=a, actor=world_a.member, grade=1)
     a.refresh_from_db()
     assert a.grade is None
-    kr = services.key_result_grade(key_result=a, actor=world_a.member, grade=1, note="The survey ran late")
+    kr = ritual_services.key_result_grade(key_result=a, actor=world_a.member, grade=1, note="The survey ran late")
     assert (kr.grade, kr.grade_note) == (1.0, "The survey ran late")
 
 
@@ -94,14 +96,14 @@ def test_an_override_without_a_note_is_fine_where_the_organisation_does_not_ask(
     world_a.org.grade_note_required = False
     world_a.org.save(update_fields=["grade_note_required"])
     a, _b = krs(objective)
-    assert services.key_result_grade(key_result=a, actor=world_a.member, grade=0.9).grade == 0.9
+    assert ritual_services.key_result_grade(key_result=a, actor=world_a.member, grade=0.9).grade == 0.9
 
 
 def test_no_grading_before_the_cycle_is_active_or_after_it_closed(world_a):
     planning = make_cycle(world_a.org, name="Q1 2027", start=date(2027, 1, 1), status="planning")
     o = make_objective(world_a.org, planning, krs=2)
     with pytest.raises(ValidationError, match="active cycle"):
-        services.key_result_grade(key_result=krs(o)[0], actor=world_a.admin, grade=0)
+        ritual_services.key_result_grade(key_result=krs(o)[0], actor=world_a.admin, grade=0)
 
 
 # --- retrospectives and their review --------------------------------------------------------
@@ -121,18 +123,20 @@ def test_reviewer_is_the_owners_manager_or_an_admin_for_company_objectives(world
 
 def test_acknowledgement_and_comment(world_a, objective):
     with pytest.raises(ValidationError, match="no retrospective to review"):
-        services.retrospective_review(objective=objective, actor=world_a.admin, acknowledge=True)
-    services.retrospective_save(
+        ritual_services.retrospective_review(objective=objective, actor=world_a.admin, acknowledge=True)
+    ritual_services.retrospective_save(
         objective=objective, actor=world_a.manager, went_well="Surveys", went_badly="Support", learned="Ask early"
     )
     with pytest.raises(ValidationError, match="Write a comment"):
-        services.retrospective_review(objective=objective, actor=world_a.admin, acknowledge=False)
-    retro = services.retrospective_review(objective=objective, actor=world_a.admin, acknowledge=False, comment="More?")
+        ritual_services.retrospective_review(objective=objective, actor=world_a.admin, acknowledge=False)
+    retro = ritual_services.retrospective_review(
+        objective=objective, actor=world_a.admin, acknowledge=False, comment="More?"
+    )
     assert not retro.is_acknowledged and retro.reviewer_comment == "More?"
-    retro = services.retrospective_review(objective=objective, actor=world_a.admin, acknowledge=True)
+    retro = ritual_services.retrospective_review(objective=objective, actor=world_a.admin, acknowledge=True)
     assert retro.is_acknowledged and retro.acknowledged_by == world_a.admin
     # A changed retrospective asks for a new acknowledgement.
-    retro = services.retrospective_save(objective=objective, actor=world_a.manager, went_well="Surveys!")
+    retro = ritual_services.retrospective_save(objective=objective, actor=world_a.manager, went_well="Surveys!")
     assert not retro.is_acknowledged
     verbs = set(ActivityEntry.objects.filter(target_id=objective.pk).values_list("verb", flat=True))
     assert {"retrospective.saved", "retrospective.commented", "retrospective.acknowledged"} <= verbs
@@ -143,7 +147,7 @@ def test_acknowledgement_and_comment(world_a, objective):
 
 def test_close_is_refused_while_retrospectives_wait_and_nothing_changes(world_a, cycle, objective):
     with pytest.raises(ValidationError, match="1 objective's retrospective is not acknowledged"):
-        services.cycle_close(cycle=cycle, actor=world_a.admin, closing_message="Bye")
+        ritual_services.cycle_close(cycle=cycle, actor=world_a.admin, closing_message="Bye")
     cycle.refresh_from_db()
     assert cycle.status == "active" and cycle.closing_message == ""
     assert not KeyResult.objects.filter(objective=objective, grade__isnull=False).exists()
@@ -151,10 +155,10 @@ def test_close_is_refused_while_retrospectives_wait_and_nothing_changes(world_a,
 
 def test_close_grades_freezes_snapshots_and_records_the_message(world_a, cycle, objective):
     a, b = krs(objective)
-    services.key_result_grade(key_result=a, actor=world_a.member, grade=1, note="Counted late answers")
-    services.retrospective_save(objective=objective, actor=world_a.manager, went_well="x")
-    services.retrospective_review(objective=objective, actor=world_a.admin, acknowledge=True)
-    closed = services.cycle_close(cycle=cycle, actor=world_a.admin, closing_message="A good quarter")
+    ritual_services.key_result_grade(key_result=a, actor=world_a.member, grade=1, note="Counted late answers")
+    ritual_services.retrospective_save(objective=objective, actor=world_a.manager, went_well="x")
+    ritual_services.retrospective_review(objective=objective, actor=world_a.admin, acknowledge=True)
+    closed = ritual_services.cycle_close(cycle=cycle, actor=world_a.admin, closing_message="A good quarter")
     assert (
         closed.status == "closed" and closed.closing_message == "A good quarter" and closed.closed_by == world_a.admin
     )
@@ -170,18 +174,18 @@ def test_close_grades_freezes_snapshots_and_records_the_message(world_a, cycle, 
 
 
 def test_force_close_is_logged_with_what_was_unacknowledged(world_a, cycle, objective):
-    services.cycle_close(cycle=cycle, actor=world_a.admin, force=True)
+    ritual_services.cycle_close(cycle=cycle, actor=world_a.admin, force=True)
     entry = ActivityEntry.objects.get(verb="cycle.closed_unacknowledged")
     assert entry.after == {"objectives": [objective.pk]} and entry.actor == world_a.admin
 
 
 def test_a_closed_cycle_is_read_only_for_every_write(world_a, cycle, objective):
-    services.cycle_close(cycle=cycle, actor=world_a.admin, force=True)
+    ritual_services.cycle_close(cycle=cycle, actor=world_a.admin, force=True)
     a, _b = krs(objective)
     writes = [
         lambda: services.key_result_check_in(key_result=a, actor=world_a.member, value=9, confidence=5),
-        lambda: services.key_result_grade(key_result=a, actor=world_a.member, grade=0.7),
-        lambda: services.retrospective_save(objective=objective, actor=world_a.manager, went_well="late"),
+        lambda: ritual_services.key_result_grade(key_result=a, actor=world_a.member, grade=0.7),
+        lambda: ritual_services.retrospective_save(objective=objective, actor=world_a.manager, went_well="late"),
         lambda: services.objective_update(objective=objective, actor=world_a.admin, title="New"),
         lambda: services.objective_set_status(objective=objective, actor=world_a.admin, status="cancelled"),
         lambda: services.key_result_create(
@@ -201,7 +205,7 @@ def test_a_closed_cycle_is_read_only_for_every_write(world_a, cycle, objective):
 
 
 def test_reopen_is_logged_and_keeps_the_grades(world_a, cycle, objective):
-    services.cycle_close(cycle=cycle, actor=world_a.admin, force=True)
+    ritual_services.cycle_close(cycle=cycle, actor=world_a.admin, force=True)
     grades = [kr.grade for kr in krs(objective)]
     cycle_services.cycle_update(cycle=cycle, actor=world_a.admin, status="active")
     cycle.refresh_from_db()
@@ -211,19 +215,19 @@ def test_reopen_is_logged_and_keeps_the_grades(world_a, cycle, objective):
 
 
 def test_closing_twice_is_refused(world_a, cycle, objective):
-    services.cycle_close(cycle=cycle, actor=world_a.admin, force=True)
+    ritual_services.cycle_close(cycle=cycle, actor=world_a.admin, force=True)
     with pytest.raises(ValidationError, match="Only an active cycle"):
-        services.cycle_close(cycle=cycle, actor=world_a.admin, force=True)
+        ritual_services.cycle_close(cycle=cycle, actor=world_a.admin, force=True)
 
 
 # --- carry-over and the backlog --------------------------------------------------------------
 
 
 def test_carry_over_copies_chosen_key_results_from_where_they_ended(world_a, cycle, objective):
-    services.cycle_close(cycle=cycle, actor=world_a.admin, force=True)
+    ritual_services.cycle_close(cycle=cycle, actor=world_a.admin, force=True)
     nxt = make_cycle(world_a.org, name="Q1 2027", start=date(2027, 1, 1), status="planning")
     a, b = krs(objective)
-    (copy,) = services.objectives_carry_over(
+    (copy,) = ritual_services.objectives_carry_over(
         org=world_a.org, actor=world_a.manager, objectives=[objective], key_result_ids=[b.pk], target=nxt
     )
     assert copy.cycle == nxt and copy.status == "draft" and copy.carried_from == objective
@@ -234,8 +238,8 @@ def test_carry_over_copies_chosen_key_results_from_where_they_ended(world_a, cyc
 
 
 def test_carry_over_into_the_backlog_then_plan_it(world_a, cycle, objective):
-    services.cycle_close(cycle=cycle, actor=world_a.admin, force=True)
-    (copy,) = services.objectives_carry_over(
+    ritual_services.cycle_close(cycle=cycle, actor=world_a.admin, force=True)
+    (copy,) = ritual_services.objectives_carry_over(
         org=world_a.org, actor=world_a.manager, objectives=[objective], target=None
     )
     assert copy.cycle is None and copy.in_backlog and len(krs(copy)) == 2
@@ -251,13 +255,17 @@ def test_carry_over_into_the_backlog_then_plan_it(world_a, cycle, objective):
 
 
 def test_carry_over_into_a_closed_or_foreign_cycle_is_refused_and_saves_nothing(world_a, world_b, cycle, objective):
-    services.cycle_close(cycle=cycle, actor=world_a.admin, force=True)
+    ritual_services.cycle_close(cycle=cycle, actor=world_a.admin, force=True)
     before = Objective.objects.count()
     with pytest.raises(ValidationError, match="is closed; carry over into an open cycle"):
-        services.objectives_carry_over(org=world_a.org, actor=world_a.admin, objectives=[objective], target=cycle)
+        ritual_services.objectives_carry_over(
+            org=world_a.org, actor=world_a.admin, objectives=[objective], target=cycle
+        )
     foreign = make_cycle(world_b.org, name="B next", start=date(2027, 1, 1), status="planning")
     with pytest.raises(ValidationError, match="Unknown cycle"):
-        services.objectives_carry_over(org=world_a.org, actor=world_a.admin, objectives=[objective], target=foreign)
+        ritual_services.objectives_carry_over(
+            org=world_a.org, actor=world_a.admin, objectives=[objective], target=foreign
+        )
     assert Objective.objects.count() == before
 
 
@@ -267,7 +275,7 @@ def test_carry_over_into_a_closed_or_foreign_cycle_is_refused_and_saves_nothing(
 def test_after_the_close_pages_default_to_the_closed_cycle_until_the_next_is_active(world_a, cycle, objective):
     nxt = make_cycle(world_a.org, name="Q1 2027", start=date(2027, 1, 1), status="planning")
     assert default_cycle(org=world_a.org) == cycle
-    services.cycle_close(cycle=cycle, actor=world_a.admin, force=True)
+    ritual_services.cycle_close(cycle=cycle, actor=world_a.admin, force=True)
     assert default_cycle(org=world_a.org) == cycle  # not the empty planning cycle
     cycle_services.cycle_update(cycle=nxt, actor=world_a.admin, status="active")
     assert default_cycle(org=world_a.org) == nxt
@@ -276,13 +284,13 @@ def test_after_the_close_pages_default_to_the_closed_cycle_until_the_next_is_act
 def test_quarter_statistics(world_a, cycle, objective):
     prev = make_cycle(world_a.org, name="Q3 2026", start=date(2026, 7, 1), days=92)
     old = make_objective(world_a.org, prev, title="Old", krs=2)
-    services.cycle_close(cycle=prev, actor=world_a.admin, force=True)
+    ritual_services.cycle_close(cycle=prev, actor=world_a.admin, force=True)
     aspirational = make_objective(world_a.org, cycle, title="Stretch", owner_type="person", user=world_a.member)
     Objective.objects.filter(pk=aspirational.pk).update(commitment="aspirational")
     x = make_kr(aspirational, title="X", owner=world_a.member, start=0, target=10)
     make_kr(aspirational, title="Y", owner=world_a.member, start=0, target=10)  # never checked in
     check_in(x, 10, world_a.member)  # grades 1.0 and 0.0 → 0.5, below the 0.7 bar
-    services.cycle_close(cycle=cycle, actor=world_a.admin, force=True)
+    ritual_services.cycle_close(cycle=cycle, actor=world_a.admin, force=True)
     stats = review.cycle_statistics(org=world_a.org, cycle=cycle)
     assert stats.objectives == 2 and stats.achieved == 0 and stats.not_achieved == 2
     by_team = {g.label: g for g in stats.by_team}
@@ -301,9 +309,9 @@ def test_an_aspirational_objective_is_achieved_at_point_seven(world_a, cycle):
     kr = make_kr(o, title="X", start=0, target=10)
     make_kr(o, title="Y", start=0, target=10)
     check_in(kr, 10, world_a.admin)
-    services.key_result_grade(key_result=krs(o)[1], actor=world_a.admin, grade=0.4, note="Half way")
+    ritual_services.key_result_grade(key_result=krs(o)[1], actor=world_a.admin, grade=0.4, note="Half way")
     Objective.objects.filter(pk=o.pk).update(commitment="aspirational")
-    services.cycle_close(cycle=cycle, actor=world_a.admin, force=True)
+    ritual_services.cycle_close(cycle=cycle, actor=world_a.admin, force=True)
     o.refresh_from_db()
     assert o.grade == 0.7 and o.achieved() is True
     Objective.objects.filter(pk=o.pk).update(commitment="committed")
@@ -323,4 +331,4 @@ def test_the_review_reads_a_big_cycle_in_a_fixed_number_of_queries(world_a, cycl
     # reads, one update per distinct grade, the snapshot, the log: the same 24 statements
     # (25 on SQLite, which reads the outbox before deleting it) for 5 objectives or 30.
     with django_assert_max_num_queries(24 if connection.vendor == "postgresql" else 25):
-        services.cycle_close(cycle=cycle, actor=world_a.admin, force=True)
+        ritual_services.cycle_close(cycle=cycle, actor=world_a.admin, force=True)

@@ -54,7 +54,7 @@ def shown_status(objective: Objective, cycle: Cycle) -> str:
 
 
 def cycle_rows(objectives: list[Objective], *, cycle: Cycle) -> list[list[Any]]:
-    """Rows of ``objectives.review.review_objectives`` (which loads everything needed)."""
+    """Rows of ``rituals.review.review_objectives`` (which loads everything needed)."""
     rows: list[list[Any]] = [header()]
     for o in objectives:
         retro = o.retro

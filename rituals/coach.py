@@ -1,7 +1,7 @@
 """The OKR quality coach: the rules of the method, in one pure module.
 
 No database access: the rules read plain facts (``ObjectiveFacts``,
-``KeyResultFacts``, ``KpiFacts``) that ``objectives.quality`` builds from the
+``KeyResultFacts``, ``KpiFacts``) that ``rituals.quality`` builds from the
 database, the templates build from their data files and the edit forms build
 from what is being typed. Each rule has a code, a severity, a message and a
 hint, both translated (English and Vietnamese, through the catalogue).

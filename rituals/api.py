@@ -14,12 +14,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cycles.models import Cycle, CycleKind, CycleStatus
-from objectives import quality, review, services
-from objectives.coach import RULES, SEVERITIES
 from objectives.models import KeyResult, Objective, Retrospective
-from objectives.services.closing import can_grade, can_review
 from orgs.api import OrgScopedPrimaryKeyField
 from orgs.tenancy import OrgScopedAPIView, scoped
+from rituals import quality, review, services
+from rituals.coach import RULES, SEVERITIES
+from rituals.services.closing import can_grade, can_review
 
 
 class _RitualView(OrgScopedAPIView):

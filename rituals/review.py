@@ -15,9 +15,9 @@ from django.utils.translation import gettext as _
 from cycles.models import Cycle, CycleStatus
 from objectives import progress as progress_math
 from objectives.models import Commitment, KeyResult, Objective, ObjectiveStatus, Retrospective
-from objectives.services.closing import objective_grade, reviewed_by
 from orgs import permissions
 from orgs.models import Membership, Organization, TeamMember
+from rituals.services.closing import objective_grade, reviewed_by
 
 # Grade bands of the usual OKR reading: 0.0–0.3 red, 0.4–0.6 amber, 0.7–1.0 green.
 BANDS = (("low", 0.0, 0.35), ("mid", 0.35, 0.65), ("high", 0.65, 1.01))

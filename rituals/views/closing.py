@@ -16,11 +16,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core import spreadsheet
 from core.ids import parse_id
 from cycles.models import Cycle, CycleStatus
-from objectives import exports, review, services
+from objectives import services as okr_services
 from objectives.models import KeyResult, Objective
-from objectives.services.closing import can_grade, can_review, reviewable_ids, unacknowledged
 from orgs import permissions
 from orgs.tenancy import get_scoped_or_404, org_view, scoped
+from rituals import exports, review, services
+from rituals.services.closing import can_grade, can_review, reviewable_ids, unacknowledged
 
 
 def _review_context(request: HttpRequest, cycle: Cycle, **extra: Any) -> dict[str, Any]:
@@ -68,7 +69,7 @@ def cycle_close(request: HttpRequest, cycle_id: int) -> HttpResponse:
                 request, _("%(name)s has not started yet: there is nothing to review.") % {"name": cycle.name}
             )
             return redirect("cycles:list", slug=request.org.slug)
-        return render(request, "objectives/cycle_close.html", _review_context(request, cycle))
+        return render(request, "rituals/cycle_close.html", _review_context(request, cycle))
     m = request.membership
     permissions.require(permissions.can_manage_cycles(m), _("Only admins close cycles."))
     force = request.POST.get("force") == "1"
@@ -79,7 +80,7 @@ def cycle_close(request: HttpRequest, cycle_id: int) -> HttpResponse:
         services.cycle_close(cycle=cycle, actor=request.user, closing_message=message, force=force)
     except ValidationError as exc:
         context = _review_context(request, cycle, close_errors=exc.messages, closing_message=message)
-        return render(request, "objectives/cycle_close.html", context, status=400)
+        return render(request, "rituals/cycle_close.html", context, status=400)
     messages.success(request, _("%(name)s is closed. Its grades and retrospectives are kept.") % {"name": cycle.name})
     return redirect("objectives:cycle_close", slug=request.org.slug, cycle_id=cycle.pk)
 
@@ -109,12 +110,12 @@ def _objective_block(
         if block is None:
             raise Http404
         context["o"] = block
-        return render(request, "objectives/_close_objective.html", context, status=status)
+        return render(request, "rituals/_close_objective.html", context, status=status)
     if status == 200:
         return redirect(
             reverse("objectives:cycle_close", args=[request.org.slug, cycle.pk]) + f"#objective-{objective.pk}"
         )
-    return render(request, "objectives/cycle_close.html", context, status=status)
+    return render(request, "rituals/cycle_close.html", context, status=status)
 
 
 @org_view
@@ -219,7 +220,7 @@ def backlog(request: HttpRequest) -> HttpResponse:
         o.can_plan = o.editable_by(m)
     return render(
         request,
-        "objectives/backlog.html",
+        "rituals/backlog.html",
         {"objectives": objectives, "targets": review.next_cycles(org=org)},
     )
 
@@ -237,7 +238,7 @@ def plan_objective(request: HttpRequest, objective_id: int) -> HttpResponse:
         messages.error(request, _("Choose the cycle to plan “%(title)s” into.") % {"title": objective.title})
         return redirect("objectives:backlog", slug=org.slug)
     try:
-        services.objective_update(objective=objective, actor=request.user, cycle=target)
+        okr_services.objective_update(objective=objective, actor=request.user, cycle=target)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("objectives:backlog", slug=org.slug)
@@ -259,7 +260,7 @@ def cycle_report(request: HttpRequest, cycle_id: int) -> HttpResponse:
     stats = review.cycle_statistics(org=org, cycle=cycle, objectives=objectives)
     return render(
         request,
-        "objectives/cycle_report.html",
+        "rituals/cycle_report.html",
         {"cycle": cycle, "objectives": objectives, "stats": stats, "pending": unacknowledged(cycle=cycle)},
     )
 

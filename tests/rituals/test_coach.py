@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from django.utils import translation
 
-from objectives import coach
-from objectives.coach import KeyResultFacts, KpiFacts, ObjectiveFacts
+from rituals import coach
+from rituals.coach import KeyResultFacts, KpiFacts, ObjectiveFacts
 
 GOOD_KR = KeyResultFacts(title="Raise NPS from 32 to 45", owner_id=1, unit="points", start=32, target=45)
 

@@ -8,8 +8,8 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from objectives import coach, library
 from objectives.models import KeyResult, Objective, OkrTemplate
+from rituals import coach, library
 from tests.objectives.okr_factories import make_cycle, make_kr, make_objective
 
 
@@ -196,7 +196,7 @@ def test_save_an_objective_as_a_template_and_use_it(world_a, web):
 def test_another_organisations_template_is_a_404(world_a, world_b, web):
     cycle = make_cycle(world_b.org, name="B")
     o = make_objective(world_b.org, cycle, title="Theirs")
-    from objectives.services import okr_template_save
+    from rituals.services import okr_template_save
 
     template = okr_template_save(objective=o, actor=world_b.admin)
     assert web(world_a.admin).get(f"/o/alpha/okrs/templates/use/?template=org-{template.pk}").status_code == 404

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import template
 
-from objectives.coach import Finding
+from rituals.coach import Finding
 
 register = template.Library()
 
