@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 from core.clientip import client_ip
 from core.ids import parse_id
 from orgs import permissions, selectors, services
+from orgs.access import check_team_create, check_team_delete, check_team_update
 from orgs.models import Membership, Role, Team, TeamMember, User
 from orgs.tenancy import OrgScopedViewSet, scoped
 from orgs.throttle import (
@@ -154,13 +155,7 @@ class TeamViewSet(OrgScopedViewSet):
     def perform_create(self, serializer: TeamSerializer) -> None:
         data = serializer.validated_data
         parent = data.get("parent")
-        if not permissions.can_manage_team(self.membership, parent):
-            raise PermissionDenied("Only admins, or managers of the parent team, can create teams here.")
-        problem = permissions.team_people_problem(
-            self.membership, team=None, managers=data.get("managers"), members=data.get("members")
-        )
-        if problem:
-            raise PermissionDenied(problem)
+        check_team_create(self.membership, parent=parent, managers=data.get("managers"), members=data.get("members"))
         serializer.instance = services.team_create(
             org=self.org,
             actor=self.request.user,
@@ -173,18 +168,14 @@ class TeamViewSet(OrgScopedViewSet):
     def perform_update(self, serializer: TeamSerializer) -> None:
         team = serializer.instance
         data = serializer.validated_data
-        if not permissions.can_manage_team(self.membership, team):
-            raise PermissionDenied("You can only change teams you manage.")
-        problem = permissions.team_people_problem(
-            self.membership, team=team, managers=data.get("managers"), members=data.get("members")
+        kwargs: dict[str, Any] = {"parent": data["parent"]} if "parent" in data else {}
+        check_team_update(
+            self.membership,
+            team,
+            parent=kwargs.get("parent", team.parent),
+            managers=data.get("managers"),
+            members=data.get("members"),
         )
-        if problem:
-            raise PermissionDenied(problem)
-        kwargs: dict[str, Any] = {}
-        if "parent" in data:
-            if not permissions.can_manage_team(self.membership, data["parent"]):
-                raise PermissionDenied("You can only move a team under a team you manage.")
-            kwargs["parent"] = data["parent"]
         serializer.instance = services.team_update(
             team=team,
             actor=self.request.user,
@@ -195,8 +186,7 @@ class TeamViewSet(OrgScopedViewSet):
         )
 
     def perform_destroy(self, instance: Team) -> None:
-        if not permissions.can_manage_team(self.membership, instance.parent):
-            raise PermissionDenied("Only admins, or managers of the parent team, can delete this team.")
+        check_team_delete(self.membership, instance)
         services.team_delete(team=instance, actor=self.request.user)
 
     def get_object(self) -> Team:

@@ -20,6 +20,7 @@ from django.views.i18n import set_language as django_set_language
 
 from core.forms import add_service_errors
 from orgs import permissions, selectors, services
+from orgs.access import check_team_create, check_team_delete, check_team_update
 from orgs.forms import (
     AcceptInvitationForm,
     InviteForm,
@@ -85,13 +86,8 @@ def team_create(request: HttpRequest) -> HttpResponse:
     form = TeamForm(request.POST or None, org=org, initial={"parent": request.GET.get("parent") or ""})
     if request.method == "POST" and form.is_valid():
         parent = get_scoped_or_404(Team, org, pk=form.cleaned_data["parent"]) if form.cleaned_data["parent"] else None
-        permissions.require(
-            permissions.can_manage_team(m, parent),
-            _("Only admins, or managers of the parent team, can create teams there."),
-        )
         managers, members = _users(org, form.cleaned_data["managers"]), _users(org, form.cleaned_data["members"])
-        problem = permissions.team_people_problem(m, team=None, managers=managers, members=members)
-        permissions.require(problem is None, problem or "")
+        check_team_create(m, parent=parent, managers=managers, members=members)
         try:
             team = services.team_create(
                 org=org,
@@ -125,13 +121,8 @@ def team_edit(request: HttpRequest, team_id: int) -> HttpResponse:
     form = TeamForm(request.POST or None, org=org, exclude_team=team, initial=initial)
     if request.method == "POST" and form.is_valid():
         parent = get_scoped_or_404(Team, org, pk=form.cleaned_data["parent"]) if form.cleaned_data["parent"] else None
-        if parent != team.parent:
-            permissions.require(
-                permissions.can_manage_team(m, parent), _("You can only move a team under a team you manage.")
-            )
         managers, members = _users(org, form.cleaned_data["managers"]), _users(org, form.cleaned_data["members"])
-        problem = permissions.team_people_problem(m, team=team, managers=managers, members=members)
-        permissions.require(problem is None, problem or "")
+        check_team_update(m, team, parent=parent, managers=managers, members=members)
         try:
             services.team_update(
                 team=team,
@@ -154,10 +145,7 @@ def team_edit(request: HttpRequest, team_id: int) -> HttpResponse:
 def team_delete(request: HttpRequest, team_id: int) -> HttpResponse:
     org, m = request.org, request.membership
     team = get_scoped_or_404(Team, org, pk=team_id)
-    permissions.require(
-        permissions.can_manage_team(m, team.parent),
-        _("Only admins, or managers of the parent team, can delete this team."),
-    )
+    check_team_delete(m, team)
     if request.method == "POST":
         try:
             services.team_delete(team=team, actor=request.user)
