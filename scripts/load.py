@@ -1,6 +1,6 @@
 """The HTTP half of the benchmark: a production server, a worker and wrk.
 
-Used by ``scripts/benchmark.py``; kept apart because it deals in processes,
+Used by ``scripts/bench_http.py``; kept apart because it deals in processes,
 ports and wrk's output rather than in Django's ORM. Nothing here imports Django.
 """
 

@@ -1,6 +1,6 @@
 """A small log-log line chart as SVG, written by the benchmark itself (no plotting library).
 
-Used by ``scripts/benchmark.py`` for how the costs grow with an organisation's
+Used by ``scripts/bench_report.py`` for how the costs grow with an organisation's
 size; nothing here imports Django.
 """
 
