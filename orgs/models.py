@@ -23,6 +23,13 @@ class Role(models.TextChoices):
     VIEWER = "viewer", _("Viewer")
 
 
+def person_label(name: str | None, email: str | None) -> str:
+    """A person as every page, document and export names them: their name, or their e-mail
+    when they gave none (``User.display_name``; ``orgs.ownership.owner_name`` for owners read
+    as plain columns)."""
+    return name or email or ""
+
+
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
@@ -74,7 +81,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def display_name(self) -> str:
-        return self.name or self.email
+        return person_label(self.name, self.email)
 
     @property
     def initials(self) -> str:

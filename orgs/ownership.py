@@ -17,13 +17,28 @@ from django.utils.translation import gettext_lazy
 from core.ids import parse_id
 from core.validation import UNSET
 from orgs import permissions
-from orgs.models import Membership, Organization, Team, User
+from orgs.models import Membership, Organization, Team, User, person_label
 
 
 class OwnerType(models.TextChoices):
     COMPANY = "company", gettext_lazy("Company")
     TEAM = "team", gettext_lazy("Team")
     PERSON = "person", gettext_lazy("Person")
+
+
+def owner_name(
+    owner_type: str, *, team_name: str | None = None, user_name: str | None = "", user_email: str | None = ""
+) -> str | None:
+    """The one rule naming an owner, for the objective and KPI pages (``OwnedMixin.owner_label``),
+    the cascade, the alignment page and the dashboard alike: a team by its name (None when it
+    is unknown), a person by their name or, when they gave none, their e-mail
+    (``orgs.models.person_label``), and None for the company, which a page shows as its
+    translated "Company" (the cached documents hold no translated text)."""
+    if owner_type == OwnerType.TEAM:
+        return team_name
+    if owner_type == OwnerType.PERSON:
+        return person_label(user_name, user_email)
+    return None
 
 
 class OwnedMixin:
@@ -35,11 +50,15 @@ class OwnedMixin:
 
     @property
     def owner_label(self) -> str:
-        if self.owner_type == OwnerType.TEAM and self.owner_team:
-            return self.owner_team.name
-        if self.owner_type == OwnerType.PERSON and self.owner_user:
-            return self.owner_user.display_name
-        return str(gettext_lazy("Company"))
+        """The owner's name (``owner_name``), or "Company"."""
+        team, user = self.owner_team, self.owner_user
+        name = owner_name(
+            self.owner_type,
+            team_name=team.name if team else None,
+            user_name=user.name if user else "",
+            user_email=user.email if user else "",
+        )
+        return name or str(gettext_lazy("Company"))
 
     def editable_by(self, m: Membership) -> bool:
         """Who may change this objective or KPI (and record a KPI's values), for pages and API alike:

@@ -22,6 +22,7 @@ from objectives.tree import (
 )
 from orgs.models import Organization
 from orgs.ownership import OwnerType
+from scorecards.owners import row_owner_name
 
 
 def closed_grades(*, org: Organization, cycle: Cycle) -> dict[int, dict[str, Any]]:
@@ -33,22 +34,22 @@ def closed_grades(*, org: Organization, cycle: Cycle) -> dict[int, dict[str, Any
     }
 
 
-def cascade(*, org: Organization, cycle: Cycle, as_of: date | None = None) -> dict[str, Any]:
-    """The cascade document of DESIGN §6 (``as_of``: from that day's snapshots)."""
-    objectives = objective_rows(org=org, cycle=cycle, as_of=as_of)
-    ids = [o.id for o in objectives]
-    krs = key_result_rows(org=org, objective_ids=ids, as_of=as_of)
-    day = as_of or org.today()
-    expected = progress_math.expected_progress(start=cycle.start_date, end=cycle.end_date, on=day)
+def _objective_nodes(
+    *,
+    org: Organization,
+    cycle: Cycle,
+    objectives: list[ObjectiveRow],
+    krs: dict[int, list[dict[str, Any]]],
+    day: date,
+    closed: bool,
+    grades: dict[int, dict[str, Any]],
+) -> list[dict[str, Any]]:
+    """The objectives as a tree under their parents (an objective whose parent is not shown is
+    a root), with progress, health (or, closed, the grade) and key results."""
     by_parent: dict[int | None, list[ObjectiveRow]] = {}
-    present = set(ids)
+    present = {o.id for o in objectives}
     for o in objectives:
         by_parent.setdefault(o.parent if o.parent in present else None, []).append(o)
-    teams, people, snaps = teams_with_people(org=org, cycle=cycle, as_of=as_of)
-    team_names = {tid: name for tid, _parent, name in teams}
-    # A closed cycle, shown live, reads as closed: grades instead of health (one more query).
-    closed = as_of is None and cycle.is_closed
-    grades = closed_grades(org=org, cycle=cycle) if closed else {}
 
     def node(o: ObjectiveRow, trail: frozenset[int]) -> dict[str, Any]:
         health = o.health(org=org, cycle=cycle, on=day, closed=closed)
@@ -65,12 +66,15 @@ def cascade(*, org: Organization, cycle: Cycle, as_of: date | None = None) -> di
             "children": [node(c, trail | {o.id}) for c in by_parent.get(o.id, []) if c.id not in trail],
         }
 
-    if as_of is None:
-        values = team_progress(objectives=objectives, teams=teams, people=people)
-    else:
-        values = {tid: snaps.get(tid, (None, None)) for tid, _p, _n in teams}
+    return [node(o, frozenset()) for o in by_parent.get(None, [])]
+
+
+def _team_nodes(
+    *, teams: list[tuple[int, int | None, str]], values: dict[int, tuple[float | None, float | None]]
+) -> list[dict[str, Any]]:
+    """The team tree with each team's own and subtree progress (``values``)."""
     team_children: dict[int | None, list[tuple[int, int | None, str]]] = {}
-    known = set(team_names)
+    known = {t[0] for t in teams}
     for t in teams:
         team_children.setdefault(t[1] if t[1] in known else None, []).append(t)
 
@@ -84,6 +88,30 @@ def cascade(*, org: Organization, cycle: Cycle, as_of: date | None = None) -> di
             "children": [team_node(c, trail | {t[0]}) for c in team_children.get(t[0], []) if c[0] not in trail],
         }
 
+    return [team_node(t, frozenset()) for t in team_children.get(None, [])]
+
+
+def _owner_names(*, objectives: list[ObjectiveRow], team_names: dict[int, str]) -> dict[str, Any]:
+    """Names for the owners' ids in the nodes: {"teams": {id: name}, "people": {id: name}}."""
+    people = {o.owner_user: row_owner_name(o, team_names) for o in objectives if o.owner_user is not None}
+    return {"teams": dict(team_names), "people": people}
+
+
+def cascade(*, org: Organization, cycle: Cycle, as_of: date | None = None) -> dict[str, Any]:
+    """The cascade document of DESIGN §6 (``as_of``: from that day's snapshots)."""
+    objectives = objective_rows(org=org, cycle=cycle, as_of=as_of)
+    krs = key_result_rows(org=org, objective_ids=[o.id for o in objectives], as_of=as_of)
+    day = as_of or org.today()
+    expected = progress_math.expected_progress(start=cycle.start_date, end=cycle.end_date, on=day)
+    teams, people, snaps = teams_with_people(org=org, cycle=cycle, as_of=as_of)
+    team_names = {tid: name for tid, _parent, name in teams}
+    # A closed cycle, shown live, reads as closed: grades instead of health (one more query).
+    closed = as_of is None and cycle.is_closed
+    grades = closed_grades(org=org, cycle=cycle) if closed else {}
+    if as_of is None:
+        values = team_progress(objectives=objectives, teams=teams, people=people)
+    else:
+        values = {tid: snaps.get(tid, (None, None)) for tid, _p, _n in teams}
     company = [o.progress for o in objectives if o.owner_type == OwnerType.COMPANY]
     return {
         "cycle": cycle.pk,
@@ -92,11 +120,9 @@ def cascade(*, org: Organization, cycle: Cycle, as_of: date | None = None) -> di
         "before_first_snapshot": as_of is not None and not objectives,
         "progress": mean_or_none(company),
         "expected": expected,
-        "objectives": [node(o, frozenset()) for o in by_parent.get(None, [])],
-        "teams": [team_node(t, frozenset()) for t in team_children.get(None, [])],
-        # Names for the owners' ids in the nodes: {"teams": {id: name}, "people": {id: name}}.
-        "owner_names": {
-            "teams": team_names,
-            "people": {o.owner_user: o.owner_user_label for o in objectives if o.owner_user is not None},
-        },
+        "objectives": _objective_nodes(
+            org=org, cycle=cycle, objectives=objectives, krs=krs, day=day, closed=closed, grades=grades
+        ),
+        "teams": _team_nodes(teams=teams, values=values),
+        "owner_names": _owner_names(objectives=objectives, team_names=team_names),
     }

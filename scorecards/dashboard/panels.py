@@ -21,6 +21,7 @@ from objectives.tree import (
 )
 from orgs.models import Organization
 from orgs.ownership import OwnerType
+from scorecards.owners import row_owner_name
 
 STALE_CHECK_IN_DAYS = 14
 MOVERS_LIMIT = 5
@@ -30,12 +31,12 @@ KPI_STATUSES = ("green", "amber", "red", "none")
 
 
 def owner(o: ObjectiveRow, team_names: dict[int, str]) -> dict[str, Any]:
-    name = None
-    if o.owner_type == OwnerType.TEAM and o.owner_team is not None:
-        name = team_names.get(o.owner_team)
-    elif o.owner_type == OwnerType.PERSON:
-        name = o.owner_user_label
-    return {"owner_type": o.owner_type, "owner_team": o.owner_team, "owner_user": o.owner_user, "owner_name": name}
+    return {
+        "owner_type": o.owner_type,
+        "owner_team": o.owner_team,
+        "owner_user": o.owner_user,
+        "owner_name": row_owner_name(o, team_names),
+    }
 
 
 def overdue_period(kpi: Kpi, *, org: Organization, day: date) -> date | None:

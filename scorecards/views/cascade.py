@@ -12,11 +12,11 @@ from objectives import progress as progress_math
 from objectives.models import Objective
 from objectives.tree import ObjectiveRow, objective_rows
 from orgs.models import Team
-from orgs.ownership import OwnerType
 from orgs.tenancy import org_view, scoped
 from scorecards.cascade import cascade, closed_grades
 from scorecards.dashboard import pick_cycle
 from scorecards.documents import cached_document, document_key
+from scorecards.owners import row_owner_name
 from scorecards.views.params import as_of_params
 
 MAX_ALIGNMENT_DEPTH = 50
@@ -53,16 +53,11 @@ def _node(
     closed: bool = False,
     grade: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    owner_name = None
-    if o.owner_type == OwnerType.TEAM and o.owner_team is not None:
-        owner_name = team_names.get(o.owner_team)
-    elif o.owner_type == OwnerType.PERSON:
-        owner_name = o.owner_user_label
     return {
         "id": o.id,
         "title": o.title,
         "owner_type": o.owner_type,
-        "owner_name": owner_name,
+        "owner_name": row_owner_name(o, team_names),
         "progress": o.progress,
         "health": health,
         "closed": closed,
