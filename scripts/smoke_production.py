@@ -14,11 +14,11 @@ these substitutions are made so they run on this machine:
   the database (``okrkpi_smoke``, dropped and recreated), Redis (DB 12),
   a random SECRET_KEY, ``SECURE_SSL_REDIRECT=true`` and local hosts.
 
-Then, over HTTP with ``X-Forwarded-Proto: https`` (as behind a TLS proxy): log
-in, load the dashboard, an objective and the API docs (and the static files
-they reference), post a check-in through the API and wait for the worker to
-roll it up, wait for beat's heartbeat through the worker, and check the
-security headers. Any failure exits non-zero with the processes' logs; the
+Then, over HTTP with ``X-Forwarded-Proto: https`` (as behind a TLS proxy; the
+steps are ``scripts/smoke_steps.py``'s): log in, load the dashboard, an
+objective and the API docs (and the static files they reference), post a
+check-in through the API and wait for the worker to roll it up, wait for beat's
+heartbeat through the worker, and check the security headers. Any failure exits non-zero with the processes' logs; the
 processes are stopped in every case.
 
     .venv/bin/python scripts/smoke_production.py [--keep-database]
@@ -31,7 +31,6 @@ SMOKE_REDIS_URL (redis://127.0.0.1:6379/12).
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import os
 import re
@@ -45,22 +44,19 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
-from http.cookies import SimpleCookie
 from pathlib import Path
-from urllib.parse import urlencode, urlparse
+from urllib.parse import urlparse
 
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTAINER_VAR = "/app/var"
 CONTAINER_PORT = "8000"
-ADMIN_EMAIL = "smoke-admin@example.test"
-ADMIN_PASSWORD = "smoke-" + secrets.token_urlsafe(12)
 
-
-class SmokeFailure(Exception):
-    pass
-
+# The steps over HTTP (scripts/smoke_steps.py), found also when a test loads this file by its path.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import smoke_steps as steps  # noqa: E402
+from smoke_steps import ADMIN_EMAIL, ADMIN_PASSWORD, Browser, SmokeFailure, expect  # noqa: E402
 
 # --- the deployment's commands, read from the Dockerfile and docker-compose.yml -----------
 
@@ -194,99 +190,6 @@ class Processes:
                 proc.wait()
 
 
-# --- HTTP ----------------------------------------------------------------------------------
-
-
-@dataclass
-class Response:
-    status: int
-    headers: http.client.HTTPMessage
-    body: bytes
-
-    @property
-    def text(self) -> str:
-        return self.body.decode("utf-8", errors="replace")
-
-    def json(self) -> object:
-        return json.loads(self.body)
-
-
-class Browser:
-    """Just enough of a browser behind a TLS-terminating proxy: cookies (Secure
-    ones included, as the proxy speaks HTTPS to the real browser), no redirects
-    followed, every request marked ``X-Forwarded-Proto: https``."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.origin = f"https://127.0.0.1:{port}"
-        self.cookies: dict[str, str] = {}
-        self.set_cookie_headers: list[str] = []
-
-    def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        form: dict | None = None,
-        json_body: object = None,
-        headers: dict | None = None,
-        https: bool = True,
-        cookies: bool = True,
-    ) -> Response:
-        all_headers = {"Accept-Language": "en"}
-        if https:
-            all_headers["X-Forwarded-Proto"] = "https"
-        if cookies and self.cookies:
-            all_headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        body = None
-        if form is not None:
-            body = urlencode(form, doseq=True).encode()
-            all_headers["Content-Type"] = "application/x-www-form-urlencoded"
-        elif json_body is not None:
-            body = json.dumps(json_body).encode()
-            all_headers["Content-Type"] = "application/json"
-        if cookies and method == "POST" and "csrftoken" in self.cookies:
-            all_headers.update({"Origin": self.origin, "Referer": self.origin + path})
-        all_headers.update(headers or {})
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        try:
-            conn.request(method, path, body=body, headers=all_headers)
-            raw = conn.getresponse()
-            response = Response(raw.status, raw.headers, raw.read())
-        finally:
-            conn.close()
-        for header in response.headers.get_all("Set-Cookie") or []:
-            self.set_cookie_headers.append(header)
-            for name, morsel in SimpleCookie(header).items():
-                if morsel.value:
-                    self.cookies[name] = morsel.value
-                else:
-                    self.cookies.pop(name, None)
-        return response
-
-
-def expect(condition: bool, message: str) -> None:
-    if not condition:
-        raise SmokeFailure(message)
-
-
-def expect_status(response: Response, status: int, what: str) -> Response:
-    expect(response.status == status, f"{what}: expected {status}, got {response.status}: {response.text[:800]}")
-    return response
-
-
-def wait_until(what: str, check, timeout: float, procs: Processes, interval: float = 0.5):  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while True:
-        procs.check_alive()
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise SmokeFailure(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(interval)
-
-
 # --- the smoke test ------------------------------------------------------------------------
 
 
@@ -319,47 +222,6 @@ def flush_redis(url: str) -> None:
     redis.Redis.from_url(url, socket_connect_timeout=2).flushdb()
 
 
-SECURITY_HEADERS = {
-    "Strict-Transport-Security": r"max-age=\d{7,}",
-    "X-Content-Type-Options": r"^nosniff$",
-    "X-Frame-Options": r"^DENY$",
-    "Referrer-Policy": r"same-origin",
-    "Cross-Origin-Opener-Policy": r"^same-origin$",
-}
-
-
-CSP_DIRECTIVES = {
-    "default-src": "'self'",
-    "script-src": "'self'",
-    "style-src": "'self'",
-    "frame-ancestors": "'none'",
-    "form-action": "'self'",
-    "base-uri": "'self'",
-}
-
-
-def check_security_headers(response: Response, what: str) -> None:
-    for name, pattern in SECURITY_HEADERS.items():
-        value = response.headers.get(name) or ""
-        expect(re.search(pattern, value) is not None, f"{what}: header {name} is {value!r}, expected /{pattern}/")
-    policy = response.headers.get("Content-Security-Policy") or ""
-    directives = dict((part.strip().split(" ", 1) + [""])[:2] for part in policy.split(";") if part.strip())
-    for directive, value in CSP_DIRECTIVES.items():
-        expect(directives.get(directive) == value, f"{what}: CSP {directive} is {directives.get(directive)!r}")
-
-
-def static_urls(html: str) -> list[str]:
-    return sorted(set(re.findall(r"""(?:src|href)="(/static/[^"?#]+)""", html)))
-
-
-def check_static(browser: Browser, html: str, what: str) -> None:
-    urls = static_urls(html)
-    expect(urls != [], f"{what} references no static file")
-    for url in urls:
-        expect(re.search(r"\.[0-9a-f]{12}\.", url) is not None, f"{what}: {url} is not a hashed (manifest) name")
-        expect_status(browser.request("GET", url), 200, f"static file {url} of {what}")
-
-
 def smoke(procs: Processes, *, port: int, env: dict[str, str], commands: dict[str, list[str]]) -> None:
     procs.run("collectstatic", commands["collectstatic"], env)
     procs.run("migrate", commands["migrate"], env)
@@ -383,133 +245,16 @@ def smoke(procs: Processes, *, port: int, env: dict[str, str], commands: dict[st
     procs.start("worker", commands["worker"], env)
     procs.start("beat", commands["beat"], env)
 
+    # Over HTTP, the steps of scripts/smoke_steps.py.
     browser = Browser(port)
-
-    def up() -> bool:
-        try:
-            return browser.request("GET", "/healthz", https=False).status == 200
-        except OSError:
-            return False
-
-    wait_until("gunicorn to answer /healthz", up, 60, procs)
-    procs.run("web healthcheck (compose)", commands["web_health"], env, timeout=30)
-    health = expect_status(browser.request("GET", "/healthz", https=False), 200, "/healthz").json()
-    expect(health["database"] == {"ok": True, "vendor": "postgresql"}, f"/healthz database: {health}")
-    expect(health["broker"].get("ok") is True and health["broker"]["kind"] == "redis", f"/healthz broker: {health}")
-
-    # Plain HTTP is sent to HTTPS; the health check is exempt (above).
-    plain = browser.request("GET", "/accounts/login/", https=False)
-    expect(plain.status == 301, f"plain HTTP login page: expected 301 to HTTPS, got {plain.status}")
-    expect((plain.headers.get("Location") or "").startswith("https://"), "the redirect does not go to https://")
-
-    # Log in with the form.
-    page = expect_status(browser.request("GET", "/accounts/login/"), 200, "login page")
-    check_security_headers(page, "login page")
-    check_static(browser, page.text, "login page")
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
-    expect(token is not None, "no CSRF token in the login form")
-    wrong = browser.request(
-        "POST",
-        "/accounts/login/",
-        form={"csrfmiddlewaretoken": token.group(1), "username": ADMIN_EMAIL, "password": "wrong-password"},
-    )
-    expect(wrong.status == 200 and "Wrong e-mail or password" in wrong.text, "a wrong password was not refused")
-    response = browser.request(
-        "POST",
-        "/accounts/login/",
-        form={"csrfmiddlewaretoken": token.group(1), "username": ADMIN_EMAIL, "password": ADMIN_PASSWORD},
-    )
-    expect_status(response, 302, "login")
-    session_cookies = [h for h in browser.set_cookie_headers if h.startswith("sessionid=")]
-    expect(session_cookies != [], "no session cookie after login")
-    for attribute in ("Secure", "HttpOnly", "SameSite=Lax"):
-        expect(attribute.lower() in session_cookies[-1].lower(), f"session cookie lacks {attribute}")
-    csrf_cookies = [h for h in browser.set_cookie_headers if h.startswith("csrftoken=")]
-    expect(csrf_cookies != [] and "secure" in csrf_cookies[-1].lower(), "CSRF cookie is not Secure")
-
-    # Data through the API, with a token.
-    api_token = expect_status(
-        browser.request(
-            "POST",
-            "/api/v1/auth/token/",
-            json_body={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD},
-            cookies=False,
-        ),
-        200,
-        "API token",
-    ).json()["token"]
-    auth = {"Authorization": f"Token {api_token}"}
-    api = "/api/v1/orgs/smoke"
-
-    def post(path: str, body: dict, what: str) -> dict:
-        return expect_status(
-            browser.request("POST", api + path, json_body=body, headers=auth, cookies=False), 201, what
-        ).json()
-
-    cycle = post(
-        "/cycles/",
-        {"name": "Smoke quarter", "start_date": "2026-01-01", "end_date": "2026-12-31", "status": "active"},
-        "create a cycle",
-    )
-    objective = post(
-        "/objectives/",
-        {"cycle": cycle["id"], "title": "Delight our customers", "owner_type": "company"},
-        "create an objective",
-    )
-    me = expect_status(browser.request("GET", api + "/members/", headers=auth, cookies=False), 200, "members").json()[
-        "results"
-    ][0]
-    krs = [
-        post(
-            "/key-results/",
-            {
-                "objective": objective["id"],
-                "title": title,
-                "owner": me["id"],
-                "kind": "number",
-                "start_value": 0,
-                "target_value": 100,
-            },
-            "create a key result",
-        )
-        for title in ("Net promoter score", "Answered tickets")
-    ]
-
-    # Pages: dashboard and the objective, with their static files.
-    dashboard = expect_status(browser.request("GET", "/o/smoke/"), 200, "dashboard")
-    expect("Smoke Test Co" in dashboard.text, "the dashboard does not show the organisation")
-    check_security_headers(dashboard, "dashboard")
-    check_static(browser, dashboard.text, "dashboard")
-    detail = expect_status(browser.request("GET", f"/o/smoke/okrs/{objective['id']}/"), 200, "objective page")
-    expect("Delight our customers" in detail.text and "Net promoter score" in detail.text, "objective page content")
-    check_static(browser, detail.text, "objective page")
-    docs = expect_status(browser.request("GET", "/api/v1/docs/"), 200, "API docs")
-    check_static(browser, docs.text, "API docs")
-    schema = expect_status(browser.request("GET", "/api/v1/schema/"), 200, "API schema")
-    anonymous = browser.request("GET", "/api/v1/schema/", cookies=False)
-    expect(anonymous.status in (401, 403), f"the API schema answers {anonymous.status} without a login")
-    expect(b"/api/v1/orgs/{slug}/objectives/" in schema.body, "the schema lacks the objectives resource")
-    missing = browser.request("GET", "/no-such-page/")
-    expect(missing.status == 404 and "URLconf" not in missing.text, "404 page shows debug information")
-
-    # A check-in; the worker rolls it up (ROLLUP_INLINE is off in production).
-    check_in = post("/check-ins/", {"key_result": krs[0]["id"], "value": 50, "confidence": 8}, "check-in")
-    expect(check_in["value"] == 50, f"check-in body: {check_in}")
-
-    def rolled_up() -> bool:
-        body = browser.request("GET", f"{api}/objectives/{objective['id']}/", headers=auth, cookies=False).json()
-        return abs(body["progress"] - 0.25) < 1e-9
-
-    wait_until("the worker to roll the check-in up (objective progress 0.25)", rolled_up, 60, procs)
-    expect("objectives.rollup_objective" in procs.log("worker"), "the worker's log shows no rollup task")
-    procs.run("worker healthcheck (compose)", commands["worker_health"], env, timeout=60)
-
-    # Beat schedules the heartbeat every minute; the worker runs it.
-    def heartbeat() -> bool:
-        body = browser.request("GET", "/healthz", https=False).json()
-        return body.get("worker_heartbeat") is not None
-
-    wait_until("beat's heartbeat, run by the worker, on /healthz", heartbeat, 150, procs, interval=3)
+    steps.check_health(browser, procs, commands=commands, env=env)
+    steps.check_https_redirect(browser)
+    steps.log_in(browser)
+    api = steps.Api(browser)
+    objective, krs = steps.create_okrs(api)
+    steps.check_pages(browser, objective)
+    steps.check_roll_up(api, objective, krs, procs, commands=commands, env=env)
+    steps.check_heartbeat(browser, procs)
     procs.check_alive()
 
 
