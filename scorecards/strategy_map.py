@@ -173,9 +173,9 @@ def _label_lines(label: str, limit: int = 17) -> tuple[str, str]:
     return label[:cut], label[cut + 1 :]
 
 
-def render_svg(drawing: Drawing) -> SafeString:
-    """The map as inline SVG. Only escaped text and numbers reach the markup."""
-    bands = format_html_join(
+def _svg_bands(drawing: Drawing) -> SafeString:
+    """The perspective bands, each with its label and score."""
+    return format_html_join(
         "",
         '<g class="map-band map-band-{}"><rect x="0" y="{}" width="{}" height="{}" class="map-band-bg"/>'
         '<text x="12" y="{}" class="map-band-label"><tspan x="12">{}</tspan><tspan x="12" dy="17">{}</tspan></text>'
@@ -195,12 +195,20 @@ def render_svg(drawing: Drawing) -> SafeString:
             for b in drawing.bands
         ),
     )
-    arrows = format_html_join(
+
+
+def _svg_arrows(drawing: Drawing) -> SafeString:
+    """The links, each titled "a drives b"."""
+    return format_html_join(
         "",
         '<path d="{}" class="map-link" marker-end="url(#map-arrow)"><title>{}</title></path>',
         ((a.path, _("%(a)s drives %(b)s") % {"a": a.source.title, "b": a.target.title}) for a in drawing.arrows),
     )
-    nodes = format_html_join(
+
+
+def _svg_nodes(drawing: Drawing) -> SafeString:
+    """The KPIs and objectives, each a link to its page."""
+    return format_html_join(
         "",
         '<a href="{}" class="map-node map-{} map-status-{}"><title>{}</title>'
         '<rect x="{}" y="{}" width="{}" height="{}" rx="8"/>'
@@ -227,6 +235,10 @@ def render_svg(drawing: Drawing) -> SafeString:
             for n in drawing.nodes.values()
         ),
     )
+
+
+def render_svg(drawing: Drawing) -> SafeString:
+    """The map as inline SVG. Only escaped text and numbers reach the markup."""
     return format_html(
         '<svg class="strategy-map" viewBox="0 0 {w} {h}" width="100%" role="img" aria-labelledby="map-title map-desc"'
         ' xmlns="http://www.w3.org/2000/svg"><title id="map-title">{title}</title><desc id="map-desc">{desc}</desc>'
@@ -239,7 +251,7 @@ def render_svg(drawing: Drawing) -> SafeString:
         desc=_(
             "Perspectives from financial at the top to learning and growth at the bottom; arrows show what drives what."
         ),
-        bands=bands,
-        arrows=arrows,
-        nodes=nodes,
+        bands=_svg_bands(drawing),
+        arrows=_svg_arrows(drawing),
+        nodes=_svg_nodes(drawing),
     )
