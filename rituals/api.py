@@ -19,7 +19,8 @@ from orgs.api import OrgScopedPrimaryKeyField
 from orgs.tenancy import OrgScopedAPIView, scoped
 from rituals import quality, review, services
 from rituals.coach import RULES, SEVERITIES
-from rituals.services.closing import can_grade, can_review
+from rituals.services.grades import can_grade
+from rituals.services.retrospectives import can_review
 
 
 class _RitualView(OrgScopedAPIView):

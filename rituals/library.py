@@ -141,10 +141,6 @@ def okr_template(key: str, language: str | None = None) -> OkrTemplate | None:
     return next((t for t in okr_templates(language) if t.key == key), None)
 
 
-def kpi_template(key: str, language: str | None = None) -> KpiTemplate | None:
-    return next((t for t in kpi_templates(language) if t.key == key), None)
-
-
 # --- the coach on templates ----------------------------------------------------------------
 
 

@@ -17,7 +17,8 @@ from objectives import progress as progress_math
 from objectives.models import Commitment, KeyResult, Objective, ObjectiveStatus, Retrospective
 from orgs import permissions
 from orgs.models import Membership, Organization, TeamMember
-from rituals.services.closing import objective_grade, reviewed_by
+from rituals.services.grades import objective_grade
+from rituals.services.retrospectives import reviewed_by
 
 # Grade bands of the usual OKR reading: 0.0–0.3 red, 0.4–0.6 amber, 0.7–1.0 green.
 BANDS = (("low", 0.0, 0.35), ("mid", 0.35, 0.65), ("high", 0.65, 1.01))
@@ -224,7 +225,7 @@ def retrospectives_to_write(*, org: Organization, membership: Membership, today:
 
 def retrospectives_to_review(*, org: Organization, membership: Membership) -> list[Retrospective]:
     """Written retrospectives of active cycles that wait for ``membership`` to acknowledge
-    them as the reviewer (``closing.reviewed_by``: the owner's manager; an admin for company
+    them as the reviewer (``retrospectives.reviewed_by``: the owner's manager; an admin for company
     objectives and for people without a manager), oldest first. One query (four for an admin)."""
     return list(
         Retrospective.objects.filter(

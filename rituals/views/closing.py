@@ -21,7 +21,8 @@ from objectives.models import KeyResult, Objective
 from orgs import permissions
 from orgs.tenancy import get_scoped_or_404, org_view, scoped
 from rituals import exports, review, services
-from rituals.services.closing import can_grade, can_review, reviewable_ids, unacknowledged
+from rituals.services.grades import can_grade
+from rituals.services.retrospectives import can_review, reviewable_ids, unacknowledged
 
 
 def _review_context(request: HttpRequest, cycle: Cycle, **extra: Any) -> dict[str, Any]:

@@ -97,19 +97,43 @@ def _template_initial(request: HttpRequest, key: str) -> dict[str, Any]:
 def template_use(request: HttpRequest) -> HttpResponse:
     """The template (``?template=<key>``, ``org-<id>`` for the organisation's own), editable in place;
     one submit creates the objective and its key results."""
-    org, m = request.org, request.membership
+    org = request.org
     key = request.GET.get("template", "")
-    permissions.require(permissions.can_write(m), _("Viewers cannot create objectives."))
+    permissions.require(permissions.can_write(request.membership), _("Viewers cannot create objectives."))
     initial = _template_initial(request, key)
-    cycles = [c for c in cycle_list(org=org) if c.status != CycleStatus.CLOSED]
+    data = request.POST or None
+    form = _template_objective_form(request, data, initial)
+    rows = TemplateKeyResultFormSet(
+        data,
+        prefix="kr",
+        form_kwargs={"org": org},
+        initial=[{**kr, "owner": request.user.pk} for kr in initial["key_results"]],
+    )
+    if request.method == "POST" and form.is_valid() and rows.is_valid():
+        try:
+            objective = _create_from_template(request, form.cleaned_data, rows)
+        except ValidationError as exc:
+            _template_errors(exc, form, rows)
+        else:
+            messages.success(
+                request, _("“%(title)s” is planned from the template as a draft.") % {"title": objective.title}
+            )
+            return redirect("objectives:detail", slug=org.slug, objective_id=objective.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "rituals/template_use.html", {"form": form, "rows": rows, "key": key}, status=status)
+
+
+def _template_objective_form(request: HttpRequest, data: Any, initial: dict[str, Any]) -> ObjectiveForm:
+    """The objective part of the template page: an open cycle (the one asked for, else the
+    active one) or the backlog; no parent or weight."""
+    cycles = [c for c in cycle_list(org=request.org) if c.status != CycleStatus.CLOSED]
     wanted = parse_id(request.GET.get("cycle", ""))
     chosen = next((c for c in cycles if c.pk == wanted), None) or next(
         (c for c in cycles if c.status == CycleStatus.ACTIVE), cycles[0] if cycles else None
     )
-    data = request.POST or None
     form = ObjectiveForm(
         data,
-        org=org,
+        org=request.org,
         cycles=cycles,
         parents=[],
         backlog=True,
@@ -124,76 +148,68 @@ def template_use(request: HttpRequest) -> HttpResponse:
     )
     for name in ("parent", "weight"):
         form.fields.pop(name)
-    owner_id = request.user.pk
-    rows = TemplateKeyResultFormSet(
-        data,
-        prefix="kr",
-        form_kwargs={"org": org},
-        initial=[{**kr, "owner": owner_id} for kr in initial["key_results"]],
+    return form
+
+
+def _create_from_template(request: HttpRequest, d: dict[str, Any], rows: Any) -> Objective:
+    """The objective and its key results from the valid forms, once the caller may own it."""
+    org, m = request.org, request.membership
+    owner_type, team, user = owner_from_ids(
+        org, owner_type=d["owner_type"], owner_team=d["owner_team"], owner_user=d["owner_user"]
     )
-    if request.method == "POST" and form.is_valid() and rows.is_valid():
-        d = form.cleaned_data
-        owner_type, team, user = owner_from_ids(
-            org, owner_type=d["owner_type"], owner_team=d["owner_team"], owner_user=d["owner_user"]
+    permissions.require(
+        permissions.can_create_owned(
+            m,
+            owner_type=owner_type,
+            owner_team_id=team.pk if team else None,
+            owner_user_id=user.pk if user else None,
+        ),
+        _("You can create objectives for yourself, and managers for the teams they manage."),
+    )
+    cycle = get_scoped_or_404(Cycle, org, pk=d["cycle"]) if d["cycle"] else None
+    krs = []
+    for row in rows.forms:
+        r = row.cleaned_data
+        if not (r.get("title") or "").strip():
+            continue
+        krs.append(
+            {
+                "title": r["title"],
+                "owner": member_or_404(org, r["owner"]),
+                "kind": r["kind"],
+                "unit": r.get("unit", ""),
+                "start": r.get("start_value"),
+                "target": r.get("target_value"),
+            }
         )
-        permissions.require(
-            permissions.can_create_owned(
-                m,
-                owner_type=owner_type,
-                owner_team_id=team.pk if team else None,
-                owner_user_id=user.pk if user else None,
-            ),
-            _("You can create objectives for yourself, and managers for the teams they manage."),
-        )
-        cycle = get_scoped_or_404(Cycle, org, pk=d["cycle"]) if d["cycle"] else None
-        krs = []
-        for row in rows.forms:
-            r = row.cleaned_data
-            if not (r.get("title") or "").strip():
-                continue
-            krs.append(
-                {
-                    "title": r["title"],
-                    "owner": member_or_404(org, r["owner"]),
-                    "kind": r["kind"],
-                    "unit": r.get("unit", ""),
-                    "start": r.get("start_value"),
-                    "target": r.get("target_value"),
-                }
-            )
-        try:
-            objective = services.objective_create_from_template(
-                org=org,
-                actor=request.user,
-                cycle=cycle,
-                title=d["title"],
-                description=d["description"],
-                commitment=d["commitment"],
-                owner_type=owner_type,
-                owner_team=team,
-                owner_user=user,
-                key_results=krs,
-            )
-        except ValidationError as exc:
-            row_errors = {k: v for k, v in exc.message_dict.items() if k.startswith("kr-")}
-            for key_name, errors in row_errors.items():
-                _prefix, index, field = key_name.split("-", 2)
-                target = rows.forms[int(index)] if int(index) < len(rows.forms) else None
-                for message in errors:
-                    if target is not None and field in target.fields:
-                        target.add_error(field, message)
-                    else:
-                        form.add_error(None, message)
-            other = {k: v for k, v in exc.message_dict.items() if not k.startswith("kr-")}
-            if other:
-                add_service_errors(form, ValidationError(other))
-        else:
-            messages.success(
-                request, _("“%(title)s” is planned from the template as a draft.") % {"title": objective.title}
-            )
-            return redirect("objectives:detail", slug=org.slug, objective_id=objective.pk)
-    status = 400 if request.method == "POST" else 200
-    return render(request, "rituals/template_use.html", {"form": form, "rows": rows, "key": key}, status=status)
+    return services.objective_create_from_template(
+        org=org,
+        actor=request.user,
+        cycle=cycle,
+        title=d["title"],
+        description=d["description"],
+        commitment=d["commitment"],
+        owner_type=owner_type,
+        owner_team=team,
+        owner_user=user,
+        key_results=krs,
+    )
+
+
+def _template_errors(exc: ValidationError, form: ObjectiveForm, rows: Any) -> None:
+    """The service's errors on the rows they name (``kr-<index>-<field>``), the rest on the form."""
+    row_errors = {k: v for k, v in exc.message_dict.items() if k.startswith("kr-")}
+    for key_name, errors in row_errors.items():
+        _prefix, index, field = key_name.split("-", 2)
+        target = rows.forms[int(index)] if int(index) < len(rows.forms) else None
+        for message in errors:
+            if target is not None and field in target.fields:
+                target.add_error(field, message)
+            else:
+                form.add_error(None, message)
+    other = {k: v for k, v in exc.message_dict.items() if not k.startswith("kr-")}
+    if other:
+        add_service_errors(form, ValidationError(other))
 
 
 @org_view

@@ -31,7 +31,7 @@ from objectives.models import CheckIn, KeyResult, Objective, ObjectiveSnapshot
 from objectives.services import key_results
 from orgs.models import Membership
 from rituals import services as ritual_services
-from rituals.services import closing
+from rituals.services import grades as grade_services
 from tests.concurrency import require_shared_database
 from tests.kpis.kpi_factories import make_kpi, record
 from tests.objectives.okr_factories import make_cycle, make_objective
@@ -222,7 +222,7 @@ def test_a_grade_given_while_the_cycle_closes_is_in_the_objectives_grade_or_refu
     krs = list(objective.key_results.order_by("position"))
     for kr in krs:
         ritual_services.key_result_grade(key_result=kr, actor=world_a.admin, grade=0.0, note="first look")
-    clean = closing.clean_grade
+    clean = grade_services.clean_grade
     closes: list[tuple[threading.Thread, list[BaseException]]] = []
 
     def read_then_the_close_comes(value):
@@ -231,7 +231,7 @@ def test_a_grade_given_while_the_cycle_closes_is_in_the_objectives_grade_or_refu
             _closed_or_waiting(closes[0][0])
         return clean(value)
 
-    monkeypatch.setattr(closing, "clean_grade", read_then_the_close_comes)
+    monkeypatch.setattr(grade_services, "clean_grade", read_then_the_close_comes)
     try:
         ritual_services.key_result_grade(key_result=krs[0], actor=world_a.admin, grade=1.0, note="on reflection")
         accepted = True

@@ -17,7 +17,7 @@ from objectives.models import KeyResult, Objective, ObjectiveSnapshot, Retrospec
 from orgs.models import Membership
 from rituals import review
 from rituals import services as ritual_services
-from rituals.services.closing import can_review
+from rituals.services.retrospectives import can_review
 from tests.objectives.okr_factories import make_cycle, make_kr, make_objective
 
 
