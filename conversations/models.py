@@ -3,12 +3,17 @@ reactions from a small fixed set, and managers' acknowledgements of check-ins.""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from objectives.models import CheckIn, Objective
 from orgs.models import TenantModel
+
+if TYPE_CHECKING:
+    from conversations.selectors import ReactionCount
 
 MAX_COMMENT_LENGTH = 10_000
 
@@ -23,6 +28,10 @@ class Comment(TenantModel):
     body = models.TextField(_("comment"), max_length=MAX_COMMENT_LENGTH)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     edited_at = models.DateTimeField(null=True, blank=True)
+
+    # Not columns: conversations.selectors sets them on the comments a page shows.
+    reaction_summary: list[ReactionCount]
+    mentioned_names: dict[int, str]
 
     class Meta:
         verbose_name = _("comment")

@@ -66,8 +66,8 @@ def conversation(*, org: Organization, objective_id: int, check_in_ids: list[int
         key = ("check_in", r.check_in_id) if r.check_in_id else ("comment", r.comment_id)
         by_target[key].append(r)
     for c in comments:
-        c.reaction_summary = _summary(by_target.get(("comment", c.pk), []), user.pk)  # type: ignore[attr-defined]
-        c.mentioned_names = names  # type: ignore[attr-defined]
+        c.reaction_summary = _summary(by_target.get(("comment", c.pk), []), user.pk)
+        c.mentioned_names = names
     per_check_in: dict[int, list[Comment]] = defaultdict(list)
     for c in comments:
         if c.check_in_id:

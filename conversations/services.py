@@ -128,10 +128,10 @@ def comment_create(
 ) -> Comment:
     """Comment on exactly one of an objective or a check-in of this organisation."""
     _writer(org, actor)
-    if (objective is None) == (check_in is None):
+    target = objective or check_in
+    if target is None or (objective is not None and check_in is not None):
         raise ValidationError({"non_field_errors": [_("Comment on an objective or on a check-in: exactly one.")]})
-    target_org = (objective or check_in).organization_id  # type: ignore[union-attr]
-    if target_org != org.pk:
+    if target.organization_id != org.pk:
         raise PermissionDenied(_("That belongs to another organisation."))
     body = _clean_body(body)
     users = mentioned_users(org=org, body=body)
@@ -227,9 +227,10 @@ def reaction_add(
     _writer(org, actor)
     if kind not in ReactionKind.values:
         raise ValidationError({"kind": [_("Choose one of: %(kinds)s.") % {"kinds": ", ".join(ReactionKind.values)}]})
-    if (check_in is None) == (comment is None):
+    target = check_in or comment
+    if target is None or (check_in is not None and comment is not None):
         raise ValidationError({"non_field_errors": [_("React to a check-in or to a comment: exactly one.")]})
-    if (check_in or comment).organization_id != org.pk:  # type: ignore[union-attr]
+    if target.organization_id != org.pk:
         raise PermissionDenied(_("That belongs to another organisation."))
     existing = Reaction.objects.filter(
         organization=org, check_in=check_in, comment=comment, author=actor, kind=kind

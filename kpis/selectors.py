@@ -72,8 +72,11 @@ class PerspectiveGroup:
         return sum(len(o.kpis) for o in self.owners)
 
 
+_OWNER_ORDER: dict[str, int] = {OwnerType.COMPANY: 0, OwnerType.TEAM: 1, OwnerType.PERSON: 2}
+
+
 def _owner_key(kpi: Kpi) -> tuple[int, str, int]:
-    order = {OwnerType.COMPANY: 0, OwnerType.TEAM: 1, OwnerType.PERSON: 2}[kpi.owner_type]  # type: ignore[index]
+    order = _OWNER_ORDER[kpi.owner_type]
     return order, kpi.owner_label.casefold(), kpi.owner_team_id or kpi.owner_user_id or 0
 
 

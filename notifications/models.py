@@ -4,6 +4,7 @@ channels, and the claims that make every reminder and digest go out exactly once
 from __future__ import annotations
 
 import uuid
+from datetime import time
 
 from django.conf import settings
 from django.db import models
@@ -158,7 +159,7 @@ class NotificationSettings(TenantModel):
     def delivery_for(self, kind: str) -> str:
         return delivery_for(self.deliveries, kind)
 
-    def is_quiet(self, local_time: object) -> bool:
+    def is_quiet(self, local_time: time) -> bool:
         return is_quiet(self.quiet_start, self.quiet_end, local_time)
 
 
@@ -169,13 +170,13 @@ def delivery_for(deliveries: dict | None, kind: str) -> str:
     return DEFAULT_DELIVERY.get(kind, Delivery.INSTANT)
 
 
-def is_quiet(start: object, end: object, local_time: object) -> bool:
+def is_quiet(start: time | None, end: time | None, local_time: time) -> bool:
     """Whether a local wall-clock time falls in [start, end); windows may wrap midnight."""
     if start is None or end is None or start == end:
         return False
-    if start < end:  # type: ignore[operator]
-        return start <= local_time < end  # type: ignore[operator]
-    return local_time >= start or local_time < end  # type: ignore[operator]
+    if start < end:
+        return start <= local_time < end
+    return local_time >= start or local_time < end
 
 
 class ChannelKind(models.TextChoices):

@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils.translation import gettext as _
 
 from core.validation import clean_optional_number
@@ -69,8 +70,8 @@ def _targets(direction: str, target: Any, target_low: Any, target_high: Any, amb
     return Targets(goal, None, None, amber)
 
 
-def _choice(value: str, choices: type, field: str, message: str) -> str:
-    if value not in choices.values:  # type: ignore[attr-defined]
+def _choice(value: str, choices: type[models.TextChoices], field: str, message: str) -> str:
+    if value not in choices.values:
         raise ValidationError({field: message})
     return value
 
