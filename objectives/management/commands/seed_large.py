@@ -71,25 +71,7 @@ class Command(BaseCommand):
 
     def _org(self, n: int, rng: random.Random, password: str, opts: dict) -> None:
         org = Organization.objects.create(name=f"Large {n:03d}", slug=f"{PREFIX}{n:03d}")
-        users = User.objects.bulk_create(
-            [
-                User(email=f"p{i}.o{n}@large.okrkpi.test", name=f"Person {i}", password=password)
-                for i in range(opts["people"])
-            ]
-        )
-        Membership.objects.bulk_create(
-            [
-                Membership(organization=org, user=u, role=Role.ADMIN if i == 0 else Role.MEMBER)
-                for i, u in enumerate(users)
-            ]
-        )
-        teams = Team.objects.bulk_create([Team(organization=org, name=f"Team {i}") for i in range(5)])
-        TeamMember.objects.bulk_create(
-            [
-                TeamMember(organization=org, team=teams[i % len(teams)], user=u, is_manager=i < len(teams))
-                for i, u in enumerate(users)
-            ]
-        )
+        users, teams = self._people(org, n, password, opts["people"])
         start = date.today().replace(day=1)  # noqa: DTZ011 — synthetic data
         cycle = Cycle.objects.create(
             organization=org,
@@ -106,43 +88,82 @@ class Command(BaseCommand):
             count = per_level if level < depth else total - made
             if count <= 0:
                 break
-            batch = []
-            for i in range(count):
-                kind = "company" if level == 0 else ("team" if level < 4 else "person")
-                batch.append(
-                    Objective(
+            previous = self._level(org, cycle, level, count, previous, users, teams, rng)
+            made += count
+            self._key_results(org, previous, users, rng, opts["krs"])
+        reconcile.reconcile_organization(org=org)
+
+    def _people(self, org: Organization, n: int, password: str, people: int) -> tuple[list[User], list[Team]]:
+        """The members (the first an admin) and five teams, each member in one."""
+        users = User.objects.bulk_create(
+            [User(email=f"p{i}.o{n}@large.okrkpi.test", name=f"Person {i}", password=password) for i in range(people)]
+        )
+        Membership.objects.bulk_create(
+            [
+                Membership(organization=org, user=u, role=Role.ADMIN if i == 0 else Role.MEMBER)
+                for i, u in enumerate(users)
+            ]
+        )
+        teams = Team.objects.bulk_create([Team(organization=org, name=f"Team {i}") for i in range(5)])
+        TeamMember.objects.bulk_create(
+            [
+                TeamMember(organization=org, team=teams[i % len(teams)], user=u, is_manager=i < len(teams))
+                for i, u in enumerate(users)
+            ]
+        )
+        return users, teams
+
+    def _level(
+        self,
+        org: Organization,
+        cycle: Cycle,
+        level: int,
+        count: int,
+        previous: list[Objective],
+        users: list[User],
+        teams: list[Team],
+        rng: random.Random,
+    ) -> list[Objective]:
+        """One level of the trees: ``count`` objectives, each under one of the level above."""
+        batch = []
+        for i in range(count):
+            kind = "company" if level == 0 else ("team" if level < 4 else "person")
+            batch.append(
+                Objective(
+                    organization=org,
+                    cycle=cycle,
+                    title=f"Objective {level}.{i}",
+                    owner_type=kind,
+                    owner_team=teams[i % len(teams)] if kind == "team" else None,
+                    owner_user=users[i % len(users)] if kind == "person" else None,
+                    parent=rng.choice(previous) if previous else None,
+                    weight=rng.choice([1.0, 1.0, 2.0, 0.5]),
+                    status=ObjectiveStatus.ACTIVE,
+                )
+            )
+        return Objective.objects.bulk_create(batch, batch_size=2000)
+
+    def _key_results(
+        self, org: Organization, objectives: list[Objective], users: list[User], rng: random.Random, per: int
+    ) -> None:
+        krs = []
+        for o in objectives:
+            for k in range(per):
+                target = rng.choice([10.0, 100.0, 1000.0])
+                current = round(rng.uniform(-0.1, 1.2) * target, 2)
+                krs.append(
+                    KeyResult(
                         organization=org,
-                        cycle=cycle,
-                        title=f"Objective {level}.{i}",
-                        owner_type=kind,
-                        owner_team=teams[i % len(teams)] if kind == "team" else None,
-                        owner_user=users[i % len(users)] if kind == "person" else None,
-                        parent=rng.choice(previous) if previous else None,
-                        weight=rng.choice([1.0, 1.0, 2.0, 0.5]),
-                        status=ObjectiveStatus.ACTIVE,
+                        objective=o,
+                        title=f"KR {k}",
+                        owner=users[k % len(users)],
+                        start_value=0.0,
+                        target_value=target,
+                        current_value=current,
+                        progress=min(1.0, max(0.0, current / target)),
+                        weight=rng.choice([1.0, 1.0, 2.0]),
+                        confidence=rng.randint(1, 10),
+                        position=k,
                     )
                 )
-            previous = Objective.objects.bulk_create(batch, batch_size=2000)
-            made += count
-            krs = []
-            for o in previous:
-                for k in range(opts["krs"]):
-                    target = rng.choice([10.0, 100.0, 1000.0])
-                    current = round(rng.uniform(-0.1, 1.2) * target, 2)
-                    krs.append(
-                        KeyResult(
-                            organization=org,
-                            objective=o,
-                            title=f"KR {k}",
-                            owner=users[k % len(users)],
-                            start_value=0.0,
-                            target_value=target,
-                            current_value=current,
-                            progress=min(1.0, max(0.0, current / target)),
-                            weight=rng.choice([1.0, 1.0, 2.0]),
-                            confidence=rng.randint(1, 10),
-                            position=k,
-                        )
-                    )
-            KeyResult.objects.bulk_create(krs, batch_size=5000)
-        reconcile.reconcile_organization(org=org)
+        KeyResult.objects.bulk_create(krs, batch_size=5000)
