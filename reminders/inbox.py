@@ -29,11 +29,11 @@ from cycles.models import Cycle, CycleStatus
 from kpis.periods import period_end
 from notifications.models import NotificationKind
 from objectives import progress as progress_math
-from rituals import review
 from objectives.models import CheckIn, KeyResult, Objective, ObjectiveStatus
 from orgs import permissions
 from orgs.models import Membership, Organization, TeamMember, User
 from reminders.sweep import People, Wanted, kpi_wanted
+from rituals import review
 
 ACK_WINDOW_DAYS = 14  # check-ins older than two weeks no longer wait for a manager
 
@@ -158,8 +158,9 @@ def _kpi_items(org: Organization, user: User, today: date, due_values: KpiValues
     return items
 
 
-def _acknowledge_items(org: Organization, membership: Membership, now: datetime) -> list[InboxItem]:
-    today = now.astimezone(org.tzinfo).date()
+def _check_ins_to_acknowledge(org: Organization, membership: Membership, now: datetime) -> list[CheckIn]:
+    """The recent check-ins of the people in the teams the member manages (admins: like any
+    manager, the teams they manage themselves) that they have not acknowledged, newest first."""
     teams = permissions.managed_team_ids(membership) if not permissions.is_admin(membership) else None
     if teams is not None and not teams:
         return []
@@ -170,40 +171,51 @@ def _acknowledge_items(org: Organization, membership: Membership, now: datetime)
         managed = TeamMember.objects.filter(organization=org, user=membership.user, is_manager=True).values("team_id")
         people = people.filter(team_id__in=managed)
     since = now - timedelta(days=ACK_WINDOW_DAYS)
-    check_ins = list(
+    return list(
         CheckIn.objects.filter(organization=org, created_at__gte=since, author_id__in=people.values("user_id"))
         .exclude(author=membership.user)
         .exclude(pk__in=Acknowledgement.objects.filter(organization=org, user=membership.user).values("check_in_id"))
         .select_related("author", "key_result__objective__cycle")
         .order_by("-created_at", "-id")
     )
+
+
+def _off_track(cis: list[CheckIn], org: Organization, today: date) -> int:
+    """How many of the key results these check-ins (newest first) moved are off track: the
+    latest check-in of each decides, by its objective's health rule (its pace, its type and
+    the organisation's thresholds)."""
+    thresholds = progress_math.HealthThresholds.of(org)
+    off = 0
+    seen: set[int] = set()
+    for ci in cis:
+        if ci.key_result_id in seen:
+            continue
+        seen.add(ci.key_result_id)
+        objective = ci.key_result.objective
+        health = progress_math.objective_health(
+            status=objective.status,
+            progress=ci.key_result.progress,
+            confidence=ci.confidence,
+            commitment=objective.commitment,
+            cycle_start=objective.cycle.start_date if objective.cycle else None,
+            cycle_end=objective.cycle.end_date if objective.cycle else None,
+            on=today,
+            activated_on=objective.activated_on(org),
+            thresholds=thresholds,
+        )
+        off += health == progress_math.Health.OFF_TRACK
+    return off
+
+
+def _acknowledge_items(org: Organization, membership: Membership, now: datetime) -> list[InboxItem]:
+    today = now.astimezone(org.tzinfo).date()
     by_author: dict[int, list[CheckIn]] = defaultdict(list)
-    for ci in check_ins:
+    for ci in _check_ins_to_acknowledge(org, membership, now):
         by_author[ci.author_id].append(ci)  # type: ignore[index]
     items = []
-    thresholds = progress_math.HealthThresholds.of(org)
     for author_id, cis in by_author.items():
         krs = {ci.key_result_id for ci in cis}
-        off = 0
-        seen: set[int] = set()
-        for ci in cis:  # newest first: the latest check-in of each key result decides its health
-            if ci.key_result_id in seen:
-                continue
-            seen.add(ci.key_result_id)
-            # The key result by its objective's health rule: its pace, its type and the organisation's thresholds.
-            objective = ci.key_result.objective
-            health = progress_math.objective_health(
-                status=objective.status,
-                progress=ci.key_result.progress,
-                confidence=ci.confidence,
-                commitment=objective.commitment,
-                cycle_start=objective.cycle.start_date if objective.cycle else None,
-                cycle_end=objective.cycle.end_date if objective.cycle else None,
-                on=today,
-                activated_on=objective.activated_on(org),
-                thresholds=thresholds,
-            )
-            off += health == progress_math.Health.OFF_TRACK
+        off = _off_track(cis, org, today)
         who = cis[0].author.display_name  # type: ignore[union-attr]
         title = ngettext("%(who)s checked in %(n)d key result", "%(who)s checked in %(n)d key results", len(krs)) % {
             "who": who,
