@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 from rest_framework import serializers
-from rest_framework.exceptions import PermissionDenied
 
 from objectives import services
+from objectives.access import check_initiative_edit, check_objective_edit
 from objectives.api._common import _int_param
 from objectives.models import Initiative, InitiativeStatus, KeyResult, Objective
-from orgs import permissions
 from orgs.api import OrgScopedPrimaryKeyField, OrgUserField
 from orgs.tenancy import OrgScopedViewSet
 
@@ -49,8 +48,7 @@ class InitiativeViewSet(OrgScopedViewSet):
     def perform_create(self, serializer: InitiativeSerializer) -> None:
         data = serializer.validated_data
         objective = data.get("objective") or data["key_result"].objective
-        if not objective.editable_by(self.membership):
-            raise PermissionDenied("You cannot add initiatives to this objective.")
+        check_objective_edit(self.membership, objective)
         serializer.instance = services.initiative_create(
             actor=self.request.user,
             objective=objective,
@@ -63,11 +61,7 @@ class InitiativeViewSet(OrgScopedViewSet):
 
     def perform_update(self, serializer: InitiativeSerializer) -> None:
         initiative: Initiative = serializer.instance
-        allowed = initiative.objective.editable_by(self.membership) or (
-            permissions.can_write(self.membership) and initiative.owner_id == self.request.user.pk
-        )
-        if not allowed:
-            raise PermissionDenied("You cannot change this initiative.")
+        check_initiative_edit(self.membership, initiative, initiative.objective)
         data = serializer.validated_data
         if "objective" in data and data["objective"].pk != initiative.objective_id:
             raise serializers.ValidationError({"objective": "An initiative cannot move to another objective."})
@@ -75,6 +69,5 @@ class InitiativeViewSet(OrgScopedViewSet):
         serializer.instance = services.initiative_update(initiative=initiative, actor=self.request.user, **kwargs)
 
     def perform_destroy(self, instance: Initiative) -> None:
-        if not instance.objective.editable_by(self.membership):
-            raise PermissionDenied("You cannot delete this initiative.")
+        check_objective_edit(self.membership, instance.objective)
         services.initiative_delete(initiative=instance, actor=self.request.user)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 from rest_framework import serializers
-from rest_framework.exceptions import PermissionDenied
 
 from kpis.models import Kpi
 from objectives import services
+from objectives.access import check_objective_edit
 from objectives.api._common import _int_param
 from objectives.models import KeyResult, KeyResultKind, Objective
 from orgs.api import OrgScopedPrimaryKeyField, OrgUserField
@@ -82,8 +82,7 @@ class KeyResultViewSet(OrgScopedViewSet):
     def perform_create(self, serializer: KeyResultSerializer) -> None:
         data = serializer.validated_data
         objective = data["objective"]
-        if not objective.editable_by(self.membership):
-            raise PermissionDenied("You cannot add key results to this objective.")
+        check_objective_edit(self.membership, objective)
         serializer.instance = services.key_result_create(
             objective=objective,
             actor=self.request.user,
@@ -99,8 +98,7 @@ class KeyResultViewSet(OrgScopedViewSet):
 
     def perform_update(self, serializer: KeyResultSerializer) -> None:
         kr: KeyResult = serializer.instance
-        if not kr.objective.editable_by(self.membership):
-            raise PermissionDenied("You cannot change this key result.")
+        check_objective_edit(self.membership, kr.objective)
         data = dict(serializer.validated_data)
         if "objective" in data and data["objective"].pk != kr.objective_id:
             raise serializers.ValidationError({"objective": "A key result cannot move to another objective."})
@@ -114,6 +112,5 @@ class KeyResultViewSet(OrgScopedViewSet):
         )
 
     def perform_destroy(self, instance: KeyResult) -> None:
-        if not instance.objective.editable_by(self.membership):
-            raise PermissionDenied("You cannot delete this key result.")
+        check_objective_edit(self.membership, instance.objective)
         services.key_result_delete(key_result=instance, actor=self.request.user)

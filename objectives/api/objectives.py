@@ -8,16 +8,16 @@ from typing import Any
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
-from rest_framework.exceptions import PermissionDenied
 
 from cycles.models import Cycle
 from kpis.models import Perspective
 from objectives import services
+from objectives.access import check_objective_create, check_objective_edit, check_objective_owner_change
 from objectives.api._common import _int_param
 from objectives.models import Commitment, Objective, ObjectiveStatus, OwnerType, validate_objective_weight
 from orgs.api import OrgScopedPrimaryKeyField, OrgUserField
 from orgs.models import Team
-from orgs.ownership import owner_after_change, require_can_own
+from orgs.ownership import owner_after_change
 from orgs.tenancy import OrgScopedViewSet
 
 
@@ -130,17 +130,9 @@ class ObjectiveViewSet(OrgScopedViewSet):
             qs = qs.filter(owner_type=params["owner_type"])
         return qs
 
-    def _require_owner(self, owner: tuple[str, Any, Any]) -> None:
-        require_can_own(
-            self.membership,
-            owner,
-            message="You cannot own objectives at this level; members create their own, managers "
-            "their teams', admins the company's.",
-        )
-
     def perform_create(self, serializer: ObjectiveSerializer) -> None:
         data = serializer.validated_data
-        self._require_owner((data["owner_type"], data.get("owner_team"), data.get("owner_user")))
+        check_objective_create(self.membership, (data["owner_type"], data.get("owner_team"), data.get("owner_user")))
         objective = services.objective_create(
             org=self.org,
             actor=self.request.user,
@@ -163,8 +155,7 @@ class ObjectiveViewSet(OrgScopedViewSet):
 
     def perform_update(self, serializer: ObjectiveSerializer) -> None:
         objective: Objective = serializer.instance
-        if not objective.editable_by(self.membership):
-            raise PermissionDenied("You cannot change this objective.")
+        check_objective_edit(self.membership, objective)
         data = dict(serializer.validated_data)
         status = data.pop("status", None)
         kwargs: dict[str, Any] = {
@@ -177,7 +168,7 @@ class ObjectiveViewSet(OrgScopedViewSet):
                 kwargs[key] = data[key]
         owner_change = {k: kwargs[k] for k in ("owner_type", "owner_team", "owner_user") if k in kwargs}
         if owner_change:
-            self._require_owner(owner_after_change(objective, **owner_change))
+            check_objective_owner_change(self.membership, objective, owner_after_change(objective, **owner_change))
         version = data.get("version")
         if kwargs or version is not None:
             objective = services.objective_update(
@@ -188,6 +179,5 @@ class ObjectiveViewSet(OrgScopedViewSet):
         serializer.instance = self.get_queryset().get(pk=objective.pk)
 
     def perform_destroy(self, instance: Objective) -> None:
-        if not instance.editable_by(self.membership):
-            raise PermissionDenied("You cannot delete this objective.")
+        check_objective_edit(self.membership, instance)
         services.objective_delete(objective=instance, actor=self.request.user)

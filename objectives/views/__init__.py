@@ -2,7 +2,8 @@
 (``objectives``), key results and check-ins (``key_results``), initiatives
 (``initiatives``), and what they share (``_common``)."""
 
-from objectives.views._common import _detail_context, can_check_in
+from objectives.access import can_check_in
+from objectives.views._common import _detail_context
 from objectives.views.initiatives import initiative_create, initiative_delete, initiative_edit
 from objectives.views.key_results import (
     key_result_check_in,

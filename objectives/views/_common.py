@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from activity.selectors import activity_for_objective
 from objectives import selectors, services
+from objectives.access import can_check_in
 from objectives.extensions import objective_detail_context
 from objectives.forms import InitiativeForm, KeyResultForm
 from objectives.models import (
@@ -22,13 +23,7 @@ from objectives.models import (
     ObjectiveSnapshot,
     ObjectiveStatus,
 )
-from orgs import permissions
-from orgs.models import Membership
-from orgs.tenancy import get_scoped_or_404, scoped
-
-
-def can_check_in(m: Membership, kr: KeyResult, objective: Objective) -> bool:
-    return permissions.can_check_in(m, key_result_owner_id=kr.owner_id, objective_editable=objective.editable_by(m))
+from orgs.tenancy import scoped
 
 
 def _daily_points(kr: KeyResult, tz: tzinfo) -> list[list[Any]]:
@@ -102,13 +97,3 @@ def _render_krs(request: HttpRequest, objective_id: int, status: int = 200, kr_f
     if kr_form is not None:
         context["kr_form"] = kr_form
     return render(request, "objectives/_key_results.html", context, status=status)
-
-
-def _editable_objective(request: HttpRequest, objective_id: int) -> Objective:
-    objective = get_scoped_or_404(Objective, request.org, pk=objective_id)
-    permissions.require(objective.editable_by(request.membership), _("You cannot change this objective."))
-    return objective
-
-
-def _kr(request: HttpRequest, kr_id: int) -> KeyResult:
-    return get_scoped_or_404(KeyResult, request.org, pk=kr_id)

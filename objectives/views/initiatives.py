@@ -12,13 +12,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from core.forms import add_service_errors
 from objectives import services
+from objectives.access import access_initiative_for_delete, access_initiative_for_edit, access_objective_for_edit
 from objectives.forms import InitiativeForm
 from objectives.models import (
-    Initiative,
     KeyResult,
-    Objective,
 )
-from orgs import permissions
 from orgs.ownership import member_or_404
 from orgs.tenancy import get_scoped_or_404, org_view
 
@@ -29,8 +27,7 @@ from orgs.tenancy import get_scoped_or_404, org_view
 @require_POST
 def initiative_create(request: HttpRequest, objective_id: int) -> HttpResponse:
     org = request.org
-    objective = get_scoped_or_404(Objective, org, pk=objective_id)
-    permissions.require(objective.editable_by(request.membership), _("You cannot change this objective."))
+    objective = access_objective_for_edit(request.membership, objective_id)
     form = InitiativeForm(request.POST, org=org, objective=objective)
     if form.is_valid():
         data = form.cleaned_data
@@ -58,12 +55,8 @@ def initiative_create(request: HttpRequest, objective_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def initiative_edit(request: HttpRequest, initiative_id: int) -> HttpResponse:
     org = request.org
-    initiative = get_scoped_or_404(Initiative, org, pk=initiative_id)
-    objective = get_scoped_or_404(Objective, org, pk=initiative.objective_id)
-    allowed = objective.editable_by(request.membership) or (
-        permissions.can_write(request.membership) and initiative.owner_id == request.user.pk
-    )
-    permissions.require(allowed, _("You cannot change this initiative."))
+    initiative = access_initiative_for_edit(request.membership, initiative_id)
+    objective = initiative.objective
     form = InitiativeForm(
         request.POST or None,
         org=org,
@@ -103,9 +96,8 @@ def initiative_edit(request: HttpRequest, initiative_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def initiative_delete(request: HttpRequest, initiative_id: int) -> HttpResponse:
     org = request.org
-    initiative = get_scoped_or_404(Initiative, org, pk=initiative_id)
-    objective = get_scoped_or_404(Objective, org, pk=initiative.objective_id)
-    permissions.require(objective.editable_by(request.membership), _("You cannot change this objective."))
+    initiative = access_initiative_for_delete(request.membership, initiative_id)
+    objective = initiative.objective
     back = reverse("objectives:detail", kwargs={"slug": org.slug, "objective_id": objective.pk})
     if request.method == "POST":
         services.initiative_delete(initiative=initiative, actor=request.user)

@@ -19,6 +19,11 @@ from core.idempotency import FormAlreadySaved, form_save_once, form_token_new
 from core.validation import StaleVersionError
 from kpis.models import Kpi
 from objectives import selectors, services
+from objectives.access import (
+    access_key_result_for_check_in,
+    access_key_result_for_edit,
+    access_objective_for_edit,
+)
 from objectives.checkin_context import pace
 from objectives.forms import CheckInForm, KeyResultForm
 from objectives.models import (
@@ -27,10 +32,7 @@ from objectives.models import (
     Objective,
 )
 from objectives.views._common import (
-    _editable_objective,
-    _kr,
     _render_krs,
-    can_check_in,
 )
 from orgs import permissions
 from orgs.ownership import member_or_404
@@ -43,7 +45,7 @@ from orgs.tenancy import get_scoped_or_404, org_view, scoped
 @require_POST
 def key_result_create(request: HttpRequest, objective_id: int) -> HttpResponse:
     org = request.org
-    objective = _editable_objective(request, objective_id)
+    objective = access_objective_for_edit(request.membership, objective_id)
     form = KeyResultForm(request.POST, org=org)
     if form.is_valid():
         data = form.cleaned_data
@@ -84,8 +86,8 @@ def _kr_definition(org: Any, data: dict[str, Any]) -> dict[str, Any]:
 @require_http_methods(["GET", "POST"])
 def key_result_edit(request: HttpRequest, kr_id: int) -> HttpResponse:
     org = request.org
-    kr = _kr(request, kr_id)
-    objective = _editable_objective(request, kr.objective_id)
+    kr = access_key_result_for_edit(request.membership, kr_id)
+    objective = kr.objective
     form = KeyResultForm(
         request.POST or None,
         org=org,
@@ -127,8 +129,8 @@ def key_result_edit(request: HttpRequest, kr_id: int) -> HttpResponse:
 @org_view
 @require_http_methods(["GET", "POST"])
 def key_result_delete(request: HttpRequest, kr_id: int) -> HttpResponse:
-    kr = _kr(request, kr_id)
-    objective = _editable_objective(request, kr.objective_id)
+    kr = access_key_result_for_edit(request.membership, kr_id)
+    objective = kr.objective
     back = reverse("objectives:detail", kwargs={"slug": request.org.slug, "objective_id": objective.pk})
     if request.method == "POST":
         try:
@@ -153,9 +155,8 @@ def key_result_delete(request: HttpRequest, kr_id: int) -> HttpResponse:
 @require_POST
 def key_result_check_in(request: HttpRequest, kr_id: int) -> HttpResponse:
     org, m = request.org, request.membership
-    kr = get_scoped_or_404(KeyResult, org, pk=kr_id)
-    objective = get_scoped_or_404(Objective, org, pk=kr.objective_id)
-    permissions.require(can_check_in(m, kr, objective), _("Only the key result's owner can check in on it."))
+    kr = access_key_result_for_check_in(m, kr_id)
+    objective = kr.objective
     form = CheckInForm(request.POST, key_result=kr)
 
     def save() -> bool:

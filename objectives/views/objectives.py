@@ -18,16 +18,16 @@ from core.validation import StaleVersionError
 from cycles.models import Cycle, CycleStatus
 from cycles.selectors import cycle_list, default_cycle
 from objectives import selectors, services
+from objectives.access import access_objective_for_edit, check_objective_create, check_objective_owner_change
 from objectives.forms import ObjectiveForm
 from objectives.models import (
     Objective,
 )
 from objectives.views._common import (
     _detail_context,
-    _editable_objective,
 )
 from orgs import permissions
-from orgs.ownership import default_owner, owner_from_ids, require_can_own
+from orgs.ownership import default_owner, owner_from_ids
 from orgs.tenancy import get_scoped_or_404, org_view, scoped
 
 # --- the cycle's OKRs --------------------------------------------------------------------
@@ -122,11 +122,7 @@ def objective_create(request: HttpRequest) -> HttpResponse:
         owner_type, team, user = owner_from_ids(
             request.org, owner_type=data["owner_type"], owner_team=data["owner_team"], owner_user=data["owner_user"]
         )
-        require_can_own(
-            m,
-            (owner_type, team, user),
-            message=_("You can create objectives for yourself, and managers for the teams they manage."),
-        )
+        check_objective_create(m, (owner_type, team, user))
         cycle = get_scoped_or_404(Cycle, org, pk=data["cycle"])
         parent = get_scoped_or_404(Objective, org, pk=data["parent"]) if data["parent"] else None
         try:
@@ -156,7 +152,7 @@ def objective_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def objective_edit(request: HttpRequest, objective_id: int) -> HttpResponse:
     org, m = request.org, request.membership
-    objective = _editable_objective(request, objective_id)
+    objective = access_objective_for_edit(m, objective_id)
     form = _objective_form(request, objective=objective, data=request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():
@@ -164,7 +160,7 @@ def objective_edit(request: HttpRequest, objective_id: int) -> HttpResponse:
         owner_type, team, user = owner_from_ids(
             request.org, owner_type=data["owner_type"], owner_team=data["owner_team"], owner_user=data["owner_user"]
         )
-        require_can_own(m, (owner_type, team, user), message=_("You cannot give this objective to that owner."))
+        check_objective_owner_change(m, objective, (owner_type, team, user))
         parent = get_scoped_or_404(Objective, org, pk=data["parent"]) if data["parent"] else None
         try:
             services.objective_update(
@@ -197,7 +193,7 @@ def objective_edit(request: HttpRequest, objective_id: int) -> HttpResponse:
 @org_view
 @require_POST
 def objective_status(request: HttpRequest, objective_id: int) -> HttpResponse:
-    objective = _editable_objective(request, objective_id)
+    objective = access_objective_for_edit(request.membership, objective_id)
     status = request.POST.get("status", "")
     try:
         services.objective_set_status(objective=objective, actor=request.user, status=status)
@@ -217,7 +213,7 @@ def objective_status(request: HttpRequest, objective_id: int) -> HttpResponse:
 @org_view
 @require_http_methods(["GET", "POST"])
 def objective_delete(request: HttpRequest, objective_id: int) -> HttpResponse:
-    objective = _editable_objective(request, objective_id)
+    objective = access_objective_for_edit(request.membership, objective_id)
     if request.method == "POST":
         cycle_id = objective.cycle_id
         services.objective_delete(objective=objective, actor=request.user)
