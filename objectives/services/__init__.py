@@ -10,11 +10,9 @@ locked, and checks the same rule there; services enforce the rules of the method
 results, no alignment loops, no check-in in a closed cycle) whoever calls them.
 """
 
+from objectives.services.check_ins import CheckInRefused, key_result_check_in, key_result_check_in_by_id
 from objectives.services.initiatives import initiative_create, initiative_delete, initiative_update
 from objectives.services.key_results import (
-    CheckInRefused,
-    key_result_check_in,
-    key_result_check_in_by_id,
     key_result_create,
     key_result_delete,
     key_result_progress_preview,

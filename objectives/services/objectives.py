@@ -124,6 +124,57 @@ def objective_update(
     old_parent_id = objective.parent_id
     if cycle is not None and cycle.pk != objective.cycle_id:
         _move_to_cycle(objective, cycle)
+    _apply_definition(
+        objective,
+        title=title,
+        description=description,
+        commitment=commitment,
+        owner_type=owner_type,
+        owner_team=owner_team,
+        owner_user=owner_user,
+    )
+    _apply_alignment(objective, actor=actor, parent=parent, weight=weight, old_parent_id=old_parent_id)
+    if perspective is not None:
+        objective.perspective = _perspective(perspective)
+    objective.version += 1
+    objective.save(update_fields=_EDITED_FIELDS)
+    after = _snapshot(objective)
+    if after != before:
+        activity_record(org=org, actor=actor, verb="objective.updated", target=objective, before=before, after=after)
+    if old_parent_id != objective.parent_id or before["weight"] != objective.weight:
+        _rollup_after_move(objective, old_parent_id=old_parent_id)
+    return objective
+
+
+# The columns an edit writes (never progress, status or grade: a rollup or a close may be
+# writing those).
+_EDITED_FIELDS = [
+    "version",
+    "cycle",
+    "title",
+    "description",
+    "owner_type",
+    "owner_team",
+    "owner_user",
+    "parent",
+    "weight",
+    "perspective",
+    "commitment",
+    "updated_at",
+]
+
+
+def _apply_definition(
+    objective: Objective,
+    *,
+    title: str | None,
+    description: str | None,
+    commitment: str | None,
+    owner_type: str | None,
+    owner_team: Team | None,
+    owner_user: User | None,
+) -> None:
+    """The edited title, description, commitment and owner (``UNSET`` or None: unchanged)."""
     if title is not None:
         objective.title = clean_title(title)
     if description is not None:
@@ -132,8 +183,15 @@ def objective_update(
         objective.commitment = _commitment(commitment)
     if owner_type is not None or owner_team is not UNSET or owner_user is not UNSET:
         owner = owner_after_change(objective, owner_type=owner_type, owner_team=owner_team, owner_user=owner_user)
-        check_owner(org=org, owner_type=owner[0], owner_team=owner[1], owner_user=owner[2])
+        check_owner(org=objective.organization, owner_type=owner[0], owner_team=owner[1], owner_user=owner[2])
         objective.owner_type, objective.owner_team, objective.owner_user = owner
+
+
+def _apply_alignment(
+    objective: Objective, *, actor: User, parent: Objective | None, weight: Any, old_parent_id: int | None
+) -> None:
+    """The parent (``UNSET``: unchanged, still checked) and the weight carried in it."""
+    org = objective.organization
     if parent is not UNSET:
         _check_parent(org, objective, parent, objective.cycle)
         objective.parent = parent
@@ -150,31 +208,6 @@ def objective_update(
             objective.weight = 1.0
     elif weight is not None:
         objective.weight = weight
-    if perspective is not None:
-        objective.perspective = _perspective(perspective)
-    objective.version += 1
-    objective.save(
-        update_fields=[
-            "version",
-            "cycle",
-            "title",
-            "description",
-            "owner_type",
-            "owner_team",
-            "owner_user",
-            "parent",
-            "weight",
-            "perspective",
-            "commitment",
-            "updated_at",
-        ]
-    )
-    after = _snapshot(objective)
-    if after != before:
-        activity_record(org=org, actor=actor, verb="objective.updated", target=objective, before=before, after=after)
-    if old_parent_id != objective.parent_id or before["weight"] != objective.weight:
-        _rollup_after_move(objective, old_parent_id=old_parent_id)
-    return objective
 
 
 def _commitment(value: str) -> str:

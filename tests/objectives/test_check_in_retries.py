@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from activity.models import ActivityEntry
 from core.models import IdempotencyKey
 from objectives.models import CheckIn, KeyResult
-from objectives.services import key_results
+from objectives.services import check_ins
 from tests.objectives.okr_factories import make_cycle, make_kr, make_objective
 
 URL = "/api/v1/orgs/alpha/check-ins/"
@@ -145,10 +145,10 @@ def test_on_postgresql_a_crash_after_the_one_statement_write_leaves_nothing_to_d
     _require_postgresql()
     settings.ROLLUP_INLINE = False  # the one-statement path (inline rollups take the row lock)
     monkeypatch.setattr(queue, "publish_rollups", lambda *, org_id: True)
-    monkeypatch.setattr(key_results, "ONE_STATEMENT_CHECK_IN", one_statement)
+    monkeypatch.setattr(check_ins, "ONE_STATEMENT_CHECK_IN", one_statement)
     objective = make_objective(world_a.org, make_cycle(world_a.org), user=world_a.member, owner_type="person")
     kr = make_kr(objective, owner=world_a.member, target=100)
-    announce = key_results._announce_check_in
+    announce = check_ins._announce_check_in
     crashes: list[int] = []
 
     def crash_once(*args, **kwargs):
@@ -157,7 +157,7 @@ def test_on_postgresql_a_crash_after_the_one_statement_write_leaves_nothing_to_d
             raise ConnectionError("the chat relay went away mid-request")
         return announce(*args, **kwargs)
 
-    monkeypatch.setattr(key_results, "_announce_check_in", crash_once)
+    monkeypatch.setattr(check_ins, "_announce_check_in", crash_once)
     client = _client(api, world_a.member)
     body = {"key_result": kr.pk, "value": 30, "confidence": 6}
     first = client.post(URL, body, format="json", HTTP_IDEMPOTENCY_KEY="pg-1")

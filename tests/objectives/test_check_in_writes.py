@@ -15,7 +15,7 @@ from django.db import connection, transaction
 from activity.models import ActivityEntry
 from objectives import services
 from objectives.models import CheckIn, KeyResult, Objective
-from objectives.services import key_results
+from objectives.services import check_ins
 from orgs.models import Membership
 from tests.objectives.okr_factories import make_cycle, make_kr, make_objective
 
@@ -43,7 +43,7 @@ def _rows(kr: KeyResult, check_in: CheckIn) -> tuple[dict, dict, dict]:
 def test_both_ways_of_writing_a_check_in_leave_the_same_rows(world_a, monkeypatch, one_statement):
     if one_statement and connection.vendor != "postgresql":
         pytest.skip("the one-statement write is PostgreSQL's")
-    monkeypatch.setattr(key_results, "ONE_STATEMENT_CHECK_IN", one_statement)
+    monkeypatch.setattr(check_ins, "ONE_STATEMENT_CHECK_IN", one_statement)
     cycle = make_cycle(world_a.org)
     objective = make_objective(world_a.org, cycle, title="Grow")
     kr = make_kr(objective, owner=world_a.member, target=200)
@@ -143,7 +143,7 @@ def test_both_ways_queue_the_objectives_rollup_in_the_outbox(world_a, monkeypatc
 
     if one_statement and connection.vendor != "postgresql":
         pytest.skip("the one-statement write is PostgreSQL's")
-    monkeypatch.setattr(key_results, "ONE_STATEMENT_CHECK_IN", one_statement)
+    monkeypatch.setattr(check_ins, "ONE_STATEMENT_CHECK_IN", one_statement)
     objective = make_objective(world_a.org, make_cycle(world_a.org), title="Queued")
     kr = make_kr(objective, owner=world_a.member, target=10)
     settings.ROLLUP_INLINE = False
@@ -227,9 +227,9 @@ def test_a_check_in_that_lost_the_race_applies_on_top_of_the_winner(world_a, mon
     _require_postgresql()
     settings.ROLLUP_INLINE = False  # the unlocked path (inline rollups take the row lock)
     monkeypatch.setattr(queue, "publish_rollups", lambda *, org_id: True)
-    monkeypatch.setattr(key_results, "OPTIMISTIC_ATTEMPTS", attempts)
+    monkeypatch.setattr(check_ins, "OPTIMISTIC_ATTEMPTS", attempts)
     kr = make_kr(make_objective(world_a.org, make_cycle(world_a.org), title="Race"), owner=world_a.member, target=100)
-    read = key_results._read_for_check_in
+    read = check_ins._read_for_check_in
     reads: list[bool] = []
 
     here = threading.get_ident()
@@ -243,7 +243,7 @@ def test_a_check_in_that_lost_the_race_applies_on_top_of_the_winner(world_a, mon
             _check_in_meanwhile(kr, world_a.admin, 30)
         return found
 
-    monkeypatch.setattr(key_results, "_read_for_check_in", read_then_lose_the_race)
+    monkeypatch.setattr(check_ins, "_read_for_check_in", read_then_lose_the_race)
     membership = Membership.objects.select_related("organization", "user").get(
         organization=world_a.org, user=world_a.member
     )
@@ -305,10 +305,10 @@ def test_the_check_in_read_knows_whether_a_chat_channel_carries_check_ins(world_
     kr = make_kr(make_objective(world_a.org, make_cycle(world_a.org), title="Loud"), owner=world_a.member, target=10)
 
     def carried() -> bool:
-        return key_results._read_for_check_in(org_id=world_a.org.pk, key_result_id=kr.pk, lock=False)._check_ins_carried
+        return check_ins._read_for_check_in(org_id=world_a.org.pk, key_result_id=kr.pk, lock=False)._check_ins_carried
 
     announced: list[str] = []
-    monkeypatch.setattr(key_results, "channel_publish", lambda **kw: announced.append(kw["event"]))
+    monkeypatch.setattr(check_ins, "channel_publish", lambda **kw: announced.append(kw["event"]))
     assert carried() is False
     channel = Channel.objects.create(
         organization=world_a.org, kind="slack", name="Wins", url="https://hooks.example.test/x", events=["comment"]

@@ -28,7 +28,7 @@ from cycles.models import Cycle, CycleStatus
 from cycles.signals import cycle_closing
 from objectives import queue, reconcile, rollup, services
 from objectives.models import CheckIn, KeyResult, Objective, ObjectiveSnapshot
-from objectives.services import key_results
+from objectives.services import check_ins, key_results
 from orgs.models import Membership
 from rituals import services as ritual_services
 from rituals.services import grades as grade_services
@@ -176,7 +176,7 @@ def test_a_check_in_that_read_the_cycle_open_never_commits_after_its_close(world
     krs = list(objective.key_results.order_by("position"))
     for kr in krs:
         ritual_services.key_result_grade(key_result=kr, actor=world_a.admin, grade=0.0, note="graded early")
-    read = key_results._read_for_check_in
+    read = check_ins._read_for_check_in
     here = threading.get_ident()
     closes: list[tuple[threading.Thread, list[BaseException]]] = []
 
@@ -187,7 +187,7 @@ def test_a_check_in_that_read_the_cycle_open_never_commits_after_its_close(world
             _closed_or_waiting(closes[0][0])
         return found
 
-    monkeypatch.setattr(key_results, "_read_for_check_in", read_then_the_close_comes)
+    monkeypatch.setattr(check_ins, "_read_for_check_in", read_then_the_close_comes)
     try:
         if way == "api":
             services.key_result_check_in_by_id(
