@@ -400,8 +400,12 @@ def test_executive_builds_the_company_scorecard_and_sees_a_perspective_turn_red(
     ]:
         Select(browser.find_element(By.NAME, "source")).select_by_visible_text(source)
         Select(browser.find_element(By.NAME, "target")).select_by_visible_text(target)
-        browser.find_element(By.XPATH, "//button[normalize-space()='Add the link']").click()
-        wait.until(ec.text_to_be_present_in_element((By.CSS_SELECTOR, ".messages"), "Link added"))
+        button = browser.find_element(By.XPATH, "//button[normalize-space()='Add the link']")
+        button.click()
+        # From the second link on, the page being left already says "Link added": wait for it
+        # to go, then for the message naming this link.
+        wait.until(ec.staleness_of(button))
+        wait.until(ec.text_to_be_present_in_element((By.CSS_SELECTOR, ".messages"), f"{source} drives {target}"))
     assert StrategyLink.objects.filter(scorecard=card).count() == 4
     assert len(browser.find_elements(By.CSS_SELECTOR, "svg.strategy-map path.map-link")) == 4
     browser.find_element(By.LINK_TEXT, "Scorecards").click()

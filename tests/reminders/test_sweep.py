@@ -97,7 +97,7 @@ def test_weekly_check_in_reminder_goes_to_owners_who_have_not_checked_in(world_a
     cycle = make_cycle(world_a.org, start=date(2026, 10, 1))
     objective = make_objective(world_a.org, cycle, krs=0)
     late = make_kr(objective, owner=world_a.member, title="Late")
-    make_kr(objective, owner=world_a.member, title="Also late")
+    also_late = make_kr(objective, owner=world_a.member, title="Also late")
     done = make_kr(objective, owner=world_a.manager, title="Done")
     services.objective_set_status(objective=objective, actor=world_a.admin, status="active")
     monday = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
@@ -111,7 +111,11 @@ def test_weekly_check_in_reminder_goes_to_owners_who_have_not_checked_in(world_a
     Notification.objects.all().delete()
     ReminderClaim.objects.all().delete()
     assert sweep_organization(org=world_a.org, now=datetime(2026, 12, 1, 10, 0, tzinfo=UTC)).by_kind == {}
-    assert late.pk
+    # The next Monday, everyone has checked in on every key result before the sweep: nobody is reminded.
+    next_monday = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+    for kr, owner in ((late, world_a.member), (also_late, world_a.member), (done, world_a.manager)):
+        services.key_result_check_in(key_result=kr, actor=owner, value=4, confidence=7, at=next_monday)
+    assert sweep_organization(org=world_a.org, now=datetime(2026, 12, 7, 10, 0, tzinfo=UTC)).by_kind == {}
 
 
 def test_send_reminders_command(world_a, person_kpi, capsys):
