@@ -31,7 +31,10 @@ TRANSIENT = (OperationalError, InterfaceError)
 )
 def rollup_objective_task(org_id: int, objective_id: int) -> int:
     """Recompute an objective and its ancestors from stored values (idempotent). Queued by
-    earlier releases, one per change; changes now queue ``rollup_pending_task``."""
+    earlier releases, one per change; changes now queue ``rollup_pending_task`` and nothing
+    here queues this one. It stays registered under its name because a message an older
+    release queued may still wait in the broker (tasks are acknowledged late), and the
+    production smoke test reads the name in the worker's task list."""
     try:
         return rollup_objective_atomic(org_id=org_id, objective_id=objective_id)
     except CycleInTreeError as exc:

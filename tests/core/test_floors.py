@@ -7,6 +7,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from activity.models import ActivityEntry
+from cycles.signals import cycle_closing
 from kpis.signals import measurements_changed
 from orgs import services as org_services
 from orgs.audit import audit, audited
@@ -15,6 +16,13 @@ from orgs.audit import audit, audited
 def test_objectives_follow_kpi_measurements_through_the_signal():
     keys = [entry[0][0] for entry in measurements_changed.receivers]
     assert "objectives.follow_kpi_measurements" in keys
+
+
+def test_the_rituals_freeze_a_closing_cycle_through_the_signal():
+    """Objectives never import the rituals above them: the close reaches the grades through
+    ``cycles.signals.cycle_closing``, which ``rituals`` connects."""
+    keys = [entry[0][0] for entry in cycle_closing.receivers]
+    assert "rituals.freeze_cycle" in keys
 
 
 @pytest.mark.django_db
