@@ -134,24 +134,59 @@ def cycle_update(
     # instance is refreshed so it reflects what is stored.
     list(Cycle.objects.select_for_update().filter(pk=cycle.pk).values_list("pk", flat=True))
     cycle.refresh_from_db()
-    if cycle.status == CycleStatus.CLOSED and (status in (None, CycleStatus.CLOSED)):
-        redefined = (name is not None and name.strip() != cycle.name) or any(
-            value is not None and value != getattr(cycle, field)
-            for field, value in (("start_date", start_date), ("end_date", end_date))
-        )
-        if redefined or closing_message is not None:
-            raise ValidationError(
-                {
-                    "cycle": _("The cycle %(cycle)s is closed and read-only; an admin can re-open it.")
-                    % {"cycle": cycle.name}
-                }
-            )
-    before = {
+    if status in (None, CycleStatus.CLOSED):  # a re-open may change them in the same edit
+        _refuse_closed_edit(cycle, name=name, start_date=start_date, end_date=end_date, closing_message=closing_message)
+    before = _cycle_state(cycle)
+    fields = _redefine(cycle, name=name, start_date=start_date, end_date=end_date)
+    if status is not None and status != cycle.status:
+        fields += _move(cycle, status, actor=actor, closing_message=closing_message, check_reviews=check_reviews)
+    if fields:
+        cycle.save(update_fields=fields)
+        verb = "cycle.updated"
+        if "status" in fields:
+            if cycle.status == CycleStatus.CLOSED:
+                verb = "cycle.closed"
+            elif before["status"] == CycleStatus.CLOSED:
+                verb = "cycle.reopened"
+        after = _cycle_state(cycle)
+        if cycle.status == CycleStatus.CLOSED:
+            after["closing_message"] = cycle.closing_message
+        activity_record(org=cycle.organization, actor=actor, verb=verb, target=cycle, before=before, after=after)
+    return cycle
+
+
+def _cycle_state(cycle: Cycle) -> dict[str, str]:
+    """What the activity log shows of a cycle before and after a change."""
+    return {
         "name": cycle.name,
         "start_date": str(cycle.start_date),
         "end_date": str(cycle.end_date),
         "status": cycle.status,
     }
+
+
+def _refuse_closed_edit(
+    cycle: Cycle,
+    *,
+    name: str | None,
+    start_date: date | None,
+    end_date: date | None,
+    closing_message: str | None,
+) -> None:
+    """A closed cycle that stays closed is read-only (name, dates, closing message)."""
+    if cycle.status != CycleStatus.CLOSED:
+        return
+    redefined = (name is not None and name.strip() != cycle.name) or any(
+        value is not None and value != getattr(cycle, field)
+        for field, value in (("start_date", start_date), ("end_date", end_date))
+    )
+    if redefined or closing_message is not None:
+        message = _("The cycle %(cycle)s is closed and read-only; an admin can re-open it.")
+        raise ValidationError({"cycle": message % {"cycle": cycle.name}})
+
+
+def _redefine(cycle: Cycle, *, name: str | None, start_date: date | None, end_date: date | None) -> list[str]:
+    """Apply a new name and dates (validated together); the fields that changed."""
     new_name = _validate(
         cycle.organization,
         cycle.name if name is None else name,
@@ -167,47 +202,31 @@ def cycle_update(
         if value is not None and value != getattr(cycle, field):
             setattr(cycle, field, value)
             fields.append(field)
-    if status is not None and status != cycle.status:
-        if status not in CycleStatus.values:
-            raise ValidationError({"status": _("Unknown status.")})
-        if status not in TRANSITIONS[cycle.status]:
-            raise ValidationError(
-                {
-                    "status": _("A cycle cannot go from %(a)s to %(b)s.")
-                    % {"a": cycle.get_status_display(), "b": CycleStatus(status).label}
-                }
-            )
-        if status == CycleStatus.CLOSED:
-            cycle_closing.send(sender=Cycle, cycle=cycle, actor=actor, check_reviews=check_reviews)
-            cycle.closed_at = timezone.now()
-            cycle.closed_by = actor
-            cycle.closing_message = (closing_message or "").strip()
-            fields += ["closed_at", "closed_by", "closing_message"]
-        cycle.status = status
-        fields.append("status")
-    if fields:
-        cycle.save(update_fields=fields)
-        verb = "cycle.updated"
-        if "status" in fields:
-            if cycle.status == CycleStatus.CLOSED:
-                verb = "cycle.closed"
-            elif before["status"] == CycleStatus.CLOSED:
-                verb = "cycle.reopened"
-        activity_record(
-            org=cycle.organization,
-            actor=actor,
-            verb=verb,
-            target=cycle,
-            before=before,
-            after={
-                "name": cycle.name,
-                "start_date": str(cycle.start_date),
-                "end_date": str(cycle.end_date),
-                "status": cycle.status,
-                **({"closing_message": cycle.closing_message} if cycle.status == CycleStatus.CLOSED else {}),
-            },
+    return fields
+
+
+def _move(cycle: Cycle, status: str, *, actor: User, closing_message: str | None, check_reviews: bool) -> list[str]:
+    """Move the cycle to ``status`` along ``TRANSITIONS``; a close tells the apps above
+    (``cycle_closing``, which may refuse it). The fields that changed."""
+    if status not in CycleStatus.values:
+        raise ValidationError({"status": _("Unknown status.")})
+    if status not in TRANSITIONS[cycle.status]:
+        raise ValidationError(
+            {
+                "status": _("A cycle cannot go from %(a)s to %(b)s.")
+                % {"a": cycle.get_status_display(), "b": CycleStatus(status).label}
+            }
         )
-    return cycle
+    fields = []
+    if status == CycleStatus.CLOSED:
+        cycle_closing.send(sender=Cycle, cycle=cycle, actor=actor, check_reviews=check_reviews)
+        cycle.closed_at = timezone.now()
+        cycle.closed_by = actor
+        cycle.closing_message = (closing_message or "").strip()
+        fields += ["closed_at", "closed_by", "closing_message"]
+    cycle.status = status
+    fields.append("status")
+    return fields
 
 
 @transaction.atomic
