@@ -83,7 +83,7 @@ def key_results_to_check_in(org: Organization, today: date, owner_ids: Iterable[
         .select_related("objective")
         .order_by("objective_id", "position", "id")
     ):
-        by_owner[kr.owner_id].append(kr)  # type: ignore[index]
+        by_owner[kr.owner_id].append(kr)
     return by_owner
 
 

@@ -31,6 +31,7 @@ def closed_grades(*, org: Organization, cycle: Cycle) -> dict[int, dict[str, Any
     return {
         oid: {"value": grade, "achieved": progress_math.achieved(grade=grade, commitment=commitment)}
         for oid, grade, commitment in rows.values_list("id", "grade", "commitment")
+        if grade is not None  # always, by the filter: said again for the type checker
     }
 
 

@@ -21,7 +21,7 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
 
 
 def _event_title(event: str) -> str:
-    titles = {
+    titles: dict[str, str] = {
         ChannelEvent.CHECK_IN: _("New check-in"),
         ChannelEvent.COMMENT: _("New comment"),
         ChannelEvent.CHECK_IN_MISSED: _("Missed check-in"),

@@ -85,7 +85,7 @@ def resolve_target(url: str) -> tuple[str, str, int, str]:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError):
         raise UnsafeTarget(_("%(host)s could not be resolved.") % {"host": host}) from None
-    addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+    addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
     if not addresses:
         raise UnsafeTarget(_("%(host)s could not be resolved.") % {"host": host})
     private = [a for a in addresses if not _is_public(a)]

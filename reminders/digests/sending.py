@@ -4,6 +4,7 @@ and written to the outbox with the claim."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -33,7 +34,7 @@ from reminders.digests.content import FRIDAY, MONDAY, OrgWeek, plan_week, team_w
 from reminders.sweep import People, Wanted, _insert_claims, local_now, people_of
 
 DIGEST_ORDER = (NotificationKind.PLAN_WEEK, NotificationKind.TEAM_WEEK, NotificationKind.WINS)
-SUBJECTS = {
+SUBJECTS: dict[str, Callable[[], str]] = {
     NotificationKind.PLAN_WEEK: lambda: _("Plan the week"),
     NotificationKind.TEAM_WEEK: lambda: _("Your teams' week"),
     NotificationKind.WINS: lambda: _("This week's wins"),

@@ -94,16 +94,19 @@ def team_matrix(
         subtree = {o.id: o for x in team_ids for o in by_team.get(x, [])}
         subtree.update({o.id: o for u in user_ids for o in by_person.get(u, [])})
         counts = Counter(health[o.id] for o in subtree.values() if health[o.id])
-        graded = [o for o in subtree.values() if o.grade is not None]  # a closed cycle's results
-        achieved = sum(1 for o in graded if progress_math.achieved(grade=o.grade, commitment=o.commitment))
+        # A closed cycle's results: (grade, commitment) of the graded objectives.
+        graded = [(o.grade, o.commitment) for o in subtree.values() if o.grade is not None]
+        achieved = sum(1 for g, commitment in graded if progress_math.achieved(grade=g, commitment=commitment))
         row.update(
-            progress=mean_or_none([o.progress for o in by_team.get(tid, [])]),
-            subtree_progress=mean_or_none([o.progress for o in subtree.values()]),
-            objectives=len(subtree),
-            **{h: counts.get(h, 0) for h in HEALTHS},
-            achieved=achieved,
-            not_achieved=len(graded) - achieved,
-            mean_grade=round(mean(o.grade for o in graded), 2) if graded else None,
+            {
+                "progress": mean_or_none([o.progress for o in by_team.get(tid, [])]),
+                "subtree_progress": mean_or_none([o.progress for o in subtree.values()]),
+                "objectives": len(subtree),
+                **{h: counts.get(h, 0) for h in HEALTHS},
+                "achieved": achieved,
+                "not_achieved": len(graded) - achieved,
+                "mean_grade": round(mean(g for g, _c in graded), 2) if graded else None,
+            }
         )
         return team_ids, user_ids
 

@@ -99,7 +99,9 @@ def _objectives_query(
         .annotate(**annotations)
         .order_by("id", "key_results__position", "key_results__id")
     )
-    return qs.filter(snap_date__isnull=False) if as_of is not None else qs
+    if as_of is None:
+        return qs
+    return qs.filter(snap_date__isnull=False)  # type: ignore[misc]  # an annotation, which the stubs cannot see
 
 
 def _key_result(

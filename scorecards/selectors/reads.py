@@ -128,7 +128,7 @@ def _attach_objectives(view: ScorecardView, org: Organization, cycle_id: int | N
         if view.cycle is None:
             view.cycle = objective.cycle
         objective.cycle = view.cycle  # health reads the cycle's dates; no query per objective
-        objective.health_value = objective.health(today, org=org)
+        objective.health_value = objective.health(today, org=org)  # type: ignore[attr-defined]  # read by the page and the map
         if objective.perspective in by_perspective:
             by_perspective[objective.perspective].objectives.append(objective)
         else:
