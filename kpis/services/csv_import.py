@@ -267,6 +267,25 @@ def measurement_import(
     rows, one update per correction, one insert for the activity entries)."""
     raw_rows, _ignored = csvfile.read_rows(data, filename)
     rows = _resolve(org, raw_rows, allowed=allowed, today=today or org.today(), lock=True)
+    bad = _bad_rows(rows, only_good_rows=only_good_rows, confirm_unusual=confirm_unusual)
+    new, entries, corrected, unchanged = _write_rows(org, actor, rows)
+    Measurement.objects.bulk_create(new)
+    ActivityEntry.objects.bulk_create(entries)
+    send_measurements_changed(org_id=org.pk, kpi_ids={r.kpi.pk for r in rows if r.ok and r.kpi is not None})
+    if new or corrected:
+        activity_record(
+            org=org,
+            actor=actor,
+            verb="measurements.imported",
+            target_type="kpis.measurement",
+            after={"created": len(new), "corrected": corrected, "unchanged": unchanged, "skipped": len(bad)},
+        )
+    return ImportResult(created=len(new), corrected=corrected, unchanged=unchanged, skipped=len(bad))
+
+
+def _bad_rows(rows: list[ImportRow], *, only_good_rows: bool, confirm_unusual: bool) -> list[ImportRow]:
+    """The rows to skip (bad ones, and unusual ones unless confirmed, which get the flag as
+    their error); with any and without ``only_good_rows``, a ``ValidationError`` on ``rows``."""
     bad = [r for r in rows if not r.ok]
     flagged = [] if confirm_unusual else ImportPreview(rows=rows).flagged
     if flagged and not only_good_rows and not bad:
@@ -297,6 +316,14 @@ def measurement_import(
                 % {"n": len(bad)}
             }
         )
+    return bad
+
+
+def _write_rows(
+    org: Organization, actor: User | None, rows: list[ImportRow]
+) -> tuple[list[Measurement], list[ActivityEntry], int, int]:
+    """The good rows: corrections saved one by one; the new measurements and every activity
+    entry returned for one bulk insert each, with the counts of corrected and unchanged rows."""
     new: list[Measurement] = []
     entries: list[ActivityEntry] = []
     corrected = unchanged = 0
@@ -325,18 +352,7 @@ def measurement_import(
         m.save(update_fields=["value", "note", "author", "updated_at"])
         entries.append(_entry(org, actor, "measurement.corrected", row.kpi, before, measurement_state(m)))
         corrected += 1
-    Measurement.objects.bulk_create(new)
-    ActivityEntry.objects.bulk_create(entries)
-    send_measurements_changed(org_id=org.pk, kpi_ids={r.kpi.pk for r in rows if r.ok and r.kpi is not None})
-    if new or corrected:
-        activity_record(
-            org=org,
-            actor=actor,
-            verb="measurements.imported",
-            target_type="kpis.measurement",
-            after={"created": len(new), "corrected": corrected, "unchanged": unchanged, "skipped": len(bad)},
-        )
-    return ImportResult(created=len(new), corrected=corrected, unchanged=unchanged, skipped=len(bad))
+    return new, entries, corrected, unchanged
 
 
 def _row_state(row: ImportRow) -> dict[str, Any]:

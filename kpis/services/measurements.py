@@ -180,10 +180,17 @@ def measurement_record(
         )
         send_measurements_changed(org_id=org.pk, kpi_ids=[kpi.pk])
         return Recorded(measurement=measurement, created=True, changed=True)
+    return _correct(kpi, existing, actor=actor, number=number, text=text)
+
+
+def _correct(kpi: Kpi, existing: Measurement, *, actor: User | None, number: float, text: str | None) -> Recorded:
+    """A second value for a period: the row updated and ``measurement.corrected`` logged with
+    the old value, or nothing at all when value and note are what is stored."""
     new_note = existing.note if text is None else text
     previous = existing.value
     if existing.value == number and existing.note == new_note:
         return Recorded(measurement=existing, created=False, changed=False, previous=previous)
+    org = kpi.organization
     before = measurement_state(existing)
     existing.value, existing.note, existing.author = number, new_note, actor
     existing.save(update_fields=["value", "note", "author", "updated_at"])
