@@ -9,6 +9,7 @@ anything else is a 404, like an id that does not exist.
 
 from __future__ import annotations
 
+import builtins
 from datetime import date
 from typing import Any
 
@@ -304,7 +305,9 @@ class ScorecardViewSet(OrgScopedViewSet):
         data = ScorecardSerializer(cards, many=True, context=context).data
         return self.get_paginated_response(data) if page is not None else Response(data)
 
-    def _items(self, raw: list[dict[str, Any]], *, owner_team_id: int | None) -> list[services.ItemSpec]:
+    def _items(
+        self, raw: builtins.list[dict[str, Any]], *, owner_team_id: int | None
+    ) -> builtins.list[services.ItemSpec]:
         eligible = {
             k.pk: k
             for k in selectors.eligible_kpis(org=self.org, owner_team_id=owner_team_id).filter(
@@ -348,7 +351,8 @@ class ScorecardViewSet(OrgScopedViewSet):
         if not scorecard.editable_by(self.membership):
             raise PermissionDenied("Only admins, and managers of the owning team, change this scorecard.")
         data = serializer.validated_data
-        if "owner_team" in self.request.data and self.request.data["owner_team"] != scorecard.owner_team_id:
+        posted = self.request.data
+        if isinstance(posted, dict) and "owner_team" in posted and posted["owner_team"] != scorecard.owner_team_id:
             raise ValidationError({"owner_team": ["A scorecard's owner cannot change; create another scorecard."]})
         items = self._items(data["items"], owner_team_id=scorecard.owner_team_id) if "items" in data else None
         scorecard = services.scorecard_update(
