@@ -96,90 +96,8 @@ def parse_number(
         number = float(raw)
         text = str(raw)
     else:
-        lang = language or translation.get_language() or "en"
-        decimal, group = separators(lang)
         text = str(raw if raw is not None else "").translate(_SPACES).strip()
-        shown = text[:40]
-        if not text:
-            raise _error(_("Enter a number."), "required")
-        body = _strip_units(text, units)
-        negative = False
-        if body[:1] in _MINUS or body[:1] == "+":
-            negative = body[:1] != "+"
-            body = body[1:].strip()
-            body = _strip_units(body, units)  # "-45 %", "$-5"
-        if not body or re.fullmatch(r"[\d., ]+", body) is None or not re.search(r"\d", body):
-            if re.search(r"\d", text) and re.search(r"[^\d.,\s+\-\u2212]", text):
-                raise _error(
-                    _("“%(value)s” is not a number: type only the number, without other text or units.")
-                    % {"value": shown},
-                    "unit",
-                )
-            raise _error(
-                _("Enter a number. “%(value)s” is not a number (example: %(example)s).")
-                % {"value": shown, "example": format_number(1234.5, language=lang)},
-                "invalid",
-            )
-        if decimal in body and body.count(decimal) > 1:
-            raise _error(
-                _("“%(value)s” has more than one decimal separator (%(sep)s).") % {"value": shown, "sep": decimal},
-                "separators",
-            )
-        int_part, _sep, frac = body.partition(decimal)
-        if group in frac or " " in frac:
-            raise _error(
-                _(
-                    "“%(value)s” mixes up the separators: in %(language)s, “%(decimal)s” separates decimals "
-                    "and “%(group)s” thousands, as in %(example)s."
-                )
-                % {
-                    "value": shown,
-                    "language": _language_name(lang),
-                    "decimal": decimal,
-                    "group": group,
-                    "example": format_number(1234.5, language=lang),
-                },
-                "separators",
-            )
-        grouped = group in int_part or " " in int_part
-        if grouped:
-            mark = " " if " " in int_part and group not in int_part else group
-            if not _valid_groups(int_part, mark):
-                if int_part.count(group) == 1 and not frac and not _sep:
-                    raise _error(
-                        _("“%(value)s”: in %(language)s the decimal separator is “%(decimal)s”; type %(example)s.")
-                        % {
-                            "value": shown,
-                            "language": _language_name(lang),
-                            "decimal": decimal,
-                            "example": int_part.replace(group, decimal),
-                        },
-                        "separators",
-                    )
-                raise _error(
-                    _("“%(value)s” is not a number: thousands are grouped by three digits, as in %(example)s.")
-                    % {"value": shown, "example": format_number(1234567.5, language=lang)},
-                    "separators",
-                )
-            int_part = int_part.replace(mark, "")
-        elif _sep and len(frac) == 3 and re.fullmatch(r"[1-9]\d{0,2}", int_part):
-            # "2,125" in Vietnamese, "2.125" in English: a thousands separator from the
-            # other convention, or three decimals? Ask rather than guess.
-            raise _error(
-                _(
-                    "“%(value)s” could be read two ways. Type %(whole)s for the whole number, "
-                    "or %(decimals)s for the decimal."
-                )
-                % {"value": shown, "whole": int_part + frac, "decimals": f"{int_part}{decimal}{frac}0"},
-                "ambiguous",
-            )
-        digits = (int_part or "0") + ("." + frac if frac else "")
-        try:
-            number = float(Decimal(digits))
-        except InvalidOperation:
-            raise _error(_("“%(value)s” is not a number.") % {"value": shown}, "invalid") from None
-        if negative:
-            number = -number
+        number = _parse_text(text, language=language or translation.get_language() or "en", units=units)
     if not math.isfinite(number):
         raise _error(_("Enter a finite number."), "invalid")
     if abs(number) > MAX_NUMBER:
@@ -187,6 +105,104 @@ def parse_number(
     if number < 0 and not allow_negative:
         raise _error(_("“%(value)s”: this value cannot be negative.") % {"value": text[:40]}, "negative")
     return number
+
+
+def _parse_text(text: str, *, language: str, units: Iterable[str]) -> float:
+    """``parse_number`` for typed text (spaces normalised, stripped)."""
+    decimal, group = separators(language)
+    shown = text[:40]
+    if not text:
+        raise _error(_("Enter a number."), "required")
+    body = _strip_units(text, units)
+    negative = False
+    if body[:1] in _MINUS or body[:1] == "+":
+        negative = body[:1] != "+"
+        body = body[1:].strip()
+        body = _strip_units(body, units)  # "-45 %", "$-5"
+    _check_characters(body, text, shown=shown, language=language)
+    if decimal in body and body.count(decimal) > 1:
+        raise _error(
+            _("“%(value)s” has more than one decimal separator (%(sep)s).") % {"value": shown, "sep": decimal},
+            "separators",
+        )
+    int_part, sep, frac = body.partition(decimal)
+    if group in frac or " " in frac:
+        raise _error(
+            _(
+                "“%(value)s” mixes up the separators: in %(language)s, “%(decimal)s” separates decimals "
+                "and “%(group)s” thousands, as in %(example)s."
+            )
+            % {
+                "value": shown,
+                "language": _language_name(language),
+                "decimal": decimal,
+                "group": group,
+                "example": format_number(1234.5, language=language),
+            },
+            "separators",
+        )
+    int_part = _integer_digits(int_part, bool(sep), frac, shown=shown, language=language)
+    digits = (int_part or "0") + ("." + frac if frac else "")
+    try:
+        number = float(Decimal(digits))
+    except InvalidOperation:
+        raise _error(_("“%(value)s” is not a number.") % {"value": shown}, "invalid") from None
+    return -number if negative else number
+
+
+def _check_characters(body: str, text: str, *, shown: str, language: str) -> None:
+    """Only digits and separators may be left once the sign and the units are gone."""
+    if body and re.fullmatch(r"[\d., ]+", body) is not None and re.search(r"\d", body):
+        return
+    if re.search(r"\d", text) and re.search(r"[^\d.,\s+\-\u2212]", text):
+        raise _error(
+            _("“%(value)s” is not a number: type only the number, without other text or units.") % {"value": shown},
+            "unit",
+        )
+    raise _error(
+        _("Enter a number. “%(value)s” is not a number (example: %(example)s).")
+        % {"value": shown, "example": format_number(1234.5, language=language)},
+        "invalid",
+    )
+
+
+def _integer_digits(int_part: str, has_decimal: bool, frac: str, *, shown: str, language: str) -> str:
+    """The integer part without its thousands separators, refusing a wrong grouping and a
+    reading that could go two ways (never a guess)."""
+    decimal, group = separators(language)
+    grouped = group in int_part or " " in int_part
+    if grouped:
+        mark = " " if " " in int_part and group not in int_part else group
+        if not _valid_groups(int_part, mark):
+            if int_part.count(group) == 1 and not frac and not has_decimal:
+                raise _error(
+                    _("“%(value)s”: in %(language)s the decimal separator is “%(decimal)s”; type %(example)s.")
+                    % {
+                        "value": shown,
+                        "language": _language_name(language),
+                        "decimal": decimal,
+                        "example": int_part.replace(group, decimal),
+                    },
+                    "separators",
+                )
+            raise _error(
+                _("“%(value)s” is not a number: thousands are grouped by three digits, as in %(example)s.")
+                % {"value": shown, "example": format_number(1234567.5, language=language)},
+                "separators",
+            )
+        return int_part.replace(mark, "")
+    if has_decimal and len(frac) == 3 and re.fullmatch(r"[1-9]\d{0,2}", int_part):
+        # "2,125" in Vietnamese, "2.125" in English: a thousands separator from the
+        # other convention, or three decimals? Ask rather than guess.
+        raise _error(
+            _(
+                "“%(value)s” could be read two ways. Type %(whole)s for the whole number, "
+                "or %(decimals)s for the decimal."
+            )
+            % {"value": shown, "whole": int_part + frac, "decimals": f"{int_part}{decimal}{frac}0"},
+            "ambiguous",
+        )
+    return int_part
 
 
 def _digits(value: float, decimals: int | None) -> tuple[bool, str, str]:
