@@ -45,8 +45,9 @@ def _page_with_form(
     return render(request, "objectives/objective_detail.html", context, status=400)
 
 
-def _create(request: HttpRequest, *, objective: Objective | None, check_in: CheckIn | None) -> HttpResponse:
-    objective_id = objective.pk if objective else check_in.key_result.objective_id  # type: ignore[union-attr]
+def _create(
+    request: HttpRequest, *, objective_id: int, objective: Objective | None, check_in: CheckIn | None
+) -> HttpResponse:
     form = CommentForm(request.POST)
     if form.is_valid():
         try:
@@ -68,14 +69,14 @@ def _create(request: HttpRequest, *, objective: Objective | None, check_in: Chec
 @require_POST
 def objective_comment(request: HttpRequest, objective_id: int) -> HttpResponse:
     objective = get_scoped_or_404(Objective, request.org, pk=objective_id)
-    return _create(request, objective=objective, check_in=None)
+    return _create(request, objective_id=objective.pk, objective=objective, check_in=None)
 
 
 @org_view
 @require_POST
 def check_in_comment(request: HttpRequest, check_in_id: int) -> HttpResponse:
     check_in = get_scoped_or_404(CheckIn, request.org, pk=check_in_id)
-    return _create(request, objective=None, check_in=check_in)
+    return _create(request, objective_id=check_in.key_result.objective_id, objective=None, check_in=check_in)
 
 
 def _own_comment(request: HttpRequest, comment_id: int) -> Comment:
