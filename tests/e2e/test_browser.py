@@ -308,6 +308,7 @@ def _shot(browser, name: str, tmp_path, *, max_height: int = 2400) -> None:
 def test_executive_builds_the_company_scorecard_and_sees_a_perspective_turn_red(
     world_a, live_server, browser, password, tmp_path
 ):
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -392,6 +393,8 @@ def test_executive_builds_the_company_scorecard_and_sees_a_perspective_turn_red(
     wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "svg.strategy-map")))
     assert len(browser.find_elements(By.CSS_SELECTOR, "svg.strategy-map .map-band")) == 4
     assert browser.find_elements(By.CSS_SELECTOR, "svg.strategy-map .map-status-red")
+    # Chromium may answer "node does not belong to the document" while a page is replaced.
+    leaving = WebDriverWait(browser, 30, ignored_exceptions=[WebDriverException])
     for source, target in [
         ("Training hours per person", "On-time delivery"),
         ("On-time delivery", "Customer satisfaction"),
@@ -400,11 +403,11 @@ def test_executive_builds_the_company_scorecard_and_sees_a_perspective_turn_red(
     ]:
         Select(browser.find_element(By.NAME, "source")).select_by_visible_text(source)
         Select(browser.find_element(By.NAME, "target")).select_by_visible_text(target)
-        button = browser.find_element(By.XPATH, "//button[normalize-space()='Add the link']")
-        button.click()
-        # From the second link on, the page being left already says "Link added": wait for it
-        # to go, then for the message naming this link.
-        wait.until(ec.staleness_of(button))
+        # From the second link on, the page being left already says "Link added": mark it, wait
+        # for the next page (no mark), then for the message naming this link.
+        browser.execute_script("window.__page_left = true")
+        browser.find_element(By.XPATH, "//button[normalize-space()='Add the link']").click()
+        leaving.until(lambda b: b.execute_script("return window.__page_left !== true"))
         wait.until(ec.text_to_be_present_in_element((By.CSS_SELECTOR, ".messages"), f"{source} drives {target}"))
     assert StrategyLink.objects.filter(scorecard=card).count() == 4
     assert len(browser.find_elements(By.CSS_SELECTOR, "svg.strategy-map path.map-link")) == 4
