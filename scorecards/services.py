@@ -203,7 +203,17 @@ def scorecard_update(
         )
     if settled_at is not None:
         scorecard.settled_at = _clean_settled(settled_at)
-    scorecard.save()
+    scorecard.save(
+        update_fields=[
+            "name",
+            "frequency",
+            "green_at",
+            "amber_at",
+            "settled_at",
+            "updated_at",
+            *PERSPECTIVE_WEIGHT_FIELDS.values(),
+        ]
+    )
     after = _snapshot(scorecard)
     if after != before:
         activity_record(

@@ -75,7 +75,7 @@ def channel_update(
         if active and not channel.active:
             channel.failures, channel.paused_at = 0, None
         channel.active = active
-    channel.save()
+    channel.save(update_fields=["url", "name", "events", "active", "failures", "paused_at"])
     audit(
         org=channel.organization,
         actor=actor,

@@ -108,7 +108,7 @@ def initiative_update(
     _check_initiative(
         initiative.objective, initiative.key_result, initiative.owner, initiative.status, initiative.due_date
     )
-    initiative.save()
+    initiative.save(update_fields=["title", "owner", "status", "due_date", "key_result"])
     activity_record(
         org=initiative.objective.organization,
         actor=actor,

@@ -170,7 +170,22 @@ def key_result_update(
         kr.current_value = latest_kpi_value(kr.kpi_id, default=kr.current_value)
     kr.progress = kr.progress_value()
     kr.version += 1
-    kr.save()
+    kr.save(
+        update_fields=[
+            "title",
+            "owner",
+            "unit",
+            "kind",
+            "start_value",
+            "target_value",
+            "current_value",
+            "weight",
+            "kpi",
+            "progress",
+            "version",
+            "updated_at",
+        ]
+    )
     after = _kr_snapshot(kr)
     if after != before:
         activity_record(org=org, actor=actor, verb="key_result.updated", target=kr, before=before, after=after)

@@ -92,7 +92,7 @@ def retrospective_save(
     retro.author = actor
     retro.acknowledged_at = None
     retro.acknowledged_by = None
-    retro.save()
+    retro.save(update_fields=[*texts, "author", "acknowledged_at", "acknowledged_by", "updated_at"])
     activity_record(
         org=objective.organization,
         actor=actor,
