@@ -9,7 +9,7 @@ from django.db.models.functions import RowNumber
 
 from cycles.models import Cycle, CycleStatus
 from objectives.models import CheckIn, Initiative, KeyResult, Objective, ObjectiveStatus
-from orgs.models import Organization, Team, User
+from orgs.models import Organization, User
 from orgs.ownership import OwnerType
 from orgs.selectors import TeamNode, flatten_tree, team_tree
 
@@ -23,10 +23,6 @@ def objective_queryset(*, org: Organization) -> QuerySet[Objective]:
             Prefetch("key_results", queryset=KeyResult.objects.filter(organization=org).select_related("owner"))
         )
     )
-
-
-def key_result_queryset(*, org: Organization) -> QuerySet[KeyResult]:
-    return KeyResult.objects.filter(organization=org).select_related("owner", "objective", "objective__cycle")
 
 
 @dataclass
@@ -175,7 +171,3 @@ def alignment_candidates(*, org: Organization, cycle: Cycle, exclude: Objective 
     if exclude is not None:
         qs = qs.exclude(pk=exclude.pk)
     return qs
-
-
-def team_objects(*, org: Organization) -> QuerySet[Team]:
-    return Team.objects.filter(organization=org).order_by("name")

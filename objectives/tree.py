@@ -41,10 +41,6 @@ class ObjectiveRow:
     commitment: str = "committed"
     activated_at: datetime | None = None
 
-    @property
-    def owner_user_label(self) -> str:
-        return self.owner_user_name or self.owner_user_email
-
     def health(self, *, org: Organization, cycle: Cycle, on: date, closed: bool = False) -> str | None:
         """``objectives.progress.objective_health`` of the row in ``cycle`` on ``on``, with the
         organisation's thresholds (from the organisation the caller holds: no query); ``closed``

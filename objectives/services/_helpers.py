@@ -145,7 +145,7 @@ def _check_parent(
         )
 
 
-def _hold_cycle(*, objective_id: int | None = None, cycle_id: int | None = None) -> str | None:
+def hold_cycle(*, objective_id: int | None = None, cycle_id: int | None = None) -> str | None:
     """PostgreSQL: share-lock a cycle row until the transaction ends — the objective's, or
     ``cycle_id`` — and return its status as committed now. Call it before locking any row of
     the objective: the close locks the cycle for update first, then those rows, so a write
@@ -166,7 +166,7 @@ def _hold_cycle(*, objective_id: int | None = None, cycle_id: int | None = None)
     return row[0] if row else None
 
 
-def _check_cycle_open(cycle: Cycle | None) -> None:
+def check_cycle_open(cycle: Cycle | None) -> None:
     """Writes to a closed cycle are refused; the backlog (no cycle) is always open for planning."""
     if cycle is not None and cycle.status == CycleStatus.CLOSED:
         raise ValidationError(

@@ -31,10 +31,10 @@ from objectives.models import (
 )
 from objectives.queue import outbox_in_use, schedule_rollup
 from objectives.services._helpers import (
-    _check_cycle_open,
     _check_planned,
     _confidence,
     _rollup,
+    check_cycle_open,
 )
 from orgs import permissions
 from orgs.models import Membership, Organization, User
@@ -221,7 +221,7 @@ def _check_in_values(kr: KeyResult, *, value: Any, confidence: Any, note: str) -
     """The rules of a check-in (the cycle open, the objective planned and taking check-ins, a
     milestone 0 or 1, a short note): the value, confidence and note to write."""
     objective = kr.objective
-    _check_cycle_open(objective.cycle)
+    check_cycle_open(objective.cycle)
     _check_planned(objective)
     if objective.status in (ObjectiveStatus.CANCELLED, ObjectiveStatus.CLOSED):
         raise ValidationError(

@@ -17,7 +17,7 @@ from objectives.models import (
     Objective,
 )
 from objectives.services._helpers import (
-    _check_cycle_open,
+    check_cycle_open,
 )
 from orgs.models import User
 from orgs.selectors import is_member
@@ -50,7 +50,7 @@ def initiative_create(
     if objective is None and key_result is None:
         raise ValidationError({"objective": _("An initiative belongs to a key result or an objective.")})
     objective = objective or key_result.objective  # type: ignore[union-attr]
-    _check_cycle_open(objective.cycle)
+    check_cycle_open(objective.cycle)
     title = clean_title(title)
     _check_initiative(objective, key_result, owner, status, due_date)
     initiative = Initiative.objects.create(
@@ -88,7 +88,7 @@ def initiative_update(
     due_date: date | None = UNSET,
     key_result: KeyResult | None = UNSET,
 ) -> Initiative:
-    _check_cycle_open(initiative.objective.cycle)
+    check_cycle_open(initiative.objective.cycle)
     before = {
         "title": initiative.title,
         "status": initiative.status,
@@ -127,7 +127,7 @@ def initiative_update(
 
 @transaction.atomic
 def initiative_delete(*, initiative: Initiative, actor: User) -> None:
-    _check_cycle_open(initiative.objective.cycle)
+    check_cycle_open(initiative.objective.cycle)
     activity_record(
         org=initiative.objective.organization,
         actor=actor,

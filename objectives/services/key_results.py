@@ -21,11 +21,11 @@ from objectives.models import (
     ObjectiveStatus,
 )
 from objectives.services._helpers import (
-    _check_cycle_open,
-    _hold_cycle,
     _kr_snapshot,
     _rollup,
     _weight,
+    check_cycle_open,
+    hold_cycle,
 )
 from objectives.services.kpi_link import check_kpi_link, latest_kpi_value
 from orgs.models import User
@@ -68,7 +68,7 @@ def key_result_create(
     """Add a key result; a sixth is refused. The objective row is locked so two
     concurrent additions cannot both pass the count."""
     org = objective.organization
-    _hold_cycle(objective_id=objective.pk)  # before the row: the close's order
+    hold_cycle(objective_id=objective.pk)  # before the row: the close's order
     objective = Objective.objects.select_for_update(of=("self",)).select_related("cycle").get(pk=objective.pk)
     _check_takes_key_results(objective)
     title = clean_title(title)
@@ -107,7 +107,7 @@ def key_result_create(
 
 def _check_takes_key_results(objective: Objective) -> None:
     """An objective open, not cancelled or closed, and with room for another key result."""
-    _check_cycle_open(objective.cycle)
+    check_cycle_open(objective.cycle)
     if objective.status in (ObjectiveStatus.CANCELLED, ObjectiveStatus.CLOSED):
         raise ValidationError(
             {
@@ -144,10 +144,10 @@ def key_result_update(
     check-ins, or follows the KPI it is linked to. The row is locked; with
     ``expected_version``, another edit saved since is a ``StaleVersionError`` and
     nothing is written. Every edit bumps the version (check-ins do not)."""
-    _hold_cycle(objective_id=key_result.objective_id)  # before the row: the close's order
+    hold_cycle(objective_id=key_result.objective_id)  # before the row: the close's order
     kr = KeyResult.objects.select_for_update(of=("self",)).select_related("objective__cycle").get(pk=key_result.pk)
     check_version(kr, expected_version)
-    _check_cycle_open(kr.objective.cycle)
+    check_cycle_open(kr.objective.cycle)
     before = _kr_snapshot(kr)
     org = kr.objective.organization
     if title is not None:
@@ -197,13 +197,13 @@ def key_result_update(
 def key_result_delete(*, key_result: KeyResult, actor: User) -> None:
     # Lock the objective and read its current status: the caller's copy may be stale (its
     # cycle first, as the close does).
-    _hold_cycle(objective_id=key_result.objective_id)
+    hold_cycle(objective_id=key_result.objective_id)
     objective = (
         Objective.objects.select_for_update(of=("self",))
         .select_related("cycle", "organization")
         .get(pk=key_result.objective_id)
     )
-    _check_cycle_open(objective.cycle)
+    check_cycle_open(objective.cycle)
     remaining = KeyResult.objects.filter(objective=objective).exclude(pk=key_result.pk).count()
     if objective.status == ObjectiveStatus.ACTIVE and remaining < MIN_KEY_RESULTS_TO_ACTIVATE:
         raise ValidationError(

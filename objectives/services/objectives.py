@@ -23,15 +23,15 @@ from objectives.models import (
 from objectives.progress import counts_in_parent
 from objectives.queue import schedule_rollup
 from objectives.services._helpers import (
-    _check_cycle_open,
     _check_parent,
     _check_planned,
-    _hold_cycle,
     _may_weigh_in,
     _objective_weight,
     _perspective,
     _rollup,
     _snapshot,
+    check_cycle_open,
+    hold_cycle,
 )
 from orgs.models import Organization, Team, User
 from orgs.ownership import check_owner, owner_after_change
@@ -58,8 +58,8 @@ def objective_create(
     if cycle is not None and cycle.organization_id != org.pk:
         raise ValidationError({"cycle": _("Unknown cycle.")})
     if cycle is not None:  # as committed now, and held so that a close waits for this
-        cycle.status = _hold_cycle(cycle_id=cycle.pk) or cycle.status
-    _check_cycle_open(cycle)
+        cycle.status = hold_cycle(cycle_id=cycle.pk) or cycle.status
+    check_cycle_open(cycle)
     title = clean_title(title)
     commitment = _commitment(commitment)
     check_owner(org=org, owner_type=owner_type, owner_team=owner_team, owner_user=owner_user)
@@ -109,9 +109,9 @@ def objective_update(
     change is never overwritten by the caller's stale copy. With ``expected_version``
     (the version the editor read), another edit saved since is a ``StaleVersionError``
     and nothing is written; every edit bumps the version."""
-    _hold_cycle(objective_id=objective.pk)  # before the row: the close's order
+    hold_cycle(objective_id=objective.pk)  # before the row: the close's order
     if cycle is not None:
-        cycle.status = _hold_cycle(cycle_id=cycle.pk) or cycle.status
+        cycle.status = hold_cycle(cycle_id=cycle.pk) or cycle.status
     objective = (
         Objective.objects.select_for_update(of=("self",))
         .select_related("cycle", "organization", "parent", "parent__cycle", "owner_team", "owner_user")
@@ -120,7 +120,7 @@ def objective_update(
     org = objective.organization
     check_version(objective, expected_version)
     before = _snapshot(objective)
-    _check_cycle_open(objective.cycle)
+    check_cycle_open(objective.cycle)
     old_parent_id = objective.parent_id
     if cycle is not None and cycle.pk != objective.cycle_id:
         _move_to_cycle(objective, cycle)
@@ -221,7 +221,7 @@ def _move_to_cycle(objective: Objective, cycle: Cycle) -> None:
     no longer fit inside it."""
     if cycle.organization_id != objective.organization_id:
         raise ValidationError({"cycle": _("Unknown cycle.")})
-    _check_cycle_open(cycle)
+    check_cycle_open(cycle)
     children = Objective.objects.filter(organization_id=objective.organization_id, parent=objective)
     for child in children.select_related("cycle"):
         if child.cycle_id != cycle.pk and not cycle.contains(child.cycle):
@@ -253,11 +253,11 @@ def objective_set_status(*, objective: Objective, actor: User, status: str, at: 
     back keeps the first, so the pace cannot be restarted to look on track."""
     if status not in ObjectiveStatus.values:
         raise ValidationError({"status": _("Unknown status.")})
-    _hold_cycle(objective_id=objective.pk)  # before the row: the close's order
+    hold_cycle(objective_id=objective.pk)  # before the row: the close's order
     objective = Objective.objects.select_for_update(of=("self",)).select_related("cycle").get(pk=objective.pk)
     if status == objective.status:
         return objective
-    _check_cycle_open(objective.cycle)
+    check_cycle_open(objective.cycle)
     _check_planned(objective)
     if status == ObjectiveStatus.ACTIVE:
         count = KeyResult.objects.filter(organization_id=objective.organization_id, objective=objective).count()
@@ -297,11 +297,11 @@ def objective_delete(*, objective: Objective, actor: User) -> None:
     """Delete an objective with its key results, check-ins and initiatives.
     Objectives aligned to it lose their alignment (they are not deleted).
     A closed cycle is frozen: its objectives cannot be deleted."""
-    _hold_cycle(objective_id=objective.pk)  # before the row: the close's order
+    hold_cycle(objective_id=objective.pk)  # before the row: the close's order
     objective = (
         Objective.objects.select_for_update(of=("self",)).select_related("cycle", "organization").get(pk=objective.pk)
     )
-    _check_cycle_open(objective.cycle)
+    check_cycle_open(objective.cycle)
     org = objective.organization
     parent_id = objective.parent_id
     children = list(Objective.objects.filter(organization=org, parent=objective).values_list("id", flat=True))

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from cycles.models import Cycle, CycleStatus
-from objectives.services._helpers import _check_cycle_open
+from objectives.services._helpers import check_cycle_open
 
 TEXT_MAX = 5000
 
@@ -15,7 +15,7 @@ TEXT_MAX = 5000
 def _check_gradable(cycle: Cycle | None) -> Cycle:
     if cycle is None:
         raise ValidationError({"cycle": _("A backlog objective has no cycle to be graded in.")})
-    _check_cycle_open(cycle)
+    check_cycle_open(cycle)
     if cycle.status != CycleStatus.ACTIVE:
         raise ValidationError({"grade": _("Grades are given when an active cycle is being closed.")})
     return cycle

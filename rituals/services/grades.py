@@ -16,7 +16,7 @@ from objectives import progress as progress_math
 from objectives.models import (
     KeyResult,
 )
-from objectives.services._helpers import _hold_cycle
+from objectives.services._helpers import hold_cycle
 from orgs import permissions
 from orgs.models import Membership, User
 from rituals.services._helpers import TEXT_MAX, _check_gradable
@@ -52,8 +52,8 @@ def clean_grade(value: Any) -> float:
 def key_result_grade(*, key_result: KeyResult, actor: User, grade: Any, note: str = "") -> KeyResult:
     """Set a key result's end-of-cycle grade. A grade that differs from the suggested one
     (clamped progress rounded to 0.1) is an override and needs a note when the organisation
-    asks for one. Locks the key result row, after share-locking its cycle (``_hold_cycle``)."""
-    _hold_cycle(objective_id=key_result.objective_id)
+    asks for one. Locks the key result row, after share-locking its cycle (``hold_cycle``)."""
+    hold_cycle(objective_id=key_result.objective_id)
     kr = (
         KeyResult.objects.select_for_update(of=("self",))
         .select_related("objective__cycle", "organization")

@@ -17,7 +17,7 @@ from objectives.models import (
     ObjectiveStatus,
     Retrospective,
 )
-from objectives.services._helpers import _hold_cycle
+from objectives.services._helpers import hold_cycle
 from orgs import permissions
 from orgs.models import Membership, TeamMember, User
 from rituals.services._helpers import _check_gradable, _clean_text
@@ -73,7 +73,7 @@ def retrospective_save(
     *, objective: Objective, actor: User, went_well: str = "", went_badly: str = "", learned: str = ""
 ) -> Retrospective:
     """Write (or rewrite) an objective's retrospective. A changed text needs a fresh acknowledgement."""
-    _hold_cycle(objective_id=objective.pk)
+    hold_cycle(objective_id=objective.pk)
     objective = Objective.objects.select_for_update(of=("self",)).select_related("cycle").get(pk=objective.pk)
     _check_gradable(objective.cycle)
     texts = {
@@ -108,7 +108,7 @@ def retrospective_save(
 def retrospective_review(*, objective: Objective, actor: User, acknowledge: bool, comment: str = "") -> Retrospective:
     """The reviewer acknowledges the retrospective, or comments on it without acknowledging
     (then the comment is required). Permission (``can_review``) is checked by the caller."""
-    _hold_cycle(objective_id=objective.pk)
+    hold_cycle(objective_id=objective.pk)
     objective = Objective.objects.select_related("cycle", "organization").get(pk=objective.pk)
     _check_gradable(objective.cycle)
     comment = _clean_text(comment, "comment")
