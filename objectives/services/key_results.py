@@ -125,6 +125,13 @@ def _check_takes_key_results(objective: Objective) -> None:
         )
 
 
+# What ``key_result_update`` may change, and so writes (the check-in writes its own columns).
+_UPDATED_FIELDS = [
+    *("title", "owner", "unit", "kind", "start_value", "target_value", "current_value"),
+    *("weight", "kpi", "progress", "version", "updated_at"),
+]
+
+
 @transaction.atomic
 def key_result_update(
     *,
@@ -170,22 +177,7 @@ def key_result_update(
         kr.current_value = latest_kpi_value(kr.kpi_id, default=kr.current_value)
     kr.progress = kr.progress_value()
     kr.version += 1
-    kr.save(
-        update_fields=[
-            "title",
-            "owner",
-            "unit",
-            "kind",
-            "start_value",
-            "target_value",
-            "current_value",
-            "weight",
-            "kpi",
-            "progress",
-            "version",
-            "updated_at",
-        ]
-    )
+    kr.save(update_fields=_UPDATED_FIELDS)
     after = _kr_snapshot(kr)
     if after != before:
         activity_record(org=org, actor=actor, verb="key_result.updated", target=kr, before=before, after=after)
