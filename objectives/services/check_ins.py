@@ -152,7 +152,7 @@ def _read_for_check_in(
         return None
     kr = _KR.build(row)
     kr._row_version = row[-1] if postgresql else None  # type: ignore[attr-defined]
-    kr._check_ins_carried = row[-2] if postgresql else None  # type: ignore[attr-defined] — None: ask later
+    kr._check_ins_carried = row[-2] if postgresql else None  # type: ignore[attr-defined]  # None: ask later
     objective = _OBJECTIVE.build(row, _KR.width)
     cycle_start = _KR.width + _OBJECTIVE.width
     objective.cycle = _CYCLE.build(row, cycle_start) if row[cycle_start] is not None else None

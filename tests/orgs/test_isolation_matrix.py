@@ -430,26 +430,6 @@ def _pick(cat: Catalogue, model: type, *, avoid: Any = None) -> int:
     return rows[0].pk
 
 
-def _write_operations(schema: dict):
-    routes = {r.key: r for r in tenant_routes()}
-    for path, ops in schema["paths"].items():
-        if not path.startswith("/api/v1/orgs/{slug}/"):
-            continue
-        for method in ("post", "put", "patch"):
-            op = ops.get(method)
-            if not op or "requestBody" not in op:
-                continue
-            body_schema = _resolve_ref(schema, op["requestBody"]["content"]["application/json"]["schema"])
-            url = re.sub(r"\{(\w+)\}", lambda m: "alpha" if m.group(1) == "slug" else "1", path)
-            route = routes[resolve(url).route]
-            action = {"post": "create", "put": "update", "patch": "partial_update"}[method]
-            yield path, method, route, action, body_schema
-
-
-# Integer fields of request bodies that are plain numbers, not ids of rows.
-PLAIN_INTEGERS = {"confidence", "version"}  # version: optimistic locking, not a row
-
-
 @dataclass
 class WriteOperation:
     path: str
