@@ -155,6 +155,7 @@ def hold_cycle(*, objective_id: int | None = None, cycle_id: int | None = None) 
     if connection.vendor != "postgresql":
         return None
     c, o = Cycle._meta.db_table, Objective._meta.db_table
+    param: int | None
     if cycle_id is not None:
         sql, param = f"SELECT c.status FROM {c} c WHERE c.id = %s FOR SHARE", cycle_id  # noqa: S608
     else:

@@ -224,7 +224,7 @@ def _move_to_cycle(objective: Objective, cycle: Cycle) -> None:
     check_cycle_open(cycle)
     children = Objective.objects.filter(organization_id=objective.organization_id, parent=objective)
     for child in children.select_related("cycle"):
-        if child.cycle_id != cycle.pk and not cycle.contains(child.cycle):
+        if child.cycle is not None and child.cycle_id != cycle.pk and not cycle.contains(child.cycle):
             raise ValidationError(
                 {
                     "cycle": _(

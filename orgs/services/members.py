@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -132,13 +133,13 @@ def user_update(*, user: User, name: str | None = None, language: str | None = N
     they show bumps the version of every organisation of the person, after the commit, so
     the next dashboard or cascade shows the new name. Compared with the stored row, not with
     ``user`` (a ModelForm has already copied the new values onto it)."""
-    stored = User.objects.select_for_update().filter(pk=user.pk).values("name", "language").get()
+    stored: dict[str, Any] = dict(User.objects.select_for_update().filter(pk=user.pk).values("name", "language").get())
     changes: dict[str, str] = {}
     for field, value in (("name", name.strip() if name is not None else None), ("language", language)):
         if value is None:
             continue
         try:
-            User._meta.get_field(field).clean(value, user)  # length, choices
+            User._meta.get_field(field).clean(value, user)  # type: ignore[union-attr]  # a concrete column
         except ValidationError as exc:
             raise ValidationError({field: exc.messages}) from None
         if value != stored[field]:
@@ -164,8 +165,8 @@ def member_update(
 ) -> Membership:
     org = membership.organization
     user = membership.user
-    before: dict = {}
-    after: dict = {}
+    before: dict[str, Any] = {}
+    after: dict[str, Any] = {}
     if name is not None and name.strip() != user.name:
         # A person's name is theirs across organisations: one organisation may
         # only set it for someone who belongs to it alone (e.g. fixing an invitation typo).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -131,7 +132,7 @@ def team_update(
     mgr = _members_of(org, managers, "managers") if managers is not None else None
     mem = _members_of(org, members, "members") if members is not None else None
     _set_people(org, team, mgr, mem)
-    after = {"name": team.name, "parent": team.parent_id}
+    after: dict[str, Any] = {"name": team.name, "parent": team.parent_id}
     if mgr is not None:
         after["managers"] = [u.pk for u in mgr]
     if mem is not None:
