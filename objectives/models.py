@@ -185,7 +185,8 @@ class Objective(OwnedMixin, TenantModel):
     def health(self, today: date | None = None, *, org: Organization | None = None) -> str:
         """``objectives.progress.objective_health`` of this objective ("" when it has none), with
         the organisation's thresholds. Pass ``org`` when the objectives were read without it."""
-        if self.status in progress_math.WITHOUT_HEALTH or self.cycle_id is None:
+        cycle = self.cycle
+        if self.status in progress_math.WITHOUT_HEALTH or cycle is None:
             return ""
         org = org or self.organization
         value = progress_math.objective_health(
@@ -193,12 +194,12 @@ class Objective(OwnedMixin, TenantModel):
             progress=self.progress,
             confidence=self.confidence,
             commitment=self.commitment,
-            cycle_start=self.cycle.start_date,  # type: ignore[union-attr]
-            cycle_end=self.cycle.end_date,  # type: ignore[union-attr]
+            cycle_start=cycle.start_date,
+            cycle_end=cycle.end_date,
             on=today or org.today(),
             activated_on=self.activated_on(org),
             thresholds=progress_math.HealthThresholds.of(org),
-            closed=self.cycle.is_closed,  # type: ignore[union-attr]
+            closed=cycle.is_closed,
         )
         return value.value if value else ""
 

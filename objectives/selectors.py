@@ -61,11 +61,11 @@ def cycle_okrs(*, org: Organization, cycle: Cycle, include_cancelled: bool = Fal
     for o in objectives:
         if o.owner_type == OwnerType.COMPANY:
             company.append(o)
-        elif o.owner_type == OwnerType.TEAM:
-            by_team.setdefault(o.owner_team_id, []).append(o)  # type: ignore[arg-type]
-        else:
-            by_person.setdefault(o.owner_user_id, []).append(o)  # type: ignore[arg-type]
-            users[o.owner_user_id] = o.owner_user  # type: ignore[index,assignment]
+        elif o.owner_type == OwnerType.TEAM and o.owner_team_id is not None:
+            by_team.setdefault(o.owner_team_id, []).append(o)
+        elif o.owner_user is not None:
+            by_person.setdefault(o.owner_user.pk, []).append(o)
+            users[o.owner_user.pk] = o.owner_user
     teams = [TeamSection(node=n, objectives=by_team.get(n.team.pk, [])) for n in nodes if by_team.get(n.team.pk)]
     people = [
         PersonSection(user=users[uid], objectives=objs)
