@@ -31,6 +31,12 @@ ERROR_DESCRIPTIONS = {
     "429": "Too many attempts: wait the `Retry-After` seconds.",
 }
 
+# Private serializers whose name without the underscore is a public one's.
+PRIVATE_COMPONENT_NAMES = {
+    "_Cycle": "CycleRef",  # the cycle a scorecard document covers
+    "_Team": "TeamProgress",  # a team's row in the company scorecard
+}
+
 
 class AutoSchema(openapi.AutoSchema):
     """drf-spectacular's schema, with the error answers each operation can give
@@ -58,6 +64,14 @@ class AutoSchema(openapi.AutoSchema):
         if self.method == "POST" and getattr(self.view, "idempotent", False):
             codes.add("422")  # an Idempotency-Key reused with another body (core.idempotency)
         return codes
+
+    def _get_serializer_name(self, serializer: Any, direction: Any, bypass_extensions: bool = False) -> str:
+        """A module's private serializer (``_CycleSerializer``) is named without its
+        underscore; where that name is already a public serializer's, by what it is."""
+        name: str = super()._get_serializer_name(serializer, direction, bypass_extensions)
+        if name.startswith("_"):
+            name = PRIVATE_COMPONENT_NAMES.get(name, name.lstrip("_"))
+        return name
 
     def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
         responses = super()._get_response_bodies(direction)

@@ -275,22 +275,79 @@ REST_FRAMEWORK = {
 }
 # The schema and the docs page need a login (on by default in production).
 API_DOCS_REQUIRE_LOGIN = env_bool("API_DOCS_REQUIRE_LOGIN", False)
+# The API's version, the schema's info.version: raised, with an entry in
+# docs/api/CHANGELOG.md, by a change that breaks clients (see docs/api/README.md).
+API_VERSION = "1.0.0"
 SPECTACULAR_SETTINGS = {
     "TITLE": "okrkpi API",
     "DESCRIPTION": "OKRs and KPIs, cascading from the company to teams to people.",
-    "VERSION": "1.0.0",
+    "VERSION": API_VERSION,
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1/",
-    # One name for a choice set several serializers share.
+    # The schema documents JSON bodies only (the API still reads forms and multipart,
+    # as browsers and tests send them): one request media type per operation.
+    "PARSER_WHITELIST": ["rest_framework.parsers.JSONParser"],
+    # Every choice set's name, fixed: a name derived from a field or a component would
+    # change when another field with the same choices is added.
     "ENUM_NAME_OVERRIDES": {
         "RagStatusEnum": ["green", "amber", "red"],
         "CoachObjectTypeEnum": "rituals.api.COACH_OBJECT_TYPES",
         "CycleKindEnum": "cycles.models.CycleKind",
         "CycleStatusEnum": "cycles.models.CycleStatus",
+        "ObjectiveStatusEnum": "objectives.models.ObjectiveStatus",
+        "CommitmentEnum": "objectives.models.Commitment",
+        "KeyResultKindEnum": "objectives.models.KeyResultKind",
+        "InitiativeStatusEnum": "objectives.models.InitiativeStatus",
+        "ObjectiveHealthEnum": ["on_track", "at_risk", "off_track"],
+        "AttentionHealthEnum": ["at_risk", "off_track"],
+        "MoverTypeEnum": ["objective", "key_result"],
+        "OwnerTypeEnum": "orgs.ownership.OwnerType",
+        "RoleEnum": "orgs.models.Role",
+        "ReactionKindEnum": "conversations.models.ReactionKind",
+        "DirectionEnum": "kpis.models.Direction",
+        "FrequencyEnum": "kpis.models.Frequency",
+        "PerspectiveEnum": "kpis.models.Perspective",
+        "NotificationKindEnum": "notifications.models.NotificationKind",
+        "ChannelKindEnum": "notifications.models.ChannelKind",
+        "ChannelEventEnum": "notifications.models.ChannelEvent",
+        "GradeGroupTypeEnum": ["committed", "aspirational"],  # the retrospective statistics' groups
+        "DeliveryKindEnum": ["email", "channel"],
+        "DeliveryStatusEnum": ["pending", "sent", "failed"],
+        "InboxItemKindEnum": [
+            "check_in",
+            "kpi",
+            "acknowledge",
+            "mention",
+            "retrospective",
+            "retrospective_review",
+        ],
+        "FindingSeverityEnum": ["error", "warning", "info"],
+        "FindingCodeEnum": [
+            "cycle_key_results_concentrated",
+            "key_result_is_activity",
+            "key_result_no_baseline",
+            "key_result_no_owner",
+            "key_result_no_target",
+            "key_result_no_unit",
+            "key_result_target_equals_start",
+            "kpi_not_achievable",
+            "kpi_not_measurable",
+            "kpi_not_measured",
+            "kpi_not_relevant",
+            "kpi_not_specific",
+            "kpi_not_time_bound",
+            "kpi_owner_too_many",
+            "objective_not_aligned",
+            "objective_title_has_numbers",
+            "objective_title_too_long",
+            "objective_too_few_key_results",
+            "objective_too_many_key_results",
+            "owner_too_many_objectives",
+        ],
     },
 }
 
