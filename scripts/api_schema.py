@@ -1,6 +1,9 @@
 """The published OpenAPI schema, docs/api/openapi.json, against the live one.
 
     .venv/bin/python scripts/api_schema.py check   # the snapshot is current, no unversioned break
+    .venv/bin/python scripts/api_schema.py check --against origin/main
+                                                   # ... nor against that commit's snapshot (a branch
+                                                   # that rewrote the snapshot over a break)
     .venv/bin/python scripts/api_schema.py write   # regenerate the snapshot (refused on a break
                                                    # without a raised API_VERSION and changelog entry)
 
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -34,20 +38,39 @@ def live_schema_text() -> str:
         return target.read_text(encoding="utf-8")
 
 
-def published() -> dict[str, Any]:
-    loaded: dict[str, Any] = json.loads(SNAPSHOT.read_text(encoding="utf-8"))
+def published(against: str | None = None) -> dict[str, Any] | None:
+    """The committed snapshot: the working tree's, or the one at the git commit ``against``;
+    None when there is none yet (nothing was published to break)."""
+    if against is None:
+        if not SNAPSHOT.exists():
+            return None
+        text = SNAPSHOT.read_text(encoding="utf-8")
+    else:
+        where = f"{against}:{SNAPSHOT.relative_to(ROOT).as_posix()}"
+        git = ["git", "show", where]  # the developer's own ref, read-only
+        shown = subprocess.run(git, cwd=ROOT, capture_output=True, text=True, check=False)  # noqa: S603, S607
+        if shown.returncode != 0:
+            return None
+        text = shown.stdout
+    loaded: dict[str, Any] = json.loads(text)
     return loaded
 
 
-def problems(live_text: str) -> list[str]:
+def problems(live_text: str, against: str | None = None) -> list[str]:
     """Why the live schema may not replace the published one (empty: it may)."""
     from core.schema_diff import version_problems
 
+    baseline = published(against)
+    if baseline is None:
+        return []
     changelog = CHANGELOG.read_text(encoding="utf-8") if CHANGELOG.exists() else ""
-    return version_problems(published(), json.loads(live_text), changelog)
+    return version_problems(baseline, json.loads(live_text), changelog)
 
 
 def main(argv: list[str]) -> int:
+    against = argv[2] if len(argv) == 3 and argv[:2] == ["check", "--against"] else None
+    if against is not None:
+        argv = argv[:1]
     if len(argv) != 1 or argv[0] not in {"check", "write"}:
         print(__doc__, file=sys.stderr)
         return 2
@@ -57,7 +80,7 @@ def main(argv: list[str]) -> int:
 
     django.setup()
     live = live_schema_text()
-    found = problems(live) if SNAPSHOT.exists() else []
+    found = problems(live, against)
     for line in found:
         print(line, file=sys.stderr)
     if argv[0] == "write":
@@ -68,7 +91,7 @@ def main(argv: list[str]) -> int:
         SNAPSHOT.write_text(live, encoding="utf-8")
         print(f"wrote {SNAPSHOT.relative_to(ROOT)}")
         return 0
-    if SNAPSHOT.read_text(encoding="utf-8") != live:
+    if not SNAPSHOT.exists() or SNAPSHOT.read_text(encoding="utf-8") != live:
         print(f"{SNAPSHOT.relative_to(ROOT)} is out of date: run {UPDATE_COMMAND}", file=sys.stderr)
         return 1
     return 1 if found else 0
