@@ -48,6 +48,26 @@ def _lookup(root: Schema, ref: str) -> Any:
     return target
 
 
+def _alternatives(root: Schema, node: Schema) -> Schema:
+    """A ``oneOf``/``anyOf`` as one schema: what any branch allows (a nullable choice is
+    ``oneOf: [XEnum, NullEnum]``, an optional one ``[XEnum, BlankEnum]``)."""
+    branches = [_resolve(root, b) for b in node.get("oneOf") or node.get("anyOf") or []]
+    branches = [b for b in branches if isinstance(b, dict)]
+    if not branches:
+        return node
+    merged: Schema = {k: v for k, v in node.items() if k not in ("oneOf", "anyOf")}
+    if all(_types(b) for b in branches):
+        merged["type"] = sorted(set().union(*(_types(b) for b in branches)))
+    if all("enum" in b for b in branches):
+        merged["enum"] = [v for b in branches for v in b["enum"]]
+    properties: Schema = {}
+    for branch in branches:
+        properties = {**(branch.get("properties") or {}), **properties}
+    if properties:
+        merged["properties"] = properties
+    return merged
+
+
 def _types(schema: Schema) -> set[str]:
     """The JSON types a schema allows (empty when it does not say)."""
     kind = schema.get("type")
@@ -65,6 +85,7 @@ def _compare(
     new = _resolve(new_root, new)
     if not isinstance(old, dict) or not isinstance(new, dict):
         return []
+    old, new = _alternatives(old_root, old), _alternatives(new_root, new)
     found: list[str] = []
     old_types, new_types = _types(old), _types(new)
     if old_types and new_types and old_types != new_types:

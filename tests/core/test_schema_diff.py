@@ -186,3 +186,21 @@ def test_an_additive_change_needs_no_new_version() -> None:
     new = _schema()
     _additive(new)
     assert version_problems(_schema(), new, "") == []
+
+
+def test_choices_under_one_of_are_compared() -> None:
+    """A nullable choice is ``oneOf: [XEnum, NullEnum]``: becoming one is not a break,
+    losing a value under one is."""
+
+    def nullable(s: dict[str, Any]) -> None:
+        _components(s)["NullEnum"] = {"enum": [None]}
+        _components(s)["Thing"]["properties"]["status"] = {
+            "oneOf": [{"$ref": "#/components/schemas/StatusEnum"}, {"$ref": "#/components/schemas/NullEnum"}]
+        }
+
+    assert _changed(nullable) == []
+    old = _schema()
+    nullable(old)
+    new = copy.deepcopy(old)
+    _components(new)["StatusEnum"]["enum"].remove("red")
+    assert "GET /things/ 200[].status: enum value(s) removed: 'red'" in breaking_changes(old, new)
