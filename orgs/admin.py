@@ -48,7 +48,7 @@ class OrganizationAdmin(admin.ModelAdmin):
 
     list_display = ["name", "slug", "timezone", "language"]
     search_fields = ["name", "slug"]
-    fields = ["name", "slug", *sorted(services.ORGANIZATION_SETTINGS - {"name"})]
+    fields = ["name", "slug", *sorted(set(services.ORGANIZATION_SETTINGS) - {"name"})]
     readonly_fields = ["slug"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

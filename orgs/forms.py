@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.clientip import client_ip
 from orgs.models import Membership, Organization, Role, Team, User
+from orgs.services.organizations import ORGANIZATION_SETTINGS
 from orgs.tenancy import scoped
 from orgs.throttle import DEVICE_COOKIE, LoginThrottle, device_cookie, known_device, wait_message
 
@@ -162,21 +163,7 @@ class AcceptInvitationForm(forms.Form):
 class OrganizationSettingsForm(forms.ModelForm):
     class Meta:
         model = Organization
-        fields = [
-            "name",
-            "timezone",
-            "language",
-            "fiscal_year_start_month",
-            "children_contribute",
-            "reminder_hour",
-            "reminder_grace_days",
-            "check_in_missed_days",
-            "grade_note_required",
-            "health_at_risk_ratio",
-            "health_off_track_ratio",
-            "health_at_risk_confidence",
-            "health_off_track_confidence",
-        ]
+        fields = list(ORGANIZATION_SETTINGS)
         help_texts = {
             "grade_note_required": _(
                 "When a cycle is closed, a key-result grade that differs from the suggested one (its "

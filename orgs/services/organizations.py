@@ -57,29 +57,28 @@ def organization_create(
     return org
 
 
-# What an organisation's admin (or an operator in the admin site) may change.
-ORGANIZATION_SETTINGS = frozenset(
-    {
-        "name",
-        "timezone",
-        "language",
-        "fiscal_year_start_month",
-        "children_contribute",
-        "reminder_hour",
-        "reminder_grace_days",
-        "check_in_missed_days",
-        "grade_note_required",
-        "health_at_risk_ratio",
-        "health_off_track_ratio",
-        "health_at_risk_confidence",
-        "health_off_track_confidence",
-    }
+# What an organisation's admin (or an operator in the admin site) may change, in the order the
+# settings form shows it.
+ORGANIZATION_SETTINGS = (
+    "name",
+    "timezone",
+    "language",
+    "fiscal_year_start_month",
+    "children_contribute",
+    "reminder_hour",
+    "reminder_grace_days",
+    "check_in_missed_days",
+    "grade_note_required",
+    "health_at_risk_ratio",
+    "health_off_track_ratio",
+    "health_at_risk_confidence",
+    "health_off_track_confidence",
 )
 
 
 @transaction.atomic
 def organization_update(*, org: Organization, actor: User, **fields: object) -> Organization:
-    unknown = set(fields) - ORGANIZATION_SETTINGS
+    unknown = set(fields).difference(ORGANIZATION_SETTINGS)
     if unknown:
         raise ValidationError({f: _("This field cannot be changed.") for f in unknown})
     # The stored values, not ``org``'s: a ModelForm has already copied the new ones onto it.
