@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test browser install lint format migrate demo worker messages check-deploy clean
+.PHONY: run test browser install lint format migrate demo worker messages check-deploy clients clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; v=sys.version_info; sys.exit(0 if (3,11) <= v[:2] < (3,13) else "okrkpi needs Python 3.11 or 3.12, found %d.%d" % v[:2])'
@@ -46,6 +46,12 @@ browser:
 	   (apt-get update >/dev/null 2>&1 && apt-get install -y --no-install-recommends chromium chromium-driver >/dev/null 2>&1)) || \
 	  echo "Could not install chromium; the browser tests will be skipped."; \
 	fi
+
+## make clients: the Python client and TypeScript types integrators generate from the OpenAPI schema,
+## generated with the pinned generators; any warning, or clients/typescript/example.ts failing
+## `tsc --strict` against the types, fails it (scripts/api_clients.sh; needs node and npm).
+clients: install
+	bash scripts/api_clients.sh
 
 lint: install
 	$(BIN)/ruff check .

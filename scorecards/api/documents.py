@@ -6,7 +6,6 @@ from datetime import date
 from typing import Any
 
 from django.http import HttpResponse
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
@@ -17,6 +16,7 @@ from kpis import periods
 from kpis.models import Perspective
 from orgs.models import Organization
 from orgs.tenancy import OrgScopedAPIView, scoped
+from scorecards.api.cascade_schema import CascadeSerializer
 from scorecards.api.scorecards import (
     AS_OF_HELP,
     NEWER_HELP,
@@ -62,7 +62,7 @@ class CascadeView(OrgScopedAPIView):
 
     @extend_schema(
         parameters=[CascadeQuerySerializer],
-        responses={200: OpenApiTypes.OBJECT},
+        responses={200: CascadeSerializer},
         description="DESIGN §6 cascade document: `{cycle, as_of, closed, before_first_snapshot, progress, expected, "
         "objectives: [node], teams: [team], owner_names: {teams: {id: name}, people: {id: name}}}`, a node "
         "being `{id, title, owner_type, owner_team, owner_user, progress, health, grade, key_results: "
