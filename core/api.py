@@ -13,7 +13,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -87,3 +87,21 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if response.status_code >= 500:  # never leak a 5xx shape from here
         response.status_code = status.HTTP_400_BAD_REQUEST
     return response
+
+
+class ProvenanceSerializer(serializers.Serializer[Any]):
+    """Where a measurement's or check-in's value came from (``core.provenance``): only the
+    keys that apply to its origin are present."""
+
+    who = serializers.IntegerField(required=False, help_text="The person who typed or imported it.")
+    who_name = serializers.CharField(required=False)
+    file = serializers.CharField(required=False, help_text="The imported file's name.")
+    source = serializers.IntegerField(required=False, help_text="The data source's id.")
+    source_name = serializers.CharField(required=False)
+    fetched_at = serializers.DateTimeField(required=False)
+    raw = serializers.CharField(required=False, help_text="The raw value as received (first 200 characters).")
+    hash = serializers.CharField(required=False, help_text="sha256:<hex> of the whole raw value.")
+    formula = serializers.CharField(required=False)
+    inputs = serializers.DictField(
+        child=serializers.FloatField(), required=False, help_text='A formula\'s inputs: {"kpi:<id>": value}.'
+    )

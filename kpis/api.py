@@ -20,8 +20,10 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.api import ProvenanceSerializer
 from core.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent_create
 from core.ids import parse_id
+from core.provenance import Origin
 from kpis import selectors, services
 from kpis.access import check_kpi_create, check_kpi_edit, check_kpi_owner_change, check_kpi_recording
 from kpis.models import Direction, Frequency, Kpi, Measurement, Perspective
@@ -211,6 +213,8 @@ class MeasurementSerializer(serializers.ModelSerializer):
     author = serializers.PrimaryKeyRelatedField(
         read_only=True, allow_null=True, help_text="Who recorded the current value (null: an import or a job)."
     )
+    origin = serializers.ChoiceField(choices=Origin.choices, read_only=True, help_text="Where the value came from.")
+    provenance = ProvenanceSerializer(read_only=True)
     confirm = serializers.BooleanField(
         write_only=True,
         required=False,
@@ -221,7 +225,7 @@ class MeasurementSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Measurement
-        fields = ["id", "kpi", "period", "value", "note", "author", "confirm"]
+        fields = ["id", "kpi", "period", "value", "note", "author", "origin", "provenance", "confirm"]
         # A second value for a period corrects the first (an upsert in the service),
         # so the model's unique (kpi, period) must not turn it into a 400 here.
         validators: list = []

@@ -16,6 +16,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.provenance import Origin
 from kpis import periods
 from kpis import status as kpi_math
 from orgs.models import Team, TenantModel
@@ -198,6 +199,9 @@ class Measurement(TenantModel):
     value = models.FloatField(_("value"))
     note = models.TextField(_("note"), blank=True)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    # Where the value came from (core.provenance): set by the service that wrote it.
+    origin = models.CharField(_("origin"), max_length=16, choices=Origin.choices, default=Origin.MANUAL)
+    provenance = models.JSONField(_("provenance"), default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -16,6 +16,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.provenance import Origin
 from cycles.models import Cycle
 from kpis.models import Perspective
 from objectives import progress as progress_math
@@ -55,6 +56,9 @@ class KeyResultKind(models.TextChoices):
     PERCENT = "percent", _("Percent")
     CURRENCY = "currency", _("Currency")
     MILESTONE = "milestone", _("Milestone (done / not done)")
+    # Its progress is the weighted mean of the objectives contributing to it (DESIGN §4): no
+    # check-ins of its own; its value is that progress, from start 0 to target 1.
+    ALIGNED = "aligned", _("Aligned (the objectives contributing to it)")
 
 
 class InitiativeStatus(models.TextChoices):
@@ -306,6 +310,9 @@ class CheckIn(TenantModel):
         _("confidence"), validators=[MinValueValidator(1), MaxValueValidator(10)]
     )
     note = models.TextField(_("note"), blank=True)
+    # Where the value came from (core.provenance): set by the check-in services.
+    origin = models.CharField(_("origin"), max_length=16, choices=Origin.choices, default=Origin.MANUAL)
+    provenance = models.JSONField(_("provenance"), default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
@@ -474,3 +481,8 @@ class OkrTemplate(TenantModel):
 
     def __str__(self) -> str:
         return self.title
+
+
+# Alignment beyond the primary parent, in its own module (this one is near its size limit).
+from objectives.contribution import MAX_CONTRIBUTIONS as MAX_CONTRIBUTIONS  # noqa: E402
+from objectives.contribution import Contribution as Contribution  # noqa: E402

@@ -16,6 +16,7 @@ from activity.models import ActivityEntry
 from activity.services import activity_record
 from core.ids import parse_id
 from core.numbers import parse_number, unit_aliases
+from core.provenance import Origin, Provenance
 from kpis import csvfile
 from kpis.models import Kpi, Measurement
 from kpis.services._helpers import MAX_NOTE
@@ -241,8 +242,23 @@ def measurement_import_preview(
     (not CSV, wrong columns, empty, too big) raise ``ValidationError`` on ``file``;
     row problems are reported on each row."""
     raw_rows, ignored = csvfile.read_rows(data, filename)
+    preview = measurement_rows_preview(org=org, raw_rows=raw_rows, allowed=allowed, today=today)
+    preview.ignored_columns = ignored
+    return preview
+
+
+def measurement_rows_preview(
+    *,
+    org: Organization,
+    raw_rows: list[dict[str, str]],
+    allowed: Callable[[Kpi], bool] | None = None,
+    today: date | None = None,
+) -> ImportPreview:
+    """Check rows already read from a file (``kpi``, ``period``, ``value``, ``note``,
+    ``kpi_id`` and ``__line__``, as ``csvfile.read_rows`` gives them): the one check of
+    measurements, for this page's CSV and every file of the import pipeline alike."""
     rows = _resolve(org, raw_rows, allowed=allowed, today=today or org.today(), lock=False)
-    return ImportPreview(rows=rows, ignored_columns=ignored)
+    return ImportPreview(rows=rows)
 
 
 @transaction.atomic
@@ -266,9 +282,47 @@ def measurement_import(
     in ``measurement_record``; the writes are set-based (one insert for the new
     rows, one update per correction, one insert for the activity entries)."""
     raw_rows, _ignored = csvfile.read_rows(data, filename)
+    return measurement_rows_import(
+        org=org,
+        actor=actor,
+        raw_rows=raw_rows,
+        only_good_rows=only_good_rows,
+        confirm_unusual=confirm_unusual,
+        allowed=allowed,
+        today=today,
+        provenance=import_provenance(actor, filename),
+    )
+
+
+def import_provenance(actor: User | None, filename: str) -> Provenance:
+    """An imported value's provenance: who imported it, from which file."""
+    return Provenance(
+        origin=Origin.IMPORT,
+        who=actor.pk if actor else None,
+        who_name=actor.display_name if actor else "",
+        file=filename[:200],
+    )
+
+
+@transaction.atomic
+def measurement_rows_import(
+    *,
+    org: Organization,
+    actor: User | None,
+    raw_rows: list[dict[str, str]],
+    only_good_rows: bool = False,
+    confirm_unusual: bool = False,
+    allowed: Callable[[Kpi], bool] | None = None,
+    today: date | None = None,
+    provenance: Provenance | None = None,
+) -> ImportResult:
+    """``measurement_import`` of rows already read from a file (see ``measurement_rows_preview``).
+    ``provenance``: where the values came from (``import_provenance``; by default the file
+    is not named)."""
     rows = _resolve(org, raw_rows, allowed=allowed, today=today or org.today(), lock=True)
     bad = _bad_rows(rows, only_good_rows=only_good_rows, confirm_unusual=confirm_unusual)
-    new, entries, corrected, unchanged = _write_rows(org, actor, rows)
+    came = provenance or import_provenance(actor, "")
+    new, entries, corrected, unchanged = _write_rows(org, actor, rows, came)
     Measurement.objects.bulk_create(new)
     ActivityEntry.objects.bulk_create(entries)
     send_measurements_changed(org_id=org.pk, kpi_ids={r.kpi.pk for r in rows if r.ok and r.kpi is not None})
@@ -320,7 +374,7 @@ def _bad_rows(rows: list[ImportRow], *, only_good_rows: bool, confirm_unusual: b
 
 
 def _write_rows(
-    org: Organization, actor: User | None, rows: list[ImportRow]
+    org: Organization, actor: User | None, rows: list[ImportRow], came: Provenance
 ) -> tuple[list[Measurement], list[ActivityEntry], int, int]:
     """The good rows: corrections saved one by one; the new measurements and every activity
     entry returned for one bulk insert each, with the counts of corrected and unchanged rows."""
@@ -337,7 +391,14 @@ def _write_rows(
         if action == "new":
             new.append(
                 Measurement(
-                    organization=org, kpi=row.kpi, period=row.period, value=row.value, note=row.note, author=actor
+                    organization=org,
+                    kpi=row.kpi,
+                    period=row.period,
+                    value=row.value,
+                    note=row.note,
+                    author=actor,
+                    origin=came.origin,
+                    provenance=came.as_json(),
                 )
             )
             entries.append(_entry(org, actor, "measurement.recorded", row.kpi, None, _row_state(row)))
@@ -347,9 +408,10 @@ def _write_rows(
             continue
         before = measurement_state(m)
         m.value, m.author = row.value, actor
+        m.origin, m.provenance = came.origin, came.as_json()
         if row.note:
             m.note = row.note
-        m.save(update_fields=["value", "note", "author", "updated_at"])
+        m.save(update_fields=["value", "note", "author", "origin", "provenance", "updated_at"])
         entries.append(_entry(org, actor, "measurement.corrected", row.kpi, before, measurement_state(m)))
         corrected += 1
     return new, entries, corrected, unchanged
@@ -361,6 +423,7 @@ def _row_state(row: ImportRow) -> dict[str, Any]:
         "value": row.value,
         "note": row.note,
         "author": None,
+        "origin": Origin.IMPORT.value,
     }
 
 

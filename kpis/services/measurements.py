@@ -12,6 +12,8 @@ from django.utils.translation import gettext as _
 
 from activity.services import activity_record
 from core.numbers import format_quantity
+from core.provenance import Provenance
+from core.provenance import manual as manual_provenance
 from core.validation import clean_number, clean_text
 from kpis import periods
 from kpis import status as kpi_math
@@ -62,7 +64,7 @@ def check_period(kpi: Kpi, value: Any, *, fiscal_year_start_month: int, today: d
 
 
 def measurement_state(m: Measurement) -> dict[str, Any]:
-    return {"period": m.period.isoformat(), "value": m.value, "note": m.note, "author": m.author_id}
+    return {"period": m.period.isoformat(), "value": m.value, "note": m.note, "author": m.author_id, "origin": m.origin}
 
 
 def _last_value(kpi: Kpi, period: date) -> float | None:
@@ -143,6 +145,7 @@ def measurement_record(
     note: str | None = None,
     today: date | None = None,
     confirmed: bool | None = None,
+    provenance: Provenance | None = None,
 ) -> Recorded:
     """Record the KPI's value for a period (normalised to its first day): an upsert.
 
@@ -170,20 +173,30 @@ def measurement_record(
         message = measurement_unusual(kpi, period=start, value=number)
         if message is not None:
             raise UnusualMeasurement(message)
+    came = provenance or manual_provenance(actor)
     existing = Measurement.objects.filter(kpi=kpi, period=start).first()
     if existing is None:
         measurement = Measurement.objects.create(
-            organization=org, kpi=kpi, period=start, value=number, note=text or "", author=actor
+            organization=org,
+            kpi=kpi,
+            period=start,
+            value=number,
+            note=text or "",
+            author=actor,
+            origin=came.origin,
+            provenance=came.as_json(),
         )
         activity_record(
             org=org, actor=actor, verb="measurement.recorded", target=kpi, after=measurement_state(measurement)
         )
         send_measurements_changed(org_id=org.pk, kpi_ids=[kpi.pk])
         return Recorded(measurement=measurement, created=True, changed=True)
-    return _correct(kpi, existing, actor=actor, number=number, text=text)
+    return _correct(kpi, existing, actor=actor, number=number, text=text, came=came)
 
 
-def _correct(kpi: Kpi, existing: Measurement, *, actor: User | None, number: float, text: str | None) -> Recorded:
+def _correct(
+    kpi: Kpi, existing: Measurement, *, actor: User | None, number: float, text: str | None, came: Provenance
+) -> Recorded:
     """A second value for a period: the row updated and ``measurement.corrected`` logged with
     the old value, or nothing at all when value and note are what is stored."""
     new_note = existing.note if text is None else text
@@ -193,7 +206,8 @@ def _correct(kpi: Kpi, existing: Measurement, *, actor: User | None, number: flo
     org = kpi.organization
     before = measurement_state(existing)
     existing.value, existing.note, existing.author = number, new_note, actor
-    existing.save(update_fields=["value", "note", "author", "updated_at"])
+    existing.origin, existing.provenance = came.origin, came.as_json()
+    existing.save(update_fields=["value", "note", "author", "origin", "provenance", "updated_at"])
     activity_record(
         org=org,
         actor=actor,

@@ -16,6 +16,7 @@ from activity.selectors import activity_for
 from core.forms import add_service_errors
 from core.idempotency import FormAlreadySaved, form_save_once
 from core.numbers import format_quantity
+from core.provenance import Origin
 from kpis import periods, selectors, services
 from kpis.access import access_kpi, access_kpi_for_recording
 from kpis.forms import MeasurementForm, period_choices
@@ -55,6 +56,13 @@ def _chart(kpi: Kpi, history: list[Any]) -> dict[str, Any]:
     }
 
 
+def _origin_label(origin: Any) -> str:
+    """The activity log names where a value came from, unless a person typed it."""
+    if not origin or origin == Origin.MANUAL or origin not in Origin.values:
+        return ""
+    return str(Origin(origin).label)
+
+
 def _activity_rows(entries: list[Any], kpi: Kpi, fsm: int) -> list[dict[str, Any]]:
     """Activity entries in words: who recorded or corrected what, old value included."""
     verbs = {
@@ -83,6 +91,7 @@ def _activity_rows(entries: list[Any], kpi: Kpi, fsm: int) -> list[dict[str, Any
                 "old": (e.before or {}).get("value") if e.verb != "kpi.updated" else None,
                 "new": (e.after or {}).get("value") if e.verb != "kpi.updated" else None,
                 "fields": sorted((e.after or {}).keys()) if e.verb == "kpi.updated" else [],
+                "origin": _origin_label((e.after or {}).get("origin")),
             }
         )
     return rows

@@ -9,7 +9,9 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers
 from rest_framework.exceptions import PermissionDenied
 
+from core.api import ProvenanceSerializer
 from core.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent_create
+from core.provenance import Origin
 from objectives import services
 from objectives.api._common import _int_param
 from objectives.models import CheckIn, KeyResult
@@ -45,6 +47,8 @@ class CheckInSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
     author = serializers.IntegerField(source="author_id", read_only=True, allow_null=True)
     created_at = serializers.DateTimeField(read_only=True)
+    origin = serializers.ChoiceField(choices=Origin.choices, read_only=True, help_text="Where the value came from.")
+    provenance = ProvenanceSerializer(read_only=True)
 
 
 class CheckInViewSet(OrgScopedViewSet):

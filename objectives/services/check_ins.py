@@ -15,6 +15,8 @@ from django.utils.translation import gettext as _
 
 from activity.models import ActivityEntry
 from activity.services import activity_record
+from core.provenance import Provenance
+from core.provenance import manual as manual_provenance
 from core.rows import Columns, typed_placeholders
 from core.validation import clean_number
 from cycles.models import Cycle, CycleStatus
@@ -42,13 +44,21 @@ from orgs.models import Membership, Organization, User
 
 @transaction.atomic
 def key_result_check_in(
-    *, key_result: KeyResult, actor: User, value: Any, confidence: Any, note: str = "", at: Any = None
+    *,
+    key_result: KeyResult,
+    actor: User,
+    value: Any,
+    confidence: Any,
+    note: str = "",
+    at: Any = None,
+    provenance: Provenance | None = None,
 ) -> CheckIn:
     """Append a check-in and set the key result's current value and confidence.
 
     The key-result row is locked (``select_for_update``) so concurrent
     check-ins on one key result apply one after the other; the objective
-    chain is then recomputed from stored values, after commit (``queue``).
+    chain is then recomputed from stored values, after commit (``queue``). ``provenance``
+    says where the value came from (``core.provenance``; None: typed by ``actor``).
     """
     org = None
     if KeyResult.objective.is_cached(key_result) and Objective.organization.is_cached(key_result.objective):
@@ -56,7 +66,8 @@ def key_result_check_in(
     kr = _read_for_check_in(org_id=key_result.organization_id, key_result_id=key_result.pk, org=org, lock=True)
     if kr is None:
         raise KeyResult.DoesNotExist
-    return _locked_apply(kr, actor=actor, value=value, confidence=confidence, note=note, at=at)
+    came = provenance or manual_provenance(actor)
+    return _locked_apply(kr, actor=actor, value=value, confidence=confidence, note=note, at=at, came=came)
 
 
 class CheckInRefused(Exception):
@@ -68,7 +79,13 @@ OPTIMISTIC_ATTEMPTS = 3
 
 
 def key_result_check_in_by_id(
-    *, membership: Membership, key_result_id: int, value: Any, confidence: Any, note: str = ""
+    *,
+    membership: Membership,
+    key_result_id: int,
+    value: Any,
+    confidence: Any,
+    note: str = "",
+    provenance: Provenance | None = None,
 ) -> CheckIn | None:
     """The API's check-in: the key result is read once within the caller's organisation
     (``None`` when it has no such key result), and the caller must be its owner or someone
@@ -81,6 +98,7 @@ def key_result_check_in_by_id(
     the write, ``COMMIT``). When another check-in got there first the read is repeated on
     the new values; after ``OPTIMISTIC_ATTEMPTS`` the row lock settles it."""
     org = membership.organization
+    came = provenance or manual_provenance(membership.user)
     # With ROLLUP_INLINE the rollup runs in the caller's transaction: then take the lock.
     if _one_statement() and outbox_in_use():
         for _attempt in range(OPTIMISTIC_ATTEMPTS):
@@ -92,7 +110,9 @@ def key_result_check_in_by_id(
                 # check-in, so this one takes the transaction below. Most organisations have none.
                 break
             _check_may_check_in(membership, kr)
-            check_in = _apply_check_in(kr, actor=membership.user, value=value, confidence=confidence, note=note)
+            check_in = _apply_check_in(
+                kr, actor=membership.user, value=value, confidence=confidence, note=note, came=came
+            )
             if check_in is not None:
                 return check_in
     # A refusal or a bad value rolls all of it back (to a savepoint only when a caller's
@@ -102,7 +122,7 @@ def key_result_check_in_by_id(
         if kr is None:
             return None
         _check_may_check_in(membership, kr)
-        return _locked_apply(kr, actor=membership.user, value=value, confidence=confidence, note=note)
+        return _locked_apply(kr, actor=membership.user, value=value, confidence=confidence, note=note, came=came)
 
 
 def _check_may_check_in(membership: Membership, kr: KeyResult) -> None:
@@ -178,15 +198,17 @@ def _share_lock_cycle(*, org_id: int, key_result_id: int) -> None:
         cursor.execute(_CYCLE_LOCK_SQL, [key_result_id, org_id])
 
 
-def _locked_apply(kr: KeyResult, *, actor: User, value: Any, confidence: Any, note: str, at: Any = None) -> CheckIn:
-    check_in = _apply_check_in(kr, actor=actor, value=value, confidence=confidence, note=note, at=at)
+def _locked_apply(
+    kr: KeyResult, *, actor: User, value: Any, confidence: Any, note: str, came: Provenance, at: Any = None
+) -> CheckIn:
+    check_in = _apply_check_in(kr, actor=actor, value=value, confidence=confidence, note=note, at=at, came=came)
     if check_in is None:  # the row is locked: nobody can have changed it
         raise RuntimeError(f"check-in on key result {kr.pk}: the locked row changed under the lock")
     return check_in
 
 
 def _apply_check_in(
-    kr: KeyResult, *, actor: User, value: Any, confidence: Any, note: str, at: Any = None
+    kr: KeyResult, *, actor: User, value: Any, confidence: Any, note: str, came: Provenance, at: Any = None
 ) -> CheckIn | None:
     """The rules, then the writes; ``None`` when the one-statement write found the key
     result changed since it was read (nothing written: read it again)."""
@@ -194,7 +216,7 @@ def _apply_check_in(
     number, conf, note = _check_in_values(kr, value=value, confidence=confidence, note=note)
     when = at or timezone.now()
     before = {"current_value": kr.current_value, "confidence": kr.confidence}
-    after = {"current_value": number, "confidence": conf, "note": note}
+    after = {"current_value": number, "confidence": conf, "note": note, "origin": came.origin}
     kr.current_value, kr.confidence = number, conf
     kr.progress = kr.progress_value()
     if kr.last_check_in_at is None or when >= kr.last_check_in_at:
@@ -202,7 +224,7 @@ def _apply_check_in(
     if _one_statement():
         outbox = outbox_in_use()
         check_in = _write_check_in_at_once(
-            kr, actor=actor, when=when, note=note, before=before, after=after, outbox=outbox
+            kr, actor=actor, when=when, note=note, before=before, after=after, outbox=outbox, came=came
         )
         if check_in is None:
             return None
@@ -211,7 +233,7 @@ def _apply_check_in(
         else:
             _rollup(objective)
     else:
-        check_in = _write_check_in(kr, actor=actor, when=when, note=note, before=before, after=after)
+        check_in = _write_check_in(kr, actor=actor, when=when, note=note, before=before, after=after, came=came)
         _rollup(objective)
     _announce_check_in(objective, kr, check_in, actor)
     return check_in
@@ -230,6 +252,10 @@ def _check_in_values(kr: KeyResult, *, value: Any, confidence: Any, note: str) -
                 % {"status": objective.get_status_display().lower()}
             }
         )
+    if kr.kind == KeyResultKind.ALIGNED:
+        raise ValidationError(
+            {"key_result": _("This key result follows the objectives contributing to it; it takes no check-ins.")}
+        )
     if kr.kind == KeyResultKind.MILESTONE:
         number = clean_number(value, "value")
         if number not in (0.0, 1.0):
@@ -244,7 +270,14 @@ def _check_in_values(kr: KeyResult, *, value: Any, confidence: Any, note: str) -
 
 
 def _write_check_in(
-    kr: KeyResult, *, actor: User, when: Any, note: str, before: dict[str, Any], after: dict[str, Any]
+    kr: KeyResult,
+    *,
+    actor: User,
+    when: Any,
+    note: str,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    came: Provenance,
 ) -> CheckIn:
     """The check-in's writes through the ORM (SQLite, or the one statement turned off): the
     check-in, the key result's columns and the activity entry, whose data version the
@@ -256,6 +289,8 @@ def _write_check_in(
         value=kr.current_value,
         confidence=kr.confidence,
         note=note,
+        origin=came.origin,
+        provenance=came.as_json(),
         created_at=when,
     )
     kr.save(update_fields=["current_value", "confidence", "progress", "last_check_in_at", "updated_at"])
@@ -275,7 +310,10 @@ def _write_check_in(
 # the rows with the ORM's). The key result is updated only if its row is the version read
 # (``xmin``); the other rows are written only if it was (``FROM kr``).
 ONE_STATEMENT_CHECK_IN = True
-_CHECK_IN_COLUMNS = ("organization_id", "key_result_id", "author_id", "value", "confidence", "note", "created_at")
+_CHECK_IN_COLUMNS = (
+    "organization_id", "key_result_id", "author_id", "value", "confidence", "note",
+    "origin", "provenance", "created_at",
+)  # fmt: skip
 _ACTIVITY_COLUMNS = (
     "organization_id", "actor_id", "verb", "target_type", "target_id", "target_repr", "before", "after", "created_at",
 )  # fmt: skip
@@ -318,6 +356,7 @@ def _write_check_in_at_once(
     before: dict[str, Any],
     after: dict[str, Any],
     outbox: bool,
+    came: Provenance,
 ) -> CheckIn | None:
     """PostgreSQL: the key result's new values, the check-in and the activity entry in one
     statement (the rows ``kr.save(update_fields=…)``, ``CheckIn.objects.create`` and
@@ -329,7 +368,8 @@ def _write_check_in_at_once(
     params = [
         kr.objective_id, CycleStatus.CLOSED, ObjectiveStatus.CANCELLED, ObjectiveStatus.CLOSED,
         kr.current_value, kr.confidence, kr.progress, kr.last_check_in_at, now, kr.pk, kr._row_version,
-        kr.organization_id, kr.pk, actor.pk if actor else None, kr.current_value, kr.confidence, note, when,
+        kr.organization_id, kr.pk, actor.pk if actor else None, kr.current_value, kr.confidence, note,
+        came.origin, json.dumps(came.as_json()), when,
         kr.organization_id, actor.pk if actor else None, "key_result.checked_in", kr._meta.label_lower, kr.pk,
         str(kr)[:255], json.dumps(before), json.dumps(after), now,
     ]  # fmt: skip
@@ -351,6 +391,8 @@ def _write_check_in_at_once(
         value=kr.current_value,
         confidence=kr.confidence,
         note=note,
+        origin=came.origin,
+        provenance=came.as_json(),
         created_at=when,
     )
     check_in._state.adding, check_in._state.db = False, connection.alias

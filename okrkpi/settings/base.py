@@ -11,6 +11,7 @@ from celery.schedules import crontab  # noqa: F401  (used by later schedules)
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from kombu import Exchange, Queue
+from core.secrets import derived_key
 
 from okrkpi.env import (
     broker_url,
@@ -46,15 +47,18 @@ INSTALLED_APPS = [
     "csp",
     "core",
     "orgs",
+    "identity",
     "activity",
     "cycles",
     "objectives",
     "rituals",
     "conversations",
+    "integrations",
     "kpis",
     "scorecards",
     "notifications",
     "reminders",
+    "transfer",
     "okrkpi.demo",
 ]
 
@@ -66,6 +70,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "identity.middleware.SessionActivityMiddleware",
     "orgs.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -160,6 +165,34 @@ SITE_URL = env_str("SITE_URL") or "http://127.0.0.1:8000"
 # whose relay lives inside their network turn this on (plain http is then
 # allowed to private addresses too).
 WEBHOOK_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", False)
+
+# Check-ins from chat and e-mail (integrations/, README "Check in from chat and e-mail").
+# Reminder e-mails carry a reply address checkin+<token>@INBOUND_EMAIL_DOMAIN (empty: no
+# reply address); the inbound-mail webhook may require INBOUND_EMAIL_SECRET (?key= or the
+# X-Okrkpi-Inbound-Key header). The IMAP poll runs when IMAP_HOST is set.
+INBOUND_EMAIL_DOMAIN = env_str("INBOUND_EMAIL_DOMAIN") or ""
+INBOUND_EMAIL_SECRET = env_str("INBOUND_EMAIL_SECRET") or ""
+INBOUND_EMAIL_MAX_BYTES = env_int("INBOUND_EMAIL_MAX_BYTES", 1_000_000, minimum=10_000)
+REPLY_ADDRESS_DAYS = env_int("REPLY_ADDRESS_DAYS", 14, minimum=1)
+IMAP_HOST = env_str("IMAP_HOST") or ""
+IMAP_PORT = env_int("IMAP_PORT", 993, minimum=1, maximum=65535)
+IMAP_USER = env_str("IMAP_USER") or ""
+IMAP_PASSWORD = env_str("IMAP_PASSWORD") or ""
+IMAP_FOLDER = env_str("IMAP_FOLDER") or "INBOX"
+# Slack and the Bot Framework are reached at these addresses (tests point them at local fakes).
+SLACK_API_URL = env_str("SLACK_API_URL") or "https://slack.com/api/"
+SLACK_SIGNATURE_WINDOW = 300  # seconds: an older request timestamp is refused as a replay
+TEAMS_APP_ID = env_str("TEAMS_APP_ID") or ""  # the bot's Microsoft App ID: the tokens' audience
+TEAMS_OPENID_URL = (
+    env_str("TEAMS_OPENID_URL") or "https://login.botframework.com/v1/.well-known/openidconfiguration"
+)
+TEAMS_ISSUER = env_str("TEAMS_ISSUER") or "https://api.botframework.com"
+TEAMS_JWKS = env_str("TEAMS_JWKS") or ""  # a JSON key set given here instead of fetched (tests)
+TEAMS_KEYS_CACHE_SECONDS = env_int("TEAMS_KEYS_CACHE_SECONDS", 24 * 3600, minimum=60)
+# Web push (the installed app's reminders): VAPID keys, base64url, from `make vapid-keys`.
+VAPID_PUBLIC_KEY = env_str("VAPID_PUBLIC_KEY") or ""
+VAPID_PRIVATE_KEY = env_str("VAPID_PRIVATE_KEY") or ""
+VAPID_SUBJECT = env_str("VAPID_SUBJECT") or "mailto:admin@localhost"
 
 # Celery. REDIS_URL or CELERY_BROKER_URL selects Redis; with neither, kombu's
 # filesystem transport runs a real worker and beat against a local folder.
@@ -295,6 +328,8 @@ SPECTACULAR_SETTINGS = {
     # change when another field with the same choices is added.
     "ENUM_NAME_OVERRIDES": {
         "RagStatusEnum": ["green", "amber", "red"],
+        "ImportKindEnum": "transfer.models.ImportKind",
+        "ImportStatusEnum": "transfer.models.ImportStatus",
         "CoachObjectTypeEnum": "rituals.api.COACH_OBJECT_TYPES",
         "CycleKindEnum": "cycles.models.CycleKind",
         "CycleStatusEnum": "cycles.models.CycleStatus",
@@ -314,7 +349,10 @@ SPECTACULAR_SETTINGS = {
         "NotificationKindEnum": "notifications.models.NotificationKind",
         "ChannelKindEnum": "notifications.models.ChannelKind",
         "ChannelEventEnum": "notifications.models.ChannelEvent",
+        "OriginEnum": "core.provenance.Origin",
         "GradeGroupTypeEnum": ["committed", "aspirational"],  # the retrospective statistics' groups
+        "ForecastMethodEnum": "objectives.forecast.METHODS",
+        "ForecastCheckpointEnum": ["mid", "two_thirds"],
         "DeliveryKindEnum": ["email", "channel"],
         "DeliveryStatusEnum": ["pending", "sent", "failed"],
         "InboxItemKindEnum": [
@@ -393,6 +431,16 @@ CSRF_COOKIE_SAMESITE = "Lax"
 # Under /api/ a refused CSRF token is answered in JSON (core.errors), elsewhere by Django.
 CSRF_FAILURE_VIEW = "core.errors.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
+
+# Identity (identity/, SECURITY.md). Stored secrets (an identity provider's client secret) are
+# encrypted with SECRETS_KEYS (Fernet keys, comma-separated; the first encrypts, all decrypt);
+# without it, a key derived from SECRET_KEY.
+SECRETS_KEYS = env_list("SECRETS_KEYS", []) or [derived_key(SECRET_KEY)]
+# OpenID Connect issuers must be https; true allows http on loopback addresses (development, tests).
+OIDC_ALLOW_HTTP_LOOPBACK = env_bool("OIDC_ALLOW_HTTP_LOOPBACK", False)
+OIDC_HTTP_TIMEOUT = env_int("OIDC_HTTP_TIMEOUT", 10, minimum=1, maximum=60)
+OIDC_CACHE_SECONDS = env_int("OIDC_CACHE_SECONDS", 3600, minimum=60)  # discovery documents and key sets
+OIDC_NONCE_SECONDS = 24 * 3600  # how long a used nonce is remembered (longer than any ID token lives)
 
 INVITATION_TTL_DAYS = env_int("INVITATION_TTL_DAYS", 7, minimum=1, maximum=90)
 

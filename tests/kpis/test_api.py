@@ -31,7 +31,7 @@ KPI_FIELDS = {
     "status",
     "version",  # optimistic locking (tests/core/test_optimistic_locking.py)
 }
-MEASUREMENT_FIELDS = {"id", "kpi", "period", "value", "note", "author"}
+MEASUREMENT_FIELDS = {"id", "kpi", "period", "value", "note", "author", "origin", "provenance"}
 
 
 @pytest.fixture

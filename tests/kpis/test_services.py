@@ -141,6 +141,7 @@ def test_a_second_value_for_the_period_corrects_it_and_keeps_the_old_one_in_the_
         "value": 95,
         "note": "from the CRM",
         "author": world_a.member.pk,
+        "origin": "manual",
     }
     assert corrected.after["value"] == 97 and corrected.actor == world_a.manager
     # The same value again changes nothing and logs nothing.

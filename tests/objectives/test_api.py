@@ -57,7 +57,7 @@ KEY_RESULT_FIELDS = {
     "kpi",
     "version",
 }
-CHECK_IN_FIELDS = {"id", "key_result", "value", "confidence", "note", "author", "created_at"}
+CHECK_IN_FIELDS = {"id", "key_result", "value", "confidence", "note", "author", "created_at", "origin", "provenance"}
 INITIATIVE_FIELDS = {"id", "key_result", "objective", "title", "owner", "status", "due_date"}
 
 

@@ -19,7 +19,9 @@ from objectives.services import check_ins
 from orgs.models import Membership
 from tests.objectives.okr_factories import make_cycle, make_kr, make_objective
 
-CHECK_IN_FIELDS = ("organization_id", "key_result_id", "author_id", "value", "confidence", "note")
+CHECK_IN_FIELDS = (
+    "organization_id", "key_result_id", "author_id", "value", "confidence", "note", "origin", "provenance",
+)  # fmt: skip
 KR_FIELDS = ("current_value", "confidence", "progress")
 ENTRY_FIELDS = ("organization_id", "actor_id", "verb", "target_type", "target_id", "target_repr", "before", "after")
 
@@ -60,6 +62,8 @@ def test_both_ways_of_writing_a_check_in_leave_the_same_rows(world_a, monkeypatc
         "value": 50.0,
         "confidence": 7,
         "note": "Halfway, “quotes” and ünïcode",
+        "origin": "manual",
+        "provenance": {"who": world_a.member.pk, "who_name": world_a.member.display_name},
         "created_at": True,
     }
     assert kr_row == {
@@ -77,7 +81,7 @@ def test_both_ways_of_writing_a_check_in_leave_the_same_rows(world_a, monkeypatc
         "target_id": kr.pk,
         "target_repr": str(kr),
         "before": {"current_value": 0.0, "confidence": None},
-        "after": {"current_value": 50.0, "confidence": 7, "note": "Halfway, “quotes” and ünïcode"},
+        "after": {"current_value": 50.0, "confidence": 7, "note": "Halfway, “quotes” and ünïcode", "origin": "manual"},
     }
 
 
