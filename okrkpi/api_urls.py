@@ -8,15 +8,19 @@ from conversations.api import CommentViewSet, ReactionViewSet
 from core.apidocs import DocsView, SchemaView
 from core.ids import parse_id
 from cycles.api import CycleViewSet
+from integrations import urls as integration_urls
 from kpis.api import KpiViewSet, MeasurementViewSet
 from notifications.api import ChannelViewSet, DeliveryViewSet, NotificationViewSet
 from objectives.api import CheckInViewSet, InitiativeViewSet, KeyResultViewSet, ObjectiveViewSet
-from orgs.api import MemberViewSet, TeamViewSet, TokenView
+from objectives.api import forecasts as forecast_api
+from identity import api as identity_api
+from orgs.api import MemberViewSet, TeamViewSet
 from reminders.api import InboxView
 from rituals import api as ritual_api
 from scorecards.api.documents import CascadeView, DashboardView
 from scorecards.api.scorecards import ScorecardViewSet
 from scorecards.api.strategy_links import StrategyLinkViewSet
+from transfer import api as transfer_api
 
 
 class AnyIdConverter:
@@ -56,9 +60,12 @@ router.register("deliveries", DeliveryViewSet, basename="delivery")
 urlpatterns = [
     path("schema/", SchemaView.as_view(), name="api-schema"),
     path("docs/", DocsView.as_view(url_name="api-schema"), name="api-docs"),
-    path("auth/token/", TokenView.as_view(), name="api-token"),
+    # Logs the token's creation; refuses a password-made one where only single sign-on is allowed.
+    path("auth/token/", identity_api.TokenView.as_view(), name="api-token"),
+    path("integrations/", include((integration_urls.api_urlpatterns, "integrations_api"))),
     path("orgs/<slug:slug>/cascade/", CascadeView.as_view(), name="api-cascade"),
     path("orgs/<slug:slug>/inbox/", InboxView.as_view(), name="api-inbox"),
+    path("orgs/<slug:slug>/sso/", identity_api.SsoView.as_view(), name="api-sso"),
     # The quarter's ritual; before the router, whose detail routes would take "carry-over" for an id.
     path("orgs/<slug:slug>/quality/", ritual_api.QualityView.as_view(), name="api-quality"),
     path("orgs/<slug:slug>/quality/dismissals/", ritual_api.DismissalView.as_view(), name="api-quality-dismiss"),
@@ -92,5 +99,19 @@ urlpatterns = [
         name="api-cycle-statistics",
     ),
     path("orgs/<slug:slug>/dashboard/", DashboardView.as_view(), name="api-dashboard"),
+    path("orgs/<slug:slug>/forecast/", forecast_api.CycleForecastView.as_view(), name="api-forecast"),
+    path(
+        "orgs/<slug:slug>/key-results/<id:kr_id>/forecast/",
+        forecast_api.KeyResultForecastView.as_view(),
+        name="api-kr-forecast",
+    ),
+    path("orgs/<slug:slug>/export/", transfer_api.ExportView.as_view(), name="api-export"),
+    path("orgs/<slug:slug>/imports/", transfer_api.ImportListView.as_view(), name="api-imports"),
+    path("orgs/<slug:slug>/imports/<id:import_id>/", transfer_api.ImportDetailView.as_view(), name="api-import"),
+    path(
+        "orgs/<slug:slug>/imports/<id:import_id>/apply/",
+        transfer_api.ImportApplyView.as_view(),
+        name="api-import-apply",
+    ),
     path("orgs/<slug:slug>/", include(router.urls)),
 ]

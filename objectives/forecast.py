@@ -1,0 +1,411 @@
+"""Where a key result will land at its cycle's end (DESIGN §4 Forecast): pure, no Django.
+
+- Three or more check-ins on at least two distinct moments: a Theil–Sen line (the median of
+  the slopes between every pair of check-ins, so one wild value barely moves it) projected to
+  the cycle's end, with a 90 % band from the residuals (their robust scale, the larger of the
+  MAD's and the root mean square of residuals damped at 2.5 of it, widened as a prediction
+  interval: Student's t for n − 2 degrees of freedom, times √(1 + 1/n + (x − x̄)² / Sxx)).
+- Fewer: the pace so far — the line from the start value at the start through the latest
+  check-in, extended to the end; its band is the same pace halved and half again.
+- No check-in: no forecast (the current value stands; no probability). Once the cycle is
+  over (``final``), the value as it stands.
+- Milestones: the probability is the latest confidence out of 10; the projected outcome is the
+  more likely one (done or not).
+
+The probability of reaching the target reads the band as a normal distribution (the band's
+half width is 1.645 standard deviations), in the key result's direction. Every function is
+deterministic; check-ins after ``on`` are ignored, so a replay as of a past day sees only
+what was known then.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from statistics import median
+
+from objectives import progress as progress_math
+
+Z90 = 1.6448536269514722  # two-sided 90 %: the band's half width in standard deviations
+# Student's t quantile (0.95, one-sided) for 1 … 30 degrees of freedom; Z90 beyond.
+_T95 = (
+    *(6.314, 2.920, 2.353, 2.132, 2.015, 1.943, 1.895, 1.860, 1.833, 1.812, 1.796, 1.782, 1.771, 1.761, 1.753),
+    *(1.746, 1.740, 1.734, 1.729, 1.725, 1.721, 1.717, 1.714, 1.711, 1.708, 1.706, 1.703, 1.701, 1.699, 1.697),
+)
+MAD_SCALE = 1.4826  # the MAD of normal noise times this is its standard deviation
+DAMP = 2.5  # residuals beyond this many robust scales count as this many
+MIN_TREND_POINTS = 3
+PACE_LOW, PACE_HIGH = 0.5, 1.5  # the pace line's band: the same pace halved and half again
+
+
+class Method:
+    TREND = "trend"
+    PACE = "pace"
+    MILESTONE = "milestone"
+    NONE = "none"
+    FINAL = "final"
+    ROLLUP = "rollup"
+
+
+METHODS: tuple[str, ...] = (Method.TREND, Method.PACE, Method.MILESTONE, Method.NONE, Method.FINAL, Method.ROLLUP)
+
+
+@dataclass(frozen=True)
+class Point:
+    """A check-in: its moment, its value and its confidence."""
+
+    at: datetime
+    value: float
+    confidence: int | None = None
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """A key result's forecast: the value at the cycle's end with its 90 % band, the chance of
+    reaching the target (None without a check-in), and the progress those values mean (clamped
+    to [0, 1]). ``slope_per_week`` and ``since`` explain a trend or pace; ``points`` is how many
+    check-ins it read."""
+
+    method: str
+    projected: float
+    low: float
+    high: float
+    probability: float | None
+    progress: float
+    progress_low: float
+    progress_high: float
+    slope_per_week: float | None = None
+    since: date | None = None
+    points: int = 0
+
+
+def normal_cdf(x: float) -> float:
+    return 0.5 * (1.0 + math.erf(x / math.sqrt(2.0)))
+
+
+def t_quantile(df: int) -> float:
+    """The 95th percentile of Student's t with ``df`` degrees of freedom (≥ 1)."""
+    return _T95[df - 1] if df <= len(_T95) else Z90
+
+
+def theil_sen(xs: Sequence[float], ys: Sequence[float]) -> tuple[float, float]:
+    """(intercept, slope): the median of the pairwise slopes (pairs with distinct x), and the
+    median of ``y − slope·x``. Needs two distinct x."""
+    slopes = [
+        (ys[j] - ys[i]) / (xs[j] - xs[i]) for i in range(len(xs)) for j in range(i + 1, len(xs)) if xs[j] != xs[i]
+    ]
+    if not slopes:
+        raise ValueError("a trend needs two distinct moments")
+    slope = median(slopes)
+    return median(y - slope * x for x, y in zip(xs, ys, strict=True)), slope
+
+
+def residual_scale(residuals: Sequence[float]) -> float:
+    """A robust standard deviation of the residuals: the larger of 1.4826 × MAD and the root
+    mean square (over n − 2) of the residuals damped at 2.5 MAD scales, so one outlier widens
+    the band a little, not wholly."""
+    n = len(residuals)
+    mad = MAD_SCALE * median(abs(r) for r in residuals)
+    cap = DAMP * mad
+    damped = [max(-cap, min(cap, r)) for r in residuals] if mad > 0 else list(residuals)
+    rms = math.sqrt(math.fsum(r * r for r in damped) / max(n - 2, 1))
+    return max(mad, rms)
+
+
+def _days(at: datetime, origin: datetime) -> float:
+    return (at - origin).total_seconds() / 86400.0
+
+
+def _toward(*, start: float, target: float) -> int:
+    """+1 when the key result goes up (or is flat), −1 when it goes down."""
+    return -1 if target < start else 1
+
+
+def reach_probability(*, projected: float, half_width: float, start: float, target: float) -> float:
+    """P(value at the end reaches the target in the key result's direction), the band read as a
+    normal distribution; a zero-width band gives 1 or 0."""
+    sign = _toward(start=start, target=target)
+    margin = sign * (projected - target)
+    if half_width <= 0:
+        return 1.0 if margin >= 0 else 0.0
+    return normal_cdf(margin / (half_width / Z90))
+
+
+def _progress(kind: str, start: float, target: float, value: float) -> float:
+    kind = "number" if kind == "milestone" else kind
+    return progress_math.clamp01(
+        progress_math.key_result_progress_raw(kind=kind, start=start, target=target, current=value)
+    )
+
+
+def _finish(
+    *,
+    method: str,
+    kind: str,
+    start: float,
+    target: float,
+    projected: float,
+    half: float,
+    slope_per_week: float | None = None,
+    since: date | None = None,
+    points: int = 0,
+) -> Forecast:
+    low, high = projected - half, projected + half
+    ends = (_progress(kind, start, target, low), _progress(kind, start, target, high))
+    return Forecast(
+        method=method,
+        projected=projected,
+        low=low,
+        high=high,
+        probability=reach_probability(projected=projected, half_width=half, start=start, target=target),
+        progress=_progress(kind, start, target, projected),
+        progress_low=min(ends),
+        progress_high=max(ends),
+        slope_per_week=slope_per_week,
+        since=since,
+        points=points,
+    )
+
+
+def _milestone(*, start: float, target: float, current: float, confidence: int | None, n: int) -> Forecast:
+    done = current >= target
+    p = 1.0 if done else (confidence if confidence is not None else 5) / 10.0
+    likely = p >= 0.5
+    return Forecast(
+        method=Method.MILESTONE,
+        projected=target if likely else start,
+        low=current if done else start,
+        high=target,
+        probability=p,
+        progress=1.0 if likely else 0.0,
+        progress_low=1.0 if done else 0.0,
+        progress_high=1.0,
+        points=n,
+    )
+
+
+def _trend(
+    *, kind: str, start: float, target: float, xs: list[float], ys: list[float], x_end: float, since: date
+) -> Forecast:
+    intercept, slope = theil_sen(xs, ys)
+    n = len(xs)
+    residuals = [y - (intercept + slope * x) for x, y in zip(xs, ys, strict=True)]
+    mean_x = math.fsum(xs) / n
+    sxx = math.fsum((x - mean_x) ** 2 for x in xs)
+    spread = math.sqrt(1 + 1 / n + (x_end - mean_x) ** 2 / sxx)
+    half = t_quantile(n - 2) * residual_scale(residuals) * spread
+    return _finish(
+        method=Method.TREND,
+        kind=kind,
+        start=start,
+        target=target,
+        projected=intercept + slope * x_end,
+        half=half,
+        slope_per_week=slope * 7,
+        since=since,
+        points=n,
+    )
+
+
+def _pace(
+    *, kind: str, start: float, target: float, last: Point, x_last: float, x_end: float, n: int, since: date
+) -> Forecast:
+    # Less than a day in: read it as one day, so a first-hour check-in is a pace, not a division by zero.
+    elapsed = max(x_last, 1.0)
+    rate = (last.value - start) / elapsed
+    remaining = max(x_end - max(x_last, 0.0), 0.0)
+    projected = last.value + rate * remaining
+    half = abs(rate) * remaining * (PACE_HIGH - 1.0)
+    return _finish(
+        method=Method.PACE,
+        kind=kind,
+        start=start,
+        target=target,
+        projected=projected,
+        half=half,
+        slope_per_week=rate * 7,
+        since=since,
+        points=n,
+    )
+
+
+def forecast_key_result(
+    *,
+    kind: str,
+    start: float,
+    target: float,
+    current: float,
+    confidence: int | None,
+    check_ins: Iterable[Point],
+    origin: datetime,
+    end: datetime,
+    on: datetime,
+) -> Forecast:
+    """A key result's forecast at the cycle's ``end`` as known at ``on``: only the check-ins
+    up to ``on`` count (the latest of them gives the value and confidence then; ``current`` and
+    ``confidence`` stand when there is none). ``origin`` is where its pace starts (the cycle's start, or its objective's
+    activation). ``end`` at or before ``on`` (the cycle is over) gives the value as it stands."""
+    progress_math.require_finite(start, target, current)
+    seen = sorted((p for p in check_ins if p.at <= on), key=lambda p: p.at)
+    if seen:
+        current = seen[-1].value
+        confidence = seen[-1].confidence if seen[-1].confidence is not None else confidence
+    if kind == "milestone":
+        return _milestone(start=start, target=target, current=current, confidence=confidence, n=len(seen))
+    if not seen:
+        return replace(
+            _finish(method=Method.NONE, kind=kind, start=start, target=target, projected=current, half=0.0),
+            probability=None,
+        )
+    if end <= on:
+        return _finish(
+            method=Method.FINAL, kind=kind, start=start, target=target, projected=current, half=0.0, points=len(seen)
+        )
+    x_end = max(_days(end, origin), _days(on, origin))
+    xs = [_days(p.at, origin) for p in seen]
+    ys = [p.value for p in seen]
+    since = seen[0].at.date()
+    if len(seen) >= MIN_TREND_POINTS and len(set(xs)) >= 2:
+        return _trend(kind=kind, start=start, target=target, xs=xs, ys=ys, x_end=x_end, since=since)
+    return _pace(
+        kind=kind,
+        start=start,
+        target=target,
+        last=seen[-1],
+        x_last=xs[-1],
+        x_end=x_end,
+        n=len(seen),
+        since=origin.date(),
+    )
+
+
+# --- objectives ------------------------------------------------------------------------------
+
+# A grade is progress rounded to 0.1, so progress from the bar minus half a step grades at the bar.
+HALF_GRADE_STEP = 0.05
+
+
+@dataclass(frozen=True)
+class ObjectiveForecast:
+    """An objective's forecast progress at the cycle's end (0–1) with its band, and the chance
+    of being graded at its type's bar (None when nothing under it has a forecast)."""
+
+    projected: float
+    low: float
+    high: float
+    probability: float | None
+    method: str = Method.ROLLUP
+
+
+@dataclass(frozen=True)
+class Term:
+    """One term of an objective's forecast: a key result's or an aligned child's progress
+    forecast (projected, low, high) with its weight; ``informed`` when it had a forecast."""
+
+    projected: float
+    low: float
+    high: float
+    weight: float
+    informed: bool = True
+
+
+def forecast_objective(*, terms: Sequence[Term], commitment: str) -> ObjectiveForecast:
+    """The weighted mean of the terms' forecasts, as ``progress.weighted_mean`` rolls up progress
+    (the caller picks the terms and weights as ``progress.objective_progress`` does); the band
+    is the weighted mean of the bands (as if the terms moved together: the wider, honest
+    reading). The probability reads the band as a normal distribution around the projection and
+    asks for progress that grades at the bar (``success_threshold``: 1.0 or 0.7)."""
+
+    def mean(pick: int) -> float:
+        return progress_math.weighted_mean(
+            progress_math.Contribution(value=(t.projected, t.low, t.high)[pick], weight=t.weight) for t in terms
+        )
+
+    projected, low, high = mean(0), mean(1), mean(2)
+    if not any(t.informed and t.weight > 0 for t in terms):
+        return ObjectiveForecast(projected=projected, low=low, high=high, probability=None)
+    margin = projected - (progress_math.success_threshold(commitment) - HALF_GRADE_STEP)
+    half = (high - low) / 2
+    probability = (1.0 if margin >= 0 else 0.0) if half <= 0 else normal_cdf(margin / (half / Z90))
+    return ObjectiveForecast(projected=projected, low=low, high=high, probability=probability)
+
+
+def predicted_to_miss(*, projected: float, commitment: str) -> bool:
+    """Whether a forecast progress, graded as the close would grade it, falls short of the bar
+    of its objective's type (committed 1.0, aspirational 0.7)."""
+    return not progress_math.achieved(grade=progress_math.grade(projected), commitment=commitment)
+
+
+def shortfall_key(*, projected: float, probability: float | None, commitment: str) -> float:
+    """How badly a forecast misses: the shortfall from the bar times how sure the miss is
+    (1 − probability); the larger, the earlier in a "predicted to miss" list."""
+    gap = max(progress_math.success_threshold(commitment) - projected, 0.0)
+    return gap * (1.0 - (probability if probability is not None else 0.5))
+
+
+# --- calibration -----------------------------------------------------------------------------
+
+MIN_HISTORY = 20  # closed key results before a hit rate means anything
+
+
+@dataclass(frozen=True)
+class Replay:
+    """A closed key result forecast as of a past day: the progress forecast, and its grade."""
+
+    projected: float
+    grade: float
+    commitment: str
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """How often the forecasts at one checkpoint came true (None throughout when there were
+    fewer than ``MIN_HISTORY`` key results: not enough history yet)."""
+
+    checkpoint: str
+    key_results: int
+    enough: bool
+    predicted_miss: int | None = None
+    missed: int | None = None
+    predicted_make: int | None = None
+    made: int | None = None
+    mean_absolute_error: float | None = None
+
+    @property
+    def miss_hit_rate(self) -> float | None:
+        return self.missed / self.predicted_miss if self.predicted_miss and self.missed is not None else None
+
+    @property
+    def make_hit_rate(self) -> float | None:
+        return self.made / self.predicted_make if self.predicted_make and self.made is not None else None
+
+
+def calibrate(checkpoint: str, replays: Sequence[Replay], *, minimum: int = MIN_HISTORY) -> Calibration:
+    """Of the key results predicted to miss, how many did (graded under their bar), of those
+    predicted to make it, how many did, and the mean absolute error of the progress forecast
+    against the grade."""
+    n = len(replays)
+    if n < minimum:
+        return Calibration(checkpoint=checkpoint, key_results=n, enough=False)
+    miss = [r for r in replays if predicted_to_miss(projected=r.projected, commitment=r.commitment)]
+    make = [r for r in replays if not predicted_to_miss(projected=r.projected, commitment=r.commitment)]
+    return Calibration(
+        checkpoint=checkpoint,
+        key_results=n,
+        enough=True,
+        predicted_miss=len(miss),
+        missed=sum(not progress_math.achieved(grade=r.grade, commitment=r.commitment) for r in miss),
+        predicted_make=len(make),
+        made=sum(progress_math.achieved(grade=r.grade, commitment=r.commitment) for r in make),
+        mean_absolute_error=math.fsum(abs(r.projected - r.grade) for r in replays) / n,
+    )
+
+
+CHECKPOINTS: tuple[tuple[str, float], ...] = (("mid", 0.5), ("two_thirds", 2 / 3))
+
+
+def checkpoint_day(*, start: date, end: date, share: float) -> date:
+    """The day a share of the cycle has elapsed (the replay's "as of")."""
+    return start + timedelta(days=math.floor((end - start).days * share))

@@ -1,0 +1,364 @@
+"""Reads of the forecasts (DESIGN §4 Forecast): a cycle's key results and objectives, one key
+result, and the calibration on the organisation's closed cycles. The math is the pure
+``objectives.forecast``; this module reads the rows for it in a fixed number of queries and
+caches the results under the organisation's data version and today, as the executive
+documents are (``scorecards.documents``): a check-in makes new keys, never a stale answer.
+
+The live forecast and the calibration's replay call the same ``forecast_key_result`` with the
+same check-ins, told a different "now" (``on``): the replay sees nothing after its day.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Hashable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any, TypeVar
+
+from django.core.cache import caches
+from django.utils import timezone
+
+from cycles.models import Cycle, CycleStatus
+from objectives import forecast as fc
+from objectives import progress as progress_math
+from objectives.models import CheckIn, KeyResult, Objective, ObjectiveStatus
+from orgs.models import Organization
+
+T = TypeVar("T")
+
+
+def _cached(kind: str, org: Organization, build: Callable[[], T], *parts: Hashable) -> T:
+    """``build()``, kept in the documents cache under the organisation's data version and today."""
+    raw = ":".join(str(p) for p in (kind, org.pk, org.data_version, org.today().isoformat(), *parts))
+    key = f"{kind}-{hashlib.sha256(raw.encode()).hexdigest()[:32]}"
+    cache = caches["documents"]
+    value: T | None = cache.get(key)
+    if value is None:
+        value = build()
+        cache.set(key, value)
+    return value
+
+
+def _midnight(org: Organization, day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=org.tzinfo)
+
+
+@dataclass(frozen=True)
+class KeyResultRow:
+    id: int
+    objective: int
+    kind: str
+    start: float
+    target: float
+    current: float
+    weight: float
+    confidence: int | None
+
+
+@dataclass(frozen=True)
+class ObjectiveInfo:
+    id: int
+    title: str
+    parent: int | None
+    weight: float
+    status: str
+    commitment: str
+    owner_type: str
+    owner_team: int | None
+    owner_user: int | None
+    activated_at: datetime | None
+
+
+@dataclass
+class CycleForecast:
+    """A cycle's forecasts: per key result and per objective (rolled up as progress is)."""
+
+    cycle: int
+    key_results: dict[int, fc.Forecast] = field(default_factory=dict)
+    objectives: dict[int, fc.ObjectiveForecast] = field(default_factory=dict)
+    info: dict[int, ObjectiveInfo] = field(default_factory=dict)
+
+    def predicted_to_miss(self) -> list[ObjectiveInfo]:
+        """Active objectives forecast under their type's bar (committed 1.0, aspirational 0.7),
+        the furthest and surest misses first."""
+        rows = [
+            o
+            for oid, o in self.info.items()
+            if o.status == ObjectiveStatus.ACTIVE
+            and self.objectives[oid].probability is not None
+            and fc.predicted_to_miss(projected=self.objectives[oid].projected, commitment=o.commitment)
+        ]
+
+        def key(o: ObjectiveInfo) -> tuple[float, float, int]:
+            f = self.objectives[o.id]
+            return (-fc.shortfall_key(projected=f.projected, probability=f.probability, commitment=o.commitment),
+                    f.projected, o.id)  # fmt: skip
+
+        return sorted(rows, key=key)
+
+
+def key_result_forecast_of(
+    *, row: KeyResultRow, points: list[fc.Point], origin: datetime, end: datetime, on: datetime
+) -> fc.Forecast:
+    """The one call live forecasts and replays share."""
+    return fc.forecast_key_result(
+        kind=row.kind,
+        start=row.start,
+        target=row.target,
+        current=row.current,
+        confidence=row.confidence,
+        check_ins=points,
+        origin=origin,
+        end=end,
+        on=on,
+    )
+
+
+def _origin(org: Organization, cycle_start: date, activated_at: datetime | None) -> datetime:
+    start = _midnight(org, cycle_start)
+    return max(start, activated_at) if activated_at is not None else start
+
+
+def _points(rows: Iterable[tuple[int, float, int, datetime]]) -> dict[int, list[fc.Point]]:
+    found: dict[int, list[fc.Point]] = {}
+    for kr_id, value, confidence, at in rows:
+        found.setdefault(kr_id, []).append(fc.Point(at=at, value=value, confidence=confidence))
+    return found
+
+
+_KR_FIELDS = ("key_results__id", "key_results__kind", "key_results__start_value", "key_results__target_value",
+              "key_results__current_value", "key_results__weight", "key_results__confidence")  # fmt: skip
+_OBJ_FIELDS = ("id", "title", "parent_id", "weight", "status", "commitment", "owner_type", "owner_team_id",
+               "owner_user_id", "activated_at")  # fmt: skip
+
+
+def _cycle_rows(*, org: Organization, cycle: Cycle) -> tuple[dict[int, ObjectiveInfo], list[KeyResultRow]]:
+    """The cycle's objectives that are not cancelled, left-joined to their key results: one query."""
+    rows = (
+        Objective.objects.filter(organization=org, cycle=cycle)
+        .exclude(status=ObjectiveStatus.CANCELLED)
+        .order_by("id", "key_results__position", "key_results__id")
+        .values_list(*_OBJ_FIELDS, *_KR_FIELDS)
+    )
+    info: dict[int, ObjectiveInfo] = {}
+    krs: list[KeyResultRow] = []
+    n = len(_OBJ_FIELDS)
+    for r in rows:
+        if r[0] not in info:
+            info[r[0]] = ObjectiveInfo(*r[:n])
+        if r[n] is not None:
+            krs.append(KeyResultRow(r[n], r[0], *r[n + 1 :]))
+    return info, krs
+
+
+def _objective_forecasts(
+    *, info: dict[int, ObjectiveInfo], terms: dict[int, list[fc.Term]], children_contribute: bool
+) -> dict[int, fc.ObjectiveForecast]:
+    """Bottom-up over the cycle's tree: each objective from its key results' forecasts and, as
+    its progress does, its aligned children that count (not drafts), weighted by their weight."""
+    children: dict[int, list[int]] = {}
+    for o in info.values():
+        if o.parent in info:
+            children.setdefault(o.parent, []).append(o.id)
+    done: dict[int, fc.ObjectiveForecast] = {}
+
+    def visit(oid: int, trail: frozenset[int]) -> fc.ObjectiveForecast:
+        if oid in done:
+            return done[oid]
+        own = list(terms.get(oid, []))
+        if children_contribute:
+            for cid in children.get(oid, []):
+                child = info[cid]
+                if cid in trail or not progress_math.counts_in_parent(child.status):
+                    continue
+                f = visit(cid, trail | {oid})
+                own.append(fc.Term(f.projected, f.low, f.high, child.weight, f.probability is not None))
+        done[oid] = fc.forecast_objective(terms=own, commitment=info[oid].commitment)
+        return done[oid]
+
+    for oid in info:
+        visit(oid, frozenset())
+    return done
+
+
+def build_cycle_forecast(*, org: Organization, cycle: Cycle, on: datetime | None = None) -> CycleForecast:
+    """Every key result's and objective's forecast in ``cycle``, as known at ``on`` (now by
+    default): two queries whatever the size (objectives with key results, their check-ins)."""
+    on = on or timezone.now()
+    info, krs = _cycle_rows(org=org, cycle=cycle)
+    points = _points(
+        CheckIn.objects.filter(organization=org, key_result__objective__cycle=cycle, created_at__lte=on)
+        .order_by("created_at", "id")
+        .values_list("key_result_id", "value", "confidence", "created_at")
+    )
+    end = _midnight(org, cycle.end_date + timedelta(days=1))
+    result = CycleForecast(cycle=cycle.pk, info=info)
+    terms: dict[int, list[fc.Term]] = {}
+    for row in krs:
+        origin = _origin(org, cycle.start_date, info[row.objective].activated_at)
+        f = key_result_forecast_of(row=row, points=points.get(row.id, []), origin=origin, end=end, on=on)
+        result.key_results[row.id] = f
+        terms.setdefault(row.objective, []).append(
+            fc.Term(f.progress, f.progress_low, f.progress_high, row.weight, f.probability is not None)
+        )
+    result.objectives = _objective_forecasts(info=info, terms=terms, children_contribute=org.children_contribute)
+    return result
+
+
+def cycle_forecast(*, org: Organization, cycle: Cycle) -> CycleForecast:
+    """``build_cycle_forecast`` now, from the cache when nothing changed since it was built."""
+    return _cached("forecast", org, lambda: build_cycle_forecast(org=org, cycle=cycle), cycle.pk)
+
+
+def forecasts_for(
+    *, org: Organization, key_results: Iterable[KeyResult], loaded: bool = False
+) -> dict[int, fc.Forecast]:
+    """Each key result's forecast now, by id, for pages that already hold the key results (with
+    their objective and cycle): their check-ins in one query, or none when ``loaded`` (they were
+    prefetched as ``check_ins``). A key result without a cycle (a backlog draft) stands where it is."""
+    krs = list(key_results)
+    if loaded:
+        points = _points((kr.pk, c.value, c.confidence, c.created_at) for kr in krs for c in kr.check_ins.all())
+    else:
+        points = _points(
+            CheckIn.objects.filter(organization=org, key_result_id__in=[kr.pk for kr in krs])
+            .order_by("created_at", "id")
+            .values_list("key_result_id", "value", "confidence", "created_at")
+        )
+    now = timezone.now()
+    found: dict[int, fc.Forecast] = {}
+    for kr in krs:
+        objective = kr.objective
+        cycle = objective.cycle
+        row = KeyResultRow(kr.pk, objective.pk, kr.kind, kr.start_value, kr.target_value, kr.current_value,
+                           kr.weight, kr.confidence)  # fmt: skip
+        origin, end = now, now
+        if cycle is not None:
+            origin = _origin(org, cycle.start_date, objective.activated_at)
+            end = _midnight(org, cycle.end_date + timedelta(days=1))
+        found[kr.pk] = key_result_forecast_of(row=row, points=points.get(kr.pk, []), origin=origin, end=end, on=now)
+    return found
+
+
+def key_result_forecast(*, org: Organization, key_result: KeyResult) -> fc.Forecast:
+    """One key result's forecast now: one query for its check-ins."""
+    return forecasts_for(org=org, key_results=[key_result])[key_result.pk]
+
+
+@dataclass(frozen=True)
+class MissRow:
+    """An objective on the "predicted to miss" list, with its forecast and its owner's name
+    (None for the company, which pages call "Company" in their language)."""
+
+    id: int
+    title: str
+    commitment: str
+    owner_type: str
+    owner_team: int | None
+    owner_user: int | None
+    owner_name: str | None
+    forecast: fc.ObjectiveForecast
+
+
+def predicted_to_miss(*, org: Organization, cycle: Cycle, limit: int | None = None) -> list[MissRow]:
+    """The cycle's active objectives forecast under their type's bar, the furthest and surest
+    misses first (``CycleForecast.predicted_to_miss``), with their owners' names: one query
+    besides the cached forecast."""
+    doc = cycle_forecast(org=org, cycle=cycle)
+    missing = doc.predicted_to_miss()[:limit]
+    names = {
+        o.pk: o.owner_label
+        for o in Objective.objects.filter(organization=org, pk__in=[m.id for m in missing]).select_related(
+            "owner_team", "owner_user"
+        )
+    } if missing else {}  # fmt: skip
+    return [
+        MissRow(
+            m.id, m.title, m.commitment, m.owner_type, m.owner_team, m.owner_user, names.get(m.id), doc.objectives[m.id]
+        )  # fmt: skip
+        for m in missing
+    ]
+
+
+# --- calibration -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CalibrationReport:
+    """The calibration of every checkpoint on the organisation's closed cycles."""
+
+    cycles: int
+    key_results: int
+    checkpoints: tuple[fc.Calibration, ...]
+
+    @property
+    def enough(self) -> bool:
+        return self.key_results >= fc.MIN_HISTORY
+
+
+def _replay_rows(*, org: Organization) -> tuple[list[tuple[Any, ...]], dict[int, list[fc.Point]]]:
+    """Every graded key result of the closed cycles (objectives not cancelled) and their
+    check-ins: two queries."""
+    rows = list(
+        KeyResult.objects.filter(organization=org, grade__isnull=False, objective__cycle__status=CycleStatus.CLOSED)
+        .exclude(objective__status=ObjectiveStatus.CANCELLED)
+        .order_by("id")
+        .values_list(
+            "id",
+            "objective_id",
+            "kind",
+            "start_value",
+            "target_value",
+            "weight",
+            "grade",
+            "objective__commitment",
+            "objective__activated_at",
+            "objective__cycle__start_date",
+            "objective__cycle__end_date",
+        )  # fmt: skip
+    )
+    points = _points(
+        CheckIn.objects.filter(organization=org, key_result_id__in=[r[0] for r in rows])
+        .order_by("created_at", "id")
+        .values_list("key_result_id", "value", "confidence", "created_at")
+    )
+    return rows, points
+
+
+def replay(
+    *, org: Organization, rows: list[tuple[Any, ...]], points: dict[int, list[fc.Point]], share: float
+) -> list[fc.Replay]:
+    """Each closed key result forecast as of the end of the day ``share`` of its cycle had
+    elapsed, with only the check-ins known then, beside its grade."""
+    found: list[fc.Replay] = []
+    for kid, oid, kind, start, target, weight, grade, commitment, activated_at, c_start, c_end in rows:
+        day = fc.checkpoint_day(start=c_start, end=c_end, share=share)
+        on = _midnight(org, day + timedelta(days=1))
+        # As it stood then: the start value, moved only by the check-ins the forecast sees.
+        row = KeyResultRow(kid, oid, kind, start, target, start, weight, None)
+        origin = _origin(org, c_start, activated_at if activated_at is not None and activated_at < on else None)
+        end = _midnight(org, c_end + timedelta(days=1))
+        f = key_result_forecast_of(row=row, points=points.get(kid, []), origin=origin, end=end, on=on)
+        found.append(fc.Replay(projected=f.progress, grade=grade, commitment=commitment))
+    return found
+
+
+def build_calibration(*, org: Organization) -> CalibrationReport:
+    """Replays at mid-cycle and at two thirds, compared with the grades at close: three queries."""
+    cycles = Cycle.objects.filter(organization=org, status=CycleStatus.CLOSED).count()
+    rows, points = _replay_rows(org=org)
+    checkpoints = tuple(
+        fc.calibrate(name, replay(org=org, rows=rows, points=points, share=share)) for name, share in fc.CHECKPOINTS
+    )
+    return CalibrationReport(cycles=cycles, key_results=len(rows), checkpoints=checkpoints)
+
+
+def calibration(*, org: Organization) -> CalibrationReport:
+    """``build_calibration``, from the cache when nothing changed since it was built."""
+    return _cached("forecast-calibration", org, lambda: build_calibration(org=org))
+
+
+def as_dict(f: fc.Forecast | fc.ObjectiveForecast) -> dict[str, Any]:
+    """The API's five figures of a forecast."""
+    return {"projected": f.projected, "low": f.low, "high": f.high, "probability": f.probability, "method": f.method}
