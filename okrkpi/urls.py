@@ -22,6 +22,7 @@ org_patterns = [
     path("", include("kpis.urls")),
     path("", include("notifications.urls")),
     path("", include("activity.urls")),
+    path("", include("transfer.urls")),
 ]
 
 urlpatterns = [

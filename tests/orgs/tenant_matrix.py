@@ -43,6 +43,7 @@ HTML_KWARG_KINDS: dict[str, tuple[str, str]] = {
     "comment_id": ("conversations.Comment", "pk"),
     "channel_id": ("notifications.Channel", "pk"),
     "template_id": ("objectives.OkrTemplate", "pk"),
+    "import_id": ("transfer.ImportRun", "pk"),
 }
 
 # Written into every name, title and note of the other organisation, so that a
@@ -359,6 +360,20 @@ def populate(world, *, secret: str = "", also_notify: tuple[User, ...] = ()) -> 
     )
     cat.add(invitation)
     cat.add(ritual_services.okr_template_save(objective=objective, actor=world.admin))
+    # An applied import (its file names the secret), with the external key it left.
+    from transfer import services as transfer_services
+    from transfer.models import ImportedKey
+
+    run = transfer_services.import_run_create(
+        org=org,
+        actor=world.admin,
+        kind="kpis",
+        data=f"name,owner,target\nImported KPI{tag},{world.member.email},100\n".encode(),
+        filename=f"kpis{tag}.csv",
+        background=False,
+    )
+    cat.add(transfer_services.import_run_apply(run=run, actor=world.admin, background=False))
+    cat.add(ImportedKey.objects.get(organization=org, run=run))
     # Make sure the kinds the routes use are all here (the test also checks this).
     for model in (
         Team,

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from transfer.columns import Column
+from transfer.models import ImportKind
+from transfer.reading import MAX_UPLOAD_BYTES
+
+
+class ImportForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("What the file holds"),
+        choices=[("", "—"), *ImportKind.choices],
+        help_text=_("OKRs, people, KPI definitions or values, a Viva Goals export, or a whole organisation's export."),
+    )
+    file = forms.FileField(
+        label=_("File"),
+        help_text=_("CSV (UTF-8 or Windows-1258) or Excel (.xlsx), at most 10 MB; an organisation export is JSON."),
+    )
+
+    def clean_file(self) -> Any:
+        f = self.cleaned_data["file"]
+        if f.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(_("The file is larger than 10 MB; split it into smaller files."))
+        return f
+
+
+class MappingForm(forms.Form):
+    """One choice per field: which of the file's columns holds it (or none)."""
+
+    def __init__(self, *args: Any, columns: tuple[Column, ...], headers: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        options = [("", _("— not in the file —")), *((h, h) for h in headers if h)]
+        for col in columns:
+            self.fields[col.field] = forms.ChoiceField(
+                label=_(col.label),
+                choices=options,
+                required=False,  # noqa: INT001 - the column labels are msgids
+            )
+
+
+class ApplyForm(forms.Form):
+    only_valid = forms.BooleanField(
+        label=_("Import only the valid rows and skip the others"),
+        required=False,
+    )

@@ -1,0 +1,54 @@
+"""The ``measurements`` kind: KPI values by KPI and period.
+
+The rows are checked and written by the KPI import service
+(``kpis.services.csv_import``): the one code path for measurements from a file, so the
+rules of the KPI page — a known KPI, a period in its frequency and not in the future,
+one value per KPI and period, a value that looks like a slip held back — hold for
+every file. A KPI and period is its own stable key: applying the file again finds
+the same measurements and changes nothing.
+"""
+
+from __future__ import annotations
+
+from django.utils import translation
+
+from kpis.services.csv_import import measurement_rows_import, measurement_rows_preview
+from transfer.columns import Column, map_columns, require_columns
+from transfer.kinds.base import Context, Report
+from transfer.reading import Table
+
+COLUMNS = (
+    Column("kpi", "KPI", True, ("kpi name", "name", "indicator"), ("chỉ số", "tên chỉ số", "tên kpi")),
+    Column("period", "Period", True, ("date", "month"), ("kỳ", "ngày", "tháng")),
+    Column("value", "Value", True, (), ("giá trị",)),
+    Column("note", "Note", False, ("comment",), ("ghi chú",)),
+    Column("kpi_id", "KPI id", False, ("id",), ("mã chỉ số",)),
+)
+_ACTIONS = {"new": "create", "correction": "update", "unchanged": "unchanged"}
+
+
+def run_measurements(ctx: Context, table: Table) -> Report:
+    mapped = map_columns(table, COLUMNS, ctx.options.get("mapping"))
+    require_columns(mapped, COLUMNS)
+    raw_rows = []
+    for line, cells in table.rows:
+        row = {c.field: mapped.get(cells, c.field) for c in COLUMNS}
+        row["__line__"] = str(line)
+        raw_rows.append(row)
+    confirm = bool(ctx.options.get("confirm_unusual"))
+    with translation.override(mapped.language or translation.get_language()):
+        preview = measurement_rows_preview(org=ctx.org, raw_rows=raw_rows)
+        report = Report()
+        for r in preview.rows:
+            for message in r.errors:
+                report.error(r.line, "row", message)
+            if r.ok and r.unusual and r.action != "unchanged" and not confirm:
+                report.error(r.line, "value", r.unusual)
+            elif r.ok:
+                report.count(_ACTIONS[r.action])
+        if ctx.write:
+            ctx.tick(len(raw_rows))
+            measurement_rows_import(
+                org=ctx.org, actor=ctx.actor, raw_rows=raw_rows, only_good_rows=True, confirm_unusual=confirm
+            )
+    return report

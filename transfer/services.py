@@ -1,0 +1,210 @@
+"""Import runs and the organisation export.
+
+An import is two steps, the same on the page and in the API: ``import_run_create``
+keeps the file and checks it (the dry run: what would be created, updated and left
+unchanged, and every row that cannot be imported); ``import_run_apply`` checks it
+again against the data as it now is and writes it in one transaction — all or nothing,
+or only the valid rows when asked. A file past ``INLINE_ROWS`` rows is checked and
+applied by a Celery task (``transfer.tasks``) that reports its progress on the run.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from activity.services import activity_record
+from orgs.models import Organization, User
+from orgs.versions import bump_data_version
+from transfer.document import organization_document
+from transfer.kinds.base import Context, Report
+from transfer.kinds.registry import run_kind
+from transfer.models import ImportKind, ImportRun, ImportStatus
+from transfer.reading import check_size, read_table
+
+# Files with more data rows than this are checked and applied in the background.
+INLINE_ROWS = 2000
+
+
+def organization_export(*, org: Organization, now: datetime | None = None) -> dict[str, Any]:
+    """The whole organisation as one versioned document (``docs/export-format.md``)."""
+    return organization_document(org=org, exported_at=now or timezone.now())
+
+
+check_upload_size = check_size
+
+
+def export_filename(org: Organization, fmt: str) -> str:
+    return f"{slugify(org.slug) or 'organization'}-export.{fmt}"
+
+
+def _count_rows(data: bytes, filename: str, kind: str) -> int:
+    if kind == ImportKind.ORGANIZATION:
+        return 0
+    try:
+        return len(read_table(data, filename).rows)
+    except ValidationError:
+        return 0  # the check reports it
+
+
+@transaction.atomic
+def import_run_create(
+    *,
+    org: Organization,
+    actor: User | None,
+    kind: str,
+    data: bytes,
+    filename: str,
+    mapping: dict[str, str] | None = None,
+    options: dict[str, Any] | None = None,
+    background: bool | None = None,
+) -> ImportRun:
+    """Keep the file and check it. A big file is checked by a task after the commit
+    (``background`` forces the choice); a small one here, so the run comes back checked."""
+    if kind not in ImportKind.values:
+        raise ValidationError({"kind": _("Choose what the file holds.")})
+    check_size(len(data))
+    run = ImportRun.objects.create(
+        organization=org,
+        kind=kind,
+        filename=(filename or "")[:255],
+        data=data,
+        size=len(data),
+        mapping={**(mapping or {}), **({"__options__": options} if options else {})},
+        created_by=actor,
+    )
+    run.rows_total = _count_rows(data, filename, kind)
+    run.save(update_fields=["rows_total"])
+    if background if background is not None else run.rows_total > INLINE_ROWS:
+        from transfer import tasks
+
+        transaction.on_commit(lambda: tasks.import_check.delay(org_id=org.pk, run_id=run.pk))
+        return run
+    import_run_check(run=run)
+    return run
+
+
+def _context(run: ImportRun, *, write: bool, only_valid: bool = False, actor: User | None = None) -> Context:
+    def progress(done: int) -> None:
+        ImportRun.objects.filter(pk=run.pk).update(rows_done=done)
+
+    mapping = dict(run.mapping or {})
+    options = dict(mapping.pop("__options__", None) or {})
+    options["mapping"] = mapping
+    return Context(
+        org=run.organization,
+        actor=actor or run.created_by,
+        run=run,
+        write=write,
+        only_valid=only_valid,
+        progress=progress,
+        options=options,
+    )
+
+
+def _file_report(exc: ValidationError) -> Report:
+    report = Report()
+    report.error_from(0, "file", exc)
+    return report
+
+
+def import_run_check(*, run: ImportRun) -> ImportRun:
+    """The dry run: nothing is written but the run's report."""
+    ImportRun.objects.filter(pk=run.pk).update(status=ImportStatus.CHECKING)
+    try:
+        with transaction.atomic():
+            report = run_kind(run.kind, _context(run, write=False), bytes(run.data), run.filename)
+            transaction.set_rollback(True)  # a check never writes, whatever a kind did
+    except ValidationError as exc:
+        report = _file_report(exc)
+    run.dry_run = report.as_json()
+    run.status = ImportStatus.CHECKED
+    run.rows_done = run.rows_total
+    run.save(update_fields=["dry_run", "status", "rows_done"])
+    return run
+
+
+def import_run_apply(
+    *, run: ImportRun, actor: User | None, only_valid: bool = False, background: bool | None = None
+) -> ImportRun:
+    """Apply a checked run in one transaction. With rows in error, nothing is written
+    (``ValidationError`` on ``rows``) unless ``only_valid``. Applying a file again finds
+    its rows by their external keys and changes nothing that did not change. A big file
+    is applied by a task (the run says ``applying`` until it is done)."""
+    ready = (ImportStatus.CHECKED, ImportStatus.FAILED, *((ImportStatus.APPLYING,) if background is False else ()))
+    if run.status not in ready:
+        raise ValidationError(
+            {
+                "status": _("This import is not ready to apply (it is %(status)s).")
+                % {"status": run.get_status_display()}
+            }
+        )
+    if run.dry_run.get("errors") and not only_valid:
+        raise ValidationError(
+            {"rows": _("Rows have errors, so nothing was imported. Fix them, or import only the valid rows.")}
+        )
+    if background if background is not None else run.rows_total > INLINE_ROWS:
+        from transfer import tasks
+
+        ImportRun.objects.filter(pk=run.pk).update(status=ImportStatus.APPLYING, rows_done=0)
+        run.status = ImportStatus.APPLYING
+        org_id, run_id, actor_id = run.organization_id, run.pk, actor.pk if actor else None
+        transaction.on_commit(lambda: tasks.import_apply.delay(org_id, run_id, actor_id, only_valid))
+        return run
+    with transaction.atomic():
+        locked = ImportRun.objects.select_for_update().get(pk=run.pk)
+        data = bytes(locked.data)
+        check = run_kind(run.kind, _context(locked, write=False, actor=actor), data, run.filename)
+        if check.error_count and not only_valid:
+            raise ValidationError(
+                {
+                    "rows": _(
+                        "%(n)d rows have errors, so nothing was imported. Fix them, or import only the valid rows."
+                    )
+                    % {"n": len(check.bad_rows) or check.error_count}
+                }
+            )
+        result = run_kind(
+            run.kind, _context(locked, write=True, only_valid=only_valid, actor=actor), data, run.filename
+        )
+        activity_record(
+            org=run.organization,
+            actor=actor,
+            verb="import.applied",
+            target=locked,
+            after={"import": run.pk, "kind": run.kind, "file": run.filename[:100], **_counts(result)},
+        )
+        if result.error_count and not only_valid:
+            raise ValidationError({"rows": [e["message"] for e in result.errors[:20]]})
+        locked.result = {**result.as_json(), "skipped": len(check.bad_rows)}
+        locked.status = ImportStatus.APPLIED
+        locked.applied_at = timezone.now()
+        locked.rows_done = locked.rows_total
+        locked.save(update_fields=["result", "status", "applied_at", "rows_done"])
+        bump_data_version(run.organization_id)
+    return locked
+
+
+def import_run_fail(*, run_id: int, message: str) -> None:
+    ImportRun.objects.filter(pk=run_id).update(
+        status=ImportStatus.FAILED,
+        dry_run={"create": 0, "update": 0, "unchanged": 0, "errors": [{"row": 0, "field": "file", "message": message}]},
+    )
+
+
+def _counts(report: Report) -> dict[str, int]:
+    return {"created": report.create, "updated": report.update, "unchanged": report.unchanged}
+
+
+def import_run_remap(*, run: ImportRun, mapping: dict[str, str]) -> ImportRun:
+    """The person's mapping of the file's columns; the run is checked again with it."""
+    options = (run.mapping or {}).get("__options__")
+    run.mapping = {**mapping, **({"__options__": options} if options else {})}
+    run.save(update_fields=["mapping"])
+    return import_run_check(run=run)

@@ -1,0 +1,134 @@
+"""The import and export pages under the organisation's settings (admins only).
+
+Import: upload a file and say what it holds → the dry run, with the mapping of its
+columns (change it and check again) and the row-by-row report → apply, all or
+nothing or only the valid rows. A big file is checked and applied in the background;
+the page shows its progress bar until it is done.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from core.forms import add_service_errors
+from orgs import permissions
+from orgs.tenancy import get_scoped_or_404, org_view
+from transfer import services
+from transfer.archive import document_json, document_zip
+from transfer.forms import ApplyForm, ImportForm, MappingForm
+from transfer.kinds.registry import columns_of
+from transfer.models import ImportRun, ImportStatus
+from transfer.reading import read_table
+
+
+def _admin(request: HttpRequest) -> None:
+    permissions.require(permissions.is_admin(request.membership), _("Only admins import and export the organisation."))
+
+
+@org_view
+@require_GET
+def export_page(request: HttpRequest) -> HttpResponse:
+    """The page with its two downloads; ``?format=json`` or ``zip`` is the file itself."""
+    _admin(request)
+    fmt = request.GET.get("format", "")
+    if fmt in ("json", "zip"):
+        document = services.organization_export(org=request.org)
+        body, kind = (
+            (document_zip(document), "application/zip")
+            if fmt == "zip"
+            else (document_json(document), "application/json")
+        )
+        response = HttpResponse(body, content_type=kind)
+        response["Content-Disposition"] = f'attachment; filename="{services.export_filename(request.org, fmt)}"'
+        return response
+    return render(request, "transfer/export.html")
+
+
+@org_view
+@require_http_methods(["GET", "POST"])
+def import_page(request: HttpRequest) -> HttpResponse:
+    _admin(request)
+    form = ImportForm(request.POST or None, request.FILES or None, initial={"kind": request.GET.get("kind", "")})
+    if request.method == "POST" and form.is_valid():
+        f = form.cleaned_data["file"]
+        try:
+            run = services.import_run_create(
+                org=request.org,
+                actor=request.user,
+                kind=form.cleaned_data["kind"],
+                data=f.read(),
+                filename=f.name,
+                options={"base_url": request.build_absolute_uri("/")},
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            return redirect("transfer:import_run", request.org.slug, run.pk)
+    runs = ImportRun.objects.filter(organization=request.org).select_related("created_by").defer("data")[:10]
+    return render(request, "transfer/import.html", {"form": form, "runs": runs}, status=400 if form.errors else 200)
+
+
+def _headers(run: ImportRun) -> list[str]:
+    try:
+        return read_table(bytes(run.data), run.filename).headers
+    except ValidationError:
+        return []
+
+
+@org_view
+@require_GET
+def import_run(request: HttpRequest, import_id: int) -> HttpResponse:
+    """A run: its progress while it works, then its dry run or its result. htmx polls
+    the progress part (``_run_status.html``) until the run is done."""
+    _admin(request)
+    run = get_scoped_or_404(ImportRun, request.org, pk=import_id)
+    busy = run.status in (ImportStatus.QUEUED, ImportStatus.CHECKING, ImportStatus.APPLYING)
+    if request.htmx and busy is False and request.GET.get("poll"):
+        response = HttpResponse(status=204)
+        response["HX-Refresh"] = "true"  # done: show the whole page with its report
+        return response
+    if request.htmx and request.GET.get("poll"):
+        return render(request, "transfer/_run_status.html", {"run": run, "busy": busy})
+    columns = columns_of(run.kind)
+    mapping = MappingForm(columns=columns, headers=_headers(run) if columns else [], initial=run.mapping)
+    return render(
+        request,
+        "transfer/import_run.html",
+        {"run": run, "busy": busy, "mapping_form": mapping, "apply_form": ApplyForm(), "columns": columns},
+    )
+
+
+@org_view
+@require_POST
+def import_remap(request: HttpRequest, import_id: int) -> HttpResponse:
+    _admin(request)
+    run = get_scoped_or_404(ImportRun, request.org, pk=import_id)
+    form = MappingForm(request.POST, columns=columns_of(run.kind), headers=_headers(run))
+    if form.is_valid():
+        services.import_run_remap(run=run, mapping={k: v for k, v in form.cleaned_data.items() if v})
+    return redirect("transfer:import_run", request.org.slug, run.pk)
+
+
+@org_view
+@require_POST
+def import_apply(request: HttpRequest, import_id: int) -> HttpResponse:
+    _admin(request)
+    run = get_scoped_or_404(ImportRun, request.org, pk=import_id)
+    form = ApplyForm(request.POST)
+    form.is_valid()
+    try:
+        run = services.import_run_apply(
+            run=run, actor=request.user, only_valid=form.cleaned_data.get("only_valid", False)
+        )
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        if run.status == ImportStatus.APPLIED:
+            messages.success(request, _("The file was imported."))
+    return redirect("transfer:import_run", request.org.slug, run.pk)
