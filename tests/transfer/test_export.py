@@ -43,3 +43,16 @@ def test_only_admins_export(world_a, api, client):
     assert client.get(f"/o/{world_a.org.slug}/settings/export/").status_code == 200
     page = client.get(f"/o/{world_a.org.slug}/settings/export/?format=json")
     assert json.loads(page.content)["organization"]["slug"] == world_a.org.slug
+
+
+def test_the_format_document_lists_every_field():
+    from pathlib import Path
+
+    from transfer.document import ORGANIZATION_FIELDS
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "export-format.md").read_text()
+    missing = [
+        f"{c}.{f}" for c, fields in FIELDS.items() for f in fields if f"`{f}`" not in text or f"`{c}`" not in text
+    ]
+    missing += [f for f in ORGANIZATION_FIELDS if f"`{f}`" not in text]
+    assert missing == []
