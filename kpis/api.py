@@ -79,6 +79,14 @@ class KpiSerializer(serializers.ModelSerializer):
     frequency = serializers.ChoiceField(choices=Frequency.choices)
     perspective = serializers.ChoiceField(choices=Perspective.choices)
     active = serializers.BooleanField(required=False, default=True)
+    formula = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=500,
+        default="",
+        help_text="A formula KPI's expression over other KPIs of the same frequency, e.g. `kpi:12 / kpi:7 * 100` "
+        "(+ - * /, parentheses, numbers, min, max, abs); empty for a KPI whose values are typed or pulled.",
+    )
     latest_value = serializers.SerializerMethodField(help_text="The value of the latest period measured (null: none).")
     status = serializers.SerializerMethodField(help_text="green, amber or red for the latest value; null: no data.")
     version = serializers.IntegerField(
@@ -106,6 +114,7 @@ class KpiSerializer(serializers.ModelSerializer):
             "frequency",
             "perspective",
             "active",
+            "formula",
             "latest_value",
             "status",
             "version",
@@ -179,6 +188,7 @@ class KpiViewSet(OrgScopedViewSet):
             frequency=data["frequency"],
             perspective=data["perspective"],
             active=data.get("active", True),
+            formula=data.get("formula", ""),
         )
 
     def perform_update(self, serializer: KpiSerializer) -> None:
@@ -187,7 +197,17 @@ class KpiViewSet(OrgScopedViewSet):
         data = dict(serializer.validated_data)
         kwargs: dict[str, Any] = {
             k: data[k]
-            for k in ("name", "description", "unit", "direction", "frequency", "perspective", "active", *_TARGET_FIELDS)
+            for k in (
+                "name",
+                "description",
+                "unit",
+                "direction",
+                "frequency",
+                "perspective",
+                "active",
+                "formula",
+                *_TARGET_FIELDS,
+            )  # fmt: skip
             if k in data
         }
         owner_change = {k: data[k] for k in ("owner_type", "owner_team", "owner_user") if k in data}

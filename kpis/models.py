@@ -74,6 +74,13 @@ class Kpi(OwnedMixin, TenantModel):
     frequency = models.CharField(_("frequency"), max_length=16, choices=Frequency.choices, default=Frequency.MONTHLY)
     perspective = models.CharField(_("perspective"), max_length=20, choices=Perspective.choices)
     active = models.BooleanField(_("active"), default=True)
+    # A formula KPI (kpis.formula): its value for a period is computed from other KPIs' values
+    # for the same period, e.g. "kpi:12 / kpi:7 * 100". Empty: values are typed or pulled.
+    formula = models.TextField(
+        _("formula"),
+        blank=True,
+        help_text=_("An expression over other KPIs of the same frequency, such as kpi:12 / kpi:7 * 100."),
+    )
     tracking_since = models.DateField(
         _("tracking since"), help_text=_("Measurements can be recorded for periods from this date on.")
     )

@@ -94,6 +94,7 @@ def _snapshot(kpi: Kpi) -> dict[str, Any]:
         "perspective": kpi.perspective,
         "active": kpi.active,
         "tracking_since": kpi.tracking_since.isoformat() if kpi.tracking_since else None,
+        "formula": kpi.formula,
     }
 
 

@@ -20,6 +20,7 @@ from core.provenance import Origin, Provenance
 from kpis import csvfile
 from kpis.models import Kpi, Measurement
 from kpis.services._helpers import MAX_NOTE
+from kpis.services.formulas import formulas_follow
 from kpis.services.measurements import check_period, measurement_state, unusual_message
 from kpis.signals import send_measurements_changed
 from orgs.models import Organization, User
@@ -326,6 +327,9 @@ def measurement_rows_import(
     Measurement.objects.bulk_create(new)
     ActivityEntry.objects.bulk_create(entries)
     send_measurements_changed(org_id=org.pk, kpi_ids={r.kpi.pk for r in rows if r.ok and r.kpi is not None})
+    for period in sorted({r.period for r in rows if r.ok and r.period is not None}):
+        written = {r.kpi.pk for r in rows if r.ok and r.kpi is not None and r.period == period}
+        formulas_follow(org_id=org.pk, kpi_ids=written, period=period)
     if new or corrected:
         activity_record(
             org=org,

@@ -14,6 +14,7 @@ from core.validation import UNSET, check_version, clean_text, clean_title
 from kpis import periods
 from kpis.models import Frequency, Kpi, Measurement, Perspective
 from kpis.services._helpers import _as_date, _choice, _snapshot, _targets
+from kpis.services.formulas import clean_formula
 from orgs.models import Organization, Team, User
 from orgs.ownership import OwnerType, check_owner, owner_after_change
 
@@ -41,9 +42,11 @@ def kpi_create(
     amber_threshold: Any = None,
     active: bool = True,
     tracking_since: date | str | None = None,
+    formula: str = "",
 ) -> Kpi:
     """Define a KPI. ``tracking_since`` defaults to the start of the current fiscal
-    year, so past periods of this year can be backfilled."""
+    year, so past periods of this year can be backfilled. ``formula`` makes it a formula
+    KPI (``kpis.services.formulas.clean_formula`` says what a formula may read)."""
     check_owner(org=org, owner_type=owner_type, owner_team=owner_team, owner_user=owner_user)
     targets = _targets(direction, target, target_low, target_high, amber_threshold)
     since = (
@@ -69,6 +72,7 @@ def kpi_create(
         perspective=_choice(perspective, Perspective, "perspective", _("Choose a balanced-scorecard perspective.")),
         active=bool(active),
         tracking_since=since,
+        formula=clean_formula(org=org, text=formula, kpi=None, frequency=frequency),
         created_by=actor,
     )
     activity_record(org=org, actor=actor, verb="kpi.created", target=kpi, after=_snapshot(kpi))
@@ -97,6 +101,7 @@ def kpi_update(
     active: bool | None = None,
     tracking_since: date | str | None = None,
     expected_version: int | None = None,
+    formula: str | None = None,
 ) -> Kpi:
     """Change a KPI's definition. The KPI row is locked so its measurement rules
     (frequency, tracking start) are checked against the measurements that exist.
@@ -127,14 +132,22 @@ def kpi_update(
         )
     if active is not None:
         kpi.active = bool(active)
-    if frequency is not None and frequency != kpi.frequency:
-        _change_frequency(kpi, frequency)
-    if tracking_since not in (None, ""):
-        _change_tracking_start(kpi, tracking_since, fiscal_year_start_month=org.fiscal_year_start_month)
+    _apply_periods(kpi, frequency=frequency, tracking_since=tracking_since, formula=formula)
     kpi.version += 1
     kpi.save(update_fields=[*_snapshot(kpi), "version", "updated_at"])
     _log_update(kpi, actor=actor, before=before)
     return kpi
+
+
+def _apply_periods(kpi: Kpi, *, frequency: str | None, tracking_since: date | str | None, formula: str | None) -> None:
+    """The frequency, the tracking start and the formula (which reads KPIs of the KPI's frequency)."""
+    org = kpi.organization
+    if frequency is not None and frequency != kpi.frequency:
+        _change_frequency(kpi, frequency)
+    if tracking_since not in (None, ""):
+        _change_tracking_start(kpi, tracking_since, fiscal_year_start_month=org.fiscal_year_start_month)
+    if formula is not None:
+        kpi.formula = clean_formula(org=org, text=formula, kpi=kpi, frequency=kpi.frequency)
 
 
 def _apply_texts(

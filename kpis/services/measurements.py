@@ -19,6 +19,7 @@ from kpis import periods
 from kpis import status as kpi_math
 from kpis.models import Direction, Kpi, Measurement
 from kpis.services._helpers import MAX_NOTE
+from kpis.services.formulas import formulas_follow
 from kpis.signals import send_measurements_changed
 from orgs.models import User
 
@@ -190,6 +191,7 @@ def measurement_record(
             org=org, actor=actor, verb="measurement.recorded", target=kpi, after=measurement_state(measurement)
         )
         send_measurements_changed(org_id=org.pk, kpi_ids=[kpi.pk])
+        formulas_follow(org_id=org.pk, kpi_ids={kpi.pk}, period=start)
         return Recorded(measurement=measurement, created=True, changed=True)
     return _correct(kpi, existing, actor=actor, number=number, text=text, came=came)
 
@@ -217,6 +219,7 @@ def _correct(
         after=measurement_state(existing),
     )
     send_measurements_changed(org_id=org.pk, kpi_ids=[kpi.pk])
+    formulas_follow(org_id=org.pk, kpi_ids={kpi.pk}, period=existing.period)
     return Recorded(measurement=existing, created=False, changed=True, previous=previous)
 
 

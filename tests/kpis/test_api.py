@@ -14,6 +14,7 @@ from tests.kpis.test_pages import _bulk
 KPI_FIELDS = {
     "id",
     "name",
+    "formula",
     "description",
     "owner_type",
     "owner_team",

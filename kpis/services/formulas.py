@@ -1,0 +1,121 @@
+"""Formula KPIs: the formula checked when it is saved, and its value recomputed when an
+input gets a value (and by the pull sweep, ``formula_recompute``).
+
+A formula reads only KPIs of the same organisation and frequency (their periods are the
+same days), never itself, and no chain of formulas comes back to where it started.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from core.provenance import Origin, Provenance
+from kpis import formula as formula_math
+from kpis.models import Kpi, Measurement
+from orgs.models import Organization
+
+
+def clean_formula(*, org: Organization, text: str, kpi: Kpi | None, frequency: str) -> str:
+    """The formula as stored ("" for none), or ``ValidationError`` on ``formula``: it does not
+    parse, names an unknown or foreign KPI, one of another frequency, itself, or closes a
+    cycle through other formulas."""
+    text = (text or "").strip()
+    if not text:
+        return ""
+    try:
+        refs = formula_math.references(formula_math.parse(text))
+    except formula_math.FormulaError as exc:
+        raise ValidationError({"formula": str(exc)}) from None
+    if not refs:
+        raise ValidationError({"formula": _("A formula reads at least one KPI, written kpi:<id>.")})
+    found = {k.pk: k for k in Kpi.objects.filter(organization=org, pk__in=refs)}
+    missing = sorted(refs - set(found))
+    if missing:
+        raise ValidationError({"formula": _("Unknown KPI: kpi:%(id)d.") % {"id": missing[0]}})
+    if kpi is not None and kpi.pk in refs:
+        raise ValidationError({"formula": _("A formula cannot read its own KPI.")})
+    for ref in found.values():
+        if ref.frequency != frequency:
+            raise ValidationError(
+                {
+                    "formula": _(
+                        "kpi:%(id)d (%(name)s) is measured %(freq)s; a formula reads KPIs of its own frequency."
+                    )
+                    % {"id": ref.pk, "name": ref.name, "freq": ref.get_frequency_display().lower()}
+                }
+            )
+    if kpi is not None:
+        _check_no_cycle(org, kpi.pk, refs)
+    return text
+
+
+def _check_no_cycle(org: Organization, kpi_id: int, refs: set[int]) -> None:
+    """Refuse a formula for ``kpi_id`` reading ``refs`` when one of them reads ``kpi_id``
+    back, through any chain of formulas (the organisation's formulas, read in one query)."""
+    graph: dict[int, set[int]] = {}
+    for pk, text in Kpi.objects.filter(organization=org).exclude(formula="").values_list("pk", "formula"):
+        try:
+            graph[pk] = formula_math.references(formula_math.parse(text))
+        except formula_math.FormulaError:
+            graph[pk] = set()
+    graph[kpi_id] = set(refs)
+    seen: set[int] = set()
+    stack = list(refs)
+    while stack:
+        node = stack.pop()
+        if node == kpi_id:
+            raise ValidationError({"formula": _("This formula would read its own value through other formulas.")})
+        if node in seen:
+            continue
+        seen.add(node)
+        stack.extend(graph.get(node, ()))
+
+
+def formula_value(kpi: Kpi, *, period: date) -> tuple[float, dict[str, float]]:
+    """The formula's value for a period and its inputs (``{"kpi:<id>": value}``).
+    ``formula.MissingInput`` when an input has no value then; ``FormulaError`` on a
+    division by zero."""
+    tree = formula_math.parse(kpi.formula)
+    refs = formula_math.references(tree)
+    values = dict(
+        Measurement.objects.filter(organization_id=kpi.organization_id, kpi_id__in=refs, period=period).values_list(
+            "kpi_id", "value"
+        )
+    )
+    result = formula_math.evaluate(tree, values)
+    return result, {f"kpi:{pk}": values[pk] for pk in sorted(refs)}
+
+
+def formula_recompute(*, kpi: Kpi, period: date) -> Measurement | None:
+    """Record the formula KPI's value for ``period`` from its inputs (origin ``formula``, the
+    inputs in its provenance), or nothing when an input has no value, the formula divides by
+    zero, or a person typed this period's value (a person's value wins)."""
+    from kpis.services.measurements import measurement_record
+
+    if not kpi.formula:
+        return None
+    try:
+        value, inputs = formula_value(kpi, period=period)
+    except formula_math.FormulaError:
+        return None
+    existing = Measurement.objects.filter(kpi=kpi, period=period).values_list("origin", flat=True).first()
+    if existing is not None and existing != Origin.FORMULA:
+        return None
+    came = Provenance(origin=Origin.FORMULA, formula=kpi.formula, inputs=inputs)
+    return measurement_record(kpi=kpi, actor=None, period=period, value=value, provenance=came).measurement
+
+
+def formulas_follow(*, org_id: int, kpi_ids: set[int], period: date) -> None:
+    """The formula KPIs reading any of ``kpi_ids`` recompute ``period`` (each records through
+    ``measurement_record``, which brings its own readers along: formulas are acyclic)."""
+    candidates = Kpi.objects.filter(organization_id=org_id, active=True).exclude(formula="")
+    for kpi in candidates:
+        try:
+            refs = formula_math.references(formula_math.parse(kpi.formula))
+        except formula_math.FormulaError:
+            continue
+        if refs & kpi_ids:
+            formula_recompute(kpi=kpi, period=period)
