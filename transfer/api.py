@@ -138,7 +138,8 @@ class ImportDetailView(OrgScopedAPIView):
     @extend_schema(operation_id="imports_retrieve", responses={200: ImportRunSerializer}, summary="An import")
     def get(self, request: Request, slug: str, import_id: int) -> Response:
         _require_admin(self)
-        return Response(ImportRunSerializer(get_scoped_or_404(ImportRun, self.org, pk=import_id)).data)
+        run = services.import_run_progress(get_scoped_or_404(ImportRun, self.org, pk=import_id))
+        return Response(ImportRunSerializer(run).data)
 
 
 class ImportApplyView(OrgScopedAPIView):

@@ -86,7 +86,7 @@ def import_run(request: HttpRequest, import_id: int) -> HttpResponse:
     """A run: its progress while it works, then its dry run or its result. htmx polls
     the progress part (``_run_status.html``) until the run is done."""
     _admin(request)
-    run = get_scoped_or_404(ImportRun, request.org, pk=import_id)
+    run = services.import_run_progress(get_scoped_or_404(ImportRun, request.org, pk=import_id))
     busy = run.status in (ImportStatus.QUEUED, ImportStatus.CHECKING, ImportStatus.APPLYING)
     if request.htmx and busy is False and request.GET.get("poll"):
         response = HttpResponse(status=204)

@@ -77,7 +77,7 @@ class Context:
     options: dict[str, Any] = field(default_factory=dict)
 
     def tick(self, done: int) -> None:
-        if self.progress is not None and done % 500 == 0:
+        if self.progress is not None and done % 100 == 0:
             self.progress(done)
 
 

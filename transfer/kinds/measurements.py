@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from django.utils import translation
 
-from kpis.services.csv_import import measurement_rows_import, measurement_rows_preview
+from kpis.services.csv_import import import_provenance, measurement_rows_import, measurement_rows_preview
 from transfer.columns import Column, map_columns, require_columns
 from transfer.kinds.base import Context, Report
 from transfer.reading import Table
@@ -49,6 +49,11 @@ def run_measurements(ctx: Context, table: Table) -> Report:
         if ctx.write:
             ctx.tick(len(raw_rows))
             measurement_rows_import(
-                org=ctx.org, actor=ctx.actor, raw_rows=raw_rows, only_good_rows=True, confirm_unusual=confirm
+                org=ctx.org,
+                actor=ctx.actor,
+                raw_rows=raw_rows,
+                only_good_rows=True,
+                confirm_unusual=confirm,
+                provenance=import_provenance(ctx.actor, ctx.run.filename if ctx.run else ""),
             )
     return report

@@ -69,7 +69,18 @@ class Plan:
         self.keys = KeyBook(ctx.org, "okrs")
         self.cycles = list(Cycle.objects.filter(organization=ctx.org))
         self.objectives: dict[str, ObjSpec] = {}
-        self.org_objectives = list(Objective.objects.filter(organization=ctx.org).select_related("cycle"))
+        # Every objective with its key results and initiatives, read once: the plan asks
+        # about them for every row.
+        self.org_objectives = list(
+            Objective.objects.filter(organization=ctx.org).prefetch_related("key_results", "initiatives")
+        )
+        self.objective_by_pk = {o.pk: o for o in self.org_objectives}
+        self.kr_by_pk = {k.pk: k for o in self.org_objectives for k in o.key_results.all()}
+        self.by_title: dict[tuple[int | None, str], list[Objective]] = {}
+        for o in self.org_objectives:
+            self.by_title.setdefault((o.cycle_id, o.title.casefold()), []).append(o)
+            self.by_title.setdefault((-1, o.title.casefold()), []).append(o)
+        self.parent_ids = {o.pk: o.parent_id for o in self.org_objectives}
         self.statuses = choice_names(ObjectiveStatus)
         self.commitments = choice_names(Commitment)
         self.levels = choice_names(OwnerType)
@@ -108,13 +119,20 @@ class Plan:
         if owner is None or not commitment or (status_text and not status):
             return None
         spec = ObjSpec(line, key, title, commitment, owner, status, self.m.get(cells, "parent"), cycle, None)
-        spec.existing = self.keys.object_of(Objective, key) or self._by_title(title, cycle)
+        spec.existing = self._known(Objective, key) or self._by_title(title, cycle)
         self.objectives[key] = spec
         return spec
 
     def _by_title(self, title: str, cycle: Cycle) -> Objective | None:
-        found = [o for o in self.org_objectives if o.cycle_id == cycle.pk and o.title.casefold() == title.casefold()]
+        found = self.by_title.get((cycle.pk, title.casefold()), [])
         return found[0] if len(found) == 1 else None
+
+    def _known(self, model: type[Objective] | type[KeyResult], key: str) -> Any:
+        """What an earlier import of this key made, if it is still in the organisation."""
+        known = self.keys.get(model, key)
+        if known is None:
+            return None
+        return (self.objective_by_pk if model is Objective else self.kr_by_pk).get(known.object_id)
 
     def _cycle(self, line: int, cells: list[str]) -> Cycle | None:
         name, day_text = self.m.get(cells, "cycle"), self.m.get(cells, "date")
@@ -190,7 +208,9 @@ class Plan:
         spec.krs.append(kr)
 
     def _existing_kr(self, spec: ObjSpec, kr: KrSpec) -> KeyResult | None:
-        found = self.keys.object_of(KeyResult, kr.key)
+        found = self._known(KeyResult, kr.key)
+        if found is not None and spec.existing is not None and found.objective_id != spec.existing.pk:
+            found = None
         if found is None and spec.existing is not None:
             same = [k for k in spec.existing.key_results.all() if k.title.casefold() == kr.title.casefold()]
             found = same[0] if len(same) == 1 else None
@@ -199,6 +219,10 @@ class Plan:
     # --- checking the whole -------------------------------------------------------------------
 
     def resolve(self) -> None:
+        self.file_titles: dict[str, list[ObjSpec]] = {}
+        for s in self.objectives.values():
+            self.file_titles.setdefault(s.title.casefold(), []).append(s)
+        self.spec_by_pk = {s.existing.pk: s for s in self.objectives.values() if s.existing is not None}
         for spec in self.objectives.values():
             self._check_count(spec)
             if spec.status == ObjectiveStatus.ACTIVE and len(spec.krs) < MIN_KEY_RESULTS_TO_ACTIVATE:
@@ -229,14 +253,11 @@ class Plan:
 
     def _parent(self, spec: ObjSpec) -> None:
         text = spec.parent_text
-        in_file = self.objectives.get(text) or self._unique(
-            [s for s in self.objectives.values() if s.title.casefold() == text.casefold()]
-        )
+        in_file = self.objectives.get(text) or self._unique(self.file_titles.get(text.casefold(), []))
         found: Objective | ObjSpec | None = in_file
         if found is None:
-            found = self.keys.object_of(Objective, text) or self._unique(
-                [o for o in self.org_objectives if o.title.casefold() == text.casefold() or str(o.pk) == text]
-            )
+            by_id = self.objective_by_pk.get(int(text)) if text.isdigit() else None
+            found = self._known(Objective, text) or by_id or self._unique(self.by_title.get((-1, text.casefold()), []))
         if found is None:
             self._bad(spec, "parent", _("No objective “%(value)s” to align to.") % {"value": text[:80]})
         spec.parent = found
@@ -246,8 +267,7 @@ class Plan:
         return found[0] if len(found) == 1 else None
 
     def _loops(self, spec: ObjSpec) -> bool:
-        parents = {o.pk: o.parent_id for o in self.org_objectives}
-        by_pk = {s.existing.pk: s for s in self.objectives.values() if s.existing is not None}
+        parents, by_pk = self.parent_ids, self.spec_by_pk
         node: Any = spec.parent
         for _step in range(len(parents) + len(self.objectives) + 2):
             if node is None:
@@ -260,11 +280,7 @@ class Plan:
                 node = node.parent if node.parent_text else node.existing and node.existing.parent
             else:
                 pid = parents.get(node.pk)
-                node = (
-                    None
-                    if pid is None
-                    else by_pk.get(pid) or next((o for o in self.org_objectives if o.pk == pid), None)
-                )
+                node = None if pid is None else by_pk.get(pid) or self.objective_by_pk.get(pid)
         return True
 
     # --- counting -----------------------------------------------------------------------------

@@ -34,7 +34,12 @@ def write_plan(ctx: Context, plan: Plan, report: Report) -> None:
     specs = [s for s in plan.objectives.values() if not s.bad]
     # Parents first, so that a child's parent exists when it is aligned.
     ordered = sorted(specs, key=lambda s: _depth(s))
+    done = told = 0
     for spec in ordered:
+        done += 1 + len(spec.krs)
+        if ctx.progress is not None and done - told >= 100:
+            ctx.progress(done)
+            told = done
         try:
             with transaction.atomic():
                 _write_objective(ctx, plan.keys, spec)
