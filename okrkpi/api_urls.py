@@ -8,12 +8,18 @@ from conversations.api import CommentViewSet, ReactionViewSet
 from core.apidocs import DocsView, SchemaView
 from core.ids import parse_id
 from cycles.api import CycleViewSet
+from identity import api as identity_api
 from integrations import urls as integration_urls
 from kpis.api import KpiViewSet, MeasurementViewSet
 from notifications.api import ChannelViewSet, DeliveryViewSet, NotificationViewSet
-from objectives.api import CheckInViewSet, InitiativeViewSet, KeyResultViewSet, ObjectiveViewSet
+from objectives.api import (
+    CheckInViewSet,
+    ContributionViewSet,
+    InitiativeViewSet,
+    KeyResultViewSet,
+    ObjectiveViewSet,
+)
 from objectives.api import forecasts as forecast_api
-from identity import api as identity_api
 from orgs.api import MemberViewSet, TeamViewSet
 from reminders.api import InboxView
 from rituals import api as ritual_api
@@ -47,6 +53,7 @@ router.register("objectives", ObjectiveViewSet, basename="objective")
 router.register("key-results", KeyResultViewSet, basename="key-result")
 router.register("check-ins", CheckInViewSet, basename="check-in")
 router.register("initiatives", InitiativeViewSet, basename="initiative")
+router.register("contributions", ContributionViewSet, basename="contribution")
 router.register("kpis", KpiViewSet, basename="kpi")
 router.register("measurements", MeasurementViewSet, basename="measurement")
 router.register("notifications", NotificationViewSet, basename="notification")

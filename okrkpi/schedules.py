@@ -31,6 +31,20 @@ BEAT_SCHEDULE: dict[str, dict] = {
     # reminder hour, escalations past the grace period, Monday check-in
     # reminders. Claims make overlapping or retried sweeps send nothing twice.
     "send-reminders": {"task": "notifications.send_reminders", "schedule": crontab(minute="*/15")},
+    # Every two minutes, when IMAP_HOST is set: check-ins replied to the reminder e-mail, read
+    # from the mailbox (the fallback for an inbound-mail webhook); the Message-ID keeps a
+    # message polled twice from saving twice.
+    **(
+        {
+            "poll-inbound-mail": {
+                "task": "integrations.poll_inbound_mail",
+                "schedule": 120.0,
+                "options": {"expires": 110},
+            }
+        }
+        if settings.IMAP_HOST
+        else {}
+    ),
     # Every 15 minutes: e-mails held by quiet hours once they end; daily and weekly
     # digests of notifications; Monday "plan the week" and "your teams' week" and
     # Friday "wins", each at the organisation's local reminder hour. Claimed per

@@ -3,11 +3,16 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from identity import urls as identity_urls
+from identity.forms import PasswordResetForm as IdentityPasswordResetForm
+from identity.views import sessions as identity_sessions
+from identity.views import sso as identity_sso
+from integrations import urls as integration_urls
 from notifications.views import unsubscribe
 from objectives import urls as objectives_urls
 from okrkpi.health import healthz
 from orgs import views as org_views
-from orgs.forms import AdminLoginForm, EmailAuthenticationForm
+from orgs.forms import AdminLoginForm
 from rituals import urls as rituals_urls
 
 # Everything under /o/<slug>/ is tenant-scoped by orgs.tenancy.org_view.
@@ -23,6 +28,7 @@ org_patterns = [
     path("", include("notifications.urls")),
     path("", include("activity.urls")),
     path("", include("transfer.urls")),
+    path("", include((identity_urls.org_urlpatterns, "identity_admin"))),
 ]
 
 urlpatterns = [
@@ -32,13 +38,16 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path(
         "accounts/login/",
-        org_views.LoginView.as_view(authentication_form=EmailAuthenticationForm, redirect_authenticated_user=True),
+        # Single sign-on aware (identity): e-mail first, SSO-only organisations refuse the password.
+        identity_sso.LoginView.as_view(redirect_authenticated_user=True),
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "accounts/password-reset/",
-        auth_views.PasswordResetView.as_view(email_template_name="registration/password_reset_email.txt"),
+        auth_views.PasswordResetView.as_view(
+            form_class=IdentityPasswordResetForm, email_template_name="registration/password_reset_email.txt"
+        ),
         name="password_reset",
     ),
     path(
@@ -48,16 +57,19 @@ urlpatterns = [
     ),
     path(
         "accounts/reset/<uidb64>/<token>/",
-        org_views.PasswordResetConfirmView.as_view(),
+        identity_sessions.PasswordResetConfirmView.as_view(),
         name="password_reset_confirm",
     ),
     path("accounts/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
-    path("accounts/password/", org_views.PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/password/", identity_sessions.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("accounts/profile/", org_views.profile, name="profile"),
     path("i18n/setlang/", org_views.set_language, name="set_language"),
     path("invitations/<str:token>/", org_views.invitation_accept, name="invitation_accept"),
     path("unsubscribe/<str:token>/", unsubscribe, name="unsubscribe"),
+    path("", include((integration_urls.root_urlpatterns, "integrations"))),
+    # Before the organisation's pages: its public single sign-on endpoints (identity.views.sso).
+    path("", include(identity_urls)),
     path("o/<slug:slug>/", include(org_patterns)),
     path("api/v1/", include("okrkpi.api_urls")),
 ] + ([path("admin/", admin.site.urls)] if settings.ADMIN_ENABLED else [])

@@ -35,6 +35,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from cycles.models import CycleStatus
+from integrations.services.mail import reminder_replies, with_reply
 from notifications.channels import channel_publish_outbox
 from notifications.models import ChannelEvent, Notification, NotificationKind, ReminderClaim
 from notifications.outbox import email_row, outbox_add
@@ -279,6 +280,10 @@ def sweep_organization(*, org: Organization, now: datetime | None = None, dispat
         recipients = {w.recipient_id for w in mine}
         users = {u.pk: u for u in User.objects.filter(pk__in=recipients)}
         choices = settings_for(org=org, user_ids=recipients)
+        # The weekly reminder lists the key results numbered, with a reply address to check in by e-mail.
+        replies = reminder_replies(
+            org=org, user_ids={w.recipient_id for w in mine if w.kind == NotificationKind.CHECK_IN_DUE}
+        )
         notifications = []
         mails = []
         for w in mine:
@@ -293,6 +298,9 @@ def sweep_organization(*, org: Organization, now: datetime | None = None, dispat
             )
             if due == "":
                 mail = notification_mail(org=org, user=user, kind=w.kind, message=message, url=w.url)
+                if w.kind == NotificationKind.CHECK_IN_DUE and user.pk in replies:
+                    with translation.override(user.language or org.language):
+                        mail = with_reply(mail, replies[user.pk])
                 mails.append(email_row(org=org, user=user, mail=mail, topic=w.kind))
         _insert_notifications(org, now, notifications)
         outbox_ids = outbox_add(mails, dispatch=dispatch)

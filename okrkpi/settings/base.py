@@ -11,8 +11,8 @@ from celery.schedules import crontab  # noqa: F401  (used by later schedules)
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from kombu import Exchange, Queue
-from core.secrets import derived_key
 
+from core.secrets import derived_key
 from okrkpi.env import (
     broker_url,
     cache_config,
@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "scorecards",
     "notifications",
     "reminders",
+    "datasources",
     "transfer",
     "okrkpi.demo",
 ]
@@ -183,9 +184,7 @@ IMAP_FOLDER = env_str("IMAP_FOLDER") or "INBOX"
 SLACK_API_URL = env_str("SLACK_API_URL") or "https://slack.com/api/"
 SLACK_SIGNATURE_WINDOW = 300  # seconds: an older request timestamp is refused as a replay
 TEAMS_APP_ID = env_str("TEAMS_APP_ID") or ""  # the bot's Microsoft App ID: the tokens' audience
-TEAMS_OPENID_URL = (
-    env_str("TEAMS_OPENID_URL") or "https://login.botframework.com/v1/.well-known/openidconfiguration"
-)
+TEAMS_OPENID_URL = env_str("TEAMS_OPENID_URL") or "https://login.botframework.com/v1/.well-known/openidconfiguration"
 TEAMS_ISSUER = env_str("TEAMS_ISSUER") or "https://api.botframework.com"
 TEAMS_JWKS = env_str("TEAMS_JWKS") or ""  # a JSON key set given here instead of fetched (tests)
 TEAMS_KEYS_CACHE_SECONDS = env_int("TEAMS_KEYS_CACHE_SECONDS", 24 * 3600, minimum=60)

@@ -275,6 +275,9 @@ def populate(world, *, secret: str = "", also_notify: tuple[User, ...] = ()) -> 
         make_objective(org, cycle, title=f"Win the market{tag}", owner_type="team", team=world.team, parent=company)
     )
     cat.add(company)
+    # The team objective also counts in a second company objective (a contribution).
+    brand = make_objective(org, cycle, title=f"Be known{tag}", owner_type="company")
+    cat.add(okr_services.contribution_create(child=objective, actor=None, parent=brand, weight=2))
     kr = cat.add(make_kr(objective, title=f"Leads{tag}", owner=world.member))
     cat.add(make_kr(objective, title=f"Deals{tag}", owner=world.member))
     check_in = cat.add(
@@ -360,6 +363,7 @@ def populate(world, *, secret: str = "", also_notify: tuple[User, ...] = ()) -> 
     )
     cat.add(invitation)
     cat.add(ritual_services.okr_template_save(objective=objective, actor=world.admin))
+    _populate_integrations(cat, world, kr, tag)
     # An applied import (its file names the secret), with the external key it left.
     from transfer import services as transfer_services
     from transfer.models import ImportedKey
@@ -391,3 +395,39 @@ def populate(world, *, secret: str = "", also_notify: tuple[User, ...] = ()) -> 
     ):
         assert cat.rows.get(model), model
     return cat
+
+
+def _populate_integrations(cat: Catalogue, world, kr, tag: str) -> None:
+    """Chat and e-mail check-ins: a Slack workspace, a linked account, a pending link, a
+    reminder's reply address, a delivery received and a phone taking push notifications."""
+    from django.utils import timezone
+
+    from integrations.models import ChatLink, InboundDelivery, LinkRequest, PushSubscription, ReplyAddress
+    from integrations.services.links import installation_save
+    from integrations.services.mail import token_new
+
+    org, now, slug = world.org, timezone.now(), world.org.slug
+    cat.add(
+        installation_save(
+            org=org, actor=world.admin, platform="slack", external_id=f"T-{slug}", signing_secret="s", bot_token="xoxb"
+        )
+    )
+    common = {"organization": org, "platform": "slack", "external_team": f"T-{slug}"}
+    cat.add(ChatLink.objects.create(**common, external_user=f"U-{slug}", user=world.member))
+    cat.add(LinkRequest.objects.create(**common, external_user=f"U2-{slug}", token_hash=f"h-{slug}", created_at=now))
+    cat.add(
+        ReplyAddress.objects.create(
+            organization=org, user=world.member, token=token_new(), key_results=[kr.pk], created_at=now
+        )
+    )
+    answer = {"note": f"ok{tag}"}
+    cat.add(
+        InboundDelivery.objects.create(
+            organization=org, platform="email", key=f"<m@{slug}>", user=world.member, answer=answer, created_at=now
+        )
+    )
+    cat.add(
+        PushSubscription.objects.create(
+            organization=org, user=world.member, endpoint=f"https://push.example/{slug}", p256dh="k", auth="a"
+        )
+    )

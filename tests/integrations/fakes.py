@@ -1,0 +1,40 @@
+"""A fake Slack Web API on 127.0.0.1: it records every call and answers ``{"ok": true}``."""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class FakeApi:
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, dict, dict]] = []
+        api = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - the standard library's name
+                length = int(self.headers.get("Content-Length") or 0)
+                body = json.loads(self.rfile.read(length) or b"{}")
+                api.calls.append((self.path.rsplit("/", 1)[-1], body, dict(self.headers)))
+                answer = json.dumps({"ok": True}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/api/"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def named(self, method: str) -> list[dict]:
+        return [body for name, body, _headers in self.calls if name == method]
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
