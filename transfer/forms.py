@@ -47,3 +47,27 @@ class ApplyForm(forms.Form):
         label=_("Import only the valid rows and skip the others"),
         required=False,
     )
+
+
+class PeopleForm(forms.Form):
+    """For each person the file names who is not a member: the member they are (or none)."""
+
+    invite = forms.BooleanField(
+        label=_("Invite the addresses left unmatched when importing"),
+        required=False,
+        help_text=_("They join by accepting; until then their rows are skipped."),
+    )
+
+    def __init__(self, *args: Any, unknown: list[str], members: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.unknown = unknown
+        options = [("", _("— nobody: the rows stay errors —")), *((str(pk), name) for pk, name in members)]
+        for n, text in enumerate(unknown):
+            self.fields[f"person_{n}"] = forms.ChoiceField(label=text, choices=options, required=False)
+
+    def owners(self) -> dict[str, int]:
+        return {
+            text: int(self.cleaned_data[f"person_{n}"])
+            for n, text in enumerate(self.unknown)
+            if self.cleaned_data.get(f"person_{n}")
+        }

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -21,7 +22,8 @@ from django.utils.translation import gettext as _
 
 from activity.services import activity_record
 from core import fastcache
-from orgs.models import Organization, User
+from orgs.models import Invitation, Membership, Organization, Role, User
+from orgs.services import invitation_create
 from orgs.versions import bump_data_version
 from transfer.document import organization_document
 from transfer.kinds.base import Context, Report
@@ -175,6 +177,7 @@ def import_run_apply(
     with transaction.atomic():
         locked = ImportRun.objects.select_for_update().get(pk=run.pk)
         data = bytes(locked.data)
+        invited = _invite_unknown(locked, actor)
         check = run_kind(run.kind, _context(locked, write=False, actor=actor), data, run.filename)
         if check.error_count and not only_valid:
             raise ValidationError(
@@ -197,7 +200,7 @@ def import_run_apply(
         )
         if result.error_count and not only_valid:
             raise ValidationError({"rows": [e["message"] for e in result.errors[:20]]})
-        locked.result = {**result.as_json(), "skipped": len(check.bad_rows)}
+        locked.result = {**result.as_json(), "skipped": len(check.bad_rows), "invited": invited}
         locked.status = ImportStatus.APPLIED
         locked.applied_at = timezone.now()
         locked.rows_done = locked.rows_total
@@ -223,3 +226,51 @@ def import_run_remap(*, run: ImportRun, mapping: dict[str, str]) -> ImportRun:
     run.mapping = {**mapping, **({"__options__": options} if options else {})}
     run.save(update_fields=["mapping"])
     return import_run_check(run=run)
+
+
+def _options(run: ImportRun) -> dict[str, Any]:
+    return dict((run.mapping or {}).get("__options__") or {})
+
+
+def import_run_set_people(*, run: ImportRun, owners: dict[str, int], invite: bool) -> ImportRun:
+    """The person's answer for the people the file names who are not members: each name
+    or address mapped to a member (``owners``), and with ``invite`` the addresses left
+    unmapped invited when the run is applied. The run is checked again with them."""
+    members = set(Membership.objects.filter(organization=run.organization).values_list("user_id", flat=True))
+    if any(user_id not in members for user_id in owners.values()):
+        raise ValidationError({"owners": _("Choose members of the organisation.")})
+    options = {**_options(run), "owners": owners, "invite": bool(invite)}
+    mapping = {k: v for k, v in (run.mapping or {}).items() if k != "__options__"}
+    run.mapping = {**mapping, "__options__": options}
+    run.save(update_fields=["mapping"])
+    return import_run_check(run=run)
+
+
+def _invite_unknown(run: ImportRun, actor: User | None) -> int:
+    """Invite the addresses the file names that are neither members nor mapped to one."""
+    options = _options(run)
+    if not options.get("invite") or actor is None:
+        return 0
+    org = run.organization
+    mapped = set(options.get("owners") or {})
+    members = {e.casefold() for e in Membership.objects.filter(organization=org).values_list("user__email", flat=True)}
+    pending = {
+        e.casefold()
+        for e in Invitation.objects.filter(organization=org, accepted_at=None, revoked_at=None).values_list(
+            "email", flat=True
+        )
+    }
+    sent = 0
+    for text in run.dry_run.get("unknown_people") or []:
+        address = text.strip().casefold()
+        if "@" not in address or text in mapped or address in members or address in pending:
+            continue
+        try:
+            validate_email(address)
+        except ValidationError:
+            continue
+        invitation_create(
+            org=org, actor=actor, email=address, role=Role.MEMBER, base_url=str(options.get("base_url") or "/")
+        )
+        sent += 1
+    return sent

@@ -10,5 +10,6 @@ urlpatterns = [
     path("settings/import/", views.import_page, name="import"),
     path("settings/import/<int:import_id>/", views.import_run, name="import_run"),
     path("settings/import/<int:import_id>/mapping/", views.import_remap, name="import_remap"),
+    path("settings/import/<int:import_id>/people/", views.import_people, name="import_people"),
     path("settings/import/<int:import_id>/apply/", views.import_apply, name="import_apply"),
 ]

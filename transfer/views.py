@@ -8,6 +8,8 @@ the page shows its progress bar until it is done.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -17,10 +19,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core.forms import add_service_errors
 from orgs import permissions
+from orgs.models import Membership
 from orgs.tenancy import get_scoped_or_404, org_view
 from transfer import services
 from transfer.archive import document_json, document_zip
-from transfer.forms import ApplyForm, ImportForm, MappingForm
+from transfer.forms import ApplyForm, ImportForm, MappingForm, PeopleForm
 from transfer.kinds.registry import columns_of
 from transfer.models import ImportRun, ImportStatus
 from transfer.reading import read_table
@@ -96,11 +99,44 @@ def import_run(request: HttpRequest, import_id: int) -> HttpResponse:
         return render(request, "transfer/_run_status.html", {"run": run, "busy": busy})
     columns = columns_of(run.kind)
     mapping = MappingForm(columns=columns, headers=_headers(run) if columns else [], initial=run.mapping)
-    return render(
-        request,
-        "transfer/import_run.html",
-        {"run": run, "busy": busy, "mapping_form": mapping, "apply_form": ApplyForm(), "columns": columns},
-    )
+    context = {
+        "run": run,
+        "busy": busy,
+        "mapping_form": mapping,
+        "apply_form": ApplyForm(),
+        "columns": columns,
+        "people_form": _people_form(run),
+    }
+    return render(request, "transfer/import_run.html", context)
+
+
+def _people_form(run: ImportRun, data: Any = None) -> PeopleForm:
+    options = (run.mapping or {}).get("__options__") or {}
+    chosen = options.get("owners") or {}
+    unknown = sorted({*(run.dry_run.get("unknown_people") or []), *chosen})
+    members = [
+        (m.user_id, f"{m.user.display_name} <{m.user.email}>")
+        for m in Membership.objects.filter(organization=run.organization).select_related("user").order_by("user__name")
+    ]
+    initial = {"invite": options.get("invite", False)}
+    initial |= {f"person_{n}": chosen.get(text, "") for n, text in enumerate(unknown)}
+    return PeopleForm(data, unknown=unknown, members=members, initial=initial)
+
+
+@org_view
+@require_POST
+def import_people(request: HttpRequest, import_id: int) -> HttpResponse:
+    """Map the people the file names who are not members, or invite them; check again."""
+    _admin(request)
+    run = get_scoped_or_404(ImportRun, request.org, pk=import_id)
+    form = _people_form(run, request.POST)
+    if form.is_valid():
+        try:
+            services.import_run_set_people(run=run, owners=form.owners(), invite=form.cleaned_data["invite"])
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+    return redirect("transfer:import_run", request.org.slug, run.pk)
 
 
 @org_view

@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from core.spreadsheet import to_csv
 from kpis.models import Kpi
 from objectives.models import KeyResult, Objective
+from orgs.models import Invitation
 from rituals import exports, review
 from tests.objectives.okr_factories import make_cycle, make_kr, make_objective
 from tests.transfer.helpers import csv_bytes
@@ -119,3 +120,24 @@ def test_the_cycle_export_imports_back(world_a, cycle):
         KeyResult.objects.filter(objective=objective).values_list("title", "owner_id", "target_value", "current_value")
     )
     assert got == want
+
+
+def test_an_unknown_owner_is_mapped_to_a_member_or_invited(world_a, cycle, client):
+    client.force_login(world_a.admin)
+    base = f"/o/{world_a.org.slug}/settings/import/"
+    rows = [["Name", "Owner", "Target"], ["Sales", "Nguyễn Văn A", 1], ["Costs", "new@x.test", 1]]
+    client.post(base, {"kind": "kpis", "file": SimpleUploadedFile("k.csv", csv_bytes(rows))})
+    run = ImportRun.objects.get(organization=world_a.org)
+    assert run.dry_run["unknown_people"] == ["Nguyễn Văn A", "new@x.test"]
+    page = client.get(f"{base}{run.pk}/").content.decode()
+    assert "People not found" in page and "Nguyễn Văn A" in page
+    client.post(f"{base}{run.pk}/people/", {"person_0": str(world_a.manager.pk), "invite": "on"})
+    run.refresh_from_db()
+    assert [e["row"] for e in run.dry_run["errors"]] == [3]
+    client.post(f"{base}{run.pk}/apply/", {"only_valid": "on"})
+    assert Kpi.objects.get(organization=world_a.org, name="Sales").owner_user == world_a.manager
+    assert Invitation.objects.filter(organization=world_a.org, email="new@x.test").exists()
+    # A member of another organisation cannot be chosen.
+    other = ImportRun.objects.get(pk=run.pk)
+    response = client.post(f"{base}{other.pk}/people/", {"person_0": "999999"})
+    assert response.status_code == 302

@@ -16,6 +16,7 @@ from transfer.models import ImportedKey, ImportRun
 
 # Rows whose error messages are kept in a report: past this the count says how many more.
 MAX_REPORTED_ERRORS = 500
+MAX_UNKNOWN_PEOPLE = 100
 
 
 @dataclass
@@ -31,6 +32,9 @@ class Report:
     bad_rows: set[int] = field(default_factory=set)
     error_count: int = 0
     notes: list[str] = field(default_factory=list)
+    # Names and addresses of people the file names who are not members: the page offers to
+    # map each to a member, or to invite the addresses.
+    unknown_people: set[str] = field(default_factory=set)
 
     def error(self, row: int, column: str, message: str) -> None:
         self.error_count += 1
@@ -59,7 +63,13 @@ class Report:
             "errors": self.errors,
             "error_rows": len(self.bad_rows),
             "notes": self.notes,
+            "unknown_people": sorted(self.unknown_people)[:MAX_UNKNOWN_PEOPLE],
         }
+
+    def unknown_person(self, row: int, column: str, text: str, message: str) -> None:
+        if text.strip():
+            self.unknown_people.add(text.strip())
+        self.error(row, column, message)
 
 
 @dataclass(frozen=True)

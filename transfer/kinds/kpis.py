@@ -43,7 +43,7 @@ def _values(
     owner_text = mapped.get(cells, "owner")
     owner = people.owner(owner_text)
     if owner is None:
-        report.error(line, "owner", unknown_owner(owner_text))
+        report.unknown_person(line, "owner", owner_text, unknown_owner(owner_text))
     else:
         values["owner_type"], values["owner_team"], values["owner_user"] = owner
     for name, choices, default in (

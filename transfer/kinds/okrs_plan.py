@@ -170,7 +170,7 @@ class Plan:
         level = self.levels.get(header_key(level_text), "") if level_text else ""
         owner = self.people.owner(text, level)
         if owner is None:
-            self.report.error(line, "owner", unknown_owner(text))
+            self.report.unknown_person(line, "owner", text, unknown_owner(text))
         return owner
 
     def _number(self, line: int, cells: list[str], name: str, default: float | None) -> Any:
@@ -188,7 +188,7 @@ class Plan:
         owner_text = self.m.get(cells, "key_result_owner")
         owner = self.people.person(owner_text) if owner_text else spec.owner[2] or self.ctx.actor
         if owner_text and owner is None:
-            self.report.error(line, "key_result_owner", unknown_owner(owner_text))
+            self.report.unknown_person(line, "key_result_owner", owner_text, unknown_owner(owner_text))
         start = self._number(line, cells, "start", 0.0)
         target = self._number(line, cells, "target", None)
         current = self._number(line, cells, "current", None)
