@@ -40,7 +40,11 @@ django.setup()
 
 from django.db import connection  # noqa: E402
 
-BUDGETS = {"check": {"measurements": 30, "okrs": 60}, "apply": {"measurements": 60, "okrs": 1200}, "again": 120}
+BUDGETS: dict[str, dict[str, int]] = {
+    "check": {"measurements": 30, "okrs": 60},
+    "apply": {"measurements": 60, "okrs": 1200},
+}
+AGAIN_BUDGET = 120
 
 
 def _csv(rows: list[list[Any]]) -> bytes:
@@ -149,7 +153,7 @@ def main() -> None:
                 for step in ("check", "apply"):
                     if f[step] > BUDGETS[step][kind] * args.rows / 20_000:
                         failed.append(f"{kind} {step}: {f[step]} s")
-                if f["again"] > BUDGETS["again"] * args.rows / 20_000:
+                if f["again"] > AGAIN_BUDGET * args.rows / 20_000:
                     failed.append(f"{kind} again: {f['again']} s")
     finally:
         from okrkpi.demo.management.commands.seed_demo import delete_organizations
