@@ -23,7 +23,6 @@ from rest_framework.response import Response
 from orgs import permissions
 from orgs.tenancy import OrgScopedAPIView, get_scoped_or_404
 from transfer import services
-from transfer.archive import document_json, document_zip
 from transfer.models import ImportKind, ImportRun
 
 
@@ -190,10 +189,4 @@ class ExportView(OrgScopedAPIView):
         fmt = request.query_params.get("format", "json")
         if fmt not in ("json", "zip"):
             raise ValidationError({"format": ["Choose json or zip."]})
-        document = services.organization_export(org=self.org)
-        if fmt == "zip":
-            response = HttpResponse(document_zip(document), content_type="application/zip")
-        else:
-            response = HttpResponse(document_json(document), content_type="application/json")
-        response["Content-Disposition"] = f'attachment; filename="{services.export_filename(self.org, fmt)}"'
-        return response
+        return services.export_response(org=self.org, fmt=fmt)

@@ -9,16 +9,36 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 
 from core.spreadsheet import to_csv
-from transfer.document import FIELDS, ORGANIZATION_FIELDS
+from orgs.models import Organization
+from transfer.document import FIELDS, ORGANIZATION_FIELDS, document_parts
 
 
 def document_json(document: dict[str, Any]) -> bytes:
     return json.dumps(document, cls=DjangoJSONEncoder, ensure_ascii=False, indent=1).encode()
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False)
+
+
+def stream_json(org: Organization, *, exported_at: datetime) -> Iterator[bytes]:
+    """The same document, written as it is read, collection by collection and row by row
+    (a large organisation never sits in memory whole)."""
+    head, collections = document_parts(org=org, exported_at=exported_at)
+    yield _dumps(head)[:-1].encode()
+    for name, rows in collections.items():
+        yield f", {_dumps(name)}: [".encode()
+        for n, row in enumerate(rows):
+            yield (", " if n else "").encode() + _dumps(row).encode()
+        yield b"]"
+    yield b"}"
 
 
 def _cell(value: Any) -> Any:

@@ -13,11 +13,11 @@ CSV files and the documentation's tables all come from it.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
 from typing import Any
 
-from django.db.models import Model
+from django.db.models import Model, QuerySet
 
 from conversations.mentions import MENTION_RE
 from conversations.models import Comment
@@ -181,13 +181,15 @@ class Keys:
         return None if pk is None else self._keys.get((prefix, pk))
 
 
-def _rows(objects: Iterable[Model], collection: str, row: Callable[[Any], dict[str, Any]]) -> list[dict[str, Any]]:
+Rows = Iterator[dict[str, Any]]
+
+
+def _rows(objects: QuerySet[Any], collection: str, row: Callable[[Any], dict[str, Any]]) -> Rows:
+    """A collection's rows, read in chunks as they are asked for (a big organisation streams)."""
     fields = FIELDS[collection]
-    out = []
-    for obj in objects:
+    for obj in objects.iterator(chunk_size=2000):
         values = row(obj)
-        out.append({f: _plain(values[f]) for f in fields})
-    return out
+        yield {f: _plain(values[f]) for f in fields}
 
 
 def _emails(org: Organization) -> dict[int, str]:
@@ -230,7 +232,7 @@ def _organization_part(org: Organization) -> dict[str, Any]:
     return {f: getattr(org, f) for f in ORGANIZATION_FIELDS}
 
 
-def _people(x: _Exporter) -> dict[str, list[dict[str, Any]]]:
+def _people(x: _Exporter) -> dict[str, Rows]:
     members = x.scoped(Membership).select_related("user").order_by("user__email")
     team_members = x.scoped(TeamMember).order_by("team_id", "user__email")
     return {
@@ -261,7 +263,7 @@ def _fields_of(obj: Model, names: Iterable[str]) -> dict[str, Any]:
     return {n: getattr(obj, n) for n in names}
 
 
-def _cycles_and_kpis(x: _Exporter) -> dict[str, list[dict[str, Any]]]:
+def _cycles_and_kpis(x: _Exporter) -> dict[str, Rows]:
     cycle_fields = ("name", "kind", "start_date", "end_date", "status", "closing_message", "closed_at")
     kpi_fields = FIELDS["kpis"][3:6] + FIELDS["kpis"][8:]
     return {
@@ -337,7 +339,7 @@ def _key_result_row(x: _Exporter, kr: KeyResult) -> dict[str, Any]:
     }
 
 
-def _okrs(x: _Exporter) -> dict[str, list[dict[str, Any]]]:
+def _okrs(x: _Exporter) -> dict[str, Rows]:
     return {
         "objectives": _rows(x.scoped(Objective), "objectives", lambda o: _objective_row(x, o)),
         "key_results": _rows(x.scoped(KeyResult), "key_results", lambda kr: _key_result_row(x, kr)),
@@ -379,7 +381,7 @@ def _node(x: _Exporter, kpi_id: int | None, objective_id: int | None) -> str | N
     return x.k("kpi", kpi_id) if kpi_id is not None else x.k("objective", objective_id)
 
 
-def _scorecards(x: _Exporter) -> dict[str, list[dict[str, Any]]]:
+def _scorecards(x: _Exporter) -> dict[str, Rows]:
     plain = FIELDS["scorecards"][4:]
     return {
         "scorecards": _rows(
@@ -414,7 +416,7 @@ def _scorecards(x: _Exporter) -> dict[str, list[dict[str, Any]]]:
     }
 
 
-def _comments(x: _Exporter) -> dict[str, list[dict[str, Any]]]:
+def _comments(x: _Exporter) -> dict[str, Rows]:
     return {
         "comments": _rows(
             x.scoped(Comment),
@@ -439,18 +441,21 @@ def _mentions_by_email(body: str, x: _Exporter) -> str:
     return MENTION_RE.sub(swap, body)
 
 
-def organization_document(*, org: Organization, exported_at: datetime) -> dict[str, Any]:
-    """The organisation as the versioned document of ``docs/export-format.md``: no
-    password, token or secret of anyone, only what the organisation wrote."""
+def document_parts(*, org: Organization, exported_at: datetime) -> tuple[dict[str, Any], dict[str, Rows]]:
+    """The document's head (format, version, time, the organisation's settings) and its
+    collections, each read only as it is consumed."""
     x = _Exporter(org)
-    return {
+    head = {
         "format": FORMAT,
         "version": VERSION,
         "exported_at": exported_at.isoformat(),
         "organization": _organization_part(org),
-        **_people(x),
-        **_cycles_and_kpis(x),
-        **_okrs(x),
-        **_scorecards(x),
-        **_comments(x),
     }
+    return head, {**_people(x), **_cycles_and_kpis(x), **_okrs(x), **_scorecards(x), **_comments(x)}
+
+
+def organization_document(*, org: Organization, exported_at: datetime) -> dict[str, Any]:
+    """The organisation as the versioned document of ``docs/export-format.md``: no
+    password, token or secret of anyone, only what the organisation wrote."""
+    head, collections = document_parts(org=org, exported_at=exported_at)
+    return {**head, **{name: list(rows) for name, rows in collections.items()}}

@@ -16,6 +16,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.http import HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -25,6 +26,7 @@ from core import fastcache
 from orgs.models import Invitation, Membership, Organization, Role, User
 from orgs.services import invitation_create
 from orgs.versions import bump_data_version
+from transfer.archive import document_zip, stream_json
 from transfer.document import organization_document
 from transfer.kinds.base import Context, Report
 from transfer.kinds.registry import run_kind
@@ -33,6 +35,17 @@ from transfer.reading import check_size, read_table
 
 # Files with more data rows than this are checked and applied in the background.
 INLINE_ROWS = 2000
+
+
+def export_response(*, org: Organization, fmt: str) -> HttpResponseBase:
+    """The organisation as a download: the JSON document streamed as it is read, or the ZIP."""
+    response: HttpResponseBase
+    if fmt == "zip":
+        response = HttpResponse(document_zip(organization_export(org=org)), content_type="application/zip")
+    else:
+        response = StreamingHttpResponse(stream_json(org, exported_at=timezone.now()), content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="{export_filename(org, fmt)}"'
+    return response
 
 
 def organization_export(*, org: Organization, now: datetime | None = None) -> dict[str, Any]:

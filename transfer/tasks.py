@@ -38,3 +38,14 @@ def import_apply(org_id: int, run_id: int, actor_id: int | None, only_valid: boo
     except ValidationError as exc:
         log.info("import %s refused: %s", run_id, exc.messages)
         services.import_run_fail(run_id=run.pk, message=" ".join(exc.messages))
+
+
+@shared_task(name="transfer.export_prepare", ignore_result=True)
+def export_prepare(org_id: int, name: str) -> None:
+    """Write an organisation's export for its expiring link (``transfer.exporting``)."""
+    from orgs.models import Organization
+    from transfer.exporting import export_write
+
+    org = Organization.objects.filter(pk=org_id).first()
+    if org is not None:
+        export_write(org=org, name=name)

@@ -12,8 +12,9 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -21,8 +22,7 @@ from core.forms import add_service_errors
 from orgs import permissions
 from orgs.models import Membership
 from orgs.tenancy import get_scoped_or_404, org_view
-from transfer import services
-from transfer.archive import document_json, document_zip
+from transfer import exporting, services
 from transfer.forms import ApplyForm, ImportForm, MappingForm, PeopleForm
 from transfer.kinds.registry import columns_of
 from transfer.models import ImportRun, ImportStatus
@@ -34,22 +34,39 @@ def _admin(request: HttpRequest) -> None:
 
 
 @org_view
-@require_GET
+@require_http_methods(["GET", "POST"])
 def export_page(request: HttpRequest) -> HttpResponse:
-    """The page with its two downloads; ``?format=json`` or ``zip`` is the file itself."""
+    """The page with its downloads: ``?format=json`` streams the document, ``zip`` builds
+    the CSV files; a POST prepares either in the background behind an expiring link."""
     _admin(request)
-    fmt = request.GET.get("format", "")
+    fmt = request.GET.get("format", "") or request.POST.get("format", "")
+    if request.method == "POST" and fmt in ("json", "zip"):
+        token = exporting.export_prepare(org=request.org, fmt=fmt)
+        return redirect(f"{reverse('transfer:export_download', args=[request.org.slug])}?t={token}")
     if fmt in ("json", "zip"):
-        document = services.organization_export(org=request.org)
-        body, kind = (
-            (document_zip(document), "application/zip")
-            if fmt == "zip"
-            else (document_json(document), "application/json")
-        )
-        response = HttpResponse(body, content_type=kind)
-        response["Content-Disposition"] = f'attachment; filename="{services.export_filename(request.org, fmt)}"'
-        return response
+        return services.export_response(org=request.org, fmt=fmt)
     return render(request, "transfer/export.html")
+
+
+@org_view
+@require_GET
+def export_download(request: HttpRequest) -> HttpResponseBase:
+    """A prepared export: the file once written, a page that waits for it until then."""
+    _admin(request)
+    try:
+        path = exporting.export_file(org=request.org, token=request.GET.get("t", ""))
+    except exporting.LinkExpired:
+        return render(request, "transfer/export_link.html", {"expired": True}, status=410)
+    if path is None:
+        if request.htmx:
+            return HttpResponse(status=204)
+        return render(request, "transfer/export_link.html", {"expired": False})
+    if request.htmx:  # ready: the page reloads and the browser downloads it
+        response = HttpResponse(status=204)
+        response["HX-Refresh"] = "true"
+        return response
+    filename = services.export_filename(request.org, path.suffix.lstrip("."))
+    return FileResponse(path.open("rb"), as_attachment=True, filename=filename)
 
 
 @org_view

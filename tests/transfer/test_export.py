@@ -17,12 +17,13 @@ def test_admin_exports_the_organisation_as_json_without_passwords(world_a, world
     make_objective(world_b.org, make_cycle(world_b.org), title="Beta secret")
     response = api(world_a.admin).get(f"/api/v1/orgs/{world_a.org.slug}/export/")
     assert response.status_code == 200
-    document = json.loads(response.content)
+    body = b"".join(response.streaming_content)
+    document = json.loads(body)
     assert document["format"] == "okrkpi-organization" and document["version"] == 1
     assert set(FIELDS) <= set(document)
     assert [o["title"] for o in document["objectives"]] == ["=HYPERLINK(1)"]  # the JSON keeps text as written
     assert document["key_results"][0]["owner_email"] == world_a.member.email
-    assert "password" not in response.content.decode() and "Beta secret" not in response.content.decode()
+    assert b"password" not in body and "Beta secret" not in body.decode()
 
 
 def test_zip_holds_one_formula_safe_csv_per_collection(world_a, api):
@@ -42,7 +43,7 @@ def test_only_admins_export(world_a, api, client):
     client.force_login(world_a.admin)
     assert client.get(f"/o/{world_a.org.slug}/settings/export/").status_code == 200
     page = client.get(f"/o/{world_a.org.slug}/settings/export/?format=json")
-    assert json.loads(page.content)["organization"]["slug"] == world_a.org.slug
+    assert json.loads(b"".join(page.streaming_content))["organization"]["slug"] == world_a.org.slug
 
 
 def test_the_format_document_lists_every_field():
@@ -56,3 +57,44 @@ def test_the_format_document_lists_every_field():
     ]
     missing += [f for f in ORGANIZATION_FIELDS if f"`{f}`" not in text]
     assert missing == []
+
+
+def test_the_streamed_json_is_the_document(world_a, api):
+    from transfer import services
+
+    cycle = make_cycle(world_a.org)
+    make_kr(make_objective(world_a.org, cycle, title="Grow"), title="Leads", owner=world_a.member)
+    response = api(world_a.admin).get(f"/api/v1/orgs/{world_a.org.slug}/export/")
+    assert response.streaming
+    streamed = json.loads(b"".join(response.streaming_content))
+    document = json.loads(json.dumps(services.organization_export(org=world_a.org), default=str))
+    streamed.pop("exported_at"), document.pop("exported_at")
+    assert streamed == document
+
+
+def test_a_prepared_export_is_behind_a_link_that_expires(
+    world_a, world_b, client, settings, tmp_path, monkeypatch, django_capture_on_commit_callbacks
+):
+    import time
+
+    settings.TRANSFER_EXPORT_DIR = tmp_path
+    client.force_login(world_a.admin)
+    base = f"/o/{world_a.org.slug}/settings/export/"
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        response = client.post(base, {"format": "zip"})
+    link = response["Location"]
+    assert client.get(link, HTTP_HX_REQUEST="true").status_code == 204  # not written yet
+    queued[0]()
+    download = client.get(link)
+    assert (
+        download.status_code == 200
+        and "organization.csv" in zipfile.ZipFile(io.BytesIO(b"".join(download.streaming_content))).namelist()
+    )
+    token = link.split("t=", 1)[1]
+    client.force_login(world_b.admin)
+    assert client.get(f"/o/{world_b.org.slug}/settings/export/download/?t={token}").status_code == 410
+    client.force_login(world_a.admin)
+    assert client.get(f"{base}download/?t={token[:-2]}xx").status_code == 410
+    later = time.time() + 25 * 3600
+    monkeypatch.setattr(time, "time", lambda: later)
+    assert client.get(link).status_code == 410
