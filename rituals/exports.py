@@ -42,6 +42,7 @@ def header() -> list[str]:
         _("What we learned"),
         _("Reviewer's comment"),
         _("Acknowledged"),
+        _("Aligned to"),
     ]
 
 
@@ -54,8 +55,11 @@ def shown_status(objective: Objective, cycle: Cycle) -> str:
 
 
 def cycle_rows(objectives: list[Objective], *, cycle: Cycle) -> list[list[Any]]:
-    """Rows of ``rituals.review.review_objectives`` (which loads everything needed)."""
+    """Rows of ``rituals.review.review_objectives`` (which loads everything needed), and the
+    title each objective is aligned to (one query for parents outside the list), so the file
+    imports back as OKRs (the import's ``okrs`` kind) with its alignment."""
     rows: list[list[Any]] = [header()]
+    parents = _parent_titles(objectives)
     for o in objectives:
         retro = o.retro
         head = [
@@ -74,6 +78,7 @@ def cycle_rows(objectives: list[Objective], *, cycle: Cycle) -> list[list[Any]]:
             retro.learned if retro else "",
             retro.reviewer_comment if retro else "",
             _("yes") if retro and retro.is_acknowledged else _("no"),
+            parents.get(o.parent_id, "") if o.parent_id else "",
         ]
         if not o.krs:
             rows.append([*head, "", "", None, None, None, "", None, None, "", *tail])
@@ -94,6 +99,15 @@ def cycle_rows(objectives: list[Objective], *, cycle: Cycle) -> list[list[Any]]:
                 ]
             )
     return rows
+
+
+def _parent_titles(objectives: list[Objective]) -> dict[int, str]:
+    titles = {o.pk: o.title for o in objectives}
+    missing = {o.parent_id for o in objectives if o.parent_id and o.parent_id not in titles}
+    if missing:
+        org_id = objectives[0].organization_id
+        titles.update(Objective.objects.filter(organization_id=org_id, pk__in=missing).values_list("pk", "title"))
+    return titles
 
 
 def filename(name: str, fmt: str) -> str:

@@ -95,7 +95,8 @@ def test_big_files_go_to_the_background_with_progress(
 def test_the_cycle_export_imports_back(world_a, cycle):
     """The cycle's export (rituals.exports) is an OKR file: imported into another cycle it
     gives the same objectives, owners, key results and values."""
-    objective = make_objective(world_a.org, cycle, title="Win", owner_type="team", team=world_a.team)
+    company = make_objective(world_a.org, cycle, title="Lead the market")
+    objective = make_objective(world_a.org, cycle, title="Win", owner_type="team", team=world_a.team, parent=company)
     make_kr(objective, title="Leads", owner=world_a.member)
     make_kr(objective, title="=Deals", owner=world_a.manager)
     rows = exports.cycle_rows(review.review_objectives(org=world_a.org, cycle=cycle), cycle=cycle)
@@ -111,8 +112,9 @@ def test_the_cycle_export_imports_back(world_a, cycle):
     )
     assert run.dry_run["errors"] == []
     services.import_run_apply(run=run, actor=world_a.admin)
-    copy = Objective.objects.get(organization=world_a.org, cycle=target)
-    assert (copy.title, copy.owner_team) == ("Win", world_a.team)
+    copy = Objective.objects.get(organization=world_a.org, cycle=target, title="Win")
+    assert (copy.title, copy.owner_team, copy.parent.title) == ("Win", world_a.team, "Lead the market")
+    assert copy.parent.cycle == target
     got = sorted(
         KeyResult.objects.filter(objective=copy).values_list("title", "owner_id", "target_value", "current_value")
     )
