@@ -5,11 +5,26 @@ from django.db.models import QuerySet
 from activity.models import ActivityEntry
 from orgs.models import Organization
 
+# Security events (logins, tokens, single sign-on and SCIM changes: ``identity``) are the
+# admins' to read; every other reader of the log leaves them out.
+SECURITY_PREFIX = "security."
+
 
 def activity_for(
-    *, org: Organization, target_type: str | None = None, target_id: int | None = None, limit: int = 50
+    *,
+    org: Organization,
+    target_type: str | None = None,
+    target_id: int | None = None,
+    limit: int = 50,
+    security: bool | None = False,
 ) -> QuerySet[ActivityEntry]:
+    """The organisation's entries, newest first: without security events (``security=False``,
+    the default), only them (True) or both (None, an admin's full log)."""
     qs = ActivityEntry.objects.filter(organization=org).select_related("actor")
+    if security is False:
+        qs = qs.exclude(verb__startswith=SECURITY_PREFIX)
+    elif security:
+        qs = qs.filter(verb__startswith=SECURITY_PREFIX)
     if target_type:
         qs = qs.filter(target_type=target_type)
     if target_id is not None:
@@ -25,6 +40,7 @@ def activity_for_objective(
 
     return (
         ActivityEntry.objects.filter(organization=org)
+        .exclude(verb__startswith=SECURITY_PREFIX)
         .filter(
             Q(target_type="objectives.objective", target_id=objective_id)
             | Q(target_type="objectives.keyresult", target_id__in=key_result_ids)

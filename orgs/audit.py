@@ -21,7 +21,7 @@ from django.dispatch import Signal
 
 from orgs.models import Organization, User
 
-# Keyword arguments: org, actor, verb, target, target_type, before, after (see ``audit``).
+# Keyword arguments: org, actor, verb, target, target_type, before, after, bump_version (see ``audit``).
 audited = Signal()
 
 
@@ -34,10 +34,20 @@ def audit(
     target_type: str | None = None,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
+    bump_version: bool = True,
 ) -> None:
-    """Record a change in the activity log (through whoever listens to ``audited``)."""
+    """Record a change in the activity log (through whoever listens to ``audited``).
+    ``bump_version=False`` for an event that changes no document (a login)."""
     if not audited.has_listeners():
         raise ImproperlyConfigured("Nothing records the orgs audit signal: is the activity app installed?")
     audited.send(
-        sender=None, org=org, actor=actor, verb=verb, target=target, target_type=target_type, before=before, after=after
+        sender=None,
+        org=org,
+        actor=actor,
+        verb=verb,
+        target=target,
+        target_type=target_type,
+        before=before,
+        after=after,
+        bump_version=bump_version,
     )

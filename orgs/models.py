@@ -23,6 +23,14 @@ class Role(models.TextChoices):
     VIEWER = "viewer", _("Viewer")
 
 
+class LoginRule(models.TextChoices):
+    """How an organisation's members may log in to it."""
+
+    PASSWORD = "password", _("Password")
+    SSO = "sso", _("Single sign-on or password")
+    SSO_ONLY = "sso_only", _("Single sign-on only")
+
+
 def person_label(name: str | None, email: str | None) -> str:
     """A person as every page, document and export names them: their name, or their e-mail
     when they gave none (``User.display_name``; ``orgs.ownership.owner_name`` for owners read
@@ -164,6 +172,22 @@ class Organization(models.Model):
     )
     health_off_track_confidence = models.PositiveSmallIntegerField(
         _("off track at this confidence or lower"), default=3, validators=[MaxValueValidator(10)]
+    )
+    # How its members must have logged in to open it (DESIGN §3, Identity; checked by
+    # ``orgs.tenancy.check_login_rule`` on every request): columns of the organisation, so the
+    # check reads nothing the tenancy check has not already loaded. ``identity`` sets them.
+    login_rule = models.CharField(
+        _("login"),
+        max_length=16,
+        choices=LoginRule.choices,
+        default=LoginRule.PASSWORD,
+        editable=False,
+        help_text="Kept by identity.services from the organisation's single sign-on settings.",
+    )
+    require_two_factor = models.BooleanField(
+        _("password logins need a two-factor code"),
+        default=False,
+        help_text=_("Members who log in with a password must also enter a code from their authenticator app."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -15,13 +15,16 @@ import zoneinfo
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
+from urllib.parse import urlencode
 
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
 from django.utils import timezone
 
-from orgs.models import Membership, Organization
+from orgs.models import LoginRule, Membership, Organization
 from orgs.selectors import LOADED_MEMBERSHIPS, user_memberships
 
 M = TypeVar("M", bound=Model)
@@ -58,9 +61,60 @@ def resolve_membership(request: HttpRequest, slug: str, *, figures: bool = True)
     membership = next((m for m in memberships if m.organization.slug == slug), None)
     if membership is None:
         raise Http404("No such organisation.")
+    check_login_rule(request, membership.organization)
     request.org = membership.organization  # type: ignore[attr-defined]
     request.membership = membership  # type: ignore[attr-defined]
     return membership
+
+
+# How this session logged in (set by ``identity`` at login): the organisations whose identity
+# provider vouched for it, and whether a password (with its second factor, when one was asked)
+# did. A session without the keys logged in by password, as every session did before them.
+SESSION_SSO_ORGS = "okrkpi_sso_orgs"
+SESSION_PASSWORD = "okrkpi_password"  # noqa: S105 — a session key's name, not a password
+SESSION_TWO_FACTOR = "okrkpi_two_factor"
+
+
+class OrgLoginRequired(PermissionDenied):
+    """The caller is a member, but did not log in the way the organisation asks: ``how`` is
+    ``sso`` (its own identity provider), ``password`` or ``two_factor``."""
+
+    def __init__(self, org: Organization, how: str) -> None:
+        super().__init__(f"This organisation asks for another login ({how}).")
+        self.org = org
+        self.how = how
+
+
+def check_login_rule(request: Any, org: Organization) -> None:
+    """Fails closed unless the caller's login satisfies ``org.login_rule``: an identity provider
+    vouches for its own organisation only, so a session opened through A's provider opens B
+    only once B's own rule is met too (B's provider, or a password where B allows one). An API
+    token was made with a password: refused where only single sign-on is allowed."""
+    if getattr(request, "auth", None) is not None:  # DRF: a token, not a session
+        if org.login_rule == LoginRule.SSO_ONLY:
+            raise OrgLoginRequired(org, "sso")
+        return
+    session = getattr(request, "session", None)
+    if session is None:
+        raise OrgLoginRequired(org, "password")
+    if org.pk in session.get(SESSION_SSO_ORGS, ()):
+        return
+    if org.login_rule == LoginRule.SSO_ONLY:
+        raise OrgLoginRequired(org, "sso")
+    if not session.get(SESSION_PASSWORD, True):
+        raise OrgLoginRequired(org, "password")
+    if org.require_two_factor and not session.get(SESSION_TWO_FACTOR):
+        raise OrgLoginRequired(org, "two_factor")
+
+
+def login_rule_redirect(exc: OrgLoginRequired, next_url: str) -> HttpResponse:
+    """Where a page sends a member who must log in again for this organisation."""
+    query = urlencode({"next": next_url})
+    if exc.how == "sso":
+        return HttpResponseRedirect(f"{reverse('identity:sso_login', kwargs={'org_slug': exc.org.slug})}?{query}")
+    if exc.how == "two_factor":
+        return HttpResponseRedirect(f"{reverse('identity:two_factor')}?{query}")
+    return HttpResponseRedirect(f"{reverse('login')}?{query}")
 
 
 def org_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -72,7 +126,10 @@ def org_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     def wrapper(request: HttpRequest, slug: str, *args: Any, **kwargs: Any) -> HttpResponse:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        membership = resolve_membership(request, slug)
+        try:
+            membership = resolve_membership(request, slug)
+        except OrgLoginRequired as exc:
+            return login_rule_redirect(exc, request.get_full_path())
         # Written only when it changes: an unconditional write saves the session (three
         # statements) on every page view.
         if request.session.get("current_org") != slug:

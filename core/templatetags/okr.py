@@ -180,6 +180,16 @@ VERB_LABELS = {
     "scorecard.items_changed": _("changed a scorecard's KPIs"),
     "strategy_link.created": _("linked two strategy map nodes"),
     "strategy_link.deleted": _("removed a strategy map link"),
+    # Security events (identity), shown to admins only.
+    "security.login": _("logged in"),
+    "security.login_failed": _("failed to log in"),
+    "security.sso_login_failed": _("was refused by single sign-on"),
+    "security.token_created": _("took an API token"),
+    "security.sessions_ended": _("ended sessions"),
+    "security.password_changed": _("changed their password"),
+    "security.password_reset": _("reset their password"),
+    "security.sso_changed": _("changed single sign-on"),
+    "security.sso_removed": _("removed single sign-on"),
 }
 
 

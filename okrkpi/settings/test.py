@@ -27,3 +27,5 @@ CACHES = {
     "default": cache_config(None),
     "documents": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},
 }
+OIDC_ALLOW_HTTP_LOOPBACK = True  # the tests run their own provider on 127.0.0.1
+OIDC_LOOPBACK_ONLY = True  # and no test reaches another address (an issuer fuzzed by the API tests)

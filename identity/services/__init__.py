@@ -1,0 +1,1 @@
+"""Identity's writes, by topic: sessions and security events, single sign-on, SCIM, two-factor."""
