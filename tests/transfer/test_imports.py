@@ -233,3 +233,41 @@ def test_api_upload_dry_run_and_apply(world_a, cycle, api):
         .status_code
         == 403
     )
+
+
+def test_a_duplicate_external_key_is_a_row_error(world_a):
+    data = csv_bytes([["Id", "Name", "Target"], ["k1", "Revenue", 1], ["k1", "Costs", 2]])
+    errors = check(world_a, "kpis", data).dry_run["errors"]
+    assert [(e["row"], e["field"]) for e in errors] == [(3, "key")]
+
+
+def test_api_refuses_to_apply_a_file_with_errors_and_reports_bad_files(world_a, world_b, cycle, api):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = api(world_a.admin)
+    url = f"/api/v1/orgs/{world_a.org.slug}/imports/"
+    bad = _okr_file(world_a, ["Grow", "stranger@x.test", "Leads", "", 0, 10, 1])
+    body = client.post(url, {"kind": "okrs", "file": SimpleUploadedFile("o.csv", bad)}, format="multipart").json()
+    assert body["dry_run"]["errors"][0] == {
+        "row": 2,
+        "field": "owner",
+        "message": body["dry_run"]["errors"][0]["message"],
+    }
+    refused = client.post(f"{url}{body['id']}/apply/", {}, format="json")
+    assert refused.status_code == 400 and "nothing was imported" in refused.json()["message"]
+    assert not Objective.objects.filter(organization=world_a.org).exists()
+    pdf = client.post(url, {"kind": "okrs", "file": SimpleUploadedFile("x.pdf", b"%PDF\x00")}, format="multipart")
+    assert pdf.json()["dry_run"]["errors"][0]["field"] == "file"
+    unknown = client.post(url, {"kind": "nonsense", "file": SimpleUploadedFile("o.csv", bad)}, format="multipart")
+    assert unknown.status_code == 400 and "kind" in unknown.json()["errors"]
+    other = api(world_b.admin).get(f"/api/v1/orgs/{world_b.org.slug}/imports/{body['id']}/")
+    assert other.status_code == 404
+
+
+def test_an_organisation_document_loads_only_into_an_empty_organisation(world_a, cycle):
+    from transfer import services
+    from transfer.archive import document_json
+
+    document = document_json(services.organization_export(org=world_a.org))
+    run = check(world_a, "organization", document, "export.json")
+    assert "empty organisation" in run.dry_run["errors"][0]["message"]
