@@ -42,7 +42,8 @@ def poll(limit: int = 50) -> dict[str, int]:
         box.login(settings.IMAP_USER, settings.IMAP_PASSWORD)
         box.select(settings.IMAP_FOLDER)
         _status, found = box.search(None, "UNSEEN")
-        for number in (found[0] or b"").split()[:limit]:
+        for raw_number in (found[0] or b"").split()[:limit]:
+            number = raw_number.decode() if isinstance(raw_number, bytes) else str(raw_number)
             _status, meta = box.fetch(number, "(RFC822.SIZE)")
             size = _SIZE.search(meta[0] if isinstance(meta[0], bytes) else b"")
             if size is not None and int(size.group(1)) > settings.INBOUND_EMAIL_MAX_BYTES:

@@ -17,6 +17,7 @@ class Platform(models.TextChoices):
     SLACK = "slack", _("Slack")
     TEAMS = "teams", _("Microsoft Teams")
     EMAIL = "email", _("E-mail")
+    WEB = "web", _("Sent from the installed app after being offline")
 
 
 class ChatInstallation(TenantModel):

@@ -149,3 +149,37 @@ def api_call(method: str, token: str, body: dict[str, Any]) -> dict[str, Any]:
     if not data.get("ok"):
         log.warning("Slack %s refused: %s", method, data.get("error"))
     return data
+
+
+def send_reminders(*, org_id: int, user_ids: list[int]) -> int:
+    """The weekly reminder as an interactive message to each linked Slack account of
+    ``user_ids`` (called after the sweep's claims commit: at most once per claim)."""
+    from django.utils import translation
+
+    from integrations.models import ChatInstallation, ChatLink, Platform
+    from integrations.selectors import numbered_key_results
+    from integrations.services.links import secret_of
+    from orgs.models import Organization
+
+    sent = 0
+    installations = {
+        i.external_id: i
+        for i in ChatInstallation.objects.filter(organization_id=org_id, platform=Platform.SLACK, active=True)
+    }
+    if not installations:
+        return 0
+    org = Organization.objects.get(pk=org_id)
+    links = ChatLink.objects.filter(
+        organization_id=org_id, platform=Platform.SLACK, user_id__in=user_ids, external_team__in=list(installations)
+    ).select_related("user")
+    for link in links:
+        key_results = numbered_key_results(org=org, user=link.user)
+        if not key_results:
+            continue
+        with translation.override(link.user.language or org.language):
+            intro = _("Time for your weekly check-in: type the new values and submit.")
+            blocks = reminder_blocks(key_results, intro)
+        body = {"channel": link.external_user, "text": intro, "blocks": blocks}
+        if api_call("chat.postMessage", secret_of(installations[link.external_team].bot_token), body).get("ok"):
+            sent += 1
+    return sent

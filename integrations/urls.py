@@ -4,7 +4,7 @@ app's manifest and service worker at the site's root."""
 
 from django.urls import path
 
-from integrations.views import email, pages, slack, teams
+from integrations.views import email, offline, pages, pwa, slack, teams
 
 app_name = "integrations"
 
@@ -17,4 +17,13 @@ api_urlpatterns = [
 
 root_urlpatterns = [
     path("chat/link/<str:token>/", pages.link, name="link"),
+    path("manifest.webmanifest", pwa.manifest, name="manifest"),
+    path("sw.js", pwa.service_worker, name="service_worker"),
+    path("offline/", pwa.offline, name="offline"),
+    path("push/subscriptions/", pwa.push_subscription, name="push_subscription"),
+]
+
+# Under /o/<slug>/ (tenant-scoped by orgs.tenancy.org_view).
+org_urlpatterns = [
+    path("check-ins/offline/", offline.offline_check_ins, name="offline_check_ins"),
 ]

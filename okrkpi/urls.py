@@ -29,6 +29,7 @@ org_patterns = [
     path("", include("activity.urls")),
     path("", include("transfer.urls")),
     path("", include((identity_urls.org_urlpatterns, "identity_admin"))),
+    path("", include((integration_urls.org_urlpatterns, "integrations_org"))),
 ]
 
 urlpatterns = [

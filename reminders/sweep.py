@@ -27,6 +27,7 @@ import uuid
 import zoneinfo
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import partial
 
 from django.db import connection, transaction
 from django.db.models import Q
@@ -35,6 +36,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from cycles.models import CycleStatus
+from integrations.outreach import check_in_reminders_send
 from integrations.services.mail import reminder_replies, with_reply
 from notifications.channels import channel_publish_outbox
 from notifications.models import ChannelEvent, Notification, NotificationKind, ReminderClaim
@@ -305,6 +307,9 @@ def sweep_organization(*, org: Organization, now: datetime | None = None, dispat
         _insert_notifications(org, now, notifications)
         outbox_ids = outbox_add(mails, dispatch=dispatch)
         outbox_ids += _publish_escalations(org, mine, dispatch=dispatch)
+        due_slack = [w.recipient_id for w in mine if w.kind == NotificationKind.CHECK_IN_DUE]
+        if due_slack:  # Slack and push reminders, once per claim, after the commit
+            transaction.on_commit(partial(check_in_reminders_send, org_id=org.pk, user_ids=due_slack))
     result = SweepResult(sent=len(notifications), emails=len(mails), outbox_ids=outbox_ids)
     for n in notifications:
         result.by_kind[n["kind"]] = result.by_kind.get(n["kind"], 0) + 1

@@ -97,6 +97,7 @@ TEMPLATES = [
                 "orgs.context_processors.tenancy",
                 "notifications.context_processors.bell",
                 "core.context_processors.numbers",
+                "integrations.context_processors.push",
             ],
         },
     },
@@ -349,6 +350,9 @@ SPECTACULAR_SETTINGS = {
         "ChannelKindEnum": "notifications.models.ChannelKind",
         "ChannelEventEnum": "notifications.models.ChannelEvent",
         "OriginEnum": "core.provenance.Origin",
+        "SourceKindEnum": "datasources.models.SourceKind",
+        "PullStatusEnum": "datasources.models.PullStatus",
+        "SourceLanguageEnum": ["en", "vi"],  # how a data source writes its numbers
         "GradeGroupTypeEnum": ["committed", "aspirational"],  # the retrospective statistics' groups
         "ForecastMethodEnum": "objectives.forecast.METHODS",
         "ForecastCheckpointEnum": ["mid", "two_thirds"],

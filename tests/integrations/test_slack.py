@@ -191,3 +191,31 @@ def test_the_reminder_is_an_interactive_message(desk):
     kinds = [b["type"] for b in blocks]
     assert kinds[0] == "section" and kinds[-1] == "actions"
     assert sum(1 for b in blocks if b.get("block_id", "").startswith("kr:")) == 3
+
+
+def test_the_weekly_sweep_sends_linked_people_the_interactive_reminder(
+    desk, slack, fake_slack, django_capture_on_commit_callbacks
+):
+    from datetime import UTC, datetime
+
+    from reminders.sweep import sweep_organization
+
+    with django_capture_on_commit_callbacks(execute=True):
+        sweep_organization(org=desk.world.org, now=datetime(2026, 11, 2, 12, tzinfo=UTC), dispatch=False)
+    (posted,) = fake_slack.named("chat.postMessage")
+    assert posted["channel"] == "U-MEMBER"
+    assert [b["block_id"] for b in posted["blocks"] if b.get("block_id", "").startswith("kr:")] == [
+        f"kr:{kr.pk}" for kr in desk.krs
+    ]
+    assert posted["blocks"][-1]["elements"][0]["action_id"] == "okr_submit"
+
+
+def test_the_command_connects_a_workspace_with_its_secrets_encrypted(desk):
+    from django.core.management import call_command
+
+    from integrations.models import ChatInstallation
+    from integrations.services.links import secret_of
+
+    call_command("connect_chat", desk.world.org.slug, "slack", workspace="T9", signing_secret="sig", bot_token="xoxb")
+    row = ChatInstallation.objects.get(external_id="T9")
+    assert row.signing_secret != "sig" and secret_of(row.signing_secret) == "sig" and secret_of(row.bot_token) == "xoxb"
