@@ -21,10 +21,10 @@ what was known then.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
-from statistics import median
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from typing import NamedTuple
 
 from objectives import progress as progress_math
 
@@ -52,17 +52,15 @@ class Method:
 METHODS: tuple[str, ...] = (Method.TREND, Method.PACE, Method.MILESTONE, Method.NONE, Method.FINAL, Method.ROLLUP)
 
 
-@dataclass(frozen=True)
-class Point:
-    """A check-in: its moment, its value and its confidence."""
+class Point(NamedTuple):
+    """A check-in: its moment (POSIX seconds), its value and its confidence."""
 
-    at: datetime
+    at: float
     value: float
     confidence: int | None = None
 
 
-@dataclass(frozen=True)
-class Forecast:
+class Forecast(NamedTuple):
     """A key result's forecast: the value at the cycle's end with its 90 % band, the chance of
     reaching the target (None without a check-in), and the progress those values mean (clamped
     to [0, 1]). ``slope_per_week`` and ``since`` explain a trend or pace; ``points`` is how many
@@ -90,16 +88,23 @@ def t_quantile(df: int) -> float:
     return _T95[df - 1] if df <= len(_T95) else Z90
 
 
+def _median(values: list[float]) -> float:
+    """``statistics.median`` without its generality (this runs for every key result)."""
+    values.sort()
+    n = len(values)
+    mid = n // 2
+    return values[mid] if n % 2 else (values[mid - 1] + values[mid]) / 2
+
+
 def theil_sen(xs: Sequence[float], ys: Sequence[float]) -> tuple[float, float]:
     """(intercept, slope): the median of the pairwise slopes (pairs with distinct x), and the
     median of ``y − slope·x``. Needs two distinct x."""
-    slopes = [
-        (ys[j] - ys[i]) / (xs[j] - xs[i]) for i in range(len(xs)) for j in range(i + 1, len(xs)) if xs[j] != xs[i]
-    ]
+    n = len(xs)
+    slopes = [(ys[j] - ys[i]) / (xs[j] - xs[i]) for i in range(n) for j in range(i + 1, n) if xs[j] != xs[i]]
     if not slopes:
         raise ValueError("a trend needs two distinct moments")
-    slope = median(slopes)
-    return median(y - slope * x for x, y in zip(xs, ys, strict=True)), slope
+    slope = _median(slopes)
+    return _median([ys[i] - slope * xs[i] for i in range(n)]), slope
 
 
 def residual_scale(residuals: Sequence[float]) -> float:
@@ -107,15 +112,15 @@ def residual_scale(residuals: Sequence[float]) -> float:
     mean square (over n − 2) of the residuals damped at 2.5 MAD scales, so one outlier widens
     the band a little, not wholly."""
     n = len(residuals)
-    mad = MAD_SCALE * median(abs(r) for r in residuals)
+    mad = MAD_SCALE * _median([abs(r) for r in residuals])
     cap = DAMP * mad
     damped = [max(-cap, min(cap, r)) for r in residuals] if mad > 0 else list(residuals)
-    rms = math.sqrt(math.fsum(r * r for r in damped) / max(n - 2, 1))
+    rms = math.sqrt(sum(r * r for r in damped) / max(n - 2, 1))
     return max(mad, rms)
 
 
-def _days(at: datetime, origin: datetime) -> float:
-    return (at - origin).total_seconds() / 86400.0
+def _days(at: float, origin: float) -> float:
+    return (at - origin) / 86400.0
 
 
 def _toward(*, start: float, target: float) -> int:
@@ -133,11 +138,17 @@ def reach_probability(*, projected: float, half_width: float, start: float, targ
     return normal_cdf(margin / (half_width / Z90))
 
 
-def _progress(kind: str, start: float, target: float, value: float) -> float:
-    kind = "number" if kind == "milestone" else kind
-    return progress_math.clamp01(
-        progress_math.key_result_progress_raw(kind=kind, start=start, target=target, current=value)
-    )
+def _progress_of(kind: str, start: float, target: float) -> Callable[[float], float]:
+    """Clamped progress as a function of the value, ``progress.key_result_progress``'s formula
+    with its divisor taken once (a forecast asks it three times per key result; a test holds
+    the two together). A flat range (target == start) asks ``progress`` itself."""
+    if kind == "milestone" or target == start or not math.isfinite(target - start):
+        kind = "number" if kind == "milestone" else kind
+        return lambda v: progress_math.clamp01(
+            progress_math.key_result_progress_raw(kind=kind, start=start, target=target, current=v)
+        )
+    span = target - start
+    return lambda v: 0.0 if (v - start) / span < 0 else min((v - start) / span, 1.0)
 
 
 def _finish(
@@ -153,14 +164,15 @@ def _finish(
     points: int = 0,
 ) -> Forecast:
     low, high = projected - half, projected + half
-    ends = (_progress(kind, start, target, low), _progress(kind, start, target, high))
+    progress = _progress_of(kind, start, target)
+    ends = (progress(low), progress(high))
     return Forecast(
         method=method,
         projected=projected,
         low=low,
         high=high,
         probability=reach_probability(projected=projected, half_width=half, start=start, target=target),
-        progress=_progress(kind, start, target, projected),
+        progress=progress(projected),
         progress_low=min(ends),
         progress_high=max(ends),
         slope_per_week=slope_per_week,
@@ -191,9 +203,9 @@ def _trend(
 ) -> Forecast:
     intercept, slope = theil_sen(xs, ys)
     n = len(xs)
-    residuals = [y - (intercept + slope * x) for x, y in zip(xs, ys, strict=True)]
-    mean_x = math.fsum(xs) / n
-    sxx = math.fsum((x - mean_x) ** 2 for x in xs)
+    residuals = [ys[i] - (intercept + slope * xs[i]) for i in range(n)]
+    mean_x = sum(xs) / n
+    sxx = sum((x - mean_x) ** 2 for x in xs)
     spread = math.sqrt(1 + 1 / n + (x_end - mean_x) ** 2 / sxx)
     half = t_quantile(n - 2) * residual_scale(residuals) * spread
     return _finish(
@@ -239,25 +251,26 @@ def forecast_key_result(
     current: float,
     confidence: int | None,
     check_ins: Iterable[Point],
-    origin: datetime,
-    end: datetime,
-    on: datetime,
+    origin: float,
+    end: float,
+    on: float,
+    tz: tzinfo = UTC,
 ) -> Forecast:
     """A key result's forecast at the cycle's ``end`` as known at ``on``: only the check-ins
     up to ``on`` count (the latest of them gives the value and confidence then; ``current`` and
-    ``confidence`` stand when there is none). ``origin`` is where its pace starts (the cycle's start, or its objective's
-    activation). ``end`` at or before ``on`` (the cycle is over) gives the value as it stands."""
+    ``confidence`` stand when there is none). Moments are POSIX seconds: ``origin`` is where its
+    pace starts (the cycle's start, or its objective's activation); ``end`` at or before ``on``
+    (the cycle is over) gives the value as it stands. ``tz`` names the days in ``since``."""
     progress_math.require_finite(start, target, current)
-    seen = sorted((p for p in check_ins if p.at <= on), key=lambda p: p.at)
+    seen = sorted((p for p in check_ins if p.at <= on), key=lambda p: p.at)  # a replay sees nothing later
     if seen:
         current = seen[-1].value
         confidence = seen[-1].confidence if seen[-1].confidence is not None else confidence
     if kind == "milestone":
         return _milestone(start=start, target=target, current=current, confidence=confidence, n=len(seen))
     if not seen:
-        return replace(
-            _finish(method=Method.NONE, kind=kind, start=start, target=target, projected=current, half=0.0),
-            probability=None,
+        return _finish(method=Method.NONE, kind=kind, start=start, target=target, projected=current, half=0.0)._replace(
+            probability=None
         )
     if end <= on:
         return _finish(
@@ -266,7 +279,7 @@ def forecast_key_result(
     x_end = max(_days(end, origin), _days(on, origin))
     xs = [_days(p.at, origin) for p in seen]
     ys = [p.value for p in seen]
-    since = seen[0].at.date()
+    since = datetime.fromtimestamp(seen[0].at, tz).date()
     if len(seen) >= MIN_TREND_POINTS and len(set(xs)) >= 2:
         return _trend(kind=kind, start=start, target=target, xs=xs, ys=ys, x_end=x_end, since=since)
     return _pace(
@@ -277,7 +290,7 @@ def forecast_key_result(
         x_last=xs[-1],
         x_end=x_end,
         n=len(seen),
-        since=origin.date(),
+        since=datetime.fromtimestamp(origin, tz).date(),
     )
 
 
@@ -287,8 +300,7 @@ def forecast_key_result(
 HALF_GRADE_STEP = 0.05
 
 
-@dataclass(frozen=True)
-class ObjectiveForecast:
+class ObjectiveForecast(NamedTuple):
     """An objective's forecast progress at the cycle's end (0–1) with its band, and the chance
     of being graded at its type's bar (None when nothing under it has a forecast)."""
 
@@ -299,8 +311,7 @@ class ObjectiveForecast:
     method: str = Method.ROLLUP
 
 
-@dataclass(frozen=True)
-class Term:
+class Term(NamedTuple):
     """One term of an objective's forecast: a key result's or an aligned child's progress
     forecast (projected, low, high) with its weight; ``informed`` when it had a forecast."""
 
@@ -318,12 +329,19 @@ def forecast_objective(*, terms: Sequence[Term], commitment: str) -> ObjectiveFo
     reading). The probability reads the band as a normal distribution around the projection and
     asks for progress that grades at the bar (``success_threshold``: 1.0 or 0.7)."""
 
-    def mean(pick: int) -> float:
-        return progress_math.weighted_mean(
-            progress_math.Contribution(value=(t.projected, t.low, t.high)[pick], weight=t.weight) for t in terms
-        )
-
-    projected, low, high = mean(0), mean(1), mean(2)
+    # progress.weighted_mean's rule (values clamped to [0, 1], weights ≤ 0 left out, nothing: 0),
+    # in one pass over the terms for the three figures.
+    total = p_sum = l_sum = h_sum = 0.0
+    for t in terms:
+        if t.weight > 0:
+            total += t.weight
+            p_sum += t.weight * min(max(t.projected, 0.0), 1.0)
+            l_sum += t.weight * min(max(t.low, 0.0), 1.0)
+            h_sum += t.weight * min(max(t.high, 0.0), 1.0)
+    if total > 0:
+        projected, low, high = (min(max(x / total, 0.0), 1.0) for x in (p_sum, l_sum, h_sum))
+    else:
+        projected = low = high = 0.0
     if not any(t.informed and t.weight > 0 for t in terms):
         return ObjectiveForecast(projected=projected, low=low, high=high, probability=None)
     margin = projected - (progress_math.success_threshold(commitment) - HALF_GRADE_STEP)

@@ -33,7 +33,7 @@ def explain(f: fc.Forecast, kr: Any) -> str:
     if f.method == fc.Method.MILESTONE:
         if f.probability == 1.0 and f.progress_low == 1.0:
             return _("Done.")
-        return _("A milestone: %(percent)s likely to be done by the end, from the latest confidence.") % {
+        return _("A milestone: %(percent)s likely to be done by the end, going by the latest confidence.") % {
             "percent": format_percent(f.probability)
         }
     values = {
@@ -82,7 +82,7 @@ def calibration_lines(report: CalibrationReport) -> list[str]:
     lines = []
     for c in report.checkpoints:
         at = names.get(c.checkpoint, c.checkpoint)
-        cycles = ngettext("the last closed cycle", "the last %(n)d closed cycles", report.cycles) % {"n": report.cycles}
+        cycles = ngettext("%(n)d closed cycle", "%(n)d closed cycles", report.cycles) % {"n": report.cycles}
         if c.predicted_miss:
             lines.append(
                 _("Of %(n)s key results predicted %(at)s to miss in %(cycles)s, %(did)s did (%(rate)s).")

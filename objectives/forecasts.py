@@ -17,6 +17,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, TypeVar
 
 from django.core.cache import caches
+from django.db.models import FloatField, Func, QuerySet
 from django.utils import timezone
 
 from cycles.models import Cycle, CycleStatus
@@ -28,7 +29,7 @@ from orgs.models import Organization
 T = TypeVar("T")
 
 
-def _cached(kind: str, org: Organization, build: Callable[[], T], *parts: Hashable) -> T:
+def cached(kind: str, org: Organization, build: Callable[[], T], *parts: Hashable) -> T:
     """``build()``, kept in the documents cache under the organisation's data version and today."""
     raw = ":".join(str(p) for p in (kind, org.pk, org.data_version, org.today().isoformat(), *parts))
     key = f"{kind}-{hashlib.sha256(raw.encode()).hexdigest()[:32]}"
@@ -99,19 +100,20 @@ class CycleForecast:
 
 
 def key_result_forecast_of(
-    *, row: KeyResultRow, points: list[fc.Point], origin: datetime, end: datetime, on: datetime
+    *, org: Organization, row: KeyResultRow, points: list[fc.Point], origin: datetime, end: datetime, on: datetime
 ) -> fc.Forecast:
     """The one call live forecasts and replays share."""
     return fc.forecast_key_result(
+        tz=org.tzinfo,
         kind=row.kind,
         start=row.start,
         target=row.target,
         current=row.current,
         confidence=row.confidence,
         check_ins=points,
-        origin=origin,
-        end=end,
-        on=on,
+        origin=origin.timestamp(),
+        end=end.timestamp(),
+        on=on.timestamp(),
     )
 
 
@@ -120,11 +122,30 @@ def _origin(org: Organization, cycle_start: date, activated_at: datetime | None)
     return max(start, activated_at) if activated_at is not None else start
 
 
-def _points(rows: Iterable[tuple[int, float, int, datetime]]) -> dict[int, list[fc.Point]]:
+class Epoch(Func):
+    """A moment as POSIX seconds, computed by the database: tens of thousands of check-ins are
+    read as numbers, not turned into time-zone-aware datetimes one by one."""
+
+    output_field = FloatField()
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection, template="((julianday(%(expressions)s) - 2440587.5) * 86400.0)")
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection, template="EXTRACT(EPOCH FROM %(expressions)s)::float8")
+
+
+def _points(rows: Iterable[tuple[int, float, int, float]]) -> dict[int, list[fc.Point]]:
     found: dict[int, list[fc.Point]] = {}
     for kr_id, value, confidence, at in rows:
-        found.setdefault(kr_id, []).append(fc.Point(at=at, value=value, confidence=confidence))
+        found.setdefault(kr_id, []).append(fc.Point(at, value, confidence))
     return found
+
+
+def _check_in_points(check_ins: QuerySet[CheckIn], *, ordered: bool = True) -> dict[int, list[fc.Point]]:
+    """Check-ins as points by key result (oldest first, ``ordered``): one query."""
+    rows = check_ins.order_by("key_result_id", "created_at", "id") if ordered else check_ins.order_by()
+    return _points(rows.annotate(at=Epoch("created_at")).values_list("key_result_id", "value", "confidence", "at"))
 
 
 _KR_FIELDS = ("key_results__id", "key_results__kind", "key_results__start_value", "key_results__target_value",
@@ -187,17 +208,16 @@ def build_cycle_forecast(*, org: Organization, cycle: Cycle, on: datetime | None
     default): two queries whatever the size (objectives with key results, their check-ins)."""
     on = on or timezone.now()
     info, krs = _cycle_rows(org=org, cycle=cycle)
-    points = _points(
-        CheckIn.objects.filter(organization=org, key_result__objective__cycle=cycle, created_at__lte=on)
-        .order_by("created_at", "id")
-        .values_list("key_result_id", "value", "confidence", "created_at")
+    points = _check_in_points(
+        CheckIn.objects.filter(organization=org, key_result__objective__cycle=cycle, created_at__lte=on),
+        ordered=False,  # forecast_key_result sorts each key result's few: no sort of them all in the database
     )
     end = _midnight(org, cycle.end_date + timedelta(days=1))
     result = CycleForecast(cycle=cycle.pk, info=info)
     terms: dict[int, list[fc.Term]] = {}
     for row in krs:
         origin = _origin(org, cycle.start_date, info[row.objective].activated_at)
-        f = key_result_forecast_of(row=row, points=points.get(row.id, []), origin=origin, end=end, on=on)
+        f = key_result_forecast_of(org=org, row=row, points=points.get(row.id, []), origin=origin, end=end, on=on)
         result.key_results[row.id] = f
         terms.setdefault(row.objective, []).append(
             fc.Term(f.progress, f.progress_low, f.progress_high, row.weight, f.probability is not None)
@@ -207,8 +227,10 @@ def build_cycle_forecast(*, org: Organization, cycle: Cycle, on: datetime | None
 
 
 def cycle_forecast(*, org: Organization, cycle: Cycle) -> CycleForecast:
-    """``build_cycle_forecast`` now, from the cache when nothing changed since it was built."""
-    return _cached("forecast", org, lambda: build_cycle_forecast(org=org, cycle=cycle), cycle.pk)
+    """``build_cycle_forecast`` now. Not cached as a whole (unpickling ten thousand forecasts
+    costs more than a cached document should): what reads it caches its own result, the cascade
+    and the API as JSON, the dashboard its short list."""
+    return build_cycle_forecast(org=org, cycle=cycle)
 
 
 def forecasts_for(
@@ -219,13 +241,11 @@ def forecasts_for(
     prefetched as ``check_ins``). A key result without a cycle (a backlog draft) stands where it is."""
     krs = list(key_results)
     if loaded:
-        points = _points((kr.pk, c.value, c.confidence, c.created_at) for kr in krs for c in kr.check_ins.all())
-    else:
         points = _points(
-            CheckIn.objects.filter(organization=org, key_result_id__in=[kr.pk for kr in krs])
-            .order_by("created_at", "id")
-            .values_list("key_result_id", "value", "confidence", "created_at")
+            (kr.pk, c.value, c.confidence, c.created_at.timestamp()) for kr in krs for c in kr.check_ins.all()
         )
+    else:
+        points = _check_in_points(CheckIn.objects.filter(organization=org, key_result_id__in=[kr.pk for kr in krs]))
     now = timezone.now()
     found: dict[int, fc.Forecast] = {}
     for kr in krs:
@@ -237,7 +257,9 @@ def forecasts_for(
         if cycle is not None:
             origin = _origin(org, cycle.start_date, objective.activated_at)
             end = _midnight(org, cycle.end_date + timedelta(days=1))
-        found[kr.pk] = key_result_forecast_of(row=row, points=points.get(kr.pk, []), origin=origin, end=end, on=now)
+        found[kr.pk] = key_result_forecast_of(
+            org=org, row=row, points=points.get(kr.pk, []), origin=origin, end=end, on=now
+        )
     return found
 
 
@@ -263,8 +285,14 @@ class MissRow:
 
 def predicted_to_miss(*, org: Organization, cycle: Cycle, limit: int | None = None) -> list[MissRow]:
     """The cycle's active objectives forecast under their type's bar, the furthest and surest
-    misses first (``CycleForecast.predicted_to_miss``), with their owners' names: one query
-    besides the cached forecast."""
+    misses first (``CycleForecast.predicted_to_miss``), with their owners' names: three queries,
+    none when cached under the data version."""
+    return cached(
+        "forecast-misses", org, lambda: _predicted_to_miss(org=org, cycle=cycle, limit=limit), cycle.pk, limit
+    )
+
+
+def _predicted_to_miss(*, org: Organization, cycle: Cycle, limit: int | None) -> list[MissRow]:
     doc = cycle_forecast(org=org, cycle=cycle)
     missing = doc.predicted_to_miss()[:limit]
     names = {
@@ -318,10 +346,12 @@ def _replay_rows(*, org: Organization) -> tuple[list[tuple[Any, ...]], dict[int,
             "objective__cycle__end_date",
         )  # fmt: skip
     )
-    points = _points(
-        CheckIn.objects.filter(organization=org, key_result_id__in=[r[0] for r in rows])
-        .order_by("created_at", "id")
-        .values_list("key_result_id", "value", "confidence", "created_at")
+    points = _check_in_points(
+        CheckIn.objects.filter(
+            organization=org,
+            key_result__grade__isnull=False,
+            key_result__objective__cycle__status=CycleStatus.CLOSED,
+        ).exclude(key_result__objective__status=ObjectiveStatus.CANCELLED)
     )
     return rows, points
 
@@ -339,7 +369,7 @@ def replay(
         row = KeyResultRow(kid, oid, kind, start, target, start, weight, None)
         origin = _origin(org, c_start, activated_at if activated_at is not None and activated_at < on else None)
         end = _midnight(org, c_end + timedelta(days=1))
-        f = key_result_forecast_of(row=row, points=points.get(kid, []), origin=origin, end=end, on=on)
+        f = key_result_forecast_of(org=org, row=row, points=points.get(kid, []), origin=origin, end=end, on=on)
         found.append(fc.Replay(projected=f.progress, grade=grade, commitment=commitment))
     return found
 
@@ -356,7 +386,7 @@ def build_calibration(*, org: Organization) -> CalibrationReport:
 
 def calibration(*, org: Organization) -> CalibrationReport:
     """``build_calibration``, from the cache when nothing changed since it was built."""
-    return _cached("forecast-calibration", org, lambda: build_calibration(org=org))
+    return cached("forecast-calibration", org, lambda: build_calibration(org=org))
 
 
 def as_dict(f: fc.Forecast | fc.ObjectiveForecast) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any
 
 from cycles.models import Cycle
+from objectives import forecasts as forecast_reads
 from objectives import progress as progress_math
 from objectives.models import Objective
 from objectives.tree import (
@@ -44,6 +45,7 @@ def _objective_nodes(
     day: date,
     closed: bool,
     grades: dict[int, dict[str, Any]],
+    forecasts: dict[int, dict[str, Any]],
 ) -> list[dict[str, Any]]:
     """The objectives as a tree under their parents (an objective whose parent is not shown is
     a root), with progress, health (or, closed, the grade) and key results."""
@@ -63,6 +65,7 @@ def _objective_nodes(
             "progress": o.progress,
             "health": health,
             "grade": grades.get(o.id),
+            "forecast": forecasts.get(o.id),
             "key_results": krs.get(o.id, []),
             "children": [node(c, trail | {o.id}) for c in by_parent.get(o.id, []) if c.id not in trail],
         }
@@ -98,8 +101,19 @@ def _owner_names(*, objectives: list[ObjectiveRow], team_names: dict[int, str]) 
     return {"teams": dict(team_names), "people": people}
 
 
-def cascade(*, org: Organization, cycle: Cycle, as_of: date | None = None) -> dict[str, Any]:
-    """The cascade document of DESIGN §6 (``as_of``: from that day's snapshots)."""
+def _forecasts(*, org: Organization, cycle: Cycle) -> dict[int, dict[str, Any]]:
+    """{objective id: its forecast's five figures} (``objectives.forecasts``, cached by the data
+    version: two queries when not)."""
+    doc = forecast_reads.cycle_forecast(org=org, cycle=cycle)
+    return {oid: forecast_reads.as_dict(f) for oid, f in doc.objectives.items()}
+
+
+def cascade(
+    *, org: Organization, cycle: Cycle, as_of: date | None = None, with_forecasts: bool = True
+) -> dict[str, Any]:
+    """The cascade document of DESIGN §6 (``as_of``: from that day's snapshots). A node's
+    ``forecast`` is where it will land at the cycle's end, live in an open cycle (null as of a
+    past day or once closed); ``with_forecasts`` False leaves them out (the benchmark's baseline)."""
     objectives = objective_rows(org=org, cycle=cycle, as_of=as_of)
     krs = key_result_rows(org=org, objective_ids=[o.id for o in objectives], as_of=as_of)
     day = as_of or org.today()
@@ -109,6 +123,8 @@ def cascade(*, org: Organization, cycle: Cycle, as_of: date | None = None) -> di
     # A closed cycle, shown live, reads as closed: grades instead of health (one more query).
     closed = as_of is None and cycle.is_closed
     grades = closed_grades(org=org, cycle=cycle) if closed else {}
+    live = as_of is None and not cycle.is_closed and with_forecasts
+    forecasts = _forecasts(org=org, cycle=cycle) if live else {}
     if as_of is None:
         values = team_progress(objectives=objectives, teams=teams, people=people)
     else:
@@ -122,7 +138,14 @@ def cascade(*, org: Organization, cycle: Cycle, as_of: date | None = None) -> di
         "progress": mean_or_none(company),
         "expected": expected,
         "objectives": _objective_nodes(
-            org=org, cycle=cycle, objectives=objectives, krs=krs, day=day, closed=closed, grades=grades
+            org=org,
+            cycle=cycle,
+            objectives=objectives,
+            krs=krs,
+            day=day,
+            closed=closed,
+            grades=grades,
+            forecasts=forecasts,
         ),
         "teams": _team_nodes(teams=teams, values=values),
         "owner_names": _owner_names(objectives=objectives, team_names=team_names),

@@ -7,6 +7,7 @@ app_name = "scorecards"
 # Mounted under /o/<slug>/ (see okrkpi/urls.py).
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
+    path("forecast/predicted-to-miss/", dashboard.predicted_to_miss, name="predicted_to_miss"),
     path("okrs/cascade/", cascade.cascade_page, name="cascade"),
     path("okrs/<int:objective_id>/alignment/", cascade.alignment, name="alignment"),
     # Balanced scorecards and their strategy maps.

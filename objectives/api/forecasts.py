@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpResponse
+from django.utils import translation
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
@@ -12,7 +16,14 @@ from rest_framework.response import Response
 from cycles.models import Cycle
 from objectives import forecast as fc
 from objectives import forecast_text
-from objectives.forecasts import CalibrationReport, as_dict, calibration, cycle_forecast, key_result_forecast
+from objectives.forecasts import (
+    CalibrationReport,
+    as_dict,
+    cached,
+    calibration,
+    cycle_forecast,
+    key_result_forecast,
+)
 from objectives.models import Commitment, KeyResult
 from orgs.tenancy import OrgScopedAPIView, scoped
 
@@ -150,12 +161,17 @@ class CycleForecastView(OrgScopedAPIView):
     """Every key result's and objective's forecast in a cycle, with the calibration."""
 
     @extend_schema(parameters=[CycleForecastQuerySerializer], responses={200: CycleForecastSerializer})
-    def get(self, request: Any, slug: str) -> Response:
+    def get(self, request: Any, slug: str) -> HttpResponse:
         query = CycleForecastQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         cycle = scoped(Cycle, self.org).filter(pk=query.validated_data["cycle"]).first()
         if cycle is None:
             raise serializers.ValidationError({"cycle": "Unknown cycle."})
+        # Cached as its JSON under the data version, today and the language of its explanations.
+        body = cached("forecast-api", self.org, lambda: self._document(cycle), cycle.pk, translation.get_language())
+        return HttpResponse(body, content_type="application/json")
+
+    def _document(self, cycle: Cycle) -> bytes:
         doc = cycle_forecast(org=self.org, cycle=cycle)
         krs = scoped(KeyResult, self.org).filter(objective__cycle=cycle).order_by("objective_id", "position", "id")
         missing = doc.predicted_to_miss()
@@ -171,4 +187,4 @@ class CycleForecastView(OrgScopedAPIView):
             "predicted_to_miss": [o.id for o in missing],
             "calibration": calibration_row(calibration(org=self.org)),
         }
-        return Response(CycleForecastSerializer(body).data)
+        return json.dumps(CycleForecastSerializer(body).data, cls=DjangoJSONEncoder, separators=(",", ":")).encode()

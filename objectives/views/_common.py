@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from activity.selectors import activity_for_objective
-from objectives import selectors, services
+from objectives import forecast_text, forecasts, selectors, services
 from objectives.access import can_check_in
 from objectives.extensions import objective_detail_context
 from objectives.forms import InitiativeForm, KeyResultForm
@@ -47,6 +47,32 @@ def _daily_points(kr: KeyResult, tz: tzinfo) -> list[list[Any]]:
     ]
 
 
+def _forecast_chart(
+    request: HttpRequest, objective: Objective, krs: list[KeyResult], chart: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Sets each key result's ``forecast`` and its line in words (an open cycle only), and gives
+    the chart's dashed projections from each latest point to the cycle's end, with their 90 %
+    bands (from the check-ins already loaded: no query)."""
+    cycle = objective.cycle
+    if cycle is None or cycle.is_closed or objective.status == ObjectiveStatus.CANCELLED:
+        return []
+    found = forecasts.forecasts_for(org=request.org, key_results=krs, loaded=True)
+    end = cycle.end_date.isoformat()
+    extra: list[dict[str, Any]] = []
+    for i, kr in enumerate(krs):
+        f = found[kr.pk]
+        kr.forecast = f  # type: ignore[attr-defined]  # read by the template beside the key result
+        kr.forecast_line = forecast_text.explain(f, kr)  # type: ignore[attr-defined]  # likewise
+        points = chart[i]["points"]
+        if f.method in ("none", "final") or not points or points[-1][0] >= end:
+            continue
+        last = points[-1]
+        label = _("%(title)s: forecast") % {"title": kr.title}
+        for style, value in (("band_low", f.progress_low), ("band_high", f.progress_high), ("projection", f.progress)):
+            extra.append({"label": label, "of": i, "style": style, "points": [last, [end, round(value * 100, 1)]]})
+    return extra
+
+
 def _detail_context(request: HttpRequest, objective: Objective) -> dict[str, Any]:
     context = _objective_context(request, objective)
     # The floors above add their parts of the page (conversations: comments, reactions).
@@ -67,6 +93,7 @@ def _objective_context(request: HttpRequest, objective: Objective) -> dict[str, 
         .values_list("date", "progress")[:400]
     ]
     history = sorted((ci for kr in krs for ci in kr.check_ins.all()), key=lambda ci: ci.created_at, reverse=True)
+    chart += _forecast_chart(request, objective, krs, chart)
     for kr in krs:
         kr.can_check_in = (
             objective.is_editable and objective.status != ObjectiveStatus.CANCELLED and can_check_in(m, kr, objective)
@@ -85,6 +112,11 @@ def _objective_context(request: HttpRequest, objective: Objective) -> dict[str, 
         "history": history[:50],
         "chart": chart,
         "trend": [{"label": str(_("Objective progress")), "points": trend_points}] if trend_points else [],
+        "calibration": (
+            forecast_text.calibration_lines(forecasts.calibration(org=request.org))
+            if any(getattr(kr, "forecast", None) for kr in krs)
+            else []
+        ),
         "activity": activity_for_objective(
             org=request.org, objective_id=objective.pk, key_result_ids=[kr.pk for kr in krs]
         ),

@@ -18,7 +18,7 @@ from core.forms import add_service_errors, offer_overwrite
 from core.idempotency import FormAlreadySaved, form_save_once, form_token_new
 from core.validation import StaleVersionError
 from kpis.models import Kpi
-from objectives import selectors, services
+from objectives import forecast_text, forecasts, selectors, services
 from objectives.access import (
     access_key_result_for_check_in,
     access_key_result_for_edit,
@@ -210,12 +210,17 @@ def key_result_check_in(request: HttpRequest, kr_id: int) -> HttpResponse:
 
 def _check_in_rows(org: Any, rows: list[dict[str, Any]]) -> None:
     """Add what each row needs beside the inputs: the expected value by today, the last
-    check-in (value, note, author, date) and its change since the one before. One query
-    for every row together."""
+    check-in (value, note, author, date) and its change since the one before, and where it
+    is on course to land. Two queries for every row together."""
     today = org.today()
     recent = selectors.recent_check_ins(org=org, key_result_ids=[r["kr"].pk for r in rows])
+    found = forecasts.forecasts_for(org=org, key_results=[r["kr"] for r in rows]) if rows else {}
     for row in rows:
         kr = row["kr"]
+        f = found[kr.pk]
+        row["forecast"] = f if f.method != "none" else None
+        row["forecast_line"] = forecast_text.explain(f, kr)
+        row["on_course"] = forecast_text.on_course(f)
         latest = recent.get(kr.pk, [])
         row["last"] = latest[0] if latest else None
         row["change"] = latest[0].value - latest[1].value if len(latest) > 1 else None

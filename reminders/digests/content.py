@@ -4,7 +4,7 @@ Friday wins (and their post to chat and webhook channels). Read once per organis
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -17,7 +17,9 @@ from cycles.models import CycleStatus
 from notifications.models import (
     NotificationKind,
 )
+from objectives import forecasts
 from objectives import progress as progress_math
+from objectives.forecasts import MissRow
 from objectives.models import CheckIn, KeyResult, Objective, ObjectiveStatus
 from orgs import permissions
 from orgs.models import Membership, Organization, User
@@ -80,6 +82,14 @@ def _with_health(objectives: list[Objective], org: Organization, today: date) ->
     return objectives
 
 
+def _predicted_to_miss(org: Organization, running: list[Objective]) -> list[MissRow]:
+    """The "predicted to miss" list of every cycle the running objectives are in (usually one)."""
+    cycles = {o.cycle_id: o.cycle for o in running if o.cycle is not None}
+    rows = [row for cycle in cycles.values() for row in forecasts.predicted_to_miss(org=org, cycle=cycle)]
+    by_id = {r.id: r for r in rows}
+    return [by_id[o.pk] for o in running if o.pk in by_id] if len(cycles) > 1 else rows
+
+
 @dataclass
 class OrgWeek:
     """What the weekly e-mails of one organisation are composed from, read once per run so
@@ -98,6 +108,8 @@ class OrgWeek:
     missed: list[Wanted]
     red_kpis: list[Any]
     movers: list[Mover]  # every mover of the week, biggest first
+    # The running cycles' objectives forecast to miss their bar, furthest and surest first.
+    missing: list[MissRow] = field(default_factory=list)
 
     @classmethod
     def read(cls, *, org: Organization, today: date, now: datetime, people: People, kinds: list[str]) -> OrgWeek:
@@ -126,6 +138,7 @@ class OrgWeek:
             missed=missed_check_in_wanted(org, today, people) if team else [],
             red_kpis=[k for k in kpi_list(org=org, active=True, history=1) if k.status == "red"] if team else [],
             movers=movers(org=org, since=now - timedelta(days=7), limit=None) if team else [],
+            missing=_predicted_to_miss(org, running) if team else [],
         )
 
 
@@ -173,13 +186,15 @@ def team_week(*, week: OrgWeek, membership: Membership) -> dict[str, Any]:
     ]
     red = [k for k in week.red_kpis if covered(k.owner_user_id, k.owner_team_id)]
     moved = [m for m in week.movers if kr_ids is None or m.key_result.pk in kr_ids][:TOP]
+    missing = [r for r in week.missing if covered(r.owner_user, r.owner_team)][:TOP]
     return {
         "movers": moved,
         "off_track": off,
         "missed": missed_rows,
         "red_kpis": red,
+        "predicted_to_miss": missing,
         "everyone": reach is None,
-        "empty": not (moved or off or missed_rows or red),
+        "empty": not (moved or off or missed_rows or red or missing),
     }
 
 

@@ -8,15 +8,20 @@ from django.shortcuts import render
 from django.utils.translation import get_language
 
 from activity.selectors import activity_for
+from core.ids import parse_id
+from cycles.models import Cycle
 from cycles.selectors import cycle_list
 from kpis.models import Perspective
-from orgs.tenancy import org_view
+from objectives import forecast_text, forecasts
+from orgs.tenancy import org_view, scoped
 from scorecards.charts import pace_chart
 from scorecards.dashboard import DashboardRequest, pick_cycle
 from scorecards.dashboard import dashboard as dashboard_document
 from scorecards.documents import cached_document, document_key
 from scorecards.selectors import company_scorecard_summary
 from scorecards.views.params import as_of_params
+
+MISS_SHOWN = 10
 
 
 @org_view
@@ -71,3 +76,22 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         )[0],
     }
     return render(request, "scorecards/dashboard.html", context)
+
+
+@org_view
+def predicted_to_miss(request: HttpRequest) -> HttpResponse:
+    """The dashboard's "predicted to miss" panel (loaded after the page, so the page's own
+    queries stay as they were): the active objectives of an open cycle forecast under their
+    type's bar, with the calibration of the forecast beside them."""
+    org = request.org
+    cycle = scoped(Cycle, org).filter(pk=parse_id(request.GET.get("cycle", ""))).first()
+    if cycle is None:
+        raise Http404
+    rows = [] if cycle.is_closed else forecasts.predicted_to_miss(org=org, cycle=cycle)
+    context = {
+        "cycle": cycle,
+        "rows": rows[:MISS_SHOWN],
+        "count": len(rows),
+        "calibration": forecast_text.calibration_lines(forecasts.calibration(org=org)),
+    }
+    return render(request, "scorecards/_predicted_to_miss.html", context)

@@ -7,14 +7,24 @@
     var source = document.getElementById(canvas.getAttribute("data-chart"));
     if (!source || typeof Chart === "undefined") { return; }
     var series = JSON.parse(source.textContent);
+    // A series with a "style" is a forecast drawn over series "of": a dashed projection, or the
+    // two edges of its band (the upper one filled down to the lower one).
     var datasets = series.map(function (s, i) {
-      return {
+      var color = palette[(s.of === undefined ? i : s.of) % palette.length];
+      var set = {
         label: s.label,
         data: s.points.map(function (p) { return { x: p[0], y: p[1] }; }),
-        borderColor: palette[i % palette.length],
-        backgroundColor: palette[i % palette.length],
+        borderColor: color,
+        backgroundColor: color,
         tension: 0.2, pointRadius: 3, fill: false
       };
+      if (s.style === "projection") {
+        set.borderDash = [6, 4]; set.pointRadius = [0, 4]; set.pointStyle = "rectRot"; set.forecast = true;
+      } else if (s.style === "band_low" || s.style === "band_high") {
+        set.borderWidth = 0; set.pointRadius = 0; set.band = true; set.backgroundColor = color + "22";
+        if (s.style === "band_high") { set.fill = "-1"; }
+      }
+      return set;
     });
     var labels = Array.from(new Set([].concat.apply([], series.map(function (s) {
       return s.points.map(function (p) { return p[0]; });
@@ -27,7 +37,9 @@
         responsive: true, maintainAspectRatio: false, spanGaps: true,
         parsing: { xAxisKey: "x", yAxisKey: "y" },
         scales: { y: { suggestedMin: 0, suggestedMax: 100, ticks: { callback: function (v) { return v + "%"; } } } },
-        plugins: { legend: { position: "bottom" } }
+        plugins: { legend: { position: "bottom", labels: { filter: function (item, data) {
+          return !data.datasets[item.datasetIndex].band;
+        } } } }
       }
     });
   }

@@ -15,15 +15,14 @@ END = ORIGIN + timedelta(days=100)
 
 
 def _pts(*pairs: tuple[float, float]) -> list[fc.Point]:
-    return [fc.Point(at=ORIGIN + timedelta(days=d), value=v) for d, v in pairs]
+    return [fc.Point(at=(ORIGIN + timedelta(days=d)).timestamp(), value=v) for d, v in pairs]
 
 
 def _kr(points: list[fc.Point], *, start: float = 0.0, target: float = 100.0, on_day: float = 60, **kw) -> fc.Forecast:
     args = {"kind": "number", "start": start, "target": target, "current": start, "confidence": 5}
     args.update(kw)
-    return fc.forecast_key_result(
-        **args, check_ins=points, origin=ORIGIN, end=END, on=ORIGIN + timedelta(days=on_day)
-    )
+    on = (ORIGIN + timedelta(days=on_day)).timestamp()
+    return fc.forecast_key_result(**args, check_ins=points, origin=ORIGIN.timestamp(), end=END.timestamp(), on=on)
 
 
 def test_linear_series_projects_the_line_with_no_band():
@@ -121,7 +120,7 @@ def test_a_cycle_with_no_days_left_is_the_value_as_it_stands():
     assert (f.method, f.projected, f.low, f.high) == ("final", 30.0, 30.0, 30.0)
     one_day = fc.forecast_key_result(
         kind="number", start=0, target=10, current=0, confidence=None,
-        check_ins=_pts((0, 4)), origin=ORIGIN, end=ORIGIN, on=ORIGIN,
+        check_ins=_pts((0, 4)), origin=ORIGIN.timestamp(), end=ORIGIN.timestamp(), on=ORIGIN.timestamp(),
     )  # fmt: skip
     assert one_day.projected == 4.0
 
@@ -183,3 +182,16 @@ def test_calibration_of_a_small_hand_made_history():
 def test_checkpoint_days():
     assert fc.checkpoint_day(start=date(2026, 1, 1), end=date(2026, 3, 31), share=0.5) == date(2026, 2, 14)
     assert fc.checkpoint_day(start=date(2026, 1, 1), end=date(2026, 1, 1), share=2 / 3) == date(2026, 1, 1)
+
+
+def test_the_forecasts_progress_is_the_progress_math():
+    """The forecast takes key_result_progress's divisor once; same numbers, whatever the value."""
+    from objectives import progress
+
+    rng = random.Random(7)
+    for _ in range(500):
+        start, target = rng.uniform(-100, 100), rng.uniform(-100, 100)
+        kind = rng.choice(["number", "percent", "currency"])
+        value = rng.uniform(-300, 300)
+        fast = fc._progress_of(kind, start, target)(value)
+        assert fast == pytest.approx(progress.key_result_progress(kind=kind, start=start, target=target, current=value))

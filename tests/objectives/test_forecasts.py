@@ -183,9 +183,7 @@ def test_calibration_sentences_and_not_enough_history(world_a, api, pin_now):
     cycle = closed_history(world_a)
     body = api(world_a.viewer).get(f"/api/v1/orgs/alpha/forecast/?cycle={cycle.pk}").json()["calibration"]
     assert body["enough"] is True and body["checkpoints"][0]["miss_hit_rate"] == pytest.approx(0.75)
-    assert (
-        body["summary"][0] == "Of 8 key results predicted at mid-cycle to miss in the last closed cycle, 6 did (75%)."
-    )
+    assert body["summary"][0] == "Of 8 key results predicted at mid-cycle to miss in 1 closed cycle, 6 did (75%)."
     KeyResult.objects.filter(organization=world_a.org).order_by("id").first().delete()
     from django.core.cache import caches
 

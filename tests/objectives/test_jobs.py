@@ -304,6 +304,7 @@ def test_cascade_api_shape_and_values(world_a, tree, api):
         "progress",
         "health",
         "grade",  # a closed cycle's, shown live (none here)
+        "forecast",  # where it will land at the cycle's end (objectives.forecasts)
         "key_results",
         "children",
     }
