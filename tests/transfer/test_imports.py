@@ -271,3 +271,23 @@ def test_an_organisation_document_loads_only_into_an_empty_organisation(world_a,
     document = document_json(services.organization_export(org=world_a.org))
     run = check(world_a, "organization", document, "export.json")
     assert "empty organisation" in run.dry_run["errors"][0]["message"]
+
+
+def test_viva_objectives_with_no_or_too_many_key_results_come_in_as_drafts(world_a, cycle):
+    from rituals.quality import objective_quality
+
+    m = world_a.member.email
+    rows = [
+        ["ID", "Title", "Type", "Owner", "Parent", "Target", "Current"],
+        ["1", "Crowded", "Objective", m, "", "", ""],
+    ]
+    rows += [[f"k{n}", f"KR {n}", "Key Result", m, "1", "10", "1"] for n in range(1, 7)]
+    rows += [["2", "Empty", "Objective", m, "", "", ""]]
+    run = apply(world_a, "viva_goals", csv_bytes(rows))
+    assert len(run.dry_run["notes"]) == 2
+    crowded = Objective.objects.get(organization=world_a.org, title="Crowded")
+    assert crowded.status == "draft" and crowded.key_results.count() == 5
+    assert list(crowded.initiatives.values_list("title", flat=True)) == ["KR 6"]
+    empty = Objective.objects.get(organization=world_a.org, title="Empty")
+    codes = {f.code for f in objective_quality(org=world_a.org, objective=empty).findings}
+    assert empty.status == "draft" and "objective_too_few_key_results" in codes
