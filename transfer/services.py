@@ -92,7 +92,8 @@ def import_run_create(
         filename=(filename or "")[:255],
         data=data,
         size=len(data),
-        mapping={**(mapping or {}), **({"__options__": options} if options else {})},
+        # Options come from the caller (the page, the API, a command), never from the file's mapping.
+        mapping={**{k: v for k, v in (mapping or {}).items() if k != "__options__"}, "__options__": options or {}},
         created_by=actor,
     )
     run.rows_total = _count_rows(data, filename, kind)

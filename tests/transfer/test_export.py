@@ -98,3 +98,22 @@ def test_a_prepared_export_is_behind_a_link_that_expires(
     later = time.time() + 25 * 3600
     monkeypatch.setattr(time, "time", lambda: later)
     assert client.get(link).status_code == 410
+
+
+def test_the_operator_restores_an_export_with_the_command(world_a, tmp_path):
+    from django.core.management import call_command
+
+    from orgs.models import Membership, Organization, Role
+    from transfer import services
+    from transfer.archive import document_json
+
+    make_kr(make_objective(world_a.org, make_cycle(world_a.org), title="Grow"), title="Leads", owner=world_a.member)
+    path = tmp_path / "export.json"
+    path.write_bytes(document_json(services.organization_export(org=world_a.org)))
+    empty = Organization.objects.create(name="Empty", slug="empty")
+    Membership.objects.create(organization=empty, user=world_a.admin, role=Role.ADMIN)
+    out = io.StringIO()
+    call_command("import_organization", "empty", str(path), stdout=out)
+    assert "Imported" in out.getvalue()
+    assert Membership.objects.filter(organization=empty, user=world_a.member).exists()
+    assert services.organization_export(org=empty)["key_results"][0]["owner_email"] == world_a.member.email
