@@ -14,6 +14,7 @@ from django.utils import timezone
 from cycles import services as cycle_services
 from cycles.models import Cycle, CycleStatus
 from objectives import services
+from objectives.demo_history import seed_closed_quarters
 from objectives.models import Objective, ObjectiveStatus
 from orgs.models import Organization, Team, User
 
@@ -390,6 +391,8 @@ def seed_okrs(org: Organization, *, today: date | None = None) -> Cycle | None:
                     at=when,
                 )
     seed_snapshot_history(org=org, cycle=cycle, today=today)
+    # Two graded quarters before this one: the forecast's calibration has a past to read.
+    seed_closed_quarters(org=org, spec=spec, before=start, quarter_of=lambda d: current_quarter(org, d), rng=rng)
     return cycle
 
 

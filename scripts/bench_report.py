@@ -35,6 +35,16 @@ def report(figures: dict) -> None:
     if hung:
         rows.append(hung)
     rows += _reminder_rows(figures)
+    f = figures.get("forecast")
+    if f:
+        rows.append(
+            (
+                f"forecasts ÷ cascade ({f['objectives']:,} objectives)",
+                f"{f['ratio']:.2f}× built ({f['seconds'] * 1000:.0f} ms ÷ {f['cascade_seconds'] * 1000:.0f} ms), "
+                f"{f['cached_ratio']:.2f}× cached",
+                "≤ 1",
+            )
+        )
     width = max(len(a) for a, _b, _c in rows)
     print()
     for a, b, c in rows:

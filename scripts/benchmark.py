@@ -15,6 +15,8 @@ lower bound measured in the same run:
     each as throughput ÷ the cheapest tenant GET (target ≥ 0.2) and p50/p99
     (check-in p99 target ≤ 100 ms);
   * the peak RSS of a web worker after serving the largest cascade;
+  * the forecasts of the 2,000-objective organisation ÷ its cascade document, built
+    afresh and from the cache (target ≤ 1);
   * a reminder sweep over 10,000 KPIs: its time, its statements, and that a
     second run sends nothing;
   * the drift after the load: what a reconcile repairs once the worker has
@@ -37,6 +39,7 @@ table and the growth chart ``scripts/bench_report.py``'s (the SVG ``scripts/plot
 
 from __future__ import annotations
 
+import argparse
 import os
 import platform
 import secrets
@@ -291,6 +294,87 @@ def growth_figures(figures: dict) -> None:
     figures["growth"] = rows
 
 
+def ensure_check_in_history(org: Organization, weeks: int = 8) -> int:
+    """Weekly check-ins on every key result of ``org`` over the first ``weeks`` weeks of its
+    latest cycle, when it has none (seed_large writes none): what a forecast reads."""
+    import random
+    from datetime import datetime, time, timedelta
+
+    from cycles.models import Cycle
+    from objectives.models import CheckIn
+
+    cycle = Cycle.objects.filter(organization=org).order_by("-start_date").first()
+    if cycle is None or CheckIn.objects.filter(organization=org).exists():
+        return 0
+    del cycle  # only that it exists: the history ends yesterday, wherever the cycle stands
+    rng = random.Random(org.pk)  # noqa: S311 - benchmark data
+    today = org.today()
+    rows = []
+    for kr_id, start, target in KeyResult.objects.filter(organization=org).values_list(
+        "id", "start_value", "target_value"
+    ):
+        pace = rng.uniform(0.4, 1.2)
+        for week in range(1, weeks + 1):
+            # In the past, whatever the cycle's dates: a forecast reads only what is known now.
+            when = datetime.combine(today - timedelta(days=7 * (weeks - week) + 1), time(10), tzinfo=org.tzinfo)
+            value = start + (target - start) * pace * week / 13 * (1 + rng.gauss(0, 0.05))
+            rows.append(CheckIn(organization=org, key_result_id=kr_id, value=value, confidence=6, created_at=when))
+    CheckIn.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)
+
+
+def forecast_figures(figures: dict, org: Organization) -> None:
+    """The forecasts of a 2,000-objective organisation (every key result's and objective's, as
+    the API's five figures) ÷ its cascade document (without them), each built afresh as JSON,
+    then each served from the documents cache (DESIGN §7: target ≤ 1×)."""
+    import json
+
+    from django.core.cache import caches
+
+    from cycles.models import Cycle
+    from objectives import forecasts
+    from scorecards.cascade import cascade
+    from scorecards.documents import cached_json, document_key
+
+    added = ensure_check_in_history(org)
+    cycle = Cycle.objects.filter(organization=org).order_by("-start_date").first()
+
+    def cascade_doc() -> dict:
+        return cascade(org=org, cycle=cycle, with_forecasts=False)
+
+    def cascade_json() -> bytes:
+        return json.dumps(cascade_doc(), cls=DjangoJSONEncoder, separators=(",", ":")).encode()
+
+    def forecast_json() -> bytes:
+        doc = forecasts.build_cycle_forecast(org=org, cycle=cycle)
+        body = {
+            "key_results": {k: forecasts.as_dict(f) for k, f in doc.key_results.items()},
+            "objectives": {k: forecasts.as_dict(f) for k, f in doc.objectives.items()},
+            "predicted_to_miss": [o.id for o in doc.predicted_to_miss()],
+        }
+        return json.dumps(body, cls=DjangoJSONEncoder, separators=(",", ":")).encode()
+
+    cascade_seconds, forecast_seconds = best_of(3, cascade_json), best_of(3, forecast_json)
+    # Served from the documents cache under the data version, as the API serves both: JSON bytes.
+    caches["documents"].clear()
+    cascade_key = document_key("bench-cascade", org, cycle.pk)
+    cached_json(cascade_key, cascade_doc)
+    forecasts.cached("bench-forecast", org, forecast_json, cycle.pk)
+    cascade_hit = best_of(20, lambda: cached_json(cascade_key, cascade_doc))
+    forecast_hit = best_of(20, lambda: forecasts.cached("bench-forecast", org, forecast_json, cycle.pk))
+    figures["forecast"] = {
+        "objectives": Objective.objects.filter(organization=org, cycle=cycle).count(),
+        "key_results": KeyResult.objects.filter(organization=org, objective__cycle=cycle).count(),
+        "check_ins_added": added,
+        "seconds": forecast_seconds,
+        "cascade_seconds": cascade_seconds,
+        "ratio": forecast_seconds / cascade_seconds,
+        "cached_seconds": forecast_hit,
+        "cascade_cached_seconds": cascade_hit,
+        "cached_ratio": forecast_hit / cascade_hit,
+    }
+
+
 def reminder_figures(figures: dict) -> None:
     from datetime import datetime, timedelta
 
@@ -322,10 +406,19 @@ def reminder_figures(figures: dict) -> None:
     }
 
 
-def main() -> None:
-    import argparse
-    import json
+def only_forecast(figures: dict) -> None:
+    """The forecasts ÷ cascade figure alone, on a 2,000-objective organisation (seeded when missing)."""
+    from django.core.management import call_command
 
+    call_command("migrate", interactive=False, verbosity=0)
+    if HTTP_ORG_OBJECTIVES not in orgs_by_size():
+        print(f"adding a {HTTP_ORG_OBJECTIVES:,}-objective organisation ...", flush=True)
+        call_command("seed_large", orgs=1, objectives=HTTP_ORG_OBJECTIVES, verbosity=0)
+    forecast_figures(figures, org=http_org())
+    report(figures)
+
+
+def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=int, default=10, help="wrk duration per endpoint")
     parser.add_argument("--connections", type=int, default=16)
@@ -339,9 +432,18 @@ def main() -> None:
         action="store_true",
         help="only check-in throughput with the broker hung ÷ healthy, on a 200-objective organisation",
     )
+    parser.add_argument(
+        "--only-forecast", action="store_true", help="only the forecasts ÷ cascade figure, on a 2,000-objective org"
+    )
     parser.add_argument("--json", help="where to write the figures (default var/benchmark-<vendor>.json)")
     parser.add_argument("--plot", help="where to draw the growth chart (default docs/performance-growth-<vendor>.svg)")
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def main() -> None:
+    import json
+
+    args = _arguments()
     started = time.perf_counter()
     figures: dict = {
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
@@ -355,6 +457,9 @@ def main() -> None:
         "worker_class": args.worker_class,
         "threads": args.threads,
     }
+    if args.only_forecast:
+        only_forecast(figures)
+        return
     if args.only_hung_broker:
         print("check-ins with the broker healthy, then hung (wrk) ...", flush=True)
         hung_broker_figures(figures, org=ensure_small_org(), **load_options)
@@ -365,6 +470,8 @@ def main() -> None:
     print("growth (1k, 10k, 100k key results) ...", flush=True)
     growth_figures(figures)
     reminder_figures(figures)
+    print("forecasts of the 2,000-objective organisation ...", flush=True)
+    forecast_figures(figures, org=http_org())
     if not args.skip_http:
         print("load (wrk, 16 connections) ...", flush=True)
         http_figures(figures, org=http_org(), **load_options)
