@@ -9,6 +9,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from objectives.api.forecasts import ForecastSerializer
 from orgs.ownership import OwnerType
 
 HEALTHS = ["on_track", "at_risk", "off_track"]  # the objective health enum (ObjectiveHealthEnum)
@@ -46,6 +47,11 @@ class CascadeObjectiveSerializer(serializers.Serializer[Any]):
         choices=HEALTHS, allow_null=True, help_text="Null in a closed cycle: it is graded, not tracked."
     )
     grade = CascadeGradeSerializer(allow_null=True, help_text="A closed cycle's grade; null otherwise.")
+    forecast = ForecastSerializer(
+        allow_null=True,
+        help_text="Where its progress will land at the cycle's end (`method` rollup), live in an open cycle; "
+        "null as of a past day or once the cycle is closed.",
+    )
     key_results = CascadeKeyResultSerializer(many=True)
     children = _ObjectiveChildren(help_text="The objectives aligned to this one.")
 
