@@ -49,6 +49,10 @@ class ChatLink(TenantModel):
     external_user = models.CharField(max_length=200)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    # Teams: where to post to this person (the last verified activity's service URL and
+    # conversation), so the weekly reminder card can be sent to them.
+    service_url = models.CharField(max_length=300, blank=True)
+    conversation = models.CharField(max_length=300, blank=True)
 
     class Meta:
         constraints = [

@@ -151,3 +151,85 @@ def read_inputs(data: dict[str, Any]) -> tuple[dict[int, tuple[str, str]], bool]
             conf = str(raw or "")
         values[int(ident)] = (value, conf)
     return values, str(data.get("confirm", "")).lower() == "true"
+
+
+# --- posting to Teams (the weekly reminder card, the answer to "checkin") -------------------
+
+_token: dict[str, tuple[float, str]] = {}
+
+
+def bot_token() -> str:
+    """The bot's own Bot Framework token (client credentials), cached until shortly
+    before it expires; "" when it could not be had."""
+    with _lock:
+        cached = _token.get("token")
+        if cached is not None and cached[0] > time.monotonic():
+            return cached[1]
+    try:
+        data = requests.post(
+            settings.TEAMS_TOKEN_URL,
+            data={
+                "grant_type": "client_credentials",
+                "client_id": settings.TEAMS_APP_ID,
+                "client_secret": settings.TEAMS_APP_PASSWORD,
+                "scope": "https://api.botframework.com/.default",
+            },
+            timeout=5,
+        ).json()
+        token, lifetime = str(data["access_token"]), int(data.get("expires_in", 3600))
+    except (requests.RequestException, ValueError, KeyError, TypeError) as exc:
+        log.warning("Teams bot token refused: %s", exc)
+        return ""
+    with _lock:
+        _token["token"] = (time.monotonic() + max(lifetime - 300, 60), token)
+    return token
+
+
+def post_card(*, service_url: str, conversation: str, content: dict[str, Any]) -> bool:
+    """Post an Adaptive Card to a conversation (proactive message); whether it was taken."""
+    token = bot_token()
+    if not (token and service_url and conversation):
+        return False
+    url = service_url.rstrip("/") + f"/v3/conversations/{requests.utils.quote(conversation, safe='')}/activities"
+    activity: dict[str, Any] = {
+        "type": "message",
+        "attachments": [{"contentType": "application/vnd.microsoft.card.adaptive", "content": content}],
+    }
+    try:
+        response = requests.post(url, json=activity, headers={"Authorization": f"Bearer {token}"}, timeout=5)
+    except requests.RequestException as exc:
+        log.warning("Teams post failed: %s", exc)
+        return False
+    return response.status_code < 300
+
+
+def send_reminders(*, org_id: int, user_ids: list[int]) -> int:
+    """The weekly reminder card to each linked Teams account of ``user_ids`` that has
+    talked to the bot (its conversation is known); after the sweep's claims commit."""
+    from django.utils import translation
+
+    from integrations.models import ChatInstallation, ChatLink, Platform
+    from integrations.selectors import numbered_key_results
+    from orgs.models import Organization
+
+    tenants = list(
+        ChatInstallation.objects.filter(organization_id=org_id, platform=Platform.TEAMS, active=True).values_list(
+            "external_id", flat=True
+        )
+    )
+    if not tenants or not settings.TEAMS_APP_ID:
+        return 0
+    org = Organization.objects.get(pk=org_id)
+    sent = 0
+    links = ChatLink.objects.filter(
+        organization_id=org_id, platform=Platform.TEAMS, user_id__in=user_ids, external_team__in=tenants
+    ).exclude(conversation="")
+    for link in links.select_related("user"):
+        key_results = numbered_key_results(org=org, user=link.user)
+        if not key_results:
+            continue
+        with translation.override(link.user.language or org.language):
+            content = card(key_results, _("Time for your weekly check-in: type the new values and submit."))
+        if post_card(service_url=link.service_url, conversation=link.conversation, content=content):
+            sent += 1
+    return sent

@@ -4,7 +4,7 @@ app's manifest and service worker at the site's root."""
 
 from django.urls import path
 
-from integrations.views import email, offline, pages, pwa, slack, teams
+from integrations.views import email, offline, pages, pwa, settings, slack, teams
 
 app_name = "integrations"
 
@@ -26,4 +26,5 @@ root_urlpatterns = [
 # Under /o/<slug>/ (tenant-scoped by orgs.tenancy.org_view).
 org_urlpatterns = [
     path("check-ins/offline/", offline.offline_check_ins, name="offline_check_ins"),
+    path("settings/chat/", settings.chat_settings, name="chat"),
 ]

@@ -133,3 +133,30 @@ def link_confirm(*, token: str, membership: Membership) -> ChatLink:
         after={"platform": request.platform},
     )
     return link
+
+
+@transaction.atomic
+def link_delete(*, link: ChatLink, actor: User | None) -> None:
+    """Unlink a chat account: it speaks for nobody until linked again."""
+    activity_record(
+        org=link.organization,
+        actor=actor,
+        verb="integration.account_unlinked",
+        target=link,
+        before={"platform": link.platform},
+    )
+    link.delete()
+
+
+def link_remember_conversation(
+    *, installation: ChatInstallation, external_user: str, service_url: str, conversation: str
+) -> None:
+    """Teams: keep where to post to a linked account (from a verified activity)."""
+    ChatLink.objects.filter(
+        organization=installation.organization,
+        platform=installation.platform,
+        external_team=installation.external_id,
+        external_user=external_user,
+    ).exclude(service_url=service_url[:300], conversation=conversation[:300]).update(
+        service_url=service_url[:300], conversation=conversation[:300]
+    )

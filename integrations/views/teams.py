@@ -6,6 +6,7 @@ it. Left out of the API schema: it speaks the Bot Framework's format."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -15,10 +16,11 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from integrations import teams
-from integrations.models import Platform
+from integrations.models import ChatInstallation, Platform
 from integrations.selectors import installation_for
 from integrations.services.chat import ChatSubmission, chat_check_in, form_rows, linking_prompt, member_for
 from integrations.services.checkins import outcome_lines, outcome_summary
+from integrations.services.links import link_remember_conversation, link_request_new
 
 MAX_BYTES = 256_000
 
@@ -52,8 +54,22 @@ def messages(request: HttpRequest) -> HttpResponse:
         return JsonResponse({"message": "This Teams tenant is not connected."}, status=403)
     sender = activity.get("from") or {}
     external_user = str(sender.get("aadObjectId") or sender.get("id") or "")
+    service_url = str(activity.get("serviceUrl") or "")
+    conversation = str((activity.get("conversation") or {}).get("id") or "")
+    if external_user and service_url and conversation:
+        link_remember_conversation(
+            installation=installation, external_user=external_user, service_url=service_url, conversation=conversation
+        )
+    if activity.get("type") == "message":
+        _message(installation, external_user, str(activity.get("text") or ""), service_url, conversation)
+        return HttpResponse(status=200)
     if activity.get("type") != "invoke" or activity.get("name") != "adaptiveCard/action":
         return HttpResponse(status=200)
+    return _invoke(installation, activity, external_user)
+
+
+def _invoke(installation: ChatInstallation, activity: dict[str, Any], external_user: str) -> HttpResponse:
+    """The card's Action.Execute: check in, and answer with the card that replaces it."""
     action = (activity.get("value") or {}).get("action") or {}
     if action.get("verb") != teams.VERB:
         return HttpResponse(status=200)
@@ -82,3 +98,26 @@ def messages(request: HttpRequest) -> HttpResponse:
             form=waiting,
         )
     return _card_response(card)
+
+
+def _message(
+    installation: ChatInstallation, external_user: str, text: str, service_url: str, conversation: str
+) -> None:
+    """ "checkin" typed to the bot: the check-in card (or the linking prompt) in reply."""
+    words = re.sub(r"<at>.*?</at>", "", text).strip().casefold()
+    if words not in ("checkin", "check-in", "check in", "/okr checkin", "okr checkin"):
+        return
+    membership = member_for(installation, external_user)
+    if membership is None:
+        url = link_request_new(installation=installation, external_user=external_user)
+        with translation.override(installation.organization.language):
+            content = teams.card([], linking_prompt(url), form=False)
+            content["actions"] = [{"type": "Action.OpenUrl", "title": _("Link my account"), "url": url}]
+    else:
+        with translation.override(membership.user.language or installation.organization.language):
+            key_results = form_rows(membership)
+            intro = (
+                _("Type the new values and submit.") if key_results else _("You have no key results to check in on.")
+            )
+            content = teams.card(key_results, intro)
+    teams.post_card(service_url=service_url, conversation=conversation, content=content)

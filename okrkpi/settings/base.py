@@ -187,6 +187,9 @@ SLACK_SIGNATURE_WINDOW = 300  # seconds: an older request timestamp is refused a
 TEAMS_APP_ID = env_str("TEAMS_APP_ID") or ""  # the bot's Microsoft App ID: the tokens' audience
 TEAMS_OPENID_URL = env_str("TEAMS_OPENID_URL") or "https://login.botframework.com/v1/.well-known/openidconfiguration"
 TEAMS_ISSUER = env_str("TEAMS_ISSUER") or "https://api.botframework.com"
+# The bot's own credentials, to post the reminder card (client credentials at TEAMS_TOKEN_URL).
+TEAMS_APP_PASSWORD = env_str("TEAMS_APP_PASSWORD") or ""
+TEAMS_TOKEN_URL = env_str("TEAMS_TOKEN_URL") or "https://login.microsoftonline.com/botframework.com/oauth2/v2.0/token"
 TEAMS_JWKS = env_str("TEAMS_JWKS") or ""  # a JSON key set given here instead of fetched (tests)
 TEAMS_KEYS_CACHE_SECONDS = env_int("TEAMS_KEYS_CACHE_SECONDS", 24 * 3600, minimum=60)
 # Web push (the installed app's reminders): VAPID keys, base64url, from `make vapid-keys`.

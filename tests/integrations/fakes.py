@@ -1,4 +1,5 @@
-"""A fake Slack Web API on 127.0.0.1: it records every call and answers ``{"ok": true}``."""
+"""A fake Slack Web API (and Bot Framework token and connector service) on 127.0.0.1: it
+records every call and answers ``{"ok": true}`` with a token."""
 
 from __future__ import annotations
 
@@ -10,14 +11,20 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 class FakeApi:
     def __init__(self) -> None:
         self.calls: list[tuple[str, dict, dict]] = []
+        self.paths: list[str] = []
         api = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802 - the standard library's name
                 length = int(self.headers.get("Content-Length") or 0)
-                body = json.loads(self.rfile.read(length) or b"{}")
+                raw = self.rfile.read(length) or b"{}"
+                try:
+                    body = json.loads(raw)
+                except ValueError:
+                    body = {"form": raw.decode()}
                 api.calls.append((self.path.rsplit("/", 1)[-1], body, dict(self.headers)))
-                answer = json.dumps({"ok": True}).encode()
+                api.paths.append(self.path)
+                answer = json.dumps({"ok": True, "access_token": "bot-token", "expires_in": 3600}).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(answer)))

@@ -109,3 +109,52 @@ def test_the_reminder_card_has_an_action_execute(desk):
     content = card(desk.krs, "Time to check in")
     assert content["actions"] == [{"type": "Action.Execute", "verb": "okrCheckIn", "title": "Submit"}]
     assert {b["id"] for b in content["body"] if "id" in b} >= {f"kr:{kr.pk}" for kr in desk.krs}
+
+
+@pytest.fixture
+def connector(settings):
+    import integrations.teams as teams_module
+    from tests.integrations.fakes import FakeApi
+
+    api = FakeApi()
+    settings.TEAMS_TOKEN_URL = api.url + "token"
+    settings.TEAMS_APP_PASSWORD = "pw"
+    teams_module._token.clear()
+    yield api
+    api.close()
+    teams_module._token.clear()
+
+
+def _message(client, text: str, *, token: str, service: str, user: str = "aad-member"):
+    activity = {
+        "type": "message",
+        "id": "m-1",
+        "text": text,
+        "serviceUrl": service,
+        "from": {"id": "29:x", "aadObjectId": user},
+        "conversation": {"id": "a:conv/1", "tenantId": TENANT},
+    }
+    return client.post(
+        URL, data=json.dumps(activity), content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}"
+    )
+
+
+def test_checkin_typed_to_the_bot_posts_the_card_and_the_sweep_sends_the_reminder(
+    client, desk, bot, keys, connector, django_capture_on_commit_callbacks
+):
+    from datetime import UTC, datetime
+
+    from reminders.sweep import sweep_organization
+
+    service = connector.url.removesuffix("api/") + "svc/"
+    response = _message(client, "<at>okrkpi</at> checkin", token=_token(keys[0], serviceurl=service), service=service)
+    assert response.status_code == 200
+    assert ChatLink.objects.get(external_user="aad-member").conversation == "a:conv/1"
+    (posted,) = [body for name, body, _h in connector.calls if name == "activities"]
+    assert posted["attachments"][0]["content"]["actions"][0]["type"] == "Action.Execute"
+    assert connector.paths[-1] == "/svc/v3/conversations/a%3Aconv%2F1/activities"
+    assert [h for name, _b, h in connector.calls if name == "activities"][0]["Authorization"] == "Bearer bot-token"
+    with django_capture_on_commit_callbacks(execute=True):
+        sweep_organization(org=desk.world.org, now=datetime(2026, 11, 2, 12, tzinfo=UTC), dispatch=False)
+    assert len([name for name, _b, _h in connector.calls if name == "activities"]) == 2
+    assert not CheckIn.objects.exists()
