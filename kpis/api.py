@@ -87,6 +87,20 @@ class KpiSerializer(serializers.ModelSerializer):
         help_text="A formula KPI's expression over other KPIs of the same frequency, e.g. `kpi:12 / kpi:7 * 100` "
         "(+ - * /, parentheses, numbers, min, max, abs); empty for a KPI whose values are typed or pulled.",
     )
+    source = OrgScopedPrimaryKeyField(
+        queryset=Kpi._meta.get_field("source").related_model.objects.all(),  # the data sources' room, above this one
+        allow_null=True,
+        required=False,
+        help_text="The data source its values are pulled from (null: typed by hand or a formula).",
+    )
+    source_query = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=4000,
+        default="",
+        help_text="What to read from the source: SQL returning one number (with %(start)s and %(end)s), "
+        "a CSV column, or a JSON path.",
+    )
     latest_value = serializers.SerializerMethodField(help_text="The value of the latest period measured (null: none).")
     status = serializers.SerializerMethodField(help_text="green, amber or red for the latest value; null: no data.")
     version = serializers.IntegerField(
@@ -115,6 +129,8 @@ class KpiSerializer(serializers.ModelSerializer):
             "perspective",
             "active",
             "formula",
+            "source",
+            "source_query",
             "latest_value",
             "status",
             "version",
@@ -189,6 +205,8 @@ class KpiViewSet(OrgScopedViewSet):
             perspective=data["perspective"],
             active=data.get("active", True),
             formula=data.get("formula", ""),
+            source=data.get("source"),
+            source_query=data.get("source_query", ""),
         )
 
     def perform_update(self, serializer: KpiSerializer) -> None:
@@ -206,6 +224,8 @@ class KpiViewSet(OrgScopedViewSet):
                 "perspective",
                 "active",
                 "formula",
+                "source",
+                "source_query",
                 *_TARGET_FIELDS,
             )  # fmt: skip
             if k in data

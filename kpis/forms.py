@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -16,6 +17,12 @@ from orgs.ownership import OwnerType
 
 # Targets may be typed with a percent sign or a currency ("25%", "3 000 000 đ").
 _ANY_UNIT = unit_aliases("", percent=True, currency=True)
+
+VALUE_FROM = [
+    ("manual", _("Typed by hand")),
+    ("source", _("Pulled from a data source")),
+    ("formula", _("Computed from other KPIs")),
+]
 
 PERIOD_CHOICES = 36  # how many past periods the inline form offers (older ones: CSV import)
 
@@ -80,6 +87,39 @@ class KpiForm(forms.Form):
         widget=DateInput,
         help_text=_("Values can be recorded for periods from this date on. Empty: the start of this fiscal year."),
     )
+    value_from = forms.ChoiceField(
+        label=_("Where does this number come from?"),
+        choices=VALUE_FROM,
+        initial="manual",
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    source = forms.TypedChoiceField(
+        label=_("Data source"),
+        coerce=int,
+        required=False,
+        empty_value=None,
+        help_text=_("Admins add sources under Settings → Data sources."),
+    )
+    source_query = forms.CharField(
+        label=_("What to read"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "SQL returning one number, with %(start)s and %(end)s for the period's first and last day; "
+            "or the CSV column; or a JSON path such as $.totals.revenue."
+        ),
+    )
+    formula = forms.CharField(
+        label=_("Formula"),
+        required=False,
+        max_length=500,
+        help_text=_(
+            "Other KPIs of the same frequency by their number: kpi:12 / kpi:7 * 100. "
+            "+ - * /, parentheses, min, max and abs."
+        ),
+    )
     active = forms.BooleanField(
         label=pgettext_lazy("KPI is tracked", "Active"),
         required=False,
@@ -91,6 +131,8 @@ class KpiForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["owner_team"].choices = [("", _("— choose a team —")), *team_choices(org)]
         self.fields["owner_user"].choices = [("", _("— choose a person —")), *people_choices(org)]
+        sources = Kpi._meta.get_field("source").related_model.objects.filter(organization=org)  # the room above
+        self.fields["source"].choices = [("", _("— choose a source —")), *((s.pk, s.name) for s in sources)]
 
     def clean(self):  # type: ignore[no-untyped-def]
         data = super().clean()
@@ -106,7 +148,25 @@ class KpiForm(forms.Form):
                     self.add_error(name, _("A range needs both its lowest and highest good values."))
         elif direction and data.get("target") is None and "target" not in self.errors:
             self.add_error("target", _("A target is required."))
+        if data.get("value_from") == "source" and not data.get("source"):
+            self.add_error("source", _("Choose the data source."))
+        if data.get("value_from") == "formula" and not (data.get("formula") or "").strip():
+            self.add_error("formula", _("Write the formula."))
         return data
+
+    def origin_fields(self) -> dict[str, Any]:
+        """``source``, ``source_query`` and ``formula`` for the KPI services, from the choice made."""
+        data = self.cleaned_data
+        chosen = data.get("value_from") or "manual"
+        source = None
+        if chosen == "source" and data.get("source"):
+            model = Kpi._meta.get_field("source").related_model
+            source = model.objects.filter(pk=data["source"]).first()
+        return {
+            "source": source,
+            "source_query": data.get("source_query", "") if chosen == "source" else "",
+            "formula": data.get("formula", "") if chosen == "formula" else "",
+        }
 
 
 def period_choices(kpi: Kpi, *, fiscal_year_start_month: int, today: date) -> list[tuple[str, str]]:

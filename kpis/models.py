@@ -81,6 +81,21 @@ class Kpi(OwnedMixin, TenantModel):
         blank=True,
         help_text=_("An expression over other KPIs of the same frequency, such as kpi:12 / kpi:7 * 100."),
     )
+    # A KPI that fills itself from a data source (the ``datasources`` room, above this one, owns
+    # the pulls): ``source_query`` is the SQL query, the CSV column or the JSON path.
+    source = models.ForeignKey(
+        "datasources.DataSource",
+        verbose_name=_("data source"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="kpis",
+    )
+    source_query = models.TextField(
+        _("query, column or path"),
+        blank=True,
+        help_text=_("SQL returning one number (with %(start)s and %(end)s), a CSV column, or a JSON path."),
+    )
     tracking_since = models.DateField(
         _("tracking since"), help_text=_("Measurements can be recorded for periods from this date on.")
     )

@@ -100,7 +100,8 @@ def kpi_library(*, org: Organization, kpis: list[Kpi]) -> list[PerspectiveGroup]
 
 def kpi_detail(*, org: Organization, kpi_id: int) -> Kpi:
     """One KPI with its owner; ``Kpi.DoesNotExist`` for another organisation's id."""
-    return Kpi.objects.filter(organization=org).select_related("owner_team", "owner_user", "created_by").get(pk=kpi_id)
+    related = ("owner_team", "owner_user", "created_by", "source")
+    return Kpi.objects.filter(organization=org).select_related(*related).get(pk=kpi_id)
 
 
 def measurement_history(*, kpi: Kpi) -> list[Measurement]:

@@ -8,6 +8,7 @@ from conversations.api import CommentViewSet, ReactionViewSet
 from core.apidocs import DocsView, SchemaView
 from core.ids import parse_id
 from cycles.api import CycleViewSet
+from datasources import api as datasource_api
 from identity import api as identity_api
 from integrations import urls as integration_urls
 from kpis.api import KpiViewSet, MeasurementViewSet
@@ -63,12 +64,14 @@ router.register("comments", CommentViewSet, basename="comment")
 router.register("reactions", ReactionViewSet, basename="reaction")
 router.register("channels", ChannelViewSet, basename="channel")
 router.register("deliveries", DeliveryViewSet, basename="delivery")
+router.register("data-sources", datasource_api.DataSourceViewSet, basename="data-source")
 
 urlpatterns = [
     path("schema/", SchemaView.as_view(), name="api-schema"),
     path("docs/", DocsView.as_view(url_name="api-schema"), name="api-docs"),
     # Logs the token's creation; refuses a password-made one where only single sign-on is allowed.
     path("auth/token/", identity_api.TokenView.as_view(), name="api-token"),
+    path("integrations/sources/<str:token>/", datasource_api.SourceWebhookView.as_view(), name="api-source-webhook"),
     path("integrations/", include((integration_urls.api_urlpatterns, "integrations_api"))),
     path("orgs/<slug:slug>/cascade/", CascadeView.as_view(), name="api-cascade"),
     path("orgs/<slug:slug>/inbox/", InboxView.as_view(), name="api-inbox"),
@@ -119,6 +122,12 @@ urlpatterns = [
         "orgs/<slug:slug>/imports/<id:import_id>/apply/",
         transfer_api.ImportApplyView.as_view(),
         name="api-import-apply",
+    ),
+    path("orgs/<slug:slug>/kpis/<id:kpi_id>/pull/", datasource_api.KpiPullView.as_view(), name="api-kpi-pull"),
+    path(
+        "orgs/<slug:slug>/data-sources/<id:source_id>/test/",
+        datasource_api.SourceTestView.as_view(),
+        name="api-data-source-test",
     ),
     path("orgs/<slug:slug>/", include(router.urls)),
 ]

@@ -25,6 +25,7 @@ org_patterns = [
     path("", include("conversations.urls")),
     path("", include("reminders.urls")),
     path("", include("kpis.urls")),
+    path("", include("datasources.urls")),
     path("", include("notifications.urls")),
     path("", include("activity.urls")),
     path("", include("transfer.urls")),

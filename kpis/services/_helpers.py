@@ -95,6 +95,8 @@ def _snapshot(kpi: Kpi) -> dict[str, Any]:
         "active": kpi.active,
         "tracking_since": kpi.tracking_since.isoformat() if kpi.tracking_since else None,
         "formula": kpi.formula,
+        "source": kpi.source_id,
+        "source_query": kpi.source_query,
     }
 
 

@@ -8,6 +8,7 @@ same days), never itself, and no chain of formulas comes back to where it starte
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -50,6 +51,24 @@ def clean_formula(*, org: Organization, text: str, kpi: Kpi | None, frequency: s
     if kpi is not None:
         _check_no_cycle(org, kpi.pk, refs)
     return text
+
+
+def clean_source(*, org: Organization, kpi: Kpi, source: Any, query: str) -> tuple[Any, str]:
+    """Where a KPI's values come from: a data source of the organisation (the ``datasources``
+    room's, read here by the KPI's own foreign key) and its query, column or path, or
+    neither. A formula KPI is computed, so it names no source."""
+    query = (query or "").strip()
+    if source is None:
+        return None, "" if not query else query[:4000]
+    if source.organization_id != org.pk:
+        raise ValidationError({"source": _("Unknown data source.")})
+    if kpi.formula:
+        raise ValidationError({"source": _("A formula KPI is computed from other KPIs; it takes no data source.")})
+    if source.kind != "webhook" and not query:
+        raise ValidationError({"source_query": _("Say what to read: the SQL query, the CSV column or the JSON path.")})
+    if len(query) > 4000:
+        raise ValidationError({"source_query": _("Keep it under 4,000 characters.")})
+    return source, query
 
 
 def _check_no_cycle(org: Organization, kpi_id: int, refs: set[int]) -> None:

@@ -14,7 +14,7 @@ from core.validation import UNSET, check_version, clean_text, clean_title
 from kpis import periods
 from kpis.models import Frequency, Kpi, Measurement, Perspective
 from kpis.services._helpers import _as_date, _choice, _snapshot, _targets
-from kpis.services.formulas import clean_formula
+from kpis.services.formulas import clean_formula, clean_source
 from orgs.models import Organization, Team, User
 from orgs.ownership import OwnerType, check_owner, owner_after_change
 
@@ -43,6 +43,8 @@ def kpi_create(
     active: bool = True,
     tracking_since: date | str | None = None,
     formula: str = "",
+    source: Any = None,
+    source_query: str = "",
 ) -> Kpi:
     """Define a KPI. ``tracking_since`` defaults to the start of the current fiscal
     year, so past periods of this year can be backfilled. ``formula`` makes it a formula
@@ -75,6 +77,9 @@ def kpi_create(
         formula=clean_formula(org=org, text=formula, kpi=None, frequency=frequency),
         created_by=actor,
     )
+    if source is not None or source_query:
+        kpi.source, kpi.source_query = clean_source(org=org, kpi=kpi, source=source, query=source_query)
+        kpi.save(update_fields=["source", "source_query"])
     activity_record(org=org, actor=actor, verb="kpi.created", target=kpi, after=_snapshot(kpi))
     return kpi
 
@@ -102,6 +107,8 @@ def kpi_update(
     tracking_since: date | str | None = None,
     expected_version: int | None = None,
     formula: str | None = None,
+    source: Any = UNSET,
+    source_query: str | None = None,
 ) -> Kpi:
     """Change a KPI's definition. The KPI row is locked so its measurement rules
     (frequency, tracking start) are checked against the measurements that exist.
@@ -133,6 +140,7 @@ def kpi_update(
     if active is not None:
         kpi.active = bool(active)
     _apply_periods(kpi, frequency=frequency, tracking_since=tracking_since, formula=formula)
+    _apply_source(kpi, source=source, source_query=source_query)
     kpi.version += 1
     kpi.save(update_fields=[*_snapshot(kpi), "version", "updated_at"])
     _log_update(kpi, actor=actor, before=before)
@@ -148,6 +156,18 @@ def _apply_periods(kpi: Kpi, *, frequency: str | None, tracking_since: date | st
         _change_tracking_start(kpi, tracking_since, fiscal_year_start_month=org.fiscal_year_start_month)
     if formula is not None:
         kpi.formula = clean_formula(org=org, text=formula, kpi=kpi, frequency=kpi.frequency)
+
+
+def _apply_source(kpi: Kpi, *, source: Any, source_query: str | None) -> None:
+    """Where the values come from: a data source and what to read from it (or neither)."""
+    if source is UNSET and source_query is None:
+        return
+    kpi.source, kpi.source_query = clean_source(
+        org=kpi.organization,
+        kpi=kpi,
+        source=kpi.source if source is UNSET else source,
+        query=kpi.source_query if source_query is None else source_query,
+    )
 
 
 def _apply_texts(

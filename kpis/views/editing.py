@@ -77,6 +77,7 @@ def kpi_create(request: HttpRequest) -> HttpResponse:
                 owner_user=user,
                 active=True,
                 tracking_since=data["tracking_since"],
+                **form.origin_fields(),
                 **{k: data[k] for k in _FIELDS},
             )
         except ValidationError as exc:
@@ -100,6 +101,10 @@ def kpi_edit(request: HttpRequest, kpi_id: int) -> HttpResponse:
         tracking_since=kpi.tracking_since,
         active=kpi.active,
         version=kpi.version,
+        value_from="formula" if kpi.formula else "source" if kpi.source_id else "manual",
+        source=kpi.source_id,
+        source_query=kpi.source_query,
+        formula=kpi.formula,
     )
     form = KpiForm(request.POST or None, org=org, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -118,6 +123,7 @@ def kpi_edit(request: HttpRequest, kpi_id: int) -> HttpResponse:
                 active=data["active"],
                 tracking_since=data["tracking_since"],
                 expected_version=data["version"],
+                **form.origin_fields(),
                 **{k: data[k] for k in _FIELDS},
             )
         except StaleVersionError as exc:

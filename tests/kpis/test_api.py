@@ -15,6 +15,8 @@ KPI_FIELDS = {
     "id",
     "name",
     "formula",
+    "source",
+    "source_query",
     "description",
     "owner_type",
     "owner_team",

@@ -43,7 +43,10 @@ HTML_KWARG_KINDS: dict[str, tuple[str, str]] = {
     "comment_id": ("conversations.Comment", "pk"),
     "channel_id": ("notifications.Channel", "pk"),
     "template_id": ("objectives.OkrTemplate", "pk"),
+    "token_id": ("identity.ScimToken", "pk"),
     "import_id": ("transfer.ImportRun", "pk"),
+    "contribution_id": ("objectives.Contribution", "pk"),
+    "source_id": ("datasources.DataSource", "pk"),
 }
 
 # Written into every name, title and note of the other organisation, so that a
@@ -364,6 +367,8 @@ def populate(world, *, secret: str = "", also_notify: tuple[User, ...] = ()) -> 
     cat.add(invitation)
     cat.add(ritual_services.okr_template_save(objective=objective, actor=world.admin))
     _populate_integrations(cat, world, kr, tag)
+    _populate_sources(cat, world, kpi, tag)
+    _populate_identity(cat, world, tag)
     # An applied import (its file names the secret), with the external key it left.
     from transfer import services as transfer_services
     from transfer.models import ImportedKey
@@ -395,6 +400,56 @@ def populate(world, *, secret: str = "", also_notify: tuple[User, ...] = ()) -> 
     ):
         assert cat.rows.get(model), model
     return cat
+
+
+def _populate_identity(cat: Catalogue, world, tag: str) -> None:
+    """Single sign-on's provider and the identity it vouched for, a SCIM token and a
+    provisioned person (written directly: the service would read the provider's discovery)."""
+    from core import secrets
+    from identity.models import OidcProvider, ScimUser, SsoIdentity
+    from identity.services.scim import scim_token_create
+
+    org = world.org
+    cat.add(
+        OidcProvider.objects.create(
+            organization=org,
+            issuer=f"https://login.{org.slug}.test",
+            client_id=f"okrkpi{tag}",
+            client_secret_encrypted=secrets.encrypt("secret"),
+            domains=[f"sso.{org.slug}.test"],
+            role_mapping={f"admins{tag}": "admin"},
+        )
+    )
+    cat.add(
+        SsoIdentity.objects.create(
+            organization=org, user=world.member, issuer=f"https://login.{org.slug}.test", subject=f"sub{tag}"
+        )
+    )
+    token, _key = scim_token_create(org=org, actor=world.admin, name=f"Directory{tag}", request=None)
+    cat.add(token)
+    cat.add(ScimUser.objects.create(organization=org, user=world.viewer, external_id=f"ext{tag}"))
+
+
+def _populate_sources(cat: Catalogue, world, kpi, tag: str) -> None:
+    """A data source feeding the member's KPI, and a scheduled pull's claim of one period."""
+    from datasources import services as source_services
+    from datasources.models import SourcePull
+
+    org = world.org
+    source = cat.add(
+        source_services.source_create(
+            org=org,
+            actor=None,
+            name=f"Finance sheet{tag}",
+            kind="csv_url",
+            config={"url": "https://93.184.216.34/s.csv"},
+        )
+    )
+    cat.add(
+        SourcePull.objects.create(
+            organization=org, kpi=kpi, source=source, period=date(2026, 9, 1), status="failed", error=f"down{tag}"
+        )
+    )
 
 
 def _populate_integrations(cat: Catalogue, world, kr, tag: str) -> None:
