@@ -29,6 +29,7 @@ class InboundMail:
     text: str
     has_html: bool
     message_id: str
+    spoofed: bool = False  # the inbound service said SPF or DKIM failed
 
     def key(self) -> str:
         """The delivery's id: its Message-ID, or a hash of what it says when it has none."""
@@ -48,6 +49,19 @@ def _first(data: Any, names: tuple[str, ...]) -> str:
     return ""
 
 
+_FAILED = re.compile(r"\b(fail|softfail|permerror)\b", re.IGNORECASE)
+
+
+def _auth_failed(data: Any) -> bool:
+    """Whether the service's own SPF or DKIM verdict (``SPF``, ``spf``, ``dkim``,
+    ``X-Mailgun-Spf``…) says the sender's domain did not send it."""
+    for name in ("SPF", "spf", "dkim", "DKIM", "X-Mailgun-Spf", "X-Mailgun-Dkim-Check-Result"):
+        value = data.get(name)
+        if value and _FAILED.search(str(value)):
+            return True
+    return False
+
+
 def from_fields(data: Any) -> InboundMail:
     """A webhook's JSON object or form (anything with ``get``)."""
     recipients = [addr.lower() for _name, addr in getaddresses([_first(data, _TO)]) if addr]
@@ -57,6 +71,7 @@ def from_fields(data: Any) -> InboundMail:
         text=_first(data, _TEXT),
         has_html=bool(_first(data, _HTML)),
         message_id=_first(data, _ID).strip()[:255],
+        spoofed=_auth_failed(data),
     )
 
 

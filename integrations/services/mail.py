@@ -152,6 +152,8 @@ def mail_reply_receive(*, mail: InboundMail) -> tuple[Outcome, bool]:
     """Save the check-ins of a reply and answer it (the answer an outbox row of the same
     transaction). ``MailRefused`` when it is not the person's reply to their own reminder,
     or has no plain text. Returns the outcome and whether it was a replay."""
+    if mail.spoofed:
+        raise MailRefused("The mail service says the sender's domain did not send this message (SPF or DKIM).")
     row = _address_row(mail)
     if not mail.text.strip():
         raise MailRefused("Only plain-text replies are read.", status=400)

@@ -107,13 +107,24 @@ def test_another_organisations_key_result_is_never_reachable_by_number(client, d
 
 @pytest.mark.parametrize(
     "case",
-    ["other_sender", "someone_elses_reminder", "forged_token", "expired", "html_only", "too_big", "no_token"],
+    [
+        "other_sender",
+        "spf_fail",
+        "someone_elses_reminder",
+        "forged_token",
+        "expired",
+        "html_only",
+        "too_big",
+        "no_token",
+    ],
 )
 def test_bad_mail_is_refused_with_nothing_saved(client, desk, case):
     world = desk.world
     sender, to, text, more = world.member.email, _address(desk), "1: 45", {}
     if case == "other_sender":
         sender = "attacker@evil.test"
+    elif case == "spf_fail":  # the right address, forged: the inbound service's SPF verdict says so
+        more = {"SPF": "fail"}
     elif case == "someone_elses_reminder":
         make_kr(desk.krs[0].objective, title="Manager's", owner=world.manager, target=100)
         to = _address(desk, world.manager)
