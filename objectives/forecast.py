@@ -37,6 +37,9 @@ _T95 = (
 MAD_SCALE = 1.4826  # the MAD of normal noise times this is its standard deviation
 DAMP = 2.5  # residuals beyond this many robust scales count as this many
 MIN_TREND_POINTS = 3
+# The trend reads the latest 30 check-ins at most: Theil–Sen compares every pair, so a key result
+# checked in daily would cost n² (and the recent pace is what the end depends on).
+MAX_TREND_POINTS = 30
 PACE_LOW, PACE_HIGH = 0.5, 1.5  # the pace line's band: the same pace halved and half again
 
 
@@ -281,7 +284,9 @@ def forecast_key_result(
     ys = [p.value for p in seen]
     since = datetime.fromtimestamp(seen[0].at, tz).date()
     if len(seen) >= MIN_TREND_POINTS and len(set(xs)) >= 2:
-        return _trend(kind=kind, start=start, target=target, xs=xs, ys=ys, x_end=x_end, since=since)
+        recent = slice(-MAX_TREND_POINTS, None)
+        since = datetime.fromtimestamp(seen[recent][0].at, tz).date()
+        return _trend(kind=kind, start=start, target=target, xs=xs[recent], ys=ys[recent], x_end=x_end, since=since)
     return _pace(
         kind=kind,
         start=start,

@@ -195,3 +195,11 @@ def test_the_forecasts_progress_is_the_progress_math():
         value = rng.uniform(-300, 300)
         fast = fc._progress_of(kind, start, target)(value)
         assert fast == pytest.approx(progress.key_result_progress(kind=kind, start=start, target=target, current=value))
+
+
+def test_the_trend_reads_the_latest_thirty_check_ins():
+    early = [(d / 10, 0.0) for d in range(100)]  # ten days of zeros, ten a day
+    late = [(20 + d, float(d)) for d in range(30)]  # then one a day
+    f = _kr(_pts(*early, *late), on_day=50)
+    assert f.points == 30 and f.since == date(2026, 1, 21)  # the thirty it read
+    assert f.slope_per_week == pytest.approx(7.0)

@@ -247,7 +247,13 @@ def test_dashboard_page_uses_at_most_10_queries_from_20_to_2000_objectives(
         html = r.content.decode()
         assert r.status_code == 200 and "Objective 1" in html and 'id="company-scorecard"' in html
         counts.append(len(ctx.captured_queries))
-    assert counts[0] == counts[1]
+        if "as_of" not in url:
+            # The "predicted to miss" panel the page loads after itself: within the same budget.
+            panel = re.search(r'hx-get="([^"]*predicted-to-miss[^"]*)"', html)[1].replace("&amp;", "&")
+            with django_assert_max_num_queries(10) as ctx:
+                assert client.get(panel).status_code == 200
+            counts.append(len(ctx.captured_queries))
+    assert counts[: len(counts) // 2] == counts[len(counts) // 2 :]
 
 
 def test_a_cached_dashboard_page_costs_fewer_queries(world_a, client, django_assert_max_num_queries, documents_cache):
