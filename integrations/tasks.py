@@ -17,3 +17,11 @@ from integrations import imap
 def poll_inbound_mail_task() -> int:
     """Reply e-mails from the IMAP mailbox, when one is configured (IMAP_HOST)."""
     return sum(imap.poll().values())
+
+
+@shared_task(name="integrations.prune", acks_late=True, ignore_result=True)
+def prune_task() -> int:
+    """Expired reply addresses and link requests, and deliveries no platform retries any more."""
+    from integrations.services.links import integrations_prune
+
+    return integrations_prune()

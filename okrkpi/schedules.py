@@ -31,6 +31,9 @@ BEAT_SCHEDULE: dict[str, dict] = {
     # reminder hour, escalations past the grace period, Monday check-in
     # reminders. Claims make overlapping or retried sweeps send nothing twice.
     "send-reminders": {"task": "notifications.send_reminders", "schedule": crontab(minute="*/15")},
+    # Daily: expired e-mail reply addresses and chat link requests, and inbound deliveries
+    # older than any platform's retries (their rows only guard against a retry saving twice).
+    "prune-integrations": {"task": "integrations.prune", "schedule": crontab(hour=3, minute=41)},
     # Every two minutes, when IMAP_HOST is set: check-ins replied to the reminder e-mail, read
     # from the mailbox (the fallback for an inbound-mail webhook); the Message-ID keeps a
     # message polled twice from saving twice.
@@ -54,6 +57,10 @@ BEAT_SCHEDULE: dict[str, dict] = {
     # failure's backoff, a publish the broker refused, or a worker killed mid-send);
     # leased per batch, so overlapping runs never send one message twice.
     "outbox-sweep": {"task": "notifications.outbox_sweep", "schedule": 60.0},
+    # Hourly: KPIs fed by a data source whose period has ended in their organisation's time
+    # zone get one pull of it, on the "pulls" queue (a slow customer database never delays
+    # rollups); the claim row makes overlapping sweeps and retried pulls record once.
+    "pull-data-sources": {"task": "datasources.pull_sweep", "schedule": crontab(minute=23)},
     "snapshot-progress": {"task": "objectives.snapshot_all", "schedule": crontab(hour=0, minute=5)},
     # Hourly: idempotency keys and spent form tokens past their 24 hours are deleted (a
     # request deletes only its own sender's). On the default "celery" queue, beside the

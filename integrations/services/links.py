@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -160,3 +160,18 @@ def link_remember_conversation(
     ).exclude(service_url=service_url[:300], conversation=conversation[:300]).update(
         service_url=service_url[:300], conversation=conversation[:300]
     )
+
+
+def integrations_prune(*, now: datetime | None = None) -> int:
+    """Delete what has served its purpose: reply addresses past their life, spent or
+    expired link requests, and deliveries old enough that no platform retries them
+    (a week: Slack and Teams retry within minutes, mail services within days)."""
+    from django.conf import settings
+
+    from integrations.models import InboundDelivery, ReplyAddress
+
+    now = now or timezone.now()
+    deleted = ReplyAddress.objects.filter(created_at__lt=now - timedelta(days=settings.REPLY_ADDRESS_DAYS)).delete()[0]
+    deleted += LinkRequest.objects.filter(created_at__lt=now - timedelta(hours=LINK_HOURS)).delete()[0]
+    deleted += InboundDelivery.objects.filter(created_at__lt=now - timedelta(days=7)).delete()[0]
+    return deleted

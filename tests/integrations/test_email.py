@@ -218,3 +218,13 @@ def test_a_stored_imap_message_is_saved_once(desk):
         raw.replace(b"From: Member", b"From: X").replace(desk.world.member.email.encode(), b"x@evil.test")
     ).startswith("refused")
     assert [(c.value, c.confidence) for c in CheckIn.objects.all()] == [(20, 6)]
+
+
+def test_expired_addresses_and_old_deliveries_are_pruned(client, desk):
+    from integrations.services.links import integrations_prune
+
+    to = _address(desk)
+    _post(client, desk.world.member.email, to, "1: 30", message_id="<p@m>")
+    assert integrations_prune() == 0
+    assert integrations_prune(now=timezone.now() + timedelta(days=15)) == 2  # the address and the delivery
+    assert CheckIn.objects.count() == 1
