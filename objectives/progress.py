@@ -19,7 +19,8 @@ from enum import StrEnum
 
 from core.numeric import require_finite, weighted_average
 
-KINDS: frozenset[str] = frozenset({"number", "percent", "currency", "milestone"})
+# ``aligned``: its value is its progress (start 0, target 1), set by the rollup from its contributors.
+KINDS: frozenset[str] = frozenset({"number", "percent", "currency", "milestone", "aligned"})
 DIRECTIONS: frozenset[str] = frozenset({"increase", "decrease"})
 
 

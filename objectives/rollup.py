@@ -1,12 +1,16 @@
-"""Recomputing stored progress from stored values (DESIGN §4, §5).
+"""Recomputing stored progress from stored values (DESIGN §4, §5), on the alignment graph.
 
-``rollup_objectives`` walks from objectives up to their roots: it locks the
-union of their ancestor paths root-first (``SELECT … FOR UPDATE`` on
-PostgreSQL; SQLite's IMMEDIATE transactions already serialise writers), reads
-the key-result and child aggregates of all of it in two statements, and writes
-only the objectives whose values changed — three statements whatever the depth
-and however many objectives a batch holds (``rollup_pending``: what check-ins
-queued, DESIGN §5).
+``rollup_objectives`` recomputes objectives and everything they feed: their primary
+parents, the objectives they contribute to and the ``aligned`` key results they
+contribute to (with those key results' objectives), transitively — every node reached
+once. It locks the objectives reached in one global order, by id (``SELECT … ORDER BY id
+FOR UPDATE`` on PostgreSQL; SQLite's IMMEDIATE transactions already serialise writers),
+so two bursts over crossing paths never wait on each other in a circle; reads the
+aggregates of what lies below them in one statement; computes the reached nodes in
+topological order (``objectives.graph.solve``: a node reached twice is computed once,
+after all its inputs); and writes only the rows whose values changed — three statements
+whatever the depth and however many objectives a batch holds, a fourth when an aligned
+key result moved (``rollup_pending``: what check-ins queued, DESIGN §5).
 
 The reference full recompute, which the tests compare this against, is
 ``objectives.reconcile.compute``.
@@ -21,8 +25,9 @@ from typing import Any
 from django.db import connection, transaction
 
 from cycles.models import Cycle, CycleStatus
+from objectives import graph as graph_math
 from objectives import progress as progress_math
-from objectives.models import KeyResult, Objective, RollupPending
+from objectives.models import Contribution, KeyResult, KeyResultKind, Objective, RollupPending
 from orgs.models import Organization
 from orgs.versions import bump_data_version, bump_data_version_now
 
@@ -30,142 +35,229 @@ log = logging.getLogger(__name__)
 
 # Children of these statuses (cancelled, draft) do not count in their parent (DESIGN §4).
 _LEFT_OUT = sorted(progress_math.LEFT_OUT_OF_PARENT)
-MAX_DEPTH = 64  # far beyond any real cascade; stops a corrupted parent loop from running forever
+MAX_DEPTH = 64  # far beyond any real cascade
 
-
-class CycleInTreeError(RuntimeError):
-    """The parent chain loops (validation prevents it; corrupted data must not hang a task)."""
+# The alignment graph loops (validation prevents it; corrupted data must not hang a task).
+CycleInTreeError = graph_math.LoopError
 
 
 @dataclass
-class _PathNode:
+class _Node:
     id: int
     parent_id: int | None
     progress: float
     confidence: int | None
     weight: float
     status: str
-    level: int  # distance from the root
     frozen: bool = False  # in a closed cycle: its stored progress is final (DESIGN §4)
 
 
-def _paths(org_id: int, objective_ids: list[int]) -> tuple[list[_PathNode], bool]:
-    """The objectives and all their ancestors (the union of their paths to the root),
-    deepest first — locked root-first on PostgreSQL, by distance from the root and then
-    id, one order for every rollup, so two that share ancestors never deadlock — and the
-    organisation's children-contribute setting, in one statement."""
-    o = Objective._meta.db_table
-    org_table = Organization._meta.db_table
-    cycle_table = Cycle._meta.db_table
-    lock = " FOR UPDATE OF o" if connection.vendor == "postgresql" else ""
-    marks = ", ".join(["%s"] * len(objective_ids))
-    sql = f"""
-        WITH RECURSIVE path(id, parent_id, leaf, depth) AS (
-            SELECT id, parent_id, id, 0 FROM {o} WHERE id IN ({marks}) AND organization_id = %s
+def _in(column: str, ids: list[int], *, negate: bool = False) -> tuple[str, list[Any]]:
+    """``column IN (ids)`` as SQL and parameters: one array parameter on PostgreSQL, a list
+    of marks on SQLite (whose statements take at most 32,766 parameters)."""
+    if connection.vendor == "postgresql":
+        return (f"{column} <> ALL(%s)" if negate else f"{column} = ANY(%s)"), [ids]
+    marks = ", ".join(["%s"] * len(ids))
+    return f"{column} {'NOT IN' if negate else 'IN'} ({marks})", list(ids)
+
+
+def _reach_sql() -> str:
+    """The recursive step from ``reach.id`` to everything it feeds: its primary parent, the
+    objectives it contributes to, the objectives of the aligned key results it contributes to."""
+    o, c, k = Objective._meta.db_table, Contribution._meta.db_table, KeyResult._meta.db_table
+    if connection.vendor == "postgresql":
+        return f"""
+            SELECT nxt.dst FROM reach CROSS JOIN LATERAL (
+                SELECT parent_id AS dst FROM {o} WHERE id = reach.id AND parent_id IS NOT NULL
+                UNION ALL
+                SELECT parent_id FROM {c} WHERE organization_id = %s AND child_id = reach.id
+                AND parent_id IS NOT NULL
+                UNION ALL
+                SELECT k.objective_id FROM {c} l JOIN {k} k ON k.id = l.key_result_id
+                WHERE l.organization_id = %s AND l.child_id = reach.id
+            ) nxt
+        """  # noqa: S608 — table names from model metadata
+    return f"""
+        SELECT e.dst FROM reach JOIN (
+            SELECT id AS src, parent_id AS dst FROM {o} WHERE organization_id = %s AND parent_id IS NOT NULL
             UNION ALL
-            SELECT p.id, p.parent_id, path.leaf, path.depth + 1 FROM {o} p JOIN path ON p.id = path.parent_id
-            WHERE path.depth < %s AND p.organization_id = %s
-        ),
-        ranked(id, level, deepest) AS (
-            SELECT id, MAX(depth) OVER (PARTITION BY leaf) - depth, MAX(depth) OVER () FROM path
-        ),
-        nodes(id, level, deepest) AS (
-            SELECT id, MIN(level), MAX(deepest) FROM ranked GROUP BY id
+            SELECT child_id, parent_id FROM {c} WHERE organization_id = %s AND parent_id IS NOT NULL
+            UNION ALL
+            SELECT l.child_id, k.objective_id FROM {c} l JOIN {k} k ON k.id = l.key_result_id
+            WHERE l.organization_id = %s
+        ) e ON e.src = reach.id
+    """  # noqa: S608
+
+
+def _reached(org_id: int, objective_ids: list[int]) -> tuple[list[_Node], bool]:
+    """The objectives and everything they feed, each once, locked in the order of their ids
+    (one order for every rollup, so two that share objectives never deadlock), and the
+    organisation's children-contribute setting, in one statement."""
+    o, org_table, cycle_table = Objective._meta.db_table, Organization._meta.db_table, Cycle._meta.db_table
+    lock = " FOR UPDATE OF o" if connection.vendor == "postgresql" else ""
+    start, start_params = _in("id", objective_ids)
+    step_params: list[Any] = [org_id, org_id] if connection.vendor == "postgresql" else [org_id] * 3
+    sql = f"""
+        WITH RECURSIVE reach(id) AS (
+            SELECT id FROM {o} WHERE {start} AND organization_id = %s
+            UNION
+            {_reach_sql()}
         )
-        SELECT o.id, o.parent_id, o.progress, o.confidence, o.weight, o.status,
-               nodes.level, nodes.deepest, org.children_contribute,
+        SELECT o.id, o.parent_id, o.progress, o.confidence, o.weight, o.status, org.children_contribute,
                EXISTS (SELECT 1 FROM {cycle_table} c WHERE c.id = o.cycle_id AND c.status = %s)
-        FROM {o} o JOIN nodes ON o.id = nodes.id JOIN {org_table} org ON org.id = o.organization_id
-        ORDER BY nodes.level, o.id{lock}
+        FROM {o} o JOIN {org_table} org ON org.id = o.organization_id
+        WHERE o.organization_id = %s AND o.id IN (SELECT id FROM reach)
+        ORDER BY o.id{lock}
     """  # noqa: S608 — table names come from model metadata, values are parameters
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*objective_ids, org_id, MAX_DEPTH, org_id, CycleStatus.CLOSED])
+        cursor.execute(sql, [*start_params, org_id, *step_params, CycleStatus.CLOSED, org_id])
         rows = cursor.fetchall()
-    nodes: list[_PathNode] = []
-    for oid, parent_id, prog, conf, weight, status, level, deepest, _contribute, frozen in rows:
-        if deepest >= MAX_DEPTH:  # a loop in the parent chain runs the walk this far
-            raise CycleInTreeError(f"objectives {objective_ids[:5]}: the parent chain loops at {oid}")
-        nodes.append(_PathNode(oid, parent_id, prog, conf, weight, status, level, bool(frozen)))
-    nodes.reverse()  # deepest first: children are computed before their parents
-    return nodes, bool(rows[0][8]) if rows else True
+    nodes = [_Node(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[7])) for r in rows]
+    return nodes, bool(rows[0][6]) if rows else True
 
 
-def _aggregates(
-    org_id: int, ids: list[int], children_contribute: bool
-) -> tuple[dict[int, tuple[float, float, int | None]], dict[int, tuple[float, float]]]:
-    """Key-result sums of every path objective and child sums (children not on
-    the path, not cancelled), in one statement."""
-    k = KeyResult._meta.db_table
-    o = Objective._meta.db_table
-    marks = ", ".join(["%s"] * len(ids))
-    # Stored progress is in [0, 1] and weights are >= 0 (both are database
-    # constraints), so plain sums give the weighted mean of DESIGN §4.
-    sql = f"""
-        SELECT 'k', objective_id, SUM(weight * progress), SUM(weight), MIN(confidence)
-        FROM {k} WHERE organization_id = %s AND objective_id IN ({marks}) GROUP BY objective_id
-    """  # noqa: S608
-    params: list[Any] = [org_id, *ids]
+@dataclass
+class _Inputs:
+    """What the reached objectives are computed from, as one statement read it."""
+
+    key_results: dict[int, tuple[float, float, int | None]]  # objective → Σ w·p, Σ w, min confidence
+    aligned: dict[int, list[tuple[int, float, float]]]  # objective → its aligned key results (id, w, p)
+    outside: dict[tuple[str, int], tuple[float, float]]  # target → Σ w·p, Σ w of contributors not reached
+    edges: list[graph_math.Edge]  # contribution links from reached objectives
+
+
+def _inputs(org_id: int, ids: list[int]) -> _Inputs:
+    """Ordinary key-result sums, aligned key results, the sums of children and contributors
+    that were not reached (not cancelled, not drafts), and the links out of the reached
+    objectives, in one statement."""
+    k, o, c = KeyResult._meta.db_table, Objective._meta.db_table, Contribution._meta.db_table
     left_out = ", ".join(["%s"] * len(_LEFT_OUT))
-    if children_contribute:
-        sql += f"""
+    kr_in, kr_p = _in("objective_id", ids)
+    par_in, par_p = _in("parent_id", ids)
+    ch_out, ch_p = _in("id", ids, negate=True)
+    lp_in, lp_p = _in("l.parent_id", ids)
+    lc_out, lc_p = _in("l.child_id", ids, negate=True)
+    ko_in, ko_p = _in("k.objective_id", ids)
+    lc_in, lc_in_p = _in("child_id", ids)
+    aligned = KeyResultKind.ALIGNED.value
+    sql = f"""
+        SELECT 'k', objective_id, NULL, SUM(weight * progress), SUM(weight), MIN(confidence)
+        FROM {k} WHERE organization_id = %s AND {kr_in} AND kind <> %s GROUP BY objective_id
         UNION ALL
-        SELECT 'c', parent_id, SUM(weight * progress), SUM(weight), NULL
-        FROM {o} WHERE organization_id = %s AND parent_id IN ({marks}) AND id NOT IN ({marks})
-        AND status NOT IN ({left_out})
-        GROUP BY parent_id
-        """  # noqa: S608
-        params += [org_id, *ids, *ids, *_LEFT_OUT]
+        SELECT 'a', objective_id, id, weight, progress, NULL FROM {k}
+        WHERE organization_id = %s AND {kr_in} AND kind = %s
+        UNION ALL
+        SELECT 'o', parent_id, NULL, SUM(weight * progress), SUM(weight), NULL FROM {o}
+        WHERE organization_id = %s AND {par_in} AND {ch_out} AND status NOT IN ({left_out}) GROUP BY parent_id
+        UNION ALL
+        SELECT 'o', l.parent_id, NULL, SUM(l.weight * ch.progress), SUM(l.weight), NULL
+        FROM {c} l JOIN {o} ch ON ch.id = l.child_id
+        WHERE l.organization_id = %s AND {lp_in} AND {lc_out} AND ch.status NOT IN ({left_out}) GROUP BY l.parent_id
+        UNION ALL
+        SELECT 'q', l.key_result_id, NULL, SUM(l.weight * ch.progress), SUM(l.weight), NULL
+        FROM {c} l JOIN {o} ch ON ch.id = l.child_id JOIN {k} k ON k.id = l.key_result_id
+        WHERE l.organization_id = %s AND {ko_in} AND {lc_out} AND ch.status NOT IN ({left_out})
+        GROUP BY l.key_result_id
+        UNION ALL
+        SELECT 'e', child_id, COALESCE(parent_id, key_result_id), weight, NULL,
+               CASE WHEN parent_id IS NULL THEN 1 ELSE 0 END
+        FROM {c} WHERE organization_id = %s AND {lc_in}
+    """  # noqa: S608 — table names from model metadata
+    params: list[Any] = [org_id, *kr_p, aligned, org_id, *kr_p, aligned]
+    params += [org_id, *par_p, *ch_p, *_LEFT_OUT, org_id, *lp_p, *lc_p, *_LEFT_OUT]
+    params += [org_id, *ko_p, *lc_p, *_LEFT_OUT, org_id, *lc_in_p]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    kr: dict[int, tuple[float, float, int | None]] = {}
-    child: dict[int, tuple[float, float]] = {}
-    for kind, oid, num, den, conf in rows:
-        if kind == "k":
-            kr[oid] = (float(num or 0.0), float(den or 0.0), conf)
+    found = _Inputs({}, {}, {}, [])
+    for tag, a, b, x, y, z in rows:
+        if tag == "q":  # contributors of an aligned key result, not reached
+            found.outside[(graph_math.TO_KEY_RESULT, a)] = (float(x or 0.0), float(y or 0.0))
+        elif tag == "k":
+            found.key_results[a] = (float(x or 0.0), float(y or 0.0), z)
+        elif tag == "a":
+            found.aligned.setdefault(a, []).append((b, float(x), float(y)))
+        elif tag == "o":
+            num, den = found.outside.get((graph_math.TO_OBJECTIVE, a), (0.0, 0.0))
+            found.outside[(graph_math.TO_OBJECTIVE, a)] = (num + float(x or 0.0), den + float(y or 0.0))
         else:
-            child[oid] = (float(num or 0.0), float(den or 0.0))
-    return kr, child
+            kind = graph_math.TO_KEY_RESULT if z == 1 else graph_math.TO_OBJECTIVE
+            found.edges.append(graph_math.Edge(a, kind, b, float(x)))
+    return found
 
 
-def _write(changes: list[_PathNode]) -> None:
-    """One UPDATE for every changed objective on the path (a handful of rows)."""
-    if not changes:
+def _graph(nodes: list[_Node], found: _Inputs, children_contribute: bool) -> graph_math.Graph:
+    """The reached objectives as ``graph_math.solve`` takes them."""
+    reached = {n.id for n in nodes}
+    aligned_ids = {kid for krs in found.aligned.values() for kid, _w, _p in krs}
+    base: dict[int, tuple[float, float]] = {}
+    for n in nodes:
+        num, den, _conf = found.key_results.get(n.id, (0.0, 0.0, None))
+        if children_contribute:
+            c_num, c_den = found.outside.get((graph_math.TO_OBJECTIVE, n.id), (0.0, 0.0))
+            num, den = num + c_num, den + c_den
+        base[n.id] = (num, den)
+    edges = [
+        graph_math.Edge(n.id, graph_math.TO_OBJECTIVE, n.parent_id, n.weight) for n in nodes if n.parent_id in reached
+    ]
+    edges += [
+        e
+        for e in found.edges
+        if (e.target in reached if e.kind == graph_math.TO_OBJECTIVE else e.target in aligned_ids)
+        and e.child in reached
+    ]
+    frozen_objectives = {n.id for n in nodes if n.frozen}
+    return graph_math.Graph(
+        base=base,
+        aligned_base={key[1]: sums for key, sums in found.outside.items() if key[0] == graph_math.TO_KEY_RESULT},
+        aligned={oid: [(kid, w) for kid, w, _p in krs] for oid, krs in found.aligned.items()},
+        edges=edges,
+        counts={n.id: progress_math.counts_in_parent(n.status) for n in nodes},
+        frozen={n.id: n.progress for n in nodes if n.frozen},
+        frozen_key_results={
+            kid: p for oid, krs in found.aligned.items() if oid in frozen_objectives for kid, _w, p in krs
+        },
+        children_contribute=children_contribute,
+    )
+
+
+def _write(table: str, rows: list[tuple[int, float, Any]], second: str, cast: str) -> None:
+    """One UPDATE of ``progress`` and ``second`` for the rows given as (id, progress, second)."""
+    if not rows:
         return
-    o = Objective._meta.db_table
-    progress_case = " ".join("WHEN %s THEN %s" for _ in changes)
-    marks = ", ".join(["%s"] * len(changes))
-    cast = "CAST(%s AS smallint)" if connection.vendor == "postgresql" else "%s"
-    confidence_case = " ".join(f"WHEN %s THEN {cast}" for _ in changes)
+    cast_sql = f"CAST(%s AS {cast})" if connection.vendor == "postgresql" else "%s"
+    progress_case = " ".join("WHEN %s THEN %s" for _ in rows)
+    second_case = " ".join(f"WHEN %s THEN {cast_sql}" for _ in rows)
+    marks = ", ".join(["%s"] * len(rows))
     sql = (
-        f"UPDATE {o} SET progress = CASE id {progress_case} END, "  # noqa: S608
-        f"confidence = CASE id {confidence_case} END WHERE id IN ({marks})"
+        f"UPDATE {table} SET progress = CASE id {progress_case} END, "  # noqa: S608
+        f"{second} = CASE id {second_case} END WHERE id IN ({marks})"
     )
     params: list[Any] = []
-    for n in changes:
-        params += [n.id, n.progress]
-    for n in changes:
-        params += [n.id, n.confidence]
-    params += [n.id for n in changes]
+    for rid, prog, _other in rows:
+        params += [rid, prog]
+    for rid, _prog, other in rows:
+        params += [rid, other]
+    params += [row[0] for row in rows]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
 
 
 def rollup_objective(*, org_id: int, objective_id: int, bump_version: bool = True) -> int:
-    """Recompute ``objective_id`` and every ancestor from stored values (``rollup_objectives``)."""
+    """Recompute ``objective_id`` and everything it feeds from stored values (``rollup_objectives``)."""
     return rollup_objectives(org_id=org_id, objective_ids=[objective_id], bump_version=bump_version)
 
 
 def rollup_objectives(*, org_id: int, objective_ids: list[int], bump_version: bool = True) -> int:
-    """Recompute the objectives and every ancestor of theirs from stored values.
+    """Recompute the objectives and everything they feed, transitively, from stored values.
 
-    Three statements whatever the depth and however many objectives: the locked
-    union of their paths, the aggregates, one UPDATE of the rows that changed.
-    Returns how many objectives changed. Must run inside a transaction (the path
-    locks last until it commits). When something changed, the organisation's data
-    version is bumped after the commit (``bump_version=False``: the caller bumps it).
-    """
-    nodes, children_contribute = _paths(org_id, sorted(set(objective_ids)))
+    Three statements whatever the depth and however many objectives (a fourth when an
+    aligned key result moved): the reached objectives, locked by id; their inputs; one
+    UPDATE of the objectives that changed. Returns how many objectives changed. Must run
+    inside a transaction (the locks last until it commits). When something changed, the
+    organisation's data version is bumped after the commit (``bump_version=False``: the
+    caller bumps it). ``CycleInTreeError`` when the graph loops."""
+    nodes, children_contribute = _reached(org_id, sorted(set(objective_ids)))
     if not nodes:
         log.info(
             "rollup: objective %s of organisation %s no longer exists",
@@ -173,28 +265,22 @@ def rollup_objectives(*, org_id: int, objective_ids: list[int], bump_version: bo
             org_id,
         )
         return 0
-    kr, child = _aggregates(org_id, [n.id for n in nodes], children_contribute)
-    on_path: dict[int, list[_PathNode]] = {}  # parent id → its children among the nodes
-    changes: list[_PathNode] = []
-    for node in nodes:  # deepest first
-        num, den, conf = kr.get(node.id, (0.0, 0.0, None))
-        c_num, c_den = child.get(node.id, (0.0, 0.0))
-        num, den = num + c_num, den + c_den
-        if children_contribute:
-            for below in on_path.get(node.id, ()):
-                if progress_math.counts_in_parent(below.status) and below.weight > 0:
-                    num += below.weight * below.progress
-                    den += below.weight
-        new = progress_math.progress_from_sums(num, den)
-        if node.frozen:  # closed with its cycle: it counts in its parent as it was frozen
-            new, conf = node.progress, node.confidence
-        if abs(new - node.progress) > 1e-12 or conf != node.confidence:
-            node.progress, node.confidence = new, conf
-            changes.append(node)
-        if node.parent_id is not None:
-            on_path.setdefault(node.parent_id, []).append(node)
-    _write(changes)
-    if changes and bump_version:
+    found = _inputs(org_id, [n.id for n in nodes])
+    progress, aligned = graph_math.solve(_graph(nodes, found, children_contribute))
+    changes: list[tuple[int, float, Any]] = []
+    for n in nodes:
+        conf = n.confidence if n.frozen else found.key_results.get(n.id, (0.0, 0.0, None))[2]
+        if abs(progress[n.id] - n.progress) > 1e-12 or conf != n.confidence:
+            changes.append((n.id, progress[n.id], conf))
+    kr_changes = [
+        (kid, aligned[kid], aligned[kid])
+        for krs in found.aligned.values()
+        for kid, _w, stored in krs
+        if abs(aligned[kid] - stored) > 1e-12
+    ]
+    _write(Objective._meta.db_table, changes, "confidence", "smallint")
+    _write(KeyResult._meta.db_table, kr_changes, "current_value", "double precision")
+    if (changes or kr_changes) and bump_version:
         bump_data_version(org_id)
     return len(changes)
 

@@ -15,6 +15,13 @@ urlpatterns = [
     path("okrs/<int:objective_id>/delete/", views.objective_delete, name="delete"),
     path("okrs/<int:objective_id>/key-results/", views.key_result_create, name="kr_create"),
     path("okrs/<int:objective_id>/initiatives/", views.initiative_create, name="initiative_create"),
+    path("okrs/<int:objective_id>/contributions/", views.objective_contributions, name="contributions"),
+    path("okrs/<int:objective_id>/contributions/add/", views.contribution_add, name="contribution_add"),
+    path(
+        "okrs/<int:objective_id>/contributions/<int:contribution_id>/remove/",
+        views.contribution_remove,
+        name="contribution_remove",
+    ),
     path("key-results/<int:kr_id>/edit/", views.key_result_edit, name="kr_edit"),
     path("key-results/<int:kr_id>/delete/", views.key_result_delete, name="kr_delete"),
     path("key-results/<int:kr_id>/check-in/", views.key_result_check_in, name="check_in"),

@@ -35,6 +35,8 @@ MAX_ACTIVE_KPIS_PER_OWNER = 7
 MISSED_PERIODS = 2
 # The concentration rule needs a few key results before "a third" means something.
 CONCENTRATION_MIN_KEY_RESULTS = 6
+# More parents than this (its primary one and its contributions) spread an objective thin.
+MAX_PARENTS = 3
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,15 @@ RULES: dict[str, Rule] = {
             ERROR,
             _("The objective has more than 5 key results."),
             _("Keep the 2 to 5 key results that matter most; the rest can be initiatives or KPIs."),
+        ),
+        _rule(
+            "objective_diluted",
+            WARNING,
+            _("The objective contributes to %(count)d parents: its effort is spread thin."),
+            _(
+                "Keep the parent it moves most and at most two others; an objective that counts "
+                "everywhere moves nothing much."
+            ),
         ),
         _rule(
             "objective_not_aligned",
@@ -199,6 +210,7 @@ class ObjectiveFacts:
     owner_key: str = ""  # "team:3", "person:7", "company"
     owner_label: str = ""
     id: int | None = None
+    parents: int = 0  # what it counts in: its primary parent and its contributions
 
 
 @dataclass(frozen=True)
@@ -333,6 +345,8 @@ def check_objective(obj: ObjectiveFacts) -> list[Finding]:
         found.append(_finding("objective_too_many_key_results", "objective", obj.id, label))
     if obj.owner_type in ("team", "person") and not obj.aligned:
         found.append(_finding("objective_not_aligned", "objective", obj.id, label))
+    if obj.parents > MAX_PARENTS:
+        found.append(_finding("objective_diluted", "objective", obj.id, label, count=obj.parents))
     for kr in obj.key_results:
         found += check_key_result(kr)
     return found

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.db.models import Max, Prefetch
+from django.db.models import Count, Max, Prefetch
 
 from cycles.models import Cycle
 from kpis import periods
@@ -74,6 +74,7 @@ def objective_facts(objective: Objective, key_results: list[KeyResult]) -> coach
         title=objective.title,
         owner_type=objective.owner_type,
         aligned=objective.parent_id is not None,
+        parents=(objective.parent_id is not None) + getattr(objective, "contribution_count", 0),
         owner_key=_owner_key(objective),
         owner_label=objective.owner_label,
         key_results=[
@@ -95,6 +96,7 @@ def objective_facts(objective: Objective, key_results: list[KeyResult]) -> coach
 def _objectives(org: Organization) -> Any:
     return (
         Objective.objects.filter(organization=org)
+        .annotate(contribution_count=Count("contributions"))
         .select_related("owner_team", "owner_user")
         .prefetch_related(
             Prefetch(

@@ -11,6 +11,7 @@ results, no alignment loops, no check-in in a closed cycle) whoever calls them.
 """
 
 from objectives.services.check_ins import CheckInRefused, key_result_check_in, key_result_check_in_by_id
+from objectives.services.contributions import contribution_create, contribution_delete, contribution_update
 from objectives.services.initiatives import initiative_create, initiative_delete, initiative_update
 from objectives.services.key_results import (
     key_result_create,
@@ -28,6 +29,9 @@ from objectives.services.objectives import (
 
 __all__ = [
     "CheckInRefused",
+    "contribution_create",
+    "contribution_delete",
+    "contribution_update",
     "initiative_create",
     "initiative_delete",
     "initiative_update",

@@ -12,6 +12,7 @@ from core.validation import clean_number
 from cycles.models import Cycle, CycleStatus
 from kpis.models import Perspective
 from objectives.models import (
+    Contribution,
     KeyResult,
     Objective,
     ObjectiveStatus,
@@ -143,6 +144,11 @@ def _check_parent(
             if node.parent_id
             else None
         )
+    # Further contributions make a graph: the parent must not be fed by this objective either.
+    if Contribution.objects.filter(organization=org).exists():
+        from objectives.services.contributions import check_no_loop
+
+        check_no_loop(org_id=org.pk, child_id=objective.pk, target_id=parent.pk, field="parent")
 
 
 def hold_cycle(*, objective_id: int | None = None, cycle_id: int | None = None) -> str | None:

@@ -36,7 +36,10 @@ from orgs.selectors import is_member
 
 def _kr_values(kind: str, start: Any, target: Any, current: Any) -> tuple[float, float, float]:
     if kind not in KeyResultKind.values:
-        raise ValidationError({"kind": _("Choose number, percent, currency or milestone.")})
+        raise ValidationError({"kind": _("Choose number, percent, currency, milestone or aligned.")})
+    if kind == KeyResultKind.ALIGNED:
+        # Its value is its progress, which the rollup sets from its contributors.
+        return 0.0, 1.0, 0.0 if current in (None, "") else progress_math.clamp01(clean_number(current, "current_value"))
     if kind == KeyResultKind.MILESTONE:
         done = current not in (None, "", 0, 0.0, "0", False) and clean_number(current, "current_value") >= 1
         return 0.0, 1.0, 1.0 if done else 0.0
@@ -75,7 +78,7 @@ def key_result_create(
     owner = owner or objective.owner_user or actor
     if not is_member(org, owner):
         raise ValidationError({"owner": _("The owner must be a member of the organisation.")})
-    if kind == KeyResultKind.MILESTONE and target_value in (None, ""):
+    if kind in (KeyResultKind.MILESTONE, KeyResultKind.ALIGNED) and target_value in (None, ""):
         target_value = 1
     if target_value in (None, ""):
         raise ValidationError({"target_value": _("A target is required.")})
@@ -166,6 +169,12 @@ def key_result_update(
     if unit is not None:
         kr.unit = unit.strip()[:24]
     new_kind = kind or kr.kind
+    if new_kind != kr.kind and kr.kind == KeyResultKind.ALIGNED and kr.contributors.exists():
+        raise ValidationError(
+            {"kind": _("Objectives contribute to this key result; remove them before changing its kind.")}
+        )
+    if new_kind == KeyResultKind.ALIGNED and kr.kind != KeyResultKind.ALIGNED:
+        kr.current_value = 0.0  # the rollup sets it from the contributors
     start = kr.start_value if start_value is UNSET else start_value
     target = kr.target_value if target_value is UNSET else target_value
     kr.start_value, kr.target_value, kr.current_value = _kr_values(new_kind, start, target, kr.current_value)

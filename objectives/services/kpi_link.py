@@ -28,6 +28,8 @@ def check_kpi_link(org: Organization, kind: str, kpi: Any) -> Any:
         raise ValidationError({"kpi": _("Unknown KPI.")})
     if kind == KeyResultKind.MILESTONE:
         raise ValidationError({"kpi": _("A milestone cannot follow a KPI; measure it as a number instead.")})
+    if kind == KeyResultKind.ALIGNED:
+        raise ValidationError({"kpi": _("An aligned key result follows the objectives contributing to it, not a KPI.")})
     return kpi
 
 

@@ -4,6 +4,7 @@
 
 from objectives.access import can_check_in
 from objectives.views._common import _detail_context
+from objectives.views.contributions import contribution_add, contribution_remove, objective_contributions
 from objectives.views.initiatives import initiative_create, initiative_delete, initiative_edit
 from objectives.views.key_results import (
     key_result_check_in,
@@ -25,6 +26,8 @@ from objectives.views.objectives import (
 __all__ = [
     "_detail_context",
     "can_check_in",
+    "contribution_add",
+    "contribution_remove",
     "cycle_okrs",
     "initiative_create",
     "initiative_delete",
@@ -35,6 +38,7 @@ __all__ = [
     "key_result_edit",
     "key_result_history",
     "my_check_ins",
+    "objective_contributions",
     "objective_create",
     "objective_delete",
     "objective_detail",

@@ -170,6 +170,7 @@ def _world(w) -> tuple[dict[str, User], dict[str, Any]]:
         "cycle:spare": spare.pk,
         "invitation": invitation.pk,
     }
+    objects["contrib:person"] = okr_services.contribution_create(child=person, actor=None, parent=team_obj).pk
     checkin = okr_services.key_result_check_in(key_result=kr_person, actor=w.member, value=2, confidence=6)
     comment = talk.comment_create(org=org, actor=w.member, check_in=checkin, body="First")
     objects["checkin:person"] = checkin.pk
@@ -215,6 +216,9 @@ def _body(name: str, o: dict[str, Any]) -> dict[str, Any]:
         "checkin_person": {"key_result": o["kr:person"], "value": 4, "confidence": 6},
         "checkin_company": {"key_result": o["kr:company"], "value": 4, "confidence": 6},
         "ini_person": {"objective": o["obj:person"], "title": "New", "owner": o["user:owner"]},
+        "contrib_person": {"child": o["obj:person"], "parent": o["obj:other_team"], "weight": 2},
+        "weight": {"weight": 3},
+        "form_contrib": {"target": f"o:{o['obj:other_team']}", "weight": "2"},
         "kpi_person": {**kpi, "name": "Visits", **person},
         "kpi_team": {**kpi, "name": "Visits", "owner_type": "team", "owner_team": o["team"]},
         "kpi_company": {**kpi, "name": "Visits", "owner_type": "company"},

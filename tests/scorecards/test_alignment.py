@@ -51,7 +51,7 @@ def test_alignment_shows_the_ancestors_then_the_objective_and_what_is_below(worl
     assert "alignment-focus" in html and "Off track" in html  # confidence 2, at each level its own health
     assert [a["id"] for a in r.context["ancestors"]] == [company.pk, team.pk]
     assert r.context["focus"]["progress"] == pytest.approx(1 / 6)  # 50 %, 0 % and the aligned child at 0 %
-    assert [c["id"] for c in r.context["focus"]["children"]] == [deeper.pk]
+    assert [c["node"]["id"] for c in r.context["focus"]["links"]] == [deeper.pk]
 
 
 def test_alignment_of_a_company_objective_says_it_is_the_top(world_a, client, chain):
