@@ -228,3 +228,20 @@ def test_expired_addresses_and_old_deliveries_are_pruned(client, desk):
     assert integrations_prune() == 0
     assert integrations_prune(now=timezone.now() + timedelta(days=15)) == 2  # the address and the delivery
     assert CheckIn.objects.count() == 1
+
+
+def test_the_page_rules_hold_a_closed_cycle_and_a_viewer_save_nothing(client, desk):
+    from cycles.models import Cycle
+    from orgs.models import Membership
+
+    to = _address(desk)
+    Cycle.objects.filter(pk=desk.krs[0].objective.cycle_id).update(status="closed")
+    response = _post(client, desk.world.member.email, to, "1: 45", message_id="<closed@m>")
+    assert response.json()["refused"] == 1
+    assert "closed" in _answers()[0].payload["text"].lower()
+    Cycle.objects.filter(pk=desk.krs[0].objective.cycle_id).update(status="active")
+    Membership.objects.filter(organization=desk.world.org, user=desk.world.member).update(role="viewer")
+    response = _post(client, desk.world.member.email, to, "1: 45", message_id="<viewer@m>")
+    assert response.json()["refused"] == 1
+    assert "may not check in" in _answers()[1].payload["text"]
+    assert not CheckIn.objects.exists()
