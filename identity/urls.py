@@ -1,6 +1,7 @@
-from django.urls import path
+from django.urls import path, re_path
 
-from identity.views import sessions, settings_page, sso
+from identity import scim
+from identity.views import scim_tokens, sessions, settings_page, sso
 
 app_name = "identity"
 
@@ -12,10 +13,22 @@ urlpatterns = [
     path("accounts/sessions/end-all/", sessions.sessions_end_everywhere, name="sessions_end_all"),
     path("o/<slug:org_slug>/sso/login/", sso.sso_login, name="sso_login"),
     path("o/<slug:org_slug>/sso/callback/", sso.sso_callback, name="sso_callback"),
+    # SCIM 2.0 (RFC 7644): the organisation's bearer token, not a session (identity.scim).
+    re_path(r"^scim/v2/orgs/(?P<org_slug>[-\w]+)/Users/?$", scim.users, name="scim_users"),
+    re_path(r"^scim/v2/orgs/(?P<org_slug>[-\w]+)/Users/(?P<user_id>[^/]+)/?$", scim.user_detail, name="scim_user"),
+    re_path(r"^scim/v2/orgs/(?P<org_slug>[-\w]+)/Groups/?$", scim.groups, name="scim_groups"),
+    re_path(r"^scim/v2/orgs/(?P<org_slug>[-\w]+)/Groups/(?P<group_id>[^/]+)/?$", scim.group_detail, name="scim_group"),
+    re_path(
+        r"^scim/v2/orgs/(?P<org_slug>[-\w]+)/ServiceProviderConfig/?$",
+        scim.service_provider_config,
+        name="scim_config",
+    ),
 ]
 
 # Mounted under /o/<slug>/ with the other tenant pages (members only).
 org_urlpatterns = [
     path("members/<int:user_id>/sessions/end/", sessions.member_sessions_end, name="member_sessions_end"),
     path("settings/sso/", settings_page.sso_settings, name="sso_settings"),
+    path("settings/scim/", scim_tokens.scim_token_list, name="scim_tokens"),
+    path("settings/scim/<int:token_id>/revoke/", scim_tokens.scim_token_revoke_view, name="scim_token_revoke"),
 ]

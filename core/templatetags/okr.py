@@ -190,6 +190,13 @@ VERB_LABELS = {
     "security.password_reset": _("reset their password"),
     "security.sso_changed": _("changed single sign-on"),
     "security.sso_removed": _("removed single sign-on"),
+    "security.scim_token_created": _("created a SCIM token"),
+    "security.scim_token_revoked": _("revoked a SCIM token"),
+    "security.scim_user_created": _("provisioned a person"),
+    "security.scim_user_deactivated": _("deactivated a person"),
+    "security.scim_user_reactivated": _("reactivated a person"),
+    "security.scim_user_updated": _("changed a provisioned person"),
+    "security.scim_user_deleted": _("deprovisioned a person"),
 }
 
 
