@@ -101,3 +101,16 @@ def contribution_counts(org_id: int, cycle_id: int) -> dict[int, int]:
         .values_list("child_id", "n")
     )
     return dict(rows)
+
+
+def contributors_of(key_result_ids: list[int]) -> dict[int, list[Contribution]]:
+    """{aligned key result id: its contribution links, each with its objective} in one query
+    (none without ids): the owner sees which objectives feed it."""
+    if not key_result_ids:
+        return {}
+    found: dict[int, list[Contribution]] = {}
+    links = Contribution.objects.filter(key_result_id__in=key_result_ids).select_related("child").order_by("id")
+    for link in links:
+        if link.key_result_id is not None:
+            found.setdefault(link.key_result_id, []).append(link)
+    return found

@@ -8,7 +8,7 @@ from django.db.models import F, Prefetch, QuerySet, Window
 from django.db.models.functions import RowNumber
 
 from cycles.models import Cycle, CycleStatus
-from objectives.models import CheckIn, Initiative, KeyResult, Objective, ObjectiveStatus
+from objectives.models import CheckIn, Initiative, KeyResult, KeyResultKind, Objective, ObjectiveStatus
 from orgs.models import Organization, User
 from orgs.ownership import OwnerType
 from orgs.selectors import TeamNode, flatten_tree, team_tree
@@ -117,6 +117,7 @@ def my_key_results(*, org: Organization, user: User) -> list[KeyResult]:
             objective__cycle__status__in=[CycleStatus.ACTIVE, CycleStatus.PLANNING],
             objective__status__in=[ObjectiveStatus.ACTIVE, ObjectiveStatus.DRAFT],
         )
+        .exclude(kind=KeyResultKind.ALIGNED)  # it follows its contributors: no check-ins
         .select_related("objective", "objective__cycle", "objective__owner_team", "objective__owner_user")
         .order_by("objective__cycle__start_date", "objective_id", "position", "id")
     )

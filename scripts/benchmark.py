@@ -60,6 +60,7 @@ import django  # noqa: E402
 django.setup()
 
 # The figures under load (scripts/bench_http.py), once Django is set up; what is printed and drawn.
+from bench_graph import graph_rollup_statements  # noqa: E402
 from bench_http import http_figures, hung_broker_figures  # noqa: E402
 from bench_report import report, write_plot  # noqa: E402
 from django.core.serializers.json import DjangoJSONEncoder  # noqa: E402
@@ -213,6 +214,7 @@ def progress_figures(figures: dict) -> None:
         oid = by_depth.get(depth)
         if oid is not None:
             figures["rollup_statements"][str(depth)] = measure_rollup(org, oid)[0]
+    figures["rollup_statements_graph"] = graph_rollup_statements(org, by_depth)
 
 
 def objectives_by_depth(org: Organization) -> dict[int, int]:

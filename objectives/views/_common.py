@@ -13,12 +13,14 @@ from django.utils.translation import gettext as _
 from activity.selectors import activity_for_objective
 from objectives import forecast_text, forecasts, selectors, services
 from objectives.access import can_check_in
+from objectives.alignment import contributors_of
 from objectives.extensions import objective_detail_context
 from objectives.forms import InitiativeForm, KeyResultForm
 from objectives.models import (
     MAX_KEY_RESULTS,
     MIN_KEY_RESULTS_TO_ACTIVATE,
     KeyResult,
+    KeyResultKind,
     Objective,
     ObjectiveSnapshot,
     ObjectiveStatus,
@@ -94,10 +96,15 @@ def _objective_context(request: HttpRequest, objective: Objective) -> dict[str, 
     ]
     history = sorted((ci for kr in krs for ci in kr.check_ins.all()), key=lambda ci: ci.created_at, reverse=True)
     chart += _forecast_chart(request, objective, krs, chart)
+    fed_by = contributors_of([kr.pk for kr in krs if kr.kind == KeyResultKind.ALIGNED])
     for kr in krs:
         kr.can_check_in = (
-            objective.is_editable and objective.status != ObjectiveStatus.CANCELLED and can_check_in(m, kr, objective)
+            objective.is_editable
+            and objective.status != ObjectiveStatus.CANCELLED
+            and kr.kind != KeyResultKind.ALIGNED  # it follows the objectives contributing to it
+            and can_check_in(m, kr, objective)
         )
+        kr.fed_by = fed_by.get(kr.pk, [])
     return {
         "objective": objective,
         "key_results": krs,

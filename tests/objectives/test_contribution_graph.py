@@ -243,3 +243,30 @@ def test_two_bursts_over_crossing_paths_finish_without_a_deadlock(world_a, monke
     assert failures == []
     assert _deadlocks() == before
     assert_exact(world_a.org)
+
+
+def test_the_benchmark_counts_a_graph_rollup_within_ancestors_reached_plus_3(world_a):
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "scripts" / "bench_graph.py"
+    spec = importlib.util.spec_from_file_location("bench_graph", path)
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    cycle = make_cycle(world_a.org)
+    by_depth: dict[int, int] = {}
+    for tree in range(2):
+        parent = None
+        for depth in range(1, 8):
+            o = make_objective(world_a.org, cycle, title=f"T{tree}-{depth}", parent=parent, status="active")
+            make_kr(o, owner=world_a.member, target=10)
+            if tree == 0:
+                by_depth[depth] = o.pk
+            parent = o
+    other_tree = list(Objective.objects.filter(title__startswith="T1-").order_by("id").values_list("pk", flat=True))
+    by_depth.update({10 + i: oid for i, oid in enumerate(other_tree)})
+    found = bench.graph_rollup_statements(world_a.org, by_depth)
+    assert found["reached"] > 7  # the tree's own path and the other tree through the contributions
+    assert found["statements"] <= found["reached"] + 3
+    assert not Contribution.objects.exists()  # measured, then rolled back

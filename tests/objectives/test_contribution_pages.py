@@ -153,3 +153,18 @@ def test_the_strategy_map_and_the_scorecard_show_progress_that_counts_contributi
     for tail in ("", "map/"):
         page = client.get(f"/o/alpha/scorecards/{card.pk}/{tail}", {"cycle": cycle.pk}).content.decode()
         assert "Build the brand" in page and "25%" in page
+
+
+def test_an_aligned_key_result_shows_what_feeds_it_and_takes_no_check_in_on_the_pages(world_a, okrs, client):
+    _cycle, revenue, brand, marketing = okrs
+    aligned = services.key_result_create(
+        objective=brand, actor=None, owner=world_a.member, title="Campaigns land", kind="aligned"
+    )
+    services.contribution_create(child=marketing, actor=None, key_result=aligned, weight=2)
+    client.force_login(world_a.member)
+    page = client.get(f"/o/alpha/okrs/{brand.pk}/").content.decode()
+    row = page.split(f'id="kr-{aligned.pk}"', 1)[1].split("</article>", 1)[0]
+    assert "Fed by" in row and "Marketing plan" in row and "weight 2" in row
+    assert "checkin-form" not in row
+    mine = client.get("/o/alpha/check-ins/").content.decode()
+    assert f"kr{aligned.pk}-value" not in mine and "Campaigns land" not in mine
