@@ -90,8 +90,22 @@ def _drf_error(exc: DjangoValidationError) -> ValidationError:
     return ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"file": exc.messages})
 
 
-class ImportListView(OrgScopedAPIView):
+class _TransferView(OrgScopedAPIView):
+    """Not a model resource; ``serializer_class`` describes the request body (the isolation
+    matrix reads it to aim another organisation's ids at it)."""
+
+    serializer_class: type[serializers.Serializer[Any]] | None = None
+
+    def get_serializer_class(self) -> type[serializers.Serializer[Any]] | None:
+        return self.serializer_class
+
+
+class ImportListView(_TransferView):
+    """Upload a file (multipart `file` and `kind`, optional JSON `mapping`): it is kept and
+    checked, and the answer is its dry run. Admins only."""
+
     parser_classes = [MultiPartParser]
+    serializer_class = ImportUploadSerializer
 
     @extend_schema(
         operation_id="imports_create",
@@ -133,7 +147,10 @@ def _mapping(text: str) -> dict[str, str]:
     return value
 
 
-class ImportDetailView(OrgScopedAPIView):
+class ImportDetailView(_TransferView):
+    """An import: its status, its progress while a big file is worked on, its dry run and,
+    once applied, what it did. Admins only."""
+
     @extend_schema(operation_id="imports_retrieve", responses={200: ImportRunSerializer}, summary="An import")
     def get(self, request: Request, slug: str, import_id: int) -> Response:
         _require_admin(self)
@@ -141,8 +158,12 @@ class ImportDetailView(OrgScopedAPIView):
         return Response(ImportRunSerializer(run).data)
 
 
-class ImportApplyView(OrgScopedAPIView):
+class ImportApplyView(_TransferView):
+    """Apply a checked import in one transaction: all or nothing, or `{"only_valid": true}`.
+    Applying the same file again changes nothing. Admins only."""
+
     parser_classes = [JSONParser]
+    serializer_class = ImportApplySerializer
 
     @extend_schema(
         operation_id="imports_apply",
@@ -166,7 +187,10 @@ class ImportApplyView(OrgScopedAPIView):
         return Response(ImportRunSerializer(run).data)
 
 
-class ExportView(OrgScopedAPIView):
+class ExportView(_TransferView):
+    """The whole organisation as one versioned JSON document (docs/export-format.md), streamed,
+    or `?format=zip` for one CSV file per collection. Admins only."""
+
     def perform_content_negotiation(self, request: Request, force: bool = False) -> Any:
         # ``?format=`` names the file's format here, not one of DRF's renderers.
         return super().perform_content_negotiation(request, force=True)

@@ -479,6 +479,8 @@ def _write_operations(schema: dict, a: Catalogue):
             op = ops.get(method)
             if not op or "requestBody" not in op:
                 continue
+            if "application/json" not in op["requestBody"]["content"]:
+                continue  # a file upload (multipart, POST imports/): its fields name no row
             body_schema = _resolve_ref(schema, op["requestBody"]["content"]["application/json"]["schema"])
             url = re.sub(r"\{(\w+)\}", lambda m: "alpha" if m.group(1) == "slug" else "1", path)
             route = routes[resolve(url).route]
