@@ -15,7 +15,7 @@ from reminders.inbox import inbox
 
 class InboxItemSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(
-        choices=["check_in", "kpi", "acknowledge", "mention", "retrospective", "retrospective_review"],
+        choices=["check_in", "kpi", "acknowledge", "mention", "retrospective", "retrospective_review", "data_source"],
         read_only=True,
         help_text="check_in: a key result to check in; kpi: a KPI value to record; acknowledge: check-ins "
         "of someone you manage; mention: a comment that mentions you; retrospective: an objective's "

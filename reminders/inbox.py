@@ -26,6 +26,8 @@ from django.utils.translation import ngettext
 from conversations.mentions import parse, readable
 from conversations.models import Acknowledgement, Mention
 from cycles.models import Cycle, CycleStatus
+from datasources.models import PullStatus
+from datasources.selectors import pulls_for_owner
 from kpis.periods import period_end
 from notifications.models import NotificationKind
 from objectives import progress as progress_math
@@ -45,6 +47,7 @@ class ItemKind:
     MENTION = "mention"
     RETROSPECTIVE = "retrospective"
     REVIEW = "retrospective_review"
+    SOURCE = "data_source"
 
 
 @dataclass
@@ -317,6 +320,30 @@ def _retrospective_items(org: Organization, membership: Membership, today: date)
     return acknowledge + write
 
 
+def _source_items(org: Organization, membership: Membership) -> list[InboxItem]:
+    """A pull that kept failing, or that found a person's value there, waits for the KPI's owner."""
+    items = []
+    for pull in pulls_for_owner(membership=membership):
+        kpi = pull.kpi
+        if pull.status == PullStatus.FAILED:
+            title = _("The value of “%(kpi)s” could not be pulled") % {"kpi": kpi.name}
+            detail = pull.error
+        else:
+            title = _("The source disagrees with the value typed for “%(kpi)s”") % {"kpi": kpi.name}
+            detail = _("The source says %(value)s; the typed value was kept.") % {"value": f"{pull.value:g}"}
+        items.append(
+            InboxItem(
+                kind=ItemKind.SOURCE,
+                title=title,
+                url=reverse("kpis:detail", kwargs={"slug": org.slug, "kpi_id": kpi.pk}) + f"#pull-{pull.pk}",
+                due=pull.period,
+                object_id=kpi.pk,
+                detail=detail[:300],
+            )
+        )
+    return items
+
+
 def inbox(*, org: Organization, membership: Membership, now: datetime | None = None) -> list[InboxItem]:
     """Everything the member must do now: mentions first, then check-ins to acknowledge,
     then retrospectives to write or acknowledge, then their own check-ins and KPI values
@@ -330,5 +357,6 @@ def inbox(*, org: Organization, membership: Membership, now: datetime | None = N
         _mention_items(org, user)
         + _acknowledge_items(org, membership, now)
         + _retrospective_items(org, membership, today)
+        + _source_items(org, membership)
         + mine
     )

@@ -48,6 +48,7 @@ def inbox_page(request: HttpRequest) -> HttpResponse:
         ),
         (ItemKind.CHECK_IN, _("Key results to check in this week"), [i for i in items if i.kind == ItemKind.CHECK_IN]),
         (ItemKind.KPI, _("KPI values to record"), [i for i in items if i.kind == ItemKind.KPI]),
+        (ItemKind.SOURCE, _("Pulled values to look at"), [i for i in items if i.kind == ItemKind.SOURCE]),
     ]
     return render(
         request,

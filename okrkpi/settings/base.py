@@ -48,6 +48,9 @@ INSTALLED_APPS = [
     "core",
     "orgs",
     "identity",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "activity",
     "cycles",
     "objectives",
@@ -244,9 +247,10 @@ CELERY_TASK_ROUTES = (
         ("objectives.*", {"queue": "rollups"}),
         ("reminders.*", {"queue": "reminders"}),
         ("notifications.*", {"queue": "reminders"}),
+        ("datasources.*", {"queue": "pulls"}),
     ],
 )
-CELERY_QUEUE_NAMES = ("rollups", "reminders", "exports", "celery")
+CELERY_QUEUE_NAMES = ("rollups", "reminders", "exports", "pulls", "celery")
 # Named as Celery names the queues it creates for a route, so web and worker agree.
 CELERY_TASK_QUEUES = tuple(Queue(name, Exchange(name), routing_key=name) for name in CELERY_QUEUE_NAMES)
 CELERY_TASK_ACKS_LATE = True
@@ -368,6 +372,7 @@ SPECTACULAR_SETTINGS = {
             "mention",
             "retrospective",
             "retrospective_review",
+            "data_source",
         ],
         "FindingSeverityEnum": ["error", "warning", "info"],
         "FindingCodeEnum": [
@@ -446,7 +451,12 @@ SECRETS_KEYS = env_list("SECRETS_KEYS", []) or [derived_key(SECRET_KEY)]
 OIDC_ALLOW_HTTP_LOOPBACK = env_bool("OIDC_ALLOW_HTTP_LOOPBACK", False)
 OIDC_HTTP_TIMEOUT = env_int("OIDC_HTTP_TIMEOUT", 10, minimum=1, maximum=60)
 OIDC_CACHE_SECONDS = env_int("OIDC_CACHE_SECONDS", 3600, minimum=60)  # discovery documents and key sets
-OIDC_NONCE_SECONDS = 24 * 3600  # how long a used nonce is remembered (longer than any ID token lives)
+OIDC_NONCE_SECONDS = 24 * 3600
+OTP_TOTP_ISSUER = "okrkpi"  # the name authenticator apps show beside the code
+# Wrong codes are counted by the login throttle (orgs.throttle), like wrong passwords, per account
+# and per client; django-otp's own per-device waits would count them a second way.
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
 
 INVITATION_TTL_DAYS = env_int("INVITATION_TTL_DAYS", 7, minimum=1, maximum=90)
 

@@ -19,6 +19,7 @@ class Served:
     status: int = 200
     delay: float = 0.0
     size: int = 0  # a document of this many bytes (streamed), instead of ``body``
+    counting: bool = False  # "{n}" in the body becomes how many times it was asked for
 
 
 @dataclass
@@ -53,6 +54,9 @@ def local_server() -> Iterator[LocalServer]:
                     chunk = b"x" * 65536
                     for _ in range(served.size // len(chunk)):
                         self.wfile.write(chunk)
+                elif served.counting:
+                    n = sum(1 for path, _h in state.hits if path == self.path)
+                    self.wfile.write(served.body.replace(b"{n}", str(n).encode()))
                 else:
                     self.wfile.write(served.body)
             except (BrokenPipeError, ConnectionResetError):
