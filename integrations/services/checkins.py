@@ -25,7 +25,7 @@ from django.utils.translation import ngettext
 
 from core.numbers import format_quantity, parse_number, unit_aliases
 from core.plausibility import unusual_value
-from core.provenance import Provenance
+from core.provenance import Origin, Provenance
 from integrations.entries import Entry
 from integrations.models import InboundDelivery
 from objectives.checkin_context import pace
@@ -105,7 +105,7 @@ def _one(membership: Membership, kr: KeyResult, entry: Entry, origin: str, outco
         kind=kr.kind, start=kr.start_value, target=kr.target_value, current=kr.current_value, value=value
     )
     if unusual and not entry.confirmed:
-        row.message = _ask_back(kr, value, unusual, entry.number)
+        row.message = _ask_back(kr, value, unusual, entry.number, by_mail=origin == Origin.EMAIL)
         outcome.unsure.append(row)
         return
     came = Provenance(origin=origin, who=membership.user.pk, who_name=membership.user.display_name, raw=entry.raw)
@@ -150,7 +150,7 @@ def _value(kr: KeyResult, entry: Entry) -> float:
     return parse_number(entry.value, units=units)
 
 
-def _ask_back(kr: KeyResult, value: float, unusual: str, number: int) -> str:
+def _ask_back(kr: KeyResult, value: float, unusual: str, number: int, *, by_mail: bool) -> str:
     params = {
         "value": format_quantity(value, kr.unit, kind=kr.kind),
         "current": format_quantity(kr.current_value, kr.unit, kind=kr.kind),
@@ -161,6 +161,8 @@ def _ask_back(kr: KeyResult, value: float, unusual: str, number: int) -> str:
         text = _("%(value)s is a big jump from %(current)s (target %(target)s).") % params
     else:
         text = _("%(value)s moves away from the target (%(target)s) by more than the whole range.") % params
+    if not by_mail:  # a form: chat or the page
+        return text + " " + _("If it is right, tick “Yes, this value is right” and submit again.")
     return text + " " + _("If it is right, send it again with “!” after it, as in “%(n)d: %(value)s !”.") % params
 
 

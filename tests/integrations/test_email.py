@@ -245,3 +245,13 @@ def test_the_page_rules_hold_a_closed_cycle_and_a_viewer_save_nothing(client, de
     assert response.json()["refused"] == 1
     assert "may not check in" in _answers()[1].payload["text"]
     assert not CheckIn.objects.exists()
+
+
+def test_vietnamese_words_and_confidence_are_read():
+    entries, stray = parse_entries("1: 1.234,5 (tin cậy 8)\n3: xong\n2: chưa\nCảm ơn")
+    assert [(e.number, e.value, e.confidence, e.done) for e in entries] == [
+        (1, "1.234,5", 8, None),
+        (3, "xong", None, True),
+        (2, "chưa", None, False),
+    ]
+    assert stray == ["Cảm ơn"]

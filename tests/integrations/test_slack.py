@@ -219,3 +219,26 @@ def test_the_command_connects_a_workspace_with_its_secrets_encrypted(desk):
     call_command("connect_chat", desk.world.org.slug, "slack", workspace="T9", signing_secret="sig", bot_token="xoxb")
     row = ChatInstallation.objects.get(external_id="T9")
     assert row.signing_secret != "sig" and secret_of(row.signing_secret) == "sig" and secret_of(row.bot_token) == "xoxb"
+
+
+def test_a_confirmed_unusual_value_is_saved(client, desk, slack, fake_slack):
+    deals = desk.krs[1]
+    payload_values = {deals.pk: ("45", "5")}
+    _submit(client, desk.krs, payload_values)
+    assert "tick “Yes, this value is right”" in json.dumps(
+        fake_slack.named("chat.update")[0]["blocks"], ensure_ascii=False
+    )
+    # Submitted again with the box ticked (a new interaction): saved.
+    payload = {
+        "type": "block_actions",
+        "team": {"id": TEAM},
+        "user": {"id": "U-MEMBER", "team_id": TEAM},
+        "trigger_id": "trg-confirm",
+        "channel": {"id": "D-MEMBER"},
+        "container": {"type": "message", "message_ts": "1700000000.0001"},
+        "actions": [{"action_id": "okr_submit", "action_ts": "1700000002.1"}],
+        "state": _state(desk.krs, payload_values, confirm=True),
+    }
+    body = urlencode({"payload": json.dumps(payload)})
+    client.post(INTERACTIONS, data=body, content_type="application/x-www-form-urlencoded", **_signed(body))
+    assert CheckIn.objects.get().value == 45
