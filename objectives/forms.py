@@ -137,7 +137,7 @@ class KeyResultForm(forms.Form):
     def clean(self):  # type: ignore[no-untyped-def]
         data = super().clean()
         if (
-            data.get("kind") != KeyResultKind.MILESTONE
+            data.get("kind") not in (KeyResultKind.MILESTONE, KeyResultKind.ALIGNED)
             and data.get("target_value") is None
             and "target_value" not in self.errors
         ):

@@ -18,7 +18,15 @@ from django.db.models import OuterRef, Subquery
 
 from cycles.models import Cycle
 from objectives import progress as progress_math
-from objectives.models import CheckIn, KeyResult, Objective, ObjectiveSnapshot, ObjectiveStatus, TeamSnapshot
+from objectives.models import (
+    CheckIn,
+    Contribution,
+    KeyResult,
+    Objective,
+    ObjectiveSnapshot,
+    ObjectiveStatus,
+    TeamSnapshot,
+)
 from orgs.models import Organization, Team
 from orgs.ownership import OwnerType
 
@@ -152,12 +160,38 @@ def key_result_rows(
         return krs
     end = end_of_day(org, as_of)
     qs = qs.filter(created_at__lt=end).annotate(value_then=value_at_subquery(org=org, before=end))
-    for kid, oid, title, kind, start, target, then in qs.values_list(
-        "id", "objective_id", "title", "kind", "start_value", "target_value", "value_then"
-    ):
-        prog = progress_at(kind=kind, start=start, target=target, value=then)
+    rows = list(qs.values_list("id", "objective_id", "title", "kind", "start_value", "target_value", "value_then"))
+    aligned = aligned_progress_at(org=org, key_result_ids=[r[0] for r in rows if r[3] == "aligned"], day=as_of)
+    for kid, oid, title, kind, start, target, then in rows:
+        prog = (
+            aligned.get(kid, 0.0)
+            if kind == "aligned"
+            else progress_at(kind=kind, start=start, target=target, value=then)
+        )
         krs.setdefault(oid, []).append({"id": kid, "title": title, "progress": prog})
     return krs
+
+
+def aligned_progress_at(*, org: Organization, key_result_ids: list[int], day: date) -> dict[int, float]:
+    """Aligned key results as of a day: they take no check-ins, their history is their
+    contributors' — the weighted mean of each contributor's snapshot of the day (contributors
+    without one, created later, left out; draft and cancelled ones too). One query, none
+    without aligned key results."""
+    if not key_result_ids:
+        return {}
+    snap = ObjectiveSnapshot.objects.filter(objective=OuterRef("child"), date__lte=day).order_by("-date")
+    links = (
+        Contribution.objects.filter(organization=org, key_result_id__in=key_result_ids)
+        .exclude(child__status__in=progress_math.LEFT_OUT_OF_PARENT)
+        .annotate(then=Subquery(snap.values("progress")[:1]))
+        .values_list("key_result_id", "weight", "then")
+    )
+    sums: dict[int, tuple[float, float]] = {}
+    for kid, weight, then in links:
+        if then is not None and kid is not None:
+            num, den = sums.get(kid, (0.0, 0.0))
+            sums[kid] = (num + weight * then, den + weight)
+    return {kid: progress_math.progress_from_sums(num, den) for kid, (num, den) in sums.items()}
 
 
 def value_at_subquery(*, org: Organization, before: datetime) -> Subquery:

@@ -194,3 +194,26 @@ def test_api_a_check_in_on_an_aligned_key_result_is_400(world_a, okrs, api):
     assert r.status_code == 400
     assert "takes no check-ins" in str(r.json())
     assert KeyResult.objects.get(pk=aligned.pk).progress == 0
+
+
+def test_as_of_a_day_an_aligned_key_result_is_its_contributors_snapshot_mean(world_a, okrs, api):
+    from datetime import UTC, date, datetime
+
+    from objectives import snapshots
+
+    cycle, revenue, brand, marketing, kr = okrs
+    aligned = services.key_result_create(objective=brand, actor=None, owner=world_a.member, title="A", kind="aligned")
+    KeyResult.objects.filter(pk=aligned.pk).update(created_at=datetime(2026, 10, 1, tzinfo=UTC))  # before the day
+    services.contribution_create(child=marketing, actor=None, key_result=aligned)
+    services.key_result_check_in(key_result=kr, actor=world_a.member, value=40, confidence=7)
+    snapshots.snapshot_organization(org=world_a.org, day=date(2026, 11, 1))
+    services.key_result_check_in(key_result=kr, actor=world_a.member, value=90, confidence=7)
+    client = api(world_a.viewer)
+
+    def aligned_in(doc: dict) -> float:
+        brand_node = next(n for n in doc["objectives"] if n["id"] == brand.pk)
+        return next(k["progress"] for k in brand_node["key_results"] if k["id"] == aligned.pk)
+
+    then = client.get(f"/api/v1/orgs/alpha/cascade/?cycle={cycle.pk}&as_of=2026-11-15").json()
+    now = client.get(f"/api/v1/orgs/alpha/cascade/?cycle={cycle.pk}").json()
+    assert aligned_in(then) == pytest.approx(0.4) and aligned_in(now) == pytest.approx(0.9)
