@@ -108,6 +108,7 @@ class KeyBook:
     def __init__(self, org: Organization, kind: str) -> None:
         self.org = org
         self.kind = kind
+        self.pending: list[ImportedKey] = []
         self.rows: dict[tuple[str, str], ImportedKey] = {
             (k.model, k.key): k for k in ImportedKey.objects.filter(organization=org, kind=kind)
         }
@@ -116,16 +117,34 @@ class KeyBook:
         return self.rows.get((model._meta.label_lower, key))
 
     def remember(self, model: type[Model], key: str, obj: Model, *, run: ImportRun | None, fp: str = "") -> None:
+        """Keep the key of an object the import made or updated. New keys are inserted
+        together by ``flush`` (one statement, not one per row)."""
         label = model._meta.label_lower
         known = self.rows.get((label, key))
         if known is None:
-            known = ImportedKey.objects.create(
+            known = ImportedKey(
                 organization=self.org, kind=self.kind, key=key, model=label, object_id=obj.pk, fingerprint=fp, run=run
             )
             self.rows[(label, key)] = known
+            self.pending.append(known)
         elif known.object_id != obj.pk or known.fingerprint != fp:
             known.object_id, known.fingerprint, known.run = obj.pk, fp, run
-            known.save(update_fields=["object_id", "fingerprint", "run"])
+            if known.pk is not None:
+                known.save(update_fields=["object_id", "fingerprint", "run"])
+
+    def mark(self) -> int:
+        """Where the keys not yet inserted end: ``undo(mark)`` forgets those kept since (their
+        objects were rolled back with a savepoint)."""
+        return len(self.pending)
+
+    def undo(self, mark: int) -> None:
+        for known in self.pending[mark:]:
+            self.rows.pop((known.model, known.key), None)
+        del self.pending[mark:]
+
+    def flush(self) -> None:
+        ImportedKey.objects.bulk_create(self.pending, batch_size=1000)
+        self.pending.clear()
 
     def object_of(self, model: type[Model], key: str) -> Any:
         """The object a key made, if it still exists in this organisation."""

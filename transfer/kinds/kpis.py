@@ -93,6 +93,7 @@ def run_kpis(ctx: Context, table: Table) -> Report:
             report.count("update" if kpi is not None else "create")
             if ctx.write:
                 _write(ctx, report, line, kpi, values, keys, key, fp)
+    keys.flush()
     return report
 
 

@@ -325,6 +325,8 @@ def _objective_action(spec: ObjSpec) -> str:
 
 def new_initiatives(spec: ObjSpec) -> list[tuple[int, str]]:
     """The file's initiatives the objective does not have yet (by title)."""
+    if not spec.initiatives:
+        return []
     have = {i.title.casefold() for i in spec.existing.initiatives.all()} if spec.existing else set()
     out, seen = [], set()
     for line, title in spec.initiatives:

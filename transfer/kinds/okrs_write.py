@@ -40,12 +40,15 @@ def write_plan(ctx: Context, plan: Plan, report: Report) -> None:
         if ctx.progress is not None and done - told >= 100:
             ctx.progress(done)
             told = done
+        mark = plan.keys.mark()
         try:
             with transaction.atomic():
                 _write_objective(ctx, plan.keys, spec)
         except ValidationError as exc:
+            plan.keys.undo(mark)
             report.error_from(spec.line, "", exc)
             spec.bad = True
+    plan.keys.flush()
 
 
 def _depth(spec: ObjSpec) -> int:

@@ -133,6 +133,7 @@ def run_people(ctx: Context, table: Table) -> Report:
                 base_url=str(ctx.options.get("base_url") or "/"),
             )
             keys.remember(Invitation, natural_key(email), invitation, run=ctx.run)
+    keys.flush()
     return report
 
 
