@@ -200,3 +200,21 @@ def test_cycle_forecast_costs_two_queries_whatever_the_size(world_a, okrs, djang
     with django_assert_num_queries(2):
         doc = forecasts.build_cycle_forecast(org=world_a.org, cycle=cycle)
     assert len(doc.key_results) == 4 and len(doc.objectives) == 2
+
+
+def test_calibration_is_kept_until_a_closed_cycle_changes(world_a, okrs, django_assert_num_queries):
+    from django.test import override_settings
+
+    from tests.scorecards.conftest import CACHED
+
+    closed_history(world_a)
+    _cycle, _c, _s, steady, _i, _f = okrs
+    with override_settings(CACHES=CACHED):
+        forecasts.calibration(org=world_a.org)
+        okr_services.key_result_check_in(key_result=steady, actor=world_a.member, value=40, confidence=7, at=_at(28))
+        with django_assert_num_queries(1):  # the fingerprint of the closed cycles: unchanged, no replay
+            before = forecasts.calibration(org=world_a.org)
+        KeyResult.objects.filter(organization=world_a.org, grade=0.2).update(grade=1.0)  # regraded
+        with django_assert_num_queries(4):
+            after = forecasts.calibration(org=world_a.org)
+    assert before.checkpoints[0].missed == 6 and after.checkpoints[0].missed == 0
