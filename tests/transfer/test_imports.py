@@ -187,7 +187,7 @@ def test_kpis_and_measurements(world_a, pin_now):
     assert ImportedKey.objects.filter(organization=world_a.org, key="k1", object_id=kpi.pk).exists()
     values = csv_bytes([["Chỉ số", "Kỳ", "Giá trị"], ["Revenue", "2026-10", "4,5"], ["Revenue", "2026-09", "x"]])
     run = check(world_a, "measurements", values)
-    assert [e["row"] for e in run.dry_run["errors"]] == [3]
+    assert [(e["row"], e["field"]) for e in run.dry_run["errors"]] == [(3, "value")]
     apply(world_a, "measurements", values, only_valid=True)
     assert Measurement.objects.get(kpi=kpi).value == 4.5
     assert apply(world_a, "measurements", values, only_valid=True).result["unchanged"] == 1

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from django.utils import translation
 
-from kpis.services.csv_import import import_provenance, measurement_rows_import, measurement_rows_preview
+from kpis.services.csv_import import ImportRow, import_provenance, measurement_rows_import, measurement_rows_preview
 from transfer.columns import Column, map_columns, require_columns
 from transfer.kinds.base import Context, Report
 from transfer.reading import Table
@@ -41,7 +41,7 @@ def run_measurements(ctx: Context, table: Table) -> Report:
         report = Report()
         for r in preview.rows:
             for message in r.errors:
-                report.error(r.line, "row", message)
+                report.error(r.line, _column(r), message)
             if r.ok and r.unusual and r.action != "unchanged" and not confirm:
                 report.error(r.line, "value", r.unusual)
             elif r.ok:
@@ -57,3 +57,14 @@ def run_measurements(ctx: Context, table: Table) -> Report:
                 provenance=import_provenance(ctx.actor, ctx.run.filename if ctx.run else ""),
             )
     return report
+
+
+def _column(row: ImportRow) -> str:
+    """The column a row's first problem is in, by what the KPI import could read of it."""
+    if row.kpi is None:
+        return "kpi"
+    if row.value is None:
+        return "value"
+    if row.period is None:
+        return "period"
+    return "note"
