@@ -1,7 +1,7 @@
 from django.urls import path, re_path
 
 from identity import scim
-from identity.views import scim_tokens, sessions, settings_page, sso
+from identity.views import scim_tokens, sessions, settings_page, sso, two_factor
 
 app_name = "identity"
 
@@ -11,6 +11,8 @@ urlpatterns = [
     path("accounts/sessions/", sessions.session_list, name="sessions"),
     path("accounts/sessions/<int:session_id>/end/", sessions.session_end_view, name="session_end"),
     path("accounts/sessions/end-all/", sessions.sessions_end_everywhere, name="sessions_end_all"),
+    path("accounts/login/verify/", two_factor.login_verify, name="login_verify"),
+    path("accounts/two-factor/", two_factor.two_factor, name="two_factor"),
     path("o/<slug:org_slug>/sso/login/", sso.sso_login, name="sso_login"),
     path("o/<slug:org_slug>/sso/callback/", sso.sso_callback, name="sso_callback"),
     # SCIM 2.0 (RFC 7644): the organisation's bearer token, not a session (identity.scim).
@@ -30,5 +32,6 @@ org_urlpatterns = [
     path("members/<int:user_id>/sessions/end/", sessions.member_sessions_end, name="member_sessions_end"),
     path("settings/sso/", settings_page.sso_settings, name="sso_settings"),
     path("settings/scim/", scim_tokens.scim_token_list, name="scim_tokens"),
+    path("settings/two-factor/", two_factor.two_factor_settings, name="two_factor_settings"),
     path("settings/scim/<int:token_id>/revoke/", scim_tokens.scim_token_revoke_view, name="scim_token_revoke"),
 ]

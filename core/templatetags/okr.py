@@ -197,6 +197,9 @@ VERB_LABELS = {
     "security.scim_user_reactivated": _("reactivated a person"),
     "security.scim_user_updated": _("changed a provisioned person"),
     "security.scim_user_deleted": _("deprovisioned a person"),
+    "security.two_factor_enabled": _("turned on two-factor login"),
+    "security.two_factor_required": _("required two-factor login"),
+    "security.two_factor_optional": _("made two-factor login optional"),
 }
 
 

@@ -27,6 +27,8 @@ from identity.models import OidcProvider
 from identity.receivers import LOGIN_METHOD
 from identity.services import security
 from identity.services.sso import SsoRefused, client_secret, provider_for_email, sso_login_complete
+from identity.services.two_factor import has_two_factor
+from identity.views.two_factor import start_second_step
 from orgs import views as org_views
 from orgs.models import User
 from orgs.tenancy import SESSION_PASSWORD, SESSION_SSO_ORGS
@@ -198,6 +200,8 @@ class LoginView(org_views.LoginView):
         return super().post(request, *args, **kwargs)
 
     def form_valid(self, form):  # type: ignore[no-untyped-def]  # Django's own signature, untyped in the stubs
+        if has_two_factor(user=form.get_user()):
+            return start_second_step(self.request, form.get_user(), self.get_success_url())
         sso_orgs = self.request.session.get(SESSION_SSO_ORGS, []) if self.request.user.pk == form.get_user().pk else []
         response = super().form_valid(form)
         security.security_event_everywhere(
