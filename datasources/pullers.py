@@ -63,6 +63,12 @@ def pull_csv(config: dict[str, Any], *, column: str, period: Period, language: s
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise PullError(_("The document is not UTF-8 text.")) from None
+    return parse_csv(text, column=column, period=period, language=language, period_column=period_column)
+
+
+def parse_csv(text: str, *, column: str, period: Period, language: str, period_column: str) -> Pulled:
+    """The number in ``column`` for ``period``: the row whose ``period_column`` falls in it,
+    or the last row with a value when there is no period column."""
     reader = csv.DictReader(io.StringIO(text))
     names = [n.strip() for n in (reader.fieldnames or [])]
     column = column.strip()

@@ -168,6 +168,16 @@ def source_delete(request: HttpRequest, source_id: int) -> HttpResponse:
     return redirect("datasources:list", slug=request.org.slug)
 
 
+def demo_sheet(request: HttpRequest) -> HttpResponse:
+    """The demo organisations' finance sheet, served by the app itself (public demo numbers,
+    no login): ``make run`` pulls from it like from a published Google Sheet."""
+    from django.utils import timezone
+
+    from datasources.demo import demo_sheet as sheet
+
+    return HttpResponse(sheet(timezone.localdate()), content_type="text/csv; charset=utf-8")
+
+
 @org_view
 @require_POST
 def kpi_pull(request: HttpRequest, kpi_id: int) -> HttpResponse:

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from datasources import views as datasource_views
 from identity import urls as identity_urls
 from identity.forms import PasswordResetForm as IdentityPasswordResetForm
 from identity.views import sessions as identity_sessions
@@ -74,6 +75,8 @@ urlpatterns = [
     path("", include(identity_urls)),
     path("o/<slug:slug>/", include(org_patterns)),
     path("api/v1/", include("okrkpi.api_urls")),
+    # The demo organisations' finance sheet, which their demo data source pulls (datasources.demo).
+    path("demo/data-sources/finance.csv", datasource_views.demo_sheet, name="demo-finance-sheet"),
 ] + ([path("admin/", admin.site.urls)] if settings.ADMIN_ENABLED else [])
 
 # The admin's login counts failures with the app's login throttle.

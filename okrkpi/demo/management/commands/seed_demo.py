@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 from django.test.utils import override_settings
 
 from cycles.models import Cycle
+from datasources.demo import seed_sources
 from kpis.demo import seed_kpis
 from kpis.models import Kpi
 from objectives.demo import seed_okrs
@@ -73,4 +74,5 @@ class Command(BaseCommand):
         with override_settings(ROLLUP_INLINE=True):
             seed_okrs(org)
             seed_kpis(org)
+            seed_sources(org, base_url=demo_address())
             seed_scorecard(org)
