@@ -242,3 +242,13 @@ def test_a_confirmed_unusual_value_is_saved(client, desk, slack, fake_slack):
     body = urlencode({"payload": json.dumps(payload)})
     client.post(INTERACTIONS, data=body, content_type="application/x-www-form-urlencoded", **_signed(body))
     assert CheckIn.objects.get().value == 45
+
+
+def test_a_submit_through_the_rollup_outbox_saves_once_too(client, desk, slack, settings):
+    """With rollups queued to the worker (production's setting), the check-in takes its
+    one-statement path on PostgreSQL, inside the delivery's transaction."""
+    settings.ROLLUP_INLINE = False
+    values = {desk.krs[0].pk: ("45", "8"), desk.krs[1].pk: ("4", "6")}
+    for _attempt in range(2):
+        assert _submit(client, desk.krs, values, trigger="trg-outbox").status_code == 200
+    assert CheckIn.objects.count() == 2
