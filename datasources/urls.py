@@ -10,4 +10,5 @@ urlpatterns = [
     path("data-sources/<int:source_id>/test/", views.source_test_page, name="test"),
     path("data-sources/<int:source_id>/delete/", views.source_delete, name="delete"),
     path("kpis/<int:kpi_id>/pull/", views.kpi_pull, name="kpi_pull"),
+    path("kpis/<int:kpi_id>/pulls/<int:pull_id>/resolve/", views.pull_resolve, name="pull_resolve"),
 ]

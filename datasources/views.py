@@ -16,7 +16,7 @@ from core.forms import add_service_errors
 from core.numbers import format_number
 from datasources import services
 from datasources.forms import DataSourceForm, SourceTestForm
-from datasources.models import DataSource, PullStatus, SourceKind
+from datasources.models import DataSource, PullStatus, SourceKind, SourcePull
 from kpis.access import access_kpi, check_kpi_recording
 from kpis.models import Kpi
 from orgs import permissions
@@ -195,4 +195,23 @@ def kpi_pull(request: HttpRequest, kpi_id: int) -> HttpResponse:
         )
     else:
         messages.success(request, _("Pulled %(value)s from the source.") % {"value": format_number(outcome.value)})
+    return redirect("kpis:detail", slug=request.org.slug, kpi_id=kpi.pk)
+
+
+@org_view
+@require_POST
+def pull_resolve(request: HttpRequest, kpi_id: int, pull_id: int) -> HttpResponse:
+    """The KPI owner takes the pulled value, keeps the typed one, or tries a failed pull again."""
+    kpi = access_kpi(request.membership, kpi_id)
+    check_kpi_recording(request.membership, kpi)
+    pull = get_scoped_or_404(SourcePull, request.org, pk=pull_id, kpi=kpi)
+    action = request.POST.get("action", "")
+    if action not in ("take", "keep", "retry"):
+        messages.error(request, _("Choose what to do with this pull."))
+    else:
+        outcome = services.pull_resolve(pull=pull, actor=request.user, action=action)
+        if outcome.status == PullStatus.FAILED:
+            messages.error(request, _("The pull failed again."))
+        else:
+            messages.success(request, _("Done."))
     return redirect("kpis:detail", slug=request.org.slug, kpi_id=kpi.pk)

@@ -8,6 +8,7 @@ from datasources.services.pulls import (
     note_run,
     period_of,
     pull_claimed,
+    pull_resolve,
     record_pulled,
     source_test,
 )
@@ -22,6 +23,7 @@ __all__ = [
     "note_run",
     "period_of",
     "pull_claimed",
+    "pull_resolve",
     "record_pulled",
     "sign",
     "source_config",

@@ -249,3 +249,30 @@ def _tell_admins_paused(source: DataSource) -> None:
         notification_send(
             org=org, recipient=membership.user, kind=NotificationKind.CHANNEL_PAUSED, message=message, url=url
         )
+
+
+@transaction.atomic
+def pull_resolve(*, pull: SourcePull, actor: User, action: str) -> PullOutcome:
+    """The KPI owner's answer to a pull waiting for them: ``take`` the pulled value over the
+    typed one (recorded with the source's provenance), ``keep`` the typed one, or ``retry`` a
+    failed pull now (its claim given back, so the same exactly-once pull runs again)."""
+    pull = SourcePull.objects.select_for_update().select_related("kpi__organization", "source").get(pk=pull.pk)
+    kpi = pull.kpi
+    if action == "retry" and pull.status == PullStatus.FAILED:
+        pull.delete()
+        status = pull_claimed(kpi_id=kpi.pk, period=pull.period, final=True)
+        return PullOutcome(status)
+    if action == "take" and pull.status == PullStatus.CONFLICT and pull.value is not None:
+        came = Provenance(
+            origin=Origin.SOURCE,
+            source=pull.source_id,
+            source_name=pull.source.name if pull.source else "",
+            fetched_at=pull.created_at,
+            raw=pull.raw,
+            who=actor.pk,
+            who_name=actor.display_name,
+        )
+        measurement_record(kpi=kpi, actor=actor, period=pull.period, value=pull.value, provenance=came)
+    pull.status = PullStatus.RESOLVED
+    pull.save(update_fields=["status"])
+    return PullOutcome(PullStatus.RESOLVED, pull.value)

@@ -47,6 +47,7 @@ HTML_KWARG_KINDS: dict[str, tuple[str, str]] = {
     "import_id": ("transfer.ImportRun", "pk"),
     "contribution_id": ("objectives.Contribution", "pk"),
     "source_id": ("datasources.DataSource", "pk"),
+    "pull_id": ("datasources.SourcePull", "pk"),
 }
 
 # Written into every name, title and note of the other organisation, so that a
