@@ -135,7 +135,10 @@ def kpi_edit(request: HttpRequest, kpi_id: int) -> HttpResponse:
         else:
             messages.success(request, _("KPI saved."))
             return redirect("kpis:detail", slug=org.slug, kpi_id=kpi.pk)
-    return render(request, "kpis/kpi_form.html", {"form": form, "kpi": kpi}, status=400 if form.errors else 200)
+    recent = list(kpi.measurements.select_related("author").order_by("-period")[:6])
+    return render(
+        request, "kpis/kpi_form.html", {"form": form, "kpi": kpi, "recent": recent}, status=400 if form.errors else 200
+    )
 
 
 @org_view

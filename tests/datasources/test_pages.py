@@ -102,3 +102,12 @@ def test_a_formula_through_the_kpi_form(world_a, web, pin_now):
     data["formula"] = f"kpi:{pulled.pk} * 2"
     assert client.post(f"/o/alpha/kpis/{kpi.pk}/edit/", data).status_code == 302
     assert Kpi.objects.get(pk=kpi.pk).formula == f"kpi:{pulled.pk} * 2"
+
+
+def test_the_kpi_form_previews_the_last_periods_with_their_provenance(world_a, web):
+    from tests.kpis.kpi_factories import record
+
+    kpi = make_kpi(world_a.org, name="Leads")
+    record(kpi, "2026-09", 40, actor=world_a.member)
+    page = web(world_a.admin).get(f"/o/alpha/kpis/{kpi.pk}/edit/").content.decode()
+    assert "The last periods:" in page and 'data-provenance="manual"' in page
