@@ -114,3 +114,17 @@ def contributors_of(key_result_ids: list[int]) -> dict[int, list[Contribution]]:
         if link.key_result_id is not None:
             found.setdefault(link.key_result_id, []).append(link)
     return found
+
+
+def fed_through_contributions(org_id: int, objective_id: int) -> set[int]:
+    """The objectives ``objective_id`` feeds through its contributions (the objectives it
+    contributes to, those holding the aligned key results it contributes to), in one query."""
+    rows = Contribution.objects.filter(organization_id=org_id, child_id=objective_id).values_list(
+        "parent_id", "key_result__objective_id"
+    )
+    fed: set[int] = set()
+    for parent, via_kr in rows:
+        target = parent if parent is not None else via_kr
+        if target is not None:
+            fed.add(target)
+    return fed

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from activity.services import activity_record
 from core.validation import UNSET, check_version, clean_title
 from cycles.models import Cycle
+from objectives.alignment import fed_through_contributions
 from objectives.models import (
     MIN_KEY_RESULTS_TO_ACTIVATE,
     Commitment,
@@ -306,10 +307,14 @@ def objective_delete(*, objective: Objective, actor: User) -> None:
     parent_id = objective.parent_id
     children = list(Objective.objects.filter(organization=org, parent=objective).values_list("id", flat=True))
     activity_record(org=org, actor=actor, verb="objective.deleted", target=objective, before=_snapshot(objective))
+    # What it contributes to (its links go with it) rolls up without it too.
+    fed = fed_through_contributions(org.pk, objective.pk)
     Objective.objects.filter(organization=org, parent=objective).update(parent=None)
     objective.delete()
     if parent_id:
-        schedule_rollup(org_id=org.pk, objective_id=parent_id)
+        fed.add(parent_id)
+    for fed_id in sorted(fed):
+        schedule_rollup(org_id=org.pk, objective_id=fed_id)
     for child_id in children:
         activity_record(
             org=org,

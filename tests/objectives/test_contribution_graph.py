@@ -270,3 +270,12 @@ def test_the_benchmark_counts_a_graph_rollup_within_ancestors_reached_plus_3(wor
     assert found["reached"] > 7  # the tree's own path and the other tree through the contributions
     assert found["statements"] <= found["reached"] + 3
     assert not Contribution.objects.exists()  # measured, then rolled back
+
+
+def test_a_sqlite_without_several_recursive_arms_walks_the_graph_the_same_way(world_a, monkeypatch):
+    if connection.vendor != "sqlite":
+        pytest.skip("the walk for SQLite before 3.34")
+    monkeypatch.setattr(rollup.sqlite3, "sqlite_version_info", (3, 31, 0))
+    dag = random_dag(world_a, n=30, seed=4)
+    _check_ins(dag, world_a, random.Random(4), 20)
+    assert_exact(world_a.org)

@@ -217,3 +217,15 @@ def test_as_of_a_day_an_aligned_key_result_is_its_contributors_snapshot_mean(wor
     then = client.get(f"/api/v1/orgs/alpha/cascade/?cycle={cycle.pk}&as_of=2026-11-15").json()
     now = client.get(f"/api/v1/orgs/alpha/cascade/?cycle={cycle.pk}").json()
     assert aligned_in(then) == pytest.approx(0.4) and aligned_in(now) == pytest.approx(0.9)
+
+
+def test_deleting_a_contributor_rolls_up_what_it_fed(world_a, okrs):
+    _cycle, revenue, brand, marketing, kr = okrs
+    aligned = services.key_result_create(objective=revenue, actor=None, owner=world_a.member, title="A", kind="aligned")
+    services.contribution_create(child=marketing, actor=None, parent=brand)
+    services.contribution_create(child=marketing, actor=None, key_result=aligned)
+    services.key_result_check_in(key_result=kr, actor=world_a.member, value=100, confidence=7)
+    assert _progress(brand) == pytest.approx([0.5])
+    services.objective_delete(objective=marketing, actor=world_a.admin)
+    assert _progress(brand, revenue) == pytest.approx([0.0, 0.0])
+    assert KeyResult.objects.get(pk=aligned.pk).progress == 0
