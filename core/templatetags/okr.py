@@ -217,3 +217,14 @@ def form_once() -> str:
     from core.idempotency import FORM_TOKEN_FIELD, form_token_new
 
     return format_html('<input type="hidden" name="{}" value="{}">', FORM_TOKEN_FIELD, form_token_new())
+
+
+@register.filter
+def origin_label(origin: str | None) -> str:
+    """Where a value came from, in words (``core.provenance.Origin``); "" for a typed one,
+    which needs no saying, or for anything unknown."""
+    from core.provenance import Origin
+
+    if not origin or origin == Origin.MANUAL or origin not in Origin.values:
+        return ""
+    return str(Origin(origin).label)

@@ -115,3 +115,11 @@ def test_an_imported_file_is_named_in_each_value(world_a):
     m = kpi.measurements.get()
     assert m.origin == "import" and m.provenance["file"] == "september.csv"
     assert m.provenance["who"] == world_a.admin.pk
+
+
+def test_the_organisations_activity_log_names_the_origin(world_a, web):
+    kpi = make_kpi(world_a.org)
+    services.measurement_record(kpi=kpi, actor=None, period="2026-10", value=12, today=TODAY, provenance=_pulled())
+    record(kpi, "2026-09", 11, actor=world_a.member)
+    page = web(world_a.admin).get("/o/alpha/activity/").content.decode()
+    assert page.count('activity-origin">(Pulled from a data source)') == 1
