@@ -23,7 +23,7 @@ from conversations.mentions import MENTION_RE
 from conversations.models import Comment
 from cycles.models import Cycle
 from kpis.models import Kpi, Measurement
-from objectives.models import CheckIn, Initiative, KeyResult, Objective, Retrospective
+from objectives.models import CheckIn, Contribution, Initiative, KeyResult, Objective, Retrospective
 from orgs.models import Membership, Organization, Team, TeamMember, User
 from scorecards.models import Scorecard, ScorecardItem, StrategyLink
 
@@ -128,6 +128,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "carried_from_key",
         "last_check_in_at",
     ),
+    "contributions": ("child_key", "parent_key", "key_result_key", "weight"),
     "check_ins": ("key", "id", "key_result_key", "author_email", "value", "confidence", "note", "created_at"),
     "initiatives": ("objective_key", "key_result_key", "title", "owner_email", "status", "due_date"),
     "retrospectives": (
@@ -343,6 +344,16 @@ def _okrs(x: _Exporter) -> dict[str, Rows]:
     return {
         "objectives": _rows(x.scoped(Objective), "objectives", lambda o: _objective_row(x, o)),
         "key_results": _rows(x.scoped(KeyResult), "key_results", lambda kr: _key_result_row(x, kr)),
+        "contributions": _rows(
+            x.scoped(Contribution),
+            "contributions",
+            lambda c: {
+                "child_key": x.k("objective", c.child_id),
+                "parent_key": x.k("objective", c.parent_id),
+                "key_result_key": x.k("key-result", c.key_result_id),
+                "weight": c.weight,
+            },
+        ),
         "check_ins": _rows(
             x.scoped(CheckIn),
             "check_ins",

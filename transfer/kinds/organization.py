@@ -22,7 +22,7 @@ from activity.services import activity_record
 from conversations.models import Comment
 from cycles.models import Cycle
 from kpis.models import Kpi, Measurement
-from objectives.models import CheckIn, Initiative, KeyResult, Objective, Retrospective
+from objectives.models import CheckIn, Contribution, Initiative, KeyResult, Objective, Retrospective
 from orgs.models import Membership, Team, TeamMember, User
 from scorecards.models import Scorecard, ScorecardItem, StrategyLink
 from transfer.document import ORGANIZATION_FIELDS
@@ -249,6 +249,17 @@ class _Restore:
             ),
         )
         self._link("key_results", KeyResult, ("carried_from_key", "carried_from"))
+        self._bulk(
+            "contributions",
+            Contribution,
+            lambda r: Contribution(
+                organization=org,
+                child=self.ref("objectives", r["child_key"]),
+                parent=self.ref("objectives", r.get("parent_key")),
+                key_result=self.ref("key_results", r.get("key_result_key")),
+                weight=r["weight"],
+            ),
+        )
 
     def _link(self, collection: str, model: type[Model], *pairs: tuple[str, str]) -> None:
         """The references within one collection, once every row of it exists."""

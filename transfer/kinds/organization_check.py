@@ -15,7 +15,14 @@ from django.utils.translation import gettext as _
 
 from cycles.models import CycleKind, CycleStatus
 from kpis.models import Direction, Frequency, Perspective
-from objectives.models import MAX_KEY_RESULTS, Commitment, InitiativeStatus, KeyResultKind, ObjectiveStatus
+from objectives.models import (
+    MAX_CONTRIBUTIONS,
+    MAX_KEY_RESULTS,
+    Commitment,
+    InitiativeStatus,
+    KeyResultKind,
+    ObjectiveStatus,
+)
 from orgs.models import Role
 from orgs.ownership import OwnerType
 from transfer.document import FIELDS, FORMAT, VERSION
@@ -37,6 +44,7 @@ REFERENCES: dict[str, dict[str, str]] = {
         "carried_from_key": "objectives",
     },
     "key_results": {"objective_key": "objectives", "kpi_key": "kpis", "carried_from_key": "key_results"},
+    "contributions": {"child_key": "objectives", "parent_key": "objectives", "key_result_key": "key_results"},
     "check_ins": {"key_result_key": "key_results"},
     "initiatives": {"objective_key": "objectives", "key_result_key": "key_results"},
     "retrospectives": {"objective_key": "objectives"},
@@ -49,6 +57,7 @@ REQUIRED_REFERENCES = {
     "team_members": ("team_key",),
     "measurements": ("kpi_key",),
     "key_results": ("objective_key",),
+    "contributions": ("child_key",),
     "check_ins": ("key_result_key",),
     "initiatives": ("objective_key",),
     "retrospectives": ("objective_key",),
@@ -70,6 +79,7 @@ NUMBERS: dict[str, tuple[str, ...]] = {
     "measurements": ("value",),
     "objectives": ("weight", "progress"),
     "key_results": ("start_value", "target_value", "current_value", "weight", "progress"),
+    "contributions": ("weight",),
     "check_ins": ("value", "confidence"),
     "scorecard_items": ("weight",),
 }
@@ -135,6 +145,7 @@ class DocumentCheck:
         self._team_depth()
         self._alignment_loops()
         self._key_result_counts()
+        ContributionCheck(self).run()
 
     def _keys(self) -> None:
         for collection, fields in FIELDS.items():
@@ -238,6 +249,84 @@ class DocumentCheck:
                     "objective_key",
                     _("An objective has at most %(n)d key results.") % {"n": MAX_KEY_RESULTS},
                 )
+
+
+class ContributionCheck:
+    """The contribution rules of the services (``objectives.services.contributions``) on
+    the document: exactly one target, an ``aligned`` key result, a weight in (0, 10], not
+    to itself nor its primary parent, no link twice, at most ``MAX_CONTRIBUTIONS`` from one
+    objective, and no loop through parents and contributions together."""
+
+    def __init__(self, check: DocumentCheck) -> None:
+        self.check = check
+        doc = check.doc
+        self.parents = {o.get("key"): o.get("parent_key") for o in doc["objectives"]}
+        self.kr_objective = {kr.get("key"): kr.get("objective_key") for kr in doc["key_results"]}
+        self.kr_kind = {kr.get("key"): kr.get("kind") for kr in doc["key_results"]}
+        self.rows = doc["contributions"]
+
+    def error(self, i: int, name: str, message: str) -> None:
+        self.check.error("contributions", i, name, message)
+
+    def target(self, row: dict[str, Any]) -> Any:
+        if row.get("parent_key"):
+            return row.get("parent_key")
+        return self.kr_objective.get(row.get("key_result_key"))
+
+    def run(self) -> None:
+        seen: set[tuple[Any, Any, Any]] = set()
+        counts: dict[Any, int] = {}
+        for i, row in enumerate(self.rows):
+            child, parent, kr = row.get("child_key"), row.get("parent_key"), row.get("key_result_key")
+            if bool(parent) == bool(kr):
+                self.error(i, "parent_key", _("Name either an objective or a key result to contribute to, not both."))
+            if parent and parent in (child, self.parents.get(child)):
+                self.error(i, "parent_key", _("An objective cannot contribute to itself."))
+            if kr and kr in self.kr_kind and self.kr_kind[kr] != KeyResultKind.ALIGNED:
+                self.error(
+                    i,
+                    "key_result_key",
+                    _(
+                        "Only a key result of kind “aligned” takes contributions; "
+                        "this one is measured by its check-ins."
+                    ),
+                )
+            weight = row.get("weight")
+            if _is_number(weight) and not 0 < weight <= 10:
+                self.error(i, "weight", _("The weight must be more than 0 and at most %(max)s.") % {"max": 10})
+            if (child, parent, kr) in seen:
+                self.error(i, "child_key", _("It already contributes to this."))
+            seen.add((child, parent, kr))
+            counts[child] = counts.get(child, 0) + 1
+            if counts[child] > MAX_CONTRIBUTIONS:
+                self.error(
+                    i,
+                    "child_key",
+                    _("An objective contributes to at most %(max)d further objectives or key results.")
+                    % {"max": MAX_CONTRIBUTIONS},
+                )
+        self._loops()
+
+    def _loops(self) -> None:
+        feeds: dict[Any, set[Any]] = {}
+        for key, parent in self.parents.items():
+            if parent:
+                feeds.setdefault(key, set()).add(parent)
+        for row in self.rows:
+            if self.target(row):
+                feeds.setdefault(row.get("child_key"), set()).add(self.target(row))
+        for i, row in enumerate(self.rows):
+            child, start = row.get("child_key"), self.target(row)
+            stack, visited = [start], set()
+            while stack:
+                node = stack.pop()
+                if node == child:
+                    self.error(i, "child_key", _("This alignment makes a loop."))
+                    break
+                if node in visited:
+                    continue
+                visited.add(node)
+                stack.extend(feeds.get(node, ()))
 
 
 def _is_number(value: Any) -> bool:
