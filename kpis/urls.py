@@ -14,4 +14,5 @@ urlpatterns = [
     path("kpis/<int:kpi_id>/edit/", views.kpi_edit, name="edit"),
     path("kpis/<int:kpi_id>/delete/", views.kpi_delete, name="delete"),
     path("kpis/<int:kpi_id>/measurements/", views.measurement_record, name="record"),
+    path("kpis/<int:kpi_id>/provenance/", views.measurement_provenance, name="provenance"),
 ]

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -197,3 +197,19 @@ def measurement_record(request: HttpRequest, kpi_id: int) -> HttpResponse:
         messages.success(request, saved)
         return redirect("kpis:detail", slug=org.slug, kpi_id=kpi.pk)
     return render(request, "kpis/kpi_detail.html", _detail_context(request, kpi, form=form), status=400)
+
+
+@org_view
+def measurement_provenance(request: HttpRequest, kpi_id: int) -> HttpResponse:
+    """Where the KPI's value for ``?period=`` came from: the box a page's ⓘ opens, loaded on
+    the click (the scorecard, whose figures are read in bulk without it)."""
+    kpi = access_kpi(request.membership, kpi_id)
+    try:
+        day = periods.parse_period(request.GET.get("period", ""))
+    except ValueError:
+        raise Http404 from None
+    start = kpi.period_of(day, fiscal_year_start_month=request.org.fiscal_year_start_month)
+    measurement = kpi.measurements.select_related("author").filter(period=start).first()
+    if measurement is None:
+        raise Http404
+    return render(request, "includes/_provenance_box.html", {"item": measurement})

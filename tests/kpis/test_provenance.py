@@ -123,3 +123,22 @@ def test_the_organisations_activity_log_names_the_origin(world_a, web):
     record(kpi, "2026-09", 11, actor=world_a.member)
     page = web(world_a.admin).get("/o/alpha/activity/").content.decode()
     assert page.count('activity-origin">(Pulled from a data source)') == 1
+
+
+def test_the_scorecard_opens_a_values_provenance_in_one_click(world_a, world_b, web, client, pin_now):
+    from scorecards import services as scorecard_services
+
+    pin_now(datetime(2026, 11, 27, 10, tzinfo=UTC))
+    kpi = make_kpi(world_a.org)
+    services.measurement_record(kpi=kpi, actor=None, period="2026-10", value=1234.5, today=TODAY, provenance=_pulled())
+    card = scorecard_services.scorecard_create(org=world_a.org, actor=None, name="Board")
+    scorecard_services.scorecard_item_add(scorecard=card, actor=None, kpi=kpi)
+    viewer = web(world_a.viewer)
+    page = viewer.get(f"/o/alpha/scorecards/{card.pk}/").content.decode()
+    url = f"/o/alpha/kpis/{kpi.pk}/provenance/?period=2026-10-01"
+    assert f'hx-get="{url}"' in page
+    box = viewer.get(url).content.decode()
+    assert "Pulled from a data source" in box and "<code>1.234,5</code>" in box
+    assert viewer.get(f"/o/alpha/kpis/{kpi.pk}/provenance/?period=2026-09-01").status_code == 404
+    client.force_login(world_b.admin)
+    assert client.get(f"/o/beta/kpis/{kpi.pk}/provenance/?period=2026-10-01").status_code == 404
