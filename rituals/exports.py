@@ -13,7 +13,8 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from cycles.models import Cycle
-from objectives.models import Objective, ObjectiveStatus
+from kpis.models import Direction
+from objectives.models import KeyResult, Objective, ObjectiveStatus
 
 __all__ = ["cycle_rows", "filename"]
 
@@ -43,6 +44,8 @@ def header() -> list[str]:
         _("Reviewer's comment"),
         _("Acknowledged"),
         _("Aligned to"),
+        _("Key result kind"),
+        _("Direction"),
     ]
 
 
@@ -81,7 +84,7 @@ def cycle_rows(objectives: list[Objective], *, cycle: Cycle) -> list[list[Any]]:
             parents.get(o.parent_id, "") if o.parent_id else "",
         ]
         if not o.krs:
-            rows.append([*head, "", "", None, None, None, "", None, None, "", *tail])
+            rows.append([*head, "", "", None, None, None, "", None, None, "", *tail, "", ""])
         for kr in o.krs:
             rows.append(
                 [
@@ -96,9 +99,17 @@ def cycle_rows(objectives: list[Objective], *, cycle: Cycle) -> list[list[Any]]:
                     kr.shown_grade,
                     kr.grade_note,
                     *tail,
+                    kr.get_kind_display(),
+                    _direction(kr),
                 ]
             )
     return rows
+
+
+def _direction(kr: KeyResult) -> str:
+    """Which way the key result moves, as its start and target say (read back by the import)."""
+    down = kr.target_value < kr.start_value
+    return str(Direction.LOWER_IS_BETTER.label if down else Direction.HIGHER_IS_BETTER.label)
 
 
 def _parent_titles(objectives: list[Objective]) -> dict[int, str]:

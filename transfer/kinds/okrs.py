@@ -39,6 +39,8 @@ COLUMNS = (
     Column("unit", "Unit", False, (), ("đơn vị",)),
     Column("confidence", "Confidence", False, (), ("mức độ tự tin",)),
     Column("initiative", "Initiative", False, ("initiatives",), ("sáng kiến",)),
+    Column("kind", "Key result kind", False, ("kind", "kr kind", "key result type"), ("loại kết quả then chốt",)),
+    Column("direction", "Direction", False, (), ("chiều hướng", "chiều")),
 )
 
 

@@ -12,11 +12,13 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from cycles.models import Cycle, CycleStatus
+from kpis.models import Direction
 from objectives.models import (
     MAX_KEY_RESULTS,
     MIN_KEY_RESULTS_TO_ACTIVATE,
     Commitment,
     KeyResult,
+    KeyResultKind,
     Objective,
     ObjectiveStatus,
 )
@@ -28,6 +30,10 @@ from transfer.kinds.resolve import People, choice_names, read_date, unknown_owne
 from transfer.reading import Table, header_key
 
 TOLERANCE = 1e-9
+# The kinds a file makes; an ``aligned`` key result takes its value from contributions.
+IMPORTED_KINDS = frozenset(
+    {KeyResultKind.NUMBER, KeyResultKind.PERCENT, KeyResultKind.CURRENCY, KeyResultKind.MILESTONE}
+)
 
 
 @dataclass
@@ -41,6 +47,7 @@ class KrSpec:
     current: float | None
     unit: str
     confidence: int | None
+    kind: str = KeyResultKind.NUMBER
     existing: KeyResult | None = None
 
 
@@ -84,6 +91,9 @@ class Plan:
         self.statuses = choice_names(ObjectiveStatus)
         self.commitments = choice_names(Commitment)
         self.levels = choice_names(OwnerType)
+        kinds = choice_names(KeyResultKind)
+        self.kr_kinds = {k: v for k, v in kinds.items() if v in IMPORTED_KINDS}
+        self.directions = choice_names(Direction)
 
     # --- reading ------------------------------------------------------------------------------
 
@@ -189,10 +199,13 @@ class Plan:
         owner = self.people.person(owner_text) if owner_text else spec.owner[2] or self.ctx.actor
         if owner_text and owner is None:
             self.report.unknown_person(line, "key_result_owner", owner_text, unknown_owner(owner_text))
+        kind = self._kr_kind(line, cells)
         start = self._number(line, cells, "start", 0.0)
-        target = self._number(line, cells, "target", None)
+        target = self._number(line, cells, "target", 1.0 if kind == KeyResultKind.MILESTONE else None)
         current = self._number(line, cells, "current", None)
         confidence = self._number(line, cells, "confidence", None)
+        if kind is None or not self._direction_fits(line, cells, start, target):
+            return
         if target is None:
             self.report.error(line, "target", _("A target is required."))
         numbers = (start, target, current, confidence)
@@ -203,9 +216,35 @@ class Plan:
             self.report.error(line, "key_result", _("This key result appears twice."))
             return
         conf = None if confidence is None else max(1, min(10, round(confidence)))
-        kr = KrSpec(line, key, title, owner, start, target, current, self.m.get(cells, "unit"), conf)
+        kr = KrSpec(line, key, title, owner, start, target, current, self.m.get(cells, "unit"), conf, kind)
         kr.existing = self._existing_kr(spec, kr)
         spec.krs.append(kr)
+
+    def _kr_kind(self, line: int, cells: list[str]) -> str | None:
+        """The key result's kind as the file writes it (a value or a label, English or
+        Vietnamese); a number when the column is empty. An aligned one is not a file's to make."""
+        text = self.m.get(cells, "kind")
+        if not text:
+            return KeyResultKind.NUMBER
+        kind = self.kr_kinds.get(header_key(text))
+        if kind is None:
+            self.report.error(line, "kind", _("Unknown value %(value)s.") % {"value": text[:40]})
+        return kind
+
+    def _direction_fits(self, line: int, cells: list[str], start: Any, target: Any) -> bool:
+        """The direction column, when there is one, agrees with the start and the target (a key
+        result moves the way its target lies from its start: that is its direction)."""
+        text = self.m.get(cells, "direction")
+        if not text or not isinstance(start, float | int) or not isinstance(target, float | int):
+            return True
+        direction = self.directions.get(header_key(text))
+        down = direction == Direction.LOWER_IS_BETTER
+        if direction in (Direction.HIGHER_IS_BETTER, Direction.LOWER_IS_BETTER) and (
+            start == target or (target < start) == down
+        ):
+            return True
+        self.report.error(line, "direction", _("The direction does not match the start and the target."))
+        return False
 
     def _existing_kr(self, spec: ObjSpec, kr: KrSpec) -> KeyResult | None:
         found = self._known(KeyResult, kr.key)
@@ -347,6 +386,8 @@ def kr_changes(kr: KrSpec) -> dict[str, Any]:
         changes["owner"] = kr.owner
     if kr.unit != k.unit:
         changes["unit"] = kr.unit
+    if kr.kind != k.kind:
+        changes["kind"] = kr.kind
     for name, value in (("start_value", kr.start), ("target_value", kr.target)):
         if abs(getattr(k, name) - value) > TOLERANCE:
             changes[name] = value

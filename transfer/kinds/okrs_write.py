@@ -112,6 +112,7 @@ def _write_key_result(ctx: Context, keys: KeyBook, objective: Objective, kr: KrS
             actor=actor,
             title=kr.title,
             owner=kr.owner,
+            kind=kr.kind,
             unit=kr.unit,
             start_value=kr.start,
             target_value=kr.target,
