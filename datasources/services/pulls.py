@@ -256,7 +256,9 @@ def pull_resolve(*, pull: SourcePull, actor: User, action: str) -> PullOutcome:
     """The KPI owner's answer to a pull waiting for them: ``take`` the pulled value over the
     typed one (recorded with the source's provenance), ``keep`` the typed one, or ``retry`` a
     failed pull now (its claim given back, so the same exactly-once pull runs again)."""
-    pull = SourcePull.objects.select_for_update().select_related("kpi__organization", "source").get(pk=pull.pk)
+    pull = (
+        SourcePull.objects.select_for_update(of=("self",)).select_related("kpi__organization", "source").get(pk=pull.pk)
+    )
     kpi = pull.kpi
     if action == "retry" and pull.status == PullStatus.FAILED:
         pull.delete()
