@@ -39,6 +39,14 @@ class LoginForm(EmailAuthenticationForm):
             )
 
 
+def _role_code(text: str) -> str:
+    """A role as typed: its code (admin) or its label in the page's language (Quản trị viên)."""
+    for code, label in Role.choices:
+        if text.lower() in (code, str(label).lower()):
+            return str(code)
+    return text
+
+
 class SsoSettingsForm(forms.Form):
     """The organisation's OpenID Connect provider. The secret is never shown again: left empty,
     the stored one is kept."""
@@ -88,7 +96,7 @@ class SsoSettingsForm(forms.Form):
                 raise forms.ValidationError(
                     _("Line %(number)s: write group = role.") % {"number": number}, code="invalid"
                 )
-            mapping[group.strip()] = role.strip()
+            mapping[group.strip()] = _role_code(role.strip())
         return mapping
 
     @staticmethod

@@ -78,7 +78,7 @@ def test_the_settings_page_saves_and_never_shows_the_secret(world_a, idp, web):
             "client_id": idp.client_id,
             "client_secret": CLIENT_SECRET,
             "domains": "alpha.test, alpha.vn",
-            "role_mapping": "okr-admins = admin\nokr-viewers = viewer",
+            "role_mapping": "okr-admins = admin\nokr-viewers = Viewer",  # a code or the label
             "default_role": "member",
             "groups_claim": "groups",
             "active": "on",
