@@ -41,6 +41,8 @@ COLUMNS = (
     Column("initiative", "Initiative", False, ("initiatives",), ("sáng kiến",)),
     Column("kind", "Key result kind", False, ("kind", "kr kind", "key result type"), ("loại kết quả then chốt",)),
     Column("direction", "Direction", False, (), ("chiều hướng", "chiều")),
+    Column("description", "Description", False, (), ("mô tả",)),
+    Column("note", "Check-in note", False, ("note", "check-in note", "latest check-in note"), ("ghi chú",)),
 )
 
 

@@ -48,6 +48,7 @@ class KrSpec:
     unit: str
     confidence: int | None
     kind: str = KeyResultKind.NUMBER
+    note: str = ""
     existing: KeyResult | None = None
 
 
@@ -67,6 +68,7 @@ class ObjSpec:
     existing: Objective | None = None
     parent: Objective | ObjSpec | None = None
     bad: bool = False
+    description: str = ""
 
 
 class Plan:
@@ -129,6 +131,7 @@ class Plan:
         if owner is None or not commitment or (status_text and not status):
             return None
         spec = ObjSpec(line, key, title, commitment, owner, status, self.m.get(cells, "parent"), cycle, None)
+        spec.description = self.m.get(cells, "description")
         spec.existing = self._known(Objective, key) or self._by_title(title, cycle)
         self.objectives[key] = spec
         return spec
@@ -217,6 +220,7 @@ class Plan:
             return
         conf = None if confidence is None else max(1, min(10, round(confidence)))
         kr = KrSpec(line, key, title, owner, start, target, current, self.m.get(cells, "unit"), conf, kind)
+        kr.note = self.m.get(cells, "note")
         kr.existing = self._existing_kr(spec, kr)
         spec.krs.append(kr)
 
@@ -343,6 +347,8 @@ def objective_changes(spec: ObjSpec) -> dict[str, Any]:
         changes["title"] = spec.title
     if o.commitment != spec.commitment:
         changes["commitment"] = spec.commitment
+    if spec.description and o.description != spec.description:  # an empty cell keeps what is there
+        changes["description"] = spec.description
     if (o.owner_type, o.owner_team_id, o.owner_user_id) != (
         level,
         getattr(team, "pk", None),

@@ -75,6 +75,7 @@ def _write_objective(ctx: Context, keys: KeyBook, spec: ObjSpec) -> None:
             cycle=spec.cycle,
             title=spec.title,
             commitment=spec.commitment,
+            description=spec.description,
             owner_type=level,
             owner_team=team,
             owner_user=user,
@@ -118,7 +119,7 @@ def _write_key_result(ctx: Context, keys: KeyBook, objective: Objective, kr: KrS
             target_value=kr.target,
             current_value=kr.current if kr.current is not None else kr.start,
         )
-        if kr.confidence is not None and kr.current is not None:
+        if (kr.confidence is not None or kr.note) and kr.current is not None:
             _check_in(ctx, kr.existing, kr)
     else:
         changes = kr_changes(kr)
@@ -136,6 +137,6 @@ def _check_in(ctx: Context, key_result: KeyResult, kr: KrSpec) -> None:
         actor=ctx.actor,  # type: ignore[arg-type]  # an import has its actor
         value=kr.current,
         confidence=kr.confidence or key_result.confidence or 5,
-        note="",
+        note=kr.note,
         provenance=_provenance(ctx),
     )

@@ -1,0 +1,89 @@
+"""Viva Goals files: drafts the coach or the objective itself explains, Viva's status and
+its check-in notes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from objectives.models import CheckIn, Objective
+from rituals.quality import objective_quality
+from tests.objectives.okr_factories import make_cycle
+from tests.transfer.helpers import apply, csv_bytes
+
+HEADER = ["ID", "Title", "Type", "Owner", "Parent", "Target", "Current", "Status", "Check-ins"]
+
+
+@pytest.fixture
+def cycle(world_a, pin_now):
+    pin_now(datetime(2026, 11, 2, 9, tzinfo=UTC))
+    return make_cycle(world_a.org)
+
+
+def _objective(world, title: str) -> Objective:
+    return Objective.objects.get(organization=world.org, title=title)
+
+
+def _codes(world, objective: Objective) -> set[str]:
+    return {f.code for f in objective_quality(org=world.org, objective=objective).findings}
+
+
+def test_a_draft_without_key_results_has_the_coachs_finding(world_a, cycle):
+    m = world_a.member.email
+    apply(world_a, "viva_goals", csv_bytes([HEADER, ["1", "Empty", "Objective", m, "", "", "", "On track", ""]]))
+    empty = _objective(world_a, "Empty")
+    assert empty.status == "draft" and "objective_too_few_key_results" in _codes(world_a, empty)
+
+
+def test_a_crowded_draft_says_in_its_description_which_key_results_became_initiatives(world_a, cycle):
+    m = world_a.member.email
+    rows = [HEADER, ["1", "Crowded", "Objective", m, "", "", "", "On track", ""]]
+    rows += [[f"k{n}", f"KR {n}", "Key Result", m, "1", "10", "1", "", ""] for n in range(1, 8)]
+    run = apply(world_a, "viva_goals", csv_bytes(rows))
+    assert run.status == "applied"
+    crowded = _objective(world_a, "Crowded")
+    assert crowded.status == "draft" and crowded.key_results.count() == 5
+    assert sorted(crowded.initiatives.values_list("title", flat=True)) == ["KR 6", "KR 7"]
+    assert "with 7 key results: from the sixth on they are initiatives" in crowded.description
+    # Five key results is a shape the coach's rule accepts: the description is what tells.
+    assert "objective_too_many_key_results" not in _codes(world_a, crowded)
+
+
+@pytest.mark.parametrize(
+    ("status", "key_results", "expected"),
+    [
+        ("On track", 2, "active"),
+        ("At risk", 3, "active"),
+        ("Behind", 2, "active"),
+        ("Completed", 2, "active"),
+        ("Not started", 2, "draft"),
+        ("Cancelled", 2, "cancelled"),
+        ("Postponed", 2, "cancelled"),
+        ("On track", 1, "draft"),  # an active objective needs two key results
+        ("Something else", 2, "draft"),
+    ],
+)
+def test_vivas_status_maps_to_ours(world_a, cycle, status, key_results, expected):
+    m = world_a.member.email
+    rows = [HEADER, ["1", "Grow", "Objective", m, "", "", "", status, ""]]
+    rows += [[f"k{n}", f"KR {n}", "Key Result", m, "1", "10", "1", "", ""] for n in range(key_results)]
+    run = apply(world_a, "viva_goals", csv_bytes(rows))
+    assert run.status == "applied"
+    assert _objective(world_a, "Grow").status == expected
+
+
+def test_a_key_results_check_in_note_comes_in_with_its_value(world_a, cycle):
+    m = world_a.member.email
+    rows = [
+        HEADER,
+        ["1", "Grow", "Objective", m, "", "", "", "On track", ""],
+        ["k1", "Leads", "Key Result", m, "1", "100", "40", "", "Two fairs in October"],
+        ["k2", "Deals", "Key Result", m, "1", "10", "2", "", ""],
+    ]
+    apply(world_a, "viva_goals", csv_bytes(rows))
+    check_in = CheckIn.objects.get(organization=world_a.org, key_result__title="Leads")
+    assert (check_in.value, check_in.note) == (40, "Two fairs in October")
+    assert not CheckIn.objects.filter(organization=world_a.org, key_result__title="Deals").exists()
+    again = apply(world_a, "viva_goals", csv_bytes(rows))
+    assert again.result["create"] == 0 and CheckIn.objects.filter(organization=world_a.org).count() == 1
