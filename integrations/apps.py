@@ -11,3 +11,10 @@ class IntegrationsConfig(AppConfig):
 
     name = "integrations"
     verbose_name = _("Chat and e-mail check-ins")
+
+    def ready(self) -> None:
+        from integrations.services.push import push_deliver
+        from notifications.models import OutboxKind
+        from notifications.outbox import register_sender
+
+        register_sender(OutboxKind.PUSH, push_deliver)

@@ -235,6 +235,7 @@ class Channel(TenantModel):
 class OutboxKind(models.TextChoices):
     EMAIL = "email", _("E-mail")
     CHANNEL = "channel", _("Channel post")
+    PUSH = "push", _("Push notification")
 
 
 class OutboxStatus(models.TextChoices):
@@ -244,7 +245,7 @@ class OutboxStatus(models.TextChoices):
 
 
 class OutboxMessage(TenantModel):
-    """One e-mail or channel post that must leave exactly once (``notifications.outbox``).
+    """One e-mail, channel post or push notification that must leave exactly once (``notifications.outbox``).
     It is written in the transaction that claims it (``ReminderClaim``, ``ChannelClaim``, or
     the notification itself), delivered after the commit, retried with backoff by a sweep
     while ``pending``, and given up (``failed``, shown to admins) after a bounded number of

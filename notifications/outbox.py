@@ -14,7 +14,11 @@ sender died mid-send (its lease ran out); after ``MAX_ATTEMPTS`` tries it is giv
 The honest limit: a message the server accepted, whose sender died before marking it sent,
 is sent again when the lease ends. That is why every message carries its stable
 ``delivery_id`` (the e-mail's Message-ID and ``X-Okrkpi-Delivery-Id``; a post's header and
-JSON field): receivers drop the duplicate.
+JSON field; a push notification's ``Topic`` header and tag): receivers drop the duplicate.
+
+Kinds sent by a room above this one (push notifications, ``integrations``) register their
+sender in their ``AppConfig.ready()`` (``register_sender``): the outbox takes, leases,
+retries and gives up their rows like its own.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -47,6 +51,27 @@ BATCH = 20  # rows one sender takes at a time: sent well within a lease, even at
 DELIVERY_HEADER = "X-Okrkpi-Delivery-Id"
 # Refusals of one message (its address, its content); any other error is the connection's.
 MESSAGE_ERRORS = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError, ValueError)
+
+
+@dataclass
+class SendOutcome:
+    """What one try at one row of a registered kind did: sent, or why not and whether to give up."""
+
+    ok: bool
+    error: str = ""
+    final: bool = False  # given up at once: retrying cannot help
+
+
+class Sender(Protocol):
+    def __call__(self, row: OutboxMessage) -> SendOutcome: ...
+
+
+_SENDERS: dict[str, Sender] = {}
+
+
+def register_sender(kind: str, sender: Sender) -> None:
+    """Let the outbox send rows of ``kind`` (a room above this one calls it when it loads)."""
+    _SENDERS[str(kind)] = sender
 
 
 def lease_seconds() -> int:
@@ -198,7 +223,7 @@ def queue_delivery(ids: list[int]) -> None:
 class DeliveryReport:
     """What one delivery run did with the rows it took."""
 
-    sent: dict[str, int] = field(default_factory=dict)  # by kind (email, channel)
+    sent: dict[str, int] = field(default_factory=dict)  # by kind (email, channel, push)
     retrying: dict[str, int] = field(default_factory=dict)
     failed: dict[str, int] = field(default_factory=dict)
 
@@ -318,6 +343,27 @@ def _send_posts(rows: list[OutboxMessage], token: str, report: DeliveryReport) -
             report.count(report.failed if given_up else report.retrying, OutboxKind.CHANNEL)
 
 
+def _send_registered(rows: list[OutboxMessage], token: str, report: DeliveryReport) -> None:
+    """Rows of the kinds other rooms send (``register_sender``): one try each; a sender that
+    raises counts as a failed try, retried like any other."""
+    for row in rows:
+        sender = _SENDERS.get(row.kind)
+        if sender is None:
+            outcome = SendOutcome(False, f"nothing sends {row.kind} messages here", final=False)
+        else:
+            try:
+                outcome = sender(row)
+            except Exception as exc:  # noqa: BLE001 — recorded on the row and retried; never raised
+                log.warning("sending %s %s failed", row.kind, row.delivery_id, exc_info=True)
+                outcome = SendOutcome(False, f"{exc.__class__.__name__}: {exc}")
+        if outcome.ok:
+            _mark_sent(row, token)
+            report.count(report.sent, row.kind)
+        else:
+            given_up = _mark_failed(row, token, outcome.error, final=outcome.final)
+            report.count(report.failed if given_up else report.retrying, row.kind)
+
+
 def outbox_deliver(*, ids: list[int] | None = None, now: datetime | None = None, limit: int = BATCH) -> DeliveryReport:
     """Take and send one batch of due rows (of ``ids``, or the oldest due)."""
     report = DeliveryReport()
@@ -326,6 +372,7 @@ def outbox_deliver(*, ids: list[int] | None = None, now: datetime | None = None,
         return report
     _send_emails([r for r in rows if r.kind == OutboxKind.EMAIL], token, report)
     _send_posts([r for r in rows if r.kind == OutboxKind.CHANNEL], token, report)
+    _send_registered([r for r in rows if r.kind not in (OutboxKind.EMAIL, OutboxKind.CHANNEL)], token, report)
     return report
 
 

@@ -11,8 +11,8 @@ Exactly once: every reminder is first *claimed* by inserting a row whose
 (kind, subject, period, recipient) is unique, with conflicts ignored, inside
 the transaction that also creates the in-app notifications. Only the claims
 this run inserted (its ``run`` token) are notified, so two overlapping sweeps,
-or a retried one, can never notify twice. Their e-mails and escalation posts are
-outbox rows written in that same transaction (``notifications.outbox``): they
+or a retried one, can never notify twice. Their e-mails, escalation posts and push
+notifications are outbox rows written in that same transaction (``notifications.outbox``): they
 leave after the commit and are retried until sent, or given up and shown to admins.
 
 Query count does not depend on the number of KPIs or people: each step reads
@@ -36,7 +36,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from cycles.models import CycleStatus
-from integrations.outreach import check_in_reminders_send
+from integrations.outreach import check_in_push_rows, check_in_reminders_send
 from integrations.services.mail import reminder_replies, with_reply
 from notifications.channels import channel_publish_outbox
 from notifications.models import ChannelEvent, Notification, NotificationKind, ReminderClaim
@@ -307,9 +307,10 @@ def sweep_organization(*, org: Organization, now: datetime | None = None, dispat
         _insert_notifications(org, now, notifications)
         outbox_ids = outbox_add(mails, dispatch=dispatch)
         outbox_ids += _publish_escalations(org, mine, dispatch=dispatch)
-        due_slack = [w.recipient_id for w in mine if w.kind == NotificationKind.CHECK_IN_DUE]
-        if due_slack:  # Slack and push reminders, once per claim, after the commit
-            transaction.on_commit(partial(check_in_reminders_send, org_id=org.pk, user_ids=due_slack))
+        due_chat = [w.recipient_id for w in mine if w.kind == NotificationKind.CHECK_IN_DUE]
+        if due_chat:  # pushes are outbox rows too; Slack and Teams once per claim, after the commit
+            outbox_ids += outbox_add(check_in_push_rows(org=org, user_ids=due_chat), dispatch=dispatch)
+            transaction.on_commit(partial(check_in_reminders_send, org_id=org.pk, user_ids=due_chat))
     result = SweepResult(sent=len(notifications), emails=len(mails), outbox_ids=outbox_ids)
     for n in notifications:
         result.by_kind[n["kind"]] = result.by_kind.get(n["kind"], 0) + 1

@@ -45,3 +45,49 @@ class FakeApi:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+class FakePushService:
+    """A Web Push service on 127.0.0.1: answers each POST with the next of ``statuses`` (then
+    201), or stalls ``stall`` seconds first when asked to. Like a real one (RFC 8030 §5.4) it
+    holds one message per ``Topic``: ``held`` has the accepted messages, a later one with the
+    same topic replacing the earlier."""
+
+    def __init__(self, statuses: list[int] | None = None) -> None:
+        self.statuses = list(statuses or [])
+        self.stalls: list[float] = []
+        self.received: list[dict] = []  # every request's headers, lower-cased
+        self.accepted: list[dict] = []
+        self.held: dict[str, dict] = {}
+        import time
+
+        service = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - the standard library's name
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                service.received.append(headers)
+                if service.stalls:
+                    time.sleep(service.stalls.pop(0))
+                status = service.statuses.pop(0) if service.statuses else 201
+                if status == 201:
+                    service.accepted.append(headers)
+                    service.held[headers.get("topic") or f"#{len(service.accepted)}"] = headers
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                except OSError:  # the client gave up waiting (a timeout)
+                    pass
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/push/1"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()

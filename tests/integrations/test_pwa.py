@@ -146,12 +146,14 @@ def test_a_push_is_encrypted_and_signed_with_the_vapid_key(desk, push_service):
 def test_the_weekly_sweep_pushes_once(desk, push_service, django_capture_on_commit_callbacks):
     from datetime import UTC, datetime
 
+    from notifications.outbox import outbox_deliver_all
     from reminders.sweep import sweep_organization
 
     _subscribe(desk, push_service.url)
     for _run in range(2):  # a second (overlapping, retried) sweep claims nothing: no second push
         with django_capture_on_commit_callbacks(execute=True):
-            sweep_organization(org=desk.world.org, now=datetime(2026, 11, 2, 12, tzinfo=UTC), dispatch=False)
+            result = sweep_organization(org=desk.world.org, now=datetime(2026, 11, 2, 12, tzinfo=UTC), dispatch=False)
+        outbox_deliver_all(ids=result.outbox_ids)
     assert len(push_service.received) == 1
 
 
