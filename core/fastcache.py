@@ -139,3 +139,32 @@ def delete(key: str) -> None:
         r.delete(_prefix() + key)
     except Exception:  # noqa: BLE001
         _failed("delete", key)
+
+
+def get_many(keys: list[str]) -> list[Any]:
+    """The values of ``keys`` in their order (None for each absent), in one round trip; all
+    None when unavailable or the store fails."""
+    r = client()
+    if r is None or not keys:
+        return [None] * len(keys)
+    try:
+        prefix = _prefix()
+        return [None if raw is None else json.loads(raw) for raw in r.mget([prefix + k for k in keys])]
+    except Exception:  # noqa: BLE001
+        _failed("get_many", keys[0])
+        return [None] * len(keys)
+
+
+def set_many(values: dict[str, Any], seconds: int) -> None:
+    """``set`` of every key, in one round trip (a pipeline without a transaction)."""
+    r = client()
+    if r is None or not values:
+        return
+    try:
+        prefix = _prefix()
+        pipe = r.pipeline(transaction=False)
+        for key, value in values.items():
+            pipe.set(prefix + key, json.dumps(value), ex=seconds)
+        pipe.execute()
+    except Exception:  # noqa: BLE001
+        _failed("set_many", next(iter(values)))

@@ -201,26 +201,42 @@ def _milestone(*, start: float, target: float, current: float, confidence: int |
     )
 
 
-def _trend(
-    *, kind: str, start: float, target: float, xs: list[float], ys: list[float], x_end: float, since: date
-) -> Forecast:
+class Fit(NamedTuple):
+    """A Theil–Sen line through a key result's latest check-ins, all that its projection needs
+    whatever "now" is: days are counted from the forecast's origin; ``since`` is the first
+    check-in's day (an ordinal)."""
+
+    intercept: float
+    slope: float
+    n: int
+    mean_x: float
+    sxx: float
+    scale: float
+    since: int
+
+
+def fit_trend(xs: list[float], ys: list[float], since: date) -> Fit:
     intercept, slope = theil_sen(xs, ys)
     n = len(xs)
     residuals = [ys[i] - (intercept + slope * xs[i]) for i in range(n)]
     mean_x = sum(xs) / n
     sxx = sum((x - mean_x) ** 2 for x in xs)
-    spread = math.sqrt(1 + 1 / n + (x_end - mean_x) ** 2 / sxx)
-    half = t_quantile(n - 2) * residual_scale(residuals) * spread
+    return Fit(intercept, slope, n, mean_x, sxx, residual_scale(residuals), since.toordinal())
+
+
+def _trend(*, kind: str, start: float, target: float, fit: Fit, x_end: float) -> Forecast:
+    spread = math.sqrt(1 + 1 / fit.n + (x_end - fit.mean_x) ** 2 / fit.sxx)
+    half = t_quantile(fit.n - 2) * fit.scale * spread
     return _finish(
         method=Method.TREND,
         kind=kind,
         start=start,
         target=target,
-        projected=intercept + slope * x_end,
+        projected=fit.intercept + fit.slope * x_end,
         half=half,
-        slope_per_week=slope * 7,
-        since=since,
-        points=n,
+        slope_per_week=fit.slope * 7,
+        since=date.fromordinal(fit.since),
+        points=fit.n,
     )
 
 
@@ -246,6 +262,29 @@ def _pace(
     )
 
 
+class Summary(NamedTuple):
+    """What a forecast reads of a key result's check-ins up to a moment, whatever "now" is
+    after it: how many, the latest (moment, value, confidence) and the trend's fit (None
+    with fewer than three check-ins or one moment). A cache keeps it while no check-in comes."""
+
+    n: int
+    last: Point | None
+    fit: Fit | None
+
+
+def summarise(check_ins: Iterable[Point], *, origin: float, on: float, tz: tzinfo = UTC) -> Summary:
+    """The check-ins up to ``on``, read once (``forecast_key_result`` projects them)."""
+    seen = sorted((p for p in check_ins if p.at <= on), key=lambda p: p.at)  # a replay sees nothing later
+    if len(seen) < MIN_TREND_POINTS:
+        return Summary(len(seen), seen[-1] if seen else None, None)
+    xs = [_days(p.at, origin) for p in seen]
+    if len(set(xs)) < 2:
+        return Summary(len(seen), seen[-1], None)
+    recent = slice(-MAX_TREND_POINTS, None)
+    since = datetime.fromtimestamp(seen[recent][0].at, tz).date()
+    return Summary(len(seen), seen[-1], fit_trend(xs[recent], [p.value for p in seen][recent], since))
+
+
 def forecast_key_result(
     *,
     kind: str,
@@ -264,37 +303,53 @@ def forecast_key_result(
     ``confidence`` stand when there is none). Moments are POSIX seconds: ``origin`` is where its
     pace starts (the cycle's start, or its objective's activation); ``end`` at or before ``on``
     (the cycle is over) gives the value as it stands. ``tz`` names the days in ``since``."""
+    summary = summarise(check_ins, origin=origin, on=on, tz=tz)
+    return forecast_of_summary(
+        kind=kind, start=start, target=target, current=current, confidence=confidence, summary=summary,
+        origin=origin, end=end, on=on, tz=tz,
+    )  # fmt: skip
+
+
+def forecast_of_summary(
+    *,
+    kind: str,
+    start: float,
+    target: float,
+    current: float,
+    confidence: int | None,
+    summary: Summary,
+    origin: float,
+    end: float,
+    on: float,
+    tz: tzinfo = UTC,
+) -> Forecast:
+    """``forecast_key_result`` from the check-ins' ``summarise`` (as of any moment up to ``on``)."""
     progress_math.require_finite(start, target, current)
-    seen = sorted((p for p in check_ins if p.at <= on), key=lambda p: p.at)  # a replay sees nothing later
-    if seen:
-        current = seen[-1].value
-        confidence = seen[-1].confidence if seen[-1].confidence is not None else confidence
+    n, last = summary.n, summary.last
+    if last is not None:
+        current = last.value
+        confidence = last.confidence if last.confidence is not None else confidence
     if kind == "milestone":
-        return _milestone(start=start, target=target, current=current, confidence=confidence, n=len(seen))
-    if not seen:
+        return _milestone(start=start, target=target, current=current, confidence=confidence, n=n)
+    if last is None:
         return _finish(method=Method.NONE, kind=kind, start=start, target=target, projected=current, half=0.0)._replace(
             probability=None
         )
     if end <= on:
         return _finish(
-            method=Method.FINAL, kind=kind, start=start, target=target, projected=current, half=0.0, points=len(seen)
+            method=Method.FINAL, kind=kind, start=start, target=target, projected=current, half=0.0, points=n
         )
     x_end = max(_days(end, origin), _days(on, origin))
-    xs = [_days(p.at, origin) for p in seen]
-    ys = [p.value for p in seen]
-    since = datetime.fromtimestamp(seen[0].at, tz).date()
-    if len(seen) >= MIN_TREND_POINTS and len(set(xs)) >= 2:
-        recent = slice(-MAX_TREND_POINTS, None)
-        since = datetime.fromtimestamp(seen[recent][0].at, tz).date()
-        return _trend(kind=kind, start=start, target=target, xs=xs[recent], ys=ys[recent], x_end=x_end, since=since)
+    if summary.fit is not None:
+        return _trend(kind=kind, start=start, target=target, fit=summary.fit, x_end=x_end)
     return _pace(
         kind=kind,
         start=start,
         target=target,
-        last=seen[-1],
-        x_last=xs[-1],
+        last=last,
+        x_last=_days(last.at, origin),
         x_end=x_end,
-        n=len(seen),
+        n=n,
         since=datetime.fromtimestamp(origin, tz).date(),
     )
 

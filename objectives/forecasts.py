@@ -6,47 +6,41 @@ documents are (``scorecards.documents``): a check-in makes new keys, never a sta
 
 The live forecast and the calibration's replay call the same ``forecast_key_result`` with the
 same check-ins, told a different "now" (``on``): the replay sees nothing after its day.
+
+A cycle's live build keeps, per key result, what it read of the check-ins and the forecast
+(``forecast_cache``, under a fingerprint of the key-result row that every check-in changes):
+after a check-in it reads that key result's check-ins only, and computes only what changed.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from django.core.cache import caches
-from django.db.models import Count, FloatField, Func, Max, QuerySet, Sum
+from django.db.models import CharField, Count, FloatField, Func, Max, QuerySet, Sum
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from cycles.models import Cycle, CycleStatus
 from objectives import forecast as fc
+from objectives import forecast_cache as fc_cache
 from objectives import progress as progress_math
+from objectives.forecast_cache import cached as cached  # the documents' own: re-exported
 from objectives.models import CheckIn, KeyResult, Objective, ObjectiveStatus
 from orgs.models import Organization
 
 T = TypeVar("T")
 
 
-def cached(kind: str, org: Organization, build: Callable[[], T], *parts: Hashable) -> T:
-    """``build()``, kept in the documents cache under the organisation's data version and today."""
-    raw = ":".join(str(p) for p in (kind, org.pk, org.data_version, org.today().isoformat(), *parts))
-    key = f"{kind}-{hashlib.sha256(raw.encode()).hexdigest()[:32]}"
-    cache = caches["documents"]
-    value: T | None = cache.get(key)
-    if value is None:
-        value = build()
-        cache.set(key, value)
-    return value
-
-
 def _midnight(org: Organization, day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=org.tzinfo)
 
 
-@dataclass(frozen=True)
-class KeyResultRow:
+class KeyResultRow(NamedTuple):  # a tuple: ten thousand are made per cycle, a frozen dataclass is slower
     id: int
     objective: int
     kind: str
@@ -55,6 +49,8 @@ class KeyResultRow:
     current: float
     weight: float
     confidence: int | None
+    changed: str | None = None  # its updated_at and last_check_in_at (as text): a check-in changes them
+    checked: str | None = None
 
 
 @dataclass(frozen=True)
@@ -149,7 +145,9 @@ def _check_in_points(check_ins: QuerySet[CheckIn], *, ordered: bool = True) -> d
 
 
 _KR_FIELDS = ("key_results__id", "key_results__kind", "key_results__start_value", "key_results__target_value",
-              "key_results__current_value", "key_results__weight", "key_results__confidence")  # fmt: skip
+              "key_results__current_value", "key_results__weight", "key_results__confidence",
+              Cast("key_results__updated_at", CharField()),
+              Cast("key_results__last_check_in_at", CharField()))  # fmt: skip
 _OBJ_FIELDS = ("id", "title", "parent_id", "weight", "status", "commitment", "owner_type", "owner_team_id",
                "owner_user_id", "activated_at")  # fmt: skip
 
@@ -174,10 +172,16 @@ def _cycle_rows(*, org: Organization, cycle: Cycle) -> tuple[dict[int, Objective
 
 
 def _objective_forecasts(
-    *, info: dict[int, ObjectiveInfo], terms: dict[int, list[fc.Term]], children_contribute: bool
+    *,
+    info: dict[int, ObjectiveInfo],
+    terms: dict[int, list[fc.Term]],
+    children_contribute: bool,
+    kept: dict[int, Any] | None = None,
 ) -> dict[int, fc.ObjectiveForecast]:
     """Bottom-up over the cycle's tree: each objective from its key results' forecasts and, as
-    its progress does, its aligned children that count (not drafts), weighted by their weight."""
+    its progress does, its aligned children that count (not drafts), weighted by their weight.
+    ``kept`` ({id: (terms, commitment, forecast)}) spares the objectives whose terms are as they were."""
+    kept = {} if kept is None else kept
     children: dict[int, list[int]] = {}
     for o in info.values():
         if o.parent in info:
@@ -195,7 +199,13 @@ def _objective_forecasts(
                     continue
                 f = visit(cid, trail | {oid})
                 own.append(fc.Term(f.projected, f.low, f.high, child.weight, f.probability is not None))
-        done[oid] = fc.forecast_objective(terms=own, commitment=info[oid].commitment)
+        commitment = info[oid].commitment
+        found = kept.get(oid)
+        if found is not None and found[0] == own and found[1] == commitment:
+            done[oid] = found[2]
+        else:
+            done[oid] = fc.forecast_objective(terms=own, commitment=commitment)
+            kept[oid] = (own, commitment, done[oid])
         return done[oid]
 
     for oid in info:
@@ -205,25 +215,88 @@ def _objective_forecasts(
 
 def build_cycle_forecast(*, org: Organization, cycle: Cycle, on: datetime | None = None) -> CycleForecast:
     """Every key result's and objective's forecast in ``cycle``, as known at ``on`` (now by
-    default): two queries whatever the size (objectives with key results, their check-ins)."""
+    default): two queries whatever the size (objectives with key results, their check-ins).
+    Now, the check-ins are read only for the key results whose summary is not kept
+    (``forecast_cache``): none when no check-in came since the last build."""
+    live = on is None
     on = on or timezone.now()
     info, krs = _cycle_rows(org=org, cycle=cycle)
-    points = _check_in_points(
-        CheckIn.objects.filter(organization=org, key_result__objective__cycle=cycle, created_at__lte=on),
-        ordered=False,  # forecast_key_result sorts each key result's few: no sort of them all in the database
+    end, at, tz = _midnight(org, cycle.end_date + timedelta(days=1)).timestamp(), on.timestamp(), org.tzinfo
+    starts = {oid: _origin(org, cycle.start_date, o.activated_at).timestamp() for oid, o in info.items()}
+    origins = {row.id: starts[row.objective] for row in krs}
+    zone = str(tz)
+    prints: dict[int, fc_cache.Print] = {
+        row.id: (row.changed, row.checked, row.current, origins[row.id], zone) for row in krs
+    }
+    fleeting: set[int] = set()  # key results with a check-in still to come: nothing of theirs is kept
+    summaries = _summaries(
+        org=org, cycle=cycle, krs=krs, origins=origins, on=on, prints=prints if live else None, fleeting=fleeting
     )
-    end = _midnight(org, cycle.end_date + timedelta(days=1))
+    # Before the end, a forecast does not move with "now": kept beside its summary's fingerprint.
+    kept = fc_cache.forecasts_kept(org.pk) if live and at < end else {}
     result = CycleForecast(cycle=cycle.pk, info=info)
     terms: dict[int, list[fc.Term]] = {}
     for row in krs:
-        origin = _origin(org, cycle.start_date, info[row.objective].activated_at)
-        f = key_result_forecast_of(org=org, row=row, points=points.get(row.id, []), origin=origin, end=end, on=on)
+        key = (prints[row.id], row.kind, row.start, row.target, row.confidence, end)
+        found = kept.get(row.id)
+        if found is not None and found[0] == key:
+            f = found[1]
+        else:
+            f = fc.forecast_of_summary(
+                kind=row.kind, start=row.start, target=row.target, current=row.current, confidence=row.confidence,
+                summary=summaries[row.id], origin=origins[row.id], end=end, on=at, tz=tz,
+            )  # fmt: skip
+            if live and at < end and row.id not in fleeting:
+                kept[row.id] = (key, f)
         result.key_results[row.id] = f
         terms.setdefault(row.objective, []).append(
             fc.Term(f.progress, f.progress_low, f.progress_high, row.weight, f.probability is not None)
         )
-    result.objectives = _objective_forecasts(info=info, terms=terms, children_contribute=org.children_contribute)
+    result.objectives = _objective_forecasts(
+        info=info,
+        terms=terms,
+        children_contribute=org.children_contribute,
+        kept=fc_cache.forecasts_kept(org.pk, "objectives") if live and at < end else None,
+    )
     return result
+
+
+def _summaries(
+    *,
+    org: Organization,
+    cycle: Cycle,
+    krs: list[KeyResultRow],
+    origins: dict[int, float],
+    on: datetime,
+    prints: dict[int, fc_cache.Print] | None,
+    fleeting: set[int],
+) -> dict[int, fc.Summary]:
+    """Each key result's check-ins summarised as of ``on``: with ``prints`` (live), from
+    ``forecast_cache`` and one query for the key results it misses; else all read in one query."""
+    at, tz = on.timestamp(), org.tzinfo
+
+    def read(ids: list[int] | None) -> dict[int, tuple[fc.Summary, bool]]:
+        check_ins = CheckIn.objects.filter(organization=org)
+        if ids is None:
+            check_ins = check_ins.filter(key_result__objective__cycle=cycle, created_at__lte=on)
+        else:
+            check_ins = check_ins.filter(key_result_id__in=ids)
+        # forecast_key_result's sort of each key result's few: no sort of them all in the database
+        points = _check_in_points(check_ins, ordered=False)
+        wanted = ids if ids is not None else [row.id for row in krs]
+        fleeting.update(k for k in wanted if any(p.at > at for p in points.get(k, [])))
+        return {
+            k: (
+                fc.summarise(points.get(k, []), origin=origins[k], on=at, tz=tz),
+                k not in fleeting,  # kept only when nothing is still to come
+            )
+            for k in wanted
+        }
+
+    if prints is None:
+        return {k: s for k, (s, _) in read(None).items()}
+    # Only those the kept forecasts miss are asked for (a dict keeps the order).
+    return fc_cache.summaries(org_id=org.pk, wanted=prints, read=read)
 
 
 def cycle_forecast(*, org: Organization, cycle: Cycle) -> CycleForecast:

@@ -39,9 +39,19 @@ def report(figures: dict) -> None:
     if f:
         rows.append(
             (
-                f"forecasts ÷ cascade ({f['objectives']:,} objectives)",
-                f"{f['ratio']:.2f}× built ({f['seconds'] * 1000:.0f} ms ÷ {f['cascade_seconds'] * 1000:.0f} ms), "
-                f"{f['cached_ratio']:.2f}× cached",
+                f"forecasts ÷ cascade ({f['objectives']:,} objectives), built after a check-in",
+                f"{f['ratio']:.2f}× ({f['seconds'] * 1000:.0f} ms ÷ {f['cascade_seconds'] * 1000:.0f} ms)"
+                + (
+                    f"; the first build, nothing kept, {f['cold_seconds'] * 1000:.0f} ms" if "cold_seconds" in f else ""
+                ),
+                "≤ 1",
+            )
+        )
+        rows.append(
+            (
+                f"forecasts ÷ cascade ({f['objectives']:,} objectives), from the cache",
+                f"{f['cached_ratio']:.2f}× ({f['cached_seconds'] * 1e6:.0f} µs"
+                f" ÷ {f['cascade_cached_seconds'] * 1e6:.0f} µs)",
                 "≤ 1",
             )
         )

@@ -15,8 +15,9 @@ lower bound measured in the same run:
     each as throughput ÷ the cheapest tenant GET (target ≥ 0.2) and p50/p99
     (check-in p99 target ≤ 100 ms);
   * the peak RSS of a web worker after serving the largest cascade;
-  * the forecasts of the 2,000-objective organisation ÷ its cascade document, built
-    afresh and from the cache (target ≤ 1);
+  * the forecasts of the 2,000-objective organisation ÷ its cascade document, both built
+    after a check-in (the forecasts keep each key result's check-in summary, so only that
+    key result's check-ins are read again) and both from the cache (target ≤ 1 each);
   * a reminder sweep over 10,000 KPIs: its time, its statements, and that a
     second run sends nothing;
   * the drift after the load: what a reconcile repairs once the worker has
@@ -60,6 +61,7 @@ import django  # noqa: E402
 django.setup()
 
 # The figures under load (scripts/bench_http.py), once Django is set up; what is printed and drawn.
+from bench_forecast import forecast_figures  # noqa: E402
 from bench_graph import graph_rollup_statements  # noqa: E402
 from bench_http import http_figures, hung_broker_figures  # noqa: E402
 from bench_report import report, write_plot  # noqa: E402
@@ -294,87 +296,6 @@ def growth_figures(figures: dict) -> None:
         )
         print(f"  {rows[-1]['key_results']:>7,} key results measured", flush=True)
     figures["growth"] = rows
-
-
-def ensure_check_in_history(org: Organization, weeks: int = 8) -> int:
-    """Weekly check-ins on every key result of ``org`` over the first ``weeks`` weeks of its
-    latest cycle, when it has none (seed_large writes none): what a forecast reads."""
-    import random
-    from datetime import datetime, time, timedelta
-
-    from cycles.models import Cycle
-    from objectives.models import CheckIn
-
-    cycle = Cycle.objects.filter(organization=org).order_by("-start_date").first()
-    if cycle is None or CheckIn.objects.filter(organization=org).exists():
-        return 0
-    del cycle  # only that it exists: the history ends yesterday, wherever the cycle stands
-    rng = random.Random(org.pk)  # noqa: S311 - benchmark data
-    today = org.today()
-    rows = []
-    for kr_id, start, target in KeyResult.objects.filter(organization=org).values_list(
-        "id", "start_value", "target_value"
-    ):
-        pace = rng.uniform(0.4, 1.2)
-        for week in range(1, weeks + 1):
-            # In the past, whatever the cycle's dates: a forecast reads only what is known now.
-            when = datetime.combine(today - timedelta(days=7 * (weeks - week) + 1), time(10), tzinfo=org.tzinfo)
-            value = start + (target - start) * pace * week / 13 * (1 + rng.gauss(0, 0.05))
-            rows.append(CheckIn(organization=org, key_result_id=kr_id, value=value, confidence=6, created_at=when))
-    CheckIn.objects.bulk_create(rows, batch_size=2000)
-    return len(rows)
-
-
-def forecast_figures(figures: dict, org: Organization) -> None:
-    """The forecasts of a 2,000-objective organisation (every key result's and objective's, as
-    the API's five figures) ÷ its cascade document (without them), each built afresh as JSON,
-    then each served from the documents cache (DESIGN §7: target ≤ 1×)."""
-    import json
-
-    from django.core.cache import caches
-
-    from cycles.models import Cycle
-    from objectives import forecasts
-    from scorecards.cascade import cascade
-    from scorecards.documents import cached_json, document_key
-
-    added = ensure_check_in_history(org)
-    cycle = Cycle.objects.filter(organization=org).order_by("-start_date").first()
-
-    def cascade_doc() -> dict:
-        return cascade(org=org, cycle=cycle, with_forecasts=False)
-
-    def cascade_json() -> bytes:
-        return json.dumps(cascade_doc(), cls=DjangoJSONEncoder, separators=(",", ":")).encode()
-
-    def forecast_json() -> bytes:
-        doc = forecasts.build_cycle_forecast(org=org, cycle=cycle)
-        body = {
-            "key_results": {k: forecasts.as_dict(f) for k, f in doc.key_results.items()},
-            "objectives": {k: forecasts.as_dict(f) for k, f in doc.objectives.items()},
-            "predicted_to_miss": [o.id for o in doc.predicted_to_miss()],
-        }
-        return json.dumps(body, cls=DjangoJSONEncoder, separators=(",", ":")).encode()
-
-    cascade_seconds, forecast_seconds = best_of(3, cascade_json), best_of(3, forecast_json)
-    # Served from the documents cache under the data version, as the API serves both: JSON bytes.
-    caches["documents"].clear()
-    cascade_key = document_key("bench-cascade", org, cycle.pk)
-    cached_json(cascade_key, cascade_doc)
-    forecasts.cached("bench-forecast", org, forecast_json, cycle.pk)
-    cascade_hit = best_of(20, lambda: cached_json(cascade_key, cascade_doc))
-    forecast_hit = best_of(20, lambda: forecasts.cached("bench-forecast", org, forecast_json, cycle.pk))
-    figures["forecast"] = {
-        "objectives": Objective.objects.filter(organization=org, cycle=cycle).count(),
-        "key_results": KeyResult.objects.filter(organization=org, objective__cycle=cycle).count(),
-        "check_ins_added": added,
-        "seconds": forecast_seconds,
-        "cascade_seconds": cascade_seconds,
-        "ratio": forecast_seconds / cascade_seconds,
-        "cached_seconds": forecast_hit,
-        "cascade_cached_seconds": cascade_hit,
-        "cached_ratio": forecast_hit / cascade_hit,
-    }
 
 
 def reminder_figures(figures: dict) -> None:
