@@ -445,12 +445,17 @@ class DeliverySummary:
 
     @property
     def text(self) -> str:
-        """``E-mailed 3, posted 1 …`` and, when some did not leave, how many wait and why."""
+        """``E-mailed 3, posted 1 …``, ``Pushed 2 to phones.`` when any were, and, when some
+        did not leave, how many wait and why."""
         sent_mail = self.total(OutboxStatus.SENT, OutboxKind.EMAIL)
         sent_posts = self.total(OutboxStatus.SENT, OutboxKind.CHANNEL)
-        return " ".join(
-            p for p in (f"E-mailed {sent_mail}, posted {sent_posts} to chat and webhook channels.", self.problems) if p
+        pushed = self.total(OutboxStatus.SENT, OutboxKind.PUSH)
+        parts = (
+            f"E-mailed {sent_mail}, posted {sent_posts} to chat and webhook channels.",
+            f"Pushed {pushed} to phones." if pushed else "",
+            self.problems,
         )
+        return " ".join(p for p in parts if p)
 
 
 def delivery_summary(ids: list[int]) -> DeliverySummary:

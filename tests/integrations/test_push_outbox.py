@@ -175,3 +175,10 @@ def test_no_vapid_key_means_no_push_rows(desk, settings, django_capture_on_commi
     _subscribe(desk, "https://push.example/1")
     _sweep(desk, django_capture_on_commit_callbacks)
     assert not OutboxMessage.objects.filter(kind=OutboxKind.PUSH).exists()
+
+
+def test_the_command_says_how_many_pushes_left(desk, service, django_capture_on_commit_callbacks):
+    _subscribe(desk, service.url)
+    ids = _sweep(desk, django_capture_on_commit_callbacks)
+    assert "Pushed 1 to phones." in outbox.delivery_summary(ids).text
+    assert len(service.accepted) == 1
