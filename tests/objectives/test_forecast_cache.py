@@ -132,3 +132,38 @@ def test_nothing_is_kept_where_the_documents_cache_is_off(world_a, pin_now, monk
     forecasts.build_cycle_forecast(org=world_a.org, cycle=cycle)
     forecasts.build_cycle_forecast(org=world_a.org, cycle=cycle)
     assert reads == [{kr.pk}, {kr.pk}]
+
+
+@pytest.fixture
+def fast(redis_url, settings):
+    """The fast cache on a real Redis, under a prefix of this test's own."""
+    import uuid
+
+    import redis
+
+    from core import fastcache
+
+    prefix = f"test:{uuid.uuid4().hex}:"
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url},
+    }
+    settings.FASTCACHE_PREFIX = prefix
+    assert fastcache.available()
+    yield prefix
+    client = redis.Redis.from_url(redis_url)
+    for key in client.scan_iter(f"{prefix}*"):
+        client.delete(key)
+
+
+def test_another_worker_reads_the_summaries_from_the_fast_cache(world_a, cycle_krs, fast, monkeypatch):
+    cycle, krs = cycle_krs
+    first = forecasts.build_cycle_forecast(org=world_a.org, cycle=cycle)
+    forecast_cache.clear()  # another process: nothing in memory, the summaries in Redis
+    reads = _check_in_reads(monkeypatch)
+    assert forecasts.build_cycle_forecast(org=world_a.org, cycle=cycle).key_results == first.key_results
+    assert reads == []
+    _check_in(krs[3], world_a.member, 35, 50)
+    forecast_cache.clear()
+    live = forecasts.build_cycle_forecast(org=world_a.org, cycle=cycle).key_results[krs[3].pk]
+    assert reads == [{krs[3].pk}] and live.points == 5
