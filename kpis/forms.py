@@ -204,18 +204,3 @@ class MeasurementForm(forms.Form):
         self.needs_confirmation = False
         self.fields["period"].widget.choices = choices
         self.fields["value"].units = unit_aliases(unit)
-
-
-class ImportUploadForm(forms.Form):
-    file = forms.FileField(
-        label=_("CSV file"),
-        help_text=_("Columns: kpi (the KPI's name), period (YYYY-MM-DD or YYYY-MM), value; optional: note, kpi_id."),
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
-    )
-
-
-class ImportConfirmForm(forms.Form):
-    content = forms.CharField(widget=forms.HiddenInput, strip=False)
-    filename = forms.CharField(widget=forms.HiddenInput, required=False)
-    only_good_rows = forms.BooleanField(label=_("Import only the good rows"), required=False)
-    confirm_unusual = forms.BooleanField(label=_("The flagged values are right: import them too"), required=False)

@@ -21,6 +21,13 @@ class ImportForm(forms.Form):
         help_text=_("CSV (UTF-8 or Windows-1258) or Excel (.xlsx), at most 10 MB; an organisation export is JSON."),
     )
 
+    def __init__(self, *args: Any, kinds: tuple[str, ...] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if kinds is not None:  # what this person may import
+            field = self.fields["kind"]
+            assert isinstance(field, forms.ChoiceField)  # noqa: S101 — declared above
+            field.choices = [(v, label) for v, label in ImportKind.choices if v in kinds]
+
     def clean_file(self) -> Any:
         f = self.cleaned_data["file"]
         if f.size > MAX_UPLOAD_BYTES:
@@ -47,6 +54,15 @@ class ApplyForm(forms.Form):
         label=_("Import only the valid rows and skip the others"),
         required=False,
     )
+    confirm_unusual = forms.BooleanField(
+        label=_("The flagged values are right: import them too"),
+        required=False,
+    )
+
+    def __init__(self, *args: Any, kind: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if kind != ImportKind.MEASUREMENTS:  # only KPI values are held back when they look like a slip
+            del self.fields["confirm_unusual"]
 
 
 class PeopleForm(forms.Form):

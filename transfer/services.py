@@ -242,6 +242,18 @@ def import_run_remap(*, run: ImportRun, mapping: dict[str, str]) -> ImportRun:
     return import_run_check(run=run)
 
 
+def import_run_confirm_unusual(*, run: ImportRun) -> ImportRun:
+    """The person says the values that look unusual are right: the run is checked again
+    with them taken as they are (the ``measurements`` kind's ``confirm_unusual``)."""
+    if run.status not in (ImportStatus.CHECKED, ImportStatus.FAILED):
+        return run
+    options = {**_options(run), "confirm_unusual": True}
+    mapping = {k: v for k, v in (run.mapping or {}).items() if k != "__options__"}
+    run.mapping = {**mapping, "__options__": options}
+    run.save(update_fields=["mapping"])
+    return import_run_check(run=run)
+
+
 def _options(run: ImportRun) -> dict[str, Any]:
     return dict((run.mapping or {}).get("__options__") or {})
 

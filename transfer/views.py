@@ -12,25 +12,49 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.forms import add_service_errors
+from core.ids import parse_id
+from kpis.models import Kpi
 from orgs import permissions
 from orgs.models import Membership
 from orgs.tenancy import get_scoped_or_404, org_view
 from transfer import exporting, services
 from transfer.forms import ApplyForm, ImportForm, MappingForm, PeopleForm
 from transfer.kinds.registry import columns_of
-from transfer.models import ImportRun, ImportStatus
+from transfer.models import ImportKind, ImportRun, ImportStatus
 from transfer.reading import read_table
 
 
 def _admin(request: HttpRequest) -> None:
     permissions.require(permissions.is_admin(request.membership), _("Only admins import and export the organisation."))
+
+
+# What a member who is not an admin may import: values into the KPIs they may record
+# (the KPI library's "Import CSV" leads here; each row is checked against its KPI).
+MEMBER_KINDS = (ImportKind.MEASUREMENTS,)
+
+
+def _importer(request: HttpRequest) -> None:
+    m = request.membership
+    permissions.require(permissions.is_admin(m) or permissions.can_write(m), _("Viewers cannot import measurements."))
+
+
+def _run(request: HttpRequest, import_id: int) -> ImportRun:
+    """A run the person may see: any of the organisation's for an admin; otherwise only
+    their own runs of a member's kind (another's is 404, as another organisation's)."""
+    _importer(request)
+    run = get_scoped_or_404(ImportRun, request.org, pk=import_id)
+    if not permissions.is_admin(request.membership) and (
+        run.kind not in MEMBER_KINDS or run.created_by_id != request.user.pk
+    ):
+        raise Http404
+    return run
 
 
 @org_view
@@ -72,8 +96,11 @@ def export_download(request: HttpRequest) -> HttpResponseBase:
 @org_view
 @require_http_methods(["GET", "POST"])
 def import_page(request: HttpRequest) -> HttpResponse:
-    _admin(request)
-    form = ImportForm(request.POST or None, request.FILES or None, initial={"kind": request.GET.get("kind", "")})
+    _importer(request)
+    admin = permissions.is_admin(request.membership)
+    kinds = None if admin else MEMBER_KINDS
+    initial = {"kind": request.GET.get("kind", "") or ("" if admin else ImportKind.MEASUREMENTS)}
+    form = ImportForm(request.POST or None, request.FILES or None, initial=initial, kinds=kinds)
     if request.method == "POST" and form.is_valid():
         f = form.cleaned_data["file"]
         try:
@@ -89,8 +116,14 @@ def import_page(request: HttpRequest) -> HttpResponse:
             add_service_errors(form, exc)
         else:
             return redirect("transfer:import_run", request.org.slug, run.pk)
-    runs = ImportRun.objects.filter(organization=request.org).select_related("created_by").defer("data")[:10]
-    return render(request, "transfer/import.html", {"form": form, "runs": runs}, status=400 if form.errors else 200)
+    runs = ImportRun.objects.filter(organization=request.org).select_related("created_by").defer("data")
+    if not admin:
+        runs = runs.filter(kind__in=MEMBER_KINDS, created_by=request.user)
+    runs = runs[:10]
+    kpi_id = parse_id(request.GET.get("kpi", ""))
+    kpi = Kpi.objects.filter(organization=request.org, pk=kpi_id).first() if kpi_id else None
+    context = {"form": form, "runs": runs, "kpi": kpi}
+    return render(request, "transfer/import.html", context, status=400 if form.errors else 200)
 
 
 def _headers(run: ImportRun) -> list[str]:
@@ -105,8 +138,7 @@ def _headers(run: ImportRun) -> list[str]:
 def import_run(request: HttpRequest, import_id: int) -> HttpResponse:
     """A run: its progress while it works, then its dry run or its result. htmx polls
     the progress part (``_run_status.html``) until the run is done."""
-    _admin(request)
-    run = services.import_run_progress(get_scoped_or_404(ImportRun, request.org, pk=import_id))
+    run = services.import_run_progress(_run(request, import_id))
     busy = run.status in (ImportStatus.QUEUED, ImportStatus.CHECKING, ImportStatus.APPLYING)
     if request.htmx and busy is False and request.GET.get("poll"):
         response = HttpResponse(status=204)
@@ -120,7 +152,7 @@ def import_run(request: HttpRequest, import_id: int) -> HttpResponse:
         "run": run,
         "busy": busy,
         "mapping_form": mapping,
-        "apply_form": ApplyForm(),
+        "apply_form": ApplyForm(kind=run.kind),
         "columns": columns,
         "people_form": _people_form(run),
     }
@@ -144,8 +176,7 @@ def _people_form(run: ImportRun, data: Any = None) -> PeopleForm:
 @require_POST
 def import_people(request: HttpRequest, import_id: int) -> HttpResponse:
     """Map the people the file names who are not members, or invite them; check again."""
-    _admin(request)
-    run = get_scoped_or_404(ImportRun, request.org, pk=import_id)
+    run = _run(request, import_id)
     form = _people_form(run, request.POST)
     if form.is_valid():
         try:
@@ -159,8 +190,7 @@ def import_people(request: HttpRequest, import_id: int) -> HttpResponse:
 @org_view
 @require_POST
 def import_remap(request: HttpRequest, import_id: int) -> HttpResponse:
-    _admin(request)
-    run = get_scoped_or_404(ImportRun, request.org, pk=import_id)
+    run = _run(request, import_id)
     form = MappingForm(request.POST, columns=columns_of(run.kind), headers=_headers(run))
     if form.is_valid():
         services.import_run_remap(run=run, mapping={k: v for k, v in form.cleaned_data.items() if v})
@@ -170,11 +200,12 @@ def import_remap(request: HttpRequest, import_id: int) -> HttpResponse:
 @org_view
 @require_POST
 def import_apply(request: HttpRequest, import_id: int) -> HttpResponse:
-    _admin(request)
-    run = get_scoped_or_404(ImportRun, request.org, pk=import_id)
-    form = ApplyForm(request.POST)
+    run = _run(request, import_id)
+    form = ApplyForm(request.POST, kind=run.kind)
     form.is_valid()
     try:
+        if form.cleaned_data.get("confirm_unusual"):
+            run = services.import_run_confirm_unusual(run=run)
         run = services.import_run_apply(
             run=run, actor=request.user, only_valid=form.cleaned_data.get("only_valid", False)
         )

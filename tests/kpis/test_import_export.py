@@ -204,83 +204,108 @@ def test_export_lists_every_value_and_reads_back_unchanged(world_a, world_b, lea
     assert "Absenteeism rate" in one and "New leads" not in one
 
 
-# --- the import pages ---------------------------------------------------------------------------------
+# --- the import pages: the KPI library's "Import CSV" is the organisation's import, kind "measurements" ---
+
+IMPORT = "/o/alpha/settings/import/"
 
 
-def _upload(client, text, name="values.csv"):
-    return client.post("/o/alpha/kpis/import/", {"file": SimpleUploadedFile(name, text.encode(), "text/csv")})
+def _upload(client, text, name="values.csv", *, data: bytes | None = None):
+    """Choose the file on the import page, as the KPI library's link leads there: the run's page."""
+    file = SimpleUploadedFile(name, text.encode() if data is None else data, "text/csv")
+    return client.post(IMPORT, {"kind": "measurements", "file": file}, follow=True)
+
+
+def _apply(client, page, **fields):
+    return client.post(f"{IMPORT}{page.context['run'].pk}/apply/", fields, follow=True)
 
 
 def test_upload_preview_confirm(world_a, leads, absence, web):
     client = web(world_a.admin)
-    assert client.get("/o/alpha/kpis/import/").status_code == 200
+    start = client.get("/o/alpha/kpis/import/", follow=True)
+    assert start.status_code == 200 and start.redirect_chain[-1][0] == f"{IMPORT}?kind=measurements"
+    assert start.context["form"]["kind"].value() == "measurements"
     text = "kpi,period,value\nNew leads,2026-10-01,412\nAbsenteeism rate,2026-10-01,2.1\n"
     page = _upload(client, text)
     html = page.content.decode()
-    assert page.status_code == 200 and "2 new" in html and "New value" in html
+    assert page.status_code == 200 and "2 to create, 0 to update, 0 unchanged, 0 rows with errors" in html
     assert not Measurement.objects.exists()
-    r = client.post("/o/alpha/kpis/import/", {"content": page.context["confirm"].initial["content"]})
-    assert r.status_code == 302 and r["Location"] == "/o/alpha/kpis/"
+    r = _apply(client, page)
+    assert r.status_code == 200 and "The file was imported." in r.content.decode()
     assert Measurement.objects.count() == 2
+
+
+def test_a_kpis_import_link_keeps_the_kpi_named(world_a, leads, web):
+    r = web(world_a.admin).get(f"/o/alpha/kpis/import/?kpi={leads.pk}", follow=True)
+    assert r.redirect_chain[-1][0] == f"{IMPORT}?kind=measurements&kpi={leads.pk}"
+    assert r.context["kpi"] == leads and f'href="/o/alpha/kpis/{leads.pk}/"' in r.content.decode()
 
 
 def test_bad_rows_through_the_pages_import_nothing_until_good_rows_only_is_ticked(world_a, leads, web):
     client = web(world_a.admin)
     text = "kpi,period,value\nNew leads,2026-10-01,412\nNope,2026-10-01,1\nNew leads,2026-09-01,abc\n"
-    html = _upload(client, text).content.decode()
+    page = _upload(client, text)
+    html = page.content.decode()
     assert "Unknown KPI “Nope”" in html and "“abc” is not a number" in html
-    assert "Import only the good row" in html
-    r = client.post("/o/alpha/kpis/import/", {"content": text})
-    assert r.status_code == 400
-    assert "2 rows have errors, so nothing was imported" in r.content.decode()
+    assert "Import only the valid rows" in html
+    r = _apply(client, page)
+    assert "Rows have errors, so nothing was imported" in r.content.decode()
     assert not Measurement.objects.exists()
-    r = client.post("/o/alpha/kpis/import/", {"content": text, "only_good_rows": "on"})
-    assert r.status_code == 302
+    r = _apply(client, page, only_valid="on")
+    assert "The file was imported." in r.content.decode()
     assert list(Measurement.objects.values_list("value", flat=True)) == [412]
 
 
 def test_unusable_files_through_the_pages_get_a_message_not_an_error_page(world_a, leads, web):
     client = web(world_a.admin)
-    r = client.post("/o/alpha/kpis/import/", {"file": SimpleUploadedFile("book.xlsx", b"PK\x03\x04junk")})
-    assert r.status_code == 400 and "Only CSV files" in r.content.decode()
+    r = _upload(client, "", "book.xlsx", data=b"PK\x03\x04junk")
+    assert r.status_code == 200 and r.context["run"].dry_run["errors"][0]["field"] == "file"
     r = _upload(client, "date,amount\n2026-10-01,3\n")
-    assert r.status_code == 400 and "needs the columns kpi, period and value" in r.content.decode()
-    r = client.post("/o/alpha/kpis/import/", {})
+    assert r.status_code == 200 and "KPI" in r.context["run"].dry_run["errors"][0]["message"]
+    r = _apply(client, r)  # a file that cannot be read is not applied
+    assert "Rows have errors, so nothing was imported" in r.content.decode()
+    r = client.post(IMPORT, {"kind": "measurements"})
     assert r.status_code == 400
-    r = client.post("/o/alpha/kpis/import/", {"content": ""})
-    assert r.status_code == 302  # the upload was lost: back to the start with a message
+    assert not Measurement.objects.exists()
 
 
 def test_viewers_cannot_import_and_members_only_into_their_own_kpis(world_a, leads, web):
-    assert web(world_a.viewer).get("/o/alpha/kpis/import/").status_code == 403
+    assert web(world_a.viewer).get("/o/alpha/kpis/import/", follow=True).status_code == 403
     mine = make_kpi(world_a.org, name="My calls", owner_type="person", user=world_a.member, since=date(2026, 1, 1))
     client = web(world_a.member)
     text = "kpi,period,value\nMy calls,2026-10-01,30\nNew leads,2026-10-01,412\n"
-    html = _upload(client, text).content.decode()
-    assert "You cannot record measurements for this KPI." in html
-    client.post("/o/alpha/kpis/import/", {"content": text, "only_good_rows": "on"})
+    page = _upload(client, text)
+    assert "You cannot record measurements for this KPI." in page.content.decode()
+    _apply(client, page, only_valid="on")
     assert list(Measurement.objects.values_list("kpi_id", flat=True)) == [mine.pk]
+    # A member imports KPI values only, and sees only their own runs.
+    people = SimpleUploadedFile("people.csv", b"email\nx@y.test\n", "text/csv")
+    assert client.post(IMPORT, {"kind": "people", "file": people}).status_code == 400
+    other = _upload(web(world_a.admin), text)
+    assert web(world_a.member).get(f"{IMPORT}{other.context['run'].pk}/").status_code == 404
 
 
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ("hello", "needs the columns kpi, period and value"),
-        ("kpi,period,value\n", "The file has a header but no rows."),
-        ("kpi,period,value\n" + "New leads,2026-10-01,1\n" * 50_000, "larger than 1 MB"),
-        ("   \n", "The file is empty."),
+        ("hello\nworld\n", "KPI"),
+        ("kpi,period,value\n", "no rows"),
+        ("   \n", "empty"),
     ],
-    ids=["not-csv", "header-only", "over-1-mb", "blank"],
+    ids=["not-csv", "header-only", "blank"],
 )
-def test_a_confirmation_with_unusable_content_shows_the_upload_form_with_the_reason(
-    world_a, leads, web, content, message
-):
-    # Any member can post the confirmation step with whatever content they like.
-    r = web(world_a.member).post("/o/alpha/kpis/import/", {"content": content, "filename": "x.csv"})
-    html = r.content.decode()
-    assert r.status_code == 400
-    assert message in html
-    assert 'type="file"' in html  # back at the upload form, ready for another file
+def test_an_unusable_file_shows_the_reason_and_writes_nothing(world_a, leads, web, content, message):
+    page = _upload(web(world_a.member), content, "x.csv")
+    errors = page.context["run"].dry_run["errors"]
+    assert page.status_code == 200 and errors and errors[0]["field"] == "file"
+    assert message in errors[0]["message"] and errors[0]["message"] in page.content.decode()
+    assert not Measurement.objects.exists()
+
+
+def test_a_file_over_the_size_limit_is_refused_at_the_upload(world_a, leads, web):
+    big = "kpi,period,value,note\n" + f"New leads,2026-10-01,1,{'x' * 1000}\n" * 11_000
+    r = _upload(web(world_a.member), big)
+    assert r.status_code == 400 and "larger than 10 MB" in r.content.decode()
+    assert 'type="file"' in r.content.decode()  # back at the upload form, ready for another file
     assert not Measurement.objects.exists()
 
 
@@ -291,7 +316,7 @@ def test_a_nul_character_anywhere_in_the_file_is_refused_before_anything_is_writ
     text = "kpi,period,value,note\n" + padding + "New leads,2026-10-01,412,bad\x00note\n"
     assert len(text.encode()) > 4096
     r = _upload(client, text)
-    assert r.status_code == 400 and "NUL character" in r.content.decode()
-    r = client.post("/o/alpha/kpis/import/", {"content": text})
-    assert r.status_code == 302  # a NUL in a form field: the form refuses it, back to the start
+    assert "NUL character" in r.content.decode()
+    _apply(client, r)
+    _apply(client, r, only_valid="on")
     assert not Measurement.objects.exists()

@@ -84,8 +84,17 @@ def test_the_api_refuses_an_unusual_value_naming_the_field_until_confirmed(world
     assert r.status_code == 200 and r.json()["value"] == 90
 
 
+IMPORT = "/o/alpha/settings/import/"
+
+
 def _upload(client, text: str):
-    return client.post("/o/alpha/kpis/import/", {"file": SimpleUploadedFile("values.csv", text.encode(), "text/csv")})
+    """The KPI library's import: the organisation's import with kind "measurements"."""
+    file = SimpleUploadedFile("values.csv", text.encode(), "text/csv")
+    return client.post(IMPORT, {"kind": "measurements", "file": file}, follow=True)
+
+
+def _apply(client, page, **fields):
+    return client.post(f"{IMPORT}{page.context['run'].pk}/apply/", fields, follow=True)
 
 
 def test_the_csv_import_flags_an_unusual_row_and_imports_it_only_when_confirmed(world_a, web, kpi):
@@ -97,20 +106,19 @@ def test_the_csv_import_flags_an_unusual_row_and_imports_it_only_when_confirmed(
     preview = _upload(client, text)
     html = preview.content.decode()
     assert preview.status_code == 200
-    assert "is a big jump from the last value" in html and "row-flagged" in html
+    assert "is a big jump from the last value" in html and "row-error" in html
     assert 'name="confirm_unusual"' in html
-    content = preview.context["confirm"].initial["content"]
     # Imported as it is: refused, nothing written.
-    r = client.post("/o/alpha/kpis/import/", {"content": content})
-    assert r.status_code == 400 and "looks unusual, so nothing was imported" in r.content.decode()
+    r = _apply(client, preview)
+    assert "Rows have errors, so nothing was imported" in r.content.decode()
     assert not Measurement.objects.filter(period=this).exists()
     # Only the good rows: the flagged one is skipped.
-    r = client.post("/o/alpha/kpis/import/", {"content": content, "only_good_rows": "on"})
-    assert r.status_code == 302
+    r = _apply(client, preview, only_valid="on")
+    assert "The file was imported." in r.content.decode()
     assert list(Measurement.objects.filter(period=this).values_list("kpi__name", "value")) == [("Demos booked", 90)]
     # Confirmed: imported.
-    r = client.post("/o/alpha/kpis/import/", {"content": content, "confirm_unusual": "on"})
-    assert r.status_code == 302
+    r = _apply(client, _upload(client, text), confirm_unusual="on")
+    assert "The file was imported." in r.content.decode()
     assert Measurement.objects.get(kpi=kpi, period=this).value == 1234.5
 
 
@@ -121,7 +129,7 @@ def test_a_file_with_several_periods_judges_each_value_against_the_one_before_it
     # 79 → 81 (stored) → 88: each value close to the one before it, nothing unusual.
     text = f"kpi,period,value\nQualified leads,{before.isoformat()},79\nQualified leads,{this.isoformat()},88\n"
     preview = _upload(client, text)
-    assert "row-flagged" not in preview.content.decode()
+    assert preview.context["run"].dry_run["errors"] == [] and "row-error" not in preview.content.decode()
 
 
 @pytest.mark.parametrize(

@@ -63,10 +63,22 @@ def test_not_a_table_gets_a_clear_message(world_a, client):
     assert "neither CSV nor XLSX" in response.content.decode()
 
 
-def test_only_admins_see_the_import(world_a, client):
-    for user in (world_a.manager, world_a.member, world_a.viewer):
+def test_only_admins_import_the_organisation_others_only_kpi_values(world_a, client):
+    """Everything but KPI values is the admins'; a member or manager imports values into the
+    KPIs they may record (the KPI library's import); a viewer imports nothing."""
+    base = f"/o/{world_a.org.slug}/settings/import/"
+    client.force_login(world_a.viewer)
+    assert client.get(base).status_code == 403
+    for user in (world_a.manager, world_a.member):
         client.force_login(user)
-        assert client.get(f"/o/{world_a.org.slug}/settings/import/").status_code == 403
+        page = client.get(base)
+        assert page.status_code == 200
+        assert [v for v, _label in page.context["form"].fields["kind"].choices] == ["measurements"]
+        for kind in ("okrs", "people", "kpis", "organization", "viva_goals"):
+            file = SimpleUploadedFile("x.csv", b"a,b\n1,2\n")
+            assert client.post(base, {"kind": kind, "file": file}).status_code == 400
+        assert client.get(f"/o/{world_a.org.slug}/settings/export/").status_code == 403
+    assert not ImportRun.objects.filter(organization=world_a.org).exists()
 
 
 def test_big_files_go_to_the_background_with_progress(

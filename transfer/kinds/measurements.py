@@ -10,9 +10,14 @@ the same measurements and changes nothing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.utils import translation
 
+from kpis.models import Kpi
 from kpis.services.csv_import import ImportRow, import_provenance, measurement_rows_import, measurement_rows_preview
+from orgs.models import Membership
+from orgs.permissions import is_admin
 from transfer.columns import Column, map_columns, require_columns
 from transfer.kinds.base import Context, Report
 from transfer.reading import Table
@@ -36,8 +41,9 @@ def run_measurements(ctx: Context, table: Table) -> Report:
         row["__line__"] = str(line)
         raw_rows.append(row)
     confirm = bool(ctx.options.get("confirm_unusual"))
+    allowed = _allowed(ctx)
     with translation.override(mapped.language or translation.get_language()):
-        preview = measurement_rows_preview(org=ctx.org, raw_rows=raw_rows)
+        preview = measurement_rows_preview(org=ctx.org, raw_rows=raw_rows, allowed=allowed)
         report = Report()
         for r in preview.rows:
             for message in r.errors:
@@ -54,9 +60,27 @@ def run_measurements(ctx: Context, table: Table) -> Report:
                 raw_rows=raw_rows,
                 only_good_rows=True,
                 confirm_unusual=confirm,
+                allowed=allowed,
                 provenance=import_provenance(ctx.actor, ctx.run.filename if ctx.run else ""),
             )
     return report
+
+
+def _allowed(ctx: Context) -> Callable[[Kpi], bool] | None:
+    """Which KPIs the importer may record, as on the KPI's page (an admin or the operator's
+    command: every one); asked once per owner."""
+    member = Membership.objects.filter(organization=ctx.org, user=ctx.actor).first() if ctx.actor else None
+    if member is None or is_admin(member):
+        return None
+    answers: dict[tuple[str, int | None, int | None], bool] = {}
+
+    def allowed(kpi: Kpi) -> bool:
+        key = (kpi.owner_type, kpi.owner_team_id, kpi.owner_user_id)
+        if key not in answers:
+            answers[key] = kpi.editable_by(member)
+        return answers[key]
+
+    return allowed
 
 
 def _column(row: ImportRow) -> str:
