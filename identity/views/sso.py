@@ -194,10 +194,25 @@ class LoginView(org_views.LoginView):
                 nxt = request.POST.get("next")
                 if nxt:
                     target += "?" + urlencode({"next": nxt})
+                if request.headers.get("HX-Request"):
+                    # htmx's in-place e-mail step: the browser itself goes to the address.
+                    return HttpResponse(headers={"HX-Redirect": target})
                 # A page that goes on by itself, not a redirect: the content security policy's
                 # form-action would stop a form's redirect to the provider's address.
                 return render(request, "identity/sso_continue.html", {"target": target, "provider": provider})
+            if request.POST.get("step") == "email":
+                # The e-mail step, answered: the password step, the address kept, nothing wrong yet.
+                form = self.get_form_class()(request, initial={"username": email})
+                form.fields["username"].widget.attrs.pop("autofocus", None)
+                form.fields["password"].widget.attrs["autofocus"] = True
+                return self.render_to_response(self.get_context_data(form=form, password_step=True))
         return super().post(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):  # type: ignore[no-untyped-def]  # Django's own signature, untyped in the stubs
+        context = super().get_context_data(**kwargs)
+        # A form sent with its password (wrong, or refused) stays on the password step.
+        context.setdefault("password_step", context["form"].is_bound)
+        return context
 
     def form_valid(self, form):  # type: ignore[no-untyped-def]  # Django's own signature, untyped in the stubs
         if has_two_factor(user=form.get_user()):

@@ -52,12 +52,21 @@ def browser():
 
 
 def _login(browser, live_server, email: str, password: str) -> None:
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
     browser.delete_all_cookies()
     browser.get(live_server.url + "/accounts/login/")
     browser.find_element(By.NAME, "username").send_keys(email)
+    # E-mail first: the password step appears in place once the address is sent.
+    browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+    WebDriverWait(browser, 30, ignored_exceptions=(StaleElementReferenceException,)).until(
+        lambda b: (
+            b.find_element(By.CSS_SELECTOR, "input[name=step][value=password]")
+            and b.find_element(By.NAME, "password").is_displayed()
+        )
+    )
     browser.find_element(By.NAME, "password").send_keys(password)
     browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
     # Wait for the logged-in page, so the next navigation does not cut the login short.
