@@ -93,8 +93,8 @@ def test_healthz_reports_heartbeat_age_outbox_dirty_organisations_and_idle_queue
     assert 89 <= body["rollup_outbox"]["oldest_age_seconds"] <= 120
     assert body["dirty_organisations"]["count"] == 1
     assert 39 <= body["dirty_organisations"]["oldest_age_seconds"] <= 70
-    assert body["queues_without_worker"] == ["reminders", "exports"]
-    assert "queues no worker consumes: reminders, exports" in body["problems"]
+    assert body["queues_without_worker"] == ["reminders", "exports", "pulls"]
+    assert "queues no worker consumes: reminders, exports, pulls" in body["problems"]
     # Public page: counts and ages, never which organisation.
     assert world_a.org.slug not in response.content.decode()
     assert world_a.org.name not in response.content.decode()

@@ -17,6 +17,9 @@ from tests.core.english import english_words_in, visible_text
 # Column names of the CSV format are typed literally in the file, in any language.
 ALLOWED = {
     "kpis:import": frozenset({"kpi", "period", "value", "note"}),
+    # The SQL parameters a data source's query names literally: %(start)s and %(end)s.
+    "kpis:edit": frozenset({"start", "end"}),
+    "kpis:create": frozenset({"start", "end"}),
     "notifications:channels": frozenset({"teams"}),  # the product name "Microsoft Teams"
     # "In" is the Vietnamese for "Print" (the report's print button), not the English word.
     "objectives:cycle_report": frozenset({"in"}),
