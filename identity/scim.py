@@ -202,7 +202,8 @@ def user_detail(request: HttpRequest, token: ScimToken, user_id: str) -> HttpRes
         return scim_response(user_resource(request, _user_row(token, user_id)))
     if request.method == "PATCH":
         body = read_body(request, schema=PATCH_SCHEMA)
-        scim_user_update(scim_user=row, token=token, changes=patch_changes(body))
+        changes = patch_changes(body, current_name=row.user.name or "")
+        scim_user_update(scim_user=row, token=token, changes=changes)
         return scim_response(user_resource(request, _user_row(token, user_id)))
     raise ScimError(405, "Use GET, PUT, PATCH or DELETE.")
 
@@ -216,25 +217,50 @@ PATCH_PATHS = {
     'emails[type eq "work"].value': "userName",
     "emails": "userName",
 }
+# Attributes a ``remove`` empties; the required ones (active, userName and the e-mail it is)
+# cannot be removed: a 400 ``mutability``, as RFC 7644 §3.5.2.2 asks.
+REMOVABLE = {"externalid": "externalId", "displayname": "name", "name.formatted": "name", "name": "name"}
+NAME_PARTS = ("name.givenname", "name.familyname")
 
 
-def patch_changes(body: dict[str, Any]) -> dict[str, Any]:
-    """The changes a PatchOp asks for (``add``/``replace`` of active, names, e-mails, userName)."""
+def patch_changes(body: dict[str, Any], *, current_name: str = "") -> dict[str, Any]:
+    """The changes a PatchOp asks for (``add``/``replace``/``remove`` of active, names, e-mails,
+    userName). A part of the name changes that part only: the other is kept from ``current_name``."""
     operations = body.get("Operations")
     if not isinstance(operations, list) or not operations:
         raise ScimError(400, "Operations must be a non-empty list.", "invalidSyntax")
     changes: dict[str, Any] = {}
     parts: dict[str, str] = {}
     for op in operations:
-        if not isinstance(op, dict) or str(op.get("op", "")).lower() not in ("add", "replace"):
-            raise ScimError(400, "Only add and replace operations are supported.", "invalidValue")
+        kind = str(op.get("op", "")).lower() if isinstance(op, dict) else ""
+        if kind not in ("add", "replace", "remove"):
+            raise ScimError(400, "Only add, replace and remove operations are supported.", "invalidValue")
         path, value = op.get("path"), op.get("value")
+        if kind == "remove":
+            _remove_one(changes, parts, str(path or ""))
+            continue
         items = value.items() if path is None and isinstance(value, dict) else [(path, value)]
         for key, item in items:
             _patch_one(changes, parts, str(key or ""), item)
     if parts:
-        changes["name"] = f"{parts.get('name.givenname', '')} {parts.get('name.familyname', '')}".strip()
+        given, _, family = current_name.partition(" ")
+        name = {NAME_PARTS[0]: given, NAME_PARTS[1]: family, **parts}
+        changes["name"] = f"{name[NAME_PARTS[0]]} {name[NAME_PARTS[1]]}".strip()
     return changes
+
+
+def _remove_one(changes: dict[str, Any], parts: dict[str, str], path: str) -> None:
+    lowered = path.strip().lower()
+    if not lowered:
+        raise ScimError(400, "A remove operation needs a path.", "noTarget")
+    if lowered in NAME_PARTS:
+        parts[lowered] = ""
+    elif lowered in REMOVABLE:
+        changes[REMOVABLE[lowered]] = ""
+    elif lowered in IMMUTABLE or lowered.startswith("meta.") or lowered in PATCH_PATHS:
+        raise ScimError(400, f"{path} is required and cannot be removed.", "mutability")
+    else:
+        raise ScimError(400, f"{path} cannot be changed here.", "noTarget")
 
 
 def _patch_one(changes: dict[str, Any], parts: dict[str, str], path: str, value: Any) -> None:
@@ -244,7 +270,7 @@ def _patch_one(changes: dict[str, Any], parts: dict[str, str], path: str, value:
     if lowered == "name" and isinstance(value, dict):
         given, family = str(value.get("givenName") or ""), str(value.get("familyName") or "")
         changes["name"] = str(value.get("formatted") or f"{given} {family}").strip()
-    elif lowered in ("name.givenname", "name.familyname"):
+    elif lowered in NAME_PARTS:
         parts[lowered] = str(value or "")
     elif lowered in PATCH_PATHS:
         if lowered == "emails" and isinstance(value, list):
@@ -254,23 +280,6 @@ def _patch_one(changes: dict[str, Any], parts: dict[str, str], path: str, value:
         changes[PATCH_PATHS[lowered]] = value
     else:
         raise ScimError(400, f"{path} cannot be changed here.", "noTarget")
-
-
-def service_provider_config(request: HttpRequest, org_slug: str) -> HttpResponse:
-    return scim_response(
-        {
-            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
-            "patch": {"supported": True},
-            "bulk": {"supported": False, "maxOperations": 0, "maxPayloadSize": 0},
-            "filter": {"supported": True, "maxResults": 200},
-            "changePassword": {"supported": False},
-            "sort": {"supported": False},
-            "etag": {"supported": False},
-            "authenticationSchemes": [
-                {"type": "oauthbearertoken", "name": "Bearer token", "description": "The organisation's SCIM token."}
-            ],
-        }
-    )
 
 
 @scim_view

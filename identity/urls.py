@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from identity import scim
+from identity import scim, scim_discovery
 from identity.views import scim_tokens, sessions, settings_page, sso, two_factor
 
 app_name = "identity"
@@ -22,8 +22,18 @@ urlpatterns = [
     re_path(r"^scim/v2/orgs/(?P<org_slug>[-\w]+)/Groups/(?P<group_id>[^/]+)/?$", scim.group_detail, name="scim_group"),
     re_path(
         r"^scim/v2/orgs/(?P<org_slug>[-\w]+)/ServiceProviderConfig/?$",
-        scim.service_provider_config,
+        scim_discovery.service_provider_config,
         name="scim_config",
+    ),
+    re_path(r"^scim/v2/orgs/(?P<org_slug>[-\w]+)/ResourceTypes/?$", scim_discovery.resource_types, name="scim_types"),
+    re_path(
+        r"^scim/v2/orgs/(?P<org_slug>[-\w]+)/ResourceTypes/(?P<name>[^/]+)/?$",
+        scim_discovery.resource_types,
+        name="scim_type",
+    ),
+    re_path(r"^scim/v2/orgs/(?P<org_slug>[-\w]+)/Schemas/?$", scim_discovery.schemas, name="scim_schemas"),
+    re_path(
+        r"^scim/v2/orgs/(?P<org_slug>[-\w]+)/Schemas/(?P<urn>[^/]+)/?$", scim_discovery.schemas, name="scim_schema"
     ),
 ]
 

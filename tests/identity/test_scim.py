@@ -193,3 +193,62 @@ def test_the_tokens_page_shows_a_token_once_and_revokes_it(world_a, web):
     assert c.post(f"/o/alpha/settings/scim/{token.pk}/revoke/").status_code == 302
     assert ScimToken.objects.get(pk=token.pk).revoked_at is not None
     assert web(world_a.manager).get("/o/alpha/settings/scim/").status_code == 403
+
+
+# --- discovery (RFC 7644 §4) and PATCH remove ------------------------------------------------
+
+
+def test_the_discovery_documents_say_what_is_supported(scim):
+    config = scim("get", "ServiceProviderConfig").json()
+    assert config["patch"]["supported"] is True and config["bulk"]["supported"] is False
+    assert config["filter"] == {"supported": True, "maxResults": 200}
+    assert not config["changePassword"]["supported"] and not config["sort"]["supported"]
+    assert not config["etag"]["supported"]
+    assert [s["type"] for s in config["authenticationSchemes"]] == ["oauthbearertoken"]
+    types = scim("get", "ResourceTypes")
+    assert types.status_code == 200 and types["Content-Type"] == "application/scim+json"
+    assert {t["id"]: t["endpoint"] for t in types.json()["Resources"]} == {"User": "/Users", "Group": "/Groups"}
+    assert scim("get", "ResourceTypes/User").json()["schema"] == USER
+    schemas = scim("get", "Schemas").json()
+    assert schemas["totalResults"] == 2 and {s["id"] for s in schemas["Resources"]} == {USER, GROUP}
+    user_schema = scim("get", f"Schemas/{USER}").json()
+    by_name = {a["name"]: a for a in user_schema["attributes"]}
+    assert by_name["userName"]["required"] and by_name["active"]["type"] == "boolean"
+    assert {a["name"] for a in by_name["name"]["subAttributes"]} >= {"givenName", "familyName"}
+    assert scim("get", "Schemas/urn:nothing").status_code == 404
+    assert scim("get", "ResourceTypes/Nothing").status_code == 404
+
+
+def test_the_discovery_documents_need_this_organisations_token(world_b, scim):
+    _b_token, b_key = scim_token_create(org=world_b.org, actor=world_b.admin, name="B", request=None)
+    for path in ("ServiceProviderConfig", "ResourceTypes", "Schemas", f"Schemas/{USER}"):
+        assert scim("get", path, key="").status_code == 401
+        assert scim("get", path, key=b_key).status_code == 401
+        assert scim("get", path).status_code == 200
+
+
+def _patch(scim, uid, *operations):
+    return scim("patch", f"Users/{uid}", {"schemas": [PATCH], "Operations": list(operations)})
+
+
+def test_a_patch_removes_a_name_part_and_keeps_the_other(scim):
+    uid = _new_user(scim).json()["id"]
+    r = _patch(scim, uid, {"op": "remove", "path": "name.familyName"})
+    assert r.status_code == 200 and r.json()["name"]["formatted"] == "Dana"
+    assert User.objects.get(pk=int(uid)).name == "Dana"
+    r = _patch(scim, uid, {"op": "replace", "path": "name.familyName", "value": "Tran"})
+    assert r.json()["name"]["formatted"] == "Dana Tran"  # the given name kept
+    r = _patch(scim, uid, {"op": "remove", "path": "name.givenName"}, {"op": "remove", "path": "externalId"})
+    assert r.json()["name"]["formatted"] == "Tran" and r.json()["externalId"] is None
+    assert ScimUser.objects.get(user_id=int(uid)).external_id == ""
+
+
+def test_removing_a_required_attribute_is_a_mutability_error(scim):
+    uid = _new_user(scim).json()["id"]
+    for path in ("active", "userName", "emails", "id"):
+        r = _patch(scim, uid, {"op": "remove", "path": path})
+        assert r.status_code == 400 and r.json()["scimType"] == "mutability", path
+    r = _patch(scim, uid, {"op": "remove"})
+    assert r.status_code == 400 and r.json()["scimType"] == "noTarget"
+    row = ScimUser.objects.select_related("user").get(user_id=int(uid))
+    assert row.active and row.user.email == "dana@alpha.test" and row.user.name == "Dana Le"
