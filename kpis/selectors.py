@@ -10,7 +10,7 @@ from django.db.models import Prefetch, QuerySet
 from kpis import periods
 from kpis.models import HISTORY_PERIODS, Kpi, Measurement, Perspective
 from orgs.models import Organization, Team, User
-from orgs.ownership import OwnerType
+from orgs.ownership import OwnerType, owner_is_member
 
 
 def kpi_list(
@@ -30,6 +30,7 @@ def kpi_list(
     qs = (
         Kpi.objects.filter(organization=org)  # type: ignore[no-redef]  # fills the cache Kpi reads as recent_measurements
         .select_related("owner_team", "owner_user")
+        .annotate(owner_is_member=owner_is_member())
         .prefetch_related(
             Prefetch(
                 "measurements",
@@ -101,7 +102,12 @@ def kpi_library(*, org: Organization, kpis: list[Kpi]) -> list[PerspectiveGroup]
 def kpi_detail(*, org: Organization, kpi_id: int) -> Kpi:
     """One KPI with its owner; ``Kpi.DoesNotExist`` for another organisation's id."""
     related = ("owner_team", "owner_user", "created_by", "source")
-    return Kpi.objects.filter(organization=org).select_related(*related).get(pk=kpi_id)
+    return (
+        Kpi.objects.filter(organization=org)
+        .select_related(*related)
+        .annotate(owner_is_member=owner_is_member())
+        .get(pk=kpi_id)
+    )
 
 
 def measurement_history(*, kpi: Kpi) -> list[Measurement]:

@@ -10,7 +10,7 @@ from django.db.models.functions import RowNumber
 from cycles.models import Cycle, CycleStatus
 from objectives.models import CheckIn, Initiative, KeyResult, KeyResultKind, Objective, ObjectiveStatus
 from orgs.models import Organization, User
-from orgs.ownership import OwnerType
+from orgs.ownership import OwnerType, owner_is_member
 from orgs.selectors import TeamNode, flatten_tree, team_tree
 
 
@@ -19,6 +19,7 @@ def objective_queryset(*, org: Organization) -> QuerySet[Objective]:
     return (
         Objective.objects.filter(organization=org)
         .select_related("organization", "cycle", "owner_team", "owner_user", "parent", "carried_from__cycle")
+        .annotate(owner_is_member=owner_is_member())
         .prefetch_related(
             Prefetch("key_results", queryset=KeyResult.objects.filter(organization=org).select_related("owner"))
         )
@@ -79,6 +80,7 @@ def objective_detail(*, org: Organization, objective_id: int) -> Objective:
     return (
         Objective.objects.filter(organization=org)
         .select_related("organization", "cycle", "owner_team", "owner_user", "parent", "carried_from__cycle")
+        .annotate(owner_is_member=owner_is_member())
         .prefetch_related(
             Prefetch(
                 "key_results",
@@ -101,6 +103,7 @@ def objective_detail(*, org: Organization, objective_id: int) -> Objective:
                 "children",
                 queryset=Objective.objects.filter(organization=org)
                 .select_related("organization", "owner_team", "owner_user", "cycle")
+                .annotate(owner_is_member=owner_is_member())
                 .order_by("id"),
             ),
         )
@@ -167,6 +170,7 @@ def alignment_candidates(*, org: Organization, cycle: Cycle, exclude: Objective 
         )
         .exclude(status=ObjectiveStatus.CANCELLED)
         .select_related("organization", "owner_team", "owner_user", "cycle")
+        .annotate(owner_is_member=owner_is_member())
         .order_by("owner_type", "title")
     )
     if exclude is not None:

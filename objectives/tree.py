@@ -28,7 +28,7 @@ from objectives.models import (
     TeamSnapshot,
 )
 from orgs.models import Organization, Team
-from orgs.ownership import OwnerType
+from orgs.ownership import OwnerType, owner_is_member
 
 
 @dataclass
@@ -48,6 +48,7 @@ class ObjectiveRow:
     grade: float | None = None  # the end-of-cycle grade, where a selector reads it
     commitment: str = "committed"
     activated_at: datetime | None = None
+    owner_former: bool = False  # a person owns it who is a member no longer (orgs.ownership.owner_name)
 
     def health(self, *, org: Organization, cycle: Cycle, on: date, closed: bool = False) -> str | None:
         """``objectives.progress.objective_health`` of the row in ``cycle`` on ``on``, with the
@@ -89,7 +90,8 @@ def objective_rows(*, org: Organization, cycle: Cycle, as_of: date | None = None
     rows = (
         Objective.objects.filter(organization=org, cycle=cycle).exclude(status=ObjectiveStatus.CANCELLED).order_by("id")
     )
-    fields = [*_ROW_FIELDS, "progress", "confidence", *_OWNER_FIELDS, "commitment", "activated_at"]
+    rows = rows.annotate(owner_member=owner_is_member())
+    fields = [*_ROW_FIELDS, "progress", "confidence", *_OWNER_FIELDS, "commitment", "activated_at", "owner_member"]
     if as_of is not None:
         snap = ObjectiveSnapshot.objects.filter(objective=OuterRef("pk"), date__lte=as_of).order_by("-date")
         rows = rows.annotate(
@@ -99,7 +101,7 @@ def objective_rows(*, org: Organization, cycle: Cycle, as_of: date | None = None
         ).filter(snap_date__isnull=False)
         fields[len(_ROW_FIELDS) : len(_ROW_FIELDS) + 2] = ["snap_progress", "snap_confidence"]
     return [
-        ObjectiveRow(*r[:-2], commitment=r[-2], activated_at=r[-1])  # type: ignore[misc]  # r[:-2] ends at owner_user_email
+        ObjectiveRow(*r[:-3], commitment=r[-3], activated_at=r[-2], owner_former=bool(r[4]) and not r[-1])  # type: ignore[misc]  # r[:-3] ends at owner_user_email
         for r in rows.values_list(*fields)
     ]
 

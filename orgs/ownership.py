@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import OuterRef
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -27,18 +28,34 @@ class OwnerType(models.TextChoices):
 
 
 def owner_name(
-    owner_type: str, *, team_name: str | None = None, user_name: str | None = "", user_email: str | None = ""
+    owner_type: str,
+    *,
+    team_name: str | None = None,
+    user_name: str | None = "",
+    user_email: str | None = "",
+    former_member: bool = False,
 ) -> str | None:
     """The one rule naming an owner, for the objective and KPI pages (``OwnedMixin.owner_label``),
     the cascade, the alignment page and the dashboard alike: a team by its name (None when it
     is unknown), a person by their name or, when they gave none, their e-mail
     (``orgs.models.person_label``), and None for the company, which a page shows as its
-    translated "Company" (the cached documents hold no translated text)."""
+    translated "Company" (the cached documents hold no translated text). A person who is no
+    longer a member of the organisation (single sign-on's directory removed them, say) still
+    owns what they owned, named "<name> (former member)"."""
     if owner_type == OwnerType.TEAM:
         return team_name
     if owner_type == OwnerType.PERSON:
-        return person_label(user_name, user_email)
+        label = person_label(user_name, user_email)
+        return _("%(name)s (former member)") % {"name": label} if former_member else label
     return None
+
+
+def owner_is_member() -> models.Exists:
+    """An annotation for objectives and KPIs: whether the owning person (if any) is a member of
+    the row's organisation. A subquery of the same query, not a query a row."""
+    return models.Exists(
+        Membership.objects.filter(organization_id=OuterRef("organization_id"), user_id=OuterRef("owner_user_id"))
+    )
 
 
 class OwnedMixin:
@@ -57,6 +74,8 @@ class OwnedMixin:
             team_name=team.name if team else None,
             user_name=user.name if user else "",
             user_email=user.email if user else "",
+            # Where the query annotated it (``owner_is_member``): no query here.
+            former_member=not getattr(self, "owner_is_member", True),
         )
         return name or str(gettext_lazy("Company"))
 
