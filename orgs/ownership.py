@@ -58,6 +58,14 @@ def owner_is_member() -> models.Exists:
     )
 
 
+def owner_former_member() -> models.ExpressionWrapper:
+    """An annotation for rows read as plain columns (``objectives.tree.ObjectiveRow.owner_former``):
+    a person owns the row and is a member of its organisation no longer."""
+    return models.ExpressionWrapper(
+        models.Q(owner_user_id__isnull=False) & ~owner_is_member(), output_field=models.BooleanField()
+    )
+
+
 class OwnedMixin:
     """For models with owner_type / owner_team / owner_user (objectives, KPIs)."""
 

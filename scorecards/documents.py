@@ -21,13 +21,16 @@ from typing import Any, TypeVar
 
 from django.core.cache import caches
 from django.core.serializers.json import DjangoJSONEncoder
+from django.utils import translation
 
 from orgs.models import Organization
 
 
 def document_key(kind: str, org: Organization, *parts: Hashable) -> str:
     """The cache key and ETag of a document as it stands now."""
-    raw = ":".join(str(p) for p in (kind, org.pk, org.data_version, org.today().isoformat(), *parts))
+    # The language too: a document may hold a translated word (a former member's owner name).
+    language = translation.get_language()
+    raw = ":".join(str(p) for p in (kind, org.pk, org.data_version, org.today().isoformat(), language, *parts))
     return f"{kind}-{hashlib.sha256(raw.encode()).hexdigest()[:32]}"
 
 

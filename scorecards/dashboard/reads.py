@@ -17,7 +17,7 @@ from objectives.tree import (
     progress_at,
 )
 from orgs.models import Organization
-from orgs.ownership import OwnerType
+from orgs.ownership import OwnerType, owner_former_member
 
 
 def series(*, org: Organization, cycle: Cycle, day: date) -> list[tuple[date, float | None]]:
@@ -52,6 +52,7 @@ _OBJECTIVE_FIELDS = (
     "grade",
     "commitment",
     "activated_at",
+    "owner_former",
 )
 _KR_FIELDS = (
     "key_results__id",
@@ -75,7 +76,10 @@ def _objectives_query(
     then), left-joined to their key results, with the snapshot and check-in values as
     correlated subqueries (on the unique snapshot index and the check-in index)."""
     snapshot = ObjectiveSnapshot.objects.filter(objective=OuterRef("pk"), date__lte=since).order_by("-date")
-    annotations: dict[str, Any] = {"progress_then": Subquery(snapshot.values("progress")[:1])}
+    annotations: dict[str, Any] = {
+        "progress_then": Subquery(snapshot.values("progress")[:1]),
+        "owner_former": owner_former_member(),
+    }
     if as_of is not None:
         snap = ObjectiveSnapshot.objects.filter(objective=OuterRef("pk"), date__lte=as_of).order_by("-date")
         annotations |= {

@@ -62,3 +62,26 @@ def test_the_one_rule_names_a_former_member():
     assert owner_name("person", user_name="", user_email="x@a.test", former_member=True) == "x@a.test (former member)"
     assert owner_name("team", team_name="Sales", former_member=True) == "Sales"
     assert owner_name("person", user_name="Ann", user_email="a@a.test") == "Ann"
+
+
+def test_the_dashboards_rows_know_a_former_member(world_a, eli_gone):
+    from datetime import UTC, date, datetime
+
+    from scorecards.dashboard.reads import objectives_and_key_results
+
+    cycle, objective, _kpi = eli_gone
+    moment = datetime(2026, 10, 15, tzinfo=UTC)
+    rows, _krs = objectives_and_key_results(
+        org=world_a.org, cycle=cycle, as_of=None, since=date(2026, 10, 8), since_end=moment, day_end=moment
+    )
+    (row,) = [r for r in rows if r.id == objective.pk]
+    assert row.owner_former and row_owner_name(row, {}) == "Eli Vo (former member)"
+
+
+def test_a_cached_document_is_kept_apart_per_language(world_a):
+    from scorecards.documents import document_key
+
+    with translation.override("vi"):
+        vi = document_key("cascade", world_a.org, 1)
+    with translation.override("en"):
+        assert document_key("cascade", world_a.org, 1) != vi
