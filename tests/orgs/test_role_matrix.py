@@ -19,6 +19,7 @@ from django.db import transaction
 
 from conversations import services as talk
 from cycles.models import Cycle
+from datasources.services import sources as source_services
 from notifications.models import Channel, Notification
 from objectives import services as okr_services
 from orgs import services as org_services
@@ -187,6 +188,9 @@ def _world(w) -> tuple[dict[str, User], dict[str, Any]]:
     objects["channel"] = Channel.objects.create(
         organization=org, kind="slack", name="#okr", url="https://93.184.216.34/hook", events=["comment"]
     ).pk
+    objects["data_source"] = source_services.source_create(
+        org=org, actor=None, name="Finance sheet", kind="webhook", config={}
+    ).pk
     for name, user in users.items():
         objects[f"user:{name}"] = user.pk
         objects[f"member:{name}"] = user.pk
@@ -261,6 +265,7 @@ def _body(name: str, o: dict[str, Any]) -> dict[str, Any]:
         "channel_new": {"kind": "teams", "name": "Teams", "url": "https://93.184.216.34/x", "events": ["wins"]},
         "form_comment": {"body": "Nice"},
         "form_react": {"kind": "celebrate"},
+        "source_new": {"name": "CRM", "kind": "webhook", "config": {}},
         "form_channel": {"kind": "slack", "name": "#wins", "url": "https://93.184.216.34/x", "events": ["wins"]},
         # HTML forms
         "form_obj_person": {**objective_form, **person, "owner_team": ""},
