@@ -21,6 +21,7 @@ ALLOWED = {
     "kpis:edit": frozenset({"start", "end"}),
     "kpis:create": frozenset({"start", "end"}),
     "notifications:channels": frozenset({"teams"}),  # the product name "Microsoft Teams"
+    "integrations_org:chat": frozenset({"teams"}),  # the product name "Microsoft Teams"
     # "In" is the Vietnamese for "Print" (the report's print button), not the English word.
     "objectives:cycle_report": frozenset({"in"}),
 }
