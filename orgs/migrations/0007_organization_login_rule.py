@@ -4,20 +4,34 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('orgs', '0006_organization_health_thresholds'),
+        ("orgs", "0006_organization_health_thresholds"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='organization',
-            name='login_rule',
-            field=models.CharField(choices=[('password', 'Password'), ('sso', 'Single sign-on or password'), ('sso_only', 'Single sign-on only')], default='password', editable=False, help_text="Kept by identity.services from the organisation's single sign-on settings.", max_length=16, verbose_name='login'),
+            model_name="organization",
+            name="login_rule",
+            field=models.CharField(
+                choices=[
+                    ("password", "Password"),
+                    ("sso", "Single sign-on or password"),
+                    ("sso_only", "Single sign-on only"),
+                ],
+                default="password",
+                editable=False,
+                help_text="Kept by identity.services from the organisation's single sign-on settings.",
+                max_length=16,
+                verbose_name="login",
+            ),
         ),
         migrations.AddField(
-            model_name='organization',
-            name='require_two_factor',
-            field=models.BooleanField(default=False, help_text='Members who log in with a password must also enter a code from their authenticator app.', verbose_name='password logins need a two-factor code'),
+            model_name="organization",
+            name="require_two_factor",
+            field=models.BooleanField(
+                default=False,
+                help_text="Members who log in with a password must also enter a code from their authenticator app.",
+                verbose_name="password logins need a two-factor code",
+            ),
         ),
     ]
