@@ -25,27 +25,14 @@ from cycles.models import Cycle
 from kpis.models import Kpi, Measurement
 from objectives.models import CheckIn, Contribution, Initiative, KeyResult, Objective, Retrospective
 from orgs.models import Membership, Organization, Team, TeamMember, User
+from orgs.services.organizations import ORGANIZATION_SETTINGS
 from scorecards.models import Scorecard, ScorecardItem, StrategyLink
 
 FORMAT = "okrkpi-organization"
 VERSION = 1
 
-ORGANIZATION_FIELDS = (
-    "name",
-    "slug",
-    "timezone",
-    "language",
-    "fiscal_year_start_month",
-    "children_contribute",
-    "reminder_hour",
-    "reminder_grace_days",
-    "check_in_missed_days",
-    "grade_note_required",
-    "health_at_risk_ratio",
-    "health_off_track_ratio",
-    "health_at_risk_confidence",
-    "health_off_track_confidence",
-)
+# The organisation's own settings (one list, orgs.services), with its slug after its name.
+ORGANIZATION_FIELDS = ("name", "slug", *(f for f in ORGANIZATION_SETTINGS if f != "name"))
 
 # Collection → its fields, in the document's order. ``*_key`` fields name another
 # object's key, ``*_email`` a person.
