@@ -32,6 +32,13 @@ class Cycle(TenantModel):
     closing_message = models.TextField(
         _("closing message"), blank=True, help_text=_("What the organisation takes away from this cycle.")
     )
+    approvals_required = models.BooleanField(
+        _("objectives need approval"),
+        default=False,
+        help_text=_(
+            "Each objective is reviewed by its owner's manager (admins for company objectives) before it can be activated."
+        ),
+    )
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -21,6 +21,7 @@ from kpis import periods
 from kpis import status as kpi_math
 from orgs.models import Team, TenantModel
 from orgs.ownership import OwnedMixin, OwnerType, owner_matches_level
+from orgs.visibility import Restrictable
 
 HISTORY_PERIODS = 12  # the sparkline and "last 12" lists
 
@@ -47,7 +48,7 @@ class Perspective(models.TextChoices):
     LEARNING_GROWTH = "learning_growth", _("Learning and growth")
 
 
-class Kpi(OwnedMixin, TenantModel):
+class Kpi(OwnedMixin, Restrictable, TenantModel):
     name = models.CharField(_("name"), max_length=200)
     description = models.TextField(_("why it matters"), blank=True)
     how_measured = models.TextField(_("how it is measured"), blank=True)

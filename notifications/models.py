@@ -203,6 +203,13 @@ class Channel(TenantModel):
     secret = models.CharField(max_length=64, editable=False)
     events = models.JSONField(_("events"), default=list)
     active = models.BooleanField(_("active"), default=True)
+    restricted_safe = models.BooleanField(
+        _("may carry restricted events"),
+        default=False,
+        help_text=_(
+            "Events of team-only or private objectives and KPIs are posted only to channels marked safe for them."
+        ),
+    )
     failures = models.PositiveIntegerField(default=0, help_text="Messages given up on in a row.")
     last_error = models.CharField(max_length=500, blank=True)
     last_error_at = models.DateTimeField(null=True, blank=True)

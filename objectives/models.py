@@ -22,6 +22,7 @@ from kpis.models import Perspective
 from objectives import progress as progress_math
 from orgs.models import Organization, Team, TenantModel
 from orgs.ownership import OwnedMixin, OwnerType, owner_matches_level
+from orgs.visibility import Restrictable
 
 MAX_KEY_RESULTS = 5
 MIN_KEY_RESULTS_TO_ACTIVATE = 2
@@ -68,7 +69,15 @@ class InitiativeStatus(models.TextChoices):
     BLOCKED = "blocked", _("Blocked")
 
 
-class Objective(OwnedMixin, TenantModel):
+# Where an objective stands in its cycle's review (DESIGN §3), when the cycle asks for one.
+class ApprovalStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    IN_REVIEW = "in_review", _("In review")
+    CHANGES_REQUESTED = "changes_requested", _("Changes requested")
+    APPROVED = "approved", _("Approved")
+
+
+class Objective(OwnedMixin, Restrictable, TenantModel):
     # No cycle: a draft in the backlog, planned into a cycle later.
     cycle = models.ForeignKey(
         Cycle, verbose_name=_("cycle"), null=True, blank=True, on_delete=models.PROTECT, related_name="objectives"
@@ -119,6 +128,9 @@ class Objective(OwnedMixin, TenantModel):
     )
     progress = models.FloatField(default=0.0)
     confidence = models.PositiveSmallIntegerField(null=True, blank=True)
+    approval_status = models.CharField(
+        _("approval"), max_length=20, choices=ApprovalStatus.choices, default=ApprovalStatus.DRAFT, editable=False
+    )
     # When it first became active: its pace (expected progress) runs from then, not from the
     # cycle's start. None (rows written in bulk) counts from the cycle's start.
     activated_at = models.DateTimeField(_("activated at"), null=True, blank=True, editable=False)

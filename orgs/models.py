@@ -176,6 +176,13 @@ class Organization(models.Model):
     # How its members must have logged in to open it (DESIGN §3, Identity; checked by
     # ``orgs.tenancy.check_login_rule`` on every request): columns of the organisation, so the
     # check reads nothing the tenancy check has not already loaded. ``identity`` sets them.
+    restricted_display = models.CharField(
+        _("restricted objectives show"),
+        max_length=16,
+        choices=[("progress", _("A neutral row with its progress")), ("count", _("Only how many there are"))],
+        default="progress",
+        help_text=_("What people who may not see a restricted objective see in its place. Totals count it either way."),
+    )
     login_rule = models.CharField(
         _("login"),
         max_length=16,
