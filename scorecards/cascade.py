@@ -13,6 +13,7 @@ from cycles.models import Cycle
 from objectives import forecasts as forecast_reads
 from objectives import progress as progress_math
 from objectives.models import Objective
+from objectives.restricted import hidden_objectives, redact_tree
 from objectives.tree import (
     ObjectiveRow,
     key_result_rows,
@@ -21,7 +22,7 @@ from objectives.tree import (
     team_progress,
     teams_with_people,
 )
-from orgs.models import Organization
+from orgs.models import Membership, Organization
 from orgs.ownership import OwnerType
 from scorecards.owners import row_owner_name
 
@@ -68,6 +69,7 @@ def _objective_nodes(
             "forecast": forecasts.get(o.id),
             "key_results": krs.get(o.id, []),
             "children": [node(c, trail | {o.id}) for c in by_parent.get(o.id, []) if c.id not in trail],
+            "restricted": None,
         }
 
     return [node(o, frozenset()) for o in by_parent.get(None, [])]
@@ -137,6 +139,7 @@ def cascade(
         "before_first_snapshot": as_of is not None and not objectives,
         "progress": mean_or_none(company),
         "expected": expected,
+        "restricted": None,
         "objectives": _objective_nodes(
             org=org,
             cycle=cycle,
@@ -150,3 +153,27 @@ def cascade(
         "teams": _team_nodes(teams=teams, values=values),
         "owner_names": _owner_names(objectives=objectives, team_names=team_names),
     }
+
+
+def for_reader(doc: dict[str, Any], m: Membership) -> dict[str, Any]:
+    """The cascade document as ``m`` may read it (DESIGN §3): the objectives ``m`` may not see
+    become neutral rows ("2 restricted objectives, 55 %"), each under the node it aligns to
+    (``restricted``, the roots' at the top), and their owners leave ``owner_names``. Every
+    figure — company, team and every shown node's progress — stays as it is for everyone.
+    The document given (cached for the organisation) is not changed."""
+    hidden = hidden_objectives(m, cycle_id=doc["cycle"])
+    if not hidden:
+        return {**doc, "restricted": None}
+    nodes, row = redact_tree(m, doc["objectives"], hidden=hidden)
+    owners: set[int] = set()
+
+    def walk(items: list[dict[str, Any]]) -> None:
+        for node in items:
+            if node.get("owner_user") is not None:
+                owners.add(node["owner_user"])
+            walk(node["children"])
+
+    walk(nodes)
+    names = doc["owner_names"]
+    people = {uid: name for uid, name in names["people"].items() if int(uid) in owners}
+    return {**doc, "objectives": nodes, "restricted": row, "owner_names": {**names, "people": people}}

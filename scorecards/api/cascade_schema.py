@@ -36,6 +36,15 @@ class _TeamChildren(serializers.ListField):
     """The teams below this one, each a node of the same shape."""
 
 
+class RestrictedRowSerializer(serializers.Serializer[Any]):
+    count = serializers.IntegerField(help_text="How many objectives the reader may not see stand here.")
+    progress = serializers.FloatField(
+        allow_null=True,
+        help_text="Their progress, weighted as in their parent; null where the organisation shows only the count.",
+    )
+    label = serializers.CharField(help_text='"1 restricted objective, 40 %", in the reader\'s language.')
+
+
 class CascadeObjectiveSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     title = serializers.CharField()
@@ -54,6 +63,11 @@ class CascadeObjectiveSerializer(serializers.Serializer[Any]):
     )
     key_results = CascadeKeyResultSerializer(many=True)
     children = _ObjectiveChildren(help_text="The objectives aligned to this one.")
+    restricted = RestrictedRowSerializer(
+        allow_null=True,
+        help_text="The aligned objectives the reader may not see, as one neutral row (their progress still "
+        "counts in this one's); null when there are none.",
+    )
 
 
 class CascadeTeamSerializer(serializers.Serializer[Any]):
@@ -80,6 +94,9 @@ class CascadeSerializer(serializers.Serializer[Any]):
     )
     progress = serializers.FloatField(allow_null=True, help_text="Company progress: the mean over company objectives.")
     expected = serializers.FloatField(help_text="The elapsed fraction of the cycle on the day, 0–1.")
+    restricted = RestrictedRowSerializer(
+        allow_null=True, help_text="Root objectives the reader may not see, as one neutral row; null when none."
+    )
     objectives = CascadeObjectiveSerializer(many=True, help_text="The tree's roots, their aligned objectives below.")
     teams = CascadeTeamSerializer(many=True)
     owner_names = CascadeOwnerNamesSerializer()

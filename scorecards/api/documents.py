@@ -14,6 +14,7 @@ from cycles.models import Cycle, CycleStatus
 from cycles.selectors import cycle_list
 from kpis import periods
 from kpis.models import Perspective
+from objectives.restricted import hidden_objectives
 from orgs.models import Organization
 from orgs.tenancy import OrgScopedAPIView, scoped
 from scorecards.api.cascade_schema import CascadeSerializer
@@ -26,9 +27,9 @@ from scorecards.api.scorecards import (
     PerspectiveScoreSerializer,
     newer_period_row,
 )
-from scorecards.cascade import cascade
+from scorecards.cascade import cascade, for_reader
 from scorecards.dashboard import build_dashboard, pick_cycle, since_default
-from scorecards.documents import cached_json, document_key, etag_matches
+from scorecards.documents import cached_document, cached_json, document_key, etag_matches
 from scorecards.selectors import company_scorecard_summary
 
 
@@ -78,10 +79,21 @@ class CascadeView(OrgScopedAPIView):
         if cycle is None:
             raise serializers.ValidationError({"cycle": "Unknown cycle."})
         as_of = query.validated_data.get("as_of")
+        hidden = sorted(hidden_objectives(self.membership, cycle_id=cycle.pk))
+        if not hidden:
+            return json_document(
+                request,
+                document_key("cascade", self.org, cycle.pk, as_of),
+                lambda: cascade(org=self.org, cycle=cycle, as_of=as_of),
+            )
+        # What this reader may not see is part of the key: readers who see less share theirs.
+        whole = document_key("cascade-whole", self.org, cycle.pk, as_of)
         return json_document(
             request,
-            document_key("cascade", self.org, cycle.pk, as_of),
-            lambda: cascade(org=self.org, cycle=cycle, as_of=as_of),
+            document_key("cascade", self.org, cycle.pk, as_of, self.org.restricted_display, *hidden),
+            lambda: for_reader(
+                cached_document(whole, lambda: cascade(org=self.org, cycle=cycle, as_of=as_of)), self.membership
+            ),
         )
 
 

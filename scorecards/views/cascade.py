@@ -14,7 +14,7 @@ from objectives.models import Objective
 from objectives.tree import ObjectiveRow
 from orgs.tenancy import org_view, scoped
 from scorecards.alignment_graph import alignment_graph
-from scorecards.cascade import cascade
+from scorecards.cascade import cascade, for_reader
 from scorecards.dashboard import pick_cycle
 from scorecards.documents import cached_document, document_key
 from scorecards.owners import row_owner_name
@@ -39,6 +39,7 @@ def cascade_page(request: HttpRequest) -> HttpResponse:
         doc = cached_document(
             document_key("cascade-page", org, cycle.pk, as_of), lambda: cascade(org=org, cycle=cycle, as_of=as_of)
         )
+        doc = for_reader(doc, request.membership)
     # "Also contributes to 2 more": each objective shows under its primary parent only.
     also = contribution_counts(org.pk, cycle.pk) if cycle is not None else {}
     return render(
