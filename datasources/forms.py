@@ -11,8 +11,6 @@ from django.utils.translation import gettext_lazy as _
 
 from datasources.models import SourceKind
 
-DSN_EXAMPLE = "postgresql://reader:secret@db.example.com:5432/crm"
-
 
 class DataSourceForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=120, help_text=_("What people call it: “CRM”, “Finance sheet”."))
@@ -38,10 +36,12 @@ class DataSourceForm(forms.Form):
         required=False,
         max_length=2000,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        # The examples are in the text itself: a lazy text formatted here would be read once, in English.
         help_text=_(
-            "For example %(example)s. Use an account that may only read. Stored encrypted; leave empty to keep it."
-        )
-        % {"example": DSN_EXAMPLE},
+            "PostgreSQL, for example postgresql://reader:secret@db.example.com:5432/crm; MySQL or MariaDB, for "
+            "example mysql://reader:secret@db.example.com:3306/shop. Use an account that may only read. Stored "
+            "encrypted; leave empty to keep it."
+        ),
     )
     language = forms.ChoiceField(
         label=_("Number format"),

@@ -1,4 +1,5 @@
-"""The ``sql`` kind: one number from a customer's PostgreSQL database.
+"""The ``sql`` kind: one number from a customer's PostgreSQL database (MySQL and MariaDB:
+``datasources.mysql``, with the same guarantees; the DSN's scheme chooses).
 
 - The host must pass the outgoing-address guard (``notifications.channels.targets``) and
   the connection goes to the address checked (``hostaddr``), so DNS cannot change it
@@ -8,8 +9,6 @@
   rows are fetched (one is wanted: two is an error, whatever else the query would return).
 - The period's first and last day are bound as parameters ``%(start)s`` and ``%(end)s``,
   never pasted into the text (write ``%%`` for a literal ``%`` in a query that uses them).
-
-MySQL DSNs are accepted by the form but not pulled yet (PyMySQL is not a dependency).
 """
 
 from __future__ import annotations
@@ -19,6 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from datasources import mysql
 from datasources.fetch import PullError
 from datasources.pullers import Period, Pulled, read_number
 from notifications.channels.targets import UnsafeTarget, resolve_target
@@ -33,8 +33,6 @@ def statement_timeout_ms() -> int:
 def _connect_params(dsn: str) -> dict[str, Any]:
     from psycopg.conninfo import conninfo_to_dict
 
-    if dsn.lower().startswith("mysql"):
-        raise PullError(_("MySQL sources are not supported yet; use PostgreSQL."))
     try:
         params: dict[str, Any] = dict(conninfo_to_dict(dsn))
     except Exception:  # psycopg's parser raises ProgrammingError with its own words
@@ -53,21 +51,32 @@ def _connect_params(dsn: str) -> dict[str, Any]:
 
 
 def pull_sql(config: dict[str, Any], *, query: str, period: Period) -> Pulled:
-    import psycopg
-
     query = (query or "").strip().rstrip(";")
     if not query:
         raise PullError(_("Write the query that returns the number."))
-    params = _connect_params(str(config.get("dsn") or ""))
+    dsn = str(config.get("dsn") or "")
     binds = {"start": period.start, "end": period.end}
     uses_binds = "%(start)s" in query or "%(end)s" in query
+    if mysql.is_mysql(dsn):
+        rows = mysql.fetch_rows(
+            dsn, query=query, binds=binds if uses_binds else None, timeout_ms=statement_timeout_ms()
+        )
+    else:
+        rows = _postgres_rows(dsn, query=query, binds=binds if uses_binds else None)
+    return one_number(rows)
+
+
+def _postgres_rows(dsn: str, *, query: str, binds: dict[str, Any] | None) -> list[tuple[Any, ...]]:
+    import psycopg
+
+    params = _connect_params(dsn)
     try:
         with psycopg.connect(**params, autocommit=False) as conn:
             try:
                 conn.execute("SET TRANSACTION READ ONLY")
                 conn.execute(f"SET LOCAL statement_timeout = {statement_timeout_ms():d}")
-                cursor = conn.execute(query, binds if uses_binds else None)
-                rows = cursor.fetchmany(2) if cursor.description else []
+                cursor = conn.execute(query, binds)
+                return [tuple(row) for row in cursor.fetchmany(2)] if cursor.description else []
             finally:
                 conn.rollback()
     except psycopg.errors.QueryCanceled:
@@ -78,6 +87,10 @@ def pull_sql(config: dict[str, Any], *, query: str, period: Period) -> Pulled:
         raise PullError(_("The query tried to change data; queries run read-only.")) from None
     except psycopg.Error as exc:
         raise PullError(_("The database answered: %(error)s") % {"error": str(exc).strip()[:300]}) from None
+
+
+def one_number(rows: list[tuple[Any, ...]]) -> Pulled:
+    """The one number of the query's one row and column; ``PullError`` in plain words otherwise."""
     if not rows:
         raise PullError(_("The query returned no row; it must return one row with one number."))
     if len(rows) > 1:
@@ -85,6 +98,8 @@ def pull_sql(config: dict[str, Any], *, query: str, period: Period) -> Pulled:
     if len(rows[0]) != 1:
         raise PullError(_("The query returned %(n)d columns; it must return one number.") % {"n": len(rows[0])})
     value = rows[0][0]
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", errors="replace")
     if isinstance(value, str):
         raise PullError(_("The query returned text (“%(raw)s”), not a number.") % {"raw": value[:60]})
     return Pulled(raw=str(value), value=read_number(float(value) if value is not None else None, language="en"))

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from activity.services import activity_record
 from core import secrets
 from core.validation import clean_title
+from datasources import mysql
 from datasources.models import DataSource, SourceKind
 from orgs.models import Organization, User
 
@@ -64,6 +65,13 @@ def _clean_dsn(value: Any) -> tuple[str, str]:
         raise ValidationError(
             {"config": _("Give the database's DSN, e.g. postgresql://reader:secret@db.example.com/crm.")}
         )
+    if mysql.is_mysql(dsn):
+        try:
+            return dsn, mysql.parse_dsn(dsn).host
+        except ValueError:
+            raise ValidationError(
+                {"config": _("The DSN does not parse; write it as mysql://user:password@host:3306/database.")}
+            ) from None
     try:
         parts = conninfo_to_dict(dsn)
     except Exception:  # psycopg raises ProgrammingError with its parser's message
@@ -71,7 +79,7 @@ def _clean_dsn(value: Any) -> tuple[str, str]:
             {"config": _("The DSN does not parse; write it as postgresql://user:password@host:5432/database.")}
         ) from None
     scheme = dsn.split("://", 1)[0].lower() if "://" in dsn else "postgresql"
-    if scheme not in ("postgresql", "postgres", "mysql") or not parts.get("host"):
+    if scheme not in ("postgresql", "postgres") or not parts.get("host"):
         raise ValidationError(
             {"config": _("The DSN must name a PostgreSQL or MySQL host: postgresql://user:password@host/database.")}
         )
