@@ -363,7 +363,9 @@ def objective_changes(spec: ObjSpec) -> dict[str, Any]:
 def _objective_action(spec: ObjSpec) -> str:
     if spec.existing is None:
         return "create"
-    moved = isinstance(spec.parent, ObjSpec)  # aligned to an objective the file creates or changes
+    # Aligned to an objective of the file: moved unless it is already under that one.
+    parent = spec.parent
+    moved = isinstance(parent, ObjSpec) and (parent.existing is None or spec.existing.parent_id != parent.existing.pk)
     status = spec.status and spec.status != spec.existing.status
     return "update" if objective_changes(spec) or moved or status or new_initiatives(spec) else "unchanged"
 
