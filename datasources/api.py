@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.db.models import QuerySet
@@ -19,6 +20,7 @@ from rest_framework.views import APIView
 
 from datasources import services
 from datasources.models import DataSource, PullStatus, SourceKind
+from datasources.schedule import next_runs
 from kpis.access import access_kpi, check_kpi_recording
 from kpis.models import Kpi
 from orgs import permissions
@@ -38,6 +40,9 @@ class DataSourceSerializer(serializers.ModelSerializer):
     period_column = serializers.CharField(required=False, allow_blank=True, max_length=120, default="")
     active = serializers.BooleanField(required=False, default=True)
     endpoint = serializers.SerializerMethodField(help_text="webhook: the URL the system pushes to (null otherwise).")
+    next_run_at = serializers.SerializerMethodField(
+        help_text="When the pull sweep next pulls one of its KPIs (null: a webhook, off or paused, or no KPI linked)."
+    )
     secret = serializers.SerializerMethodField(
         help_text="webhook: the signing secret, in the answer to the create only (null otherwise and afterwards)."
     )
@@ -58,10 +63,14 @@ class DataSourceSerializer(serializers.ModelSerializer):
             "last_error",
             "failures",
             "paused_at",
+            "next_run_at",
             "endpoint",
             "secret",
         ]
         read_only_fields = ["host", "last_run_at", "last_success_at", "last_error", "failures", "paused_at"]
+
+    def get_next_run_at(self, obj: DataSource) -> datetime | None:
+        return next_runs([obj])[obj.pk]
 
     def get_secret(self, obj: DataSource) -> str | None:
         shown = self.context.get("show_secret")

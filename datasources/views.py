@@ -17,6 +17,7 @@ from core.numbers import format_number
 from datasources import services
 from datasources.forms import DataSourceForm, SourceTestForm
 from datasources.models import DataSource, PullStatus, SourceKind, SourcePull
+from datasources.schedule import next_runs
 from kpis.access import access_kpi, check_kpi_recording
 from kpis.models import Kpi
 from orgs import permissions
@@ -69,8 +70,10 @@ def source_list(request: HttpRequest) -> HttpResponse:
     counts = {s.pk: 0 for s in sources}
     for source_id in scoped(Kpi, request.org).filter(source__isnull=False).values_list("source_id", flat=True):
         counts[source_id] = counts.get(source_id, 0) + 1
+    runs = next_runs(sources)
     for s in sources:
         s.kpi_count = counts.get(s.pk, 0)  # type: ignore[attr-defined]  # shown in the list
+        s.next_run = runs[s.pk]  # type: ignore[attr-defined]  # shown in the list
     return render(
         request,
         "datasources/list.html",
@@ -95,6 +98,7 @@ def _edit_context(request: HttpRequest, source: DataSource, form: DataSourceForm
         "kpis": kpis,
         "endpoint": endpoint,
         "new_secret": shown["secret"] if shown and shown.get("id") == source.pk else None,
+        "next_run": next_runs([source])[source.pk],
         **extra,
     }
 
