@@ -22,6 +22,7 @@ class Comment(TenantModel):
     """A comment on an objective, or on one check-in of it (``check_in`` set).
     ``objective`` is always set, so an objective's whole conversation is one query."""
 
+    visibility_paths = ("objective__",)  # whom it follows: orgs.visibility.visible_scope
     objective = models.ForeignKey(Objective, on_delete=models.CASCADE, related_name="comments")
     check_in = models.ForeignKey(CheckIn, null=True, blank=True, on_delete=models.CASCADE, related_name="comments")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
@@ -46,6 +47,7 @@ class Comment(TenantModel):
 class Mention(TenantModel):
     """Someone named in a comment; it waits in their inbox until they have seen it."""
 
+    visibility_paths = ("comment__objective__",)  # whom it follows: orgs.visibility.visible_scope
     comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="mentions")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     seen_at = models.DateTimeField(null=True, blank=True)
@@ -79,6 +81,7 @@ REACTION_LABELS = {
 class Reaction(TenantModel):
     """One person's reaction of one kind to a check-in or a comment (exactly one of them)."""
 
+    visibility_paths = ("check_in__key_result__objective__", "comment__objective__")  # whom it follows: orgs.visibility.visible_scope
     check_in = models.ForeignKey(CheckIn, null=True, blank=True, on_delete=models.CASCADE, related_name="reactions")
     comment = models.ForeignKey(Comment, null=True, blank=True, on_delete=models.CASCADE, related_name="reactions")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
@@ -111,6 +114,7 @@ class Reaction(TenantModel):
 class Acknowledgement(TenantModel):
     """A manager has read a direct report's check-in (it leaves their inbox)."""
 
+    visibility_paths = ("check_in__key_result__objective__",)  # whom it follows: orgs.visibility.visible_scope
     check_in = models.ForeignKey(CheckIn, on_delete=models.CASCADE, related_name="acknowledgements")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)

@@ -18,7 +18,7 @@ from core.forms import add_service_errors
 from objectives import selectors as objective_selectors
 from objectives.models import CheckIn, Objective
 from objectives.views import _detail_context
-from orgs.tenancy import get_scoped_or_404, org_view
+from orgs.tenancy import get_visible_or_404, org_view
 
 
 def _objective_url(request: HttpRequest, objective_id: int, anchor: str = "") -> str:
@@ -31,7 +31,7 @@ def _page_with_form(
 ) -> HttpResponse:
     """The objective page again, with the refused comment where it was typed and the reason."""
     try:
-        objective = objective_selectors.objective_detail(org=request.org, objective_id=objective_id)
+        objective = objective_selectors.objective_detail(seen_by=request.membership, objective_id=objective_id)
     except Objective.DoesNotExist:
         raise Http404 from None
     context = _detail_context(request, objective)
@@ -68,19 +68,19 @@ def _create(
 @org_view
 @require_POST
 def objective_comment(request: HttpRequest, objective_id: int) -> HttpResponse:
-    objective = get_scoped_or_404(Objective, request.org, pk=objective_id)
+    objective = get_visible_or_404(Objective, request.membership, pk=objective_id)
     return _create(request, objective_id=objective.pk, objective=objective, check_in=None)
 
 
 @org_view
 @require_POST
 def check_in_comment(request: HttpRequest, check_in_id: int) -> HttpResponse:
-    check_in = get_scoped_or_404(CheckIn, request.org, pk=check_in_id)
+    check_in = get_visible_or_404(CheckIn, request.membership, pk=check_in_id)
     return _create(request, objective_id=check_in.key_result.objective_id, objective=None, check_in=check_in)
 
 
 def _own_comment(request: HttpRequest, comment_id: int) -> Comment:
-    comment = get_scoped_or_404(Comment, request.org, pk=comment_id)
+    comment = get_visible_or_404(Comment, request.membership, pk=comment_id)
     if comment.author_id != request.user.pk:
         raise PermissionDenied(_("Only the author of a comment can change or delete it."))
     return comment
@@ -132,7 +132,7 @@ def _kind(request: HttpRequest) -> str:
 @org_view
 @require_POST
 def check_in_react(request: HttpRequest, check_in_id: int) -> HttpResponse:
-    check_in = get_scoped_or_404(CheckIn, request.org, pk=check_in_id)
+    check_in = get_visible_or_404(CheckIn, request.membership, pk=check_in_id)
     services.reaction_toggle(org=request.org, actor=request.user, kind=_kind(request), check_in=check_in)
     return redirect(_objective_url(request, check_in.key_result.objective_id, f"check-in-{check_in.pk}"))
 
@@ -140,7 +140,7 @@ def check_in_react(request: HttpRequest, check_in_id: int) -> HttpResponse:
 @org_view
 @require_POST
 def comment_react(request: HttpRequest, comment_id: int) -> HttpResponse:
-    comment = get_scoped_or_404(Comment, request.org, pk=comment_id)
+    comment = get_visible_or_404(Comment, request.membership, pk=comment_id)
     services.reaction_toggle(org=request.org, actor=request.user, kind=_kind(request), comment=comment)
     return redirect(_objective_url(request, comment.objective_id, f"comment-{comment.pk}"))
 
@@ -148,7 +148,7 @@ def comment_react(request: HttpRequest, comment_id: int) -> HttpResponse:
 @org_view
 @require_POST
 def check_in_acknowledge(request: HttpRequest, check_in_id: int) -> HttpResponse:
-    check_in = get_scoped_or_404(CheckIn, request.org, pk=check_in_id)
+    check_in = get_visible_or_404(CheckIn, request.membership, pk=check_in_id)
     services.check_ins_acknowledge(org=request.org, actor=request.user, check_ins=[check_in])
     messages.success(request, _("Check-in acknowledged."))
     return redirect(_objective_url(request, check_in.key_result.objective_id, f"check-in-{check_in.pk}"))

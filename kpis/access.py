@@ -23,10 +23,11 @@ from orgs.ownership import require_can_own
 
 
 def access_kpi(membership: Membership, kpi_id: int) -> Kpi:
-    """The organisation's KPI to read (every member reads every KPI); 404 otherwise."""
+    """The organisation's KPI to read, when the member may see it (``orgs.visibility``);
+    404 otherwise, hidden or missing alike."""
     try:
-        return selectors.kpi_detail(org=membership.organization, kpi_id=kpi_id)
-    except Kpi.DoesNotExist:
+        return selectors.kpi_detail(seen_by=membership, kpi_id=kpi_id)
+    except (Kpi.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
 
 

@@ -182,6 +182,7 @@ class KpiViewSet(OrgScopedViewSet):
             frequency=params.get("frequency") if params.get("frequency") in Frequency.values else None,
             active={"true": True, "false": False}.get((active or "").lower()),
             history=1,
+            seen_by=self.membership,
         )
 
     def perform_create(self, serializer: KpiSerializer) -> None:

@@ -217,6 +217,7 @@ class Measurement(TenantModel):
     period: a second value for the same period corrects the row (the old value
     is kept in the activity log)."""
 
+    visibility_paths = ("kpi__",)  # whom it follows: orgs.visibility.visible_scope
     kpi = models.ForeignKey(Kpi, verbose_name=_("KPI"), on_delete=models.CASCADE, related_name="measurements")
     period = models.DateField(_("period"))
     value = models.FloatField(_("value"))

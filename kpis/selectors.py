@@ -9,8 +9,10 @@ from django.db.models import Prefetch, QuerySet
 
 from kpis import periods
 from kpis.models import HISTORY_PERIODS, Kpi, Measurement, Perspective
-from orgs.models import Organization, Team, User
+from orgs.models import Membership, Organization, Team, User
 from orgs.ownership import OwnerType, owner_is_member
+from orgs.tenancy import visible
+from orgs.visibility import visible_scope
 
 
 def kpi_list(
@@ -23,10 +25,13 @@ def kpi_list(
     frequency: str | None = None,
     active: bool | None = None,
     history: int = HISTORY_PERIODS,
+    seen_by: Membership | None = None,
 ) -> QuerySet[Kpi]:
     """KPIs with their owners and their last ``history`` measurements (newest first,
     on ``recent_measurements``), so ``latest_value`` and ``status`` cost nothing:
-    two queries whatever the number of KPIs (the prefetch is one windowed query)."""
+    two queries whatever the number of KPIs (the prefetch is one windowed query).
+    ``seen_by``: only the KPIs that member may see (every list shown to a person passes it;
+    ``None`` is for totals, which count every KPI)."""
     qs = (
         Kpi.objects.filter(organization=org)  # type: ignore[no-redef]  # fills the cache Kpi reads as recent_measurements
         .select_related("owner_team", "owner_user")
@@ -40,6 +45,8 @@ def kpi_list(
         )
         .order_by("name", "id")
     )
+    if seen_by is not None:
+        qs = qs.filter(visible_scope(seen_by, Kpi))
     if owner_type:
         qs = qs.filter(owner_type=owner_type)
     if owner_team is not None:
@@ -99,11 +106,12 @@ def kpi_library(*, org: Organization, kpis: list[Kpi]) -> list[PerspectiveGroup]
     return groups
 
 
-def kpi_detail(*, org: Organization, kpi_id: int) -> Kpi:
-    """One KPI with its owner; ``Kpi.DoesNotExist`` for another organisation's id."""
+def kpi_detail(*, seen_by: Membership, kpi_id: int) -> Kpi:
+    """One KPI with its owner, as ``seen_by`` may see it; ``Kpi.DoesNotExist`` for another
+    organisation's id and for a KPI hidden from them."""
     related = ("owner_team", "owner_user", "created_by", "source")
     return (
-        Kpi.objects.filter(organization=org)
+        visible(Kpi, seen_by)
         .select_related(*related)
         .annotate(owner_is_member=owner_is_member())
         .get(pk=kpi_id)

@@ -2,7 +2,8 @@
 each fetches through the caller's organisation *and* authorises, for the pages and the API
 alike, so every rule about who may touch an OKR is written once here.
 
-- A missing id and another organisation's id are the same ``Http404`` (the API answers 404).
+- A missing id, another organisation's id and an objective hidden from the member
+  (``orgs.visibility``) are the same ``Http404`` (the API answers 404).
 - A refusal is ``PermissionDenied`` (a 403 page; the API's exception handler makes it a 403).
 - The rules are ``orgs.permissions``' (``Objective.editable_by``, ``can_check_in``): a member
   demoted to viewer who still owns objectives and key results may read them and do nothing
@@ -23,12 +24,13 @@ from objectives.models import Initiative, KeyResult, Objective
 from orgs import permissions
 from orgs.models import Membership
 from orgs.ownership import require_can_own
-from orgs.tenancy import get_scoped_or_404, scoped
+from orgs.tenancy import get_visible_or_404, visible
 
 
 def access_objective(membership: Membership, objective_id: int) -> Objective:
-    """The organisation's objective to read (every member reads every objective); 404 otherwise."""
-    return get_scoped_or_404(Objective, membership.organization, pk=objective_id)
+    """The organisation's objective to read, when the member may see it (``orgs.visibility``);
+    404 otherwise, hidden or missing alike."""
+    return get_visible_or_404(Objective, membership, pk=objective_id)
 
 
 def check_objective_edit(membership: Membership, objective: Objective) -> None:
@@ -66,9 +68,10 @@ def check_objective_owner_change(membership: Membership, objective: Objective, o
 
 
 def access_key_result(membership: Membership, key_result_id: int) -> KeyResult:
-    """The organisation's key result to read, with its objective; 404 otherwise."""
+    """The organisation's key result to read, with its objective; 404 otherwise (its objective
+    hidden from the member included)."""
     try:
-        return scoped(KeyResult, membership.organization).select_related("objective").get(pk=key_result_id)
+        return visible(KeyResult, membership).select_related("objective").get(pk=key_result_id)
     except (KeyResult.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
 
@@ -111,9 +114,10 @@ def check_initiative_edit(membership: Membership, initiative: Initiative, object
 
 
 def access_initiative(membership: Membership, initiative_id: int) -> Initiative:
-    """The organisation's initiative, with its objective; 404 otherwise."""
+    """The organisation's initiative, with its objective; 404 otherwise (its objective hidden
+    from the member included)."""
     try:
-        return scoped(Initiative, membership.organization).select_related("objective").get(pk=initiative_id)
+        return visible(Initiative, membership).select_related("objective").get(pk=initiative_id)
     except (Initiative.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
 

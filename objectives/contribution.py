@@ -21,6 +21,7 @@ class Contribution(TenantModel):
     """``child`` counts in ``parent`` (an objective) or in ``key_result`` (of kind ``aligned``),
     exactly one of the two, with ``weight`` (0 < weight ≤ 10, as an objective's own weight)."""
 
+    visibility_paths = ("child__", "parent__", "key_result__objective__")  # whom it follows: orgs.visibility.visible_scope
     child = models.ForeignKey(
         "objectives.Objective", on_delete=models.CASCADE, related_name="contributions", verbose_name=_("objective")
     )

@@ -234,6 +234,7 @@ class Objective(OwnedMixin, Restrictable, TenantModel):
 
 
 class KeyResult(TenantModel):
+    visibility_paths = ("objective__",)  # whom it follows: orgs.visibility.visible_scope
     objective = models.ForeignKey(Objective, on_delete=models.CASCADE, related_name="key_results")
     title = models.CharField(_("title"), max_length=200)
     owner = models.ForeignKey(
@@ -315,6 +316,7 @@ class KeyResult(TenantModel):
 class CheckIn(TenantModel):
     """Append-only: a value, a confidence and a note at a moment."""
 
+    visibility_paths = ("key_result__objective__",)  # whom it follows: orgs.visibility.visible_scope
     key_result = models.ForeignKey(KeyResult, on_delete=models.CASCADE, related_name="check_ins")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     value = models.FloatField(_("value"))
@@ -358,6 +360,7 @@ class RollupPending(TenantModel):
 
 
 class Initiative(TenantModel):
+    visibility_paths = ("objective__",)  # whom it follows: orgs.visibility.visible_scope
     objective = models.ForeignKey(Objective, on_delete=models.CASCADE, related_name="initiatives")
     key_result = models.ForeignKey(
         KeyResult, null=True, blank=True, on_delete=models.CASCADE, related_name="initiatives"
@@ -390,6 +393,7 @@ class Initiative(TenantModel):
 class ObjectiveSnapshot(TenantModel):
     """An objective's progress at the end of a day (DESIGN §5 snapshots)."""
 
+    visibility_paths = ("objective__",)  # whom it follows: orgs.visibility.visible_scope
     objective = models.ForeignKey(Objective, on_delete=models.CASCADE, related_name="snapshots")
     cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="+")
     date = models.DateField()

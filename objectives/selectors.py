@@ -9,15 +9,24 @@ from django.db.models.functions import RowNumber
 
 from cycles.models import Cycle, CycleStatus
 from objectives.models import CheckIn, Initiative, KeyResult, KeyResultKind, Objective, ObjectiveStatus
-from orgs.models import Organization, User
+from orgs.models import Membership, Organization, User
 from orgs.ownership import OwnerType, owner_is_member
 from orgs.selectors import TeamNode, flatten_tree, team_tree
+from orgs.tenancy import visible
+from orgs.visibility import visible_scope
 
 
-def objective_queryset(*, org: Organization) -> QuerySet[Objective]:
-    """Objectives with what every list shows, in a fixed number of queries."""
+def objective_queryset_base(*, org: Organization, seen_by: Membership | None) -> QuerySet[Objective]:
+    """The organisation's objectives, or those ``seen_by`` may see."""
+    return visible(Objective, seen_by) if seen_by is not None else Objective.objects.filter(organization=org)
+
+
+def objective_queryset(*, org: Organization, seen_by: Membership | None = None) -> QuerySet[Objective]:
+    """Objectives with what every list shows, in a fixed number of queries. ``seen_by``: only
+    those that member may see (every list shown to a person passes it; ``None`` is for
+    totals, which count every objective)."""
     return (
-        Objective.objects.filter(organization=org)
+        objective_queryset_base(org=org, seen_by=seen_by)
         .select_related("organization", "cycle", "owner_team", "owner_user", "parent", "carried_from__cycle")
         .annotate(owner_is_member=owner_is_member())
         .prefetch_related(
@@ -47,10 +56,12 @@ class CycleOkrs:
     count: int
 
 
-def cycle_okrs(*, org: Organization, cycle: Cycle, include_cancelled: bool = False) -> CycleOkrs:
-    """The cycle's OKRs grouped company → teams (in tree order) → people.
-    Four queries whatever the number of objectives."""
-    qs = objective_queryset(org=org).filter(cycle=cycle).order_by("id")
+def cycle_okrs(
+    *, org: Organization, cycle: Cycle, include_cancelled: bool = False, seen_by: Membership | None = None
+) -> CycleOkrs:
+    """The cycle's OKRs (those ``seen_by`` may see) grouped company → teams (in tree order)
+    → people. Four queries whatever the number of objectives."""
+    qs = objective_queryset(org=org, seen_by=seen_by).filter(cycle=cycle).order_by("id")
     if not include_cancelled:
         qs = qs.exclude(status=ObjectiveStatus.CANCELLED)
     objectives = list(qs)
@@ -75,10 +86,13 @@ def cycle_okrs(*, org: Organization, cycle: Cycle, include_cancelled: bool = Fal
     return CycleOkrs(cycle=cycle, company=company, teams=teams, people=people, count=len(objectives))
 
 
-def objective_detail(*, org: Organization, objective_id: int) -> Objective:
-    """One objective with key results (and their recent check-ins), initiatives and aligned children."""
+def objective_detail(*, seen_by: Membership, objective_id: int) -> Objective:
+    """One objective with key results (and their recent check-ins), initiatives and the
+    aligned children ``seen_by`` may see; ``Objective.DoesNotExist`` when the objective is
+    another organisation's or hidden from them (``orgs.visibility``)."""
+    org = seen_by.organization
     return (
-        Objective.objects.filter(organization=org)
+        visible(Objective, seen_by)
         .select_related("organization", "cycle", "owner_team", "owner_user", "parent", "carried_from__cycle")
         .annotate(owner_is_member=owner_is_member())
         .prefetch_related(
@@ -101,7 +115,7 @@ def objective_detail(*, org: Organization, objective_id: int) -> Objective:
             ),
             Prefetch(
                 "children",
-                queryset=Objective.objects.filter(organization=org)
+                queryset=visible(Objective, seen_by)
                 .select_related("organization", "owner_team", "owner_user", "cycle")
                 .annotate(owner_is_member=owner_is_member())
                 .order_by("id"),
@@ -111,11 +125,14 @@ def objective_detail(*, org: Organization, objective_id: int) -> Objective:
     )
 
 
-def my_key_results(*, org: Organization, user: User) -> list[KeyResult]:
-    """Key results the person owns in open cycles whose objectives still take check-ins."""
+def my_key_results(*, org: Organization, user: User, seen_by: Membership | None = None) -> list[KeyResult]:
+    """Key results the person owns in open cycles whose objectives still take check-ins
+    (and that ``seen_by``, the person's membership on their pages, may see)."""
+    base = KeyResult.objects.filter(organization=org)
+    if seen_by is not None:
+        base = base.filter(visible_scope(seen_by, KeyResult))
     return list(
-        KeyResult.objects.filter(
-            organization=org,
+        base.filter(
             owner=user,
             objective__cycle__status__in=[CycleStatus.ACTIVE, CycleStatus.PLANNING],
             objective__status__in=[ObjectiveStatus.ACTIVE, ObjectiveStatus.DRAFT],
@@ -162,11 +179,15 @@ def check_in_history(*, org: Organization, key_result: KeyResult, limit: int = 1
     return rows[::-1]
 
 
-def alignment_candidates(*, org: Organization, cycle: Cycle, exclude: Objective | None = None) -> QuerySet[Objective]:
-    """Objectives one can align to: same cycle or a longer cycle containing it, not cancelled."""
+def alignment_candidates(
+    *, org: Organization, cycle: Cycle, exclude: Objective | None = None, seen_by: Membership | None = None
+) -> QuerySet[Objective]:
+    """Objectives one can align to: same cycle or a longer cycle containing it, not cancelled
+    (and, with ``seen_by``, those that member may see)."""
     qs = (
-        Objective.objects.filter(
-            organization=org, cycle__start_date__lte=cycle.start_date, cycle__end_date__gte=cycle.end_date
+        objective_queryset_base(org=org, seen_by=seen_by)
+        .filter(
+            cycle__start_date__lte=cycle.start_date, cycle__end_date__gte=cycle.end_date
         )
         .exclude(status=ObjectiveStatus.CANCELLED)
         .select_related("organization", "owner_team", "owner_user", "cycle")

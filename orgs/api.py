@@ -32,6 +32,7 @@ from orgs.throttle import (
     remember_device,
     wait_message,
 )
+from orgs.visibility import visible_scope
 
 
 class OrgScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
@@ -42,6 +43,9 @@ class OrgScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
         org = self.context.get("org") if hasattr(self, "context") else None
         if org is None:
             return qs.none()
+        membership = self.context.get("membership")
+        if membership is not None:  # a hidden objective or KPI is no more there than another organisation's
+            qs = qs.filter(visible_scope(membership, qs.model))
         return qs.filter(organization=org)
 
 

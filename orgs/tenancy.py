@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from orgs.models import LoginRule, Membership, Organization
 from orgs.selectors import LOADED_MEMBERSHIPS, user_memberships
+from orgs.visibility import visible_scope
 
 M = TypeVar("M", bound=Model)
 
@@ -159,6 +160,22 @@ def get_scoped_or_404(model: type[M], org: Organization, **lookup: Any) -> M:
         raise Http404 from None
 
 
+def visible(model: type[M], membership: Membership) -> QuerySet[M]:
+    """The rows of ``model`` in the member's organisation that they may see: ``scoped`` and
+    the one visibility filter (``orgs.visibility.visible_scope``; nothing more for a model
+    that follows no objective or KPI). Every read of objectives, KPIs and what follows them
+    for a person goes through this; aggregates that must count everything use ``scoped``."""
+    return scoped(model, membership.organization).filter(visible_scope(membership, model))
+
+
+def get_visible_or_404(model: type[M], membership: Membership, **lookup: Any) -> M:
+    """One row the member may see; a hidden one is a 404, exactly like a missing one."""
+    try:
+        return visible(model, membership).get(**lookup)
+    except (model.DoesNotExist, ValueError, TypeError):  # type: ignore[attr-defined]
+        raise Http404 from None
+
+
 # --- the API side of the same mechanism -------------------------------------------
 
 from django.db import transaction  # noqa: E402
@@ -210,8 +227,9 @@ class OrgScopedViewSet(OrgScopedMixin, viewsets.ModelViewSet):
 
     The organisation and membership are resolved before anything else
     (404 for non-members), and the queryset is always filtered by the
-    organisation here — subclasses refine it in ``refine_queryset`` and
-    cannot forget the filter.
+    organisation here, and by what the caller may see (``visible``: a hidden
+    objective, KPI or what follows them is a 404, as a missing one) —
+    subclasses refine it in ``refine_queryset`` and cannot forget the filter.
     """
 
     model: type[Model]
@@ -220,7 +238,7 @@ class OrgScopedViewSet(OrgScopedMixin, viewsets.ModelViewSet):
     def get_queryset(self) -> QuerySet:
         if getattr(self, "swagger_fake_view", False):
             return self.model._default_manager.none()
-        return self.refine_queryset(scoped(self.model, self.org))
+        return self.refine_queryset(visible(self.model, self.membership))
 
     def refine_queryset(self, qs: QuerySet) -> QuerySet:
         return qs

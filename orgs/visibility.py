@@ -22,14 +22,15 @@ person is shown are filtered; a hidden child appears as "1 restricted objective"
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
-from orgs.models import Membership, Role, Team, TeamMember
+from orgs.models import Membership, Role, Team, TeamMember, User
 from orgs.permissions import managed_team_ids
 
 
@@ -62,6 +63,10 @@ class Restrictable(models.Model):
         related_name="+",
         help_text=_("People who may see it besides its owner, their managers and admins."),
     )
+
+    # What ``visible_scope`` follows to decide who sees a row: the object itself. Models that
+    # follow an objective or KPI name the path to it (``KeyResult``: ``("objective__",)``).
+    visibility_paths: ClassVar[tuple[str, ...]] = ("",)
 
     class Meta:
         abstract = True
@@ -171,3 +176,68 @@ def can_see(m: Membership, obj: models.Model) -> bool:
         return True
     model = type(obj)
     return model._default_manager.filter(pk=obj.pk).filter(visible_filter(m, model)).exists()
+
+
+def visible_scope(m: Membership, model: type[models.Model]) -> Q:
+    """The condition a row of ``model`` meets when ``m`` may see it: ``model.visibility_paths``
+    names the objective or KPI each row follows (``""`` for an objective or KPI itself,
+    ``"objective__"`` for a key result, ``"check_in__key_result__objective__"`` for a
+    reaction to a check-in…). A row is visible when every object it follows is; a path
+    through an empty foreign key (a reaction to a comment has no check-in) asks nothing.
+    A model without ``visibility_paths`` is not restricted (``Q()``)."""
+    paths: tuple[str, ...] = getattr(model, "visibility_paths", ())
+    if not paths or sees_everything(m):
+        return Q()
+    condition = Q()
+    for path in paths:
+        seen = visible_filter(m, model, prefix=path)
+        if path:
+            first = path.split("__")[0]
+            if model._meta.get_field(first).null:
+                seen = Q(**{f"{first}__isnull": True}) | seen
+        condition &= seen
+    return condition
+
+
+# --- setting it: what the services of objectives and KPIs check ------------------------------
+
+
+def clean_visibility(value: Any, *, inherited: str = Visibility.ORGANIZATION) -> str:
+    """A visibility setting; ``None`` or ``""`` is ``inherited`` (a new child takes its parent's)."""
+    if value in (None, ""):
+        return inherited
+    if value not in Visibility.values:
+        raise ValidationError({"visibility": _("Choose who can see it: organization, team or private.")})
+    return str(value)
+
+
+def check_not_wider(visibility: str, parent_visibility: str) -> None:
+    """A child may be as wide as its parent or narrower, never wider: a ValidationError on
+    ``visibility`` that says why."""
+    if not is_narrower_or_equal(visibility, parent_visibility):
+        raise ValidationError(
+            {
+                "visibility": _(
+                    "It cannot be shown to more people than the objective it counts in, which is "
+                    "visible to: %(parent)s. Choose that or narrower."
+                )
+                % {"parent": Visibility(parent_visibility).label}
+            }
+        )
+
+
+def clean_viewers(org_id: int, viewers: Any) -> list[Any]:
+    """The named viewers: people of the organisation only (a ValidationError on ``viewers``
+    naming anyone else, who is refused as if unknown)."""
+    people = list(viewers or [])
+    ids = {getattr(v, "pk", v) for v in people}
+    members = set(Membership.objects.filter(organization_id=org_id, user_id__in=ids).values_list("user_id", flat=True))
+    strangers = ids - members
+    if strangers:
+        raise ValidationError(
+            {
+                "viewers": _("Only people of this organisation can be named as viewers (unknown: %(ids)s).")
+                % {"ids": ", ".join(str(i) for i in sorted(strangers, key=str))}
+            }
+        )
+    return list(User.objects.filter(pk__in=ids).order_by("pk"))

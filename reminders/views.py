@@ -14,7 +14,7 @@ from conversations import services as conversation_services
 from conversations.models import Comment
 from core.ids import parse_id
 from objectives.models import CheckIn
-from orgs.tenancy import get_scoped_or_404, org_view, scoped
+from orgs.tenancy import get_visible_or_404, org_view, visible
 from reminders.inbox import ItemKind, inbox
 
 
@@ -61,7 +61,7 @@ def inbox_page(request: HttpRequest) -> HttpResponse:
 @require_POST
 def mention_open(request: HttpRequest, comment_id: int) -> HttpResponse:
     """Mark my mention in a comment seen and go to the comment."""
-    comment = get_scoped_or_404(Comment, request.org, pk=comment_id)
+    comment = get_visible_or_404(Comment, request.membership, pk=comment_id)
     conversation_services.mentions_mark_seen(org=request.org, user=request.user, comment_ids=[comment.pk])
     url = reverse("objectives:detail", kwargs={"slug": request.org.slug, "objective_id": comment.objective_id})
     return redirect(f"{url}#comment-{comment.pk}")
@@ -72,7 +72,7 @@ def mention_open(request: HttpRequest, comment_id: int) -> HttpResponse:
 def acknowledge(request: HttpRequest) -> HttpResponse:
     """Acknowledge the listed check-ins (one person's, from the inbox) at once."""
     ids = [i for i in (parse_id(v) for v in request.POST.getlist("check_in")) if i is not None]
-    check_ins = list(scoped(CheckIn, request.org).filter(pk__in=ids))
+    check_ins = list(visible(CheckIn, request.membership).filter(pk__in=ids))
     if len(check_ins) != len(set(ids)) or not ids:
         messages.error(request, _("Those check-ins are no longer there."))
         return redirect("inbox:inbox", slug=request.org.slug)

@@ -17,6 +17,7 @@ from kpis.services._helpers import _as_date, _choice, _snapshot, _targets
 from kpis.services.formulas import clean_formula, clean_source
 from orgs.models import Organization, Team, User
 from orgs.ownership import OwnerType, check_owner, owner_after_change
+from orgs.visibility import clean_viewers, clean_visibility
 
 # --- KPIs -------------------------------------------------------------------------------------
 
@@ -45,17 +46,15 @@ def kpi_create(
     formula: str = "",
     source: Any = None,
     source_query: str = "",
+    visibility: str | None = None,
+    viewers: list[User] | None = None,
 ) -> Kpi:
-    """Define a KPI. ``tracking_since`` defaults to the start of the current fiscal
-    year, so past periods of this year can be backfilled. ``formula`` makes it a formula
-    KPI (``kpis.services.formulas.clean_formula`` says what a formula may read)."""
+    """Define a KPI (seen by everyone unless ``visibility`` says otherwise). ``tracking_since``
+    defaults to the current fiscal year's start; ``formula``: see ``clean_formula``."""
     check_owner(org=org, owner_type=owner_type, owner_team=owner_team, owner_user=owner_user)
+    visibility, viewers = clean_visibility(visibility), clean_viewers(org.pk, viewers)
     targets = _targets(direction, target, target_low, target_high, amber_threshold)
-    since = (
-        _as_date(tracking_since, "tracking_since")
-        if tracking_since not in (None, "")
-        else periods.fiscal_year_start(org.today(), fiscal_year_start_month=org.fiscal_year_start_month)
-    )
+    since = _tracking_start(org, tracking_since)
     kpi = Kpi.objects.create(
         organization=org,
         name=clean_title(name, "name", required=_("A name is required.")),
@@ -75,13 +74,35 @@ def kpi_create(
         active=bool(active),
         tracking_since=since,
         formula=clean_formula(org=org, text=formula, kpi=None, frequency=frequency),
+        visibility=visibility,
         created_by=actor,
     )
-    if source is not None or source_query:
-        kpi.source, kpi.source_query = clean_source(org=org, kpi=kpi, source=source, query=source_query)
-        kpi.save(update_fields=["source", "source_query"])
+    _after_create(kpi, source=source, source_query=source_query, viewers=viewers)
     activity_record(org=org, actor=actor, verb="kpi.created", target=kpi, after=_snapshot(kpi))
     return kpi
+
+
+def _tracking_start(org: Organization, tracking_since: date | str | None) -> date:
+    """The date given, else the start of the current fiscal year (so this year can be backfilled)."""
+    if tracking_since not in (None, ""):
+        return _as_date(tracking_since, "tracking_since")
+    return periods.fiscal_year_start(org.today(), fiscal_year_start_month=org.fiscal_year_start_month)
+
+
+def _after_create(kpi: Kpi, *, source: Any, source_query: str, viewers: list[User]) -> None:
+    """What a new KPI's row needs before it exists: its named viewers and its data source."""
+    if viewers:
+        kpi.viewers.set(viewers)
+    if source is not None or source_query:
+        kpi.source, kpi.source_query = clean_source(org=kpi.organization, kpi=kpi, source=source, query=source_query)
+        kpi.save(update_fields=["source", "source_query"])
+
+
+def _apply_visibility(kpi: Kpi, *, visibility: str | None, viewers: list[User] | None) -> None:
+    """Who can see it (None: unchanged); named viewers are people of the organisation."""
+    kpi.visibility = clean_visibility(visibility, inherited=kpi.visibility)
+    if viewers is not None:
+        kpi.viewers.set(clean_viewers(kpi.organization_id, viewers))
 
 
 @transaction.atomic
@@ -109,13 +130,12 @@ def kpi_update(
     formula: str | None = None,
     source: Any = UNSET,
     source_query: str | None = None,
+    visibility: str | None = None,
+    viewers: list[User] | None = None,
 ) -> Kpi:
-    """Change a KPI's definition. The KPI row is locked so its measurement rules
-    (frequency, tracking start) are checked against the measurements that exist.
-    The frequency cannot change once there are measurements (their periods would
-    no longer be periods). With ``expected_version`` (the version the editor read),
-    another edit saved since is a ``StaleVersionError`` and nothing is written; every
-    edit bumps the version."""
+    """Change a KPI's definition (None, ``UNSET``: unchanged), its row locked so the frequency
+    and tracking start are checked against the measurements that exist (the frequency is fixed
+    once there are some). ``expected_version``: a ``StaleVersionError`` if saved since."""
     kpi = Kpi.objects.select_for_update(of=("self",)).select_related("organization").get(pk=kpi.pk)
     check_version(kpi, expected_version)
     org = kpi.organization
@@ -141,8 +161,9 @@ def kpi_update(
         kpi.active = bool(active)
     _apply_periods(kpi, frequency=frequency, tracking_since=tracking_since, formula=formula)
     _apply_source(kpi, source=source, source_query=source_query)
+    _apply_visibility(kpi, visibility=visibility, viewers=viewers)
     kpi.version += 1
-    kpi.save(update_fields=[*_snapshot(kpi), "version", "updated_at"])
+    kpi.save(update_fields=[*_snapshot(kpi), "visibility", "version", "updated_at"])
     _log_update(kpi, actor=actor, before=before)
     return kpi
 

@@ -42,7 +42,7 @@ def library(request: HttpRequest) -> HttpResponse:
     if perspective in Perspective.values:
         filters["perspective"] = perspective
     active = {"active": True, "inactive": False}.get(show)
-    kpis = list(selectors.kpi_list(org=org, active=active, **filters))
+    kpis = list(selectors.kpi_list(org=org, active=active, seen_by=request.membership, **filters))
     filtered = bool(filters) or show != "active"
     counts = {"green": 0, "amber": 0, "red": 0, "none": 0}
     for kpi in kpis:

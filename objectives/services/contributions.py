@@ -33,6 +33,7 @@ from objectives.models import (
 from objectives.queue import schedule_rollup
 from objectives.services._helpers import check_cycle_open, hold_cycle
 from orgs.models import User
+from orgs.visibility import check_not_wider
 
 # pg_advisory_xact_lock's first key: the alignment graph of the organisation named by the second.
 _ALIGNMENT_LOCK = 4_711
@@ -72,6 +73,14 @@ def _check_target_objective(child: Objective, parent: Objective) -> None:
     if parent.pk == child.parent_id:
         raise ValidationError({"parent": _("It is already aligned to this objective as its primary parent.")})
     _check_open_target(parent, "parent")
+
+
+def _check_visibility_fits(child: Objective, target: Objective, field: str) -> None:
+    """A child is never shown to more people than what it counts in (DESIGN §3)."""
+    try:
+        check_not_wider(child.visibility, target.visibility)
+    except ValidationError as exc:
+        raise ValidationError({field: exc.message_dict["visibility"]}) from None
 
 
 def _check_open_target(objective: Objective, field: str) -> None:
@@ -138,6 +147,7 @@ def contribution_create(
         taken = Contribution.objects.filter(child=child, key_result=key_result).exists()
     if taken:
         raise ValidationError({field: _("It already contributes to this.")})
+    _check_visibility_fits(child, parent or key_result.objective, field)  # type: ignore[union-attr]  # one of them is set
     _check_room(child)
     check_no_loop(org_id=org_id, child_id=child.pk, target_id=target_id, field=field)
     link = Contribution.objects.create(

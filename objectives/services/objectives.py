@@ -34,6 +34,7 @@ from objectives.services._helpers import (
     check_cycle_open,
     hold_cycle,
 )
+from objectives.services.visibility import resolve_visibility
 from orgs.models import Organization, Team, User
 from orgs.ownership import check_owner, owner_after_change
 
@@ -55,7 +56,10 @@ def objective_create(
     parent: Objective | None = None,
     weight: Any = 1.0,
     perspective: str = "",
+    visibility: str | None = None,
+    viewers: list[User] | None = None,
 ) -> Objective:
+    """A new objective (a draft). ``visibility`` None: its parent's (DESIGN §3)."""
     if cycle is not None and cycle.organization_id != org.pk:
         raise ValidationError({"cycle": _("Unknown cycle.")})
     if cycle is not None:  # as committed now, and held so that a close waits for this
@@ -65,6 +69,9 @@ def objective_create(
     commitment = _commitment(commitment)
     check_owner(org=org, owner_type=owner_type, owner_team=owner_team, owner_user=owner_user)
     _check_parent(org, None, parent, cycle)
+    visibility, viewers = resolve_visibility(
+        objective=None, parent=parent, visibility=visibility, viewers=viewers, org_id=org.pk
+    )
     weight = _objective_weight(weight)
     if parent is not None and not _may_weigh_in(org, actor, parent):
         weight = 1.0  # only someone who may edit the parent chooses how much a child counts in it
@@ -80,8 +87,11 @@ def objective_create(
         parent=parent,
         weight=weight,
         perspective=_perspective(perspective),
+        visibility=visibility,
         created_by=actor,
     )
+    if viewers:
+        objective.viewers.set(viewers)
     activity_record(org=org, actor=actor, verb="objective.created", target=objective, after=_snapshot(objective))
     if parent is not None:
         _rollup(parent)
@@ -104,12 +114,12 @@ def objective_update(
     perspective: str | None = None,
     commitment: str | None = None,
     expected_version: int | None = None,
+    visibility: str | None = None,
+    viewers: list[User] | None = None,
 ) -> Objective:
-    """Edit an objective's definition. The row is re-read under a lock, and only
-    the edited columns are written, so a concurrent rollup (progress) or status
-    change is never overwritten by the caller's stale copy. With ``expected_version``
-    (the version the editor read), another edit saved since is a ``StaleVersionError``
-    and nothing is written; every edit bumps the version."""
+    """Edit an objective's definition (None, ``UNSET``: unchanged), re-read under a lock and
+    writing only the edited columns, so a concurrent rollup or status change is kept. With
+    ``expected_version``, an edit saved since is a ``StaleVersionError``; each edit bumps it."""
     hold_cycle(objective_id=objective.pk)  # before the row: the close's order
     if cycle is not None:
         cycle.status = hold_cycle(cycle_id=cycle.pk) or cycle.status
@@ -135,6 +145,7 @@ def objective_update(
         owner_user=owner_user,
     )
     _apply_alignment(objective, actor=actor, parent=parent, weight=weight, old_parent_id=old_parent_id)
+    _apply_visibility(objective, visibility=visibility, viewers=viewers)
     if perspective is not None:
         objective.perspective = _perspective(perspective)
     objective.version += 1
@@ -161,8 +172,22 @@ _EDITED_FIELDS = [
     "weight",
     "perspective",
     "commitment",
+    "visibility",
     "updated_at",
 ]
+
+
+def _apply_visibility(objective: Objective, *, visibility: str | None, viewers: list[User] | None) -> None:
+    """Who can see it (None: unchanged), within what it counts in and above what counts in it."""
+    objective.visibility, cleaned = resolve_visibility(
+        objective=objective,
+        parent=objective.parent,
+        visibility=visibility,
+        viewers=viewers,
+        org_id=objective.organization_id,
+    )
+    if cleaned is not None:
+        objective.viewers.set(cleaned)
 
 
 def _apply_definition(

@@ -131,7 +131,7 @@ def _objective_context(request: HttpRequest, objective: Objective) -> dict[str, 
 
 
 def _render_krs(request: HttpRequest, objective_id: int, status: int = 200, kr_form: Any = None) -> HttpResponse:
-    objective = selectors.objective_detail(org=request.org, objective_id=objective_id)
+    objective = selectors.objective_detail(seen_by=request.membership, objective_id=objective_id)
     context = _detail_context(request, objective)
     if kr_form is not None:
         context["kr_form"] = kr_form

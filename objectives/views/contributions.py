@@ -18,18 +18,20 @@ from cycles.models import CycleStatus
 from objectives import services
 from objectives.access import access_objective, check_objective_edit
 from objectives.models import MAX_CONTRIBUTIONS, Contribution, KeyResult, KeyResultKind, Objective, ObjectiveStatus
-from orgs.tenancy import get_scoped_or_404, org_view
+from orgs.models import Membership
+from orgs.tenancy import get_visible_or_404, org_view, visible
 
 SEARCH_LIMIT = 12
 
 
-def _candidates(objective: Objective, query: str) -> tuple[list[Objective], list[KeyResult]]:
+def _candidates(m: Membership, objective: Objective, query: str) -> tuple[list[Objective], list[KeyResult]]:
     """Objectives of the organisation's open cycles and their aligned key results whose title
-    holds ``query``: not the objective itself, nor what it already feeds directly."""
+    holds ``query`` and that ``m`` may see: not the objective itself, nor what it already feeds."""
     org_id = objective.organization_id
     linked = Contribution.objects.filter(organization_id=org_id, child=objective)
     objectives = (
-        Objective.objects.filter(organization_id=org_id, title__icontains=query, cycle__isnull=False)
+        visible(Objective, m)
+        .filter(title__icontains=query, cycle__isnull=False)
         .exclude(cycle__status=CycleStatus.CLOSED)
         .exclude(status__in=(ObjectiveStatus.CANCELLED, ObjectiveStatus.CLOSED))
         .exclude(pk__in=[objective.pk, objective.parent_id or 0])
@@ -38,7 +40,8 @@ def _candidates(objective: Objective, query: str) -> tuple[list[Objective], list
         .order_by("title", "id")[:SEARCH_LIMIT]
     )
     key_results = (
-        KeyResult.objects.filter(organization_id=org_id, kind=KeyResultKind.ALIGNED, title__icontains=query)
+        visible(KeyResult, m)
+        .filter(kind=KeyResultKind.ALIGNED, title__icontains=query)
         .exclude(objective__cycle__status=CycleStatus.CLOSED)
         .exclude(pk__in=linked.filter(key_result__isnull=False).values("key_result_id"))
         .select_related("objective")
@@ -56,7 +59,9 @@ def _section(
         .select_related("parent", "key_result__objective")
         .order_by("id")
     )
-    found: tuple[list[Objective], list[KeyResult]] = _candidates(objective, query) if query else ([], [])
+    found: tuple[list[Objective], list[KeyResult]] = (
+        _candidates(request.membership, objective, query) if query else ([], [])
+    )
     context: dict[str, Any] = {
         "objective": objective,
         "links": links,
@@ -98,9 +103,9 @@ def contribution_add(request: HttpRequest, objective_id: int) -> HttpResponse:
     target_id = parse_id(raw)
     parent = key_result = None
     if kind == "o" and target_id:
-        parent = get_scoped_or_404(Objective, request.org, pk=target_id)
+        parent = get_visible_or_404(Objective, request.membership, pk=target_id)
     elif kind == "k" and target_id:
-        key_result = get_scoped_or_404(KeyResult, request.org, pk=target_id)
+        key_result = get_visible_or_404(KeyResult, request.membership, pk=target_id)
     else:
         return _section(request, objective, errors=[_("Choose what it contributes to.")], status=400)
     try:
@@ -122,7 +127,7 @@ def contribution_add(request: HttpRequest, objective_id: int) -> HttpResponse:
 def contribution_remove(request: HttpRequest, objective_id: int, contribution_id: int) -> HttpResponse:
     objective = access_objective(request.membership, objective_id)
     check_objective_edit(request.membership, objective)
-    link = get_scoped_or_404(Contribution, request.org, pk=contribution_id, child=objective)
+    link = get_visible_or_404(Contribution, request.membership, pk=contribution_id, child=objective)
     try:
         services.contribution_delete(contribution=link, actor=request.user)
     except ValidationError as exc:

@@ -18,7 +18,7 @@ from objectives.models import (
     KeyResult,
 )
 from orgs.ownership import member_or_404
-from orgs.tenancy import get_scoped_or_404, org_view
+from orgs.tenancy import get_visible_or_404, org_view
 
 # --- initiatives ----------------------------------------------------------------------------
 
@@ -31,7 +31,7 @@ def initiative_create(request: HttpRequest, objective_id: int) -> HttpResponse:
     form = InitiativeForm(request.POST, org=org, objective=objective)
     if form.is_valid():
         data = form.cleaned_data
-        kr = get_scoped_or_404(KeyResult, org, pk=data["key_result"]) if data["key_result"] else None
+        kr = get_visible_or_404(KeyResult, request.membership, pk=data["key_result"]) if data["key_result"] else None
         try:
             services.initiative_create(
                 actor=request.user,
@@ -71,7 +71,7 @@ def initiative_edit(request: HttpRequest, initiative_id: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        kr = get_scoped_or_404(KeyResult, org, pk=data["key_result"]) if data["key_result"] else None
+        kr = get_visible_or_404(KeyResult, request.membership, pk=data["key_result"]) if data["key_result"] else None
         try:
             services.initiative_update(
                 initiative=initiative,

@@ -36,7 +36,7 @@ from objectives.views._common import (
 )
 from orgs import permissions
 from orgs.ownership import member_or_404
-from orgs.tenancy import get_scoped_or_404, org_view, scoped
+from orgs.tenancy import get_scoped_or_404, get_visible_or_404, org_view, scoped
 
 # --- key results ----------------------------------------------------------------------------
 
@@ -291,7 +291,7 @@ def my_check_ins(request: HttpRequest) -> HttpResponse:
     org, m = request.org, request.membership
     if request.method == "POST":
         permissions.require(permissions.can_write(m), _("Viewers cannot check in."))
-    krs = selectors.my_key_results(org=org, user=request.user) if permissions.can_write(m) else []
+    krs = selectors.my_key_results(org=org, user=request.user, seen_by=m) if permissions.can_write(m) else []
     if request.method != "POST":
         rows, saved = _my_check_in_forms(request, krs)
     else:
@@ -337,7 +337,7 @@ def my_check_ins(request: HttpRequest) -> HttpResponse:
 @org_view
 def key_result_history(request: HttpRequest, kr_id: int) -> HttpResponse:
     """A key result's recent check-ins on one line (the htmx "history" on My check-ins)."""
-    kr = get_scoped_or_404(KeyResult, request.org, pk=kr_id)
+    kr = get_visible_or_404(KeyResult, request.membership, pk=kr_id)
     history = selectors.check_in_history(org=request.org, key_result=kr)
     template = "objectives/_history_line.html" if request.htmx else "objectives/history.html"
     return render(request, template, {"kr": kr, "history": history})

@@ -28,7 +28,7 @@ from objectives.views._common import (
 )
 from orgs import permissions
 from orgs.ownership import default_owner, owner_from_ids
-from orgs.tenancy import get_scoped_or_404, org_view, scoped
+from orgs.tenancy import get_scoped_or_404, get_visible_or_404, org_view, scoped
 
 # --- the cycle's OKRs --------------------------------------------------------------------
 
@@ -44,7 +44,7 @@ def cycle_okrs(request: HttpRequest) -> HttpResponse:
         if cycle is None:
             raise Http404
     cycle = cycle or default_cycle(org=org)
-    data = selectors.cycle_okrs(org=org, cycle=cycle) if cycle else None
+    data = selectors.cycle_okrs(org=org, cycle=cycle, seen_by=m) if cycle else None
     return render(
         request,
         "objectives/cycle_okrs.html",
@@ -63,7 +63,7 @@ def cycle_okrs(request: HttpRequest) -> HttpResponse:
 @org_view
 def objective_detail(request: HttpRequest, objective_id: int) -> HttpResponse:
     try:
-        objective = selectors.objective_detail(org=request.org, objective_id=objective_id)
+        objective = selectors.objective_detail(seen_by=request.membership, objective_id=objective_id)
     except Objective.DoesNotExist:
         raise Http404 from None
     return render(request, "objectives/objective_detail.html", _detail_context(request, objective))
@@ -84,7 +84,11 @@ def _objective_form(request: HttpRequest, *, objective: Objective | None, data: 
     chosen = chosen or (objective.cycle if objective else None) or (cycles[0] if cycles else None)
     if objective is None and chosen is None:
         chosen = default_cycle(org=org)
-    parents = list(selectors.alignment_candidates(org=org, cycle=chosen, exclude=objective)) if chosen else []
+    parents = (
+        list(selectors.alignment_candidates(org=org, cycle=chosen, exclude=objective, seen_by=request.membership))
+        if chosen
+        else []
+    )
     initial: dict[str, Any] = {"cycle": chosen.pk if chosen else None}
     if objective is not None:
         initial.update(
@@ -124,7 +128,7 @@ def objective_create(request: HttpRequest) -> HttpResponse:
         )
         check_objective_create(m, (owner_type, team, user))
         cycle = get_scoped_or_404(Cycle, org, pk=data["cycle"])
-        parent = get_scoped_or_404(Objective, org, pk=data["parent"]) if data["parent"] else None
+        parent = get_visible_or_404(Objective, request.membership, pk=data["parent"]) if data["parent"] else None
         try:
             objective = services.objective_create(
                 org=org,
@@ -161,7 +165,7 @@ def objective_edit(request: HttpRequest, objective_id: int) -> HttpResponse:
             request.org, owner_type=data["owner_type"], owner_team=data["owner_team"], owner_user=data["owner_user"]
         )
         check_objective_owner_change(m, objective, (owner_type, team, user))
-        parent = get_scoped_or_404(Objective, org, pk=data["parent"]) if data["parent"] else None
+        parent = get_visible_or_404(Objective, request.membership, pk=data["parent"]) if data["parent"] else None
         try:
             services.objective_update(
                 objective=objective,

@@ -19,7 +19,7 @@ from cycles.models import Cycle, CycleStatus
 from objectives import services as okr_services
 from objectives.models import KeyResult, Objective
 from orgs import permissions
-from orgs.tenancy import get_scoped_or_404, org_view, scoped
+from orgs.tenancy import get_scoped_or_404, get_visible_or_404, org_view, scoped, visible
 from rituals import exports, review, services
 from rituals.services.grades import can_grade
 from rituals.services.retrospectives import can_review, reviewable_ids, unacknowledged
@@ -122,7 +122,7 @@ def _objective_block(
 @org_view
 @require_POST
 def key_result_grade(request: HttpRequest, kr_id: int) -> HttpResponse:
-    kr = _first_or_404(scoped(KeyResult, request.org).select_related("objective__cycle").filter(pk=kr_id))
+    kr = _first_or_404(visible(KeyResult, request.membership).select_related("objective__cycle").filter(pk=kr_id))
     permissions.require(can_grade(request.membership, kr), _("Only the key result's owner or a manager grades it."))
     grade, note = request.POST.get("grade", ""), request.POST.get("grade_note", "")
     try:
@@ -137,7 +137,7 @@ def key_result_grade(request: HttpRequest, kr_id: int) -> HttpResponse:
 @org_view
 @require_POST
 def retrospective_save(request: HttpRequest, objective_id: int) -> HttpResponse:
-    objective = _first_or_404(scoped(Objective, request.org).select_related("cycle").filter(pk=objective_id))
+    objective = _first_or_404(visible(Objective, request.membership).select_related("cycle").filter(pk=objective_id))
     permissions.require(
         objective.editable_by(request.membership), _("Only the objective's owner writes its retrospective.")
     )
@@ -153,7 +153,7 @@ def retrospective_save(request: HttpRequest, objective_id: int) -> HttpResponse:
 @org_view
 @require_POST
 def retrospective_review(request: HttpRequest, objective_id: int) -> HttpResponse:
-    objective = _first_or_404(scoped(Objective, request.org).select_related("cycle").filter(pk=objective_id))
+    objective = _first_or_404(visible(Objective, request.membership).select_related("cycle").filter(pk=objective_id))
     permissions.require(
         can_review(request.membership, objective),
         _("Only the owner's manager (an admin for company objectives) reviews it."),
@@ -211,7 +211,7 @@ def carry_over(request: HttpRequest, cycle_id: int) -> HttpResponse:
 def backlog(request: HttpRequest) -> HttpResponse:
     org, m = request.org, request.membership
     objectives = list(
-        scoped(Objective, org)
+        visible(Objective, m)
         .filter(cycle__isnull=True)
         .select_related("owner_team", "owner_user", "carried_from__cycle")
         .prefetch_related("key_results")
@@ -231,7 +231,7 @@ def backlog(request: HttpRequest) -> HttpResponse:
 def plan_objective(request: HttpRequest, objective_id: int) -> HttpResponse:
     """Move a backlog objective into an open cycle (it stays a draft)."""
     org = request.org
-    objective = get_scoped_or_404(Objective, org, pk=objective_id, cycle__isnull=True)
+    objective = get_visible_or_404(Objective, request.membership, pk=objective_id, cycle__isnull=True)
     permissions.require(objective.editable_by(request.membership), _("You cannot plan this objective."))
     target_id = parse_id(request.POST.get("cycle", ""))
     target = scoped(Cycle, org).filter(pk=target_id).first() if target_id else None

@@ -17,7 +17,7 @@ from core.numbers import parse_number, unit_aliases
 from cycles.selectors import cycle_list, default_cycle
 from objectives.models import Objective
 from orgs import permissions
-from orgs.tenancy import org_view, scoped
+from orgs.tenancy import org_view, scoped, visible
 from rituals import coach, quality, services
 
 
@@ -60,7 +60,7 @@ def quality_page(request: HttpRequest) -> HttpResponse:
 @org_view
 def objective_coach(request: HttpRequest, objective_id: int) -> HttpResponse:
     """The coach panel of an objective's page (a partial, loaded after the page)."""
-    objective = scoped(Objective, request.org).filter(pk=objective_id).first()
+    objective = visible(Objective, request.membership).filter(pk=objective_id).first()
     if objective is None:
         raise Http404
     report = quality.objective_quality(org=request.org, objective=objective)

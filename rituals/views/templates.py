@@ -24,7 +24,7 @@ from objectives.forms import ObjectiveForm
 from objectives.models import Objective, OkrTemplate
 from orgs import permissions
 from orgs.ownership import default_owner, member_or_404, owner_from_ids
-from orgs.tenancy import get_scoped_or_404, org_view, scoped
+from orgs.tenancy import get_scoped_or_404, get_visible_or_404, org_view, scoped
 from rituals import library, services
 from rituals.forms import TemplateKeyResultFormSet
 
@@ -215,7 +215,7 @@ def _template_errors(exc: ValidationError, form: ObjectiveForm, rows: Any) -> No
 @org_view
 @require_POST
 def template_save(request: HttpRequest, objective_id: int) -> HttpResponse:
-    objective = get_scoped_or_404(Objective, request.org, pk=objective_id)
+    objective = get_visible_or_404(Objective, request.membership, pk=objective_id)
     permissions.require(objective.editable_by(request.membership), _("You cannot save this objective as a template."))
     services.okr_template_save(objective=objective, actor=request.user)
     messages.success(request, _("Saved as one of your organisation's templates."))
