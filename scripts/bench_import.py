@@ -6,6 +6,9 @@ Builds a throwaway organisation, then for a 20,000-row file of KPI values
 (``okrs``: 4,000 objectives × 5 key results) measures the dry run, the apply, and
 applying the same file again (which must change nothing), exactly as the Celery
 task runs them (``transfer.services``). The organisation is deleted afterwards.
+With ``--per-row`` the OKR file is also applied row by row (every objective and key
+result through the single services, into a second organisation) in the same run, and
+the ratio of the two applies is printed.
 
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/okrkpi_bench \
       .venv/bin/python scripts/bench_import.py [--rows 20000] [--json var/bench-import.json]
@@ -98,18 +101,18 @@ def _files(rows: int, today: date) -> dict[str, bytes]:
     return {"measurements": _csv(values), "okrs": _csv(okrs)}
 
 
-def _measure(org: Any, admin: Any, kind: str, data: bytes) -> dict[str, Any]:
+def _measure(org: Any, admin: Any, kind: str, data: bytes, options: dict[str, Any] | None = None) -> dict[str, Any]:
     from transfer import services
 
     started = time.perf_counter()
     run = services.import_run_create(
-        org=org, actor=admin, kind=kind, data=data, filename=f"{kind}.csv", background=False
+        org=org, actor=admin, kind=kind, data=data, filename=f"{kind}.csv", background=False, options=options
     )
     checked = time.perf_counter()
     run = services.import_run_apply(run=run, actor=admin, background=False)
     applied = time.perf_counter()
     again = services.import_run_create(
-        org=org, actor=admin, kind=kind, data=data, filename=f"{kind}.csv", background=False
+        org=org, actor=admin, kind=kind, data=data, filename=f"{kind}.csv", background=False, options=options
     )
     again = services.import_run_apply(run=again, actor=admin, background=False)
     done = time.perf_counter()
@@ -123,6 +126,21 @@ def _measure(org: Any, admin: Any, kind: str, data: bytes) -> dict[str, Any]:
     }
 
 
+def _step(
+    org: Any, admin: Any, kind: str, data: bytes, rows: int, failed: list[str], options: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    f = _measure(org, admin, kind, data, options)
+    print(f"  {kind}: check {f['check']} s, apply {f['apply']} s, again {f['again']} s", flush=True)
+    if f["again_result"]["create"] or f["again_result"]["update"]:
+        failed.append(f"{kind}: the second apply changed something")
+    for step in ("check", "apply"):
+        if f[step] > BUDGETS[step][kind] * rows / 20_000:
+            failed.append(f"{kind} {step}: {f[step]} s")
+    if f["again"] > AGAIN_BUDGET * rows / 20_000:
+        failed.append(f"{kind} again: {f['again']} s")
+    return f
+
+
 def main() -> None:
     import argparse
 
@@ -132,34 +150,35 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=20_000)
     parser.add_argument("--only", choices=["measurements", "okrs"])
     parser.add_argument("--json", help="where to write the figures")
+    parser.add_argument("--per-row", action="store_true", help="also apply the OKR file row by row, and compare")
     args = parser.parse_args()
     from django.core.management import call_command
 
     call_command("migrate", interactive=False, verbosity=0)
     print(f"import benchmark on {connection.vendor}, {args.rows:,} rows a file", flush=True)
     org, admin = _org()
+    orgs = [org]
     figures: dict[str, Any] = {"database": connection.vendor}
-    failed = []
+    failed: list[str] = []
     try:
         with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
             for kind, data in _files(args.rows, org.today()).items():
                 if args.only and kind != args.only:
                     continue
                 print(f"  {kind} ...", flush=True)
-                f = figures[kind] = _measure(org, admin, kind, data)
-                print(f"  {kind}: check {f['check']} s, apply {f['apply']} s, again {f['again']} s", flush=True)
-                if f["again_result"]["create"] or f["again_result"]["update"]:
-                    failed.append(f"{kind}: the second apply changed something")
-                for step in ("check", "apply"):
-                    if f[step] > BUDGETS[step][kind] * args.rows / 20_000:
-                        failed.append(f"{kind} {step}: {f[step]} s")
-                if f["again"] > AGAIN_BUDGET * args.rows / 20_000:
-                    failed.append(f"{kind} again: {f['again']} s")
+                figures[kind] = _step(org, admin, kind, data, args.rows, failed)
+                if kind == "okrs" and args.per_row:
+                    other, _admin = _org()
+                    orgs.append(other)
+                    print("  okrs row by row ...", flush=True)
+                    slow = figures["okrs_per_row"] = _step(other, admin, kind, data, args.rows, [], {"per_row": True})
+                    ratio = figures["okrs_apply_ratio"] = round(slow["apply"] / max(figures[kind]["apply"], 1e-3), 1)
+                    print(f"  okrs apply: row by row / bulk = {ratio}", flush=True)
     finally:
         from okrkpi.demo.management.commands.seed_demo import delete_organizations
         from orgs.models import Organization
 
-        delete_organizations(Organization.objects.filter(pk=org.pk))
+        delete_organizations(Organization.objects.filter(pk__in=[o.pk for o in orgs]))
     if args.json:
         Path(args.json).write_text(json.dumps(figures, indent=2))
     print(json.dumps(figures, indent=2))
