@@ -32,6 +32,7 @@ from notifications.services import notification_send
 from objectives.models import CheckIn, Objective
 from orgs import permissions
 from orgs.models import Membership, Organization, User
+from orgs.visibility import Visibility
 
 
 def _membership(org: Organization, user: User) -> Membership:
@@ -117,6 +118,13 @@ def _followers(comment: Comment) -> set[int]:
     return {comment.objective.owner_user_id} if comment.objective.owner_user_id else set()
 
 
+def _whose(*things: CheckIn | Comment | None) -> dict[str, str]:
+    """Whose check-ins or comment an entry is about, by name, for its sentence
+    ("Sam reacted 🎉 to Maria's check-in", ``activity.sentences``)."""
+    names = sorted({t.author.display_name for t in things if t is not None and t.author is not None})
+    return {"owner_name": ", ".join(names)} if names else {}
+
+
 @transaction.atomic
 def comment_create(
     *,
@@ -145,7 +153,12 @@ def comment_create(
         actor=actor,
         verb="comment.create",
         target=comment,
-        after={"objective": comment.objective_id, "check_in": comment.check_in_id, "body": body[:500]},
+        after={
+            "objective": comment.objective_id,
+            "check_in": comment.check_in_id,
+            "body": body[:500],
+            **(_whose(check_in) if check_in is not None else {"about": objective.title}),
+        },
     )
     _notify_mentions(org, comment, users, actor)
     mentioned = {u.pk for u in users}
@@ -170,7 +183,9 @@ def comment_create(
         facts = [(_("Objective"), objective.title)]
         if check_in is not None:
             facts.append((_("Key result"), check_in.key_result.title))
-    channel_publish(org=org, event=ChannelEvent.COMMENT, text=text, url=url, facts=facts)
+    # A team-only or private objective's comment goes only to channels marked safe for it.
+    restricted = objective.visibility != Visibility.ORGANIZATION
+    channel_publish(org=org, event=ChannelEvent.COMMENT, text=text, url=url, facts=facts, restricted=restricted)
     return comment
 
 
@@ -249,7 +264,13 @@ def reaction_add(
         actor=actor,
         verb="reaction.add",
         target=reaction,
-        after={"kind": kind, "check_in": reaction.check_in_id, "comment": reaction.comment_id},
+        after={
+            "kind": kind,
+            "emoji": ReactionKind(kind).label,
+            "check_in": reaction.check_in_id,
+            "comment": reaction.comment_id,
+            **_whose(check_in or comment),
+        },
     )
     return reaction
 
@@ -263,7 +284,12 @@ def reaction_delete(*, reaction: Reaction, actor: User) -> None:
         actor=actor,
         verb="reaction.delete",
         target=reaction,
-        before={"kind": reaction.kind, "check_in": reaction.check_in_id, "comment": reaction.comment_id},
+        before={
+            "kind": reaction.kind,
+            "emoji": ReactionKind(reaction.kind).label,
+            "check_in": reaction.check_in_id,
+            "comment": reaction.comment_id,
+        },
     )
     reaction.delete()
 
@@ -308,7 +334,7 @@ def check_ins_acknowledge(*, org: Organization, actor: User, check_ins: list[Che
             actor=actor,
             verb="check_in.acknowledge",
             target_type="objectives.checkin",
-            after={"check_ins": [a.check_in_id for a in new]},
+            after={"check_ins": [a.check_in_id for a in new], **_whose(*(a.check_in for a in new))},
         )
     return len(new)
 

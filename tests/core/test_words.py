@@ -91,9 +91,9 @@ def test_the_activity_feed_folds_repeats_and_shows_no_internals(world_a, client)
     html = client.get("/o/alpha/activity/").content.decode()
     assert html.count("Absenteeism rate") == 2  # created it, then recorded twelve values: two lines
     assert "recorded a KPI value" not in html
-    assert f"{world_a.admin.display_name}</strong>\n    recorded 12 values of Absenteeism rate" in html
+    assert f"<strong>{world_a.admin.display_name}</strong> recorded 12 values of “Absenteeism rate”" in html
     assert " @ " not in html and "(member)" not in html
-    assert f"changed a role: {world_a.member.display_name}" in html
+    assert f"changed the role of {world_a.member.display_name}" in html
 
 
 def test_legacy_invitation_labels_show_the_email_only(world_a, client):
