@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 from django import forms
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import DateInput, LocalizedNumberField, version_field
 from core.numbers import format_quantity, unit_aliases
-from cycles.models import Cycle
+from cycles.models import Cycle, CycleStatus
 from kpis.models import Perspective
 from objectives.checkin_context import unusual_value
 from objectives.models import (
@@ -17,8 +18,9 @@ from objectives.models import (
     Objective,
     validate_objective_weight,
 )
+from orgs import permissions
 from orgs.forms import people_choices, team_choices
-from orgs.models import Organization
+from orgs.models import Membership, Organization, TeamMember
 from orgs.ownership import OwnerType
 from orgs.tenancy import scoped
 
@@ -73,7 +75,14 @@ class ObjectiveForm(forms.Form):
     )
 
     def __init__(  # type: ignore[no-untyped-def]
-        self, *args, org: Organization, cycles: list[Cycle], parents: list[Objective], backlog: bool = False, **kwargs
+        self,
+        *args,
+        org: Organization,
+        cycles: list[Cycle],
+        parents: list[Objective],
+        backlog: bool = False,
+        chooser: Membership | None = None,
+        **kwargs,
     ):
         super().__init__(*args, **kwargs)
         self.fields["cycle"].choices = [(c.pk, f"{c.name} ({c.get_status_display()})") for c in cycles]
@@ -84,6 +93,8 @@ class ObjectiveForm(forms.Form):
             self.fields["cycle"].empty_value = None
         self.fields["owner_team"].choices = [("", _("— choose a team —")), *team_choices(org)]
         self.fields["owner_user"].choices = [("", _("— choose a person —")), *people_choices(org)]
+        if chooser is not None:
+            offer_only_choosable_owners(self, chooser)
         self.fields["parent"].choices = [
             ("", _("— not aligned —")),
             *[(p.pk, f"{p.title} · {p.owner_label}") for p in parents],
@@ -100,6 +111,65 @@ class ObjectiveForm(forms.Form):
         if kind == OwnerType.PERSON and not data.get("owner_user"):
             self.add_error("owner_user", _("Choose the person who owns this objective."))
         return data
+
+
+def planned_next(cycles: list[Cycle]) -> Cycle | None:
+    """The cycle a person plans next among the open ones: the planning cycle that starts
+    soonest, else the active one that started last, else the first."""
+    planning = sorted((c for c in cycles if c.status == CycleStatus.PLANNING), key=lambda c: c.start_date)
+    active = [c for c in cycles if c.status == CycleStatus.ACTIVE]
+    return next(iter(planning or active or cycles), None)
+
+
+def follow_cycle(form: forms.Form, url: str) -> None:
+    """The "aligned to" list follows the chosen cycle: htmx asks this page again for the
+    cycle and swaps in only that field, leaving everything typed as it is."""
+    form.fields["cycle"].widget.attrs.update(
+        {
+            "hx-get": url,
+            "hx-trigger": "change",
+            "hx-select": "#field-aligned",
+            "hx-target": "#field-aligned",
+            "hx-swap": "outerHTML",
+            "hx-vals": "{}",
+        }
+    )
+
+
+def owner_refused(form: forms.Form, exc: PermissionDenied) -> None:
+    """A refused owner is a message on the owner field; what was typed stays."""
+    field = {"team": "owner_team", "person": "owner_user"}.get(form.cleaned_data.get("owner_type", ""), "owner_type")
+    form.add_error(field, str(exc) or gettext("You cannot choose this owner."))
+
+
+def offer_only_choosable_owners(form: forms.Form, m: Membership) -> None:
+    """Narrow the owner fields to the owners ``m`` may choose (``permissions.can_create_owned``):
+    the company for admins, the teams a manager manages, themself and the people they manage.
+    The owner the form starts with stays offered, so an edit that keeps it is never refused."""
+    if permissions.is_admin(m):
+        return
+    initial = form.initial
+    kind = initial.get("owner_type")
+    keep_team = initial.get("owner_team") if kind == OwnerType.TEAM else None
+    keep_user = initial.get("owner_user") if kind == OwnerType.PERSON else None
+    teams = permissions.managed_team_ids(m)
+    people = {m.user_id}
+    if teams:
+        people |= set(
+            TeamMember.objects.filter(organization_id=m.organization_id, team_id__in=teams).values_list(
+                "user_id", flat=True
+            )
+        )
+    # Only the widgets narrow: a forged choice still validates, so that the refusal comes from
+    # the one permission rule, as a message on the field (the view keeps everything typed).
+    team_widget, user_widget = form.fields["owner_team"].widget, form.fields["owner_user"].widget
+    team_widget.choices = [c for c in team_widget.choices if c[0] == "" or c[0] in teams or c[0] == keep_team]
+    user_widget.choices = [c for c in user_widget.choices if c[0] == "" or c[0] in people or c[0] == keep_user]
+    kinds = {OwnerType.PERSON, kind}
+    if len(team_widget.choices) > 1:
+        kinds.add(OwnerType.TEAM)
+    type_widget = form.fields["owner_type"].widget
+    type_widget.choices = [c for c in type_widget.choices if c[0] in kinds]
 
 
 class KeyResultForm(forms.Form):

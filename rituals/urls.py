@@ -13,6 +13,7 @@ urlpatterns = [
     path("cycles/<int:cycle_id>/report/", closing.cycle_report, name="cycle_report"),
     path("cycles/<int:cycle_id>/export.csv", closing.cycle_export, {"fmt": "csv"}, name="cycle_export_csv"),
     path("cycles/<int:cycle_id>/export.xlsx", closing.cycle_export, {"fmt": "xlsx"}, name="cycle_export_xlsx"),
+    path("cycles/<int:cycle_id>/grades/", closing.cycle_grades, name="cycle_grades"),
     path("key-results/<int:kr_id>/grade/", closing.key_result_grade, name="kr_grade"),
     path("okrs/<int:objective_id>/retrospective/", closing.retrospective_save, name="retrospective"),
     path(

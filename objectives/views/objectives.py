@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,7 +19,7 @@ from cycles.models import Cycle, CycleStatus
 from cycles.selectors import cycle_list, default_cycle
 from objectives import selectors, services
 from objectives.access import access_objective_for_edit, check_objective_create, check_objective_owner_change
-from objectives.forms import ObjectiveForm
+from objectives.forms import ObjectiveForm, follow_cycle, owner_refused, planned_next
 from objectives.models import (
     Objective,
 )
@@ -29,6 +29,7 @@ from objectives.views._common import (
 from orgs import permissions
 from orgs.ownership import default_owner, owner_from_ids
 from orgs.tenancy import get_scoped_or_404, get_visible_or_404, org_view, scoped
+from orgs.visibility_forms import add_visibility_fields, visibility_arguments
 
 # --- the cycle's OKRs --------------------------------------------------------------------
 
@@ -81,7 +82,7 @@ def _objective_form(request: HttpRequest, *, objective: Objective | None, data: 
     raw = (data or {}).get("cycle") or request.GET.get("cycle")
     if raw and parse_id(raw):
         chosen = next((c for c in cycles if c.pk == parse_id(raw)), None)
-    chosen = chosen or (objective.cycle if objective else None) or (cycles[0] if cycles else None)
+    chosen = chosen or (objective.cycle if objective else planned_next(cycles))
     if objective is None and chosen is None:
         chosen = default_cycle(org=org)
     parents = (
@@ -109,7 +110,12 @@ def _objective_form(request: HttpRequest, *, objective: Objective | None, data: 
     backlog = objective is not None and objective.cycle_id is None
     if backlog and not (data or {}).get("cycle") and not request.GET.get("cycle"):
         initial["cycle"] = None
-    return ObjectiveForm(data, org=org, cycles=cycles, parents=parents, initial=initial, backlog=backlog)
+    form = ObjectiveForm(
+        data, org=org, cycles=cycles, parents=parents, initial=initial, backlog=backlog, chooser=request.membership
+    )
+    add_visibility_fields(form, org, current=objective, inherits=True)
+    follow_cycle(form, request.path)
+    return form
 
 
 @org_view
@@ -121,15 +127,16 @@ def objective_create(request: HttpRequest) -> HttpResponse:
         messages.info(request, _("Open a cycle first: objectives belong to a cycle."))
         return redirect("cycles:list", slug=org.slug)
     form = _objective_form(request, objective=None, data=request.POST or None)
+    status = 200
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         owner_type, team, user = owner_from_ids(
             request.org, owner_type=data["owner_type"], owner_team=data["owner_team"], owner_user=data["owner_user"]
         )
-        check_objective_create(m, (owner_type, team, user))
         cycle = get_scoped_or_404(Cycle, org, pk=data["cycle"])
         parent = get_visible_or_404(Objective, request.membership, pk=data["parent"]) if data["parent"] else None
         try:
+            check_objective_create(m, (owner_type, team, user))
             objective = services.objective_create(
                 org=org,
                 actor=request.user,
@@ -143,13 +150,17 @@ def objective_create(request: HttpRequest) -> HttpResponse:
                 parent=parent,
                 weight=data["weight"],
                 perspective=data["perspective"],
+                **visibility_arguments(data),
             )
+        except PermissionDenied as exc:
+            owner_refused(form, exc)
+            status = 403
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
             messages.success(request, _("Objective created as a draft. Add 2 to 5 key results, then activate it."))
             return redirect("objectives:detail", slug=org.slug, objective_id=objective.pk)
-    return render(request, "objectives/objective_form.html", {"form": form, "objective": None})
+    return render(request, "objectives/objective_form.html", {"form": form, "objective": None}, status=status)
 
 
 @org_view
@@ -164,9 +175,9 @@ def objective_edit(request: HttpRequest, objective_id: int) -> HttpResponse:
         owner_type, team, user = owner_from_ids(
             request.org, owner_type=data["owner_type"], owner_team=data["owner_team"], owner_user=data["owner_user"]
         )
-        check_objective_owner_change(m, objective, (owner_type, team, user))
         parent = get_visible_or_404(Objective, request.membership, pk=data["parent"]) if data["parent"] else None
         try:
+            check_objective_owner_change(m, objective, (owner_type, team, user))
             services.objective_update(
                 objective=objective,
                 actor=request.user,
@@ -179,9 +190,13 @@ def objective_edit(request: HttpRequest, objective_id: int) -> HttpResponse:
                 weight=data["weight"],
                 perspective=data["perspective"],
                 commitment=data["commitment"],
+                **visibility_arguments(data),
                 cycle=get_scoped_or_404(Cycle, org, pk=data["cycle"]) if data["cycle"] else None,
                 expected_version=data["version"],
             )
+        except PermissionDenied as exc:
+            owner_refused(form, exc)
+            status = 403
         except StaleVersionError as exc:
             add_service_errors(form, exc)
             offer_overwrite(form, version=scoped(Objective, org).get(pk=objective.pk).version)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from activity.services import activity_record
 from cycles.models import Cycle
 from objectives.models import MAX_KEY_RESULTS, KeyResult, Objective, OkrTemplate
+from objectives.services.contributions import contribution_create
 from objectives.services.key_results import key_result_create
 from objectives.services.objectives import objective_create
 from orgs.models import Organization, Team, User
@@ -29,9 +30,11 @@ def objective_create_from_template(
     owner_team: Team | None = None,
     owner_user: User | None = None,
     parent: Objective | None = None,
+    also_aligned_to: list[Objective] | None = None,
     key_results: list[dict[str, Any]],
 ) -> Objective:
-    """Create the objective and its key results together, as edited on the template page.
+    """Create the objective and its key results together, as edited on the template page,
+    aligned to ``parent`` and contributing to each of ``also_aligned_to`` (weight 1).
     A refused key result names its row (``kr-<n>-<field>``) and nothing is saved."""
     if len(key_results) > MAX_KEY_RESULTS:
         raise ValidationError({"key_results": _("An objective holds at most %(max)d key results.") % {"max": 5}})
@@ -63,6 +66,11 @@ def objective_create_from_template(
             if hasattr(exc, "error_dict"):
                 raise ValidationError({f"kr-{i}-{field}": errors for field, errors in exc.error_dict.items()}) from None
             raise
+    for other in also_aligned_to or []:
+        try:
+            contribution_create(child=objective, actor=actor, parent=other)
+        except ValidationError as exc:
+            raise ValidationError({"aligned_to": exc.messages}) from None
     return objective
 
 

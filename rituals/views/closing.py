@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core import spreadsheet
@@ -119,12 +120,63 @@ def _objective_block(
     return render(request, "rituals/cycle_close.html", context, status=status)
 
 
+def _typed_grade(request: HttpRequest, kr_id: int) -> tuple[str, str]:
+    """The grade and note typed for one key result: the page's one form names them per key
+    result (``grade-<id>``); a form of its own just ``grade``."""
+    post = request.POST
+    grade = post.get(f"grade-{kr_id}", post.get("grade", ""))
+    return grade, post.get(f"grade_note-{kr_id}", post.get("grade_note", ""))
+
+
+@org_view
+@require_POST
+def cycle_grades(request: HttpRequest, cycle_id: int) -> HttpResponse:
+    """Save every grade and note of the page with one button: the ones changed are saved, the
+    refused ones come back as typed with their message, next to the others saved."""
+    cycle = _cycle(request, cycle_id)
+    context = _review_context(request, cycle)
+    saved, refused = 0, 0
+    for o in context["objectives"]:
+        for kr in o.krs:
+            if not kr.can_grade or f"grade-{kr.pk}" not in request.POST:
+                continue
+            grade, note = _typed_grade(request, kr.pk)
+            if not _grade_changed(kr, grade, note):
+                continue
+            try:
+                services.key_result_grade(key_result=kr, actor=request.user, grade=grade, note=note)
+            except ValidationError as exc:
+                kr.error, kr.typed_grade, kr.typed_note = exc.messages, grade, note
+                refused += 1
+            else:
+                saved += 1
+    if refused:
+        context["grades_errors"] = True
+        return render(request, "rituals/cycle_close.html", context, status=400)
+    messages.success(
+        request,
+        ngettext("%(n)d grade saved.", "%(n)d grades saved.", saved) % {"n": saved}
+        if saved
+        else _("Nothing to save: every grade is as it was."),
+    )
+    return redirect("objectives:cycle_close", slug=request.org.slug, cycle_id=cycle.pk)
+
+
+def _grade_changed(kr: KeyResult, grade: str, note: str) -> bool:
+    """Whether what is typed differs from what the page showed (a grade shown as 0.7 typed 0,7 has not)."""
+    try:
+        typed = float(grade.strip().replace(",", "."))
+    except ValueError:
+        return True  # the service says what is wrong with it
+    return round(typed, 1) != round(kr.shown_grade, 1) or note.strip() != (kr.grade_note or "")
+
+
 @org_view
 @require_POST
 def key_result_grade(request: HttpRequest, kr_id: int) -> HttpResponse:
     kr = _first_or_404(visible(KeyResult, request.membership).select_related("objective__cycle").filter(pk=kr_id))
     permissions.require(can_grade(request.membership, kr), _("Only the key result's owner or a manager grades it."))
-    grade, note = request.POST.get("grade", ""), request.POST.get("grade_note", "")
+    grade, note = _typed_grade(request, kr.pk)
     try:
         services.key_result_grade(key_result=kr, actor=request.user, grade=grade, note=note)
     except ValidationError as exc:

@@ -7,8 +7,9 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
+from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,13 +21,15 @@ from core.ids import parse_id
 from cycles.models import Cycle, CycleStatus
 from cycles.selectors import cycle_list
 from kpis.models import Frequency
-from objectives.forms import ObjectiveForm
+from objectives.access import check_objective_create
+from objectives.forms import ObjectiveForm, follow_cycle, owner_refused, planned_next
 from objectives.models import Objective, OkrTemplate
+from objectives.selectors import alignment_candidates
 from orgs import permissions
 from orgs.ownership import default_owner, member_or_404, owner_from_ids
 from orgs.tenancy import get_scoped_or_404, get_visible_or_404, org_view, scoped
 from rituals import library, services
-from rituals.forms import TemplateKeyResultFormSet
+from rituals.forms import TemplateKeyResultFormSet, direction_of
 
 
 @org_view
@@ -107,11 +110,18 @@ def template_use(request: HttpRequest) -> HttpResponse:
         data,
         prefix="kr",
         form_kwargs={"org": org},
-        initial=[{**kr, "owner": request.user.pk} for kr in initial["key_results"]],
+        initial=[
+            {**kr, "owner": request.user.pk, "direction": direction_of(kr["start_value"], kr["target_value"])}
+            for kr in initial["key_results"]
+        ],
     )
+    status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid() and rows.is_valid():
         try:
             objective = _create_from_template(request, form.cleaned_data, rows)
+        except PermissionDenied as exc:
+            owner_refused(form, exc)
+            status = 403
         except ValidationError as exc:
             _template_errors(exc, form, rows)
         else:
@@ -119,7 +129,6 @@ def template_use(request: HttpRequest) -> HttpResponse:
                 request, _("“%(title)s” is planned from the template as a draft.") % {"title": objective.title}
             )
             return redirect("objectives:detail", slug=org.slug, objective_id=objective.pk)
-    status = 400 if request.method == "POST" else 200
     return render(request, "rituals/template_use.html", {"form": form, "rows": rows, "key": key}, status=status)
 
 
@@ -127,16 +136,18 @@ def _template_objective_form(request: HttpRequest, data: Any, initial: dict[str,
     """The objective part of the template page: an open cycle (the one asked for, else the
     active one) or the backlog; no parent or weight."""
     cycles = [c for c in cycle_list(org=request.org) if c.status != CycleStatus.CLOSED]
-    wanted = parse_id(request.GET.get("cycle", ""))
-    chosen = next((c for c in cycles if c.pk == wanted), None) or next(
-        (c for c in cycles if c.status == CycleStatus.ACTIVE), cycles[0] if cycles else None
-    )
+    wanted = parse_id((data or {}).get("cycle") or request.GET.get("cycle", ""))
+    chosen = next((c for c in cycles if c.pk == wanted), None)
+    if chosen is None and not (data and "cycle" in data):
+        chosen = planned_next(cycles)
+    parents = list(alignment_candidates(org=request.org, cycle=chosen)) if chosen else []
     form = ObjectiveForm(
         data,
         org=request.org,
         cycles=cycles,
-        parents=[],
+        parents=parents,
         backlog=True,
+        chooser=request.membership,
         initial={
             **default_owner(request),
             "title": initial["title"],
@@ -146,8 +157,18 @@ def _template_objective_form(request: HttpRequest, data: Any, initial: dict[str,
             "weight": 1,
         },
     )
-    for name in ("parent", "weight"):
-        form.fields.pop(name)
+    form.fields.pop("weight")
+    # Aligned to one objective or more: the first is the parent, the others contributions.
+    parent = form.fields.pop("parent")
+    form.fields["aligned_to"] = forms.TypedMultipleChoiceField(
+        label=parent.label,
+        coerce=int,
+        required=False,
+        choices=parent.choices[1:],
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("The objectives above that this one helps achieve: its progress counts towards each."),
+    )
+    follow_cycle(form, request.path)
     return form
 
 
@@ -157,16 +178,9 @@ def _create_from_template(request: HttpRequest, d: dict[str, Any], rows: Any) ->
     owner_type, team, user = owner_from_ids(
         org, owner_type=d["owner_type"], owner_team=d["owner_team"], owner_user=d["owner_user"]
     )
-    permissions.require(
-        permissions.can_create_owned(
-            m,
-            owner_type=owner_type,
-            owner_team_id=team.pk if team else None,
-            owner_user_id=user.pk if user else None,
-        ),
-        _("You can create objectives for yourself, and managers for the teams they manage."),
-    )
+    check_objective_create(m, (owner_type, team, user))
     cycle = get_scoped_or_404(Cycle, org, pk=d["cycle"]) if d["cycle"] else None
+    aligned = [get_visible_or_404(Objective, request.membership, pk=pk) for pk in d.get("aligned_to") or []]
     krs = []
     for row in rows.forms:
         r = row.cleaned_data
@@ -183,6 +197,8 @@ def _create_from_template(request: HttpRequest, d: dict[str, Any], rows: Any) ->
             }
         )
     return services.objective_create_from_template(
+        parent=aligned[0] if aligned else None,
+        also_aligned_to=aligned[1:],
         org=org,
         actor=request.user,
         cycle=cycle,

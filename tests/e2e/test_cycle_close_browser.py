@@ -44,11 +44,12 @@ def test_an_admin_closes_a_cycle_from_the_pages_alone(world_a, live_server, brow
     assert grade.get_attribute("value") == "0.6"
     grade.clear()
     grade.send_keys("0.8")
-    grade.find_element(By.XPATH, "./ancestor::form//button").click()
+    grade.find_element(By.XPATH, "./ancestor::div[contains(@class, 'grade-form')]//button").click()
     wait.until(ec.text_to_be_present_in_element((By.ID, f"objective-{objective.pk}"), "say why in a note"))
     assert browser.find_element(By.ID, f"grade-{nps.pk}").get_attribute("value") == "0.8"  # kept
     browser.find_element(By.ID, f"grade-note-{nps.pk}").send_keys("Survey answers arrived after the deadline")
-    browser.find_element(By.ID, f"grade-{nps.pk}").find_element(By.XPATH, "./ancestor::form//button").click()
+    own_save = "./ancestor::div[contains(@class, 'grade-form')]//button"
+    browser.find_element(By.ID, f"grade-{nps.pk}").find_element(By.XPATH, own_save).click()
     wait.until(ec.text_to_be_present_in_element((By.ID, f"objective-{objective.pk}"), "override"))
 
     # The retrospective, then the reviewer's acknowledgement (an admin for a company objective).
