@@ -15,5 +15,5 @@ def activity_log(request: HttpRequest) -> HttpResponse:
     admin = is_admin(request.membership)
     only_security = admin and request.GET.get("security") == "1"
     security = True if only_security else (None if admin else False)
-    entries = activity_for(org=request.org, limit=200, security=security)
+    entries = activity_for(org=request.org, limit=200, security=security, reader=request.membership)
     return render(request, "activity/log.html", {"entries": entries, "admin": admin, "only_security": only_security})

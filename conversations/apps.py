@@ -11,3 +11,8 @@ class ConversationsConfig(AppConfig):
         from objectives.extensions import objective_detail_context
 
         objective_detail_context.connect(add_conversation_to_objective_page, dispatch_uid="conversations.detail")
+
+        from activity.selectors import register_hidden_entries
+        from conversations.restricted import hidden_activity
+
+        register_hidden_entries(hidden_activity)

@@ -72,6 +72,12 @@ class ChannelSerializer(serializers.ModelSerializer):
         child=serializers.ChoiceField(choices=ChannelEvent.choices), required=False, default=list, max_length=20
     )
     active = serializers.BooleanField(required=False, default=True)
+    restricted_safe = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="May carry events of team-only and private objectives and KPIs (check-ins, comments, "
+        "escalations); those are posted only to channels marked so, else nowhere.",
+    )
     last_error = serializers.CharField(read_only=True, help_text="The last delivery failure, if any.")
     secret = serializers.SerializerMethodField(
         help_text="The webhook signing secret: returned once, in the response that creates the channel; null after."
@@ -79,7 +85,7 @@ class ChannelSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Channel
-        fields = ["id", "kind", "name", "url", "events", "active", "last_error", "secret"]
+        fields = ["id", "kind", "name", "url", "events", "active", "restricted_safe", "last_error", "secret"]
 
     def get_secret(self, obj: Channel) -> str | None:
         return obj.secret if self.context.get("show_secret") else None
@@ -109,6 +115,7 @@ class ChannelViewSet(OrgScopedViewSet):
             url=data["url"],
             events=data.get("events", []),
             active=data.get("active", True),
+            restricted_safe=data.get("restricted_safe", False),
         )
         serializer.context["show_secret"] = True
 
@@ -123,6 +130,7 @@ class ChannelViewSet(OrgScopedViewSet):
             url=data.get("url"),
             events=data.get("events"),
             active=data.get("active"),
+            restricted_safe=data.get("restricted_safe"),
         )
 
     def perform_destroy(self, instance: Channel) -> None:

@@ -69,3 +69,11 @@ class ChannelForm(forms.Form):
             "on Friday from the organisation's reminder hour, when something moved."
         ),
     )
+    restricted_safe = forms.BooleanField(
+        label=_("May carry restricted events"),
+        required=False,
+        help_text=_(
+            "Check-ins, comments and escalations of team-only or private objectives and KPIs are posted only "
+            "to channels marked here, else nowhere. Mark only a channel read by people who may see them."
+        ),
+    )

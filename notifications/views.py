@@ -92,6 +92,7 @@ def channel_list(request: HttpRequest) -> HttpResponse:
                 name=form.cleaned_data["name"],
                 url=form.cleaned_data["url"],
                 events=form.cleaned_data["events"],
+                restricted_safe=form.cleaned_data["restricted_safe"],
             )
         except ValidationError as exc:
             add_service_errors(form, exc)

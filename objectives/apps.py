@@ -11,3 +11,8 @@ class ObjectivesConfig(AppConfig):
         from objectives.receivers import follow_kpi_measurements
 
         measurements_changed.connect(follow_kpi_measurements, dispatch_uid="objectives.follow_kpi_measurements")
+
+        from activity.selectors import register_hidden_entries
+        from objectives.restricted import hidden_activity
+
+        register_hidden_entries(hidden_activity)

@@ -14,12 +14,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.db.models import Q
 from django.utils.translation import ngettext
 
 from core.numbers import format_percent
 from core.numeric import weighted_average
-from kpis.models import Kpi
-from objectives.models import Objective
+from kpis.models import Kpi, Measurement
+from objectives.contribution import Contribution
+from objectives.models import CheckIn, Initiative, KeyResult, Objective
 from orgs.models import Membership
 from orgs.visibility import Visibility, sees_everything, visible_filter
 
@@ -101,3 +103,28 @@ def redact_tree(
         else:
             visible.append({**node, "children": children, "restricted": row})
     return visible, restricted_row(m, gone)
+
+
+def hidden_activity(m: Membership) -> Q | None:
+    """The activity entries about objectives and KPIs ``m`` may not see, and about their key
+    results, check-ins, initiatives, contributions and measurements (``activity.selectors``)."""
+    objectives = list(hidden_objectives(m))
+    kpis = list(hidden_kpis(m))
+    if not objectives and not kpis:
+        return None
+
+    def of(target_type: str, ids: Any) -> Q:
+        return Q(target_type=target_type, target_id__in=ids)
+
+    return (
+        of("objectives.objective", objectives)
+        | of("objectives.keyresult", KeyResult.objects.filter(objective_id__in=objectives).values("id"))
+        | of("objectives.checkin", CheckIn.objects.filter(key_result__objective_id__in=objectives).values("id"))
+        | of("objectives.initiative", Initiative.objects.filter(objective_id__in=objectives).values("id"))
+        | of(
+            "objectives.contribution",
+            Contribution.objects.filter(Q(child_id__in=objectives) | Q(parent_id__in=objectives)).values("id"),
+        )
+        | of("kpis.kpi", kpis)
+        | of("kpis.measurement", Measurement.objects.filter(kpi_id__in=kpis).values("id"))
+    )

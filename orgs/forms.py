@@ -178,6 +178,7 @@ class OrganizationSettingsForm(forms.ModelForm):
         "health_off_track_ratio",
         "health_at_risk_confidence",
         "health_off_track_confidence",
+        "restricted_display",
     )
 
     def __init__(self, *args: object, **kwargs: object) -> None:
@@ -188,7 +189,7 @@ class OrganizationSettingsForm(forms.ModelForm):
     def clean(self) -> dict[str, object]:
         data = super().clean()
         for name in self.KEEP_WHEN_EMPTY:
-            if data.get(name) is None and name not in self.errors:
+            if data.get(name) in (None, "") and name not in self.errors:
                 data[name] = getattr(self.instance, name)
         return data
 

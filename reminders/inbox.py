@@ -32,6 +32,7 @@ from kpis.periods import period_end
 from notifications.models import NotificationKind
 from objectives import progress as progress_math
 from objectives.models import CheckIn, KeyResult, Objective, ObjectiveStatus
+from objectives.restricted import hidden_kpis, hidden_objectives
 from orgs import permissions
 from orgs.models import Membership, Organization, TeamMember, User
 from reminders.sweep import People, Wanted, kpi_wanted
@@ -61,6 +62,7 @@ class InboxItem:
     overdue: bool = False
     check_in_ids: list[int] = field(default_factory=list)
     check_ins: list[CheckIn] = field(default_factory=list)
+    objective_id: int | None = None  # the objective it is about, where there is one (DESIGN §3)
 
 
 def week_start(org: Organization, today: date) -> datetime:
@@ -112,6 +114,7 @@ def _check_in_items(org: Organization, user: User, today: date, krs: list[KeyRes
                 due=sunday,
                 object_id=kr.pk,
                 detail=f"{kr.objective.title} · {detail}",
+                objective_id=kr.objective_id,
                 overdue=last is None or (today - last).days >= org.check_in_missed_days,
             )
         )
@@ -272,6 +275,7 @@ def _mention_items(org: Organization, user: User) -> list[InboxItem]:
                 due=None,
                 object_id=comment.pk,
                 detail=readable(comment.body, names)[:200],
+                objective_id=comment.objective_id,
             )
         )
     return items
@@ -353,10 +357,31 @@ def inbox(*, org: Organization, membership: Membership, now: datetime | None = N
     user = membership.user
     mine = _check_in_items(org, user, today) + _kpi_items(org, user, today)
     mine.sort(key=lambda i: (not i.overdue, i.due or date.max))
-    return (
+    items = (
         _mention_items(org, user)
         + _acknowledge_items(org, membership, now)
         + _retrospective_items(org, membership, today)
         + _source_items(org, membership)
         + mine
     )
+    return _visible_items(items, membership)
+
+
+def _visible_items(items: list[InboxItem], membership: Membership) -> list[InboxItem]:
+    """The items about objectives and KPIs the member may see (DESIGN §3): one query, none for
+    admins. A manager's people may hold key results in objectives the manager may not see."""
+    hidden = hidden_objectives(membership)
+    kpis = hidden_kpis(membership)
+    if not hidden and not kpis:
+        return items
+    kept = []
+    for item in items:
+        if item.kind == ItemKind.ACKNOWLEDGE:
+            item.check_ins = [ci for ci in item.check_ins if ci.key_result.objective_id not in hidden]
+            item.check_in_ids = [ci.pk for ci in item.check_ins]
+            if not item.check_ins:
+                continue
+        elif item.kind in (ItemKind.KPI, ItemKind.SOURCE) and item.object_id in kpis or item.objective_id in hidden:
+            continue
+        kept.append(item)
+    return kept

@@ -38,6 +38,7 @@ from django.utils.translation import gettext as _
 from cycles.models import CycleStatus
 from integrations.outreach import check_in_push_rows, check_in_reminders_send
 from integrations.services.mail import reminder_replies, with_reply
+from kpis.models import Kpi
 from notifications.channels import channel_publish_outbox
 from notifications.models import ChannelEvent, Notification, NotificationKind, ReminderClaim
 from notifications.outbox import email_row, outbox_add
@@ -45,6 +46,7 @@ from notifications.services import notification_mail, plan_mail, settings_for
 from objectives.models import KeyResult, ObjectiveStatus
 from orgs import permissions
 from orgs.models import Membership, Organization, Role, Team, TeamMember, User
+from orgs.visibility import Visibility
 
 log = logging.getLogger(__name__)
 CHECK_IN_WEEKDAY = 0  # Monday: the weekly check-in reminder goes out at the start of the week
@@ -322,6 +324,7 @@ def _publish_escalations(org: Organization, claimed: list[Wanted], *, dispatch: 
     subject: outbox rows written with the claims. Returns their ids."""
     ids: list[int] = []
     seen: set[tuple[str, str]] = set()
+    restricted = _restricted_subjects(org, claimed)
     for w in claimed:
         if w.kind not in (NotificationKind.CHECK_IN_ESCALATED, NotificationKind.KPI_OVERDUE):
             continue
@@ -333,8 +336,30 @@ def _publish_escalations(org: Organization, claimed: list[Wanted], *, dispatch: 
         )
         with translation.override(org.language):
             text = _message(w.kind, w.message_args)
-        ids += channel_publish_outbox(org=org, event=event, text=text, url=w.url, dispatch=dispatch)
+        ids += channel_publish_outbox(
+            org=org, event=event, text=text, url=w.url, dispatch=dispatch, restricted=w.subject in restricted
+        )
     return ids
+
+
+def _restricted_subjects(org: Organization, claimed: list[Wanted]) -> set[str]:
+    """The subjects ("kr:<id>", "kpi:<id>") among ``claimed`` about a team-only or private
+    objective or KPI: their escalations go only to channels marked safe for them (DESIGN §3)."""
+    ids: dict[str, set[int]] = {"kr": set(), "kpi": set()}
+    for w in claimed:
+        prefix, _sep, pk = w.subject.partition(":")
+        if prefix in ids and pk.isdigit():
+            ids[prefix].add(int(pk))
+    found: set[str] = set()
+    if ids["kr"]:
+        krs = KeyResult.objects.filter(organization=org, pk__in=ids["kr"]).exclude(
+            objective__visibility=Visibility.ORGANIZATION
+        )
+        found |= {f"kr:{pk}" for pk in krs.values_list("pk", flat=True)}
+    if ids["kpi"]:
+        kpis = Kpi.objects.filter(organization=org, pk__in=ids["kpi"]).exclude(visibility=Visibility.ORGANIZATION)
+        found |= {f"kpi:{pk}" for pk in kpis.values_list("pk", flat=True)}
+    return found
 
 
 def _json_insert(table: str, columns: dict[str, str], rows: list[dict], *, ignore_conflicts: bool) -> None:

@@ -19,7 +19,8 @@ from django.db.models import Sum
 from objectives import progress as progress_math
 from objectives.alignment import neighbourhood
 from objectives.models import Contribution, KeyResult, Objective, ObjectiveStatus
-from orgs.models import Organization, Team
+from objectives.restricted import hidden_objectives, restricted_label, shows_count_only
+from orgs.models import Membership, Organization, Team
 from orgs.ownership import owner_name
 
 LEFT_OUT = progress_math.LEFT_OUT_OF_PARENT
@@ -46,6 +47,8 @@ class Graph:
     team_names: dict[int, str]
     children_contribute: bool
     shown: set[int] = field(default_factory=set)
+    hidden: dict[int, float] = field(default_factory=dict)  # what the reader may not see
+    count_only: bool = False  # the organisation shows a restricted objective without its progress
 
 
 def _links(org: Organization, objectives: dict[int, Objective]) -> list[Link]:
@@ -117,8 +120,28 @@ def _shares(graph: Graph, org: Organization) -> None:
         link.share = link.weight / total if total > 0 else None
 
 
+def _restricted_node(graph: Graph, o: Objective) -> dict[str, Any]:
+    """A node the reader may not see: "a restricted objective", with its progress unless the
+    organisation shows only that it is there; never its title, owner or health."""
+    progress = None if graph.count_only else o.progress
+    return {
+        "id": o.pk,
+        "title": restricted_label(1, progress),
+        "owner_type": "",
+        "owner_name": None,
+        "progress": progress or 0.0,
+        "status": "",
+        "health": None,
+        "closed": False,
+        "grade": None,
+        "restricted": True,
+    }
+
+
 def _node(graph: Graph, oid: int, today: date, org: Organization) -> dict[str, Any]:
     o = graph.objectives[oid]
+    if oid in graph.hidden:
+        return _restricted_node(graph, o)
     team = graph.team_names.get(o.owner_team_id) if o.owner_team_id else None
     user = o.owner_user
     closed = o.cycle is not None and o.cycle.is_closed
@@ -155,12 +178,14 @@ def _walk(graph: Graph, oid: int, *, today: date, org: Organization, trail: froz
     return node
 
 
-def alignment_graph(*, org: Organization, objective: Objective) -> dict[str, Any]:
+def alignment_graph(*, org: Organization, objective: Objective, reader: Membership | None = None) -> dict[str, Any]:
     """``{"levels": rows, "down": node}``: what the objective feeds, transitively, row by row
     from the top (``_levels``), and the objective with what feeds it, as a tree. Each node is
     ``{"id", "title", "owner_type", "owner_name", "progress", "status", "health", "closed",
     "grade"}`` with its ``feeds`` (rows) or ``links`` (tree: ``[{"link", "node"}]``, a node
-    met again marked ``repeated``, its links shown once)."""
+    met again marked ``repeated``, its links shown once). For a ``reader``, an objective they
+    may not see is a node marked ``restricted``, "1 restricted objective, 40%" (DESIGN §3);
+    shares and progress are the same for everyone."""
     above, below = neighbourhood(org.pk, objective.pk)
     ids = above | below | {objective.pk}
     objectives = {
@@ -175,7 +200,12 @@ def alignment_graph(*, org: Organization, objective: Objective) -> dict[str, Any
         links=_links(org, objectives),
         team_names=dict(Team.objects.filter(organization=org).values_list("id", "name")),
         children_contribute=org.children_contribute,
+        hidden=hidden_objectives(reader) if reader is not None else {},
+        count_only=reader is not None and shows_count_only(reader),
     )
+    for link in graph.links:  # an aligned key result of an objective the reader may not see
+        if link.target in graph.hidden:
+            link.kr_title = ""
     _shares(graph, org)
     today = org.today()
     down = _walk(graph, objective.pk, today=today, org=org, trail=frozenset())
@@ -201,10 +231,14 @@ def _levels(graph: Graph, focus: int, today: date, org: Organization) -> list[li
     for oid in sorted(level, key=lambda o: graph.objectives[o].title):
         node = _node(graph, oid, today, org)
         node["feeds"] = [
-            {"link": link, "target": graph.objectives[link.target].title}
-            for link in feeds.get(oid, ())
-            if link.target in level
+            {"link": link, "target": _title(graph, link.target)} for link in feeds.get(oid, ()) if link.target in level
         ]
         rows[level[oid]].append(node)
     rows.reverse()
     return rows
+
+
+def _title(graph: Graph, oid: int) -> str:
+    if oid in graph.hidden:
+        return restricted_label(1, None if graph.count_only else graph.objectives[oid].progress)
+    return graph.objectives[oid].title

@@ -71,6 +71,8 @@ def scorecard_rows(view: ScorecardView, *, period: str) -> list[list[Any]]:
                     kpi_label(iv.status),
                 ]
             )
+        if p.restricted_kpis:  # KPIs the reader may not see: counted, never named
+            rows.append([*head, p.restricted_kpis, "", None, None, "", None, None, None, ""])
     # A provisional period (too few KPIs measured) has a score but no colour: say so, not "No data".
     overall = _("provisional") if view.provisional else kpi_label(view.status)
     rows.append([period, _("Overall score"), None, _score(view.score), overall])

@@ -32,9 +32,18 @@ def _clean_events(events: list[str]) -> list[str]:
 
 @transaction.atomic
 def channel_create(
-    *, org: Organization, actor: User, kind: str, name: str, url: str, events: list[str], active: bool = True
+    *,
+    org: Organization,
+    actor: User,
+    kind: str,
+    name: str,
+    url: str,
+    events: list[str],
+    active: bool = True,
+    restricted_safe: bool = False,
 ) -> Channel:
-    """Add a channel. The URL is checked (https, public address); the signing secret is generated here."""
+    """Add a channel. The URL is checked (https, public address); the signing secret is generated
+    here. ``restricted_safe``: it may carry events of team-only and private objectives and KPIs."""
     if kind not in ChannelKind.values:
         raise ValidationError({"kind": [_("Choose slack, teams or webhook.")]})
     validate_target(url)
@@ -46,9 +55,11 @@ def channel_create(
         secret=secrets.token_hex(32),
         events=_clean_events(events),
         active=active,
+        restricted_safe=bool(restricted_safe),
         created_by=actor,
     )
-    audit(org=org, actor=actor, verb="channel.create", target=channel, after={"kind": kind, "events": channel.events})
+    after = {"kind": kind, "events": channel.events, "restricted_safe": channel.restricted_safe}
+    audit(org=org, actor=actor, verb="channel.create", target=channel, after=after)
     return channel
 
 
@@ -61,9 +72,15 @@ def channel_update(
     url: str | None = None,
     events: list[str] | None = None,
     active: bool | None = None,
+    restricted_safe: bool | None = None,
 ) -> Channel:
     """Change a channel; turning it back on clears its failure count and pause."""
-    before = {"name": channel.name, "events": channel.events, "active": channel.active}
+    before = {
+        "name": channel.name,
+        "events": channel.events,
+        "active": channel.active,
+        "restricted_safe": channel.restricted_safe,
+    }
     if url is not None:
         validate_target(url)
         channel.url = url.strip()
@@ -75,7 +92,9 @@ def channel_update(
         if active and not channel.active:
             channel.failures, channel.paused_at = 0, None
         channel.active = active
-    channel.save(update_fields=["url", "name", "events", "active", "failures", "paused_at"])
+    if restricted_safe is not None:
+        channel.restricted_safe = bool(restricted_safe)
+    channel.save(update_fields=["url", "name", "events", "active", "failures", "paused_at", "restricted_safe"])
     audit(
         org=channel.organization,
         actor=actor,
@@ -86,6 +105,7 @@ def channel_update(
             "name": channel.name,
             "events": channel.events,
             "active": channel.active,
+            "restricted_safe": channel.restricted_safe,
             "url_changed": url is not None,
         },
     )
@@ -99,7 +119,13 @@ def channel_delete(*, channel: Channel, actor: User) -> None:
 
 
 def channel_publish(
-    *, org: Organization, event: str, text: str, url: str = "", facts: Facts | None = None
+    *,
+    org: Organization,
+    event: str,
+    text: str,
+    url: str = "",
+    facts: Facts | None = None,
+    restricted: bool = False,
 ) -> list[int]:
     """Post an event (a check-in, a comment) to every active channel of the organisation
     that carries it, through the outbox (``notifications.outbox``): one row per channel,
@@ -108,8 +134,10 @@ def channel_publish(
     fails, each under its own delivery id. An organisation with no such channel costs no
     write: the channels come from the cache, else one query (``carrying_channels``).
     ``text`` and ``facts`` ((label, value) pairs, shown by Teams and the JSON webhook) are
-    rendered by the caller in the organisation's language. Returns the outbox rows' ids."""
-    carrying = carrying_channels(org.pk, event)
+    rendered by the caller in the organisation's language. ``restricted``: the event is about a
+    team-only or private objective or KPI (DESIGN §3), posted only to the channels an admin
+    marked safe for that, else nowhere. Returns the outbox rows' ids."""
+    carrying = carrying_channels(org.pk, event, restricted=restricted)
     if not carrying:
         return []
     # Rows name their channel by id; the channel is read afresh when the post is sent.
@@ -118,9 +146,12 @@ def channel_publish(
     return outbox.outbox_add(rows)
 
 
-def carrying_channels(org_id: int, event: str) -> list[tuple[int, str]]:
-    """(id, name) of the organisation's active channels that carry ``event``."""
-    return [(pk, name) for pk, events, name in active_channels(org_id) if event in events]
+def carrying_channels(org_id: int, event: str, *, restricted: bool = False) -> list[tuple[int, str]]:
+    """(id, name) of the organisation's active channels that carry ``event`` (a ``restricted``
+    one: only those marked safe for restricted events)."""
+    return [
+        (pk, name) for pk, events, name, safe in active_channels(org_id) if event in events and (safe or not restricted)
+    ]
 
 
 # Every check-in asks which channels carry it: with Redis the answer is kept in the
@@ -133,7 +164,7 @@ CHANNELS_CACHE_SECONDS = 30  # also bounds a read that raced a change
 
 
 def _channels_key(org_id: int) -> str:
-    return f"channels:active:v2:{org_id}"  # v2: with the names (the outbox row's target)
+    return f"channels:active:v3:{org_id}"  # v3: with the names and whether restricted-safe
 
 
 def carried_sql(org_column: str, event: str) -> tuple[str, list[str]]:
@@ -148,17 +179,18 @@ def carried_sql(org_column: str, event: str) -> tuple[str, list[str]]:
     return sql, [json.dumps([event])]
 
 
-def active_channels(org_id: int) -> list[tuple[int, list[str], str]]:
-    """The organisation's active channels (id, events, name): from the cache, else one query."""
+def active_channels(org_id: int) -> list[tuple[int, list[str], str, bool]]:
+    """The organisation's active channels (id, events, name, restricted-safe): from the cache,
+    else one query."""
     key = _channels_key(org_id)
     found = fastcache.get(key)
     if found is not None:
-        return [(pk, list(events), name) for pk, events, name in found]
+        return [(pk, list(events), name, bool(safe)) for pk, events, name, safe in found]
     found = [
-        (pk, list(events or []), name)
-        for pk, events, name in Channel.objects.filter(organization_id=org_id, active=True)
+        (pk, list(events or []), name, bool(safe))
+        for pk, events, name, safe in Channel.objects.filter(organization_id=org_id, active=True)
         .order_by("pk")
-        .values_list("pk", "events", "name")
+        .values_list("pk", "events", "name", "restricted_safe")
     ]
     fastcache.set(key, found, CHANNELS_CACHE_SECONDS)
     return found
@@ -228,12 +260,15 @@ def channel_publish_outbox(
     url: str = "",
     facts: Facts | None = None,
     dispatch: bool = True,
+    restricted: bool = False,
 ) -> list[int]:
     """Post an event that something else already claimed (an escalation's ``ReminderClaim``)
-    to every active channel carrying it, through the outbox, in the caller's transaction.
-    Returns the outbox rows' ids."""
+    to every active channel carrying it (a ``restricted`` one: those marked safe for it),
+    through the outbox, in the caller's transaction. Returns the outbox rows' ids."""
     carrying = [
-        c for c in Channel.objects.filter(organization=org, active=True).order_by("pk") if event in (c.events or [])
+        c
+        for c in Channel.objects.filter(organization=org, active=True).order_by("pk")
+        if event in (c.events or []) and (c.restricted_safe or not restricted)
     ]
     rows = outbox.post_rows(org=org, channels=carrying, event=event, text=text, url=url, facts=facts)
     return outbox.outbox_add(rows, dispatch=dispatch)

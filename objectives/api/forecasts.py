@@ -25,7 +25,8 @@ from objectives.forecasts import (
     key_result_forecast,
 )
 from objectives.models import Commitment, KeyResult
-from orgs.tenancy import OrgScopedAPIView, scoped
+from objectives.restricted import hidden_objectives
+from orgs.tenancy import OrgScopedAPIView, scoped, visible
 
 METHOD_HELP = (
     "`trend`: a robust (Theil–Sen) line through three or more check-ins; `pace`: the pace so far from the "
@@ -145,7 +146,7 @@ class KeyResultForecastView(OrgScopedAPIView):
 
     @extend_schema(responses={200: KeyResultForecastOnlySerializer})
     def get(self, request: Any, slug: str, kr_id: int) -> Response:
-        kr = scoped(KeyResult, self.org).select_related("objective__cycle").filter(pk=kr_id).first()
+        kr = visible(KeyResult, self.membership).select_related("objective__cycle").filter(pk=kr_id).first()
         if kr is None:
             raise NotFound("No such key result.")
         f = key_result_forecast(org=self.org, key_result=kr)
@@ -169,6 +170,13 @@ class CycleForecastView(OrgScopedAPIView):
             raise serializers.ValidationError({"cycle": "Unknown cycle."})
         # Cached as its JSON under the data version, today and the language of its explanations.
         body = cached("forecast-api", self.org, lambda: self._document(cycle), cycle.pk, translation.get_language())
+        hidden = hidden_objectives(self.membership, cycle_id=cycle.pk)
+        if hidden:  # what the reader may not see leaves the lists (DESIGN §3); the figures stay
+            doc = json.loads(body)
+            doc["objectives"] = [o for o in doc["objectives"] if o["id"] not in hidden]
+            doc["key_results"] = [k for k in doc["key_results"] if k["objective"] not in hidden]
+            doc["predicted_to_miss"] = [oid for oid in doc["predicted_to_miss"] if oid not in hidden]
+            body = json.dumps(doc, separators=(",", ":")).encode()
         return HttpResponse(body, content_type="application/json")
 
     def _document(self, cycle: Cycle) -> bytes:

@@ -40,6 +40,7 @@ from objectives.services._helpers import (
 )
 from orgs import permissions
 from orgs.models import Membership, Organization, User
+from orgs.visibility import Visibility
 
 
 @transaction.atomic
@@ -419,4 +420,12 @@ def _announce_check_in(objective: Objective, kr: KeyResult, check_in: CheckIn, a
         if check_in.note:
             facts.append((_("Note"), check_in.note[:300]))
     url = reverse("objectives:detail", kwargs={"slug": org.slug, "objective_id": objective.pk})
-    channel_publish(org=org, event=ChannelEvent.CHECK_IN, text=text, url=f"{url}#check-in-{check_in.pk}", facts=facts)
+    restricted = objective.visibility != Visibility.ORGANIZATION  # only to channels marked safe for it
+    channel_publish(
+        org=org,
+        event=ChannelEvent.CHECK_IN,
+        text=text,
+        url=f"{url}#check-in-{check_in.pk}",
+        facts=facts,
+        restricted=restricted,
+    )

@@ -73,6 +73,7 @@ ORGANIZATION_SETTINGS = (
     "health_off_track_ratio",
     "health_at_risk_confidence",
     "health_off_track_confidence",
+    "restricted_display",
 )
 
 

@@ -23,6 +23,7 @@ from objectives.forecasts import MissRow
 from objectives.models import CheckIn, KeyResult, Objective, ObjectiveStatus
 from orgs import permissions
 from orgs.models import Membership, Organization, User
+from reminders.digests.restricted import has_restricted
 from reminders.inbox import KpiValuesDue, _check_in_items, _kpi_items, key_results_to_check_in, kpi_values_due
 from reminders.sweep import People, Wanted, missed_check_in_wanted
 
@@ -110,6 +111,8 @@ class OrgWeek:
     movers: list[Mover]  # every mover of the week, biggest first
     # The running cycles' objectives forecast to miss their bar, furthest and surest first.
     missing: list[MissRow] = field(default_factory=list)
+    # Whether any objective or KPI is restricted: then each digest is cut for its reader.
+    restricted: bool = False
 
     @classmethod
     def read(cls, *, org: Organization, today: date, now: datetime, people: People, kinds: list[str]) -> OrgWeek:
@@ -139,6 +142,7 @@ class OrgWeek:
             red_kpis=[k for k in kpi_list(org=org, active=True, history=1) if k.status == "red"] if team else [],
             movers=movers(org=org, since=now - timedelta(days=7), limit=None) if team else [],
             missing=_predicted_to_miss(org, running) if team else [],
+            restricted=has_restricted(org),
         )
 
 

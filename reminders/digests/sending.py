@@ -31,6 +31,7 @@ from notifications.outbox import email_row, outbox_add
 from orgs import permissions
 from orgs.models import Membership, Organization, Role, User
 from reminders.digests.content import FRIDAY, MONDAY, OrgWeek, plan_week, team_week, wins, wins_post
+from reminders.digests.restricted import for_reader, open_wins
 from reminders.sweep import People, Wanted, _insert_claims, local_now, people_of
 
 DIGEST_ORDER = (NotificationKind.PLAN_WEEK, NotificationKind.TEAM_WEEK, NotificationKind.WINS)
@@ -195,6 +196,8 @@ def _compose(
             context = team_week(week=week, membership=m)
         else:
             context = shared_wins or {}
+        if week.restricted:
+            context = for_reader(kind, context, m)
         empty = bool(context.get("empty"))
         result.planned.append(Planned(kind, m.user.email, language, empty))
         if empty or dry_run:
@@ -209,6 +212,7 @@ def _wins_to_channels(
     """Post the wins to each channel carrying them, once per channel and week, in the
     organisation's language. Nothing to say posts and claims nothing, so a win checked in
     later that Friday is still posted by a later sweep."""
+    context = open_wins(context)
     empty = bool(context.get("empty"))
     with translation.override(org.language):
         post = wins_post(org=org, context=context, week=week)

@@ -29,6 +29,8 @@ from scorecards.api.scorecards import (
 )
 from scorecards.cascade import cascade, for_reader
 from scorecards.dashboard import build_dashboard, pick_cycle, since_default
+from scorecards.dashboard.restricted import for_reader as dashboard_for_reader
+from scorecards.dashboard.restricted import reader_part
 from scorecards.documents import cached_document, cached_json, document_key, etag_matches
 from scorecards.selectors import company_scorecard_summary
 
@@ -337,12 +339,13 @@ class DashboardView(OrgScopedAPIView):
             raise NotFound("This organisation has no cycle yet.")
         as_of = data.get("as_of")
         since = data.get("since") or since_default(org=self.org, as_of=as_of)
+        m = self.membership
         return json_document(
             request,
-            document_key("dashboard", self.org, cycle.pk, as_of, since),
+            document_key("dashboard", self.org, cycle.pk, as_of, since, *reader_part(m, cycle.pk)),
             lambda: (
                 DashboardSerializer(
-                    build_dashboard(org=self.org, cycle=cycle, as_of=as_of, since=since)
+                    dashboard_for_reader(build_dashboard(org=self.org, cycle=cycle, as_of=as_of, since=since), m)
                     | {"company_scorecard": company_scorecard_row(org=self.org, as_of=as_of)}
                 ).data
             ),

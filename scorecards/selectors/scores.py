@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 from cycles.models import Cycle
 from kpis import periods
@@ -65,6 +66,9 @@ class PerspectiveView:
     items: list[ItemView] = field(default_factory=list)
     objectives: list[Objective] = field(default_factory=list)
     provisional: bool = False  # scored from KPIs carrying less than the settled share of its weight
+    # For one reader (``scorecards.selectors.restricted``): what they may not see, counted, never named.
+    restricted_kpis: str = ""  # "1 restricted KPI"
+    restricted_objectives: dict[str, Any] | None = None  # the neutral row of objectives
 
     @property
     def measured_count(self) -> int:

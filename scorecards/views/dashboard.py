@@ -13,10 +13,12 @@ from cycles.models import Cycle
 from cycles.selectors import cycle_list
 from kpis.models import Perspective
 from objectives import forecast_text, forecasts
+from objectives.restricted import hidden_objectives
 from orgs.tenancy import org_view, scoped
 from scorecards.charts import pace_chart
 from scorecards.dashboard import DashboardRequest, pick_cycle
 from scorecards.dashboard import dashboard as dashboard_document
+from scorecards.dashboard.restricted import for_reader, reader_part
 from scorecards.documents import cached_document, document_key
 from scorecards.selectors import company_scorecard_summary
 from scorecards.views.params import as_of_params
@@ -48,10 +50,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             get_language(),
             params.get("as_of"),
             request.GET.get("since", "")[:40],
+            *reader_part(request.membership, cycle.pk),
         )
         doc = dashboard_document(
             org=org, request=DashboardRequest(cycle=cycle, as_of=params.get("as_of"), since=params.get("since"))
         )
+        doc = for_reader(doc, request.membership)
         chart = pace_chart(start=cycle.start_date, end=cycle.end_date, day=doc["day"], series=doc["series"])
     context = {
         "cycles": cycles,
@@ -67,7 +71,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         # Every activity entry bumps the organisation's data version: cached like the figures.
         "recent": []
         if params.get("as_of")
-        else cached_document(document_key("activity", org), lambda: list(activity_for(org=org, limit=8))),
+        else cached_document(
+            document_key("activity", org, *reader_part(request.membership, None)),
+            lambda: list(activity_for(org=org, limit=8, reader=request.membership)),
+        ),
         # The company scorecard's perspective scores, when one exists (scorecard edits and
         # measurements are logged, so the data version keys it like the figures).
         "company_scorecard": cached_document(
@@ -88,6 +95,8 @@ def predicted_to_miss(request: HttpRequest) -> HttpResponse:
     if cycle is None:
         raise Http404
     rows = [] if cycle.is_closed else forecasts.predicted_to_miss(org=org, cycle=cycle)
+    hidden = hidden_objectives(request.membership, cycle_id=cycle.pk)
+    rows = [r for r in rows if r.id not in hidden]
     context = {
         "cycle": cycle,
         "rows": rows[:MISS_SHOWN],

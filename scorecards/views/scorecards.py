@@ -26,6 +26,7 @@ from scorecards import exports, selectors, services
 from scorecards.forms import COMPANY, ScorecardCreateForm, ScorecardSettingsForm
 from scorecards.models import PERSPECTIVE_WEIGHT_FIELDS, Scorecard, ScorecardItem
 from scorecards.scoring import PERSPECTIVES
+from scorecards.selectors.restricted import for_reader
 
 
 def can_edit(m: Membership, scorecard: Scorecard) -> bool:
@@ -209,6 +210,7 @@ def scorecard_detail(request: HttpRequest, scorecard_id: int) -> HttpResponse:
         with_objectives=True,
         cycle_id=parse_id(request.GET.get("cycle") or ""),
     )
+    view = for_reader(view, request.membership)
     return render(
         request,
         "scorecards/scorecard_detail.html",
@@ -230,6 +232,7 @@ def scorecard_export(request: HttpRequest, scorecard_id: int, fmt: str) -> HttpR
     org = request.org
     scorecard, items = _with_items(request, scorecard_id)
     view = selectors.scorecard_view(scorecard=scorecard, org=org, as_of=_as_of(request), items=items)
+    view = for_reader(view, request.membership)
     period = period_label(
         view.as_of, frequency=scorecard.frequency, fiscal_year_start_month=org.fiscal_year_start_month
     )

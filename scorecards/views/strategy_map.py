@@ -15,6 +15,7 @@ from objectives.models import Objective
 from orgs.tenancy import get_scoped_or_404, org_view
 from scorecards import selectors, services, strategy_map
 from scorecards.models import Scorecard, StrategyLink
+from scorecards.selectors.restricted import for_reader, visible_links
 from scorecards.views.scorecards import _as_of, _editable, _with_items, can_edit
 
 
@@ -31,7 +32,8 @@ def strategy_map_page(request: HttpRequest, scorecard_id: int) -> HttpResponse:
         cycle_id=parse_id(request.GET.get("cycle") or ""),
         cycle_list=False,
     )
-    links = selectors.scorecard_links(scorecard=scorecard)
+    view = for_reader(view, request.membership)
+    links = visible_links(selectors.scorecard_links(scorecard=scorecard), request.membership)
     drawing = strategy_map.build(view=view, links=links, slug=org.slug)
     return render(
         request,

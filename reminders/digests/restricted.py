@@ -1,0 +1,66 @@
+"""The weekly e-mails as each recipient may read them (DESIGN §3, Visibility): an objective,
+key result or KPI the recipient may not see is left out of their digest — its title, owner,
+note and figures alike. The lists are read once per organisation (``OrgWeek``); only in an
+organisation that has restricted objectives or KPIs does each recipient cost a query or two."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kpis.models import Kpi
+from notifications.models import NotificationKind
+from objectives.models import KeyResult, Objective
+from objectives.restricted import hidden_kpis, hidden_objectives
+from orgs.models import Membership, Organization
+from orgs.visibility import Visibility, sees_everything
+
+
+def has_restricted(org: Organization) -> bool:
+    """Whether the organisation has any objective or KPI not open to everyone (two queries)."""
+    return (
+        Objective.objects.filter(organization=org).exclude(visibility=Visibility.ORGANIZATION).exists()
+        or Kpi.objects.filter(organization=org).exclude(visibility=Visibility.ORGANIZATION).exists()
+    )
+
+
+def for_reader(kind: str, context: dict[str, Any], m: Membership) -> dict[str, Any]:
+    """``context`` (one recipient's digest, or the shared wins) without what ``m`` may not see;
+    ``empty`` again when nothing is left."""
+    if sees_everything(m):
+        return context
+    objectives = hidden_objectives(m)
+    kpis = hidden_kpis(m)
+    if not objectives and not kpis:
+        return context
+    out = dict(context)
+    if kind == NotificationKind.PLAN_WEEK:
+        out["at_risk"] = [o for o in context["at_risk"] if o.pk not in objectives]
+        out["due"] = [
+            i
+            for i in context["due"]
+            if i.objective_id not in objectives and not (i.kind == "kpi" and i.object_id in kpis)
+        ]
+        out["empty"] = not out["due"] and not out["at_risk"]
+        return out
+    out["movers"] = [mv for mv in context["movers"] if mv.key_result.objective_id not in objectives]
+    if kind == NotificationKind.WINS:
+        out["completed"] = [o for o in context["completed"] if o.pk not in objectives]
+        out["empty"] = not out["movers"] and not out["completed"]
+        return out
+    hidden_krs = {
+        f"kr:{pk}" for pk in KeyResult.objects.filter(objective_id__in=objectives).values_list("pk", flat=True)
+    }
+    out["off_track"] = [o for o in context["off_track"] if o.pk not in objectives]
+    out["missed"] = [w for w in context["missed"] if w.subject not in hidden_krs]
+    out["red_kpis"] = [k for k in context["red_kpis"] if k.pk not in kpis]
+    out["predicted_to_miss"] = [r for r in context["predicted_to_miss"] if r.id not in objectives]
+    out["empty"] = not any(out[k] for k in ("movers", "off_track", "missed", "red_kpis", "predicted_to_miss"))
+    return out
+
+
+def open_wins(context: dict[str, Any]) -> dict[str, Any]:
+    """The Friday wins as a channel may carry them: only objectives open to the whole
+    organisation and their key results (a channel is read by people the app cannot ask)."""
+    movers = [mv for mv in context["movers"] if mv.key_result.objective.visibility == Visibility.ORGANIZATION]
+    completed = [o for o in context["completed"] if o.visibility == Visibility.ORGANIZATION]
+    return {**context, "movers": movers, "completed": completed, "empty": not movers and not completed}
