@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from cycles.models import CycleKind
+from cycles.models import Cycle, CycleKind
 
 
 class DateInput(forms.DateInput):
@@ -17,6 +17,11 @@ class CycleForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=CycleKind.choices, initial=CycleKind.QUARTER)
     start_date = forms.DateField(label=_("Start date"), widget=DateInput)
     end_date = forms.DateField(label=_("End date"), widget=DateInput)
+    approvals_required = forms.BooleanField(
+        label=_("Objectives need approval"),
+        required=False,
+        help_text=Cycle._meta.get_field("approvals_required").help_text,
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -91,21 +92,29 @@ def cycle_create(
     end_date: date,
     kind: str = CycleKind.QUARTER,
     status: str = CycleStatus.PLANNING,
+    approvals_required: bool = False,
 ) -> Cycle:
+    """A new cycle; with ``approvals_required`` its objectives are reviewed before activation."""
     if kind not in CycleKind.values:
         raise ValidationError({"kind": _("Unknown kind.")})
     if status not in CycleStatus.values:
         raise ValidationError({"status": _("Unknown status.")})
     name = _validate(org, name, start_date, end_date)
     cycle = Cycle.objects.create(
-        organization=org, name=name, kind=kind, start_date=start_date, end_date=end_date, status=status
+        organization=org,
+        name=name,
+        kind=kind,
+        start_date=start_date,
+        end_date=end_date,
+        status=status,
+        approvals_required=bool(approvals_required),
     )
     activity_record(
         org=org,
         actor=actor,
         verb="cycle.created",
         target=cycle,
-        after={"name": name, "start_date": str(start_date), "end_date": str(end_date), "status": status},
+        after=_cycle_state(cycle),
     )
     return cycle
 
@@ -121,13 +130,15 @@ def cycle_update(
     status: str | None = None,
     closing_message: str | None = None,
     check_reviews: bool = False,
+    approvals_required: bool | None = None,
 ) -> Cycle:
     """Rename, re-date or move a cycle along planning → active → closed.
 
     Closing a cycle freezes its OKRs: the apps above grade them and record a final
     snapshot (``cycles.signals.cycle_closing``, in this transaction), and from then on
     nothing in it changes — not even its name or dates — until an admin re-opens it.
-    With ``check_reviews`` the close is refused while retrospectives are unacknowledged."""
+    With ``check_reviews`` the close is refused while retrospectives are unacknowledged.
+    ``approvals_required`` (None: unchanged) turns the review of its objectives on or off."""
     # Lock the row so two closes (or a close and a re-open) cannot interleave, and so that
     # the check-ins and measurements holding it in share mode (objectives) have committed
     # before a close freezes the cycle, and later ones wait and find it closed. The caller's
@@ -138,6 +149,9 @@ def cycle_update(
         _refuse_closed_edit(cycle, name=name, start_date=start_date, end_date=end_date, closing_message=closing_message)
     before = _cycle_state(cycle)
     fields = _redefine(cycle, name=name, start_date=start_date, end_date=end_date)
+    if approvals_required is not None and bool(approvals_required) != cycle.approvals_required:
+        cycle.approvals_required = bool(approvals_required)
+        fields.append("approvals_required")
     if status is not None and status != cycle.status:
         fields += _move(cycle, status, actor=actor, closing_message=closing_message, check_reviews=check_reviews)
     if fields:
@@ -155,14 +169,17 @@ def cycle_update(
     return cycle
 
 
-def _cycle_state(cycle: Cycle) -> dict[str, str]:
+def _cycle_state(cycle: Cycle) -> dict[str, Any]:
     """What the activity log shows of a cycle before and after a change."""
-    return {
+    state: dict[str, Any] = {
         "name": cycle.name,
         "start_date": str(cycle.start_date),
         "end_date": str(cycle.end_date),
         "status": cycle.status,
     }
+    if cycle.approvals_required:  # named only when on: entries written before it stay alike
+        state["approvals_required"] = True
+    return state
 
 
 def _refuse_closed_edit(

@@ -94,7 +94,13 @@ def cycle_edit(request: HttpRequest, cycle_id: int) -> HttpResponse:
     cycle = get_scoped_or_404(Cycle, org, pk=cycle_id)
     form = CycleForm(
         request.POST or None,
-        initial={"name": cycle.name, "kind": cycle.kind, "start_date": cycle.start_date, "end_date": cycle.end_date},
+        initial={
+            "name": cycle.name,
+            "kind": cycle.kind,
+            "start_date": cycle.start_date,
+            "end_date": cycle.end_date,
+            "approvals_required": cycle.approvals_required,
+        },
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -105,6 +111,7 @@ def cycle_edit(request: HttpRequest, cycle_id: int) -> HttpResponse:
                 name=data["name"],
                 start_date=data["start_date"],
                 end_date=data["end_date"],
+                approvals_required=data["approvals_required"],
             )
         except ValidationError as exc:
             add_service_errors(form, exc)

@@ -23,6 +23,7 @@ class NotificationKind(models.TextChoices):
     MENTION = "mention", _("Someone mentioned you")
     COMMENT = "comment", _("Comments on your check-ins and objectives")
     CHANNEL_PAUSED = "channel_paused", _("A delivery channel was paused")
+    APPROVAL_WAITING = "approval_waiting", _("Objectives waiting for your review")
     # The composed weekly e-mails (sent by the reminders sweep), on or off.
     PLAN_WEEK = "plan_week", _("Monday: plan the week")
     TEAM_WEEK = "team_week", _("Monday: your teams' week")
@@ -43,6 +44,7 @@ CHOOSABLE_KINDS = [
     NotificationKind.KPI_DUE,
     NotificationKind.KPI_OVERDUE,
     NotificationKind.CHANNEL_PAUSED,
+    NotificationKind.APPROVAL_WAITING,
     NotificationKind.PLAN_WEEK,
     NotificationKind.TEAM_WEEK,
     NotificationKind.WINS,
@@ -191,6 +193,7 @@ class ChannelEvent(models.TextChoices):
     CHECK_IN_MISSED = "check_in_missed", _("Missed check-ins (escalations)")
     KPI_OVERDUE = "kpi_overdue", _("Overdue KPI values (escalations)")
     WINS = "wins", _("Friday wins")
+    APPROVAL_REQUESTED = "approval_requested", _("Objectives waiting for review")
 
 
 class Channel(TenantModel):

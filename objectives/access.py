@@ -17,9 +17,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from objectives import approvals
 from objectives.models import Initiative, KeyResult, Objective
 from orgs import permissions
 from orgs.models import Membership
@@ -134,3 +136,14 @@ def access_initiative_for_delete(membership: Membership, initiative_id: int) -> 
     initiative = access_initiative(membership, initiative_id)
     check_objective_edit(membership, initiative.objective)
     return initiative
+
+
+def check_objective_review(membership: Membership, objective: Objective) -> None:
+    """Approving or asking for changes (``objectives.approvals``): one's own objective is a
+    ``ValidationError`` (400, unless an admin), anyone but its reviewer a ``PermissionDenied``."""
+    if not permissions.is_admin(membership) and approvals.is_own(membership, objective):
+        raise ValidationError({"objective": _("You cannot review your own objective; its reviewer does.")})
+    permissions.require(
+        approvals.may_review(membership, objective),
+        _("Only the owner's manager reviews this objective (an admin for a company objective)."),
+    )

@@ -1,8 +1,5 @@
-"""Objectives, key results, check-ins and initiatives (DESIGN §4).
-
-Progress is stored (``progress`` columns, clamped to [0, 1]) and recomputed
-from stored values by ``objectives.rollup``; the math itself lives in the
-pure module ``objectives.progress``.
+"""Objectives, key results, check-ins and initiatives (DESIGN §4). Progress is stored (``progress``
+columns, clamped to [0, 1]) and recomputed by ``objectives.rollup``; the math is ``objectives.progress``.
 """
 
 from __future__ import annotations
@@ -26,8 +23,7 @@ from orgs.visibility import Restrictable
 
 MAX_KEY_RESULTS = 5
 MIN_KEY_RESULTS_TO_ACTIVATE = 2
-# The weight an objective carries in its parent: 0 < weight ≤ 10, so no child can swamp a parent.
-MAX_OBJECTIVE_WEIGHT = 10.0
+MAX_OBJECTIVE_WEIGHT = 10.0  # the weight it carries in its parent: 0 < weight ≤ 10, so no child swamps one
 
 
 def validate_objective_weight(value: float) -> None:
@@ -131,8 +127,7 @@ class Objective(OwnedMixin, Restrictable, TenantModel):
     approval_status = models.CharField(
         _("approval"), max_length=20, choices=ApprovalStatus.choices, default=ApprovalStatus.DRAFT, editable=False
     )
-    # When it first became active: its pace (expected progress) runs from then, not from the
-    # cycle's start. None (rows written in bulk) counts from the cycle's start.
+    # When it first became active: its pace runs from then (None, rows written in bulk: the cycle's start).
     activated_at = models.DateTimeField(_("activated at"), null=True, blank=True, editable=False)
     grade = models.FloatField(_("grade"), null=True, blank=True, help_text=_("Set when its cycle closes (0.0–1.0)."))
     carried_from = models.ForeignKey(
@@ -146,8 +141,7 @@ class Objective(OwnedMixin, Restrictable, TenantModel):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    # Optimistic locking: every definition edit bumps it; an edit made from an older
-    # version is refused (core.validation.check_version).
+    # Optimistic locking: every definition edit bumps it; an older one is refused (core.validation.check_version).
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
     class Meta:
@@ -273,8 +267,7 @@ class KeyResult(TenantModel):
     last_check_in_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    # Optimistic locking: every definition edit bumps it; an edit made from an older
-    # version is refused (core.validation.check_version).
+    # Optimistic locking: every definition edit bumps it; an older one is refused (core.validation.check_version).
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
     class Meta:
@@ -502,3 +495,4 @@ class OkrTemplate(TenantModel):
 # Alignment beyond the primary parent, in its own module (this one is near its size limit).
 from objectives.contribution import MAX_CONTRIBUTIONS as MAX_CONTRIBUTIONS  # noqa: E402
 from objectives.contribution import Contribution as Contribution  # noqa: E402
+from objectives.review_models import ObjectiveReview  # noqa: E402, F401  (its own module: this one is full)

@@ -7,6 +7,7 @@ scores (they are still returned, marked, so pages can show them).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -21,6 +22,16 @@ from orgs.models import Organization
 from rituals import coach
 
 MAX_MISSED_PERIODS = 60
+
+# Figures per objective that the floors above add to the one query the coach reads objectives
+# with (so no query more): name → a function returning the annotation, built at query time.
+# ``key_results_set_aside`` (``transfer``: key results an import kept as initiatives) is read
+# into the objective's facts while it is a draft.
+OBJECTIVE_ANNOTATIONS: dict[str, Callable[[], Any]] = {}
+
+
+def register_objective_annotation(name: str, build: Callable[[], Any]) -> None:
+    OBJECTIVE_ANNOTATIONS[name] = build
 
 
 @dataclass
@@ -75,6 +86,9 @@ def objective_facts(objective: Objective, key_results: list[KeyResult]) -> coach
         owner_type=objective.owner_type,
         aligned=objective.parent_id is not None,
         parents=(objective.parent_id is not None) + getattr(objective, "contribution_count", 0),
+        key_results_set_aside=(getattr(objective, "key_results_set_aside", 0) or 0)
+        if objective.status == ObjectiveStatus.DRAFT
+        else 0,
         owner_key=_owner_key(objective),
         owner_label=objective.owner_label,
         key_results=[
@@ -97,6 +111,7 @@ def _objectives(org: Organization) -> Any:
     return (
         Objective.objects.filter(organization=org)
         .annotate(contribution_count=Count("contributions"))
+        .annotate(**{name: build() for name, build in OBJECTIVE_ANNOTATIONS.items()})
         .select_related("owner_team", "owner_user")
         .prefetch_related(
             Prefetch(
@@ -211,3 +226,9 @@ def kpi_library_quality(*, org: Organization, kpi_ids: list[int] | None = None) 
         library = []
     total = coach.aggregate_score(list(scores.values()), [f for f in library if _key(f) not in dismissed])
     return QualityReport(score=total, findings=library + findings, dismissed=dismissed, scores=scores)
+
+
+def submission_snapshot(objective: Objective) -> tuple[int | None, list[dict[str, Any]]]:
+    """The coach's score and findings on ``objective`` as a submission for review freezes them."""
+    report = objective_quality(org=objective.organization, objective=objective)
+    return report.score, report.as_list()

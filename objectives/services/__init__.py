@@ -10,6 +10,7 @@ locked, and checks the same rule there; services enforce the rules of the method
 results, no alignment loops, no check-in in a closed cycle) whoever calls them.
 """
 
+from objectives.services.approvals import objective_approve, objective_request_changes, objective_submit
 from objectives.services.check_ins import CheckInRefused, key_result_check_in, key_result_check_in_by_id
 from objectives.services.contributions import contribution_create, contribution_delete, contribution_update
 from objectives.services.initiatives import initiative_create, initiative_delete, initiative_update
@@ -42,8 +43,11 @@ __all__ = [
     "key_result_progress_preview",
     "key_result_update",
     "key_results_follow_kpis",
+    "objective_approve",
     "objective_create",
     "objective_delete",
+    "objective_request_changes",
     "objective_set_status",
+    "objective_submit",
     "objective_update",
 ]

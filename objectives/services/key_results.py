@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from activity.services import activity_record
 from core.validation import UNSET, check_version, clean_number, clean_title
@@ -27,6 +28,7 @@ from objectives.services._helpers import (
     check_cycle_open,
     hold_cycle,
 )
+from objectives.services.approvals import reopen_after_material_edit
 from objectives.services.kpi_link import check_kpi_link, latest_kpi_value
 from orgs.models import User
 from orgs.selectors import is_member
@@ -67,9 +69,11 @@ def key_result_create(
     current_value: Any = None,
     weight: Any = 1.0,
     kpi: Any = None,
+    reason: str | None = None,
 ) -> KeyResult:
     """Add a key result; a sixth is refused. The objective row is locked so two
-    concurrent additions cannot both pass the count."""
+    concurrent additions cannot both pass the count. Added to an approved objective, it
+    sends that back to review and needs a ``reason``."""
     org = objective.organization
     hold_cycle(objective_id=objective.pk)  # before the row: the close's order
     objective = Objective.objects.select_for_update(of=("self",)).select_related("cycle").get(pk=objective.pk)
@@ -104,6 +108,7 @@ def key_result_create(
     kr.progress = kr.progress_value()
     kr.save()
     activity_record(org=org, actor=actor, verb="key_result.created", target=kr, after=_kr_snapshot(kr))
+    reopen_after_material_edit(objective=objective, actor=actor, reason=reason, change=_("a key result added"))
     _rollup(objective)
     return kr
 
@@ -149,11 +154,13 @@ def key_result_update(
     weight: Any = None,
     kpi: Any = UNSET,
     expected_version: int | None = None,
+    reason: str | None = None,
 ) -> KeyResult:
     """Change a key result's definition. Its current value changes only through
     check-ins, or follows the KPI it is linked to. The row is locked; with
     ``expected_version``, another edit saved since is a ``StaleVersionError`` and
-    nothing is written. Every edit bumps the version (check-ins do not)."""
+    nothing is written. Every edit bumps the version (check-ins do not). A new target, start
+    value or weight sends an approved objective back to review, with a ``reason``."""
     hold_cycle(objective_id=key_result.objective_id)  # before the row: the close's order
     kr = KeyResult.objects.select_for_update(of=("self",)).select_related("objective__cycle").get(pk=key_result.pk)
     check_version(kr, expected_version)
@@ -190,12 +197,28 @@ def key_result_update(
     after = _kr_snapshot(kr)
     if after != before:
         activity_record(org=org, actor=actor, verb="key_result.updated", target=kr, before=before, after=after)
+    _reopen_if_material(kr, before, after, actor=actor, reason=reason)
     _rollup(kr.objective)
     return kr
 
 
+# What, changed after approval, sends the objective back to review (DESIGN §3).
+_MATERIAL = {
+    "target_value": _lazy("the target"),
+    "start_value": _lazy("the start value"),
+    "weight": _lazy("the weight"),
+}
+
+
+def _reopen_if_material(kr: KeyResult, before: dict, after: dict, *, actor: User, reason: str | None) -> None:
+    material = [str(label) for key, label in _MATERIAL.items() if before[key] != after[key]]
+    if material:
+        change = ", ".join(material)
+        reopen_after_material_edit(objective=kr.objective, actor=actor, reason=reason, change=change)
+
+
 @transaction.atomic
-def key_result_delete(*, key_result: KeyResult, actor: User) -> None:
+def key_result_delete(*, key_result: KeyResult, actor: User, reason: str | None = None) -> None:
     # Lock the objective and read its current status: the caller's copy may be stale (its
     # cycle first, as the close does).
     hold_cycle(objective_id=key_result.objective_id)
@@ -224,6 +247,7 @@ def key_result_delete(*, key_result: KeyResult, actor: User) -> None:
         before=_kr_snapshot(key_result),
     )
     key_result.delete()
+    reopen_after_material_edit(objective=objective, actor=actor, reason=reason, change=_("a key result removed"))
     _rollup(objective)
 
 

@@ -34,6 +34,7 @@ from objectives.services._helpers import (
     check_cycle_open,
     hold_cycle,
 )
+from objectives.services.approvals import check_may_activate, reopen_after_material_edit
 from objectives.services.visibility import resolve_visibility
 from orgs.models import Organization, Team, User
 from orgs.ownership import check_owner, owner_after_change
@@ -116,6 +117,7 @@ def objective_update(
     expected_version: int | None = None,
     visibility: str | None = None,
     viewers: list[User] | None = None,
+    reason: str | None = None,
 ) -> Objective:
     """Edit an objective's definition (None, ``UNSET``: unchanged), re-read under a lock and
     writing only the edited columns, so a concurrent rollup or status change is kept. With
@@ -153,6 +155,8 @@ def objective_update(
     after = _snapshot(objective)
     if after != before:
         activity_record(org=org, actor=actor, verb="objective.updated", target=objective, before=before, after=after)
+    if before["weight"] != objective.weight:  # after approval: back to review, with a reason
+        reopen_after_material_edit(objective=objective, actor=actor, reason=reason, change=_("its weight"))
     if old_parent_id != objective.parent_id or before["weight"] != objective.weight:
         _rollup_after_move(objective, old_parent_id=old_parent_id)
     return objective
@@ -286,6 +290,7 @@ def objective_set_status(*, objective: Objective, actor: User, status: str, at: 
     check_cycle_open(objective.cycle)
     _check_planned(objective)
     if status == ObjectiveStatus.ACTIVE:
+        check_may_activate(objective)
         count = KeyResult.objects.filter(organization_id=objective.organization_id, objective=objective).count()
         if count < MIN_KEY_RESULTS_TO_ACTIVATE:
             raise ValidationError(
