@@ -18,6 +18,7 @@ from cycles.models import CycleStatus
 from objectives import services
 from objectives.access import access_objective, check_objective_edit
 from objectives.models import MAX_CONTRIBUTIONS, Contribution, KeyResult, KeyResultKind, Objective, ObjectiveStatus
+from objectives.restricted import hidden_objectives, restricted_label, shows_count_only
 from orgs.models import Membership
 from orgs.tenancy import get_visible_or_404, org_view, visible
 
@@ -59,6 +60,13 @@ def _section(
         .select_related("parent", "key_result__objective")
         .order_by("id")
     )
+    hidden = hidden_objectives(request.membership)
+    count_only = shows_count_only(request.membership)
+    for link in links:  # what it feeds but the reader may not see: "1 restricted objective, 40%"
+        target = link.parent if link.parent_id else link.key_result.objective
+        link.restricted = (  # type: ignore[attr-defined]  # read by the section
+            restricted_label(1, None if count_only else target.progress) if target.pk in hidden else ""
+        )
     found: tuple[list[Objective], list[KeyResult]] = (
         _candidates(request.membership, objective, query) if query else ([], [])
     )

@@ -14,9 +14,10 @@ from django.urls import reverse
 from conversations import services as talk
 from notifications.models import Channel, ChannelEvent, OutboxMessage
 from objectives import services as okr
-from objectives.models import KeyResult
+from objectives.contribution import Contribution
+from objectives.models import KeyResult, Objective
 from reminders.digests import send_digests
-from tests.objectives.okr_factories import make_kr
+from tests.objectives.okr_factories import make_kr, make_objective
 from tests.scorecards.restricted_world import MARKERS, build
 from tests.scorecards.sc_factories import company_card
 
@@ -42,6 +43,10 @@ def rw(world_a, django_capture_on_commit_callbacks):
                                 note=MARKERS["note"] + " again")  # fmt: skip
         talk.comment_create(org=w.org, actor=w.admin, objective=world.private,
                             body=f"{MARKERS['note']} @{w.admin.email}")  # fmt: skip
+    # The member's own private objective feeds the private company one, which they may not see.
+    world.mine = make_objective(w.org, world.cycle, title="My own plan", owner_type="person", user=w.member)
+    Objective.objects.filter(pk=world.mine.pk).update(visibility="private")
+    Contribution.objects.create(organization=w.org, child=world.mine, parent=world.root, weight=1)
     world.kpi.perspective = "financial"
     world.kpi.owner_type, world.kpi.owner_user = "company", None
     world.kpi.save(update_fields=["perspective", "owner_type", "owner_user"])
@@ -80,6 +85,7 @@ def _pages(w, rw) -> dict[str, Callable[[object], str]]:
         "activity page": get(reverse("activity:log", args=[slug])),
         "to do": get(reverse("inbox:inbox", args=[slug])),
         "coach findings": get(reverse("objectives:quality", args=[slug]) + f"?cycle={rw.cycle.pk}"),
+        "what one's own objective feeds": get(reverse("objectives:contributions", args=[slug, rw.mine.pk])),
         "search (what it could feed)": get(
             reverse("objectives:contributions", args=[slug, rw.open_child.pk]) + "?q=Zqx"
         ),
