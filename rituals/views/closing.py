@@ -19,6 +19,7 @@ from core.ids import parse_id
 from cycles.models import Cycle, CycleStatus
 from objectives import services as okr_services
 from objectives.models import KeyResult, Objective
+from objectives.restricted import hidden_objectives, restricted_row
 from orgs import permissions
 from orgs.tenancy import get_scoped_or_404, get_visible_or_404, org_view, scoped, visible
 from rituals import exports, review, services
@@ -310,16 +311,25 @@ def cycle_report(request: HttpRequest, cycle_id: int) -> HttpResponse:
     org = request.org
     cycle = _cycle(request, cycle_id)
     objectives = review.review_objectives(org=org, cycle=cycle)
-    stats = review.cycle_statistics(org=org, cycle=cycle, objectives=objectives)
-    return render(
-        request,
-        "rituals/cycle_report.html",
-        {"cycle": cycle, "objectives": objectives, "stats": stats, "pending": unacknowledged(cycle=cycle)},
-    )
+    stats = review.cycle_statistics(org=org, cycle=cycle, objectives=objectives)  # over all of them
+    hidden = hidden_objectives(request.membership, cycle_id=cycle.pk)
+    context = {
+        "cycle": cycle,
+        "objectives": [o for o in objectives if o.pk not in hidden],
+        "restricted": restricted_row(
+            request.membership, [(o.progress, hidden[o.pk]) for o in objectives if o.pk in hidden]
+        ),
+        "never_shown": [kr for kr in stats.never_checked_in if kr.objective_id not in hidden],
+        "stats": stats,
+        "pending": unacknowledged(cycle=cycle),
+    }
+    return render(request, "rituals/cycle_report.html", context)
 
 
 @org_view
 def cycle_export(request: HttpRequest, cycle_id: int, fmt: str) -> HttpResponse:
     cycle = _cycle(request, cycle_id)
-    rows = exports.cycle_rows(review.review_objectives(org=request.org, cycle=cycle), cycle=cycle)
+    hidden = hidden_objectives(request.membership, cycle_id=cycle.pk)
+    objectives = [o for o in review.review_objectives(org=request.org, cycle=cycle) if o.pk not in hidden]
+    rows = exports.cycle_rows(objectives, cycle=cycle)
     return spreadsheet.download(rows, fmt=fmt, filename=exports.filename(cycle.name, fmt), sheet=cycle.name)

@@ -4,6 +4,8 @@ dismissing a finding with a reason, and undoing that."""
 
 from __future__ import annotations
 
+import dataclasses
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -17,8 +19,9 @@ from core.numbers import parse_number, unit_aliases
 from cycles.selectors import cycle_list, default_cycle
 from objectives.models import Objective
 from orgs import permissions
-from orgs.tenancy import org_view, scoped, visible
+from orgs.tenancy import org_view, visible
 from rituals import coach, quality, services
+from rituals.restricted import visible_findings
 
 
 @org_view
@@ -31,9 +34,17 @@ def quality_page(request: HttpRequest) -> HttpResponse:
         raise Http404
     report = quality.cycle_quality(org=org, cycle=cycle) if cycle else None
     objectives = (
-        {o.pk: o for o in scoped(Objective, org).filter(pk__in=list(report.scores))} if report is not None else {}
+        {o.pk: o for o in visible(Objective, request.membership).filter(pk__in=list(report.scores))}
+        if report is not None
+        else {}
     )
     kpi_report = quality.kpi_library_quality(org=org)
+    # The scores count everything; the findings and rows are those the reader may see (DESIGN §3).
+    if report is not None:
+        report = dataclasses.replace(report, findings=visible_findings(request.membership, cycle, report.findings))
+    kpi_report = dataclasses.replace(
+        kpi_report, findings=visible_findings(request.membership, None, kpi_report.findings)
+    )
     return render(
         request,
         "rituals/quality.html",
@@ -42,7 +53,8 @@ def quality_page(request: HttpRequest) -> HttpResponse:
             "cycle": cycle,
             "report": report,
             "objective_scores": sorted(
-                ((objectives[pk], score) for pk, score in report.scores.items()), key=lambda pair: pair[1]
+                ((objectives[pk], score) for pk, score in report.scores.items() if pk in objectives),
+                key=lambda pair: pair[1],
             )
             if report
             else [],
