@@ -27,10 +27,11 @@ from core.provenance import Origin
 from kpis import selectors, services
 from kpis.access import check_kpi_create, check_kpi_edit, check_kpi_owner_change, check_kpi_recording
 from kpis.models import Direction, Frequency, Kpi, Measurement, Perspective
-from orgs.api import OrgScopedPrimaryKeyField, OrgUserField
+from orgs.api import OrgScopedPrimaryKeyField, OrgUserField, ViewerIdsField
 from orgs.models import Team
 from orgs.ownership import OwnerType, owner_after_change
 from orgs.tenancy import OrgScopedViewSet
+from orgs.visibility import Visibility
 
 
 def _int_param(request: Any, name: str) -> int | None:
@@ -101,6 +102,14 @@ class KpiSerializer(serializers.ModelSerializer):
         help_text="What to read from the source: SQL returning one number (with %(start)s and %(end)s), "
         "a CSV column, or a JSON path.",
     )
+    visibility = serializers.ChoiceField(
+        choices=Visibility.choices,
+        required=False,
+        help_text="Who can see it and its values: organization (everyone, the default), team (the owner's team, "
+        "its managers and admins) or private (the owner, their managers, admins and the viewers named). Those "
+        "who may not see it get 404.",
+    )
+    viewers = ViewerIdsField()
     latest_value = serializers.SerializerMethodField(help_text="The value of the latest period measured (null: none).")
     status = serializers.SerializerMethodField(help_text="green, amber or red for the latest value; null: no data.")
     version = serializers.IntegerField(
@@ -134,6 +143,8 @@ class KpiSerializer(serializers.ModelSerializer):
             "latest_value",
             "status",
             "version",
+            "visibility",
+            "viewers",
         ]
 
     @extend_schema_field(serializers.FloatField(allow_null=True))
@@ -183,7 +194,7 @@ class KpiViewSet(OrgScopedViewSet):
             active={"true": True, "false": False}.get((active or "").lower()),
             history=1,
             seen_by=self.membership,
-        )
+        ).prefetch_related("viewers")
 
     def perform_create(self, serializer: KpiSerializer) -> None:
         data = serializer.validated_data
@@ -208,6 +219,8 @@ class KpiViewSet(OrgScopedViewSet):
             formula=data.get("formula", ""),
             source=data.get("source"),
             source_query=data.get("source_query", ""),
+            visibility=data.get("visibility"),
+            viewers=data.get("viewers"),
         )
 
     def perform_update(self, serializer: KpiSerializer) -> None:
@@ -227,6 +240,8 @@ class KpiViewSet(OrgScopedViewSet):
                 "formula",
                 "source",
                 "source_query",
+                "visibility",
+                "viewers",
                 *_TARGET_FIELDS,
             )  # fmt: skip
             if k in data

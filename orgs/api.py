@@ -49,6 +49,26 @@ class OrgScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
         return qs.filter(organization=org)
 
 
+@extend_schema_field({"type": "array", "items": {"type": "integer"}})
+class ViewerIdsField(serializers.ListField):
+    """``viewers`` of an objective or KPI: people's user ids. Read from the relation; written as
+    ids the services check (only people of the organisation, else a 400 naming the ids)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("child", serializers.IntegerField(min_value=1))
+        kwargs.setdefault("required", False)
+        kwargs.setdefault(
+            "help_text",
+            "User ids of the people who may also see it when it is private (besides its owner, their "
+            "managers and admins). Only people of this organisation.",
+        )
+        super().__init__(**kwargs)
+
+    def to_representation(self, data: Any) -> list[int]:
+        rows = data.all() if hasattr(data, "all") else data
+        return sorted(getattr(u, "pk", u) for u in rows)
+
+
 @extend_schema_field(OpenApiTypes.INT)
 class OrgUserField(serializers.PrimaryKeyRelatedField):
     """A user id that must belong to a member of the caller's organisation."""

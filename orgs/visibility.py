@@ -229,8 +229,13 @@ def check_not_wider(visibility: str, parent_visibility: str) -> None:
 def clean_viewers(org_id: int, viewers: Any) -> list[Any]:
     """The named viewers: people of the organisation only (a ValidationError on ``viewers``
     naming anyone else, who is refused as if unknown)."""
-    people = list(viewers or [])
-    ids = {getattr(v, "pk", v) for v in people}
+    ids: set[Any] = set()
+    for v in viewers or []:
+        raw = getattr(v, "pk", v)
+        try:
+            ids.add(int(raw))
+        except (TypeError, ValueError):
+            ids.add(str(raw))  # never a member: named in the message
     members = set(Membership.objects.filter(organization_id=org_id, user_id__in=ids).values_list("user_id", flat=True))
     strangers = ids - members
     if strangers:

@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from cycles.models import Cycle, CycleKind, CycleStatus
 from objectives.models import KeyResult, Objective, Retrospective
 from orgs.api import OrgScopedPrimaryKeyField
-from orgs.tenancy import OrgScopedAPIView, scoped
+from orgs.tenancy import OrgScopedAPIView, scoped, visible
 from rituals import quality, review, services
 from rituals.coach import RULES, SEVERITIES
 from rituals.services.grades import can_grade
@@ -76,7 +76,7 @@ def _quality_body(report: quality.QualityReport) -> dict[str, Any]:
 class ObjectiveQualityView(_RitualView):
     @extend_schema(responses=QualitySerializer, description="The coach's findings on one objective and its score.")
     def get(self, request: Request, slug: str, objective_id: int) -> Response:
-        objective = scoped(Objective, self.org).filter(pk=objective_id).first()
+        objective = visible(Objective, self.membership).filter(pk=objective_id).first()
         if objective is None:
             raise Http404
         return Response(_quality_body(quality.objective_quality(org=self.org, objective=objective)))
@@ -173,7 +173,7 @@ class KeyResultGradeView(_RitualView):
     def post(self, request: Request, slug: str, kr_id: int) -> Response:
         """Grade a key result while its cycle is being closed. A grade that differs from the suggested
         one (clamped progress rounded to 0.1) needs a note when the organisation asks for one."""
-        kr = scoped(KeyResult, self.org).select_related("objective__cycle").filter(pk=kr_id).first()
+        kr = visible(KeyResult, self.membership).select_related("objective__cycle").filter(pk=kr_id).first()
         if kr is None:
             raise Http404
         if not can_grade(self.membership, kr):
@@ -222,7 +222,7 @@ class _ObjectiveMixin:
     org: Any
 
     def _objective(self, pk: int) -> Objective:
-        objective = scoped(Objective, self.org).select_related("cycle").filter(pk=pk).first()
+        objective = visible(Objective, self.membership).select_related("cycle").filter(pk=pk).first()
         if objective is None:
             raise Http404
         return objective

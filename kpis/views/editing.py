@@ -22,6 +22,7 @@ from kpis.models import Kpi, Perspective
 from orgs import permissions
 from orgs.ownership import default_owner, owner_from_ids
 from orgs.tenancy import org_view, scoped
+from orgs.visibility_forms import add_visibility_fields, visibility_arguments
 
 # --- create / edit / delete --------------------------------------------------------------------
 
@@ -62,6 +63,7 @@ def kpi_create(request: HttpRequest) -> HttpResponse:
     org, m = request.org, request.membership
     permissions.require(permissions.can_write(m), _("Viewers cannot create KPIs."))
     form = KpiForm(request.POST or None, org=org, initial=_new_kpi_initial(request))
+    add_visibility_fields(form, org)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         owner_type, team, user = owner_from_ids(
@@ -78,6 +80,7 @@ def kpi_create(request: HttpRequest) -> HttpResponse:
                 active=True,
                 tracking_since=data["tracking_since"],
                 **form.origin_fields(),
+                **visibility_arguments(data),
                 **{k: data[k] for k in _FIELDS},
             )
         except ValidationError as exc:
@@ -107,6 +110,7 @@ def kpi_edit(request: HttpRequest, kpi_id: int) -> HttpResponse:
         formula=kpi.formula,
     )
     form = KpiForm(request.POST or None, org=org, initial=initial)
+    add_visibility_fields(form, org, current=kpi)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         owner_type, team, user = owner_from_ids(
@@ -124,6 +128,7 @@ def kpi_edit(request: HttpRequest, kpi_id: int) -> HttpResponse:
                 tracking_since=data["tracking_since"],
                 expected_version=data["version"],
                 **form.origin_fields(),
+                **visibility_arguments(data),
                 **{k: data[k] for k in _FIELDS},
             )
         except StaleVersionError as exc:

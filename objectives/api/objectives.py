@@ -15,10 +15,11 @@ from objectives import services
 from objectives.access import check_objective_create, check_objective_edit, check_objective_owner_change
 from objectives.api._common import _int_param
 from objectives.models import Commitment, Objective, ObjectiveStatus, OwnerType, validate_objective_weight
-from orgs.api import OrgScopedPrimaryKeyField, OrgUserField
+from orgs.api import OrgScopedPrimaryKeyField, OrgUserField, ViewerIdsField
 from orgs.models import Team
 from orgs.ownership import owner_after_change
 from orgs.tenancy import OrgScopedViewSet
+from orgs.visibility import Visibility
 
 
 class ObjectiveSerializer(serializers.ModelSerializer):
@@ -61,6 +62,15 @@ class ObjectiveSerializer(serializers.ModelSerializer):
         help_text="on_track, at_risk or off_track (null for drafts, cancelled objectives and closed cycles)."
     )
     key_results = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    visibility = serializers.ChoiceField(
+        choices=Visibility.choices,
+        required=False,
+        help_text="Who can see it: organization (everyone), team (the owner's team, its managers and admins) or "
+        "private (the owner, their managers, admins and the viewers named). A new objective takes its parent's "
+        "unless told; it is never wider than what it counts in (400), and a parent is never made narrower than "
+        "a child (400). Those who may not see it get 404.",
+    )
+    viewers = ViewerIdsField()
     version = serializers.IntegerField(
         required=False,
         min_value=1,
@@ -90,6 +100,8 @@ class ObjectiveSerializer(serializers.ModelSerializer):
             "carried_from",
             "key_results",
             "version",
+            "visibility",
+            "viewers",
         ]
 
     @extend_schema_field(serializers.ChoiceField(choices=["on_track", "at_risk", "off_track"], allow_null=True))
@@ -112,7 +124,7 @@ class ObjectiveViewSet(OrgScopedViewSet):
         return context
 
     def refine_queryset(self, qs: QuerySet) -> QuerySet:
-        qs = qs.select_related("cycle").prefetch_related("key_results").order_by("id")
+        qs = qs.select_related("cycle").prefetch_related("key_results", "viewers").order_by("id")
         params = self.request.query_params
         for name in ("cycle", "owner_team", "owner_user"):
             value = _int_param(self.request, name)
@@ -146,6 +158,8 @@ class ObjectiveViewSet(OrgScopedViewSet):
             parent=data.get("parent"),
             weight=data.get("weight", 1.0),
             perspective=data.get("perspective", ""),
+            visibility=data.get("visibility"),
+            viewers=data.get("viewers"),
         )
         if data.get("status") and data["status"] != ObjectiveStatus.DRAFT:
             objective = services.objective_set_status(
@@ -163,7 +177,7 @@ class ObjectiveViewSet(OrgScopedViewSet):
             for k in ("title", "description", "owner_type", "weight", "cycle", "perspective", "commitment")
             if k in data
         }
-        for key in ("owner_team", "owner_user", "parent"):
+        for key in ("owner_team", "owner_user", "parent", "visibility", "viewers"):
             if key in data:
                 kwargs[key] = data[key]
         owner_change = {k: kwargs[k] for k in ("owner_type", "owner_team", "owner_user") if k in kwargs}
