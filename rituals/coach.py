@@ -79,6 +79,15 @@ RULES: dict[str, Rule] = {
             _("Keep the 2 to 5 key results that matter most; the rest can be initiatives or KPIs."),
         ),
         _rule(
+            "objective_key_results_set_aside",
+            WARNING,
+            _("The objective came with %(count)d key results: those past the fifth are initiatives here."),
+            _(
+                "Keep the 5 key results that matter most (an initiative can take a key result's place), "
+                "then activate the objective."
+            ),
+        ),
+        _rule(
             "objective_diluted",
             WARNING,
             _("The objective contributes to %(count)d parents: its effort is spread thin."),
@@ -211,6 +220,9 @@ class ObjectiveFacts:
     owner_label: str = ""
     id: int | None = None
     parents: int = 0  # what it counts in: its primary parent and its contributions
+    # A draft brought from a tool without the limit of five: its key results past the fifth,
+    # which came in as initiatives (an import says so).
+    key_results_set_aside: int = 0
 
 
 @dataclass(frozen=True)
@@ -343,6 +355,9 @@ def check_objective(obj: ObjectiveFacts) -> list[Finding]:
         found.append(_finding("objective_too_few_key_results", "objective", obj.id, label))
     elif count > MAX_KEY_RESULTS:
         found.append(_finding("objective_too_many_key_results", "objective", obj.id, label))
+    if obj.key_results_set_aside > 0:
+        total = count + obj.key_results_set_aside
+        found.append(_finding("objective_key_results_set_aside", "objective", obj.id, label, count=total))
     if obj.owner_type in ("team", "person") and not obj.aligned:
         found.append(_finding("objective_not_aligned", "objective", obj.id, label))
     if obj.parents > MAX_PARENTS:

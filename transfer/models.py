@@ -74,11 +74,16 @@ class ImportedKey(TenantModel):
     object_id = models.BigIntegerField()
     fingerprint = models.CharField(max_length=64, blank=True)
     run = models.ForeignKey(ImportRun, null=True, on_delete=models.SET_NULL, related_name="keys")
+    # An objective from a tool without the limit of five key results: how many of its key
+    # results past the fifth came in as initiatives (the coach's finding while it is a draft).
+    key_results_set_aside = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["organization", "kind", "model", "key"], name="uniq_imported_key"),
         ]
+        # What an object came from (its page, the coach): found by the object, not by the key.
+        indexes = [models.Index(fields=["organization", "model", "object_id"], name="imported_key_by_object")]
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.key} → {self.model}:{self.object_id}"

@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 import pytest
 
 from objectives.models import CheckIn, Objective
-from rituals.quality import objective_quality
+from objectives.services import objective_set_status
+from rituals.quality import cycle_quality, objective_quality
 from tests.objectives.okr_factories import make_cycle
 from tests.transfer.helpers import apply, csv_bytes
 
@@ -46,8 +47,35 @@ def test_a_crowded_draft_says_in_its_description_which_key_results_became_initia
     assert crowded.status == "draft" and crowded.key_results.count() == 5
     assert sorted(crowded.initiatives.values_list("title", flat=True)) == ["KR 6", "KR 7"]
     assert "with 7 key results: from the sixth on they are initiatives" in crowded.description
-    # Five key results is a shape the coach's rule accepts: the description is what tells.
-    assert "objective_too_many_key_results" not in _codes(world_a, crowded)
+    # It has five key results now; the coach says what it came with, while it is a draft.
+    codes = _codes(world_a, crowded)
+    assert "objective_too_many_key_results" not in codes
+    assert "objective_key_results_set_aside" in codes
+    finding = next(
+        f
+        for f in objective_quality(org=world_a.org, objective=crowded).findings
+        if f.code == "objective_key_results_set_aside"
+    )
+    assert finding.object_id == crowded.pk and "came with 7 key results" in finding.message
+    # Applying the same file again keeps the finding; the owner's choice (activating) ends it.
+    apply(world_a, "viva_goals", csv_bytes(rows))
+    assert "objective_key_results_set_aside" in _codes(world_a, crowded)
+    crowded.key_results.order_by("-position").first().delete()
+    objective_set_status(objective=crowded, actor=world_a.admin, status="active")
+    assert "objective_key_results_set_aside" not in _codes(world_a, crowded)
+
+
+def test_the_coach_reads_the_import_in_the_cycles_one_query(world_a, cycle, django_assert_max_num_queries):
+    m = world_a.member.email
+    rows = [HEADER]
+    for o in range(3):
+        rows += [[f"o{o}", f"Crowded {o}", "Objective", m, "", "", "", "", ""]]
+        rows += [[f"o{o}k{n}", f"KR {o}.{n}", "Key Result", m, f"o{o}", "10", "1", "", ""] for n in range(6 + o)]
+    apply(world_a, "viva_goals", csv_bytes(rows))
+    with django_assert_max_num_queries(3):
+        report = cycle_quality(org=world_a.org, cycle=cycle)
+    counts = sorted(f.params["count"] for f in report.findings if f.code == "objective_key_results_set_aside")
+    assert counts == [6, 7, 8]
 
 
 @pytest.mark.parametrize(

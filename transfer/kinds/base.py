@@ -116,21 +116,32 @@ class KeyBook:
     def get(self, model: type[Model], key: str) -> ImportedKey | None:
         return self.rows.get((model._meta.label_lower, key))
 
-    def remember(self, model: type[Model], key: str, obj: Model, *, run: ImportRun | None, fp: str = "") -> None:
-        """Keep the key of an object the import made or updated. New keys are inserted
-        together by ``flush`` (one statement, not one per row)."""
+    def remember(
+        self, model: type[Model], key: str, obj: Model, *, run: ImportRun | None, fp: str = "", set_aside: int = 0
+    ) -> None:
+        """Keep the key of an object the import made or updated (``set_aside``: an objective's
+        key results that came in as initiatives). New keys are inserted together by ``flush``
+        (one statement, not one per row)."""
         label = model._meta.label_lower
         known = self.rows.get((label, key))
         if known is None:
             known = ImportedKey(
-                organization=self.org, kind=self.kind, key=key, model=label, object_id=obj.pk, fingerprint=fp, run=run
+                organization=self.org,
+                kind=self.kind,
+                key=key,
+                model=label,
+                object_id=obj.pk,
+                fingerprint=fp,
+                run=run,
+                key_results_set_aside=set_aside,
             )
             self.rows[(label, key)] = known
             self.pending.append(known)
-        elif known.object_id != obj.pk or known.fingerprint != fp:
+        elif known.object_id != obj.pk or known.fingerprint != fp or known.key_results_set_aside != set_aside:
             known.object_id, known.fingerprint, known.run = obj.pk, fp, run
+            known.key_results_set_aside = set_aside
             if known.pk is not None:
-                known.save(update_fields=["object_id", "fingerprint", "run"])
+                known.save(update_fields=["object_id", "fingerprint", "run", "key_results_set_aside"])
 
     def mark(self) -> int:
         """Where the keys not yet inserted end: ``undo(mark)`` forgets those kept since (their

@@ -28,6 +28,12 @@ def _checks_in(kr: KrSpec) -> bool:
     return (kr.confidence is not None or bool(kr.note)) and kr.current is not None
 
 
+def set_aside(ctx: Context, spec: ObjSpec) -> int:
+    """How many of the objective's key results its source file held past the fifth (a kind
+    that maps another tool's file says so in the option ``key_results_set_aside``)."""
+    return int((ctx.options.get("key_results_set_aside") or {}).get(spec.key, 0))
+
+
 def _parent(spec: ObjSpec) -> Objective | None:
     parent = spec.parent
     if isinstance(parent, ObjSpec):
@@ -74,7 +80,7 @@ def write_new(ctx: Context, keys: KeyBook, specs: list[ObjSpec], report: Report)
             spec.bad = True
             continue
         spec.existing = item.written
-        keys.remember(Objective, spec.key, item.written, run=ctx.run)
+        keys.remember(Objective, spec.key, item.written, run=ctx.run, set_aside=set_aside(ctx, spec))
         for kr, new in zip(spec.krs, item.key_results, strict=True):
             kr.existing = new.written
             if new.written is not None:  # always, with its objective

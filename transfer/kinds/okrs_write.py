@@ -27,7 +27,7 @@ from objectives.services import (
 )
 from objectives.services.bulk import schedule_rollups
 from transfer.kinds.base import Context, KeyBook, Report
-from transfer.kinds.okrs_bulk import bulk_fits, write_new
+from transfer.kinds.okrs_bulk import bulk_fits, set_aside, write_new
 from transfer.kinds.okrs_plan import (
     KrSpec,
     ObjSpec,
@@ -122,7 +122,7 @@ def _write_objective(ctx: Context, keys: KeyBook, spec: ObjSpec) -> None:
             changes["parent"] = parent
         if changes:
             spec.existing = objective_update(objective=spec.existing, actor=actor, **changes)  # type: ignore[arg-type]  # an import has its actor
-    keys.remember(Objective, spec.key, spec.existing, run=ctx.run)
+    keys.remember(Objective, spec.key, spec.existing, run=ctx.run, set_aside=set_aside(ctx, spec))
     for kr in spec.krs:
         _write_key_result(ctx, keys, spec.existing, kr)
     for _line, title in new_initiatives(spec):

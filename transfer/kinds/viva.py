@@ -5,10 +5,11 @@ Viva's hierarchy maps onto ours: an objective aligns to its parent objective, a 
 result belongs to its parent objective, an initiative (or project) to its parent
 objective or key result's objective. The rows become an OKR file (``okrs``) and are
 checked and written by that kind. Where the two models differ the file is not
-refused: an objective with no key result, or more than five, comes in as a draft
-(the coach flags one without key results), its key results past the fifth as initiatives,
-with a note in its description saying so (it then has five key results, which the coach's
-rule accepts: the note, not a finding, tells the owner to choose); the report says so too.
+refused: an objective with no key result, or more than five, comes in as a draft with a
+coach's finding — one without key results has too few; one with more keeps five, its key
+results past the fifth come in as initiatives, with a note in its description saying so,
+and its external key remembers how many were set aside, which the coach reads
+(``transfer.coach``) while the objective is a draft. The report says so too.
 Viva's status maps onto ours (``_STATUSES``) and a key result's check-in note, when the
 file has one, comes in with its value.
 """
@@ -73,6 +74,7 @@ def run_viva(ctx: Context, table: Table) -> Report:
         by_ref.setdefault(item["id"] or item["title"], item)
     rows: list[tuple[int, list[str]]] = []
     notes: list[str] = []
+    set_aside: dict[str, int] = {}
     objectives = [(line, i) for line, i in items if _kind(i["type"]) == _OBJECTIVE]
     for line, obj in objectives:
         ref = obj["id"] or obj["title"]
@@ -85,6 +87,7 @@ def run_viva(ctx: Context, table: Table) -> Report:
                 % {"title": obj["title"][:80], "n": len(krs)}
             )
         if len(krs) > MAX_KEY_RESULTS:
+            set_aside[ref] = len(krs) - MAX_KEY_RESULTS  # the coach's finding, while it is a draft
             description = _(
                 "Imported from Viva Goals with %(n)d key results: from the sixth on they are initiatives here. "
                 "Keep the %(max)d key results that matter most, then activate the objective."
@@ -110,7 +113,8 @@ def run_viva(ctx: Context, table: Table) -> Report:
         for ini_line, ini in items:
             if _kind(ini["type"]) == _INITIATIVE and _owner_objective(ini, by_ref) is obj:
                 rows.append((ini_line, [*head, "", "", "", "", "", "", ini["title"], description, ""]))
-    report = okrs.run_okrs(dataclasses.replace(ctx, options={**ctx.options, "mapping": {}}), Table(OKR_HEADERS, rows))
+    options = {**ctx.options, "mapping": {}, "key_results_set_aside": set_aside}
+    report = okrs.run_okrs(dataclasses.replace(ctx, options=options), Table(OKR_HEADERS, rows))
     report.notes.extend(notes)
     return report
 
