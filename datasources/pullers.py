@@ -66,6 +66,16 @@ def pull_csv(config: dict[str, Any], *, column: str, period: Period, language: s
     return parse_csv(text, column=column, period=period, language=language, period_column=period_column)
 
 
+def csv_columns(config: dict[str, Any]) -> list[str]:
+    """The column names of the CSV at the source's address (a sample: its header row)."""
+    body = http_get(config.get("url", ""), headers=config.get("headers") or {})
+    try:
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise PullError(_("The document is not UTF-8 text.")) from None
+    return [n.strip() for n in (csv.DictReader(io.StringIO(text)).fieldnames or [])]
+
+
 def parse_csv(text: str, *, column: str, period: Period, language: str, period_column: str) -> Pulled:
     """The number in ``column`` for ``period``: the row whose ``period_column`` falls in it,
     or the last row with a value when there is no period column."""

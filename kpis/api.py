@@ -102,6 +102,14 @@ class KpiSerializer(serializers.ModelSerializer):
         help_text="What to read from the source: SQL returning one number (with %(start)s and %(end)s), "
         "a CSV column, or a JSON path.",
     )
+    source_period_column = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=120,
+        default="",
+        help_text="CSV sources: the column naming each row's period for this KPI (empty: the source's own). "
+        "Both columns are checked against the sheet when saved.",
+    )
     visibility = serializers.ChoiceField(
         choices=Visibility.choices,
         required=False,
@@ -140,6 +148,7 @@ class KpiSerializer(serializers.ModelSerializer):
             "formula",
             "source",
             "source_query",
+            "source_period_column",
             "latest_value",
             "status",
             "version",
@@ -219,6 +228,7 @@ class KpiViewSet(OrgScopedViewSet):
             formula=data.get("formula", ""),
             source=data.get("source"),
             source_query=data.get("source_query", ""),
+            source_period_column=data.get("source_period_column", ""),
             visibility=data.get("visibility"),
             viewers=data.get("viewers"),
         )
@@ -240,6 +250,7 @@ class KpiViewSet(OrgScopedViewSet):
                 "formula",
                 "source",
                 "source_query",
+                "source_period_column",
                 "visibility",
                 "viewers",
                 *_TARGET_FIELDS,

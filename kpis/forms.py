@@ -111,6 +111,15 @@ class KpiForm(forms.Form):
             "or the CSV column; or a JSON path such as $.totals.revenue."
         ),
     )
+    source_period_column = forms.CharField(
+        label=_("Period column (CSV)"),
+        required=False,
+        max_length=120,
+        help_text=_(
+            "The sheet's column naming each row's period for this KPI (2026-10 or 2026-10-01); empty to use "
+            "the source's. Checked against the sheet when saved."
+        ),
+    )
     formula = forms.CharField(
         label=_("Formula"),
         required=False,
@@ -165,6 +174,7 @@ class KpiForm(forms.Form):
         return {
             "source": source,
             "source_query": data.get("source_query", "") if chosen == "source" else "",
+            "source_period_column": data.get("source_period_column", "") if chosen == "source" else "",
             "formula": data.get("formula", "") if chosen == "formula" else "",
         }
 

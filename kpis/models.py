@@ -97,6 +97,14 @@ class Kpi(OwnedMixin, Restrictable, TenantModel):
         blank=True,
         help_text=_("SQL returning one number (with %(start)s and %(end)s), a CSV column, or a JSON path."),
     )
+    # A CSV source's rows name their period in a column: the KPI may name its own (a sheet with
+    # a "month" column for revenue and a "week" column for leads); empty: the source's.
+    source_period_column = models.CharField(
+        _("period column"),
+        max_length=120,
+        blank=True,
+        help_text=_("CSV: the column naming each row's period for this KPI; empty to use the source's."),
+    )
     tracking_since = models.DateField(
         _("tracking since"), help_text=_("Measurements can be recorded for periods from this date on.")
     )

@@ -45,15 +45,20 @@ def period_of(kpi: Kpi, day: date) -> Period:
     )
 
 
-def pull_once(source: DataSource, *, query: str, period: Period) -> Pulled:
-    """Read the number once (no saving); ``PullError`` in plain words when it cannot."""
+def pull_once(source: DataSource, *, query: str, period: Period, period_column: str = "") -> Pulled:
+    """Read the number once (no saving); ``PullError`` in plain words when it cannot. A CSV's
+    rows are matched to the period by ``period_column`` (the KPI's own), else the source's."""
     try:
         config = source_config(source)
     except SecretUnreadable:
         raise PullError(_("The source's settings cannot be read with the current key; save them again.")) from None
     if source.kind == SourceKind.CSV_URL:
         return pull_csv(
-            config, column=query, period=period, language=source.language, period_column=source.period_column
+            config,
+            column=query,
+            period=period,
+            language=source.language,
+            period_column=period_column or source.period_column,
         )
     if source.kind == SourceKind.JSON_URL:
         return pull_json(config, path=query, period=period, language=source.language)
@@ -92,7 +97,9 @@ def source_test(*, source: DataSource, query: str, kpi: Kpi | None = None, today
     )
     started = time.monotonic()
     try:
-        pulled = pull_once(source, query=query, period=period)
+        pulled = pull_once(
+            source, query=query, period=period, period_column=kpi.source_period_column if kpi is not None else ""
+        )
     except PullError as exc:
         return TestResult(period=period.start, elapsed_ms=_ms(started), error=str(exc))
     return TestResult(period=period.start, elapsed_ms=_ms(started), raw=pulled.raw, value=pulled.value)
@@ -141,7 +148,7 @@ def kpi_pull_now(*, kpi: Kpi, actor: User | None, today: date | None = None) -> 
         return PullOutcome(PullStatus.FAILED, error=_("This KPI is not pulled from a source."))
     period = period_of(kpi, today or kpi.organization.today())
     try:
-        pulled = pull_once(source, query=kpi.source_query, period=period)
+        pulled = pull_once(source, query=kpi.source_query, period=period, period_column=kpi.source_period_column)
     except PullError as exc:
         note_run(source, error=str(exc))
         return PullOutcome(PullStatus.FAILED, error=str(exc))
@@ -191,7 +198,12 @@ def pull_claimed(*, kpi_id: int, period: date, final: bool) -> str:
                     )
             except IntegrityError:
                 return "claimed"
-            pulled = pull_once(source, query=kpi.source_query, period=period_of(kpi, period))
+            pulled = pull_once(
+                source,
+                query=kpi.source_query,
+                period=period_of(kpi, period),
+                period_column=kpi.source_period_column,
+            )
             outcome = record_pulled(kpi, source=source, period=period, pulled=pulled)
             claim.status, claim.value, claim.raw = outcome.status, pulled.value, pulled.raw[:500]
             claim.save(update_fields=["status", "value", "raw"])

@@ -104,6 +104,30 @@ def clean_config(
     return {"secret": secret}, ""
 
 
+def check_kpi_columns(source: DataSource, value_column: str, period_column: str) -> None:
+    """A KPI that names its own period column: both its columns must be in a sample of the
+    CSV (its header row, read now), else ``ValidationError`` on the field at fault.
+    Registered with the KPI services (``kpis.services.formulas.SOURCE_COLUMN_CHECKS``)."""
+    from datasources.fetch import PullError
+    from datasources.pullers import csv_columns
+
+    try:
+        names = csv_columns(source_config(source))
+    except (PullError, secrets.SecretUnreadable) as exc:
+        raise ValidationError(
+            {"source_period_column": _("The sheet could not be read to check the column: %(error)s") % {"error": exc}}
+        ) from None
+    listed = ", ".join(names[:20]) or "—"
+    for field, column in (("source_period_column", period_column), ("source_query", value_column)):
+        if column not in names:
+            raise ValidationError(
+                {
+                    field: _("The CSV has no column “%(column)s” (it has: %(names)s).")
+                    % {"column": column, "names": listed}
+                }
+            )
+
+
 def _clean_common(name: str, language: str) -> tuple[str, str]:
     if language not in LANGUAGES:
         raise ValidationError({"language": _("Choose en or vi.")})

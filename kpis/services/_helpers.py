@@ -97,6 +97,7 @@ def _snapshot(kpi: Kpi) -> dict[str, Any]:
         "formula": kpi.formula,
         "source": kpi.source_id,
         "source_query": kpi.source_query,
+        "source_period_column": kpi.source_period_column,
     }
 
 

@@ -14,7 +14,7 @@ from core.validation import UNSET, check_version, clean_text, clean_title
 from kpis import periods
 from kpis.models import Frequency, Kpi, Measurement, Perspective
 from kpis.services._helpers import _as_date, _choice, _snapshot, _targets
-from kpis.services.formulas import clean_formula, clean_source
+from kpis.services.formulas import clean_formula, clean_source, formulas_follow_input
 from orgs.models import Organization, Team, User
 from orgs.ownership import OwnerType, check_owner, owner_after_change
 from orgs.visibility import clean_viewers, clean_visibility
@@ -46,6 +46,7 @@ def kpi_create(
     formula: str = "",
     source: Any = None,
     source_query: str = "",
+    source_period_column: str = "",
     visibility: str | None = None,
     viewers: list[User] | None = None,
 ) -> Kpi:
@@ -77,7 +78,7 @@ def kpi_create(
         visibility=visibility,
         created_by=actor,
     )
-    _after_create(kpi, source=source, source_query=source_query, viewers=viewers)
+    _after_create(kpi, source=(source, source_query, source_period_column), viewers=viewers)
     activity_record(org=org, actor=actor, verb="kpi.created", target=kpi, after=_snapshot(kpi))
     return kpi
 
@@ -89,13 +90,15 @@ def _tracking_start(org: Organization, tracking_since: date | str | None) -> dat
     return periods.fiscal_year_start(org.today(), fiscal_year_start_month=org.fiscal_year_start_month)
 
 
-def _after_create(kpi: Kpi, *, source: Any, source_query: str, viewers: list[User]) -> None:
+def _after_create(kpi: Kpi, *, source: tuple[Any, str, str], viewers: list[User]) -> None:
     """What a new KPI's row needs before it exists: its named viewers and its data source."""
     if viewers:
         kpi.viewers.set(viewers)
-    if source is not None or source_query:
-        kpi.source, kpi.source_query = clean_source(org=kpi.organization, kpi=kpi, source=source, query=source_query)
-        kpi.save(update_fields=["source", "source_query"])
+    if source[0] is not None or source[1]:
+        kpi.source, kpi.source_query, kpi.source_period_column = clean_source(
+            org=kpi.organization, kpi=kpi, source=source[0], query=source[1], period_column=source[2]
+        )
+        kpi.save(update_fields=["source", "source_query", "source_period_column"])
 
 
 def _apply_visibility(kpi: Kpi, *, visibility: str | None, viewers: list[User] | None) -> None:
@@ -130,6 +133,7 @@ def kpi_update(
     formula: str | None = None,
     source: Any = UNSET,
     source_query: str | None = None,
+    source_period_column: str | None = None,
     visibility: str | None = None,
     viewers: list[User] | None = None,
 ) -> Kpi:
@@ -160,11 +164,9 @@ def kpi_update(
     if active is not None:
         kpi.active = bool(active)
     _apply_periods(kpi, frequency=frequency, tracking_since=tracking_since, formula=formula)
-    _apply_source(kpi, source=source, source_query=source_query)
+    _apply_source(kpi, source=source, source_query=source_query, period_column=source_period_column)
     _apply_visibility(kpi, visibility=visibility, viewers=viewers)
-    kpi.version += 1
-    kpi.save(update_fields=[*_snapshot(kpi), "visibility", "version", "updated_at"])
-    _log_update(kpi, actor=actor, before=before)
+    _save_change(kpi, actor=actor, before=before)
     return kpi
 
 
@@ -179,15 +181,17 @@ def _apply_periods(kpi: Kpi, *, frequency: str | None, tracking_since: date | st
         kpi.formula = clean_formula(org=org, text=formula, kpi=kpi, frequency=kpi.frequency)
 
 
-def _apply_source(kpi: Kpi, *, source: Any, source_query: str | None) -> None:
-    """Where the values come from: a data source and what to read from it (or neither)."""
-    if source is UNSET and source_query is None:
+def _apply_source(kpi: Kpi, *, source: Any, source_query: str | None, period_column: str | None) -> None:
+    """Where the values come from: a data source, what to read from it and (CSV) the KPI's own
+    period column (or none of them)."""
+    if source is UNSET and source_query is None and period_column is None:
         return
-    kpi.source, kpi.source_query = clean_source(
+    kpi.source, kpi.source_query, kpi.source_period_column = clean_source(
         org=kpi.organization,
         kpi=kpi,
         source=kpi.source if source is UNSET else source,
         query=kpi.source_query if source_query is None else source_query,
+        period_column=kpi.source_period_column if period_column is None else period_column,
     )
 
 
@@ -248,6 +252,16 @@ def _change_tracking_start(kpi: Kpi, value: date | str, *, fiscal_year_start_mon
     kpi.tracking_since = since
 
 
+def _save_change(kpi: Kpi, *, actor: User | None, before: dict[str, Any]) -> None:
+    """The change saved (its version one more) and logged; a KPI switched off or on is an input
+    gone or back for the formulas reading it, which recompute every period it has a value for."""
+    kpi.version += 1
+    kpi.save(update_fields=[*_snapshot(kpi), "visibility", "version", "updated_at"])
+    _log_update(kpi, actor=actor, before=before)
+    if before["active"] != kpi.active:
+        formulas_follow_input(kpi)
+
+
 def _log_update(kpi: Kpi, *, actor: User | None, before: dict[str, Any]) -> None:
     """One activity entry with only the fields that changed (none if nothing did)."""
     after = _snapshot(kpi)
@@ -271,4 +285,8 @@ def kpi_delete(*, kpi: Kpi, actor: User | None) -> None:
     activity_record(
         org=org, actor=actor, verb="kpi.deleted", target=kpi, before={**_snapshot(kpi), "measurements": count}
     )
+    periods = list(Measurement.objects.filter(kpi=kpi).values_list("period", flat=True))
+    kpi_id = kpi.pk
     kpi.delete()
+    # The formulas reading it lose an input for every period it had a value for.
+    formulas_follow_input(Kpi(pk=kpi_id, organization_id=org.pk), periods=periods)

@@ -233,5 +233,8 @@ def measurement_delete(*, measurement: Measurement, actor: User | None) -> None:
         target=kpi,
         before=measurement_state(measurement),
     )
+    period = measurement.period
     measurement.delete()
     send_measurements_changed(org_id=kpi.organization_id, kpi_ids=[kpi.pk])
+    # The formulas reading this KPI lose an input for the period: recomputed, or their value removed.
+    formulas_follow(org_id=kpi.organization_id, kpi_ids={kpi.pk}, period=period)

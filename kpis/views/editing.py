@@ -107,6 +107,7 @@ def kpi_edit(request: HttpRequest, kpi_id: int) -> HttpResponse:
         value_from="formula" if kpi.formula else "source" if kpi.source_id else "manual",
         source=kpi.source_id,
         source_query=kpi.source_query,
+        source_period_column=kpi.source_period_column,
         formula=kpi.formula,
     )
     form = KpiForm(request.POST or None, org=org, initial=initial)

@@ -17,6 +17,7 @@ KPI_FIELDS = {
     "formula",
     "source",
     "source_query",
+    "source_period_column",
     "description",
     "owner_type",
     "owner_team",
