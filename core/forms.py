@@ -98,7 +98,9 @@ class LocalizedNumberField(forms.Field):
 
 def version_field() -> forms.IntegerField:
     """The hidden ``version`` an edit form carries back (optimistic locking)."""
-    return forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+    # A label of its own: Django's default, the field's name ("Version"), would show in
+    # English wherever a page names the field (a hidden field's error, the form's table).
+    return forms.IntegerField(label=_("Version"), widget=forms.HiddenInput, required=False, min_value=1)
 
 
 def offer_overwrite(form: forms.Form, *, version: int) -> None:

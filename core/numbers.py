@@ -306,3 +306,12 @@ def format_percent(fraction: float | None, *, language: str | None = None, decim
     if fraction is None:
         return "—"
     return f"{format_number(float(fraction) * 100, language=language, decimals=decimals)}%"
+
+
+def format_grade(grade: float | None, *, language: str | None = None) -> str:
+    """A grade or a grade threshold with its one decimal, in the reader's decimal mark:
+    ``0.7`` → ``0.7`` / ``0,7``, ``1`` → ``1.0`` / ``1,0`` (a grade always shows its tenth)."""
+    if grade is None or not math.isfinite(float(grade)):
+        return "—"
+    decimal, _group = separators(language)
+    return f"{float(grade):.1f}".replace(".", decimal)

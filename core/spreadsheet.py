@@ -11,14 +11,23 @@ the usual one where the decimal mark is a comma, Vietnamese included), so a cell
 therefore always quoted in CSV, and a formula character after any separator a
 spreadsheet might split on (``,`` ``;`` tab ``|``, a line break) gets an apostrophe
 too (an XLSX cell is never split, so its text keeps its middle as typed).
+
+A CSV file a person downloads follows their convention (``csv_convention``): Vietnamese
+gets ``;`` between cells and a decimal comma (``0,7``), as a spreadsheet set to Vietnamese
+expects; English gets commas and a decimal point. Both start with a BOM (UTF-8 names) and
+quote every text cell; numbers stay bare. Dates stay ISO (``2026-10-01``) in both: every
+spreadsheet reads that as a date whatever its language, and the imports read it back.
+A file written for a program (the organisation archive) uses the English convention.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -48,10 +57,51 @@ def unsafe_cell(text: str) -> str:
     return _NEUTRALISED_AFTER_SEPARATOR.sub(r"\1", text)
 
 
-def csv_writer(out: Any) -> Any:
+@dataclass(frozen=True)
+class CsvConvention:
+    """How a reader's spreadsheet splits a CSV line and writes a decimal."""
+
+    delimiter: str
+    decimal: str
+
+
+ENGLISH_CSV = CsvConvention(delimiter=",", decimal=".")
+VIETNAMESE_CSV = CsvConvention(delimiter=";", decimal=",")
+
+
+def csv_convention(language: str | None = None) -> CsvConvention:
+    """The convention of ``language`` (the active one by default): a language whose decimal
+    mark is the comma splits cells on ``;``."""
+    from core.numbers import separators
+
+    return VIETNAMESE_CSV if separators(language)[0] == "," else ENGLISH_CSV
+
+
+class CsvNumber(float):
+    """A number written bare (``QUOTE_NONNUMERIC`` leaves numbers unquoted) in a convention's
+    decimal mark, without float noise or an exponent: ``0,7``, ``1500``, ``0.3``."""
+
+    decimal = "."
+
+    def __str__(self) -> str:
+        value = round(float(self), 10)
+        text = repr(value) if "e" not in repr(value) else f"{value:.10f}".rstrip("0")
+        text = text.removesuffix(".0").removesuffix(".")
+        return text.replace(".", self.decimal)
+
+
+class _CommaNumber(CsvNumber):
+    decimal = ","
+
+
+def csv_number(value: float, convention: CsvConvention = ENGLISH_CSV) -> CsvNumber:
+    return (_CommaNumber if convention.decimal == "," else CsvNumber)(value)
+
+
+def csv_writer(out: Any, convention: CsvConvention = ENGLISH_CSV) -> Any:
     """A CSV writer that quotes every text cell (numbers stay bare), so a spreadsheet
-    splitting on ``;`` or a tab still reads each cell whole."""
-    return csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_NONNUMERIC)
+    splitting on another separator than the file's still reads each cell whole."""
+    return csv.writer(out, delimiter=convention.delimiter, lineterminator="\r\n", quoting=csv.QUOTE_NONNUMERIC)
 
 
 def _safe(value: Any, *, whole_cell: bool = False) -> Cell:
@@ -67,13 +117,21 @@ def _safe(value: Any, *, whole_cell: bool = False) -> Cell:
     return safe_cell(text)
 
 
-def to_csv(rows: Iterable[Sequence[Any]]) -> str:
-    """UTF-8 CSV text with a BOM, so spreadsheets read Vietnamese correctly."""
+def _csv_cell(value: Any, convention: CsvConvention) -> Cell:
+    safe = _safe(value)
+    if isinstance(safe, float) and math.isfinite(safe):
+        return csv_number(safe, convention)
+    return safe
+
+
+def to_csv(rows: Iterable[Sequence[Any]], *, convention: CsvConvention = ENGLISH_CSV) -> str:
+    """UTF-8 CSV text with a BOM, so spreadsheets read Vietnamese correctly, in ``convention``
+    (English's unless a reader's is given)."""
     out = io.StringIO()
     out.write("\ufeff")
-    writer = csv_writer(out)
+    writer = csv_writer(out, convention)
     for row in rows:
-        writer.writerow([_safe(value) for value in row])
+        writer.writerow([_csv_cell(value, convention) for value in row])
     return out.getvalue()
 
 
@@ -104,9 +162,10 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def download(rows: Sequence[Sequence[Any]], *, fmt: str, filename: str, sheet: str = "Sheet") -> HttpResponse:
-    """The rows as an attachment: ``fmt`` is ``csv`` or ``xlsx`` (anything else is a 404)."""
+    """The rows as an attachment: ``fmt`` is ``csv`` (in the reader's convention, from the
+    active language) or ``xlsx`` (anything else is a 404)."""
     if fmt == "csv":
-        response = HttpResponse(to_csv(rows), content_type="text/csv; charset=utf-8")
+        response = HttpResponse(to_csv(rows, convention=csv_convention()), content_type="text/csv; charset=utf-8")
     elif fmt == "xlsx":
         response = HttpResponse(to_xlsx(rows, sheet=sheet), content_type=XLSX_TYPE)
     else:

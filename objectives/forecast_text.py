@@ -27,7 +27,7 @@ def _rate(value: float, kr: Any) -> str:
 
 
 def explain(f: fc.Forecast, kr: Any) -> str:
-    """One line: "at +3.1 a week since 2 Oct you reach 78 of 100; 90 % band 70–86"."""
+    """One line: "at +3.1 a week since 2 Oct you reach 78 of 100; 90% band 70–86"."""
     if f.method == fc.Method.NONE:
         return _("No check-in yet, so no forecast: it stands at %(value)s.") % {"value": _qty(f.projected, kr)}
     if f.method == fc.Method.MILESTONE:
@@ -50,7 +50,7 @@ def explain(f: fc.Forecast, kr: Any) -> str:
     }
     if f.method == fc.Method.TREND:
         return (
-            _("At %(rate)s a week since %(since)s you reach %(projected)s of %(target)s; 90 %% band %(low)s–%(high)s.")
+            _("At %(rate)s a week since %(since)s you reach %(projected)s of %(target)s; 90%% band %(low)s–%(high)s.")
             % values
         )
     return (

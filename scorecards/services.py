@@ -48,7 +48,7 @@ def _clean_thresholds(green_at: Any, amber_at: Any) -> tuple[float, float]:
         scoring.check_thresholds(green_at=green, amber_at=amber)
     except ValueError:
         if not 0 <= green <= 1.5:
-            raise ValidationError({"green_at": _("Green starts between 0 and 1.5 (150 %).")}) from None
+            raise ValidationError({"green_at": _("Green starts between 0 and 1.5 (150%).")}) from None
         raise ValidationError({"amber_at": _("Amber starts between 0 and the green threshold.")}) from None
     return green, amber
 
@@ -56,7 +56,7 @@ def _clean_thresholds(green_at: Any, amber_at: Any) -> tuple[float, float]:
 def _clean_settled(value: Any) -> float:
     share = clean_number(value, "settled_at")
     if not 0 <= share <= 1:
-        raise ValidationError({"settled_at": _("A share between 0 and 1 (100 %).")})
+        raise ValidationError({"settled_at": _("A share between 0 and 1 (100%).")})
     return share
 
 

@@ -11,7 +11,14 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from core.numbers import format_input, format_number, format_percent, format_quantity, precision_of
+from core.numbers import (
+    format_grade,
+    format_input,
+    format_number,
+    format_percent,
+    format_quantity,
+    precision_of,
+)
 
 register = template.Library()
 
@@ -23,6 +30,12 @@ KPI_LABELS = {"green": _("Green"), "amber": _("Amber"), "red": _("Red")}
 def pct(value: float | None) -> str:
     """0.456 → '46%', 1.2 → '120%', in the reader's number convention."""
     return format_percent(value)
+
+
+@register.filter
+def grade(value: float | None) -> str:
+    """A grade or a grade threshold, one decimal in the reader's mark: '0.7' / '0,7'."""
+    return format_grade(value)
 
 
 @register.filter

@@ -12,8 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from core.ids import parse_id
-from core.numbers import format_input, separators
-from core.spreadsheet import csv_writer
+from core.spreadsheet import csv_convention, csv_number, csv_writer
 from kpis import selectors
 from kpis.csvfile import safe_cell
 from orgs.tenancy import org_view
@@ -37,12 +36,6 @@ class _Echo:
         return value
 
 
-def _number_cell(value: float) -> str:
-    """In the reader's convention without thousands separators, as the import reads it back
-    (a Vietnamese export writes 4,5; never a shape the import would find ambiguous)."""
-    return format_input(value).replace(separators()[1], "")
-
-
 @org_view
 def measurement_export(request: HttpRequest) -> HttpResponse:
     """Every measurement (``?kpi=<id>`` repeats to narrow), as CSV that the import reads back."""
@@ -51,8 +44,12 @@ def measurement_export(request: HttpRequest) -> HttpResponse:
     rows = selectors.measurement_export(org=org, kpi_ids=kpi_ids or None)
     tz = org.tzinfo
 
+    # The reader's convention (";" and a decimal comma in Vietnamese), read now: the stream
+    # runs after the view has returned.
+    convention = csv_convention()
+
     def stream() -> Iterator[str]:
-        writer = csv_writer(_Echo())  # text quoted, formulas neutralised whatever the separator
+        writer = csv_writer(_Echo(), convention)  # text quoted, formulas neutralised whatever the separator
         yield "\ufeff"  # so spreadsheets read the UTF-8 (Vietnamese names) correctly
         yield writer.writerow(["kpi", "period", "value", "note", "kpi_id", "unit", "status", "author", "recorded_at"])
         for m in rows.iterator(chunk_size=2000):
@@ -60,7 +57,7 @@ def measurement_export(request: HttpRequest) -> HttpResponse:
                 [
                     safe_cell(m.kpi.name),
                     m.period.isoformat(),
-                    _number_cell(m.value),
+                    csv_number(m.value, convention),
                     safe_cell(m.note),
                     m.kpi_id,
                     safe_cell(m.kpi.unit),

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from activity.services import activity_record
+from core.numbers import format_grade, format_number
 from core.validation import clean_number
 from objectives import progress as progress_math
 from objectives.models import (
@@ -43,7 +44,7 @@ def clean_grade(value: Any) -> float:
         ) from None
     if not 0.0 <= number <= 1.0:
         raise ValidationError(
-            {"grade": _("A grade is between 0.0 and 1.0; %(value)s is outside.") % {"value": f"{number:g}"}}
+            {"grade": _("A grade is between 0.0 and 1.0; %(value)s is outside.") % {"value": format_number(number)}}
         )
     return round(number, 2)
 
@@ -70,7 +71,7 @@ def key_result_grade(*, key_result: KeyResult, actor: User, grade: Any, note: st
         raise ValidationError(
             {
                 "grade_note": _("The grade %(grade)s differs from the suggested %(suggested)s: say why in a note.")
-                % {"grade": f"{value:.1f}", "suggested": f"{suggested:.1f}"}
+                % {"grade": format_grade(value), "suggested": format_grade(suggested)}
             }
         )
     before = {"grade": kr.grade, "grade_note": kr.grade_note}

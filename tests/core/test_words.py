@@ -44,7 +44,7 @@ def test_how_long_ago_is_a_whole_phrase_in_both_languages(seconds, english, viet
 
 def test_one_date_format_on_pages_and_in_emails():
     day = date(2026, 12, 8)
-    for lang, shown in (("en", "8 Dec 2026"), ("vi", "08/12/2026")):
+    for lang, shown in (("en", "8 Dec 2026"), ("vi", "8/12/2026")):
         with translation.override(lang):
             page = Template('{{ d|date:"SHORT_DATE_FORMAT" }}').render(Context({"d": day}))
             email = Template('{{ d|date:"DATE_FORMAT" }}').render(Context({"d": day}))

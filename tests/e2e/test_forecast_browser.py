@@ -51,7 +51,7 @@ def test_the_dashed_projection_and_the_predicted_to_miss_list(world_a, live_serv
     )
     assert bands == 2
     line = browser.find_element(By.CSS_SELECTOR, f"#kr-{signups.pk} .forecast-line").text
-    assert "a week since" in line and "90 % band" in line
+    assert "a week since" in line and "90% band" in line
 
     browser.get(f"{live_server.url}/o/alpha/")
     wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "#predicted-to-miss .miss-row")))

@@ -22,7 +22,7 @@ def test_objective_page_draws_a_dashed_projection_with_its_band(world_a, client,
     _cycle, climbing, _stuck, steady, _idle, _flat = okrs
     client.force_login(world_a.viewer)
     html = client.get(f"/o/alpha/okrs/{climbing.pk}/").content.decode()
-    assert "At +10 a week since 8 October you reach 130 of 100" in html
+    assert "At +10 a week since 8 Oct you reach 130 of 100" in html
     assert "No check-in yet, so no forecast: it stands at 0." in html  # the idle key result
     series = _chart(html)
     projection = [s for s in series if s.get("style") == "projection"]
@@ -64,7 +64,7 @@ def test_vietnamese_reader_gets_the_forecast_in_vietnamese(world_a, client, okrs
     world_a.viewer.save(update_fields=["language"])
     client.force_login(world_a.viewer)
     html = client.get(f"/o/alpha/okrs/{climbing.pk}/").content.decode()
-    assert "Với +10 mỗi tuần kể từ 08/10, bạn sẽ đạt 130 trên 100" in html
+    assert "Với +10 mỗi tuần kể từ 8/10, bạn sẽ đạt 130 trên 100" in html
 
 
 def test_dashboard_lists_the_objectives_predicted_to_miss(world_a, client, okrs):  # noqa: F811
