@@ -12,6 +12,11 @@ class ConversationsConfig(AppConfig):
 
         objective_detail_context.connect(add_conversation_to_objective_page, dispatch_uid="conversations.detail")
 
+        from conversations.receivers import notify_check_in_mentions
+        from objectives.signals import check_in_mentions
+
+        check_in_mentions.connect(notify_check_in_mentions, dispatch_uid="conversations.check_in_mentions")
+
         from activity.selectors import register_hidden_entries
         from conversations.restricted import hidden_activity
 

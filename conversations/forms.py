@@ -11,9 +11,14 @@ class CommentForm(forms.Form):
         label=_("Comment"),
         max_length=MAX_COMMENT_LENGTH,
         widget=forms.Textarea(
-            attrs={"rows": 3, "placeholder": _("Write a comment… mention someone with @their e-mail")}
+            attrs={
+                "rows": 3,
+                "placeholder": _("Write a comment… type @ and a name to mention someone"),
+                "data-mentions": "",
+                "data-mentions-label": _("People to mention"),
+            }
         ),
-        help_text=_("Mention a colleague with @ and their e-mail address, e.g. @sam@example.com: they are notified."),
+        help_text=_("Type @ and the start of a colleague's name, then pick them: they are notified."),
         error_messages={
             "max_length": _("A comment has at most %(limit_value)d characters; this one has %(show_value)d.")
         },

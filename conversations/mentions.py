@@ -1,32 +1,34 @@
-"""``@mentions`` in comment bodies: ``@email`` or ``@[user id]``."""
+"""``@mentions`` in comment bodies: ``@Name``, ``@email`` or ``@[user id]`` (the rules are
+``orgs.mentions``', shared with check-in notes, which the objectives floor stores)."""
 
 from __future__ import annotations
 
-import re
+from typing import TYPE_CHECKING
 
-# "@" at the start or after a space/punctuation (so "bob@example.com" is not a mention),
-# then an e-mail address or a bracketed user id.
-MENTION_RE = re.compile(r"(?<![\w@.])@(?:\[(?P<id>\d{1,12})\]|(?P<email>[\w.+-]+@[\w-]+(?:\.[\w-]+)+))")
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from orgs.mentions import MENTION_RE, member_names, parse, readable, readable_for, stored_form
+from orgs.models import Membership, User
+from orgs.visibility import Visibility, can_see
+
+if TYPE_CHECKING:
+    from objectives.models import Objective
+
+__all__ = [
+    "MENTION_RE",
+    "can_see",
+    "check_may_see", "member_names", "parse", "readable", "readable_for", "stored_form"]
 
 
-def parse(body: str) -> tuple[set[int], set[str]]:
-    """The user ids and (lower-cased) e-mails a body mentions."""
-    ids: set[int] = set()
-    emails: set[str] = set()
-    for m in MENTION_RE.finditer(body):
-        if m.group("id"):
-            ids.add(int(m.group("id")))
-        else:
-            emails.add(m.group("email").rstrip(".").lower())
-    return ids, emails
-
-
-def readable(body: str, names: dict[int, str]) -> str:
-    """The body with ``@[id]`` mentions written as ``@Name`` (for notifications and e-mails)."""
-
-    def name(m: re.Match[str]) -> str:
-        if m.group("id") and int(m.group("id")) in names:
-            return f"@{names[int(m.group('id'))]}"
-        return m.group(0)
-
-    return MENTION_RE.sub(name, body)
+def check_may_see(on: Objective | None, users: list[User]) -> None:
+    """A ValidationError naming the mentioned people who may not see the objective ``on``
+    (team-only or private): a mention would show them what they may not read."""
+    if on is None or on.visibility == Visibility.ORGANIZATION or not users:
+        return
+    rows = Membership.objects.filter(organization_id=on.organization_id, user__in=users).select_related("user")
+    blind = sorted(m.user.display_name for m in rows if not can_see(m, on))
+    if blind:
+        raise ValidationError(
+            {"body": [_("%(who)s may not see this objective, so cannot be mentioned.") % {"who": ", ".join(blind)}]}
+        )

@@ -7,7 +7,7 @@ from typing import Any
 from conversations import selectors
 from conversations.forms import CommentForm
 from conversations.models import REACTION_LABELS
-from conversations.services import can_acknowledge
+from conversations.services import can_acknowledge, check_in_mentions_notify
 from orgs import permissions
 
 
@@ -31,3 +31,8 @@ def add_conversation_to_objective_page(*, request: Any, objective: Any, context:
         reaction_labels=REACTION_LABELS,
         comment_form=context.get("comment_form") or CommentForm(),
     )
+
+
+def notify_check_in_mentions(*, check_in: Any, objective: Any, actor: Any, **_: Any) -> None:
+    """``objectives.signals.check_in_mentions``: the members a check-in's note mentions hear of it."""
+    check_in_mentions_notify(check_in=check_in, objective=objective, actor=actor)

@@ -110,6 +110,27 @@ def _notify_mentions(org: Organization, comment: Comment, users: list[User], act
         )
 
 
+def check_in_mentions_notify(*, check_in: CheckIn, objective: Objective, actor: User | None) -> list[User]:
+    """Tell the members a check-in's note mentions (``@[id]``), but its author and anyone who may
+    not see the objective: a note is not refused for a mention, its notification is only not sent."""
+    ids, _emails = mentions.parse(check_in.note)
+    org = objective.organization
+    rows = Membership.objects.filter(organization=org, user_id__in=ids - {getattr(actor, "pk", None)})
+    users = [m.user for m in rows.select_related("user") if mentions.can_see(m, objective)]
+    text = mentions.readable(check_in.note, mentions.member_names(org, [check_in.note]))
+    url = reverse("objectives:detail", kwargs={"slug": org.slug, "objective_id": objective.pk})
+    who = actor.display_name if actor else _("Someone")
+    for user in users:
+        notification_send(
+            org=org,
+            recipient=user,
+            kind=NotificationKind.MENTION,
+            message=_("%(who)s mentioned you in a check-in: %(text)s") % {"who": who, "text": text[:200]},
+            url=f"{url}#check-in-{check_in.pk}",
+        )
+    return users
+
+
 def _followers(comment: Comment) -> set[int]:
     """Who hears of a new comment: the check-in's author and key-result owner, or the objective's owner."""
     ci = comment.check_in  # no query without one
@@ -141,7 +162,7 @@ def comment_create(
         raise ValidationError({"non_field_errors": [_("Comment on an objective or on a check-in: exactly one.")]})
     if target.organization_id != org.pk:
         raise PermissionDenied(_("That belongs to another organisation."))
-    body = _clean_body(body)
+    body = mentions.stored_form(org, _clean_body(body))  # "@Name" kept as the member's id
     users = mentioned_users(org=org, body=body)
     if check_in is not None:
         objective = check_in.key_result.objective
@@ -163,6 +184,7 @@ def comment_create(
     _notify_mentions(org, comment, users, actor)
     mentioned = {u.pk for u in users}
     url = comment_url(comment, org)
+    shown = mentions.readable(body, {u.pk: u.display_name for u in users})
     for uid in _followers(comment) - mentioned - {actor.pk}:
         recipient = User.objects.filter(pk=uid, memberships__organization=org).first()
         if recipient is not None:
@@ -171,14 +193,14 @@ def comment_create(
                 recipient=recipient,
                 kind=NotificationKind.COMMENT,
                 message=_("%(who)s commented on %(what)s: %(text)s")
-                % {"who": actor.display_name, "what": objective.title, "text": body[:200]},
+                % {"who": actor.display_name, "what": objective.title, "text": shown[:200]},
                 url=url,
             )
     with translation.override(org.language):  # a channel is the organisation's, not the author's
         text = _("%(who)s commented on “%(what)s”: %(text)s") % {
             "who": actor.display_name,
             "what": objective.title,
-            "text": body[:300],
+            "text": shown[:300],
         }
         facts = [(_("Objective"), objective.title)]
         if check_in is not None:
@@ -201,7 +223,7 @@ def comment_update(*, comment: Comment, actor: User, body: str) -> Comment:
     org = comment.organization
     _writer(org, actor)
     _own(comment, actor)
-    body = _clean_body(body)
+    body = mentions.stored_form(org, _clean_body(body))
     users = mentioned_users(org=org, body=body)
     before = comment.body
     comment.body = body

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from conversations import views
+from conversations import mention_views, views
 
 app_name = "conversations"
 
@@ -13,4 +13,5 @@ urlpatterns = [
     path("comments/<int:comment_id>/edit/", views.comment_edit, name="comment_edit"),
     path("comments/<int:comment_id>/delete/", views.comment_delete, name="comment_delete"),
     path("comments/<int:comment_id>/react/", views.comment_react, name="comment_react"),
+    path("people/mention/", mention_views.mention_people, name="mention_people"),
 ]

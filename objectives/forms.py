@@ -229,7 +229,12 @@ class CheckInForm(forms.Form):
         help_text=_("How sure are you to reach the target? 10 = certain."),
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
-    note = forms.CharField(label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 1}))
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 1, "data-mentions": "", "data-mentions-label": _("People to mention")}),
+    )
     confirm = forms.BooleanField(label=_("Yes, this value is right"), required=False)
 
     def __init__(self, *args, key_result: KeyResult | None = None, **kwargs):  # type: ignore[no-untyped-def]

@@ -38,7 +38,8 @@ from objectives.services._helpers import (
     _rollup,
     check_cycle_open,
 )
-from orgs import permissions
+from objectives.signals import check_in_mentions
+from orgs import mentions, permissions
 from orgs.models import Membership, Organization, User
 from orgs.visibility import Visibility
 
@@ -237,6 +238,8 @@ def _apply_check_in(
         check_in = _write_check_in(kr, actor=actor, when=when, note=note, before=before, after=after, came=came)
         _rollup(objective)
     _announce_check_in(objective, kr, check_in, actor)
+    if "@[" in check_in.note:
+        check_in_mentions.send(sender=CheckIn, check_in=check_in, key_result=kr, objective=objective, actor=actor)
     return check_in
 
 
@@ -267,7 +270,7 @@ def _check_in_values(kr: KeyResult, *, value: Any, confidence: Any, note: str) -
     note = (note or "").strip()
     if len(note) > 2000:
         raise ValidationError({"note": _("Keep the note under 2,000 characters.")})
-    return number, conf, note
+    return number, conf, mentions.stored_form(kr.organization_id, note)  # "@Name" kept as the member's id
 
 
 def _write_check_in(
@@ -418,7 +421,7 @@ def _announce_check_in(objective: Objective, kr: KeyResult, check_in: CheckIn, a
             (_("Progress"), f"{round(kr.progress_value() * 100)}%"),
         ]
         if check_in.note:
-            facts.append((_("Note"), check_in.note[:300]))
+            facts.append((_("Note"), mentions.readable_for(org, check_in.note)[:300]))
     url = reverse("objectives:detail", kwargs={"slug": org.slug, "objective_id": objective.pk})
     restricted = objective.visibility != Visibility.ORGANIZATION  # only to channels marked safe for it
     channel_publish(
