@@ -25,6 +25,8 @@ from objectives.models import (
     ObjectiveSnapshot,
     ObjectiveStatus,
 )
+from objectives.restricted import hidden_objectives, restricted_label, shows_count_only
+from orgs.models import Membership
 from orgs.tenancy import scoped
 
 
@@ -105,6 +107,8 @@ def _objective_context(request: HttpRequest, objective: Objective) -> dict[str, 
             and can_check_in(m, kr, objective)
         )
         kr.fed_by = fed_by.get(kr.pk, [])
+        for link in kr.fed_by:  # a contributor the reader may not see: "1 restricted objective"
+            link.restricted = _restricted_name(m, link.child)  # type: ignore[attr-defined]  # read by the page
     return {
         "objective": objective,
         "key_results": krs,
@@ -136,3 +140,10 @@ def _render_krs(request: HttpRequest, objective_id: int, status: int = 200, kr_f
     if kr_form is not None:
         context["kr_form"] = kr_form
     return render(request, "objectives/_key_results.html", context, status=status)
+
+
+def _restricted_name(m: Membership, objective: Objective) -> str:
+    """The neutral name of an objective ``m`` may not see ("1 restricted objective, 40%"), else ""."""
+    if objective.pk not in hidden_objectives(m):
+        return ""
+    return restricted_label(1, None if shows_count_only(m) else objective.progress)

@@ -47,6 +47,11 @@ def rw(world_a, django_capture_on_commit_callbacks):
     world.mine = make_objective(w.org, world.cycle, title="My own plan", owner_type="person", user=w.member)
     Objective.objects.filter(pk=world.mine.pk).update(visibility="private")
     Contribution.objects.create(organization=w.org, child=world.mine, parent=world.root, weight=1)
+    # An aligned key result of the open company objective is fed by the private objective.
+    aligned = KeyResult.objects.create(organization=w.org, objective=world.company, title="Partnerships",
+                                       kind="aligned", owner=w.admin, start_value=0, target_value=1,
+                                       current_value=0)  # fmt: skip
+    Contribution.objects.create(organization=w.org, child=world.private, key_result=aligned, weight=1)
     world.kpi.perspective = "financial"
     world.kpi.owner_type, world.kpi.owner_user = "company", None
     world.kpi.save(update_fields=["perspective", "owner_type", "owner_user"])
@@ -85,6 +90,7 @@ def _pages(w, rw) -> dict[str, Callable[[object], str]]:
         "activity page": get(reverse("activity:log", args=[slug])),
         "to do": get(reverse("inbox:inbox", args=[slug])),
         "coach findings": get(reverse("objectives:quality", args=[slug]) + f"?cycle={rw.cycle.pk}"),
+        "objective page (what feeds it)": get(reverse("objectives:detail", args=[slug, rw.company.pk])),
         "what one's own objective feeds": get(reverse("objectives:contributions", args=[slug, rw.mine.pk])),
         "search (what it could feed)": get(
             reverse("objectives:contributions", args=[slug, rw.open_child.pk]) + "?q=Zqx"
