@@ -24,10 +24,18 @@ class CycleSerializer(serializers.ModelSerializer):
 
     closing_message = serializers.CharField(read_only=True)
     closed_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    approvals_required = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Its objectives are reviewed (submit/, approve/) before they can be activated; admins set it.",
+    )
 
     class Meta:
         model = Cycle
-        fields = ["id", "name", "start_date", "end_date", "status", "kind", "closing_message", "closed_at"]
+        fields = [
+            *("id", "name", "start_date", "end_date", "status", "kind"),
+            *("closing_message", "closed_at", "approvals_required"),
+        ]
         validators: list = []  # uniqueness is checked by the service, with a clear message
 
     def validate(self, attrs: dict) -> dict:
@@ -73,6 +81,7 @@ class CycleViewSet(OrgScopedViewSet):
             end_date=data["end_date"],
             kind=data.get("kind", CycleKind.QUARTER),
             status=data.get("status", CycleStatus.PLANNING),
+            approvals_required=data.get("approvals_required", False),
         )
 
     def perform_update(self, serializer: CycleSerializer) -> None:
@@ -90,6 +99,7 @@ class CycleViewSet(OrgScopedViewSet):
             end_date=data.get("end_date"),
             status=data.get("status"),
             check_reviews=True,
+            approvals_required=data.get("approvals_required") if "approvals_required" in self.request.data else None,
         )
 
     @extend_schema(request=CycleCloseSerializer, responses=CycleSerializer)

@@ -11,10 +11,11 @@ services, the pages, the API, the inbox and the reminders.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
-from django.db.models import Q
+from django.db.models import Count, Q
 
-from objectives.models import ApprovalStatus, Objective
+from objectives.models import ApprovalStatus, Objective, ObjectiveReview
 from orgs import permissions
 from orgs.models import Membership, Team, TeamMember
 
@@ -91,3 +92,35 @@ def nearest_managers(
                 break
             team = parent_of.get(team)
     return found
+
+
+def approval_panel(m: Membership, objective: Objective) -> dict[str, Any] | None:
+    """What the objective page shows of its review (None when its cycle asks for none): the
+    state, the log (newest first) and which buttons ``m`` gets. Two queries."""
+    if not approvals_on(objective):
+        return None
+    status = objective.approval_status
+    reviews = list(ObjectiveReview.objects.filter(objective=objective).select_related("actor").order_by("-id")[:10])
+    editable = objective.editable_by(m)
+    return {
+        "status": status,
+        "label": ApprovalStatus(status).label,
+        "reviews": reviews,
+        "can_submit": editable and status in (ApprovalStatus.DRAFT, ApprovalStatus.CHANGES_REQUESTED),
+        "can_review": status == ApprovalStatus.IN_REVIEW and may_review(m, objective),
+        "needs_reason": editable and status == ApprovalStatus.APPROVED,
+    }
+
+
+def approval_counts(cycle_id: int, org_id: int) -> dict[str, int]:
+    """How many of a cycle's objectives (cancelled ones aside) stand at each approval status."""
+    counts = dict.fromkeys(ApprovalStatus.values, 0)
+    rows = (
+        Objective.objects.filter(organization_id=org_id, cycle_id=cycle_id)
+        .exclude(status="cancelled")
+        .values_list("approval_status")
+        .annotate(n=Count("id"))
+    )
+    for status, n in rows:
+        counts[status] = n
+    return counts

@@ -73,6 +73,15 @@ class ObjectiveForm(forms.Form):
         required=False,
         help_text=_("The balanced-scorecard perspective this objective moves; scorecards show it there."),
     )
+    reason = forms.CharField(
+        label=_("Reason for the change"),
+        required=False,
+        max_length=2000,
+        help_text=_(
+            "Needed once the objective is approved: a new target, start value, weight or key result sends it "
+            "back to review."
+        ),
+    )
 
     def __init__(  # type: ignore[no-untyped-def]
         self,
@@ -192,6 +201,15 @@ class KeyResultForm(forms.Form):
         required=False,
         empty_value=None,
         help_text=_("Optional: the value then follows the KPI's latest measurement."),
+    )
+    reason = forms.CharField(
+        label=_("Reason for the change"),
+        required=False,
+        max_length=2000,
+        help_text=_(
+            "Needed once the objective is approved: a new target, start value, weight or key result sends it "
+            "back to review."
+        ),
     )
 
     def __init__(self, *args, org: Organization, **kwargs):  # type: ignore[no-untyped-def]

@@ -15,11 +15,15 @@ from reminders.inbox import inbox
 
 class InboxItemSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(
-        choices=["check_in", "kpi", "acknowledge", "mention", "retrospective", "retrospective_review", "data_source"],
+        choices=[
+            *("check_in", "kpi", "acknowledge", "mention", "retrospective", "retrospective_review"),
+            *("data_source", "approval"),
+        ],
         read_only=True,
         help_text="check_in: a key result to check in; kpi: a KPI value to record; acknowledge: check-ins "
         "of someone you manage; mention: a comment that mentions you; retrospective: an objective's "
-        "retrospective to write; retrospective_review: a retrospective to acknowledge as its reviewer.",
+        "retrospective to write; retrospective_review: a retrospective to acknowledge as its reviewer; "
+        "approval: an objective waiting for your review.",
     )
     title = serializers.CharField(read_only=True)
     url = serializers.CharField(read_only=True, help_text="The page where it is done.")
@@ -27,7 +31,7 @@ class InboxItemSerializer(serializers.Serializer):
     object_id = serializers.IntegerField(
         read_only=True,
         help_text="Key result, KPI, person (acknowledge), comment (mention) or objective "
-        "(retrospective, retrospective_review) id.",
+        "(retrospective, retrospective_review, approval) id.",
     )
 
 

@@ -20,6 +20,7 @@ from datetime import date, datetime, timedelta
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -35,6 +36,7 @@ from objectives.models import CheckIn, KeyResult, Objective, ObjectiveStatus
 from objectives.restricted import hidden_kpis, hidden_objectives
 from orgs import permissions
 from orgs.models import Membership, Organization, TeamMember, User
+from reminders.approvals import approval_items
 from reminders.sweep import People, Wanted, kpi_wanted
 from rituals import review
 
@@ -49,6 +51,7 @@ class ItemKind:
     RETROSPECTIVE = "retrospective"
     REVIEW = "retrospective_review"
     SOURCE = "data_source"
+    APPROVAL = "approval"  # an objective waiting for the member's review
 
 
 @dataclass
@@ -360,6 +363,30 @@ def inbox(*, org: Organization, membership: Membership, now: datetime | None = N
     items = (
         _mention_items(org, user)
         + _acknowledge_items(org, membership, now)
+def _approval_items(org: Organization, membership: Membership, today: date) -> list[InboxItem]:
+    """Objectives waiting for the member's review (``reminders.approvals``), oldest first."""
+    items = []
+    for w in approval_items(org, membership):
+        since = w.since.astimezone(org.tzinfo).date()
+        detail = _("%(owner)s submitted it on %(day)s.") % {
+            "owner": w.owner,
+            "day": date_format(since, "SHORT_DATE_FORMAT"),
+        }
+        items.append(
+            InboxItem(
+                kind=ItemKind.APPROVAL,
+                title=_("Review “%(objective)s”") % {"objective": w.title},
+                url=reverse("objectives:detail", kwargs={"slug": org.slug, "objective_id": w.objective_id}),
+                due=None,
+                object_id=w.objective_id,
+                detail=detail,
+                overdue=(today - since).days >= org.reminder_grace_days,
+                objective_id=w.objective_id,
+            )
+        )
+    return items
+
+
         + _retrospective_items(org, membership, today)
         + _source_items(org, membership)
         + mine
@@ -373,6 +400,7 @@ def _visible_items(items: list[InboxItem], membership: Membership) -> list[Inbox
     hidden = hidden_objectives(membership)
     kpis = hidden_kpis(membership)
     if not hidden and not kpis:
+        + _approval_items(org, membership, today)
         return items
     kept = []
     for item in items:

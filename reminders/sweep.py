@@ -238,6 +238,10 @@ def missed_check_in_wanted(org: Organization, today: date, people: People) -> li
 
 
 def _message(kind: str, args: dict) -> str:
+    if kind == NotificationKind.APPROVAL_WAITING:
+        from reminders.approvals import approval_message  # it reads People and Wanted from here
+
+        return approval_message(args)
     if kind == NotificationKind.KPI_DUE:
         return _("Time to record %(kpi)s for the period starting %(period)s.") % args
     if kind == NotificationKind.KPI_OVERDUE:
@@ -259,6 +263,13 @@ def _message(kind: str, args: dict) -> str:
     )
 
 
+def _all_wanted(org: Organization, today: date, people: People) -> list[Wanted]:
+    from reminders.approvals import approval_wanted  # it reads People and Wanted from here
+
+    due = kpi_wanted(org, today, people) + _check_in_wanted(org, today) + missed_check_in_wanted(org, today, people)
+    return due + approval_wanted(org, today, people)
+
+
 def sweep_organization(*, org: Organization, now: datetime | None = None, dispatch: bool = True) -> SweepResult:
     """Claim and send every reminder now due in one organisation. ``dispatch`` off leaves
     the outbox rows (``outbox_ids``) for the caller to deliver (the command reports them)."""
@@ -268,7 +279,7 @@ def sweep_organization(*, org: Organization, now: datetime | None = None, dispat
         return SweepResult()
     today = local.date()
     people = people_of(org)
-    wanted = kpi_wanted(org, today, people) + _check_in_wanted(org, today) + missed_check_in_wanted(org, today, people)
+    wanted = _all_wanted(org, today, people)
     if not wanted:
         return SweepResult()
     run = str(uuid.uuid4())

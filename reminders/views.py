@@ -36,6 +36,7 @@ def inbox_page(request: HttpRequest) -> HttpResponse:
             _("Check-ins of your team to acknowledge"),
             [i for i in items if i.kind == ItemKind.ACKNOWLEDGE],
         ),
+        (ItemKind.APPROVAL, _("Objectives to review"), [i for i in items if i.kind == ItemKind.APPROVAL]),
         (
             ItemKind.REVIEW,
             _("Retrospectives to acknowledge"),

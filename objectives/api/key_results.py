@@ -35,6 +35,14 @@ class KeyResultSerializer(serializers.ModelSerializer):
         read_only=True, allow_null=True, help_text="End-of-cycle grade (0–1); set with POST key-results/<id>/grade/."
     )
     grade_note = serializers.CharField(read_only=True)
+    reason = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        max_length=2000,
+        help_text="Why: required when a new key result, target, start value or weight sends an approved "
+        "objective back to review (for a DELETE, ?reason=).",
+    )
     version = serializers.IntegerField(
         required=False,
         min_value=1,
@@ -61,6 +69,7 @@ class KeyResultSerializer(serializers.ModelSerializer):
             "grade",
             "grade_note",
             "version",
+            "reason",
         ]
 
 
@@ -94,6 +103,7 @@ class KeyResultViewSet(OrgScopedViewSet):
             target_value=data.get("target_value"),
             weight=data.get("weight", 1.0),
             kpi=data.get("kpi"),
+            reason=data.get("reason"),
         )
 
     def perform_update(self, serializer: KeyResultSerializer) -> None:
@@ -108,9 +118,14 @@ class KeyResultViewSet(OrgScopedViewSet):
             if k in data
         }
         serializer.instance = services.key_result_update(
-            key_result=kr, actor=self.request.user, expected_version=data.get("version"), **kwargs
+            key_result=kr,
+            actor=self.request.user,
+            expected_version=data.get("version"),
+            reason=data.get("reason"),
+            **kwargs,
         )
 
     def perform_destroy(self, instance: KeyResult) -> None:
         check_objective_edit(self.membership, instance.objective)
-        services.key_result_delete(key_result=instance, actor=self.request.user)
+        reason = self.request.query_params.get("reason") or self.request.data.get("reason")
+        services.key_result_delete(key_result=instance, actor=self.request.user, reason=reason)

@@ -14,6 +14,7 @@ from kpis.models import Perspective
 from objectives import services
 from objectives.access import check_objective_create, check_objective_edit, check_objective_owner_change
 from objectives.api._common import _int_param
+from objectives.api.approvals import ApprovalActions
 from objectives.models import Commitment, Objective, ObjectiveStatus, OwnerType, validate_objective_weight
 from orgs.api import OrgScopedPrimaryKeyField, OrgUserField, ViewerIdsField
 from orgs.models import Team
@@ -71,6 +72,16 @@ class ObjectiveSerializer(serializers.ModelSerializer):
         "a child (400). Those who may not see it get 404.",
     )
     viewers = ViewerIdsField()
+    approval_status = serializers.CharField(
+        read_only=True, help_text="draft, in_review, changes_requested or approved (cycles that ask for approval)."
+    )
+    reason = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        max_length=2000,
+        help_text="Why: required when a new weight sends an approved objective back to review.",
+    )
     version = serializers.IntegerField(
         required=False,
         min_value=1,
@@ -102,6 +113,8 @@ class ObjectiveSerializer(serializers.ModelSerializer):
             "version",
             "visibility",
             "viewers",
+            "approval_status",
+            "reason",
         ]
 
     @extend_schema_field(serializers.ChoiceField(choices=["on_track", "at_risk", "off_track"], allow_null=True))
@@ -109,7 +122,7 @@ class ObjectiveSerializer(serializers.ModelSerializer):
         return obj.health(self.context.get("today"), org=self.context.get("org")) or None
 
 
-class ObjectiveViewSet(OrgScopedViewSet):
+class ObjectiveViewSet(ApprovalActions, OrgScopedViewSet):
     """Filters: ``?cycle=`` (``null``: the backlog), ``?status=``, ``?owner_type=``, ``?owner_team=``,
     ``?owner_user=``, ``?parent=``."""
 
@@ -185,6 +198,7 @@ class ObjectiveViewSet(OrgScopedViewSet):
             check_objective_owner_change(self.membership, objective, owner_after_change(objective, **owner_change))
         version = data.get("version")
         if kwargs or version is not None:
+            kwargs["reason"] = data.get("reason")
             objective = services.objective_update(
                 objective=objective, actor=self.request.user, expected_version=version, **kwargs
             )

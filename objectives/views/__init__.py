@@ -4,6 +4,7 @@
 
 from objectives.access import can_check_in
 from objectives.views._common import _detail_context
+from objectives.views.approvals import objective_approve, objective_request_changes, objective_submit
 from objectives.views.contributions import contribution_add, contribution_remove, objective_contributions
 from objectives.views.initiatives import initiative_create, initiative_delete, initiative_edit
 from objectives.views.key_results import (
@@ -38,10 +39,13 @@ __all__ = [
     "key_result_edit",
     "key_result_history",
     "my_check_ins",
+    "objective_approve",
     "objective_contributions",
     "objective_create",
     "objective_delete",
     "objective_detail",
     "objective_edit",
+    "objective_request_changes",
     "objective_status",
+    "objective_submit",
 ]

@@ -14,6 +14,7 @@ from activity.selectors import activity_for_objective
 from objectives import forecast_text, forecasts, selectors, services
 from objectives.access import can_check_in
 from objectives.alignment import contributors_of
+from objectives.approvals import approval_panel
 from objectives.extensions import objective_detail_context
 from objectives.forms import InitiativeForm, KeyResultForm
 from objectives.models import (
@@ -26,6 +27,7 @@ from objectives.models import (
     ObjectiveStatus,
 )
 from objectives.restricted import hidden_objectives, restricted_label, shows_count_only
+from objectives.views.approvals import keep_reason
 from orgs.models import Membership
 from orgs.tenancy import scoped
 
@@ -80,6 +82,7 @@ def _forecast_chart(
 def _detail_context(request: HttpRequest, objective: Objective) -> dict[str, Any]:
     context = _objective_context(request, objective)
     # The floors above add their parts of the page (conversations: comments, reactions).
+    context["approval"] = approval_panel(request.membership, objective)
     objective_detail_context.send(sender=Objective, request=request, objective=objective, context=context)
     return context
 
@@ -116,7 +119,9 @@ def _objective_context(request: HttpRequest, objective: Objective) -> dict[str, 
         "can_add_kr": editable and len(krs) < MAX_KEY_RESULTS,
         "max_krs": MAX_KEY_RESULTS,
         "min_krs": MIN_KEY_RESULTS_TO_ACTIVATE,
-        "kr_form": KeyResultForm(org=request.org, initial={"owner": objective.owner_user_id or request.user.pk}),
+        "kr_form": keep_reason(
+            KeyResultForm(org=request.org, initial={"owner": objective.owner_user_id or request.user.pk}), objective
+        ),
         "initiative_form": InitiativeForm(org=request.org, objective=objective),
         "initiatives": list(objective.initiatives.all()),
         "children": list(objective.children.all()),

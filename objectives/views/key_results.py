@@ -24,6 +24,7 @@ from objectives.access import (
     access_key_result_for_edit,
     access_objective_for_edit,
 )
+from objectives.approvals import approvals_on
 from objectives.checkin_context import pace
 from objectives.forms import CheckInForm, KeyResultForm
 from objectives.models import (
@@ -34,6 +35,7 @@ from objectives.models import (
 from objectives.views._common import (
     _render_krs,
 )
+from objectives.views.approvals import keep_reason
 from orgs import permissions
 from orgs.ownership import member_or_404
 from orgs.tenancy import get_scoped_or_404, get_visible_or_404, org_view, scoped
@@ -46,7 +48,7 @@ from orgs.tenancy import get_scoped_or_404, get_visible_or_404, org_view, scoped
 def key_result_create(request: HttpRequest, objective_id: int) -> HttpResponse:
     org = request.org
     objective = access_objective_for_edit(request.membership, objective_id)
-    form = KeyResultForm(request.POST, org=org)
+    form = keep_reason(KeyResultForm(request.POST, org=org), objective)
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -79,6 +81,7 @@ def _kr_definition(org: Any, data: dict[str, Any]) -> dict[str, Any]:
         "target_value": data["target_value"],
         "weight": data["weight"],
         "kpi": get_scoped_or_404(Kpi, org, pk=data["kpi"]) if data["kpi"] else None,
+        "reason": data.get("reason") or None,  # after approval, what sends it back to review needs one
     }
 
 
@@ -88,7 +91,7 @@ def key_result_edit(request: HttpRequest, kr_id: int) -> HttpResponse:
     org = request.org
     kr = access_key_result_for_edit(request.membership, kr_id)
     objective = kr.objective
-    form = KeyResultForm(
+    form = KeyResultForm(  # the reason field: see keep_reason below
         request.POST or None,
         org=org,
         initial={
@@ -103,6 +106,7 @@ def key_result_edit(request: HttpRequest, kr_id: int) -> HttpResponse:
             "version": kr.version,
         },
     )
+    keep_reason(form, objective)
     status = 200
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -134,7 +138,7 @@ def key_result_delete(request: HttpRequest, kr_id: int) -> HttpResponse:
     back = reverse("objectives:detail", kwargs={"slug": request.org.slug, "objective_id": objective.pk})
     if request.method == "POST":
         try:
-            services.key_result_delete(key_result=kr, actor=request.user)
+            services.key_result_delete(key_result=kr, actor=request.user, reason=request.POST.get("reason"))
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
@@ -147,6 +151,7 @@ def key_result_delete(request: HttpRequest, kr_id: int) -> HttpResponse:
             "title": _("Delete the key result “%(title)s”?") % {"title": kr.title},
             "explanation": _("Its check-in history goes with it."),
             "cancel_url": back,
+            "ask_reason": objective.approval_status == "approved" and approvals_on(objective),
         },
     )
 

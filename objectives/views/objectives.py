@@ -19,6 +19,7 @@ from cycles.models import Cycle, CycleStatus
 from cycles.selectors import cycle_list, default_cycle
 from objectives import selectors, services
 from objectives.access import access_objective_for_edit, check_objective_create, check_objective_owner_change
+from objectives.approvals import approval_counts
 from objectives.forms import ObjectiveForm, follow_cycle, owner_refused, planned_next
 from objectives.models import (
     Objective,
@@ -26,6 +27,7 @@ from objectives.models import (
 from objectives.views._common import (
     _detail_context,
 )
+from objectives.views.approvals import keep_reason
 from orgs import permissions
 from orgs.ownership import default_owner, owner_from_ids
 from orgs.tenancy import get_scoped_or_404, get_visible_or_404, org_view, scoped
@@ -54,6 +56,7 @@ def cycle_okrs(request: HttpRequest) -> HttpResponse:
             "cycle": cycle,
             "okrs": data,
             "can_create": permissions.can_write(m),
+            "approval_counts": approval_counts(cycle.pk, org.pk) if cycle and cycle.approvals_required else None,
         },
     )
 
@@ -126,7 +129,7 @@ def objective_create(request: HttpRequest) -> HttpResponse:
     if not cycle_list(org=org).exclude(status=CycleStatus.CLOSED).exists():
         messages.info(request, _("Open a cycle first: objectives belong to a cycle."))
         return redirect("cycles:list", slug=org.slug)
-    form = _objective_form(request, objective=None, data=request.POST or None)
+    form = keep_reason(_objective_form(request, objective=None, data=request.POST or None), None)
     status = 200
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -168,7 +171,7 @@ def objective_create(request: HttpRequest) -> HttpResponse:
 def objective_edit(request: HttpRequest, objective_id: int) -> HttpResponse:
     org, m = request.org, request.membership
     objective = access_objective_for_edit(m, objective_id)
-    form = _objective_form(request, objective=objective, data=request.POST or None)
+    form = keep_reason(_objective_form(request, objective=objective, data=request.POST or None), objective)
     status = 200
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -193,6 +196,7 @@ def objective_edit(request: HttpRequest, objective_id: int) -> HttpResponse:
                 **visibility_arguments(data),
                 cycle=get_scoped_or_404(Cycle, org, pk=data["cycle"]) if data["cycle"] else None,
                 expected_version=data["version"],
+                reason=data.get("reason") or None,
             )
         except PermissionDenied as exc:
             owner_refused(form, exc)
@@ -216,8 +220,10 @@ def objective_status(request: HttpRequest, objective_id: int) -> HttpResponse:
     status = request.POST.get("status", "")
     try:
         services.objective_set_status(objective=objective, actor=request.user, status=status)
-    except ValidationError as exc:
+    except ValidationError as exc:  # e.g. fewer than 2 key results, or not approved yet: 400, unchanged
         messages.error(request, " ".join(exc.messages))
+        page = selectors.objective_detail(seen_by=request.membership, objective_id=objective.pk)
+        return render(request, "objectives/objective_detail.html", _detail_context(request, page), status=400)
     else:
         labels = {
             "active": _("Objective activated."),

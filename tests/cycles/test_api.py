@@ -9,7 +9,17 @@ from cycles.models import Cycle
 from tests.objectives.okr_factories import make_cycle, make_objective
 
 URL = "/api/v1/orgs/alpha/cycles/"
-FIELDS = {"id", "name", "start_date", "end_date", "status", "kind", "closing_message", "closed_at"}
+FIELDS = {
+    "id",
+    "name",
+    "start_date",
+    "end_date",
+    "status",
+    "kind",
+    "closing_message",
+    "closed_at",
+    "approvals_required",
+}
 
 
 def detail(cycle_id: int, slug: str = "alpha") -> str:
@@ -147,6 +157,7 @@ def test_retrieve_has_exactly_the_contract_fields(world_a, api):
         "kind": "quarter",
         "closing_message": "",
         "closed_at": None,
+        "approvals_required": False,
     }
 
 

@@ -3,7 +3,8 @@ form, asserted from one data file, ``role_matrix.txt``.
 
 Each row is tried by each subject inside a savepoint that is rolled back, so
 the rows are independent. Allowed means a 2xx (or, for a page, a redirect)
-and a change to the organisation's rows; refused means a 403 and no change.
+and a change to the organisation's rows; refused means a 403 and no change; ``4`` means a
+400 with a message and no change (approving one's own objective).
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ class Row:
     body: str
     expected: dict[str, bool]
     known_bugs: frozenset[str]
+    bad_input: frozenset[str] = frozenset()  # answered 400, nothing changed
 
     @property
     def id(self) -> str:
@@ -62,7 +64,7 @@ def _rows() -> list[Row]:
             continue
         method, path, body, *answers = line.split()
         assert len(answers) == len(SUBJECTS), f"role_matrix.txt:{n}: {len(answers)} answers"
-        assert all(a.rstrip("!") in ("y", "n") for a in answers), f"role_matrix.txt:{n}"
+        assert all(a.rstrip("!") in ("y", "n", "4") for a in answers), f"role_matrix.txt:{n}"
         rows.append(
             Row(
                 n,
@@ -71,6 +73,7 @@ def _rows() -> list[Row]:
                 body,
                 {s: a.rstrip("!") == "y" for s, a in zip(SUBJECTS, answers, strict=True)},
                 frozenset(s for s, a in zip(SUBJECTS, answers, strict=True) if a.endswith("!")),
+                frozenset(s for s, a in zip(SUBJECTS, answers, strict=True) if a == "4"),
             )
         )
     return rows
@@ -191,11 +194,31 @@ def _world(w) -> tuple[dict[str, User], dict[str, Any]]:
     objects["data_source"] = source_services.source_create(
         org=org, actor=None, name="Finance sheet", kind="webhook", config={}
     ).pk
+    objects.update(_review_world(w, org))
     for name, user in users.items():
         objects[f"user:{name}"] = user.pk
         objects[f"member:{name}"] = user.pk
         Notification.objects.create(organization=org, recipient=user, kind="kpi_due", message="Due")
     return users, objects
+
+
+def _review_world(w, org) -> dict[str, int]:
+    """A cycle that asks for approval: the owner's draft, and objectives in review owned by
+    the owner, by `team` and by the company."""
+    review = make_cycle(org, name="Reviewed Q4 2026")
+    Cycle.objects.filter(pk=review.pk).update(approvals_required=True)
+    review.refresh_from_db()
+    person = {"owner_type": "person", "user": w.member, "krs": 2}
+    found = {"obj:review_draft": make_objective(org, review, title="Plan", **person).pk}
+    for key, kwargs in (
+        ("obj:review_person", person),
+        ("obj:review_team", {"owner_type": "team", "team": w.team, "krs": 2, "kr_owner": w.member}),
+        ("obj:review_company", {"krs": 2, "kr_owner": w.admin}),
+    ):
+        objective = make_objective(org, review, title="Review", **kwargs)
+        okr_services.objective_submit(objective=objective, actor=w.admin)
+        found[key] = objective.pk
+    return found
 
 
 def _body(name: str, o: dict[str, Any]) -> dict[str, Any]:
@@ -209,6 +232,7 @@ def _body(name: str, o: dict[str, Any]) -> dict[str, Any]:
     bodies: dict[str, dict[str, Any]] = {
         "-": {},
         "title": {"title": "Renamed"},
+        "comment": {"comment": "Sharper targets, please"},
         "name": {"name": "Renamed"},
         "value": {"value": 7},
         "read": {"read_at": "2026-11-30T10:00:00Z"},
@@ -348,6 +372,9 @@ def test_role_matrix(row: Row, subjects: tuple[str, ...], world_a, client, api):
             if not (done and changed):
                 detail = response.content[:300] if response.status_code != 302 else response["Location"]
                 wrong.append(f"{subject}: expected allowed, got {response.status_code} (changed={changed}) {detail!r}")
+        elif subject in row.bad_input:
+            if response.status_code != 400 or changed or not response.content:
+                wrong.append(f"{subject}: expected 400, got {response.status_code} (changed={changed})")
         elif response.status_code != 403 or changed:
             wrong.append(f"{subject}: expected 403, got {response.status_code} (changed={changed})")
     assert not wrong, f"role_matrix.txt:{row.line} {row.id}\n" + "\n".join(wrong)
