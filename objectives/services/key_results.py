@@ -210,7 +210,9 @@ _MATERIAL = {
 }
 
 
-def _reopen_if_material(kr: KeyResult, before: dict, after: dict, *, actor: User, reason: str | None) -> None:
+def _reopen_if_material(
+    kr: KeyResult, before: dict[str, Any], after: dict[str, Any], *, actor: User, reason: str | None
+) -> None:
     material = [str(label) for key, label in _MATERIAL.items() if before[key] != after[key]]
     if material:
         change = ", ".join(material)
