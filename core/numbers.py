@@ -15,6 +15,7 @@ ones ``{{ value|date }}`` and friends use.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 from collections.abc import Iterable
@@ -275,6 +276,9 @@ def format_quantity(
     decimals), ``12 leads``."""
     if value is None:
         return "—"
+    if kind == "milestone":  # 1 or 0: a milestone is done or not, never "→ 1"
+        with translation.override(language) if language else contextlib.nullcontext():
+            return _("done") if value >= 1 else _("not done")
     unit = (unit or "").strip()
     if is_whole_currency(unit):
         decimals = 0

@@ -135,23 +135,50 @@ def to_csv(rows: Iterable[Sequence[Any]], *, convention: CsvConvention = ENGLISH
     return out.getvalue()
 
 
+class Percent(float):
+    """A share written as a percentage: 0.45 is "45%" in a workbook (a number formatted as a
+    percentage, so it still sums and sorts); a CSV holds the plain number."""
+
+
+# Column widths of a workbook, in characters: enough for the longest cell, within reason.
+XLSX_MIN_WIDTH, XLSX_MAX_WIDTH = 8, 60
+
+
+def _shown_length(value: Any) -> int:
+    if isinstance(value, Percent):
+        return len(f"{value:.0%}")
+    if isinstance(value, datetime):
+        return 16
+    if isinstance(value, date):
+        return 10
+    return max((len(line) for line in str(value).splitlines()), default=0)
+
+
 def to_xlsx(rows: Iterable[Sequence[Any]], *, sheet: str = "Sheet") -> bytes:
-    """An XLSX workbook of one sheet; the first row is the header (bold, frozen)."""
+    """An XLSX workbook of one sheet; the first row is the header (bold, frozen), each column
+    as wide as its longest cell, ``Percent`` cells formatted as percentages."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
 
     wb = Workbook()
     ws = wb.active
     # Sheet titles cannot hold []:*?/\ and are at most 31 characters.
     ws.title = "".join(c for c in sheet if c not in "[]:*?/\\")[:31] or "Sheet"
+    widths: dict[int, int] = {}
     for r, row in enumerate(rows, start=1):
         for c, value in enumerate(row, start=1):
             safe = _safe(value, whole_cell=True)
-            cell = ws.cell(row=r, column=c, value=safe)
+            cell = ws.cell(row=r, column=c, value=float(safe) if isinstance(safe, Percent) else safe)
             if isinstance(safe, str):
                 cell.data_type = "s"  # never a formula, whatever the text
+            elif isinstance(value, Percent):
+                cell.number_format = "0%"
             if r == 1:
                 cell.font = Font(bold=True)
+            widths[c] = max(widths.get(c, 0), _shown_length(safe))
+    for c, width in widths.items():
+        ws.column_dimensions[get_column_letter(c)].width = min(max(width + 2, XLSX_MIN_WIDTH), XLSX_MAX_WIDTH)
     ws.freeze_panes = "A2"
     out = io.BytesIO()
     wb.save(out)

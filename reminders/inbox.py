@@ -67,6 +67,18 @@ class InboxItem:
     check_ins: list[CheckIn] = field(default_factory=list)
     objective_id: int | None = None  # the objective it is about, where there is one (DESIGN §3)
 
+    @property
+    def latest_check_ins(self) -> list[CheckIn]:
+        """The latest of ``check_ins`` (newest first) per key result: one line per key result the
+        card's title counts, whatever its kind, so the count and the lines agree."""
+        seen: set[int] = set()
+        latest = []
+        for ci in self.check_ins:
+            if ci.key_result_id not in seen:
+                seen.add(ci.key_result_id)
+                latest.append(ci)
+        return latest
+
 
 def week_start(org: Organization, today: date) -> datetime:
     monday = today - timedelta(days=today.weekday())

@@ -12,6 +12,7 @@ from typing import Any
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from core.spreadsheet import Percent
 from cycles.models import Cycle
 from kpis.models import Direction
 from objectives.models import KeyResult, Objective, ObjectiveStatus
@@ -71,7 +72,7 @@ def cycle_rows(objectives: list[Objective], *, cycle: Cycle) -> list[list[Any]]:
             o.get_owner_type_display(),
             o.owner_label,
             shown_status(o, cycle),
-            round(o.progress, 4),
+            Percent(round(o.progress, 4)),
             o.shown_grade,
             _("yes") if o.is_achieved else _("no"),
         ]
@@ -95,7 +96,7 @@ def cycle_rows(objectives: list[Objective], *, cycle: Cycle) -> list[list[Any]]:
                     kr.target_value,
                     kr.current_value,
                     kr.unit,
-                    round(kr.progress, 4),
+                    Percent(round(kr.progress, 4)),
                     kr.shown_grade,
                     kr.grade_note,
                     *tail,

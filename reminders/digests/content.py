@@ -21,14 +21,16 @@ from objectives import forecasts
 from objectives import progress as progress_math
 from objectives.forecasts import MissRow
 from objectives.models import CheckIn, KeyResult, Objective, ObjectiveStatus
+from objectives.restricted import has_restricted
 from orgs import permissions
 from orgs.models import Membership, Organization, User
-from reminders.digests.restricted import has_restricted
 from reminders.inbox import KpiValuesDue, _check_in_items, _kpi_items, key_results_to_check_in, kpi_values_due
 from reminders.sweep import People, Wanted, missed_check_in_wanted
 
 MONDAY, FRIDAY = 0, 4
 TOP = 5
+# The smallest change of progress a mover shows: half a percentage point, which reads as 1%.
+SHOWN_MOVE = 0.005
 
 
 @dataclass
@@ -64,7 +66,8 @@ def movers(
         after = kr.progress_value()
         result.append(Mover(kr, before, after, after - before))
     result.sort(key=lambda m: (-m.delta, m.key_result.pk))
-    return [m for m in result if m.delta > 1e-9][:limit]  # limit None: all of them
+    # A move the e-mail would show as "+0%" (under half a percentage point) is no move.
+    return [m for m in result if m.delta >= SHOWN_MOVE][:limit]  # limit None: all of them
 
 
 def _running_objectives(org: Organization, today: date) -> Any:

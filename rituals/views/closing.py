@@ -253,7 +253,12 @@ def carry_over(request: HttpRequest, cycle_id: int) -> HttpResponse:
     where = target.name if target else _("the backlog")
     messages.success(
         request,
-        _("%(count)d objective(s) carried over into %(where)s as drafts.") % {"count": len(copies), "where": where},
+        ngettext(
+            "%(count)d objective carried over into %(where)s as a draft.",
+            "%(count)d objectives carried over into %(where)s as drafts.",
+            len(copies),
+        )
+        % {"count": len(copies), "where": where},
     )
     if target is None:
         return redirect("objectives:backlog", slug=org.slug)

@@ -25,6 +25,8 @@ from scorecards.owners import row_owner_name
 
 STALE_CHECK_IN_DAYS = 14
 MOVERS_LIMIT = 5
+# The smallest change of progress a mover shows: half a percentage point, which reads as 1%.
+SHOWN_MOVE = 0.005
 LIST_LIMIT = 10
 HEALTHS = ("on_track", "at_risk", "off_track")
 KPI_STATUSES = ("green", "amber", "red", "none")
@@ -170,8 +172,9 @@ def movers(*, objectives: list[ObjectiveRow], krs: list[dict[str, Any]]) -> dict
             {"type": "key_result", "id": k["id"], "title": k["title"], "objective": k["objective_id"]}
             | {"before": k["progress_since"], "after": k["progress"], "change": k["progress"] - k["progress_since"]}
         )
-    up = sorted((m for m in moves if m["change"] > 1e-9), key=lambda m: (-m["change"], m["type"], m["id"]))
-    down = sorted((m for m in moves if m["change"] < -1e-9), key=lambda m: (m["change"], m["type"], m["id"]))
+    # A move the page would show as "+0%" (under half a percentage point) is no move.
+    up = sorted((m for m in moves if m["change"] >= SHOWN_MOVE), key=lambda m: (-m["change"], m["type"], m["id"]))
+    down = sorted((m for m in moves if m["change"] <= -SHOWN_MOVE), key=lambda m: (m["change"], m["type"], m["id"]))
     return {"up": up[:MOVERS_LIMIT], "down": down[:MOVERS_LIMIT]}
 
 

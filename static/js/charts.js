@@ -3,6 +3,16 @@
 (function () {
   "use strict";
   var palette = ["#0b6bcb", "#16a34a", "#d97706", "#9333ea", "#dc2626", "#0891b2"];
+  var MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+  // An ISO date ("2026-10-01") as the pages write dates (okrkpi/formats): "1 Oct 2026" in
+  // English, "1/10/2026" in Vietnamese.
+  function readerDate(iso) {
+    var p = String(iso).split("-");
+    if (p.length !== 3) { return iso; }
+    var day = parseInt(p[2], 10), month = parseInt(p[1], 10);
+    if ((document.documentElement.lang || "en").slice(0, 2) === "vi") { return day + "/" + month + "/" + p[0]; }
+    return day + " " + MONTHS[month - 1] + " " + p[0];
+  }
   function draw(canvas) {
     var source = document.getElementById(canvas.getAttribute("data-chart"));
     if (!source || typeof Chart === "undefined") { return; }
@@ -36,10 +46,16 @@
         locale: document.documentElement.lang || undefined,  // tick numbers in the page language (0,8 in Vietnamese)
         responsive: true, maintainAspectRatio: false, spanGaps: true,
         parsing: { xAxisKey: "x", yAxisKey: "y" },
-        scales: { y: { suggestedMin: 0, suggestedMax: 100, ticks: { callback: function (v) { return v + "%"; } } } },
-        plugins: { legend: { position: "bottom", labels: { filter: function (item, data) {
-          return !data.datasets[item.datasetIndex].band;
-        } } } }
+        scales: {
+          x: { ticks: { callback: function (v) { return readerDate(this.getLabelForValue(v)); } } },
+          y: { suggestedMin: 0, suggestedMax: 100, ticks: { callback: function (v) { return v + "%"; } } }
+        },
+        plugins: {
+          legend: { position: "bottom", labels: { filter: function (item, data) {
+            return !data.datasets[item.datasetIndex].band;
+          } } },
+          tooltip: { callbacks: { title: function (items) { return items.length ? readerDate(items[0].label) : ""; } } }
+        }
       }
     });
   }
