@@ -12,9 +12,11 @@ where the organisation says even its progress would reveal too much
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q
+from django.core.cache import caches
+from django.db.models import Exists, IntegerField, Q, Value
 from django.utils.translation import ngettext
 
 from core.numbers import format_percent
@@ -22,38 +24,86 @@ from core.numeric import weighted_average
 from kpis.models import Kpi, Measurement
 from objectives.contribution import Contribution
 from objectives.models import CheckIn, Initiative, KeyResult, Objective
-from orgs.models import Membership
+from orgs.models import Membership, Organization
 from orgs.visibility import Visibility, sees_everything, visible_filter
 
 RESTRICTED_COUNT = "count"
 
 
+@dataclass(frozen=True)
+class Hidden:
+    """What one member may not see in their organisation: {objective id: (its weight in its
+    parent, its cycle id)} and the KPI ids."""
+
+    objectives: dict[int, tuple[float, int | None]]
+    kpis: frozenset[int]
+
+
+NOTHING_HIDDEN = Hidden(objectives={}, kpis=frozenset())
+
+
+def has_restricted(org: Organization) -> bool:
+    """Whether any objective or KPI of the organisation is not open to everyone: one query,
+    kept in the documents cache under the organisation's data version (bumped by every
+    change to an objective or a KPI, ``orgs.versions``), so most requests ask nothing."""
+    key = f"restricted:{org.pk}:{org.data_version}"
+    store = caches["documents"]
+    found = store.get(key)
+    if found is None:
+        objectives = Objective.objects.filter(organization=org).exclude(visibility=Visibility.ORGANIZATION)
+        kpis = Kpi.objects.filter(organization=org).exclude(visibility=Visibility.ORGANIZATION)
+        found = Organization.objects.filter(pk=org.pk).filter(Exists(objectives) | Exists(kpis)).exists()
+        store.set(key, found)
+    return bool(found)
+
+
+def _hidden(m: Membership) -> Hidden:
+    """``Hidden`` for a member who is not an admin, kept on the membership for the request:
+    nothing (no further query) in an organisation where everything is open, else the
+    visibility filter's reads and one query (a union of objectives and KPIs)."""
+    found = m.__dict__.get("_okrkpi_hidden")
+    if found is not None:
+        return found
+    if not has_restricted(m.organization):
+        found = NOTHING_HIDDEN
+    else:
+        objectives = (
+            Objective.objects.filter(organization_id=m.organization_id)
+            .exclude(visibility=Visibility.ORGANIZATION)
+            .exclude(visible_filter(m, Objective))
+            .order_by()
+            .values_list("id", "weight", "cycle_id", Value("o"))
+        )
+        kpis = (
+            Kpi.objects.filter(organization_id=m.organization_id)
+            .exclude(visibility=Visibility.ORGANIZATION)
+            .exclude(visible_filter(m, Kpi))
+            .order_by()
+            .values_list("id", Value(1.0), Value(None, output_field=IntegerField()), Value("k"))
+        )
+        rows = list(objectives.union(kpis, all=True))
+        found = Hidden(
+            objectives={pk: (weight, cycle) for pk, weight, cycle, kind in rows if kind == "o"},
+            kpis=frozenset(pk for pk, _w, _c, kind in rows if kind == "k"),
+        )
+    m.__dict__["_okrkpi_hidden"] = found
+    return found
+
+
 def hidden_objectives(m: Membership, *, cycle_id: int | None = None) -> dict[int, float]:
     """{objective id: its weight in its parent} of the objectives of ``m``'s organisation (of
-    ``cycle_id`` when given) that ``m`` may not see; empty for admins. One query (none for an
-    admin), cached on the membership for the request."""
+    ``cycle_id`` when given) that ``m`` may not see; empty for admins (``_hidden``)."""
     if sees_everything(m):
         return {}
-    cache: dict[Any, dict[int, float]] = m.__dict__.setdefault("_hidden_objectives", {})
-    if cycle_id not in cache:
-        rows = Objective.objects.filter(organization_id=m.organization_id).exclude(visibility=Visibility.ORGANIZATION)
-        if cycle_id is not None:
-            rows = rows.filter(cycle_id=cycle_id)
-        rows = rows.exclude(visible_filter(m, Objective))
-        cache[cycle_id] = dict(rows.values_list("id", "weight"))
-    return cache[cycle_id]
+    objectives = _hidden(m).objectives
+    return {pk: w for pk, (w, cycle) in objectives.items() if cycle_id is None or cycle == cycle_id}
 
 
 def hidden_kpis(m: Membership) -> frozenset[int]:
     """The ids of the KPIs of ``m``'s organisation that ``m`` may not see (none for admins)."""
     if sees_everything(m):
         return frozenset()
-    cached = m.__dict__.get("_hidden_kpis")
-    if cached is None:
-        rows = Kpi.objects.filter(organization_id=m.organization_id).exclude(visibility=Visibility.ORGANIZATION)
-        cached = frozenset(rows.exclude(visible_filter(m, Kpi)).values_list("id", flat=True))
-        m.__dict__["_hidden_kpis"] = cached
-    return cached
+    return _hidden(m).kpis
 
 
 def shows_count_only(m: Membership) -> bool:

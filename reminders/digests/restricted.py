@@ -7,20 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from kpis.models import Kpi
 from notifications.models import NotificationKind
-from objectives.models import KeyResult, Objective
+from objectives.models import KeyResult
 from objectives.restricted import hidden_kpis, hidden_objectives
-from orgs.models import Membership, Organization
+from orgs.models import Membership
 from orgs.visibility import Visibility, sees_everything
-
-
-def has_restricted(org: Organization) -> bool:
-    """Whether the organisation has any objective or KPI not open to everyone (two queries)."""
-    return (
-        Objective.objects.filter(organization=org).exclude(visibility=Visibility.ORGANIZATION).exists()
-        or Kpi.objects.filter(organization=org).exclude(visibility=Visibility.ORGANIZATION).exists()
-    )
 
 
 def for_reader(kind: str, context: dict[str, Any], m: Membership) -> dict[str, Any]:
