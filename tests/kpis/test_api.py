@@ -34,6 +34,8 @@ KPI_FIELDS = {
     "latest_value",
     "status",
     "version",  # optimistic locking (tests/core/test_optimistic_locking.py)
+    "visibility",  # who may see it (orgs.visibility)
+    "viewers",
 }
 MEASUREMENT_FIELDS = {"id", "kpi", "period", "value", "note", "author", "origin", "provenance"}
 
