@@ -15,7 +15,9 @@ from core.ids import parse_id
 from core.spreadsheet import csv_convention, csv_number, csv_writer
 from kpis import selectors
 from kpis.csvfile import safe_cell
+from kpis.models import Measurement
 from orgs.tenancy import org_view
+from orgs.visibility import visible_filter
 
 # --- CSV import and export ---------------------------------------------------------------------------
 
@@ -42,6 +44,7 @@ def measurement_export(request: HttpRequest) -> HttpResponse:
     org = request.org
     kpi_ids = [i for i in (parse_id(v) for v in request.GET.getlist("kpi")) if i]
     rows = selectors.measurement_export(org=org, kpi_ids=kpi_ids or None)
+    rows = rows.filter(visible_filter(request.membership, Measurement, prefix="kpi__"))  # DESIGN §3
     tz = org.tzinfo
 
     # The reader's convention (";" and a decimal comma in Vietnamese), read now: the stream

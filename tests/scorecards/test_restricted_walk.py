@@ -70,7 +70,7 @@ def _pages(w, rw) -> dict[str, Callable[[object], str]]:
         def read(client) -> str:
             r = client.get(url)
             assert r.status_code == 200, (url, r.status_code)
-            return r.content.decode()
+            return (b"".join(r.streaming_content) if r.streaming else r.content).decode()
 
         return read
 
@@ -85,6 +85,7 @@ def _pages(w, rw) -> dict[str, Callable[[object], str]]:
         "strategy map": get(reverse("scorecards:scorecard_map", args=[slug, rw.card.pk])),
         "scorecard export": get(reverse("scorecards:scorecard_export_csv", args=[slug, rw.card.pk])),
         "cycle report (statistics)": get(reverse("objectives:cycle_report", args=[slug, rw.cycle.pk])),
+        "KPI values export": get(reverse("kpis:export", args=[slug])),
         "cycle export": get(reverse("objectives:cycle_export_csv", args=[slug, rw.cycle.pk])),
         "forecast API": get(f"{api}/forecast/?cycle={rw.cycle.pk}"),
         "activity page": get(reverse("activity:log", args=[slug])),
