@@ -196,7 +196,17 @@ def comment_create(
                 % {"who": actor.display_name, "what": objective.title, "text": shown[:200]},
                 url=url,
             )
-    with translation.override(org.language):  # a channel is the organisation's, not the author's
+    _post_to_channels(org, objective, check_in, actor, shown, url)
+    return comment
+
+
+def _post_to_channels(
+    org: Organization, objective: Objective, check_in: CheckIn | None, actor: User, shown: str, url: str
+) -> None:
+    """The comment to the chat channels carrying comments, in the organisation's language (a
+    channel is the organisation's, not the author's); a team-only or private objective's only to
+    the channels an admin marked safe for it (DESIGN §3)."""
+    with translation.override(org.language):
         text = _("%(who)s commented on “%(what)s”: %(text)s") % {
             "who": actor.display_name,
             "what": objective.title,
@@ -205,10 +215,8 @@ def comment_create(
         facts = [(_("Objective"), objective.title)]
         if check_in is not None:
             facts.append((_("Key result"), check_in.key_result.title))
-    # A team-only or private objective's comment goes only to channels marked safe for it.
     restricted = objective.visibility != Visibility.ORGANIZATION
     channel_publish(org=org, event=ChannelEvent.COMMENT, text=text, url=url, facts=facts, restricted=restricted)
-    return comment
 
 
 def _own(comment: Comment, actor: User) -> None:
