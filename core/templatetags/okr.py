@@ -60,6 +60,12 @@ def qty(value: float | None, owner: Any) -> str:
 
 
 @register.filter
+def qty_unit(value: float | None, unit: str | None) -> str:
+    """A value with a unit given as text (a cached document's row): '4.1%', '672,760 USD'."""
+    return format_quantity(value, unit or "")
+
+
+@register.filter
 def qty_like(value: float | None, owner: Any) -> str:
     """A figure derived from a key result's start and target (the value expected by today),
     with its unit and at their precision: "77 leads" between 0 and 100, not "76.81 leads"."""

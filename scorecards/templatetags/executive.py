@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 from django import template
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 register = template.Library()
 
@@ -29,3 +32,26 @@ def as_date(value: str | date | None) -> date | None:
         return date.fromisoformat(value)
     except ValueError:
         return None
+
+
+# How many items each list keeps on the printed board report (static/css/print.css cuts the
+# rest): the dashboard must print on one A4 page on any day of the quarter.
+PRINT_SHOWN = 3
+
+
+def _more(n: int) -> str:
+    return ngettext("+%(n)d more", "+%(n)d more", n) % {"n": n}
+
+
+@register.simple_tag
+def more_items(total: int, shown: int, screen: bool = True) -> str:
+    """The last line of a list cut short, so no item is dropped silently: "+N more" on the
+    page when it shows ``shown`` of ``total`` (unless ``screen`` is False: the list links to
+    the rest itself), and on the printed board report, which keeps the first PRINT_SHOWN."""
+    total, shown = int(total or 0), int(shown or 0)
+    lines = []
+    if screen and total > shown:
+        lines.append(format_html('<li class="more-items screen-only">{}</li>', _more(total - shown)))
+    if total > PRINT_SHOWN:
+        lines.append(format_html('<li class="more-items print-only">{}</li>', _more(total - PRINT_SHOWN)))
+    return mark_safe("".join(lines))  # noqa: S308  # each line is built by format_html
