@@ -21,16 +21,16 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, NamedTuple, TypeVar
 
 from django.core.cache import caches
-from django.db.models import CharField, Count, FloatField, Func, Max, QuerySet, Sum
+from django.db.models import CharField, Count, Exists, FloatField, Func, Max, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Cast
 from django.utils import timezone
 
 from cycles.models import Cycle, CycleStatus
 from objectives import forecast as fc
 from objectives import forecast_cache as fc_cache
-from objectives import progress as progress_math
+from objectives import forecast_graph
 from objectives.forecast_cache import cached as cached  # the documents' own: re-exported
-from objectives.models import CheckIn, KeyResult, Objective, ObjectiveStatus
+from objectives.models import CheckIn, Contribution, KeyResult, KeyResultKind, Objective, ObjectiveStatus
 from orgs.models import Organization
 
 T = TypeVar("T")
@@ -152,75 +152,57 @@ _OBJ_FIELDS = ("id", "title", "parent_id", "weight", "status", "commitment", "ow
                "owner_user_id", "activated_at")  # fmt: skip
 
 
-def _cycle_rows(*, org: Organization, cycle: Cycle) -> tuple[dict[int, ObjectiveInfo], list[KeyResultRow]]:
-    """The cycle's objectives that are not cancelled, left-joined to their key results: one query."""
+def _cycle_rows(*, org: Organization, cycle: Cycle) -> tuple[dict[int, ObjectiveInfo], list[KeyResultRow], bool]:
+    """The cycle's objectives that are not cancelled, left-joined to their key results, and
+    whether any of them has a contribution in or out (then ``_links`` reads them): one query."""
+    linked = Exists(
+        Contribution.objects.filter(
+            Q(child=OuterRef("pk")) | Q(parent=OuterRef("pk")) | Q(key_result__objective=OuterRef("pk"))
+        )
+    )
     rows = (
         Objective.objects.filter(organization=org, cycle=cycle)
         .exclude(status=ObjectiveStatus.CANCELLED)
+        .annotate(linked=linked)
         .order_by("id", "key_results__position", "key_results__id")
-        .values_list(*_OBJ_FIELDS, *_KR_FIELDS)
+        .values_list(*_OBJ_FIELDS, "linked", *_KR_FIELDS)
     )
     info: dict[int, ObjectiveInfo] = {}
     krs: list[KeyResultRow] = []
     n = len(_OBJ_FIELDS)
+    any_link = False
     for r in rows:
         if r[0] not in info:
             info[r[0]] = ObjectiveInfo(*r[:n])
-        if r[n] is not None:
-            krs.append(KeyResultRow(r[n], r[0], *r[n + 1 :]))
-    return info, krs
+            any_link = any_link or bool(r[n])
+        if r[n + 1] is not None:
+            krs.append(KeyResultRow(r[n + 1], r[0], *r[n + 2 :]))
+    return info, krs, any_link
 
 
-def _objective_forecasts(
-    *,
-    info: dict[int, ObjectiveInfo],
-    terms: dict[int, list[fc.Term]],
-    children_contribute: bool,
-    kept: dict[int, Any] | None = None,
-) -> dict[int, fc.ObjectiveForecast]:
-    """Bottom-up over the cycle's tree: each objective from its key results' forecasts and, as
-    its progress does, its aligned children that count (not drafts), weighted by their weight.
-    ``kept`` ({id: (terms, commitment, forecast)}) spares the objectives whose terms are as they were."""
-    kept = {} if kept is None else kept
-    children: dict[int, list[int]] = {}
-    for o in info.values():
-        if o.parent in info:
-            children.setdefault(o.parent, []).append(o.id)
-    done: dict[int, fc.ObjectiveForecast] = {}
-
-    def visit(oid: int, trail: frozenset[int]) -> fc.ObjectiveForecast:
-        if oid in done:
-            return done[oid]
-        own = list(terms.get(oid, []))
-        if children_contribute:
-            for cid in children.get(oid, []):
-                child = info[cid]
-                if cid in trail or not progress_math.counts_in_parent(child.status):
-                    continue
-                f = visit(cid, trail | {oid})
-                own.append(fc.Term(f.projected, f.low, f.high, child.weight, f.probability is not None))
-        commitment = info[oid].commitment
-        found = kept.get(oid)
-        if found is not None and found[0] == own and found[1] == commitment:
-            done[oid] = found[2]
-        else:
-            done[oid] = fc.forecast_objective(terms=own, commitment=commitment)
-            kept[oid] = (own, commitment, done[oid])
-        return done[oid]
-
-    for oid in info:
-        visit(oid, frozenset())
-    return done
+def _links(*, org: Organization, cycle: Cycle) -> list[forecast_graph.Link]:
+    """The contributions into or out of the cycle's objectives, with each contributor's stored
+    progress and status (for one of another cycle): one query."""
+    into = Q(child__cycle=cycle) | Q(parent__cycle=cycle) | Q(key_result__objective__cycle=cycle)
+    rows = (
+        Contribution.objects.filter(organization=org)
+        .filter(into)
+        .order_by("id")
+        .values_list("child_id", "parent_id", "key_result_id", "weight", "child__progress", "child__status")
+    )
+    return [forecast_graph.Link(*r) for r in rows]
 
 
 def build_cycle_forecast(*, org: Organization, cycle: Cycle, on: datetime | None = None) -> CycleForecast:
     """Every key result's and objective's forecast in ``cycle``, as known at ``on`` (now by
-    default): two queries whatever the size (objectives with key results, their check-ins).
+    default), on the alignment graph (``forecast_graph``): two queries whatever the size
+    (objectives with key results, their check-ins), a third for the contributions when the
+    cycle has any.
     Now, the check-ins are read only for the key results whose summary is not kept
     (``forecast_cache``): none when no check-in came since the last build."""
     live = on is None
     on = on or timezone.now()
-    info, krs = _cycle_rows(org=org, cycle=cycle)
+    info, krs, linked = _cycle_rows(org=org, cycle=cycle)
     end, at, tz = _midnight(org, cycle.end_date + timedelta(days=1)).timestamp(), on.timestamp(), org.tzinfo
     starts = {oid: _origin(org, cycle.start_date, o.activated_at).timestamp() for oid, o in info.items()}
     origins = {row.id: starts[row.objective] for row in krs}
@@ -236,7 +218,11 @@ def build_cycle_forecast(*, org: Organization, cycle: Cycle, on: datetime | None
     kept = fc_cache.forecasts_kept(org.pk) if live and at < end else {}
     result = CycleForecast(cycle=cycle.pk, info=info)
     terms: dict[int, list[fc.Term]] = {}
+    aligned: dict[int, list[tuple[int, float]]] = {}
     for row in krs:
+        if row.kind == KeyResultKind.ALIGNED:  # forecast from its contributors' forecasts, below
+            aligned.setdefault(row.objective, []).append((row.id, row.weight))
+            continue
         key = (prints[row.id], row.kind, row.start, row.target, row.confidence, end)
         found = kept.get(row.id)
         if found is not None and found[0] == key:
@@ -252,12 +238,15 @@ def build_cycle_forecast(*, org: Organization, cycle: Cycle, on: datetime | None
         terms.setdefault(row.objective, []).append(
             fc.Term(f.progress, f.progress_low, f.progress_high, row.weight, f.probability is not None)
         )
-    result.objectives = _objective_forecasts(
+    result.objectives, aligned_forecasts = forecast_graph.objective_forecasts(
         info=info,
         terms=terms,
         children_contribute=org.children_contribute,
+        aligned=aligned,
+        links=_links(org=org, cycle=cycle) if linked else [],
         kept=fc_cache.forecasts_kept(org.pk, "objectives") if live and at < end else None,
     )
+    result.key_results.update(aligned_forecasts)
     return result
 
 
@@ -311,7 +300,8 @@ def forecasts_for(
 ) -> dict[int, fc.Forecast]:
     """Each key result's forecast now, by id, for pages that already hold the key results (with
     their objective and cycle): their check-ins in one query, or none when ``loaded`` (they were
-    prefetched as ``check_ins``). A key result without a cycle (a backlog draft) stands where it is."""
+    prefetched as ``check_ins``). A key result without a cycle (a backlog draft) stands where it is;
+    an aligned one is its cycle's (``build_cycle_forecast``, three queries more per such cycle)."""
     krs = list(key_results)
     if loaded:
         points = _points(
@@ -333,6 +323,12 @@ def forecasts_for(
         found[kr.pk] = key_result_forecast_of(
             org=org, row=row, points=points.get(kr.pk, []), origin=origin, end=end, on=now
         )
+    # An aligned key result forecasts from its contributors' forecasts: its cycle's, built once.
+    cycles = {kr.objective.cycle_id: kr.objective.cycle for kr in krs if kr.kind == KeyResultKind.ALIGNED}
+    for cycle_id, cycle in cycles.items():
+        if cycle is not None:
+            whole = build_cycle_forecast(org=org, cycle=cycle).key_results
+            found.update({kr.pk: whole[kr.pk] for kr in krs if kr.objective.cycle_id == cycle_id and kr.pk in whole})
     return found
 
 
