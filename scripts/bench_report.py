@@ -81,6 +81,15 @@ def _data_rows(figures: dict) -> list[tuple[str, str, str]]:
                 "≤ 5",
             )
         )
+    rg = figures.get("reconcile_graph")
+    if rg and rg.get("links"):
+        rows.append(
+            (
+                "full reconcile ÷ aggregate scan, graph",
+                f"{rg['ratio']:.2f}× ({rg['seconds']:.2f} s ÷ {rg['scan_seconds']:.3f} s, {rg['links']:,} links)",
+                "≤ 5",
+            )
+        )
     for depth, n in figures.get("rollup_statements", {}).items():
         rows.append((f"rollup statements, depth {depth}", str(n), f"≤ {int(depth) + 3}"))
     g = figures.get("rollup_statements_graph")

@@ -7,7 +7,8 @@ one with 10,000 KPIs), then prints, measured in one run, as ratios against a
 lower bound measured in the same run:
 
   * the full reconcile of every organisation ÷ one aggregate scan of the
-    key-result table (target ≤ 5);
+    key-result table (target ≤ 5), on its trees and again once they are graphs
+    (``bench_graph``: one objective in ten also contributes to another tree's top);
   * the SQL statements of one check-in's rollup at depths 1, 6 and 12
     (target ≤ depth + 3);
   * under 16 connections (wrk) against gunicorn with the production settings
@@ -32,6 +33,7 @@ It writes the figures as JSON too (``--json``, default
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/okrkpi_bench \
       REDIS_URL=redis://127.0.0.1:6379/3 .venv/bin/python scripts/benchmark.py
     .venv/bin/python scripts/benchmark.py --only-hung-broker   # that ratio alone, in about a minute
+    .venv/bin/python scripts/benchmark.py --only-progress      # reconcile and rollup, tree and graph
 
 Here: the data, the figures measured in this process, and the command. The figures under
 load are ``scripts/bench_http.py``'s (its processes and wrk ``scripts/load.py``'s); the
@@ -62,7 +64,7 @@ django.setup()
 
 # The figures under load (scripts/bench_http.py), once Django is set up; what is printed and drawn.
 from bench_forecast import forecast_figures  # noqa: E402
-from bench_graph import graph_rollup_statements  # noqa: E402
+from bench_graph import graph_reconcile, graph_rollup_statements  # noqa: E402
 from bench_http import http_figures, hung_broker_figures  # noqa: E402
 from bench_report import report, write_plot  # noqa: E402
 from django.core.serializers.json import DjangoJSONEncoder  # noqa: E402
@@ -209,6 +211,7 @@ def progress_figures(figures: dict) -> None:
     total = min(total, best_of(1, lambda: [reconcile.reconcile_organization(org=org) for org in orgs]))
     scan = aggregate_scan()
     figures["reconcile"] = {"seconds": total, "scan_seconds": scan, "ratio": total / scan, "repaired": repaired}
+    figures["reconcile_graph"] = graph_reconcile(orgs, scan, best_of)
     org = http_org()
     by_depth = objectives_by_depth(org)
     figures["rollup_statements"] = {}
@@ -341,6 +344,20 @@ def only_forecast(figures: dict) -> None:
     report(figures)
 
 
+def only_progress(figures: dict) -> None:
+    """The reconcile ÷ scan ratio on trees and on graphs, and the rollup's statements per
+    check-in on a tree and on a graph, on the organisations seeded (a 2,000-objective one
+    added when missing): minutes, not the hour of the whole benchmark."""
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+    if HTTP_ORG_OBJECTIVES not in orgs_by_size():
+        print(f"adding a {HTTP_ORG_OBJECTIVES:,}-objective organisation ...", flush=True)
+        call_command("seed_large", orgs=1, objectives=HTTP_ORG_OBJECTIVES, verbosity=0)
+    progress_figures(figures)
+    report(figures)
+
+
 def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=int, default=10, help="wrk duration per endpoint")
@@ -357,6 +374,11 @@ def _arguments() -> argparse.Namespace:
     )
     parser.add_argument(
         "--only-forecast", action="store_true", help="only the forecasts ÷ cascade figure, on a 2,000-objective org"
+    )
+    parser.add_argument(
+        "--only-progress",
+        action="store_true",
+        help="only the reconcile (tree and graph) and the rollup's statements (tree and graph), on what is seeded",
     )
     parser.add_argument("--json", help="where to write the figures (default var/benchmark-<vendor>.json)")
     parser.add_argument("--plot", help="where to draw the growth chart (default docs/performance-growth-<vendor>.svg)")
@@ -382,6 +404,9 @@ def main() -> None:
     }
     if args.only_forecast:
         only_forecast(figures)
+        return
+    if args.only_progress:
+        only_progress(figures)
         return
     if args.only_hung_broker:
         print("check-ins with the broker healthy, then hung (wrk) ...", flush=True)
