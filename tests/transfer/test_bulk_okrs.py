@@ -171,3 +171,22 @@ def test_all_or_nothing_writes_nothing_when_a_row_is_refused(worlds, per_row):
     assert not Objective.objects.filter(organization=world.org).exists()
     assert not ImportedKey.objects.filter(organization=world.org).exists()
     assert not ActivityEntry.objects.filter(organization=world.org, target_type__startswith="objectives.").exists()
+
+
+def test_through_the_outbox_the_bulk_path_queues_one_rollup_row_per_objective(worlds, settings):
+    from objectives.models import RollupPending
+    from objectives.rollup import rollup_pending
+
+    row_by_row, bulk = worlds
+    _apply(row_by_row, per_row=True)
+    settings.ROLLUP_INLINE = False  # the worker's outbox, as in production
+    _apply(bulk, per_row=False)
+    queued = Counter(RollupPending.objects.filter(organization=bulk.org).values_list("objective_id", flat=True))
+    in_bulk = {o.pk: o.title for o in Objective.objects.filter(organization=bulk.org).exclude(title="Keep the south")}
+    # Once each, whatever its key results: the objectives with key results and the parents
+    # (the company objective is queued again by "Keep the south", written row by row under it).
+    found = {in_bulk[oid]: n for oid, n in queued.items() if oid in in_bulk}
+    assert found["Win the north"] == found["Open Hanoi"] == 1 and "Grow the company" in found
+    assert "No key results yet" not in found
+    rollup_pending(org_id=bulk.org.pk)
+    assert _state(bulk)["objectives"] == _state(row_by_row)["objectives"]
