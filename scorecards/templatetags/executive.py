@@ -7,7 +7,6 @@ from datetime import date
 from django import template
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 register = template.Library()
@@ -20,7 +19,7 @@ def pts(change: float | None) -> str:
         return "—"
     n = round(float(change) * 100)
     sign = "+" if n > 0 else "−" if n < 0 else "±"
-    return _("%(sign)s%(n)s pts") % {"sign": sign, "n": abs(n)}
+    return ngettext("%(sign)s%(n)s pt", "%(sign)s%(n)s pts", abs(n)) % {"sign": sign, "n": abs(n)}
 
 
 @register.filter

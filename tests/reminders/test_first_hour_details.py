@@ -125,3 +125,17 @@ def test_the_xlsx_export_formats_progress_as_a_percentage_in_columns_that_fit(wo
     assert ws.column_dimensions[title_col].width >= len(o.title)
     for cell in ws[1]:
         assert ws.column_dimensions[cell.column_letter].width >= len(cell.value)
+
+
+def test_english_plurals_on_the_dashboard(world_a, web):
+    from scorecards.templatetags.executive import pts
+
+    assert (pts(0.01), pts(-0.02)) == ("+1 pt", "\u22122 pts")
+    cycle = make_cycle(world_a.org)
+    o = make_objective(world_a.org, cycle, title="Delight customers")
+    make_kr(o, title="Raise NPS", owner=world_a.member, target=10)
+    make_kr(o, title="Answer faster", owner=world_a.member, target=10)
+    okr.objective_set_status(objective=o, actor=world_a.admin, status="active")
+    ritual_services.cycle_close(cycle=cycle, actor=world_a.admin, force=True)
+    page = web(world_a.admin).get("/o/alpha/").content.decode()
+    assert "0 of 1 objective achieved" in page, page[page.find("closed-cycle") :][:600]
