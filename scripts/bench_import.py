@@ -14,9 +14,9 @@ the ratio of the two applies is printed.
       .venv/bin/python scripts/bench_import.py [--rows 20000] [--json var/bench-import.json]
 
 Budgets (seconds, for 20,000 rows; each step is checked against its own):
-measurements check 30 and apply 60; OKRs check 60 and apply 1,200 (every objective and
-key result goes through the services, with their rules, activity entries and
-rollups); a second apply of either file 120.
+measurements check 30 and apply 60; OKRs check 60 and apply 1,200 (the budget of the
+row-by-row path, every objective and key result through the single services; the bulk
+path, the default, takes a few percent of it); a second apply of either file 120.
 """
 
 from __future__ import annotations
