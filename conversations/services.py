@@ -65,8 +65,9 @@ def _clean_body(body: str) -> str:
     return body
 
 
-def mentioned_users(*, org: Organization, body: str) -> list[User]:
-    """The members a body mentions; a mention of anyone else is a ValidationError naming them."""
+def mentioned_users(*, org: Organization, body: str, on: Objective | None = None) -> list[User]:
+    """The members a body mentions; a mention of anyone else, or of someone who may not see the
+    objective ``on`` (team-only or private), is a ValidationError naming them."""
     ids, emails = mentions.parse(body)
     if not ids and not emails:
         return []
@@ -85,6 +86,7 @@ def mentioned_users(*, org: Organization, body: str) -> list[User]:
                 ]
             }
         )
+    mentions.check_may_see(on, found)
     return found
 
 
@@ -163,7 +165,7 @@ def comment_create(
     if target.organization_id != org.pk:
         raise PermissionDenied(_("That belongs to another organisation."))
     body = mentions.stored_form(org, _clean_body(body))  # "@Name" kept as the member's id
-    users = mentioned_users(org=org, body=body)
+    users = mentioned_users(org=org, body=body, on=objective or check_in.key_result.objective)  # type: ignore[union-attr]  # one is set
     if check_in is not None:
         objective = check_in.key_result.objective
     # Exactly one was given (refused above otherwise): a check-in's objective is its key result's.
@@ -232,7 +234,7 @@ def comment_update(*, comment: Comment, actor: User, body: str) -> Comment:
     _writer(org, actor)
     _own(comment, actor)
     body = mentions.stored_form(org, _clean_body(body))
-    users = mentioned_users(org=org, body=body)
+    users = mentioned_users(org=org, body=body, on=comment.objective)
     before = comment.body
     comment.body = body
     comment.edited_at = timezone.now()

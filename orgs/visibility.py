@@ -79,6 +79,8 @@ def is_narrower_or_equal(child: str, parent: str) -> bool:
 
 def _team_ancestors(org_id: int, team_ids: set[int]) -> set[int]:
     """``team_ids`` with every team above them."""
+    if not team_ids:
+        return set()
     parent_of = dict(Team.objects.filter(organization_id=org_id).values_list("id", "parent_id"))
     seen: set[int] = set()
     for tid in team_ids:
