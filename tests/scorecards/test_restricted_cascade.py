@@ -40,6 +40,21 @@ def test_the_company_progress_is_the_same_for_the_admin_and_a_member_who_sees_le
     assert grow["restricted"]["progress"] == pytest.approx(0.425)
     assert grow["restricted"]["label"] == "2 restricted objectives, 43%"
     assert admin["restricted"] is None
+    # Team progress is the same numbers for both.
+    assert member["teams"] == admin["teams"]
+
+
+def test_the_dashboard_figures_are_the_same_for_both(client, world_a, rw):
+    def dashboard(user):
+        client.force_login(user)
+        r = client.get(f"/api/v1/orgs/{world_a.org.slug}/dashboard/?cycle={rw.cycle.pk}")
+        assert r.status_code == 200
+        return r.json()
+
+    admin, member = dashboard(world_a.admin), dashboard(world_a.member)
+    assert admin["company_progress"] == member["company_progress"] == pytest.approx(0.6)
+    for figure in ("objective_count", "health", "teams", "kpi_totals", "kpis", "series"):
+        assert member[figure] == admin[figure], figure
 
 
 def test_the_page_shows_the_same_company_progress_and_a_neutral_row(client, world_a, rw):
