@@ -138,7 +138,7 @@ def visible_q(m: Membership, *, prefix: str = "", viewers_through: Any = None) -
         | Q(**{f"{p}owner_team_id__in": scope})
         | (Q(**{f"{p}owner_user_id__isnull": False}) & owner_teams_in(scope))
     )
-    private_ok = (
+    private_ok: Any = (  # a Q; the stubs call Q & Exists a Combinable
         mine
         | Q(**{f"{p}owner_team_id__in": set(own_team_ids(m)) | managed})
         | (Q(**{f"{p}owner_user_id__isnull": False}) & owner_teams_in(managed))
