@@ -100,7 +100,7 @@ def own_team_ids(m: Membership) -> frozenset[int]:
                 "team_id", flat=True
             )
         )
-        m._own_team_ids = cached  # type: ignore[attr-defined]
+        m._own_team_ids = cached  # type: ignore[attr-defined]  # a per-request cache on the membership
     return cached
 
 
@@ -111,7 +111,7 @@ def team_scope_ids(m: Membership) -> frozenset[int]:
     cached = getattr(m, "_team_scope_ids", None)
     if cached is None:
         cached = frozenset(_team_ancestors(m.organization_id, set(own_team_ids(m))) | managed_team_ids(m))
-        m._team_scope_ids = cached  # type: ignore[attr-defined]
+        m._team_scope_ids = cached  # type: ignore[attr-defined]  # a per-request cache on the membership
     return cached
 
 
