@@ -44,6 +44,7 @@ from notifications.models import ChannelEvent, Notification, NotificationKind, R
 from notifications.outbox import email_row, outbox_add
 from notifications.services import notification_mail, plan_mail, settings_for
 from objectives.models import KeyResult, ObjectiveStatus
+from objectives.restricted import has_restricted, hidden_objectives
 from orgs import permissions
 from orgs.models import Membership, Organization, Role, Team, TeamMember, User
 from orgs.visibility import Visibility
@@ -234,7 +235,29 @@ def missed_check_in_wanted(org: Organization, today: date, people: People) -> li
         if days >= org.check_in_missed_days + org.reminder_grace_days:
             for uid in (people.managers_of_person(owner_id) & writers) - {owner_id}:
                 wanted.append(Wanted(NotificationKind.CHECK_IN_ESCALATED, subject, week, uid, args, url))
-    return wanted
+    return _seen_by_their_recipients(org, wanted)
+
+
+def _seen_by_their_recipients(org: Organization, wanted: list[Wanted]) -> list[Wanted]:
+    """The escalations whose manager may see the key result's objective (DESIGN §3): a manager
+    of someone holding a key result in an objective restricted from that manager is not told
+    its title. Nothing to read in an organisation where everything is open."""
+    escalated = [w for w in wanted if w.kind == NotificationKind.CHECK_IN_ESCALATED]
+    if not escalated or not has_restricted(org):
+        return wanted
+    objective_of = dict(
+        KeyResult.objects.filter(organization=org, pk__in={int(w.subject[3:]) for w in escalated}).values_list(
+            "pk", "objective_id"
+        )
+    )
+    members = Membership.objects.filter(organization=org, user_id__in={w.recipient_id for w in escalated})
+    hidden = {m.user_id: hidden_objectives(m) for m in members.select_related("organization")}
+    return [
+        w
+        for w in wanted
+        if w.kind != NotificationKind.CHECK_IN_ESCALATED
+        or objective_of.get(int(w.subject[3:])) not in hidden.get(w.recipient_id, {})
+    ]
 
 
 def _message(kind: str, args: dict) -> str:
