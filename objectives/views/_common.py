@@ -122,7 +122,8 @@ def _objective_context(request: HttpRequest, objective: Objective) -> dict[str, 
         "kr_form": keep_reason(
             KeyResultForm(org=request.org, initial={"owner": objective.owner_user_id or request.user.pk}), objective
         ),
-        "initiative_form": InitiativeForm(org=request.org, objective=objective),
+        # Ids of its own: the key result form beside it also has a title and an owner.
+        "initiative_form": InitiativeForm(org=request.org, objective=objective, auto_id="id_initiative_%s"),
         "initiatives": list(objective.initiatives.all()),
         "children": list(objective.children.all()),
         "history": history[:50],
