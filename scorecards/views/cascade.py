@@ -13,6 +13,7 @@ from objectives.alignment import contribution_counts
 from objectives.models import Objective
 from objectives.tree import ObjectiveRow
 from orgs.tenancy import org_view, scoped
+from orgs.visibility import can_see
 from scorecards.alignment_graph import alignment_graph
 from scorecards.cascade import cascade, for_reader
 from scorecards.dashboard import pick_cycle
@@ -97,13 +98,13 @@ def alignment(request: HttpRequest, objective_id: int) -> HttpResponse:
     share (``scorecards.alignment_graph``). A fixed number of queries, whatever the size."""
     org = request.org
     objective = scoped(Objective, org).select_related("cycle", "owner_user").filter(pk=objective_id).first()
-    if objective is None:
+    if objective is None or not can_see(request.membership, objective):
         raise Http404
     cycle = objective.cycle
     expected = (
         progress_math.expected_progress(start=cycle.start_date, end=cycle.end_date, on=org.today()) if cycle else 0.0
     )
-    graph = alignment_graph(org=org, objective=objective)
+    graph = alignment_graph(org=org, objective=objective, reader=request.membership)
     return render(
         request,
         "scorecards/alignment.html",
