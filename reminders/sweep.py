@@ -242,8 +242,11 @@ def _seen_by_their_recipients(org: Organization, wanted: list[Wanted]) -> list[W
     """The escalations whose manager may see the key result's objective (DESIGN §3): a manager
     of someone holding a key result in an objective restricted from that manager is not told
     its title. Nothing to read in an organisation where everything is open."""
+    # Asked first, whatever the rows: the same queries each week (kept under the data version).
+    if not has_restricted(org):
+        return wanted
     escalated = [w for w in wanted if w.kind == NotificationKind.CHECK_IN_ESCALATED]
-    if not escalated or not has_restricted(org):
+    if not escalated:
         return wanted
     objective_of = dict(
         KeyResult.objects.filter(organization=org, pk__in={int(w.subject[3:]) for w in escalated}).values_list(
