@@ -181,3 +181,24 @@ def test_cycle_api_sets_approvals_for_admins(world_a, api):
     assert r.status_code == 201 and r.json()["approvals_required"] is True
     r = api(world_a.admin).patch(f"{API}cycles/{r.json()['id']}/", {"approvals_required": False}, format="json")
     assert r.status_code == 200 and r.json()["approvals_required"] is False
+
+
+def test_the_review_pages_speak_vietnamese(world_a, cycle, web):
+    from tests.core.english import english_words_in, visible_text
+
+    world_a.org.language = "vi"
+    world_a.org.save(update_fields=["language"])
+    for user, name in ((world_a.member, "Lan"), (world_a.manager, "Minh")):
+        user.language, user.name = "", name
+        user.save(update_fields=["language", "name"])
+    mine = make_objective(world_a.org, cycle, title="Chinh phục miền Bắc", owner_type="person", user=world_a.member)
+    for i in (1, 2):
+        services.key_result_create(objective=mine, actor=world_a.member, title=f"Mở đại lý {i}", target_value=5)
+    services.objective_submit(objective=mine, actor=world_a.member, comment="Sẵn sàng")
+    client = web(world_a.manager)
+    for url in (f"/o/alpha/okrs/{mine.pk}/", f"/o/alpha/okrs/?cycle={mine.cycle_id}", "/o/alpha/todo/"):
+        page = client.get(url).content.decode()
+        assert "Duyệt" in page, url
+        assert english_words_in(visible_text(page)) == [], url
+    r = client.post(f"/o/alpha/okrs/{mine.pk}/request-changes/", {"comment": ""})
+    assert r.status_code == 400 and "Hãy cho biết cần thay đổi gì." in r.content.decode()
