@@ -202,3 +202,24 @@ def test_the_review_pages_speak_vietnamese(world_a, cycle, web):
         assert english_words_in(visible_text(page)) == [], url
     r = client.post(f"/o/alpha/okrs/{mine.pk}/request-changes/", {"comment": ""})
     assert r.status_code == 400 and "Hãy cho biết cần thay đổi gì." in r.content.decode()
+
+
+def test_admins_turn_approvals_on_and_off_on_the_cycle_pages(world_a, web):
+    client = web(world_a.admin)
+    body = {"name": "Q1 2027", "kind": "quarter", "start_date": "2027-01-01", "end_date": "2027-03-31"}
+    assert client.post("/o/alpha/cycles/", {**body, "approvals_required": "on"}).status_code == 302
+    from cycles.models import Cycle
+
+    cycle = Cycle.objects.get(organization=world_a.org, name="Q1 2027")
+    assert cycle.approvals_required is True
+    assert 'name="approvals_required"' in client.get(f"/o/alpha/cycles/{cycle.pk}/edit/").content.decode()
+    assert client.post(f"/o/alpha/cycles/{cycle.pk}/edit/", body).status_code == 302
+    cycle.refresh_from_db()
+    assert cycle.approvals_required is False
+
+
+def test_api_creating_an_active_objective_in_a_reviewed_cycle_is_refused(world_a, cycle, api):
+    body = {"cycle": cycle.pk, "title": "Too soon", "owner_type": "company", "status": "active"}
+    r = api(world_a.admin).post(f"{API}objectives/", body, format="json")
+    assert r.status_code == 400 and "approved" in str(r.json())  # the approval gate, before the key-result count
+    assert not Objective.objects.filter(title="Too soon").exists()
