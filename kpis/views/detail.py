@@ -86,7 +86,8 @@ def _activity_rows(entries: list[Any], kpi: Kpi, fsm: int) -> list[dict[str, Any
         rows.append(
             {
                 "entry": e,
-                "text": verbs.get(e.verb, e.verb),
+                # Never the verb's code: a verb this history has no words for is a change to the KPI.
+                "text": verbs.get(e.verb, verbs["kpi.updated"]),
                 "period": label,
                 "old": (e.before or {}).get("value") if e.verb != "kpi.updated" else None,
                 "new": (e.after or {}).get("value") if e.verb != "kpi.updated" else None,
