@@ -110,7 +110,9 @@ def test_the_owner_list_offers_only_choosable_owners(world_a, web):
     owners = page[page.index('name="owner_user"') :]
     owners = owners[: owners.index("</select>")]
     assert world_a.member.display_name in owners and world_a.admin.display_name not in owners
-    assert 'value="company"' not in page and 'value="team"' not in page  # a member owns for themself
+    # A member owns for themself: neither the company nor a team is offered.
+    assert 'name="owner_type" value="company"' not in page and 'name="owner_type" value="team"' not in page
+    assert 'name="owner_type" value="person"' in page
 
 
 def test_a_refused_owner_keeps_what_was_typed_with_a_message_on_the_field(world_a, web):
