@@ -27,7 +27,7 @@ from core.provenance import Origin
 from kpis import selectors, services
 from kpis.access import check_kpi_create, check_kpi_edit, check_kpi_owner_change, check_kpi_recording
 from kpis.models import Direction, Frequency, Kpi, Measurement, Perspective
-from orgs.api import OrgScopedPrimaryKeyField, OrgUserField, ViewerIdsField
+from orgs.api import OrgScopedPrimaryKeyField, OrgUserField, viewer_ids_field
 from orgs.models import Team
 from orgs.ownership import OwnerType, owner_after_change
 from orgs.tenancy import OrgScopedViewSet
@@ -117,7 +117,7 @@ class KpiSerializer(serializers.ModelSerializer):
         "its managers and admins) or private (the owner, their managers, admins and the viewers named). Those "
         "who may not see it get 404.",
     )
-    viewers = ViewerIdsField()
+    viewers = viewer_ids_field()
     latest_value = serializers.SerializerMethodField(help_text="The value of the latest period measured (null: none).")
     status = serializers.SerializerMethodField(help_text="green, amber or red for the latest value; null: no data.")
     version = serializers.IntegerField(

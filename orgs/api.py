@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib.auth import authenticate
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers, status
@@ -49,26 +50,6 @@ class OrgScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
         return qs.filter(organization=org)
 
 
-@extend_schema_field({"type": "array", "items": {"type": "integer"}})
-class ViewerIdsField(serializers.ListField):
-    """``viewers`` of an objective or KPI: people's user ids. Read from the relation; written as
-    ids the services check (only people of the organisation, else a 400 naming the ids)."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("child", serializers.IntegerField(min_value=1))
-        kwargs.setdefault("required", False)
-        kwargs.setdefault(
-            "help_text",
-            "User ids of the people who may also see it when it is private (besides its owner, their "
-            "managers and admins). Only people of this organisation.",
-        )
-        super().__init__(**kwargs)
-
-    def to_representation(self, data: Any) -> list[int]:
-        rows = data.all() if hasattr(data, "all") else data
-        return sorted(getattr(u, "pk", u) for u in rows)
-
-
 @extend_schema_field(OpenApiTypes.INT)
 class OrgUserField(serializers.PrimaryKeyRelatedField):
     """A user id that must belong to a member of the caller's organisation."""
@@ -78,6 +59,25 @@ class OrgUserField(serializers.PrimaryKeyRelatedField):
         if org is None:
             return User.objects.none()
         return User.objects.filter(memberships__organization=org)
+
+
+class _ViewerId(OrgUserField):
+    """One of the ``viewers`` of an objective or KPI: a person of the caller's organisation."""
+
+    default_error_messages = {
+        "does_not_exist": _("Only people of this organisation can be named as viewers (unknown: {pk_value})."),
+    }
+
+
+def viewer_ids_field() -> Any:
+    """``viewers`` of an objective or KPI: people's user ids, each one of the organisation's
+    members (anyone else is a 400 naming the id, as any row of another organisation)."""
+    return _ViewerId(
+        many=True,
+        required=False,
+        help_text="User ids of the people who may also see it when it is private (besides its owner, their "
+        "managers and admins). Only people of this organisation.",
+    )
 
 
 # --- auth token --------------------------------------------------------------------

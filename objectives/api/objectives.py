@@ -16,7 +16,7 @@ from objectives.access import check_objective_create, check_objective_edit, chec
 from objectives.api._common import _int_param
 from objectives.api.approvals import ApprovalActions
 from objectives.models import Commitment, Objective, ObjectiveStatus, OwnerType, validate_objective_weight
-from orgs.api import OrgScopedPrimaryKeyField, OrgUserField, ViewerIdsField
+from orgs.api import OrgScopedPrimaryKeyField, OrgUserField, viewer_ids_field
 from orgs.models import Team
 from orgs.ownership import owner_after_change
 from orgs.tenancy import OrgScopedViewSet
@@ -71,7 +71,7 @@ class ObjectiveSerializer(serializers.ModelSerializer):
         "unless told; it is never wider than what it counts in (400), and a parent is never made narrower than "
         "a child (400). Those who may not see it get 404.",
     )
-    viewers = ViewerIdsField()
+    viewers = viewer_ids_field()
     approval_status = serializers.CharField(
         read_only=True, help_text="draft, in_review, changes_requested or approved (cycles that ask for approval)."
     )

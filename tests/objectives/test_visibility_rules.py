@@ -191,7 +191,7 @@ def test_a_viewer_from_another_organisation_is_a_400(world_a, world_b, api, cycl
     ):
         r = api(world_a.admin).post(f"{BASE}/objectives/", {**body, "viewers": [world_b.member.pk]}, format="json")
         assert r.status_code == 400
-        assert "Only people of this organisation" in " ".join(_errors(r)["viewers"])
+        assert "Only people of this organisation" in str(_errors(r)["viewers"])
     assert Objective.objects.count() == before
     r = api(world_a.admin).patch(
         f"{BASE}/objectives/{objective.pk}/", {"visibility": "private", "viewers": [world_b.admin.pk]}, format="json"
