@@ -363,18 +363,6 @@ def _source_items(org: Organization, membership: Membership) -> list[InboxItem]:
     return items
 
 
-def inbox(*, org: Organization, membership: Membership, now: datetime | None = None) -> list[InboxItem]:
-    """Everything the member must do now: mentions first, then check-ins to acknowledge,
-    then retrospectives to write or acknowledge, then their own check-ins and KPI values
-    (overdue first)."""
-    now = now or timezone.now()
-    today = now.astimezone(org.tzinfo).date()
-    user = membership.user
-    mine = _check_in_items(org, user, today) + _kpi_items(org, user, today)
-    mine.sort(key=lambda i: (not i.overdue, i.due or date.max))
-    items = (
-        _mention_items(org, user)
-        + _acknowledge_items(org, membership, now)
 def _approval_items(org: Organization, membership: Membership, today: date) -> list[InboxItem]:
     """Objectives waiting for the member's review (``reminders.approvals``), oldest first."""
     items = []
@@ -399,7 +387,20 @@ def _approval_items(org: Organization, membership: Membership, today: date) -> l
     return items
 
 
+def inbox(*, org: Organization, membership: Membership, now: datetime | None = None) -> list[InboxItem]:
+    """Everything the member must do now: mentions first, then check-ins to acknowledge,
+    then retrospectives to write or acknowledge, then their own check-ins and KPI values
+    (overdue first)."""
+    now = now or timezone.now()
+    today = now.astimezone(org.tzinfo).date()
+    user = membership.user
+    mine = _check_in_items(org, user, today) + _kpi_items(org, user, today)
+    mine.sort(key=lambda i: (not i.overdue, i.due or date.max))
+    items = (
+        _mention_items(org, user)
+        + _acknowledge_items(org, membership, now)
         + _retrospective_items(org, membership, today)
+        + _approval_items(org, membership, today)
         + _source_items(org, membership)
         + mine
     )
@@ -412,7 +413,6 @@ def _visible_items(items: list[InboxItem], membership: Membership) -> list[Inbox
     hidden = hidden_objectives(membership)
     kpis = hidden_kpis(membership)
     if not hidden and not kpis:
-        + _approval_items(org, membership, today)
         return items
     kept = []
     for item in items:
