@@ -110,12 +110,7 @@ def kpi_detail(*, seen_by: Membership, kpi_id: int) -> Kpi:
     """One KPI with its owner, as ``seen_by`` may see it; ``Kpi.DoesNotExist`` for another
     organisation's id and for a KPI hidden from them."""
     related = ("owner_team", "owner_user", "created_by", "source")
-    return (
-        visible(Kpi, seen_by)
-        .select_related(*related)
-        .annotate(owner_is_member=owner_is_member())
-        .get(pk=kpi_id)
-    )
+    return visible(Kpi, seen_by).select_related(*related).annotate(owner_is_member=owner_is_member()).get(pk=kpi_id)
 
 
 def measurement_history(*, kpi: Kpi) -> list[Measurement]:
