@@ -21,7 +21,8 @@ class Contribution(TenantModel):
     """``child`` counts in ``parent`` (an objective) or in ``key_result`` (of kind ``aligned``),
     exactly one of the two, with ``weight`` (0 < weight ≤ 10, as an objective's own weight)."""
 
-    visibility_paths = ("child__", "parent__", "key_result__objective__")  # whom it follows: orgs.visibility.visible_scope
+    # Whom it follows (orgs.visibility.visible_scope): the child and what it counts in.
+    visibility_paths = ("child__", "parent__", "key_result__objective__")
     child = models.ForeignKey(
         "objectives.Objective", on_delete=models.CASCADE, related_name="contributions", verbose_name=_("objective")
     )

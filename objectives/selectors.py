@@ -186,9 +186,7 @@ def alignment_candidates(
     (and, with ``seen_by``, those that member may see)."""
     qs = (
         objective_queryset_base(org=org, seen_by=seen_by)
-        .filter(
-            cycle__start_date__lte=cycle.start_date, cycle__end_date__gte=cycle.end_date
-        )
+        .filter(cycle__start_date__lte=cycle.start_date, cycle__end_date__gte=cycle.end_date)
         .exclude(status=ObjectiveStatus.CANCELLED)
         .select_related("organization", "owner_team", "owner_user", "cycle")
         .annotate(owner_is_member=owner_is_member())
