@@ -81,7 +81,8 @@ REACTION_LABELS = {
 class Reaction(TenantModel):
     """One person's reaction of one kind to a check-in or a comment (exactly one of them)."""
 
-    visibility_paths = ("check_in__key_result__objective__", "comment__objective__")  # whom it follows: orgs.visibility.visible_scope
+    # Whom it follows (orgs.visibility.visible_scope): its check-in's objective or its comment's.
+    visibility_paths = ("check_in__key_result__objective__", "comment__objective__")
     check_in = models.ForeignKey(CheckIn, null=True, blank=True, on_delete=models.CASCADE, related_name="reactions")
     comment = models.ForeignKey(Comment, null=True, blank=True, on_delete=models.CASCADE, related_name="reactions")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
