@@ -52,7 +52,7 @@ def test_the_dashboard_keeps_november_and_shows_december_as_provisional(world_a,
     client.force_login(world_a.admin)
     html = client.get("/o/alpha/").content.decode()
     panel = html.split('id="company-scorecard"', 1)[1].split("</section>", 1)[0]
-    assert "Nov 2026" in panel and "rag-amber" in panel and "84%" in panel
+    assert "November 2026" in panel and "rag-amber" in panel and "84%" in panel
     assert "December 2026: provisional, 1 of 9 KPIs measured, 119% so far" in panel
     assert "rag-green" not in panel
 
