@@ -232,12 +232,12 @@ def _acknowledge_items(org: Organization, membership: Membership, now: datetime)
     today = now.astimezone(org.tzinfo).date()
     by_author: dict[int, list[CheckIn]] = defaultdict(list)
     for ci in _check_ins_to_acknowledge(org, membership, now):
-        by_author[ci.author_id].append(ci)  # type: ignore[index]
+        by_author[ci.author_id].append(ci)  # type: ignore[index]  # author_id is set: the query reads check-ins by the team's people
     items = []
     for author_id, cis in by_author.items():
         krs = {ci.key_result_id for ci in cis}
         off = _off_track(cis, org, today)
-        who = cis[0].author.display_name  # type: ignore[union-attr]
+        who = cis[0].author.display_name  # type: ignore[union-attr]  # the query keeps only check-ins with an author
         title = ngettext("%(who)s checked in %(n)d key result", "%(who)s checked in %(n)d key results", len(krs)) % {
             "who": who,
             "n": len(krs),

@@ -122,6 +122,7 @@ def test_preferences_page(world_a, web):
             "kpi_due",
             "kpi_overdue",
             "channel_paused",
+            "approval_waiting",
         ]
     }
     data |= {"kind_comment": "weekly", "kind_plan_week": "weekly", "kind_team_week": "off", "kind_wins": "weekly"}

@@ -307,8 +307,9 @@ def test_cascade_api_shape_and_values(world_a, tree, api):
         "forecast",  # where it will land at the cycle's end (objectives.forecasts)
         "key_results",
         "children",
+        "restricted",  # hidden children as neutral rows (none here: everything is open)
     }
-    assert root["grade"] is None and body["closed"] is False
+    assert root["grade"] is None and root["restricted"] in (None, [], {}) and body["closed"] is False
     assert root["id"] == company.pk and root["children"][0]["id"] == team.pk
     assert root["children"][0]["children"][0]["progress"] == 1.0
     assert root["key_results"] == [{"id": krs[0].pk, "title": "Raise NPS", "progress": 0.0}]

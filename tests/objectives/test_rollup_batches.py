@@ -210,7 +210,7 @@ def test_the_channels_a_check_in_goes_to_are_cached_and_forgotten_on_any_change(
         return [pk for pk, _name in channels.carrying_channels(org_id, ChannelEvent.CHECK_IN)]
 
     assert carrying() == []
-    assert fastcache.get(f"channels:active:v2:{org_id}") == []  # remembered: no query next time
+    assert fastcache.get(f"channels:active:v3:{org_id}") == []  # remembered: no query next time
     channel = channels.channel_create(
         org=world_a.org,
         actor=world_a.admin,
@@ -219,7 +219,7 @@ def test_the_channels_a_check_in_goes_to_are_cached_and_forgotten_on_any_change(
         url="http://127.0.0.1:9/hook",
         events=[ChannelEvent.CHECK_IN],
     )
-    assert fastcache.get(f"channels:active:v2:{org_id}") is None  # forgotten with the commit
+    assert fastcache.get(f"channels:active:v3:{org_id}") is None  # forgotten with the commit
     assert carrying() == [channel.pk]
     channels.channel_update(channel=channel, actor=world_a.admin, active=False)
     assert carrying() == []
