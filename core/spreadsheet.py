@@ -79,14 +79,14 @@ def csv_convention(language: str | None = None) -> CsvConvention:
 
 class CsvNumber(float):
     """A number written bare (``QUOTE_NONNUMERIC`` leaves numbers unquoted) in a convention's
-    decimal mark, without float noise or an exponent: ``0,7``, ``1500``, ``0.3``."""
+    decimal mark, without float noise or an exponent: ``0,7``, ``1,0``, ``0.3`` (a float keeps
+    its tenth, as Python writes it: a grade of 1 reads ``1.0``)."""
 
     decimal = "."
 
     def __str__(self) -> str:
         value = round(float(self), 10)
-        text = repr(value) if "e" not in repr(value) else f"{value:.10f}".rstrip("0")
-        text = text.removesuffix(".0").removesuffix(".")
+        text = repr(value) if "e" not in repr(value) else f"{value:.10f}".rstrip("0").removesuffix(".")
         return text.replace(".", self.decimal)
 
 

@@ -12,7 +12,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from core.ids import parse_id
-from core.spreadsheet import csv_convention, csv_number, csv_writer
+from core.numbers import format_input, separators
+from core.spreadsheet import csv_convention, csv_writer
 from kpis import selectors
 from kpis.csvfile import safe_cell
 from kpis.models import Measurement
@@ -38,6 +39,12 @@ class _Echo:
         return value
 
 
+def _number_cell(value: float) -> str:
+    """In the reader's convention without thousands separators, as the import reads it back
+    (a Vietnamese export writes 4,5; never a shape the import would find ambiguous)."""
+    return format_input(value).replace(separators()[1], "")
+
+
 @org_view
 def measurement_export(request: HttpRequest) -> HttpResponse:
     """Every measurement (``?kpi=<id>`` repeats to narrow), as CSV that the import reads back."""
@@ -60,7 +67,7 @@ def measurement_export(request: HttpRequest) -> HttpResponse:
                 [
                     safe_cell(m.kpi.name),
                     m.period.isoformat(),
-                    csv_number(m.value, convention),
+                    _number_cell(m.value),
                     safe_cell(m.note),
                     m.kpi_id,
                     safe_cell(m.kpi.unit),

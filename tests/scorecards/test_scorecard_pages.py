@@ -440,7 +440,7 @@ def test_scorecard_exports_open_in_a_spreadsheet_library_with_the_pages_figures(
     table = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
     by_kpi = {row[5]: row for row in table[1:-1]}
     assert by_kpi['\'=HYPERLINK("http://evil","x")'][3:5] == ["0.2", "Red"]
-    assert by_kpi['\'=HYPERLINK("http://evil","x")'][8] == "2"
+    assert by_kpi['\'=HYPERLINK("http://evil","x")'][8] == "2.0"
     assert by_kpi["'+1 customers"][3:5] == ["", "No data"] and by_kpi["'@x hours"][8] == ""
     assert table[-1][:5] == ["November 2026", "Overall score", "", "0.2", "provisional"]  # 1 of 5 measured
 
