@@ -14,7 +14,7 @@ from objectives.access import check_objective_edit, check_objective_review
 from objectives.models import Objective
 
 
-class ReviewSerializer(serializers.Serializer):
+class ApprovalCommentSerializer(serializers.Serializer):
     comment = serializers.CharField(
         required=False,
         allow_blank=True,
@@ -29,7 +29,7 @@ class ApprovalActions:
     ``objectives.approvals``. A refused transition is a 400 with a message, nothing changed."""
 
     def _review_input(self, request: Request) -> str:
-        data = ReviewSerializer(data=request.data)
+        data = ApprovalCommentSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         return data.validated_data["comment"]
 
@@ -37,7 +37,7 @@ class ApprovalActions:
         fresh = self.get_queryset().get(pk=objective.pk)  # type: ignore[attr-defined]  # the viewset's
         return Response(self.get_serializer(fresh).data)  # type: ignore[attr-defined]  # the viewset's
 
-    @extend_schema(request=ReviewSerializer)
+    @extend_schema(request=ApprovalCommentSerializer)
     @action(detail=True, methods=["post"])
     def submit(self, request: Request, slug: str, pk: str) -> Response:
         """Submit the objective (with its key results) for review; the coach's score and
@@ -47,7 +47,7 @@ class ApprovalActions:
         comment = self._review_input(request)
         return self._answer(services.objective_submit(objective=objective, actor=request.user, comment=comment))
 
-    @extend_schema(request=ReviewSerializer)
+    @extend_schema(request=ApprovalCommentSerializer)
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, slug: str, pk: str) -> Response:
         """Approve an objective in review: its owner's manager (admins for company objectives);
@@ -57,7 +57,7 @@ class ApprovalActions:
         comment = self._review_input(request)
         return self._answer(services.objective_approve(objective=objective, actor=request.user, comment=comment))
 
-    @extend_schema(request=ReviewSerializer)
+    @extend_schema(request=ApprovalCommentSerializer)
     @action(detail=True, methods=["post"], url_path="request-changes")
     def request_changes(self, request: Request, slug: str, pk: str) -> Response:
         """Send an objective in review back to its owner; ``comment`` (what should change) is required."""
