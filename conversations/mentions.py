@@ -15,10 +15,7 @@ from orgs.visibility import Visibility, can_see
 if TYPE_CHECKING:
     from objectives.models import Objective
 
-__all__ = [
-    "MENTION_RE",
-    "can_see",
-    "check_may_see", "member_names", "parse", "readable", "readable_for", "stored_form"]
+__all__ = ["MENTION_RE", "can_see", "check_may_see", "member_names", "parse", "readable", "readable_for", "stored_form"]
 
 
 def check_may_see(on: Objective | None, users: list[User]) -> None:

@@ -36,7 +36,8 @@ class Cycle(TenantModel):
         _("objectives need approval"),
         default=False,
         help_text=_(
-            "Each objective is reviewed by its owner's manager (admins for company objectives) before it can be activated."
+            "Each objective is reviewed by its owner's manager (admins for company objectives) "
+            "before it can be activated."
         ),
     )
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)

@@ -21,8 +21,10 @@ def _listbox(driver, field):
 
     list_id = field.get_attribute("aria-controls")
     WebDriverWait(driver, 15).until(
-        lambda d: d.find_element(By.ID, list_id).is_displayed()
-        and d.find_elements(By.CSS_SELECTOR, f"#{list_id} [role=option]")
+        lambda d: (
+            d.find_element(By.ID, list_id).is_displayed()
+            and d.find_elements(By.CSS_SELECTOR, f"#{list_id} [role=option]")
+        )
     )
     return driver.find_element(By.ID, list_id)
 
