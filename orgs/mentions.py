@@ -10,7 +10,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from django.core.exceptions import ValidationError
+from django.db.models import Model
+from django.utils.translation import gettext as _
+
 from orgs.models import Membership, Organization
+from orgs.visibility import Visibility, can_see
 
 # "@" at the start or after a space/punctuation (so "bob@example.com" is not a mention),
 # then an e-mail address or a bracketed user id.
@@ -107,3 +112,18 @@ def member_names(org: Organization | int, texts: Iterable[str]) -> dict[int, str
 def readable_for(org: Organization | int, body: str) -> str:
     """``body`` with its ``@[id]`` mentions written with the members' current names."""
     return readable(body, member_names(org, [body])) if body and "@[" in body else body
+
+
+def refuse_blind_mentions(on: Model, body: str, *, field: str) -> None:
+    """A ValidationError on ``field`` naming the people ``body`` mentions (``@[id]``) who may
+    not see ``on``, a team-only or private objective or KPI: a mention would show them what
+    they may not read. No query for an open object or a text without mentions."""
+    if "@[" not in body or getattr(on, "visibility", Visibility.ORGANIZATION) == Visibility.ORGANIZATION:
+        return
+    ids = parse(body)[0]
+    rows = Membership.objects.filter(organization_id=on.organization_id, user_id__in=ids).select_related("user")  # type: ignore[attr-defined]  # objectives and KPIs are tenant models
+    blind = sorted(m.user.display_name for m in rows if not can_see(m, on))
+    if blind:
+        raise ValidationError(
+            {field: [_("%(who)s may not see this objective, so cannot be mentioned.") % {"who": ", ".join(blind)}]}
+        )

@@ -270,7 +270,9 @@ def _check_in_values(kr: KeyResult, *, value: Any, confidence: Any, note: str) -
     note = (note or "").strip()
     if len(note) > 2000:
         raise ValidationError({"note": _("Keep the note under 2,000 characters.")})
-    return number, conf, mentions.stored_form(kr.organization_id, note)  # "@Name" kept as the member's id
+    stored = mentions.stored_form(kr.organization_id, note)  # "@Name" kept as the member's id
+    mentions.refuse_blind_mentions(objective, stored, field="note")
+    return number, conf, stored
 
 
 def _write_check_in(

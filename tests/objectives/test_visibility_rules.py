@@ -306,3 +306,32 @@ def test_the_kpi_page_shows_who_can_see_it(world_a, web):
     page = web(world_a.manager).get(f"/o/alpha/kpis/{kpi.pk}/").content.decode()
     assert 'class="badge visibility-team"' in page
     assert web(world_a.viewer).get(f"/o/alpha/kpis/{kpi.pk}/").status_code == 404
+
+
+def test_a_check_in_note_mentioning_someone_who_cannot_see_the_objective_is_refused(world_a, api, cycle, stranger):
+    from django.core.exceptions import ValidationError
+
+    from objectives.models import CheckIn
+
+    objective = make_objective(world_a.org, cycle, owner_type="team", team=world_a.team)
+    objective = services.objective_update(objective=objective, actor=world_a.admin, visibility="team")
+    kr = make_kr(objective, owner=world_a.member)
+    with pytest.raises(ValidationError) as exc:
+        services.key_result_check_in(
+            key_result=kr, actor=world_a.member, value=2, confidence=7, note="@Stranger see this"
+        )
+    assert "Stranger may not see this objective" in " ".join(exc.value.message_dict["note"])
+    r = api(world_a.member).post(
+        f"{BASE}/check-ins/",
+        {"key_result": kr.pk, "value": 3, "confidence": 7, "note": f"@[{stranger.pk}] look"},
+        format="json",
+    )
+    assert r.status_code == 400 and "Stranger may not see this objective" in " ".join(_errors(r)["note"])
+    assert not CheckIn.objects.exists()
+    # Someone who may see it is mentioned as before, and on an open objective anyone is.
+    services.key_result_check_in(
+        key_result=kr, actor=world_a.member, value=2, confidence=7, note=f"@[{world_a.manager.pk}] fyi"
+    )
+    open_kr = make_kr(make_objective(world_a.org, cycle, title="Open"), owner=world_a.member)
+    services.key_result_check_in(key_result=open_kr, actor=world_a.member, value=2, confidence=7, note="@Stranger hi")
+    assert CheckIn.objects.count() == 2
