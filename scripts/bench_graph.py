@@ -10,7 +10,7 @@ is the statements of that rollup and the objectives it reached.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
@@ -66,7 +66,7 @@ def graph_rollup_statements(org: Organization, by_depth: dict[int, int]) -> dict
 GRAPH_SHARE = 10
 
 
-def _root(parents: dict[int, int | None], oid: int) -> int:
+def _root(parents: Mapping[int, int | None], oid: int) -> int:
     node = oid
     for _step in range(100):
         parent = parents.get(node)
