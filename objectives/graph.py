@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from objectives.progress import progress_from_sums
 
@@ -27,9 +28,10 @@ class LoopError(RuntimeError):
     """The alignment graph loops (the services refuse it; corrupted data must not hang)."""
 
 
-@dataclass(frozen=True)
-class Edge:
-    """``child`` counts in ``target`` (an objective or an aligned key result) with ``weight``."""
+class Edge(NamedTuple):
+    """``child`` counts in ``target`` (an objective or an aligned key result) with ``weight``.
+    A named tuple: the reconcile builds one per objective, and a tuple costs a fraction of a
+    frozen dataclass to make."""
 
     child: int
     kind: str
@@ -59,21 +61,24 @@ class Graph:
     children_contribute: bool = True
 
 
-def _order(graph: Graph) -> list[tuple[str, int]]:
-    """Kahn's topological order of objectives (``o``) and aligned key results (``k``)."""
-    nodes: list[tuple[str, int]] = [(TO_OBJECTIVE, oid) for oid in sorted(graph.base)]
-    nodes += [(TO_KEY_RESULT, kid) for oid in sorted(graph.aligned) for kid, _w in graph.aligned[oid]]
-    out: dict[tuple[str, int], list[tuple[str, int]]] = {n: [] for n in nodes}
-    indegree: dict[tuple[str, int], int] = dict.fromkeys(nodes, 0)
+def _order(graph: Graph) -> list[int]:
+    """Kahn's topological order of objectives and aligned key results, each as one int: an
+    objective ``2·id``, an aligned key result ``2·id + 1`` (dicts of ints hash faster than
+    dicts of tuples, which counts on organisations of 20,000 objectives)."""
+    nodes = [2 * oid for oid in sorted(graph.base)]
+    nodes += [2 * kid + 1 for oid in sorted(graph.aligned) for kid, _w in graph.aligned[oid]]
+    out: dict[int, list[int]] = {n: [] for n in nodes}
+    indegree: dict[int, int] = dict.fromkeys(nodes, 0)
     for oid, krs in graph.aligned.items():
         for kid, _w in krs:
-            out[(TO_KEY_RESULT, kid)].append((TO_OBJECTIVE, oid))
-            indegree[(TO_OBJECTIVE, oid)] += 1
-    for e in graph.edges:
-        out[(TO_OBJECTIVE, e.child)].append((e.kind, e.target))
-        indegree[(e.kind, e.target)] += 1
+            out[2 * kid + 1].append(2 * oid)
+            indegree[2 * oid] += 1
+    for child, kind, target_id, _weight in graph.edges:
+        target = 2 * target_id + (kind == TO_KEY_RESULT)
+        out[2 * child].append(target)
+        indegree[target] += 1
     ready = deque(n for n in nodes if indegree[n] == 0)
-    order: list[tuple[str, int]] = []
+    order: list[int] = []
     while ready:
         node = ready.popleft()
         order.append(node)
@@ -82,26 +87,32 @@ def _order(graph: Graph) -> list[tuple[str, int]]:
             if indegree[nxt] == 0:
                 ready.append(nxt)
     if len(order) < len(nodes):
-        stuck = sorted(oid for (kind, oid), d in indegree.items() if d and kind == TO_OBJECTIVE)
+        stuck = sorted(n // 2 for n, d in indegree.items() if d and not n % 2)
         raise LoopError(f"the alignment graph loops through objectives {stuck[:10]}")
     return order
 
 
 def solve(graph: Graph) -> tuple[dict[int, float], dict[int, float]]:
-    """(progress per objective, progress per aligned key result) of the set, from its inputs."""
-    inputs: dict[tuple[str, int], list[tuple[float, float]]] = {}
+    """(progress per objective, progress per aligned key result) of the set, from its inputs.
+
+    What each node's computed inputs add up to is kept as running sums (Σ w·p, Σ w) in the
+    order the inputs arrive, the order the sums over lists of terms used."""
+    fed_num: dict[int, float] = {}
+    fed_den: dict[int, float] = {}
     progress: dict[int, float] = {}
     aligned: dict[int, float] = {}
-    by_child: dict[int, list[Edge]] = {}
-    for e in graph.edges:
-        by_child.setdefault(e.child, []).append(e)
-    for kind, nid in _order(graph):
-        terms = inputs.get((kind, nid), [])
-        if kind == TO_KEY_RESULT:
-            num, den = graph.aligned_base.get(nid, (0.0, 0.0))
+    by_child: dict[int, list[tuple[int, float]]] = {}
+    for child, kind, target_id, weight in graph.edges:
+        if weight > 0:
+            by_child.setdefault(child, []).append((2 * target_id + (kind == TO_KEY_RESULT), weight))
+    for node in _order(graph):
+        nid = node // 2
+        t_num, t_den = fed_num.get(node, 0.0), fed_den.get(node, 0.0)
+        if node % 2:  # an aligned key result
             value = graph.frozen_key_results.get(nid)
             if value is None:
-                value = progress_from_sums(num + sum(w * p for p, w in terms), den + sum(w for _p, w in terms))
+                num, den = graph.aligned_base.get(nid, (0.0, 0.0))
+                value = progress_from_sums(num + t_num, den + t_den)
             aligned[nid] = value
             continue
         num, den = graph.base[nid]
@@ -109,11 +120,12 @@ def solve(graph: Graph) -> tuple[dict[int, float], dict[int, float]]:
             if weight > 0:
                 num, den = num + weight * aligned[kid], den + weight
         if graph.children_contribute:
-            num, den = num + sum(w * p for p, w in terms), den + sum(w for _p, w in terms)
+            num, den = num + t_num, den + t_den
         value = graph.frozen.get(nid)
-        progress[nid] = progress_from_sums(num, den) if value is None else value
+        p = progress_from_sums(num, den) if value is None else value
+        progress[nid] = p
         if graph.counts.get(nid, True):
-            for e in by_child.get(nid, ()):
-                if e.weight > 0:
-                    inputs.setdefault((e.kind, e.target), []).append((progress[nid], e.weight))
+            for target, weight in by_child.get(nid, ()):
+                fed_num[target] = fed_num.get(target, 0.0) + weight * p
+                fed_den[target] = fed_den.get(target, 0.0) + weight
     return progress, aligned
