@@ -114,16 +114,23 @@ def readable_for(org: Organization | int, body: str) -> str:
     return readable(body, member_names(org, [body])) if body and "@[" in body else body
 
 
-def refuse_blind_mentions(on: Model, body: str, *, field: str) -> None:
-    """A ValidationError on ``field`` naming the people ``body`` mentions (``@[id]``) who may
-    not see ``on``, a team-only or private objective or KPI: a mention would show them what
-    they may not read. No query for an open object or a text without mentions."""
-    if "@[" not in body or getattr(on, "visibility", Visibility.ORGANIZATION) == Visibility.ORGANIZATION:
+def refuse_blind(on: Model | None, user_ids: Iterable[int], *, field: str) -> None:
+    """A ValidationError on ``field`` naming the mentioned people (``user_ids``) who may not
+    see ``on``, a team-only or private objective or KPI: a mention would show them what they
+    may not read. No query for an open object or nobody mentioned."""
+    ids = set(user_ids)
+    if on is None or not ids or getattr(on, "visibility", Visibility.ORGANIZATION) == Visibility.ORGANIZATION:
         return
-    ids = parse(body)[0]
-    rows = Membership.objects.filter(organization_id=on.organization_id, user_id__in=ids).select_related("user")  # type: ignore[attr-defined]  # objectives and KPIs are tenant models
+    org_id = on.organization_id  # type: ignore[attr-defined]  # objectives and KPIs are tenant models
+    rows = Membership.objects.filter(organization_id=org_id, user_id__in=ids).select_related("user")
     blind = sorted(m.user.display_name for m in rows if not can_see(m, on))
     if blind:
         raise ValidationError(
             {field: [_("%(who)s may not see this objective, so cannot be mentioned.") % {"who": ", ".join(blind)}]}
         )
+
+
+def refuse_blind_mentions(on: Model, body: str, *, field: str) -> None:
+    """``refuse_blind`` for the people a stored text mentions by id (``@[id]``)."""
+    if "@[" in body:
+        refuse_blind(on, parse(body)[0], field=field)
