@@ -50,6 +50,26 @@ def test_broker_follows_the_environment(settings):
     assert settings.CELERY_BROKER_URL == "filesystem://"
     folders = settings.CELERY_BROKER_TRANSPORT_OPTIONS
     assert all(str(settings.VAR_DIR) in folders[k] for k in ("data_folder_in", "processed_folder", "control_folder"))
+    assert settings.CELERY_BROKER_TRANSPORT == "core.embedded_broker:Transport"
+
+
+def test_the_embedded_broker_waits_briefly_so_ctrl_c_stops_the_worker_at_once(monkeypatch):
+    """Celery's worker loop waits two seconds for a message before it looks for a shutdown
+    request, and once more after it; the embedded transport caps each wait, so `make run`'s
+    worker starts its warm shutdown within a quarter of a second of Ctrl-C."""
+    from kombu import Connection
+    from kombu.transport import filesystem
+
+    from core import embedded_broker
+
+    asked: list[float | None] = []
+    monkeypatch.setattr(filesystem.Transport, "drain_events", lambda self, conn, timeout=None: asked.append(timeout))
+    with Connection("filesystem://", transport="core.embedded_broker:Transport") as conn:
+        assert isinstance(conn.transport, embedded_broker.Transport)
+        conn.transport.drain_events(conn.connection, timeout=2.0)  # what celery.worker.loops.synloop asks
+        conn.transport.drain_events(conn.connection, timeout=0.1)
+        conn.transport.drain_events(conn.connection)  # a blocking wait stays blocking
+    assert asked == [embedded_broker.MAX_WAIT, 0.1, None]
 
 
 def _queues_of(command: str) -> set[str]:
