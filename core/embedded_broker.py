@@ -20,7 +20,8 @@ MAX_WAIT = 0.25
 
 
 class Transport(filesystem.Transport):
-    def drain_events(self, connection: Any, timeout: float | None = None) -> Any:
+    # kombu's stubs give its two base classes different signatures; this is the virtual one's.
+    def drain_events(self, connection: Any, timeout: float | None = None) -> None:  # type: ignore[override]  # kombu's bases disagree
         if timeout is not None:
             timeout = min(timeout, MAX_WAIT)
-        return super().drain_events(connection, timeout=timeout)
+        super().drain_events(connection, timeout=timeout)
