@@ -238,9 +238,11 @@ def _svg_nodes(drawing: Drawing) -> SafeString:
 
 
 def render_svg(drawing: Drawing) -> SafeString:
-    """The map as inline SVG. Only escaped text and numbers reach the markup."""
+    """The map as inline SVG. Only escaped text and numbers reach the markup. A named group,
+    not an image: its boxes are links, which an image's role would hide from screen readers."""
     return format_html(
-        '<svg class="strategy-map" viewBox="0 0 {w} {h}" width="100%" role="img" aria-labelledby="map-title map-desc"'
+        '<svg class="strategy-map" viewBox="0 0 {w} {h}" width="100%" role="group" aria-labelledby="map-title"'
+        ' aria-describedby="map-desc"'
         ' xmlns="http://www.w3.org/2000/svg"><title id="map-title">{title}</title><desc id="map-desc">{desc}</desc>'
         '<defs><marker id="map-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="8" markerHeight="8" '
         'orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" class="map-arrowhead"/></marker></defs>'
