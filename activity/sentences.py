@@ -70,6 +70,18 @@ def _import(data: Mapping[str, Any]) -> Promise:
     return _("%(actor)s applied the import of “%(file)s”") if data.get("file") else _("%(actor)s applied an import")
 
 
+def _approval_restarted(data: Mapping[str, Any]) -> Promise:
+    if data.get("deactivated"):
+        return _(
+            "%(actor)s moved the objective “%(target)s” into a cycle that asks for approval: "
+            "it is a draft again until it is approved there"
+        )
+    return _(
+        "%(actor)s moved the objective “%(target)s” into a cycle that asks for approval: "
+        "its approval starts again from draft"
+    )
+
+
 SENTENCES: dict[str, Phrase] = {
     "organization.created": _("%(actor)s created the organisation “%(target)s”"),
     "organization.updated": _("%(actor)s changed the organisation's settings"),
@@ -103,6 +115,7 @@ SENTENCES: dict[str, Phrase] = {
     "objective.approved": _("%(actor)s approved the objective “%(target)s”"),
     "objective.changes_requested": _("%(actor)s asked for changes to the objective “%(target)s”"),
     "objective.reopened_for_review": _("%(actor)s sent the objective “%(target)s” back to review"),
+    "objective.approval_restarted": _approval_restarted,
     "objective.unaligned": _("%(actor)s unaligned an objective from its parent"),
     "objective.carried_over": _("%(actor)s carried the objective “%(target)s” over to the next cycle"),
     "key_result.created": _("%(actor)s added the key result “%(target)s”"),

@@ -35,6 +35,7 @@ from objectives.services._helpers import (
     hold_cycle,
 )
 from objectives.services.approvals import check_may_activate, reopen_after_material_edit
+from objectives.services.cycle_moves import approval_after_cycle_move
 from objectives.services.visibility import resolve_visibility
 from orgs.models import Organization, Team, User
 from orgs.ownership import check_owner, owner_after_change
@@ -155,11 +156,18 @@ def objective_update(
     after = _snapshot(objective)
     if after != before:
         activity_record(org=org, actor=actor, verb="objective.updated", target=objective, before=before, after=after)
-    if before["weight"] != objective.weight:  # after approval: back to review, with a reason
-        reopen_after_material_edit(objective=objective, actor=actor, reason=reason, change=_("its weight"))
+    _approval_after_edit(objective, actor=actor, before=before, reason=reason)
     if old_parent_id != objective.parent_id or before["weight"] != objective.weight:
         _rollup_after_move(objective, old_parent_id=old_parent_id)
     return objective
+
+
+def _approval_after_edit(objective: Objective, *, actor: User, before: dict[str, Any], reason: str | None) -> None:
+    """A move into a cycle that asks for approval restarts its review there; otherwise, after
+    approval, a new weight sends it back to review, with a reason."""
+    approval_after_cycle_move(objective=objective, actor=actor, old_cycle_id=before["cycle"])
+    if before["weight"] != objective.weight:
+        reopen_after_material_edit(objective=objective, actor=actor, reason=reason, change=_("its weight"))
 
 
 # The columns an edit writes (never progress, status or grade: a rollup or a close may be
