@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
 from datasources import services
 from datasources.models import SourcePull
 from datasources.schedule import next_runs, next_sweep, sweep_schedule
@@ -73,3 +76,38 @@ def test_a_webhook_a_paused_source_and_one_without_kpis_have_no_next_run(world_a
     assert next_runs([hook, lonely, paused]) == {hook.pk: None, lonely.pk: None, paused.pk: None}
     page = web(world_a.admin).get("/o/alpha/data-sources/").content.decode()
     assert "when the system pushes" in page and "no KPI linked yet" in page and "data-next-run" not in page
+
+
+def _listed_runs(client) -> tuple[int, dict[int, datetime | None]]:
+    """The API list's query count and each source's next run, as the list answers it."""
+    with CaptureQueriesContext(connection) as queries:
+        r = client.get("/api/v1/orgs/alpha/data-sources/?page_size=100")
+    assert r.status_code == 200, r.json()
+    runs = {s["id"]: s["next_run_at"] and datetime.fromisoformat(s["next_run_at"]) for s in r.json()["results"]}
+    return len(queries), runs
+
+
+def test_the_api_list_finds_every_next_run_in_the_same_number_of_queries_for_1_or_12_sources(world_a, api, pin_now):
+    """The list computes the next runs of its page in one pass (the page's ``next_runs``),
+    not one pass per source; and every source still gets its own answer."""
+    pin_now(NOW)
+    client = api(world_a.admin)
+    first, kpi = _linked(world_a.org)
+    SourcePull.objects.create(
+        organization=world_a.org, kpi=kpi, source=first, period=date(2026, 10, 1), status="recorded"
+    )
+    one_count, one = _listed_runs(client)
+    assert one == {first.pk: datetime(2026, 11, 30, 17, 23, tzinfo=UTC)}
+    expected = {first.pk: datetime(2026, 11, 30, 17, 23, tzinfo=UTC)}
+    for n in range(8):  # October not pulled yet: the next sweep, 10:23 UTC
+        source = csv_source(world_a.org, f"https://sheet.example.com/{n}.csv", name=f"Sheet {n}")
+        pulled_kpi(world_a.org, source, "revenue", name=f"Revenue {n}", since=date(2026, 1, 1))
+        expected[source.pk] = datetime(2026, 11, 15, 10, 23, tzinfo=UTC)
+    hook = services.source_create(org=world_a.org, actor=None, name="Push", kind="webhook", config={})
+    lonely = csv_source(world_a.org, "https://sheet.example.com/other.csv", name="Lonely sheet")
+    paused, _kpi = _linked(world_a.org, "https://sheet.example.com/paused.csv")
+    paused = services.source_update(source=paused, actor=None, active=False)
+    expected.update({hook.pk: None, lonely.pk: None, paused.pk: None})
+    twelve_count, twelve = _listed_runs(client)
+    assert len(twelve) == 12 and twelve == expected
+    assert twelve_count == one_count
