@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Manager, QuerySet
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -15,12 +15,33 @@ from objectives import services
 from objectives.access import check_objective_create, check_objective_edit, check_objective_owner_change
 from objectives.api._common import _int_param
 from objectives.api.approvals import ApprovalActions
+from objectives.extensions import ImportOrigin, import_origins
 from objectives.models import Commitment, Objective, ObjectiveStatus, OwnerType, validate_objective_weight
 from orgs.api import OrgScopedPrimaryKeyField, OrgUserField, viewer_ids_field
 from orgs.models import Team
 from orgs.ownership import owner_after_change
 from orgs.tenancy import OrgScopedViewSet
 from orgs.visibility import Visibility
+
+
+class ImportOriginSerializer(serializers.Serializer):
+    kind = serializers.CharField(help_text="The import's kind, as in `imports/`: okrs, organization or viva_goals.")
+    run = serializers.IntegerField(help_text="The import's id (`imports/<id>/`, for an admin).")
+    imported_at = serializers.DateTimeField(help_text="When the import was applied.")
+
+
+class ObjectiveListSerializer(serializers.ListSerializer):
+    """A page of objectives: the imports they came from found together (one query), before
+    each objective is written out."""
+
+    def to_representation(self, data: Any) -> list[Any]:
+        objectives = list(data.all() if isinstance(data, Manager) else data)
+        found: dict[int, ImportOrigin | None] = {o.pk: None for o in objectives}
+        for org_id in {o.organization_id for o in objectives}:
+            ids = [o.pk for o in objectives if o.organization_id == org_id]
+            found.update(import_origins(org_id=org_id, objective_ids=ids))
+        self.child.context["import_origins"] = found
+        return super().to_representation(objectives)
 
 
 class ObjectiveSerializer(serializers.ModelSerializer):
@@ -63,6 +84,9 @@ class ObjectiveSerializer(serializers.ModelSerializer):
         help_text="on_track, at_risk or off_track (null for drafts, cancelled objectives and closed cycles)."
     )
     key_results = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    imported_from = serializers.SerializerMethodField(
+        help_text="The import it came from, as its page says (null: not imported)."
+    )
     visibility = serializers.ChoiceField(
         choices=Visibility.choices,
         required=False,
@@ -91,6 +115,7 @@ class ObjectiveSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Objective
+        list_serializer_class = ObjectiveListSerializer
         fields = [
             "id",
             "cycle",
@@ -114,12 +139,22 @@ class ObjectiveSerializer(serializers.ModelSerializer):
             "visibility",
             "viewers",
             "approval_status",
+            "imported_from",
             "reason",
         ]
 
     @extend_schema_field(serializers.ChoiceField(choices=["on_track", "at_risk", "off_track"], allow_null=True))
     def get_health(self, obj: Objective) -> str | None:
         return obj.health(self.context.get("today"), org=self.context.get("org")) or None
+
+    @extend_schema_field(ImportOriginSerializer(allow_null=True))
+    def get_imported_from(self, obj: Objective) -> dict[str, Any] | None:
+        found = self.context.get("import_origins") or {}
+        if obj.pk in found:
+            origin = found[obj.pk]
+        else:
+            origin = import_origins(org_id=obj.organization_id, objective_ids=[obj.pk]).get(obj.pk)
+        return dict(ImportOriginSerializer(origin).data) if origin is not None else None
 
 
 class ObjectiveViewSet(ApprovalActions, OrgScopedViewSet):

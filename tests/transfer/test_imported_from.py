@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from objectives.models import Objective
 from tests.objectives.okr_factories import make_cycle, make_objective
@@ -60,3 +62,41 @@ def test_an_okr_file_names_the_file_and_a_page_made_objective_says_nothing(world
 def test_another_organisations_import_is_not_shown(world_a, world_b, imported):
     _run, objective = imported
     assert imported_from(org_id=world_b.org.pk, model="objectives.objective", object_id=objective.pk) is None
+
+
+def _api_list(client, slug: str) -> tuple[int, dict[int, dict | None]]:
+    with CaptureQueriesContext(connection) as queries:
+        r = client.get(f"/api/v1/orgs/{slug}/objectives/?page_size=100")
+    assert r.status_code == 200, r.json()
+    return len(queries), {o["id"]: o["imported_from"] for o in r.json()["results"]}
+
+
+def test_the_api_gives_the_import_of_an_objective_and_null_for_one_made_by_hand(world_a, imported, cycle, api):
+    run, objective = imported
+    typed = make_objective(world_a.org, cycle, title="Typed in")
+    client = api(world_a.member)
+    body = client.get(f"/api/v1/orgs/alpha/objectives/{objective.pk}/").json()
+    assert body["imported_from"]["kind"] == "viva_goals" and body["imported_from"]["run"] == run.pk
+    assert datetime.fromisoformat(body["imported_from"]["imported_at"]) == datetime(2026, 11, 2, 9, tzinfo=UTC)
+    assert client.get(f"/api/v1/orgs/alpha/objectives/{typed.pk}/").json()["imported_from"] is None
+
+
+def test_the_api_list_finds_every_objectives_import_in_the_same_number_of_queries(world_a, imported, cycle, api):
+    """One query for the page's imports, however many objectives came from however many runs."""
+    viva, grow = imported
+    client = api(world_a.admin)
+    one_count, one = _api_list(client, "alpha")
+    assert list(one) == [grow.pk] and one[grow.pk]["run"] == viva.pk
+    m = world_a.member.email
+    rows = [["Objective", "Owner", "Key result"]] + [[f"Ship {n}", m, ""] for n in range(6)]
+    okrs = apply(world_a, "okrs", csv_bytes(rows), "q4.csv")
+    typed = [make_objective(world_a.org, cycle, title=f"Typed {n}").pk for n in range(4)]
+    many_count, many = _api_list(client, "alpha")
+    shipped = Objective.objects.filter(organization=world_a.org, title__startswith="Ship ").values_list("pk", flat=True)
+    assert len(many) == 11 and len(shipped) == 6
+    assert {pk: o and (o["kind"], o["run"]) for pk, o in many.items()} == {
+        grow.pk: ("viva_goals", viva.pk),
+        **dict.fromkeys(shipped, ("okrs", okrs.pk)),
+        **dict.fromkeys(typed),
+    }
+    assert many_count == one_count
