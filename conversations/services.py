@@ -109,6 +109,7 @@ def _notify_mentions(org: Organization, comment: Comment, users: list[User], act
             kind=NotificationKind.MENTION,
             message=_("%(who)s mentioned you: %(text)s") % {"who": actor.display_name, "text": text[:200]},
             url=url,
+            subject=f"objective:{comment.objective_id}",
         )
 
 
@@ -129,6 +130,7 @@ def check_in_mentions_notify(*, check_in: CheckIn, objective: Objective, actor: 
             kind=NotificationKind.MENTION,
             message=_("%(who)s mentioned you in a check-in: %(text)s") % {"who": who, "text": text[:200]},
             url=f"{url}#check-in-{check_in.pk}",
+            subject=f"objective:{objective.pk}",
         )
     return users
 
@@ -197,6 +199,7 @@ def comment_create(
                 message=_("%(who)s commented on %(what)s: %(text)s")
                 % {"who": actor.display_name, "what": objective.title, "text": shown[:200]},
                 url=url,
+                subject=f"objective:{objective.pk}",
             )
     _post_to_channels(org, objective, check_in, actor, shown, url)
     return comment

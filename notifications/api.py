@@ -12,6 +12,7 @@ from rest_framework.request import Request
 
 from notifications import channels
 from notifications.models import Channel, ChannelEvent, ChannelKind, Notification, OutboxMessage, OutboxStatus
+from notifications.subjects import seen_q
 from orgs import permissions
 from orgs.tenancy import OrgScopedViewSet
 
@@ -36,7 +37,8 @@ class NotificationViewSet(OrgScopedViewSet):
     permission_classes = OrgScopedViewSet.permission_classes[:1]  # viewers may mark their own as read
 
     def refine_queryset(self, qs: QuerySet) -> QuerySet:
-        qs = qs.filter(recipient=self.request.user).order_by("-created_at", "-id")
+        # Only those the caller may still see: one about an objective or KPI since hidden is a 404.
+        qs = qs.filter(recipient=self.request.user).filter(seen_q(self.membership)).order_by("-created_at", "-id")
         if self.request.query_params.get("unread") in ("1", "true"):
             qs = qs.filter(read_at__isnull=True)
         return qs

@@ -7,11 +7,13 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications and reminders")
 
     def ready(self) -> None:
-        from notifications.selectors import unread_count_annotation
+        from notifications.selectors import unread_count_annotation, unread_restricted_annotation
         from orgs.selectors import register_membership_annotation
 
-        # The bell's count comes with the request's one read of the user's memberships.
+        # The bell's count comes with the request's one read of the user's memberships; only
+        # unread notifications about restricted objects need a read of their own (context_processors).
         register_membership_annotation("unread_notifications", unread_count_annotation)
+        register_membership_annotation("unread_restricted", unread_restricted_annotation)
 
         from django.db.models.signals import post_delete, post_save
 

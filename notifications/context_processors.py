@@ -13,7 +13,10 @@ def bell(request: HttpRequest) -> dict:
         return {}
     # Read with the user's memberships at the start of the request; marking notifications
     # read is a POST that redirects, so the page that shows the bell reads the new count.
-    count = getattr(getattr(request, "membership", None), "unread_notifications", None)
-    if count is None:
-        count = unread_count(org=org, user=user)
+    membership = getattr(request, "membership", None)
+    count = getattr(membership, "unread_notifications", None)
+    restricted: int = getattr(membership, "unread_restricted", 0)
+    if count is None or restricted:
+        # Unread ones about team-only or private objectives count only while they may be seen.
+        count = unread_count(org=org, user=user, membership=membership)
     return {"unread_notifications": count}

@@ -24,6 +24,7 @@ class NotificationKind(models.TextChoices):
     COMMENT = "comment", _("Comments on your check-ins and objectives")
     CHANNEL_PAUSED = "channel_paused", _("A delivery channel was paused")
     APPROVAL_WAITING = "approval_waiting", _("Objectives waiting for your review")
+    APPROVAL_DECIDED = "approval_decided", _("Your objective approved or sent back for changes")
     # The composed weekly e-mails (sent by the reminders sweep), on or off.
     PLAN_WEEK = "plan_week", _("Monday: plan the week")
     TEAM_WEEK = "team_week", _("Monday: your teams' week")
@@ -45,6 +46,7 @@ CHOOSABLE_KINDS = [
     NotificationKind.KPI_OVERDUE,
     NotificationKind.CHANNEL_PAUSED,
     NotificationKind.APPROVAL_WAITING,
+    NotificationKind.APPROVAL_DECIDED,
     NotificationKind.PLAN_WEEK,
     NotificationKind.TEAM_WEEK,
     NotificationKind.WINS,
@@ -83,6 +85,10 @@ class Notification(TenantModel):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     read_at = models.DateTimeField(null=True, blank=True)
     mail_due = models.CharField(max_length=8, choices=MailDue.choices, default="", db_default="", blank=True)
+    # What it is about ("objective", "kr", "kpi" and its id; empty for nothing in particular):
+    # it shows only while the recipient may see that (``notifications.subjects``).
+    subject_type = models.CharField(max_length=16, default="", db_default="", blank=True)
+    subject_id = models.PositiveBigIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

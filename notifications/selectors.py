@@ -2,27 +2,35 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from notifications.models import Notification, OutboxMessage, OutboxStatus
-from orgs.models import Organization, User
+from notifications.subjects import open_q, seen_q
+from orgs.models import Membership, Organization, User
 
 
-def notifications_for(*, org: Organization, user: User) -> QuerySet[Notification]:
-    return Notification.objects.filter(organization=org, recipient=user)
+def notifications_for(*, org: Organization, user: User, membership: Membership | None = None) -> QuerySet[Notification]:
+    """The person's notifications they may still see: one about an objective, key result or
+    KPI since hidden from them is left out (``notifications.subjects``). Without a
+    membership in ``org`` only those about nothing in particular remain (fails closed)."""
+    m = membership
+    if m is None:
+        m = Membership.objects.filter(organization=org, user=user).select_related("organization").first()
+    mine = Notification.objects.filter(organization=org, recipient=user)
+    if m is None:
+        return mine.filter(subject_type="")
+    return mine.filter(seen_q(m))
 
 
-def unread_count(*, org: Organization, user: User) -> int:
-    return notifications_for(org=org, user=user).filter(read_at__isnull=True).count()
+def unread_count(*, org: Organization, user: User, membership: Membership | None = None) -> int:
+    return notifications_for(org=org, user=user, membership=membership).filter(read_at__isnull=True).count()
 
 
-def unread_count_annotation() -> Coalesce:
-    """A membership's unread count (its organisation, its user), as an annotation over
-    memberships: the bell costs no query of its own (``orgs.tenancy.request_memberships``)."""
+def _unread_where(condition: Q) -> Coalesce:
     unread = (
         Notification.objects.filter(
-            organization=OuterRef("organization"), recipient=OuterRef("user"), read_at__isnull=True
+            condition, organization=OuterRef("organization"), recipient=OuterRef("user"), read_at__isnull=True
         )
         .order_by()
         .values("recipient")
@@ -30,6 +38,37 @@ def unread_count_annotation() -> Coalesce:
         .values("n")
     )
     return Coalesce(Subquery(unread, output_field=IntegerField()), 0)
+
+
+def unread_count_annotation() -> Coalesce:
+    """A membership's unread notifications about nothing in particular or about what everyone
+    in the organisation sees, as an annotation over memberships: the bell costs no query of its
+    own (``orgs.tenancy.request_memberships``) unless ``unread_restricted_annotation`` is not 0."""
+    return _unread_where(open_q())
+
+
+def unread_restricted_annotation() -> Coalesce:
+    """The membership's other unread notifications: about a team-only or private objective or
+    KPI (or one since deleted). Whether the person may see them is read per person."""
+    return _unread_where(~open_q())
+
+
+def still_seen(*, org: Organization, rows: list[Notification]) -> list[Notification]:
+    """``rows`` without those whose recipient may no longer see what they are about (a digest
+    or a held e-mail tells nothing the list would not show). One query per recipient with
+    notifications about something; none when no row has a subject."""
+    about: dict[int, list[int]] = {}
+    for n in rows:
+        if n.subject_type:
+            about.setdefault(n.recipient_id, []).append(n.pk)
+    if not about:
+        return rows
+    members = Membership.objects.filter(organization=org, user_id__in=about).select_related("organization")
+    keep: set[int] = set()
+    for m in members:
+        shown = Notification.objects.filter(pk__in=about[m.user_id]).filter(seen_q(m))
+        keep.update(shown.values_list("pk", flat=True))
+    return [n for n in rows if not n.subject_type or n.pk in keep]
 
 
 @dataclass

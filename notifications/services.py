@@ -23,6 +23,7 @@ from notifications.models import (
     is_quiet,
 )
 from notifications.outbox import email_row, outbox_add
+from notifications.subjects import split_subject
 from orgs.models import Organization, User
 
 
@@ -76,10 +77,19 @@ def notification_mail(*, org: Organization, user: User, kind: str, message: str,
 
 @transaction.atomic
 def notification_send(
-    *, org: Organization, recipient: User, kind: str, message: str, url: str = "", now: datetime | None = None
+    *,
+    org: Organization,
+    recipient: User,
+    kind: str,
+    message: str,
+    url: str = "",
+    subject: str = "",
+    now: datetime | None = None,
 ) -> Notification | None:
     """Tell one person something, as they chose: the in-app notification (unless
     the kind is off) and an e-mail now, after quiet hours, or in their digest.
+    ``subject`` ("objective:12", "kr:5", "kpi:3") names what it is about: the notification
+    shows only while the recipient may see that (``notifications.subjects``).
     The e-mail is an outbox row of this transaction: it leaves after the commit, is
     retried while the mail server is down, and never fails the caller.
     Returns the notification, or None when off."""
@@ -88,8 +98,16 @@ def notification_send(
     due = plan_mail(settings_row=row, kind=kind, local_time=now.astimezone(org.tzinfo).time())
     if due is None:
         return None
+    subject_type, subject_id = split_subject(subject)
     notification = Notification.objects.create(
-        organization=org, recipient=recipient, kind=kind, message=message[:500], url=url[:300], mail_due=due
+        organization=org,
+        recipient=recipient,
+        kind=kind,
+        message=message[:500],
+        url=url[:300],
+        mail_due=due,
+        subject_type=subject_type,
+        subject_id=subject_id,
     )
     if due == "":
         mail = notification_mail(org=org, user=recipient, kind=kind, message=message, url=url)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -13,7 +13,7 @@ from core.forms import add_service_errors
 from notifications import channels, selectors, services
 from notifications.forms import ChannelForm, PreferencesForm
 from notifications.mailer import read_unsubscribe_token
-from notifications.models import Channel, ChannelKind, Notification, NotificationKind, NotificationSettings
+from notifications.models import Channel, ChannelKind, NotificationKind, NotificationSettings
 from orgs import permissions
 from orgs.models import Membership
 from orgs.tenancy import get_scoped_or_404, org_view, scoped
@@ -21,15 +21,17 @@ from orgs.tenancy import get_scoped_or_404, org_view, scoped
 
 @org_view
 def notification_list(request: HttpRequest) -> HttpResponse:
-    items = list(selectors.notifications_for(org=request.org, user=request.user)[:100])
+    items = list(selectors.notifications_for(org=request.org, user=request.user, membership=request.membership)[:100])
     return render(request, "notifications/list.html", {"items": items})
 
 
 @org_view
 @require_POST
 def notification_open(request: HttpRequest, notification_id: int) -> HttpResponse:
-    """Mark one notification read and go to what it is about."""
-    notification = get_scoped_or_404(Notification, request.org, pk=notification_id, recipient=request.user)
+    """Mark one notification read and go to what it is about; one about something the person
+    may no longer see is a 404, like a missing one."""
+    shown = selectors.notifications_for(org=request.org, user=request.user, membership=request.membership)
+    notification = get_object_or_404(shown, pk=notification_id)
     services.notification_mark_read(notification=notification)
     target = notification.url
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):

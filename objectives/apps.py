@@ -16,3 +16,10 @@ class ObjectivesConfig(AppConfig):
         from objectives.restricted import hidden_activity
 
         register_hidden_entries(hidden_activity)
+
+        from notifications.subjects import register_subject
+        from objectives.models import KeyResult, Objective
+
+        # Notifications about an objective or key result show only while it may be seen.
+        register_subject("objective", Objective)
+        register_subject("kr", KeyResult)

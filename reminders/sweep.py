@@ -43,6 +43,7 @@ from notifications.channels import channel_publish_outbox
 from notifications.models import ChannelEvent, Notification, NotificationKind, ReminderClaim
 from notifications.outbox import email_row, outbox_add
 from notifications.services import notification_mail, plan_mail, settings_for
+from notifications.subjects import split_subject
 from objectives.models import KeyResult, ObjectiveStatus
 from objectives.restricted import has_restricted, hidden_objectives
 from orgs import permissions
@@ -334,8 +335,10 @@ def sweep_organization(*, org: Organization, now: datetime | None = None, dispat
                 continue
             with translation.override(user.language or org.language):
                 message = _message(w.kind, w.message_args)
+            about, about_id = split_subject(w.subject)  # shown only while it may be seen
             notifications.append(
                 {"recipient_id": user.pk, "kind": w.kind, "message": message[:500], "url": w.url, "mail_due": due}
+                | {"subject_type": about, "subject_id": about_id}
             )
             if due == "":
                 mail = notification_mail(org=org, user=user, kind=w.kind, message=message, url=w.url)
@@ -466,6 +469,8 @@ def _insert_notifications(org: Organization, now: datetime, rows: list[dict]) ->
             "message": "text",
             "url": "text",
             "mail_due": "text",
+            "subject_type": "text",
+            "subject_id": "bigint",
             "created_at": "timestamptz",
         },
         [{"organization_id": org.pk, "created_at": created, **r, "kind": str(r["kind"])} for r in rows],

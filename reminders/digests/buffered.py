@@ -22,6 +22,7 @@ from notifications.models import (
     is_quiet,
 )
 from notifications.outbox import email_row, outbox_add
+from notifications.selectors import still_seen
 from orgs.models import Organization, User
 from reminders.digests.content import MONDAY
 from reminders.digests.sending import DigestResult
@@ -74,7 +75,7 @@ def flush_buffered(*, org: Organization, now: datetime | None = None, dispatch: 
                 continue
             Notification.objects.filter(pk__in=[n.pk for n in rows]).update(mail_due="")
             by_user: dict[int, list[Notification]] = {}
-            for n in rows:
+            for n in still_seen(org=org, rows=rows):  # not those about what they may no longer see
                 by_user.setdefault(n.recipient_id, []).append(n)
             mails = [
                 email_row(

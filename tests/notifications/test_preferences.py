@@ -123,6 +123,7 @@ def test_preferences_page(world_a, web):
             "kpi_overdue",
             "channel_paused",
             "approval_waiting",
+            "approval_decided",
         ]
     }
     data |= {"kind_comment": "weekly", "kind_plan_week": "weekly", "kind_team_week": "off", "kind_wins": "weekly"}
