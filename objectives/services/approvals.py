@@ -26,6 +26,7 @@ from objectives.extensions import submission_snapshot
 from objectives.models import MIN_KEY_RESULTS_TO_ACTIVATE, ApprovalStatus, KeyResult, Objective, ObjectiveReview
 from objectives.review_models import ReviewAction
 from objectives.services._helpers import check_cycle_open, hold_cycle
+from objectives.services.approval_notices import notify_decision_after_commit
 from orgs.models import Membership, Role, User
 from orgs.visibility import Visibility
 
@@ -147,7 +148,10 @@ def objective_approve(*, objective: Objective, actor: User, comment: str = "") -
     """Approve an objective in review (its owner cannot, unless an admin); it may then be activated."""
     objective = _locked(objective)
     _check_in_review(objective, actor)
-    _move(objective, actor=actor, action=ReviewAction.APPROVED, verb="objective.approved", comment=comment.strip())
+    review = _move(
+        objective, actor=actor, action=ReviewAction.APPROVED, verb="objective.approved", comment=comment.strip()
+    )
+    notify_decision_after_commit(review)  # the owner hears of it once this commits
     return objective
 
 
@@ -160,7 +164,8 @@ def objective_request_changes(*, objective: Objective, actor: User, comment: str
     objective = _locked(objective)
     _check_in_review(objective, actor)
     action, verb = ReviewAction.CHANGES_REQUESTED, "objective.changes_requested"
-    _move(objective, actor=actor, action=action, verb=verb, comment=comment)
+    review = _move(objective, actor=actor, action=action, verb=verb, comment=comment)
+    notify_decision_after_commit(review)  # the owner hears of it, with the comment, once this commits
     return objective
 
 
