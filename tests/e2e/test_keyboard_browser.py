@@ -131,12 +131,14 @@ def test_the_coach_panel_reads_the_objective_again_after_a_key_result_is_added(
 
 
 def _axe(driver) -> list[dict]:
-    """The serious and critical violations axe-core finds on the page (WCAG 2 A and AA)."""
+    """The serious and critical violations axe-core finds on the page (WCAG 2 A and AA). Only
+    violations are gathered in full (resultTypes), which halves axe's time on a page."""
     if not driver.execute_script("return !!window.axe"):
         driver.execute_script(AXE.read_text(encoding="utf-8"))
     result = driver.execute_async_script(
         """const done = arguments[arguments.length - 1];
-        axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})
+        axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']},
+                           resultTypes: ['violations']})
           .then(r => done(r.violations.filter(v => ['serious', 'critical'].includes(v.impact))
             .map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}))))
           .catch(e => done([{id: 'axe-error', impact: 'critical', nodes: [String(e)]}]));"""

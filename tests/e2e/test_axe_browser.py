@@ -1,0 +1,151 @@
+"""axe-core (vendored, pinned in static/vendor/VERSIONS) finds no serious or critical
+violation on the pages an admin or a member reaches from the navigation and the main flows,
+in English and Vietnamese, over the demo data (Northwind in English, Sao Mai in Vietnamese):
+KPIs, scorecards and the strategy map, cycles with their close and report pages, the
+objective and key-result forms, templates, teams and people, activity, notifications, the
+organisation's settings, data sources, import and export, the account's pages and the login
+page. The seven main pages, on small data, are checked by test_keyboard_browser.py; here a
+member's own versions of them are. One browser session per language visits every page in
+turn, and the failure lists every violation of every page at once."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from tests.e2e.test_browser import _login, browser  # noqa: F401  (the browser fixture)
+from tests.e2e.test_keyboard_browser import _axe
+
+# The HTTP status of the page the browser shows (Chromium reports it in the navigation timing).
+STATUS = "return performance.getEntriesByType('navigation')[0].responseStatus"
+SLUG = {"en": "northwind", "vi": "saomai"}
+MEMBER = {"en": "sam@demo.okrkpi.test", "vi": "minh@demo.okrkpi.test"}
+
+# An admin's pages inside the organisation, filled in with the demo's rows (see _rows).
+ORG_PAGES = (
+    "todo/",
+    "kpis/{kpi}/",
+    "kpis/new/",
+    "kpis/{kpi}/edit/",
+    "kpis/import/",
+    "scorecards/",
+    "scorecards/{scorecard}/",
+    "scorecards/{scorecard}/map/",
+    "scorecards/{scorecard}/edit/",
+    "cycles/",
+    "cycles/{cycle}/edit/",
+    "cycles/{cycle}/close/",
+    "cycles/{closed}/report/",
+    "okrs/new/",
+    "okrs/{objective}/edit/",
+    "okrs/{objective}/alignment/",
+    "okrs/{objective}/contributions/",
+    "key-results/{kr}/edit/",
+    "key-results/{kr}/history/",
+    "okrs/templates/",
+    "okrs/templates/use/?template={template}",
+    "okrs/backlog/",
+    "quality/",
+    "teams/",
+    "teams/new/",
+    "teams/{team}/edit/",
+    "members/",
+    "members/{member}/",
+    "activity/",
+    "notifications/",
+    "notifications/settings/",
+    "settings/channels/",
+    "settings/chat/",
+    "settings/sso/",
+    "settings/scim/",
+    "data-sources/",
+    "data-sources/{source}/",
+    "settings/import/",
+    "settings/export/",
+)
+ACCOUNT_PAGES = ("/accounts/profile/", "/accounts/password/", "/accounts/sessions/", "/accounts/two-factor/")
+# A member's own pages, which read differently from an admin's: what is due, their check-ins.
+MEMBER_PAGES = ("todo/", "", "check-ins/", "okrs/{objective}/", "notifications/", "notifications/settings/")
+
+
+def _rows(slug: str) -> dict[str, object]:
+    """The ids the pages name: a KPI, a scorecard, the active and a closed cycle, an objective
+    of the active cycle and its key result, a team, a member, a data source, a library template."""
+    from cycles.models import Cycle, CycleStatus
+    from datasources.models import DataSource
+    from kpis.models import Kpi
+    from objectives.models import KeyResult
+    from orgs.models import Membership, Organization, Role, Team
+    from rituals import library
+    from scorecards.models import Scorecard
+
+    org = Organization.objects.get(slug=slug)
+    kr = KeyResult.objects.filter(organization=org, objective__cycle__status=CycleStatus.ACTIVE).first()
+    assert kr is not None
+    ids = {
+        "kpi": Kpi.objects.filter(organization=org).first(),
+        "scorecard": Scorecard.objects.filter(organization=org).first(),
+        "cycle": Cycle.objects.filter(organization=org, status=CycleStatus.ACTIVE).first(),
+        "closed": Cycle.objects.filter(organization=org, status=CycleStatus.CLOSED).first(),
+        "team": Team.objects.filter(organization=org).first(),
+        "source": DataSource.objects.filter(organization=org).first(),
+    }
+    assert all(ids.values()), ids  # the demo seeds each kind
+    member = Membership.objects.filter(organization=org, role=Role.MEMBER).first()
+    return {
+        **{name: row.pk for name, row in ids.items()},
+        "objective": kr.objective_id,
+        "kr": kr.pk,
+        "member": member.user_id,
+        "template": library.okr_templates()[0].key,
+    }
+
+
+def _check(browser, url: str, language: str) -> list[dict]:  # noqa: F811
+    """The page's serious and critical violations, once it has loaded as itself: answered
+    200 (not an error page) and in the reader's language."""
+    from selenium.webdriver.common.by import By
+
+    browser.get(url)
+    browser.find_element(By.CSS_SELECTOR, "main")
+    assert browser.execute_script(STATUS) == 200, url
+    assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == language, url
+    return _axe(browser)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("language", ["en", "vi"])
+def test_axe_finds_no_serious_violation_on_any_page_of_the_navigation(
+    live_server,
+    browser,  # noqa: F811
+    language,
+):
+    from django.core.management import call_command
+
+    from orgs.demo import ADMIN_EMAIL, DEMO_PASSWORD
+    from orgs.models import User
+
+    call_command("seed_demo", stdout=io.StringIO())
+    member = MEMBER[language]
+    User.objects.filter(email__in=[ADMIN_EMAIL, member]).update(language=language)
+    rows = _rows(SLUG[language])
+    org = f"{live_server.url}/o/{SLUG[language]}/"
+    browser.set_script_timeout(60)
+    found: dict[str, list[dict]] = {}
+    # The login page, before anyone logs in, in the language the visitor chose.
+    browser.get(f"{live_server.url}/accounts/login/")
+    browser.add_cookie({"name": "django_language", "value": language})
+    if violations := _check(browser, f"{live_server.url}/accounts/login/", language):
+        found["/accounts/login/"] = violations
+    visits = (
+        (ADMIN_EMAIL, [org + page.format(**rows) for page in ORG_PAGES] + [live_server.url + p for p in ACCOUNT_PAGES]),
+        (member, [org + page.format(**rows) for page in MEMBER_PAGES]),
+    )
+    for email, urls in visits:
+        _login(browser, live_server, email, DEMO_PASSWORD)
+        for url in urls:
+            if violations := _check(browser, url, language):
+                found[f"{url.removeprefix(live_server.url)} ({email})"] = violations
+    report = [f"{page}: {v['id']} ({v['impact']}) at {v['nodes']}" for page, vs in found.items() for v in vs]
+    assert not found, "axe-core's serious and critical violations:\n" + "\n".join(report)
