@@ -15,6 +15,7 @@ from notifications.services import notification_send
 from objectives import services as okr
 from orgs.models import Role
 from reminders.digests.buffered import flush_buffered
+from reminders.sweep import sweep_organization
 from tests.factories import MembershipFactory, UserFactory, place
 from tests.kpis.kpi_factories import make_kpi
 from tests.objectives.okr_factories import make_cycle, make_kr, make_objective
@@ -135,3 +136,15 @@ def test_the_daily_digest_leaves_out_what_its_reader_may_no_longer_see(world_a, 
     assert len(mails) == 1
     assert "Something open" in mails[0].payload["text"] and "Secret launch" not in mails[0].payload["text"]
     assert not Notification.objects.filter(recipient=peer).exclude(mail_due="").exists()  # none left waiting
+
+
+def test_the_sweeps_reminders_name_their_kpi_and_follow_it(world_a):
+    kpi = make_kpi(world_a.org, name="Proposals sent", owner_type="person", user=world_a.member)
+    sweep_organization(org=world_a.org, now=datetime(2026, 12, 1, 10, 0, tzinfo=UTC))
+    note = Notification.objects.get(recipient=world_a.member, kind="kpi_due")
+    assert (note.subject_type, note.subject_id) == ("kpi", kpi.pk)
+    assert unread_count(org=world_a.org, user=world_a.member) == 1
+    kpi.visibility = "private"
+    kpi.owner_user = world_a.manager
+    kpi.save(update_fields=["visibility", "owner_user"])
+    assert unread_count(org=world_a.org, user=world_a.member) == 0
