@@ -214,10 +214,12 @@ def channel_publish_once(
     dry_run: bool = False,
     dispatch: bool = True,
     outbox_ids: list[int] | None = None,
+    restricted_safe: bool | None = None,
 ) -> list[Channel]:
     """Deliver an event that each channel carrying it must get at most once per ``period``
     (a weekly digest), whatever overlapping or retried sweeps do. Each active channel
-    carrying ``event`` is claimed first: a ``ChannelClaim`` row per (channel, event, period)
+    carrying ``event`` (given ``restricted_safe``: only those so marked, or only those not)
+    is claimed first: a ``ChannelClaim`` row per (channel, event, period)
     is inserted with conflicts ignored, and only the rows this call inserted (its ``run``
     token) get a post, written to the outbox in the same transaction (``notifications.outbox``:
     delivered after the commit, retried with backoff by the sweep, failure counting and
@@ -225,9 +227,10 @@ def channel_publish_once(
     then conflicts and posts nothing. ``dispatch`` off leaves the delivery to the caller
     (``outbox_ids`` names the rows). Returns the channels this call claimed (with
     ``dry_run``: those it would claim; nothing is written or posted)."""
-    carrying = [
-        c for c in Channel.objects.filter(organization=org, active=True).order_by("pk") if event in (c.events or [])
-    ]
+    chosen = Channel.objects.filter(organization=org, active=True).order_by("pk")
+    if restricted_safe is not None:
+        chosen = chosen.filter(restricted_safe=restricted_safe)
+    carrying = [c for c in chosen if event in (c.events or [])]
     if not carrying:
         return []
     if dry_run:

@@ -206,6 +206,9 @@ def team_week(*, week: OrgWeek, membership: Membership) -> dict[str, Any]:
 
 
 def wins(*, org: Organization, now: datetime, today: date) -> dict[str, Any]:
+    """The week's wins as a reader who sees everything reads them: the ``TOP`` movers and the
+    objectives completed. ``all_movers`` keeps every mover, so an audience that may not see
+    some (``reminders.digests.restricted``) still gets its own top ``TOP``, not fewer."""
     week_ago = now - timedelta(days=7)
     completed = list(
         _running_objectives(org, today)
@@ -213,8 +216,9 @@ def wins(*, org: Organization, now: datetime, today: date) -> dict[str, Any]:
         .distinct()
         .order_by("title")
     )
-    moved = movers(org=org, since=week_ago)
-    return {"movers": moved, "completed": completed, "empty": not moved and not completed}
+    every = movers(org=org, since=week_ago, limit=None)
+    moved = every[:TOP]
+    return {"movers": moved, "all_movers": every, "completed": completed, "empty": not moved and not completed}
 
 
 def wins_post(*, org: Organization, context: dict[str, Any], week: date) -> dict[str, Any]:

@@ -5,13 +5,15 @@ organisation that has restricted objectives or KPIs does each recipient cost a q
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from notifications.models import NotificationKind
-from objectives.models import KeyResult
+from objectives.models import KeyResult, Objective
 from objectives.restricted import hidden_kpis, hidden_objectives
 from orgs.models import Membership
 from orgs.visibility import Visibility, sees_everything
+from reminders.digests.content import TOP
 
 
 def for_reader(kind: str, context: dict[str, Any], m: Membership) -> dict[str, Any]:
@@ -33,11 +35,9 @@ def for_reader(kind: str, context: dict[str, Any], m: Membership) -> dict[str, A
         ]
         out["empty"] = not out["due"] and not out["at_risk"]
         return out
-    out["movers"] = [mv for mv in context["movers"] if mv.key_result.objective_id not in objectives]
     if kind == NotificationKind.WINS:
-        out["completed"] = [o for o in context["completed"] if o.pk not in objectives]
-        out["empty"] = not out["movers"] and not out["completed"]
-        return out
+        return _wins_without(context, lambda objective: objective.pk not in objectives)
+    out["movers"] = [mv for mv in context["movers"] if mv.key_result.objective_id not in objectives]
     hidden_krs = {
         f"kr:{pk}" for pk in KeyResult.objects.filter(objective_id__in=objectives).values_list("pk", flat=True)
     }
@@ -50,8 +50,19 @@ def for_reader(kind: str, context: dict[str, Any], m: Membership) -> dict[str, A
 
 
 def open_wins(context: dict[str, Any]) -> dict[str, Any]:
-    """The Friday wins as a channel may carry them: only objectives open to the whole
-    organisation and their key results (a channel is read by people the app cannot ask)."""
-    movers = [mv for mv in context["movers"] if mv.key_result.objective.visibility == Visibility.ORGANIZATION]
-    completed = [o for o in context["completed"] if o.visibility == Visibility.ORGANIZATION]
+    """The Friday wins as a channel not marked ``restricted_safe`` may carry them: only
+    objectives open to the whole organisation and their key results (such a channel is read
+    by people the app cannot ask). The others are left out, not counted: the post has no
+    total to keep true, and even "1 restricted objective completed" would tell the channel
+    that something restricted moved this week."""
+    return _wins_without(context, lambda objective: objective.visibility == Visibility.ORGANIZATION)
+
+
+def _wins_without(context: dict[str, Any], shown: Callable[[Objective], bool]) -> dict[str, Any]:
+    """The wins with only the objectives ``shown`` keeps and their key results: the top ``TOP``
+    of the movers left (from ``all_movers``: no gap where a hidden one stood) and the
+    objectives completed; ``empty`` again when nothing is left."""
+    every = context.get("all_movers", context["movers"])
+    movers = [mv for mv in every if shown(mv.key_result.objective)][:TOP]
+    completed = [o for o in context["completed"] if shown(o)]
     return {**context, "movers": movers, "completed": completed, "empty": not movers and not completed}

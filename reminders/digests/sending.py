@@ -210,9 +210,36 @@ def _wins_to_channels(
     org: Organization, context: dict[str, Any], week: date, result: DigestResult, *, dry_run: bool, dispatch: bool
 ) -> None:
     """Post the wins to each channel carrying them, once per channel and week, in the
-    organisation's language. Nothing to say posts and claims nothing, so a win checked in
-    later that Friday is still posted by a later sweep."""
-    context = open_wins(context)
+    organisation's language. A channel an admin marked ``restricted_safe`` gets every win,
+    restricted objectives and key results included; the others only those open to the whole
+    organisation (``open_wins``). When the two are the same, one post goes to all."""
+    open_context = open_wins(context)
+    if _same_wins(open_context, context):
+        _post_wins(org, context, week, result, safe=None, dry_run=dry_run, dispatch=dispatch)
+        return
+    _post_wins(org, context, week, result, safe=True, dry_run=dry_run, dispatch=dispatch)
+    _post_wins(org, open_context, week, result, safe=False, dry_run=dry_run, dispatch=dispatch)
+
+
+def _same_wins(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    return [m.key_result.pk for m in a["movers"]] == [m.key_result.pk for m in b["movers"]] and [
+        o.pk for o in a["completed"]
+    ] == [o.pk for o in b["completed"]]
+
+
+def _post_wins(
+    org: Organization,
+    context: dict[str, Any],
+    week: date,
+    result: DigestResult,
+    *,
+    safe: bool | None,
+    dry_run: bool,
+    dispatch: bool,
+) -> None:
+    """Post ``context`` to the channels carrying the wins (``safe``: only those whose
+    ``restricted_safe`` is that; None: all). Nothing to say posts and claims nothing, so a
+    win checked in later that Friday is still posted by a later sweep."""
     empty = bool(context.get("empty"))
     with translation.override(org.language):
         post = wins_post(org=org, context=context, week=week)
@@ -227,6 +254,7 @@ def _wins_to_channels(
         dry_run=dry_run or empty,
         dispatch=dispatch,
         outbox_ids=result.outbox_ids,
+        restricted_safe=safe,
     )
     for channel in claimed:
         result.planned.append(Planned(NotificationKind.WINS, f"channel {channel.name}", org.language, empty, True))
