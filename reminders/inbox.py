@@ -229,9 +229,16 @@ def _off_track(cis: list[CheckIn], org: Organization, today: date) -> int:
 
 
 def _acknowledge_items(org: Organization, membership: Membership, now: datetime) -> list[InboxItem]:
+    """One item per person whose check-ins wait for the member. The check-ins on objectives
+    the member may not see are left out before anything is counted: "checked in 3 key
+    results; 2 are off track" would otherwise tell of activity they may not know of. No query
+    of its own: ``hidden_objectives`` is read once and kept on the membership."""
     today = now.astimezone(org.tzinfo).date()
+    hidden = hidden_objectives(membership)
     by_author: dict[int, list[CheckIn]] = defaultdict(list)
     for ci in _check_ins_to_acknowledge(org, membership, now):
+        if ci.key_result.objective_id in hidden:
+            continue
         by_author[ci.author_id].append(ci)  # type: ignore[index]  # author_id is set: the query reads check-ins by the team's people
     items = []
     for author_id, cis in by_author.items():
@@ -259,6 +266,7 @@ def _acknowledge_items(org: Organization, membership: Membership, now: datetime)
                 overdue=bool(off),
                 check_in_ids=[ci.pk for ci in cis],
                 check_ins=cis,
+                objective_id=latest.key_result.objective_id,  # where its link goes
             )
         )
     return items
@@ -309,6 +317,7 @@ def _retrospective_item(
         object_id=o.pk,
         detail=detail % {"cycle": cycle.name, "who": who},
         overdue=today > cycle.end_date,
+        objective_id=o.pk,
     )
 
 
@@ -409,19 +418,16 @@ def inbox(*, org: Organization, membership: Membership, now: datetime | None = N
 
 def _visible_items(items: list[InboxItem], membership: Membership) -> list[InboxItem]:
     """The items about objectives and KPIs the member may see (DESIGN §3): one query, none for
-    admins. A manager's people may hold key results in objectives the manager may not see."""
+    admins. Every item that names an objective carries its ``objective_id`` (a check-in to
+    acknowledge: the one its link opens; its counts were taken over visible check-ins only),
+    so this one pass is the filter for all of them."""
     hidden = hidden_objectives(membership)
     kpis = hidden_kpis(membership)
     if not hidden and not kpis:
         return items
-    kept = []
-    for item in items:
-        if item.kind == ItemKind.ACKNOWLEDGE:
-            item.check_ins = [ci for ci in item.check_ins if ci.key_result.objective_id not in hidden]
-            item.check_in_ids = [ci.pk for ci in item.check_ins]
-            if not item.check_ins:
-                continue
-        elif item.kind in (ItemKind.KPI, ItemKind.SOURCE) and item.object_id in kpis or item.objective_id in hidden:
-            continue
-        kept.append(item)
-    return kept
+    return [
+        item
+        for item in items
+        if item.objective_id not in hidden
+        and not (item.kind in (ItemKind.KPI, ItemKind.SOURCE) and item.object_id in kpis)
+    ]
