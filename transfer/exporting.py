@@ -55,12 +55,16 @@ def export_write(*, org: Organization, name: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     _prune(path.parent)
     partial = path.with_suffix(path.suffix + ".part")
-    with partial.open("wb") as out:
-        if name.endswith(".zip"):
-            out.write(document_zip(organization_document(org=org, exported_at=timezone.now())))
-        else:
-            for chunk in stream_json(org, exported_at=timezone.now()):
-                out.write(chunk)
+    try:
+        with partial.open("wb") as out:
+            if name.endswith(".zip"):
+                out.write(document_zip(organization_document(org=org, exported_at=timezone.now())))
+            else:
+                for chunk in stream_json(org, exported_at=timezone.now()):
+                    out.write(chunk)
+    except BaseException:  # out of time (the task's soft limit) or any failure: no half file left
+        partial.unlink(missing_ok=True)
+        raise
     partial.rename(path)
     return path
 

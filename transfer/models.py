@@ -48,6 +48,9 @@ class ImportRun(TenantModel):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     applied_at = models.DateTimeField(null=True, blank=True)
+    # When its check or apply last started: a run still at work long after its task's time
+    # limit has no worker left (``services.import_run_progress`` shows it as failed).
+    started_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("import")

@@ -111,12 +111,47 @@ def progress_key(run_id: int) -> str:
     return f"import-progress:{run_id}"
 
 
+# How long past its task's hard time limit a run may still say it is at work before it is
+# taken for one whose worker died (a worker's clock and the web's may differ a little).
+STALE_GRACE_SECONDS = 300
+
+
 def import_run_progress(run: ImportRun) -> ImportRun:
-    """The run with ``rows_done`` as far as its task got (the hint its task leaves)."""
+    """The run with ``rows_done`` as far as its task got (the hint its task leaves). A run
+    still checking or applying after its task's hard time limit lost its worker (killed,
+    out of memory: nothing could mark it): it is marked failed, with nothing imported (its
+    transaction died with the worker), and can be applied again."""
+    if _stale(run):
+        _fail_stale(run)
+        run.refresh_from_db()
+        return run
     done = fastcache.get(progress_key(run.pk))
     if isinstance(done, int) and run.status in (ImportStatus.CHECKING, ImportStatus.APPLYING):
         run.rows_done = min(done, run.rows_total)
     return run
+
+
+def _stale(run: ImportRun) -> bool:
+    from transfer import tasks
+
+    limits: dict[str, int] = {
+        ImportStatus.CHECKING: tasks.CHECK_HARD_LIMIT,
+        ImportStatus.APPLYING: tasks.APPLY_HARD_LIMIT,
+    }
+    limit = limits.get(str(run.status))
+    if limit is None or run.started_at is None:
+        return False
+    return (timezone.now() - run.started_at).total_seconds() > limit + STALE_GRACE_SECONDS
+
+
+def _fail_stale(run: ImportRun) -> None:
+    if run.status == ImportStatus.CHECKING:
+        import_run_fail(run_id=run.pk, message=_("The check stopped before it finished. Upload the file again."))
+    else:
+        import_run_stopped(
+            run_id=run.pk,
+            message=_("The import stopped before it finished, so nothing was imported. Import it again."),
+        )
 
 
 def _context(run: ImportRun, *, write: bool, only_valid: bool = False, actor: User | None = None) -> Context:
@@ -147,7 +182,7 @@ def _file_report(exc: ValidationError) -> Report:
 
 def import_run_check(*, run: ImportRun) -> ImportRun:
     """The dry run: nothing is written but the run's report."""
-    ImportRun.objects.filter(pk=run.pk).update(status=ImportStatus.CHECKING)
+    ImportRun.objects.filter(pk=run.pk).update(status=ImportStatus.CHECKING, started_at=timezone.now())
     try:
         with transaction.atomic():
             report = run_kind(run.kind, _context(run, write=False), bytes(run.data), run.filename)
@@ -183,7 +218,7 @@ def import_run_apply(
     if background if background is not None else run.rows_total > INLINE_ROWS:
         from transfer import tasks
 
-        ImportRun.objects.filter(pk=run.pk).update(status=ImportStatus.APPLYING, rows_done=0)
+        ImportRun.objects.filter(pk=run.pk).update(status=ImportStatus.APPLYING, rows_done=0, started_at=timezone.now())
         run.status = ImportStatus.APPLYING
         org_id, run_id, actor_id = run.organization_id, run.pk, actor.pk if actor else None
         transaction.on_commit(lambda: tasks.import_apply.delay(org_id, run_id, actor_id, only_valid))
@@ -224,9 +259,32 @@ def import_run_apply(
 
 
 def import_run_fail(*, run_id: int, message: str) -> None:
-    ImportRun.objects.filter(pk=run_id).update(
+    """The file was refused: ``message`` in place of its dry run (never on an applied run)."""
+    ImportRun.objects.filter(pk=run_id).exclude(status=ImportStatus.APPLIED).update(
         status=ImportStatus.FAILED,
         dry_run={"create": 0, "update": 0, "unchanged": 0, "errors": [{"row": 0, "field": "file", "message": message}]},
+    )
+
+
+def import_run_started(*, run_id: int) -> None:
+    """The apply's task begins (it may have waited in the queue): the clock of its time limit."""
+    ImportRun.objects.filter(pk=run_id).exclude(status=ImportStatus.APPLIED).update(
+        status=ImportStatus.APPLYING, started_at=timezone.now()
+    )
+
+
+def import_run_stopped(*, run_id: int, message: str) -> None:
+    """The apply could not finish (out of time, an unexpected error, a dead worker): nothing
+    was written, the run is failed with ``message`` first among its dry run's notes (which
+    the page shows), and its dry run is kept, so that it can be applied again."""
+    run = ImportRun.objects.filter(pk=run_id).exclude(status=ImportStatus.APPLIED).first()
+    if run is None:
+        return
+    dry_run = dict(run.dry_run or {})
+    notes = [n for n in dry_run.get("notes") or [] if n != dry_run.get("stopped")]
+    dry_run.update(stopped=message, notes=[message, *notes])
+    ImportRun.objects.filter(pk=run_id).exclude(status=ImportStatus.APPLIED).update(
+        status=ImportStatus.FAILED, dry_run=dry_run
     )
 
 
