@@ -2,11 +2,12 @@
 and rollups as the pages. An objective with its key results is one savepoint, so with
 "only the valid rows" a refused objective leaves nothing half written.
 
-New objectives (with new key results and initiatives, and nothing else to do: no status to
-set, no check-in) are written in bulk, level by level of the cascade, through
-``objectives.services.bulk`` — the same checks, written in batches, and one rollup at the
-end for all of them. The rest (updates, statuses, check-ins) goes row by row. The option
-``per_row`` sends everything row by row (the benchmark and the tests compare the two).
+New objectives (with new key results and initiatives, at most activated, and each key
+result's latest value checked in: see ``okrs_bulk.bulk_fits``) are written in bulk, level
+by level of the cascade, through ``objectives.services.bulk`` — the same checks, written in
+batches, and one rollup at the end for all of them. The rest (updates, other statuses,
+check-ins a chat channel hears of) goes row by row. The option ``per_row`` sends everything
+row by row (the benchmark and the tests compare the two).
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from core.provenance import Origin, Provenance
 from objectives.models import KeyResult, Objective, ObjectiveStatus
 from objectives.services import (
     initiative_create,
@@ -27,7 +27,7 @@ from objectives.services import (
 )
 from objectives.services.bulk import schedule_rollups
 from transfer.kinds.base import Context, KeyBook, Report
-from transfer.kinds.okrs_bulk import bulk_fits, set_aside, write_new
+from transfer.kinds.okrs_bulk import bulk_fits, bulk_takes_check_ins, provenance, set_aside, write_new
 from transfer.kinds.okrs_plan import (
     KrSpec,
     ObjSpec,
@@ -46,11 +46,12 @@ def write_plan(ctx: Context, plan: Plan, report: Report) -> None:
     for spec in specs:
         levels.setdefault(_depth(spec), []).append(spec)
     per_row = bool(ctx.options.get("per_row"))
+    check_ins = not per_row and bulk_takes_check_ins(ctx)
     counter = _Progress(ctx)
     rolled: list[int] = []
     for depth in sorted(levels):
         level = levels[depth]
-        bulk = [] if per_row else [s for s in level if bulk_fits(s)]
+        bulk = [] if per_row else [s for s in level if bulk_fits(s, check_ins=check_ins)]
         if bulk:
             rolled += write_new(ctx, plan.keys, bulk, report)
             counter.add(bulk)
@@ -131,14 +132,6 @@ def _write_objective(ctx: Context, keys: KeyBook, spec: ObjSpec) -> None:
         objective_set_status(objective=spec.existing, actor=actor, status=spec.status)  # type: ignore[arg-type]  # as above
 
 
-def _provenance(ctx: Context) -> Provenance:
-    return Provenance(
-        origin=Origin.IMPORT,
-        who=ctx.actor.pk if ctx.actor else None,
-        file=(ctx.run.filename if ctx.run else "")[:100],
-    )
-
-
 def _write_key_result(ctx: Context, keys: KeyBook, objective: Objective, kr: KrSpec) -> None:
     actor = ctx.actor
     if kr.existing is None:
@@ -172,5 +165,5 @@ def _check_in(ctx: Context, key_result: KeyResult, kr: KrSpec) -> None:
         value=kr.current,
         confidence=kr.confidence or key_result.confidence or 5,
         note=kr.note,
-        provenance=_provenance(ctx),
+        provenance=provenance(ctx),
     )
