@@ -5,10 +5,13 @@ Builds a throwaway organisation, then for a 20,000-row file of KPI values
 (``measurements``: 200 monthly KPIs × 100 months) and a 20,000-row OKR file
 (``okrs``: 4,000 objectives × 5 key results) measures the dry run, the apply, and
 applying the same file again (which must change nothing), exactly as the Celery
-task runs them (``transfer.services``). The organisation is deleted afterwards.
+task runs them (``transfer.services``), then the organisation's export to a file
+(the ``transfer.export_prepare`` task). The organisation is deleted afterwards.
 With ``--per-row`` the OKR file is also applied row by row (every objective and key
 result through the single services, into a second organisation) in the same run, and
-the ratio of the two applies is printed.
+the ratio of the two applies is printed. With ``--round-trip`` the OKR file is shaped
+like a cycle's export read back: every objective has a status (Active) and every key
+result a confidence, so each key result's latest value is a check-in.
 
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/okrkpi_bench \
       .venv/bin/python scripts/bench_import.py [--rows 20000] [--json var/bench-import.json]
@@ -89,7 +92,7 @@ def _org() -> tuple[Any, Any]:
     return org, admin
 
 
-def _files(rows: int, today: date) -> dict[str, bytes]:
+def _files(rows: int, today: date, round_trip: bool = False) -> dict[str, bytes]:
     months = [date(today.year - 10 + m // 12, m % 12 + 1, 1) for m in range(rows // 200)]
     values = [["kpi", "period", "value"]] + [
         [f"KPI {k}", month.isoformat(), (k * 7 + i) % 90 + 10] for i, month in enumerate(months) for k in range(200)
@@ -98,6 +101,10 @@ def _files(rows: int, today: date) -> dict[str, bytes]:
         [f"Objective {n // 5}", "Sales", f"Key result {n % 5}", "bench-import@example.test", 100, n % 100]
         for n in range(rows)
     ]
+    if round_trip:  # a cycle's export read back: active objectives, each key result's latest check-in
+        okrs[0] += ["Status", "Confidence"]
+        for n, row in enumerate(okrs[1:]):
+            row += ["Active", n % 10 + 1]
     return {"measurements": _csv(values), "okrs": _csv(okrs)}
 
 
@@ -141,6 +148,20 @@ def _step(
     return f
 
 
+def _export(org: Any) -> float:
+    """The organisation's export written to a file, as the ``transfer.export_prepare`` task does."""
+    import tempfile
+
+    from django.test.utils import override_settings
+
+    from transfer.exporting import export_write
+
+    with tempfile.TemporaryDirectory() as folder, override_settings(TRANSFER_EXPORT_DIR=folder):
+        started = time.perf_counter()
+        export_write(org=org, name="bench.json")
+        return round(time.perf_counter() - started, 2)
+
+
 def main() -> None:
     import argparse
 
@@ -151,18 +172,24 @@ def main() -> None:
     parser.add_argument("--only", choices=["measurements", "okrs"])
     parser.add_argument("--json", help="where to write the figures")
     parser.add_argument("--per-row", action="store_true", help="also apply the OKR file row by row, and compare")
+    parser.add_argument(
+        "--round-trip",
+        action="store_true",
+        help="the OKR file as a cycle's export reads back: every objective active, every key result with a check-in",
+    )
     args = parser.parse_args()
     from django.core.management import call_command
 
     call_command("migrate", interactive=False, verbosity=0)
-    print(f"import benchmark on {connection.vendor}, {args.rows:,} rows a file", flush=True)
+    shape = ", round trip (statuses and check-ins)" if args.round_trip else ""
+    print(f"import benchmark on {connection.vendor}, {args.rows:,} rows a file{shape}", flush=True)
     org, admin = _org()
     orgs = [org]
     figures: dict[str, Any] = {"database": connection.vendor}
     failed: list[str] = []
     try:
         with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
-            for kind, data in _files(args.rows, org.today()).items():
+            for kind, data in _files(args.rows, org.today(), args.round_trip).items():
                 if args.only and kind != args.only:
                     continue
                 print(f"  {kind} ...", flush=True)
@@ -174,6 +201,8 @@ def main() -> None:
                     slow = figures["okrs_per_row"] = _step(other, admin, kind, data, args.rows, [], {"per_row": True})
                     ratio = figures["okrs_apply_ratio"] = round(slow["apply"] / max(figures[kind]["apply"], 1e-3), 1)
                     print(f"  okrs apply: row by row / bulk = {ratio}", flush=True)
+            figures["export"] = _export(org)
+            print(f"  export of the organisation: {figures['export']} s", flush=True)
     finally:
         from okrkpi.demo.management.commands.seed_demo import delete_organizations
         from orgs.models import Organization
