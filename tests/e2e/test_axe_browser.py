@@ -120,14 +120,16 @@ def _notifications(email: str) -> None:
 
 
 def _check(browser, url: str, language: str) -> list[dict]:  # noqa: F811
-    """The page's serious and critical violations, once it has loaded as itself: answered
-    200 (not an error page) and in the reader's language."""
+    """The page's serious and critical violations, once it has loaded as itself (answered 200,
+    not an error page, and in the reader's language), with every folded part opened."""
     from selenium.webdriver.common.by import By
 
     browser.get(url)
     browser.find_element(By.CSS_SELECTOR, "main")
     assert browser.execute_script(STATUS) == 200, url
     assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == language, url
+    # Folded parts (menus, add forms) opened, so their content is read too: axe skips hidden content.
+    browser.execute_script("document.querySelectorAll('details').forEach(d => d.open = true)")
     return _axe(browser)
 
 
