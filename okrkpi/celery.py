@@ -6,8 +6,13 @@ from pathlib import Path
 
 from celery import Celery
 from celery.signals import task_postrun, task_prerun
+from kombu.transport import TRANSPORT_ALIASES
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "okrkpi.settings.dev")
+# The embedded broker's URL, filesystem://, names kombu's filesystem transport with waits
+# short enough for Ctrl-C (core/embedded_broker.py). Set by the URL's scheme, not by
+# broker_transport, so a Redis URL set anywhere still gets Redis.
+TRANSPORT_ALIASES["filesystem"] = "core.embedded_broker:Transport"
 
 app = Celery("okrkpi")
 app.config_from_object("django.conf:settings", namespace="CELERY")

@@ -214,8 +214,6 @@ CELERY_BROKER_URL = broker_url(env_str("CELERY_BROKER_URL")) or broker_url(env_s
 if CELERY_BROKER_URL is None:
     _broker_dir = VAR_DIR / "broker"
     CELERY_BROKER_URL = "filesystem://"
-    # kombu's filesystem transport, with waits short enough for Ctrl-C (core/embedded_broker.py).
-    CELERY_BROKER_TRANSPORT = "core.embedded_broker:Transport"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
