@@ -73,7 +73,8 @@ class ChannelForm(forms.Form):
         label=_("May carry restricted events"),
         required=False,
         help_text=_(
-            "Check-ins, comments and escalations of team-only or private objectives and KPIs are posted only "
-            "to channels marked here, else nowhere. Mark only a channel read by people who may see them."
+            "Check-ins, comments, escalations and requests for review of team-only or private objectives and "
+            "KPIs are posted only to channels marked here, else nowhere; the Friday wins posted here include "
+            "theirs, those posted elsewhere leave them out. Mark only a channel read by people who may see them."
         ),
     )
