@@ -173,7 +173,7 @@ def _people_in_reach(membership: Membership, people: People) -> set[int] | None:
 
 def team_week(*, week: OrgWeek, membership: Membership) -> dict[str, Any]:
     """Their people's movers, off-track objectives, missed check-ins and red KPIs (admins: everyone's).
-    No query: composed from ``week``."""
+    ``all_movers`` keeps every mover of their people, as ``wins`` does. No query: composed from ``week``."""
     reach = _people_in_reach(membership, week.people)
     teams = None if reach is None else week.people.managed_team_ids(membership.user_id)
 
@@ -192,10 +192,12 @@ def team_week(*, week: OrgWeek, membership: Membership) -> dict[str, Any]:
         if w.kind == NotificationKind.CHECK_IN_MISSED and (reach is None or w.recipient_id in reach)
     ]
     red = [k for k in week.red_kpis if covered(k.owner_user_id, k.owner_team_id)]
-    moved = [m for m in week.movers if kr_ids is None or m.key_result.pk in kr_ids][:TOP]
+    reached = [m for m in week.movers if kr_ids is None or m.key_result.pk in kr_ids]
+    moved = reached[:TOP]
     missing = [r for r in week.missing if covered(r.owner_user, r.owner_team)][:TOP]
     return {
         "movers": moved,
+        "all_movers": reached,  # a reader who may not see some still gets their own top ``TOP``
         "off_track": off,
         "missed": missed_rows,
         "red_kpis": red,

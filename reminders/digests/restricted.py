@@ -13,7 +13,7 @@ from objectives.models import KeyResult, Objective
 from objectives.restricted import hidden_kpis, hidden_objectives
 from orgs.models import Membership
 from orgs.visibility import Visibility, sees_everything
-from reminders.digests.content import TOP
+from reminders.digests.content import TOP, Mover
 
 
 def for_reader(kind: str, context: dict[str, Any], m: Membership) -> dict[str, Any]:
@@ -37,7 +37,7 @@ def for_reader(kind: str, context: dict[str, Any], m: Membership) -> dict[str, A
         return out
     if kind == NotificationKind.WINS:
         return _wins_without(context, lambda objective: objective.pk not in objectives)
-    out["movers"] = [mv for mv in context["movers"] if mv.key_result.objective_id not in objectives]
+    out["movers"] = _top_movers(context, lambda objective: objective.pk not in objectives)
     hidden_krs = {
         f"kr:{pk}" for pk in KeyResult.objects.filter(objective_id__in=objectives).values_list("pk", flat=True)
     }
@@ -58,11 +58,18 @@ def open_wins(context: dict[str, Any]) -> dict[str, Any]:
     return _wins_without(context, lambda objective: objective.visibility == Visibility.ORGANIZATION)
 
 
+def _top_movers(context: dict[str, Any], shown: Callable[[Objective], bool]) -> list[Mover]:
+    """The top ``TOP`` movers of the key results of the objectives ``shown`` keeps, picked from
+    ``all_movers`` (every mover of the e-mail or post, biggest first), so an audience that may
+    not see some gets the next ones in their place, not fewer with a gap. No query: the
+    movers carry their objective."""
+    every: list[Mover] = context.get("all_movers", context["movers"])
+    return [mv for mv in every if shown(mv.key_result.objective)][:TOP]
+
+
 def _wins_without(context: dict[str, Any], shown: Callable[[Objective], bool]) -> dict[str, Any]:
-    """The wins with only the objectives ``shown`` keeps and their key results: the top ``TOP``
-    of the movers left (from ``all_movers``: no gap where a hidden one stood) and the
-    objectives completed; ``empty`` again when nothing is left."""
-    every = context.get("all_movers", context["movers"])
-    movers = [mv for mv in every if shown(mv.key_result.objective)][:TOP]
+    """The wins with only the objectives ``shown`` keeps and their key results: their top
+    movers (``_top_movers``) and the objectives completed; ``empty`` again when nothing is left."""
+    movers = _top_movers(context, shown)
     completed = [o for o in context["completed"] if shown(o)]
     return {**context, "movers": movers, "completed": completed, "empty": not movers and not completed}
