@@ -28,3 +28,31 @@ document.addEventListener("click", function (event) {
   var button = event.target.closest && event.target.closest("[data-print]");
   if (button) { event.preventDefault(); window.print(); }
 });
+// A table wider than the screen scrolls inside its frame: when nothing in it takes the focus,
+// the frame does (named after the table's caption), so the keyboard can scroll it too.
+(function () {
+  "use strict";
+  var FOCUSABLE = "a[href], button, input, select, textarea, summary, [tabindex]";
+  function frame() {
+    document.querySelectorAll(".table-wrap").forEach(function (wrap) {
+      var scrolls = wrap.scrollWidth > wrap.clientWidth + 1;
+      if (scrolls && !wrap.querySelector(FOCUSABLE)) {
+        var caption = wrap.querySelector("caption");
+        wrap.tabIndex = 0;
+        wrap.setAttribute("role", "region");
+        if (caption) { wrap.setAttribute("aria-label", caption.textContent.trim()); }
+      } else if (!scrolls && wrap.getAttribute("role") === "region") {
+        wrap.removeAttribute("tabindex");
+        wrap.removeAttribute("role");
+        wrap.removeAttribute("aria-label");
+      }
+    });
+  }
+  document.addEventListener("DOMContentLoaded", frame);
+  document.addEventListener("htmx:afterSettle", frame);
+  var pending = null;
+  window.addEventListener("resize", function () {
+    clearTimeout(pending);
+    pending = setTimeout(frame, 200);
+  });
+})();
