@@ -78,7 +78,8 @@ class ChannelSerializer(serializers.ModelSerializer):
         required=False,
         default=False,
         help_text="May carry events of team-only and private objectives and KPIs (check-ins, comments, "
-        "escalations); those are posted only to channels marked so, else nowhere.",
+        "escalations and requests for review); those are posted only to channels marked so, else nowhere. "
+        "The Friday wins posted to such a channel include theirs; those posted to other channels leave them out.",
     )
     last_error = serializers.CharField(read_only=True, help_text="The last delivery failure, if any.")
     secret = serializers.SerializerMethodField(

@@ -65,8 +65,8 @@ class ChannelForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         required=False,
         help_text=_(
-            "Check-ins, comments and escalations are posted as they happen; the Friday wins once a week, "
-            "on Friday from the organisation's reminder hour, when something moved."
+            "Check-ins, comments, escalations and requests for review are posted as they happen; the Friday "
+            "wins once a week, on Friday from the organisation's reminder hour, when something moved."
         ),
     )
     restricted_safe = forms.BooleanField(
