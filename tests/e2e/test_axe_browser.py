@@ -14,7 +14,7 @@ import io
 
 import pytest
 
-from tests.e2e.test_browser import _login, browser  # noqa: F401  (the browser fixture)
+from tests.e2e.test_browser import _click, _login, browser  # noqa: F401  (the browser fixture)
 from tests.e2e.test_keyboard_browser import _axe
 
 # The HTTP status of the page the browser shows (Chromium reports it in the navigation timing).
@@ -121,16 +121,43 @@ def _notifications(email: str) -> None:
         )
 
 
+def _import_preview(browser, url: str, slug: str, folder) -> None:  # noqa: F811
+    """The import's check page: the active cycle's OKR export uploaded on the import page."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+
+    from core.spreadsheet import to_csv
+    from cycles.models import Cycle
+    from rituals import exports, review
+
+    cycle = Cycle.objects.get(organization__slug=slug, status="active")
+    path = folder / "okrs.csv"
+    path.write_text(
+        to_csv(exports.cycle_rows(review.review_objectives(org=cycle.organization, cycle=cycle), cycle=cycle))
+    )
+    browser.get(url)
+    Select(browser.find_element(By.NAME, "kind")).select_by_value("okrs")
+    browser.find_element(By.NAME, "file").send_keys(str(path))
+    _click(browser, browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]"))
+    WebDriverWait(browser, 60).until(ec.presence_of_element_located((By.CSS_SELECTOR, ".import-preview")))
+
+
 def _check(browser, url: str, language: str) -> list[dict]:  # noqa: F811
     """The page's serious and critical violations, once it has loaded as itself (answered 200,
-    not an error page, and in the reader's language), with every folded part opened."""
+    not an error page, and in the reader's language)."""
     from selenium.webdriver.common.by import By
 
     browser.get(url)
     browser.find_element(By.CSS_SELECTOR, "main")
     assert browser.execute_script(STATUS) == 200, url
     assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == language, url
-    # Folded parts (menus, add forms) opened, so their content is read too: axe skips hidden content.
+    return _read(browser)
+
+
+def _read(browser) -> list[dict]:  # noqa: F811
+    """axe's serious and critical violations on the page as it stands, its folded parts (menus,
+    add forms) opened so that their content is read too: axe leaves hidden content out."""
     browser.execute_script("document.querySelectorAll('details').forEach(d => d.open = true)")
     return _axe(browser)
 
@@ -141,6 +168,7 @@ def test_axe_finds_no_serious_violation_on_any_page_of_the_navigation(
     live_server,
     browser,  # noqa: F811
     language,
+    tmp_path,
 ):
     from django.core.management import call_command
     from selenium.common.exceptions import StaleElementReferenceException
@@ -169,7 +197,7 @@ def test_axe_finds_no_serious_violation_on_any_page_of_the_navigation(
     WebDriverWait(browser, 30, ignored_exceptions=(StaleElementReferenceException,)).until(
         lambda b: b.find_element(By.NAME, "password").is_displayed()
     )
-    found["/accounts/login/ (password)"] = _axe(browser)
+    found["/accounts/login/ (password)"] = _read(browser)
     visits = (
         (member, [org + page.format(**rows) for page in MEMBER_PAGES]),
         (ADMIN_EMAIL, [org + page.format(**rows) for page in ORG_PAGES] + [live_server.url + p for p in ACCOUNT_PAGES]),
@@ -179,6 +207,9 @@ def test_axe_finds_no_serious_violation_on_any_page_of_the_navigation(
         for url in urls:
             if violations := _check(browser, url, language):
                 found[f"{url.removeprefix(live_server.url)} ({email})"] = violations
+    # The import's check page, after an upload (as the admin).
+    _import_preview(browser, f"{org}settings/import/", SLUG[language], tmp_path)
+    found[f"{browser.current_url.removeprefix(live_server.url)} (import check)"] = _read(browser)
     # On a phone, as the admin: the header folds (the logo's and the menu's names out of
     # sight) and wide tables scroll in their frames.
     browser.set_window_size(390, 844)
