@@ -173,7 +173,8 @@ def _people_in_reach(membership: Membership, people: People) -> set[int] | None:
 
 def team_week(*, week: OrgWeek, membership: Membership) -> dict[str, Any]:
     """Their people's movers, off-track objectives, missed check-ins and red KPIs (admins: everyone's).
-    ``all_movers`` keeps every mover of their people, as ``wins`` does. No query: composed from ``week``."""
+    ``all_movers`` and ``all_predicted_to_miss`` keep every row of their people, as ``wins`` does.
+    No query: composed from ``week``."""
     reach = _people_in_reach(membership, week.people)
     teams = None if reach is None else week.people.managed_team_ids(membership.user_id)
 
@@ -194,7 +195,8 @@ def team_week(*, week: OrgWeek, membership: Membership) -> dict[str, Any]:
     red = [k for k in week.red_kpis if covered(k.owner_user_id, k.owner_team_id)]
     reached = [m for m in week.movers if kr_ids is None or m.key_result.pk in kr_ids]
     moved = reached[:TOP]
-    missing = [r for r in week.missing if covered(r.owner_user, r.owner_team)][:TOP]
+    all_missing = [r for r in week.missing if covered(r.owner_user, r.owner_team)]
+    missing = all_missing[:TOP]
     return {
         "movers": moved,
         "all_movers": reached,  # a reader who may not see some still gets their own top ``TOP``
@@ -202,6 +204,7 @@ def team_week(*, week: OrgWeek, membership: Membership) -> dict[str, Any]:
         "missed": missed_rows,
         "red_kpis": red,
         "predicted_to_miss": missing,
+        "all_predicted_to_miss": all_missing,  # likewise
         "everyone": reach is None,
         "empty": not (moved or off or missed_rows or red or missing),
     }

@@ -38,13 +38,13 @@ def for_reader(kind: str, context: dict[str, Any], m: Membership) -> dict[str, A
     if kind == NotificationKind.WINS:
         return _wins_without(context, lambda objective: objective.pk not in objectives)
     out["movers"] = _top_movers(context, lambda objective: objective.pk not in objectives)
+    out["predicted_to_miss"] = _top(context, "predicted_to_miss", lambda row: row.id not in objectives)
     hidden_krs = {
         f"kr:{pk}" for pk in KeyResult.objects.filter(objective_id__in=objectives).values_list("pk", flat=True)
     }
     out["off_track"] = [o for o in context["off_track"] if o.pk not in objectives]
     out["missed"] = [w for w in context["missed"] if w.subject not in hidden_krs]
     out["red_kpis"] = [k for k in context["red_kpis"] if k.pk not in kpis]
-    out["predicted_to_miss"] = [r for r in context["predicted_to_miss"] if r.id not in objectives]
     out["empty"] = not any(out[k] for k in ("movers", "off_track", "missed", "red_kpis", "predicted_to_miss"))
     return out
 
@@ -58,13 +58,18 @@ def open_wins(context: dict[str, Any]) -> dict[str, Any]:
     return _wins_without(context, lambda objective: objective.visibility == Visibility.ORGANIZATION)
 
 
+def _top(context: dict[str, Any], name: str, shown: Callable[[Any], bool]) -> list[Any]:
+    """The top ``TOP`` rows of the list ``name`` that ``shown`` keeps, picked from
+    ``all_<name>`` (every row of the e-mail or post, in its order), so an audience that may
+    not see some gets the next ones in their place, not fewer with a gap. No query."""
+    every: list[Any] = context.get(f"all_{name}", context[name])
+    return [row for row in every if shown(row)][:TOP]
+
+
 def _top_movers(context: dict[str, Any], shown: Callable[[Objective], bool]) -> list[Mover]:
-    """The top ``TOP`` movers of the key results of the objectives ``shown`` keeps, picked from
-    ``all_movers`` (every mover of the e-mail or post, biggest first), so an audience that may
-    not see some gets the next ones in their place, not fewer with a gap. No query: the
-    movers carry their objective."""
-    every: list[Mover] = context.get("all_movers", context["movers"])
-    return [mv for mv in every if shown(mv.key_result.objective)][:TOP]
+    """The top ``TOP`` movers (``_top``) of the key results of the objectives ``shown`` keeps;
+    the movers carry their objective."""
+    return _top(context, "movers", lambda mv: shown(mv.key_result.objective))
 
 
 def _wins_without(context: dict[str, Any], shown: Callable[[Objective], bool]) -> dict[str, Any]:
