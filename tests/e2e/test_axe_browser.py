@@ -41,6 +41,7 @@ ORG_PAGES = (
     "cycles/{closed}/report/",
     "okrs/new/",
     "okrs/{objective}/edit/",
+    "okrs/{in_review}/",
     "okrs/{objective}/alignment/",
     "okrs/{objective}/contributions/",
     "key-results/{kr}/edit/",
@@ -104,6 +105,21 @@ def _rows(slug: str) -> dict[str, object]:
         "member": member.user_id,
         "template": library.okr_templates()[0].key,
     }
+
+
+def _in_review(rows: dict[str, object]) -> int:
+    """Another objective of the active cycle, a draft waiting for review in a cycle that asks
+    for approval: its page shows the reviewer's approve and request-changes form."""
+    from cycles.models import Cycle
+    from objectives.models import ApprovalStatus, Objective, ObjectiveStatus
+
+    Cycle.objects.filter(pk=rows["cycle"]).update(approvals_required=True)
+    objective = Objective.objects.filter(cycle_id=rows["cycle"]).exclude(pk=rows["objective"]).first()
+    assert objective is not None
+    Objective.objects.filter(pk=objective.pk).update(
+        status=ObjectiveStatus.DRAFT, approval_status=ApprovalStatus.IN_REVIEW
+    )
+    return objective.pk
 
 
 def _notifications(email: str) -> None:
@@ -182,6 +198,7 @@ def test_axe_finds_no_serious_violation_on_any_page_of_the_navigation(
     member = MEMBER[language]
     User.objects.filter(email__in=[ADMIN_EMAIL, member]).update(language=language)
     rows = _rows(SLUG[language])
+    rows["in_review"] = _in_review(rows)
     org = f"{live_server.url}/o/{SLUG[language]}/"
     browser.set_script_timeout(60)
     found: dict[str, list[dict]] = {}
