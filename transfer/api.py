@@ -24,6 +24,7 @@ from orgs import permissions
 from orgs.tenancy import OrgScopedAPIView, get_scoped_or_404
 from transfer import services
 from transfer.models import ImportKind, ImportRun
+from transfer.run_messages import shown_dry_run
 
 
 class RowErrorSerializer(serializers.Serializer[Any]):
@@ -58,7 +59,7 @@ class ImportRunSerializer(serializers.ModelSerializer[ImportRun]):
 
     @extend_schema_field(DryRunSerializer)
     def get_dry_run(self, run: ImportRun) -> dict[str, Any]:
-        d = run.dry_run or {}
+        d = shown_dry_run(run.dry_run)  # its messages in the reader's language
         return {k: d.get(k, [] if k == "errors" else 0) for k in ("create", "update", "unchanged", "errors")}
 
     @extend_schema_field(ImportResultSerializer(allow_null=True))

@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.http import HttpResponse, HttpResponseBase, StreamingHttpResponse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
@@ -32,6 +32,7 @@ from transfer.kinds.base import Context, Report
 from transfer.kinds.registry import run_kind
 from transfer.models import ImportKind, ImportRun, ImportStatus
 from transfer.reading import check_size, read_table
+from transfer.run_messages import APPLY_STALE, CHECK_STALE, run_message
 
 # Files with more data rows than this are checked and applied in the background.
 INLINE_ROWS = 2000
@@ -145,13 +146,13 @@ def _stale(run: ImportRun) -> bool:
 
 
 def _fail_stale(run: ImportRun) -> None:
-    if run.status == ImportStatus.CHECKING:
-        import_run_fail(run_id=run.pk, message=_("The check stopped before it finished. Upload the file again."))
-    else:
-        import_run_stopped(
-            run_id=run.pk,
-            message=_("The import stopped before it finished, so nothing was imported. Import it again."),
-        )
+    # Kept as a code for each reader's language; the words in the organisation's, not
+    # in that of whoever happened to open the run first.
+    with translation.override(run.organization.language):
+        if run.status == ImportStatus.CHECKING:
+            import_run_fail(run_id=run.pk, **run_message(CHECK_STALE))
+        else:
+            import_run_stopped(run_id=run.pk, **run_message(APPLY_STALE))
 
 
 def _context(run: ImportRun, *, write: bool, only_valid: bool = False, actor: User | None = None) -> Context:
@@ -196,93 +197,127 @@ def import_run_check(*, run: ImportRun) -> ImportRun:
     return run
 
 
+class RunNotReady(ValidationError):
+    """By the time its lock was taken, the run was applied, was being applied, or (for
+    its task) was no longer waiting for it: nothing was written and the run was left as
+    it was (a task's duplicate or late delivery ends here quietly)."""
+
+
+def _not_ready(run: ImportRun) -> RunNotReady:
+    return RunNotReady(
+        {"status": _("This import is not ready to apply (it is %(status)s).") % {"status": run.get_status_display()}}
+    )
+
+
 def import_run_apply(
     *, run: ImportRun, actor: User | None, only_valid: bool = False, background: bool | None = None
 ) -> ImportRun:
     """Apply a checked run in one transaction. With rows in error, nothing is written
     (``ValidationError`` on ``rows``) unless ``only_valid``. Applying a file again finds
     its rows by their external keys and changes nothing that did not change. A big file
-    is applied by a task (the run says ``applying`` until it is done)."""
+    is applied by a task (the run says ``applying`` until it is done). A run whose status
+    changed since the caller read it (applied by another request or a duplicate task, given
+    up on while its task waited) is refused once its lock is taken (``RunNotReady``)."""
     ready = (ImportStatus.CHECKED, ImportStatus.FAILED, *((ImportStatus.APPLYING,) if background is False else ()))
     if run.status not in ready:
-        raise ValidationError(
-            {
-                "status": _("This import is not ready to apply (it is %(status)s).")
-                % {"status": run.get_status_display()}
-            }
-        )
+        raise _not_ready(run)
     if run.dry_run.get("errors") and not only_valid:
         raise ValidationError(
             {"rows": _("Rows have errors, so nothing was imported. Fix them, or import only the valid rows.")}
         )
     if background if background is not None else run.rows_total > INLINE_ROWS:
-        from transfer import tasks
-
-        ImportRun.objects.filter(pk=run.pk).update(status=ImportStatus.APPLYING, rows_done=0, started_at=timezone.now())
-        run.status = ImportStatus.APPLYING
-        org_id, run_id, actor_id = run.organization_id, run.pk, actor.pk if actor else None
-        transaction.on_commit(lambda: tasks.import_apply.delay(org_id, run_id, actor_id, only_valid))
-        return run
+        return _apply_later(run, actor, only_valid)
     with transaction.atomic():
         locked = ImportRun.objects.select_for_update().get(pk=run.pk)
-        data = bytes(locked.data)
-        invited = _invite_unknown(locked, actor)
-        check = run_kind(run.kind, _context(locked, write=False, actor=actor), data, run.filename)
-        if check.error_count and not only_valid:
-            raise ValidationError(
-                {
-                    "rows": _(
-                        "%(n)d rows have errors, so nothing was imported. Fix them, or import only the valid rows."
-                    )
-                    % {"n": len(check.bad_rows) or check.error_count}
-                }
-            )
-        result = run_kind(
-            run.kind, _context(locked, write=True, only_valid=only_valid, actor=actor), data, run.filename
+        # Still as the caller saw it: not applied meanwhile by another request or a
+        # duplicate task, nor given up on while its task waited for the lock.
+        if locked.status != run.status:
+            raise _not_ready(locked)
+        return _apply_locked(locked, actor, only_valid)
+
+
+def _apply_later(run: ImportRun, actor: User | None, only_valid: bool) -> ImportRun:
+    """Hand the run to a task: taken from checked or failed to applying in one statement,
+    so two quick requests send one task."""
+    waiting = (ImportStatus.CHECKED, ImportStatus.FAILED)
+    taken = ImportRun.objects.filter(pk=run.pk, status__in=waiting).update(
+        status=ImportStatus.APPLYING, rows_done=0, started_at=timezone.now()
+    )
+    if not taken:
+        raise _not_ready(ImportRun.objects.get(pk=run.pk))
+    from transfer import tasks
+
+    run.status = ImportStatus.APPLYING
+    org_id, run_id, actor_id = run.organization_id, run.pk, actor.pk if actor else None
+    transaction.on_commit(lambda: tasks.import_apply.delay(org_id, run_id, actor_id, only_valid))
+    return run
+
+
+def _apply_locked(locked: ImportRun, actor: User | None, only_valid: bool) -> ImportRun:
+    data = bytes(locked.data)
+    invited = _invite_unknown(locked, actor)
+    check = run_kind(locked.kind, _context(locked, write=False, actor=actor), data, locked.filename)
+    if check.error_count and not only_valid:
+        raise ValidationError(
+            {
+                "rows": _("%(n)d rows have errors, so nothing was imported. Fix them, or import only the valid rows.")
+                % {"n": len(check.bad_rows) or check.error_count}
+            }
         )
-        activity_record(
-            org=run.organization,
-            actor=actor,
-            verb="import.applied",
-            target=locked,
-            after={"import": run.pk, "kind": run.kind, "file": run.filename[:100], **_counts(result)},
-        )
-        if result.error_count and not only_valid:
-            raise ValidationError({"rows": [e["message"] for e in result.errors[:20]]})
-        locked.result = {**result.as_json(), "skipped": len(check.bad_rows), "invited": invited}
-        locked.status = ImportStatus.APPLIED
-        locked.applied_at = timezone.now()
-        locked.rows_done = locked.rows_total
-        locked.save(update_fields=["result", "status", "applied_at", "rows_done"])
-        bump_data_version(run.organization_id)
+    result = run_kind(
+        locked.kind, _context(locked, write=True, only_valid=only_valid, actor=actor), data, locked.filename
+    )
+    activity_record(
+        org=locked.organization,
+        actor=actor,
+        verb="import.applied",
+        target=locked,
+        after={"import": locked.pk, "kind": locked.kind, "file": locked.filename[:100], **_counts(result)},
+    )
+    if result.error_count and not only_valid:
+        raise ValidationError({"rows": [e["message"] for e in result.errors[:20]]})
+    locked.result = {**result.as_json(), "skipped": len(check.bad_rows), "invited": invited}
+    locked.status = ImportStatus.APPLIED
+    locked.applied_at = timezone.now()
+    locked.rows_done = locked.rows_total
+    locked.save(update_fields=["result", "status", "applied_at", "rows_done"])
+    bump_data_version(locked.organization_id)
     return locked
 
 
-def import_run_fail(*, run_id: int, message: str) -> None:
-    """The file was refused: ``message`` in place of its dry run (never on an applied run)."""
+def import_run_fail(*, run_id: int, message: str, code: str = "", params: dict[str, Any] | None = None) -> None:
+    """The file was refused: ``message`` in place of its dry run (never on an applied run);
+    with ``code`` (``transfer.run_messages``) it is shown in each reader's language."""
+    error: dict[str, Any] = {"row": 0, "field": "file", "message": message}
+    if code:
+        error.update(code=code, params=params or {})
     ImportRun.objects.filter(pk=run_id).exclude(status=ImportStatus.APPLIED).update(
         status=ImportStatus.FAILED,
-        dry_run={"create": 0, "update": 0, "unchanged": 0, "errors": [{"row": 0, "field": "file", "message": message}]},
+        dry_run={"create": 0, "update": 0, "unchanged": 0, "errors": [error]},
     )
 
 
-def import_run_started(*, run_id: int) -> None:
-    """The apply's task begins (it may have waited in the queue): the clock of its time limit."""
-    ImportRun.objects.filter(pk=run_id).exclude(status=ImportStatus.APPLIED).update(
-        status=ImportStatus.APPLYING, started_at=timezone.now()
-    )
+def import_run_started(*, run_id: int) -> bool:
+    """The apply's task begins (it may have waited in the queue): the clock of its time
+    limit. False when the run no longer waits for it (applied, or given up on as stopped
+    while the task waited: it stays as it is, and the task does nothing)."""
+    return bool(ImportRun.objects.filter(pk=run_id, status=ImportStatus.APPLYING).update(started_at=timezone.now()))
 
 
-def import_run_stopped(*, run_id: int, message: str) -> None:
+def import_run_stopped(*, run_id: int, message: str, code: str = "", params: dict[str, Any] | None = None) -> None:
     """The apply could not finish (out of time, an unexpected error, a dead worker): nothing
     was written, the run is failed with ``message`` first among its dry run's notes (which
-    the page shows), and its dry run is kept, so that it can be applied again."""
+    the page shows; with ``code``, in each reader's language), and its dry run is kept, so
+    that it can be applied again."""
     run = ImportRun.objects.filter(pk=run_id).exclude(status=ImportStatus.APPLIED).first()
     if run is None:
         return
     dry_run = dict(run.dry_run or {})
     notes = [n for n in dry_run.get("notes") or [] if n != dry_run.get("stopped")]
     dry_run.update(stopped=message, notes=[message, *notes])
+    dry_run.pop("stopped_code", None)
+    if code:
+        dry_run["stopped_code"] = {"code": code, "params": params or {}}
     ImportRun.objects.filter(pk=run_id).exclude(status=ImportStatus.APPLIED).update(
         status=ImportStatus.FAILED, dry_run=dry_run
     )

@@ -29,6 +29,7 @@ from transfer.forms import ApplyForm, ImportForm, MappingForm, PeopleForm
 from transfer.kinds.registry import columns_of
 from transfer.models import ImportKind, ImportRun, ImportStatus
 from transfer.reading import read_table
+from transfer.run_messages import shown_dry_run
 
 
 def _admin(request: HttpRequest) -> None:
@@ -139,6 +140,7 @@ def import_run(request: HttpRequest, import_id: int) -> HttpResponse:
     """A run: its progress while it works, then its dry run or its result. htmx polls
     the progress part (``_run_status.html``) until the run is done."""
     run = services.import_run_progress(_run(request, import_id))
+    run.dry_run = shown_dry_run(run.dry_run)  # for the page only, never saved
     busy = run.status in (ImportStatus.QUEUED, ImportStatus.CHECKING, ImportStatus.APPLYING)
     if request.htmx and busy is False and request.GET.get("poll"):
         response = HttpResponse(status=204)
