@@ -23,8 +23,8 @@ from notifications.models import (
     is_quiet,
 )
 from notifications.outbox import email_row, outbox_add
-from notifications.subjects import split_subject
-from orgs.models import Organization, User
+from notifications.subjects import may_see, split_subject
+from orgs.models import Membership, Organization, User
 
 
 @transaction.atomic
@@ -88,17 +88,20 @@ def notification_send(
 ) -> Notification | None:
     """Tell one person something, as they chose: the in-app notification (unless
     the kind is off) and an e-mail now, after quiet hours, or in their digest.
-    ``subject`` ("objective:12", "kr:5", "kpi:3") names what it is about: the notification
-    shows only while the recipient may see that (``notifications.subjects``).
+    ``subject`` ("objective:12", "kr:5", "kpi:3") names what it is about: nothing is sent
+    to a recipient who may not see that, and the notification shows only while they may
+    (``notifications.subjects``).
     The e-mail is an outbox row of this transaction: it leaves after the commit, is
     retried while the mail server is down, and never fails the caller.
-    Returns the notification, or None when off."""
+    Returns the notification, or None when off or about what the recipient may not see."""
     now = now or timezone.now()
     row = NotificationSettings.objects.filter(organization=org, user=recipient).first()
     due = plan_mail(settings_row=row, kind=kind, local_time=now.astimezone(org.tzinfo).time())
     if due is None:
         return None
     subject_type, subject_id = split_subject(subject)
+    if subject_type and not _recipient_sees(org, recipient, subject_type, subject_id):
+        return None  # neither in the list nor by e-mail: the subject is hidden from them
     notification = Notification.objects.create(
         organization=org,
         recipient=recipient,
@@ -113,6 +116,15 @@ def notification_send(
         mail = notification_mail(org=org, user=recipient, kind=kind, message=message, url=url)
         outbox_add([email_row(org=org, user=recipient, mail=mail, topic=kind)])
     return notification
+
+
+def _recipient_sees(org: Organization, recipient: User, subject_type: str, subject_id: int | None) -> bool:
+    """Whether ``recipient``, a member of ``org``, may see the subject (two queries); fails closed."""
+    m = Membership.objects.filter(organization=org, user=recipient).first()
+    if m is None:
+        return False
+    m.organization = org
+    return may_see(m, subject_type, subject_id)
 
 
 @transaction.atomic

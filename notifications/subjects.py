@@ -45,6 +45,16 @@ def seen_q(m: Membership) -> Q:
     return condition
 
 
+def may_see(m: Membership, subject_type: str, subject_id: int | None) -> bool:
+    """Whether ``m`` may see what a notification about ``subject_type:subject_id`` would be
+    about, by the rule of ``seen_q`` (one query): ``notification_send`` asks it before it
+    writes anything, so a hidden subject never reaches the list nor the outbox."""
+    model = SUBJECTS.get(subject_type)
+    if model is None or subject_id is None:
+        return False
+    return visible(model, m).filter(pk=subject_id).exists()
+
+
 def open_q() -> Q:
     """The condition a notification meets when it is about nothing, or about an object every
     member may see: the unread count of the bell can be read for every membership at once for
@@ -52,8 +62,10 @@ def open_q() -> Q:
     condition = Q(subject_type="")
     for kind, model in SUBJECTS.items():
         paths: tuple[str, ...] = getattr(model, "visibility_paths", ("",))
-        shown = model._default_manager.filter(
-            pk=OuterRef("subject_id"), **{f"{p}visibility": Visibility.ORGANIZATION for p in paths}
+        shown = model._default_manager.filter(  # of the notification's organisation only
+            pk=OuterRef("subject_id"),
+            organization=OuterRef("organization"),
+            **{f"{p}visibility": Visibility.ORGANIZATION for p in paths},
         )
         condition |= Q(subject_type=kind) & Q(Exists(shown))
     return condition
