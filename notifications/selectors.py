@@ -53,24 +53,6 @@ def unread_restricted_annotation() -> Coalesce:
     return _unread_where(~open_q())
 
 
-def still_seen(*, org: Organization, rows: list[Notification]) -> list[Notification]:
-    """``rows`` without those whose recipient may no longer see what they are about (a digest
-    or a held e-mail tells nothing the list would not show). One query per recipient with
-    notifications about something; none when no row has a subject."""
-    about: dict[int, list[int]] = {}
-    for n in rows:
-        if n.subject_type:
-            about.setdefault(n.recipient_id, []).append(n.pk)
-    if not about:
-        return rows
-    members = Membership.objects.filter(organization=org, user_id__in=about).select_related("organization")
-    keep: set[int] = set()
-    for m in members:
-        shown = Notification.objects.filter(pk__in=about[m.user_id]).filter(seen_q(m))
-        keep.update(shown.values_list("pk", flat=True))
-    return [n for n in rows if not n.subject_type or n.pk in keep]
-
-
 @dataclass
 class Undelivered:
     """What the outbox could not send, for the organisation's admins."""

@@ -45,10 +45,11 @@ from notifications.outbox import email_row, outbox_add
 from notifications.services import notification_mail, plan_mail, settings_for
 from notifications.subjects import split_subject
 from objectives.models import KeyResult, ObjectiveStatus
-from objectives.restricted import has_restricted, hidden_objectives
+from objectives.restricted import has_restricted
 from orgs import permissions
 from orgs.models import Membership, Organization, Role, Team, TeamMember, User
 from orgs.visibility import Visibility
+from reminders.seen import hidden_pairs
 
 log = logging.getLogger(__name__)
 CHECK_IN_WEEKDAY = 0  # Monday: the weekly check-in reminder goes out at the start of the week
@@ -204,7 +205,7 @@ def _check_in_wanted(org: Organization, today: date) -> list[Wanted]:
     ]
 
 
-def missed_check_in_wanted(org: Organization, today: date, people: People) -> list[Wanted]:
+def missed_check_in_wanted(org: Organization, today: date, people: People, *, seen: bool = True) -> list[Wanted]:
     """Key results of active objectives in running cycles whose last check-in (or,
     never checked in, the later of the cycle's start and the key result's creation)
     is ``check_in_missed_days`` or more local days ago: the owner is reminded; past a
@@ -236,32 +237,7 @@ def missed_check_in_wanted(org: Organization, today: date, people: People) -> li
         if days >= org.check_in_missed_days + org.reminder_grace_days:
             for uid in (people.managers_of_person(owner_id) & writers) - {owner_id}:
                 wanted.append(Wanted(NotificationKind.CHECK_IN_ESCALATED, subject, week, uid, args, url))
-    return _seen_by_their_recipients(org, wanted)
-
-
-def _seen_by_their_recipients(org: Organization, wanted: list[Wanted]) -> list[Wanted]:
-    """The escalations whose manager may see the key result's objective (DESIGN §3): a manager
-    of someone holding a key result in an objective restricted from that manager is not told
-    its title. Nothing to read in an organisation where everything is open."""
-    # Asked first, whatever the rows: the same queries each week (kept under the data version).
-    if not has_restricted(org):
-        return wanted
-    escalated = [w for w in wanted if w.kind == NotificationKind.CHECK_IN_ESCALATED]
-    if not escalated:
-        return wanted
-    objective_of = dict(
-        KeyResult.objects.filter(organization=org, pk__in={int(w.subject[3:]) for w in escalated}).values_list(
-            "pk", "objective_id"
-        )
-    )
-    members = Membership.objects.filter(organization=org, user_id__in={w.recipient_id for w in escalated})
-    hidden = {m.user_id: hidden_objectives(m) for m in members.select_related("organization")}
-    return [
-        w
-        for w in wanted
-        if w.kind != NotificationKind.CHECK_IN_ESCALATED
-        or objective_of.get(int(w.subject[3:])) not in hidden.get(w.recipient_id, {})
-    ]
+    return _seen_by_their_recipients(org, wanted) if seen else wanted  # ``seen`` off: the caller filters
 
 
 def _message(kind: str, args: dict) -> str:
@@ -293,8 +269,21 @@ def _message(kind: str, args: dict) -> str:
 def _all_wanted(org: Organization, today: date, people: People) -> list[Wanted]:
     from reminders.approvals import approval_wanted  # it reads People and Wanted from here
 
-    due = kpi_wanted(org, today, people) + _check_in_wanted(org, today) + missed_check_in_wanted(org, today, people)
-    return due + approval_wanted(org, today, people)
+    due = kpi_wanted(org, today, people) + _check_in_wanted(org, today)
+    due += missed_check_in_wanted(org, today, people, seen=False)
+    return _seen_by_their_recipients(org, due + approval_wanted(org, today, people))
+
+
+def _seen_by_their_recipients(org: Organization, wanted: list[Wanted]) -> list[Wanted]:
+    """The reminders whose recipient may see what they are about (DESIGN §3): a key result's
+    owner, a KPI's, a manager or a reviewer kept out of a team-only or private objective or KPI
+    is not told its title. Nothing to read in an organisation where everything is open (asked
+    first, whatever the rows: kept under the data version); else a few queries for the whole
+    set (``reminders.seen``)."""
+    if not has_restricted(org):
+        return wanted
+    hidden = hidden_pairs(org, ((w.recipient_id, w.subject) for w in wanted))
+    return [w for w in wanted if (w.recipient_id, w.subject) not in hidden]
 
 
 def sweep_organization(*, org: Organization, now: datetime | None = None, dispatch: bool = True) -> SweepResult:

@@ -22,10 +22,10 @@ from notifications.models import (
     is_quiet,
 )
 from notifications.outbox import email_row, outbox_add
-from notifications.selectors import still_seen
 from orgs.models import Organization, User
 from reminders.digests.content import MONDAY
 from reminders.digests.sending import DigestResult
+from reminders.seen import still_seen
 from reminders.sweep import Wanted, _insert_claims, local_now
 
 
