@@ -10,8 +10,6 @@ transaction commits: a refused or rolled-back review tells nobody anything.
 
 from __future__ import annotations
 
-from functools import partial
-
 from django.db import transaction
 from django.urls import reverse
 from django.utils import translation
@@ -28,8 +26,15 @@ from orgs.visibility import can_see
 
 def notify_decision_after_commit(review: ObjectiveReview) -> None:
     """Schedule the owner's notification of ``review`` (an approval or a request for changes)
-    for when the current transaction commits."""
-    transaction.on_commit(partial(decision_notify, review_id=review.pk))
+    for when the current transaction commits. ``robust``: the decision has committed by then,
+    so a failure to notify is logged (``django.db.backends.base``) and never turns the
+    approval into an error page or a 500."""
+    review_id = review.pk
+
+    def notify_decision() -> None:  # named: Django's log of a robust callback reads __qualname__
+        decision_notify(review_id=review_id)
+
+    transaction.on_commit(notify_decision, robust=True)
 
 
 def decision_recipient(review: ObjectiveReview) -> User | None:

@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import transaction
 
 from notifications.models import Notification, NotificationKind, NotificationSettings, OutboxMessage
 from objectives import services
-from objectives.models import Objective
+from objectives.models import ApprovalStatus, Objective, ObjectiveReview
+from objectives.review_models import ReviewAction
+from objectives.services import approval_notices, approvals
 from tests.objectives.okr_factories import make_cycle, make_objective
 
 pytestmark = pytest.mark.django_db
@@ -58,10 +61,51 @@ def test_changes_requested_carries_the_comment(world_a, mine, django_capture_on_
     assert note.message == "Manager alpha asked for changes to “Win the north”: Halve the target"
 
 
-def test_a_refused_decision_tells_nobody(world_a, mine, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True), pytest.raises(ValidationError):
-        services.objective_approve(objective=mine, actor=world_a.member)  # their own
+def test_a_refused_or_rolled_back_decision_tells_nobody(world_a, mine, monkeypatch, django_capture_on_commit_callbacks):
+    """The manager's decision would tell the owner (the last step shows it): rolled back after
+    the state moved, rolled back by the caller after the decision returned, or refused, it
+    tells nobody, and the objective still waits for review."""
+
+    def activity_down(**kwargs):
+        raise RuntimeError("the activity log is down")
+
+    monkeypatch.setattr(approvals, "activity_record", activity_down)  # fails after the state move
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(RuntimeError):
+        services.objective_approve(objective=mine, actor=world_a.manager)
+    monkeypatch.undo()
+    # A caller's later write fails: the whole request rolls back.
+    with django_capture_on_commit_callbacks(execute=True) as later, pytest.raises(RuntimeError), transaction.atomic():
+        services.objective_approve(objective=mine, actor=world_a.manager, comment="Fine")
+        raise RuntimeError("a later write failed")
+    assert callbacks == [] and later == []
     assert _decisions(world_a.member) == []
+    mine.refresh_from_db()
+    assert mine.approval_status == ApprovalStatus.IN_REVIEW
+    assert not ObjectiveReview.objects.filter(objective=mine, action=ReviewAction.APPROVED).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.objective_approve(objective=mine, actor=world_a.manager)
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(ValidationError):
+        services.objective_approve(objective=mine, actor=world_a.manager)  # refused: already approved
+    assert [n.message for n in _decisions(world_a.member)] == ["Manager alpha approved “Win the north”."]
+
+
+def test_a_failure_to_notify_after_the_commit_keeps_the_approval(
+    world_a, mine, web, monkeypatch, caplog, django_capture_on_commit_callbacks
+):
+    """The decision has committed when the notice is sent: a failure then is logged, not raised,
+    so neither the service's caller nor the page gets an error."""
+
+    def mail_down(**kwargs):
+        raise RuntimeError("notifications are down")
+
+    monkeypatch.setattr(approval_notices, "notification_send", mail_down)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        r = web(world_a.manager).post(f"/o/alpha/okrs/{mine.pk}/approve/", {"comment": ""})
+    assert r.status_code == 302 and len(callbacks) >= 1
+    mine.refresh_from_db()
+    assert mine.approval_status == ApprovalStatus.APPROVED
+    assert _decisions(world_a.member) == []
+    assert any("notifications are down" in str(rec.args) for rec in caplog.records if rec.levelname == "ERROR")
 
 
 def test_a_team_objective_tells_whoever_submitted_it(world_a, cycle, django_capture_on_commit_callbacks):
