@@ -55,7 +55,8 @@ def approval_after_cycle_move(*, objective: Objective, actor: User | None, old_c
         before=before,
         after=after,
     )
-    # A draft does not count in its parent: leaving "active" moves the parent's progress.
-    if "status" in fields and objective.parent_id and not counts_in_parent(objective.status):
-        schedule_rollup(org_id=objective.organization_id, objective_id=objective.parent_id)
+    # A draft counts nowhere: leaving "active" moves its parent and what it contributes to
+    # (the rollup walks every edge up from it).
+    if "status" in fields and not counts_in_parent(objective.status):
+        schedule_rollup(org_id=objective.organization_id, objective_id=objective.pk)
     return True

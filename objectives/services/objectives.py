@@ -325,9 +325,10 @@ def objective_set_status(*, objective: Objective, actor: User, status: str, at: 
         before={"status": before},
         after={"status": status},
     )
-    # A draft or cancelled child does not count in its parent: entering or leaving those moves it.
-    if objective.parent_id and counts_in_parent(before) != counts_in_parent(status):
-        schedule_rollup(org_id=objective.organization_id, objective_id=objective.parent_id)
+    # A draft or cancelled objective counts nowhere: entering or leaving those moves its parent
+    # and whatever it contributes to (the rollup walks every edge up from it).
+    if counts_in_parent(before) != counts_in_parent(status):
+        _rollup(objective)
     return objective
 
 

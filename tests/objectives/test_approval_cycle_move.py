@@ -18,7 +18,7 @@ from objectives import services
 from objectives.approvals import reviewable_q, waiting_for_review
 from objectives.models import ApprovalStatus, Objective, ObjectiveStatus
 from orgs.models import Membership
-from tests.objectives.okr_factories import make_cycle, make_objective
+from tests.objectives.okr_factories import make_cycle, make_kr, make_objective
 
 pytestmark = pytest.mark.django_db
 API = "/api/v1/orgs/alpha/objectives/"
@@ -203,3 +203,18 @@ def test_planning_a_backlog_objective_into_a_cycle_asking_for_approval_makes_it_
     assert r.status_code == 302
     assert _state(o) == (there.pk, ApprovalStatus.DRAFT, ObjectiveStatus.DRAFT)
     assert ActivityEntry.objects.filter(verb=VERB, after__from_cycle=None).exists()
+
+
+def test_an_active_contributor_moved_back_to_draft_leaves_what_it_fed_at_once(world_a, cycles):
+    """A draft counts nowhere: the objective it contributes to (not its parent) moves with it."""
+    here, there, _ = cycles
+    brand = make_objective(world_a.org, here, title="Brand", status="active")
+    make_kr(brand, owner=world_a.member, target=10)
+    o = _objective(world_a, here, active=True)
+    services.contribution_create(child=o, actor=None, parent=brand)
+    kr = o.key_results.first()
+    services.key_result_check_in(key_result=kr, actor=world_a.member, value=kr.target_value, confidence=7)
+    assert Objective.objects.get(pk=brand.pk).progress > 0
+    services.objective_update(objective=o, actor=world_a.member, cycle=there)
+    assert _state(o)[2] == ObjectiveStatus.DRAFT
+    assert Objective.objects.get(pk=brand.pk).progress == 0

@@ -229,3 +229,22 @@ def test_deleting_a_contributor_rolls_up_what_it_fed(world_a, okrs):
     services.objective_delete(objective=marketing, actor=world_a.admin)
     assert _progress(brand, revenue) == pytest.approx([0.0, 0.0])
     assert KeyResult.objects.get(pk=aligned.pk).progress == 0
+
+
+def test_a_contributor_cancelled_leaves_everything_it_fed_at_once(world_a, okrs):
+    """A cancelled (or draft) objective counts nowhere: not in its primary parent, nor in the
+    objectives and aligned key results it contributes to. All of them move with the status
+    change, not an hour later at the reconcile."""
+    from objectives import reconcile
+
+    _cycle, revenue, brand, marketing, kr = okrs
+    aligned = services.key_result_create(objective=revenue, actor=None, owner=world_a.member, title="A", kind="aligned")
+    services.contribution_create(child=marketing, actor=None, parent=brand)
+    services.contribution_create(child=marketing, actor=None, key_result=aligned)
+    services.key_result_check_in(key_result=kr, actor=world_a.member, value=100, confidence=7)
+    assert _progress(brand) == pytest.approx([0.5])
+    assert KeyResult.objects.get(pk=aligned.pk).progress == pytest.approx(1.0)
+    services.objective_set_status(objective=marketing, actor=world_a.admin, status="cancelled")
+    assert _progress(brand, revenue) == pytest.approx([0.0, 0.0])
+    assert KeyResult.objects.get(pk=aligned.pk).progress == 0
+    assert reconcile.reconcile_organization(org=world_a.org).repaired == 0
