@@ -1,7 +1,8 @@
 """Every edit the services allow keeps the live roll-up equal to a full recompute on a
 graph (DESIGN §4): random sequences of check-ins, cancellations, drafts, weights, key-result
-deletions and re-weights, unparenting and contribution removals over trees with extra
-contributions and an aligned key result; after each step the reconcile repairs nothing.
+deletions and re-weights, new and removed parents, contributions re-weighted and removed, and
+deleted objectives, over trees with extra contributions and an aligned key result; after each
+step the reconcile repairs nothing.
 (A cancelled contributor once left the objectives it contributed to counting it.)"""
 
 from __future__ import annotations
@@ -40,9 +41,10 @@ def _graph(world, rnd: random.Random) -> list[Objective]:
     return objs
 
 
-def _edit(op: str, o: Objective, world, rnd: random.Random) -> None:
+def _edit(op: str, o: Objective, world, rnd: random.Random, objs: list[Objective]) -> None:
     kr = KeyResult.objects.filter(objective=o).exclude(kind="aligned").first()
     admin = world.admin
+    link = Contribution.objects.filter(child=o).first()
     if op == "checkin" and kr:
         services.key_result_check_in(key_result=kr, actor=world.member, value=rnd.randrange(101), confidence=5)
     elif op in ("cancelled", "draft"):
@@ -55,8 +57,32 @@ def _edit(op: str, o: Objective, world, rnd: random.Random) -> None:
         services.key_result_update(key_result=kr, actor=admin, weight=rnd.choice([0.5, 2]), reason="x")
     elif op == "unparent":
         services.objective_update(objective=o, actor=admin, parent=None)
-    elif op == "contribdel" and (link := Contribution.objects.filter(child=o).first()):
+    elif op == "reparent":
+        parent = Objective.objects.filter(pk=rnd.choice(objs).pk).first()
+        services.objective_update(objective=o, actor=admin, parent=parent)
+    elif op == "contribweight" and link:
+        services.contribution_update(contribution=link, actor=None, weight=rnd.choice([0.5, 4]))
+    elif op == "contribdel" and link:
         services.contribution_delete(contribution=link, actor=None)
+    elif op == "delete":
+        services.objective_delete(objective=o, actor=admin)
+        objs[:] = [x for x in objs if x.pk != o.pk]
+
+
+OPS = [
+    "checkin",
+    "checkin",
+    "cancelled",
+    "draft",
+    "weight",
+    "krdel",
+    "krweight",
+    "unparent",
+    "reparent",
+    "contribweight",
+    "contribdel",
+    "delete",
+]
 
 
 @pytest.mark.parametrize("seed", range(10))
@@ -66,11 +92,11 @@ def test_random_edits_leave_nothing_for_the_reconcile_to_repair(world_a, seed):
     ops: list[tuple] = []
     for _step in range(25):
         o = Objective.objects.get(pk=rnd.choice(objs).pk)
-        op = rnd.choice(["checkin", "cancelled", "weight", "krdel", "krweight", "unparent", "contribdel", "draft"])
+        op = rnd.choice(OPS)
         ops.append((op, o.title))
         try:
-            _edit(op, o, world_a, rnd)
+            _edit(op, o, world_a, rnd, objs)
         except ValidationError as e:  # refused by the rules
             ops[-1] = (op, o.title, str(e)[:60])
         assert reconcile.reconcile_organization(org=world_a.org).repaired == 0, ops
-    assert sum(len(op) == 2 for op in ops) >= 18, ops  # most edits were allowed, not refused
+    assert sum(len(op) == 2 for op in ops) >= 16, ops  # most edits were allowed, not refused
