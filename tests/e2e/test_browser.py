@@ -19,6 +19,32 @@ from tests.objectives.okr_factories import make_cycle
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 DRIVER = shutil.which("chromedriver")
 IMPLICIT_WAIT = 15  # seconds find_element waits for an element to appear
+# What chromedriver says, as an "unknown error", about an element whose page was replaced
+# while it was being read (a form post navigating away): a stale element by another name.
+STALE_WORDS = (
+    "does not belong to the document",
+    "Cannot find context with specified id",
+    "No node with given id found",
+)
+
+
+def _stale_aware(driver) -> None:
+    """Report chromedriver's "unhandled inspector error" about a replaced page as the stale
+    element it is. Waits (WebDriverWait and its expected conditions) retry a stale element;
+    the unknown error ended a test that was waiting for the next page's message to appear."""
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+
+    check = driver.error_handler.check_response
+
+    def check_response(response):
+        try:
+            check(response)
+        except WebDriverException as exc:
+            if any(words in (exc.msg or "") for words in STALE_WORDS):
+                raise StaleElementReferenceException(exc.msg) from exc
+            raise
+
+    driver.error_handler.check_response = check_response
 
 
 @pytest.fixture
@@ -47,6 +73,7 @@ def browser():
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # console, for CSP reports
     driver = webdriver.Chrome(service=webdriver.ChromeService(DRIVER), options=options)
     driver.implicitly_wait(IMPLICIT_WAIT)
+    _stale_aware(driver)
     yield driver
     driver.quit()
 
@@ -581,3 +608,30 @@ def test_every_page_renders_its_bars_trees_and_charts_with_no_csp_violation(worl
     browser.get(live_server.url + "/api/v1/docs/")
     wait.until(ec.text_to_be_present_in_element((By.CSS_SELECTOR, ".swagger-ui .info .title"), "okrkpi API"))
     assert _csp_errors(browser) == []
+
+
+def test_a_page_replaced_while_an_element_is_read_counts_as_a_stale_element():
+    """What chromedriver answered in a CI run when the Activate post navigated while the wait
+    read the old page's messages: now a StaleElementReferenceException, which waits retry."""
+    import json
+    from types import SimpleNamespace
+
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+    from selenium.webdriver.remote.errorhandler import ErrorHandler
+
+    driver = SimpleNamespace(error_handler=ErrorHandler())
+    _stale_aware(driver)
+
+    def answer(message: str) -> dict:
+        return {"status": 500, "value": json.dumps({"value": {"error": "unknown error", "message": message}})}
+
+    inspector = (
+        "unknown error: unhandled inspector error: "
+        '{"code":-32000,"message":"Node with given id does not belong to the document"}'
+    )
+    with pytest.raises(StaleElementReferenceException):
+        driver.error_handler.check_response(answer(inspector))
+    with pytest.raises(WebDriverException) as other:
+        driver.error_handler.check_response(answer("unknown error: session deleted"))
+    assert not isinstance(other.value, StaleElementReferenceException)
+    driver.error_handler.check_response({"status": 0, "value": None})  # success passes through
