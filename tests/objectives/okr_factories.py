@@ -12,11 +12,23 @@ from orgs.models import Organization, User
 
 
 def make_cycle(
-    org: Organization, *, name: str = "Q4 2026", start: date | None = None, days: int = 91, status: str = "active"
+    org: Organization,
+    *,
+    name: str = "Q4 2026",
+    start: date | None = None,
+    days: int = 91,
+    status: str = "active",
+    approvals_required: bool = False,
 ) -> Cycle:
     start = start or date(2026, 10, 1)
     return cycle_services.cycle_create(
-        org=org, actor=None, name=name, start_date=start, end_date=start + timedelta(days=days - 1), status=status
+        org=org,
+        actor=None,
+        name=name,
+        start_date=start,
+        end_date=start + timedelta(days=days - 1),
+        status=status,
+        approvals_required=approvals_required,
     )
 
 

@@ -26,10 +26,7 @@ VERB = "objective.approval_restarted"
 
 
 def _approving(org, name: str, start: date, required: bool = True):
-    c = make_cycle(org, name=name, start=start, status="planning")
-    c.approvals_required = required
-    c.save(update_fields=["approvals_required"])
-    return c
+    return make_cycle(org, name=name, start=start, status="planning", approvals_required=required)
 
 
 @pytest.fixture

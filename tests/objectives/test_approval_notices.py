@@ -21,10 +21,7 @@ API = "/api/v1/orgs/alpha/"
 
 @pytest.fixture
 def cycle(world_a):
-    c = make_cycle(world_a.org, status="planning")
-    c.approvals_required = True
-    c.save(update_fields=["approvals_required"])
-    return c
+    return make_cycle(world_a.org, status="planning", approvals_required=True)
 
 
 @pytest.fixture
